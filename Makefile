@@ -1,0 +1,61 @@
+# Laydown: `make demo` installs and serves the demo; `make test` runs every check CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo serve test lint typecheck pytest pytest-postgres fmt bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install Laydown with its development tools
+
+demo: $(STAMP) ## install, migrate, create the log key, load demo data, serve on 127.0.0.1:8000
+	$(BIN)/laydown migrate --noinput
+	$(BIN)/laydown keys init
+	$(BIN)/laydown demo
+	$(BIN)/laydown serve 127.0.0.1:8000
+
+serve: $(STAMP) ## serve without loading demo data
+	$(BIN)/laydown serve 127.0.0.1:8000
+
+test: lint typecheck pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
+
+lint: $(STAMP) ## ruff check and format check, and no missing migrations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	LAYDOWN_DATA_DIR=var/check $(BIN)/laydown makemigrations --check --dry-run
+
+typecheck: $(STAMP) ## mypy (strict on laydown.tlog)
+	LAYDOWN_DATA_DIR=var/check $(BIN)/mypy laydown bench
+
+pytest: $(STAMP) ## the test suite on SQLite
+	rm -rf var/test-sqlite
+	LAYDOWN_DATA_DIR=var/test-sqlite LAYDOWN_DATABASE_URL= $(BIN)/pytest
+
+pytest-postgres: $(STAMP) ## the database tests on PostgreSQL, when LAYDOWN_TEST_POSTGRES_URL is set
+	@if [ -z "$$LAYDOWN_TEST_POSTGRES_URL" ]; then \
+	  echo "LAYDOWN_TEST_POSTGRES_URL is not set: PostgreSQL tests not run (CI sets it)."; \
+	else \
+	  rm -rf var/test-postgres && \
+	  LAYDOWN_DATA_DIR=var/test-postgres LAYDOWN_DATABASE_URL="$$LAYDOWN_TEST_POSTGRES_URL" \
+	    $(BIN)/pytest --ignore=laydown/tlog; \
+	fi
+
+fmt: $(STAMP) ## format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP) ## run the ledger benchmark and rewrite docs/benchmarks.md
+	$(BIN)/python bench/ledger.py --write docs/benchmarks.md
+
+clean: ## remove the virtual environment and all local data
+	rm -rf $(VENV) var

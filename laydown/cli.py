@@ -1,0 +1,55 @@
+"""The `laydown` command: Laydown's own commands, then every Django management command.
+
+`laydown verify` runs without Django and without a database: an outsider can run it against a
+mirror of the log with nothing but this package and the log's verifier key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+COMMANDS = {
+    "serve": "serve the web application (default 127.0.0.1:8000)",
+    "migrate": "create or update the database tables",
+    "keys": "print the log's verifier key; `keys init` creates the signing key if absent",
+    "log": "`log export DIR`: write the checkpoint, tiles and a record bundle as static files",
+    "ledger": "`ledger replay`: check every record against its leaf and rebuild projections",
+    "verify": "verify a log (URL or exported directory) against its verifier key; no database",
+    "demo": "load the demo data (idempotent)",
+}
+
+
+def usage(prog: str) -> str:
+    lines = [f"usage: {prog} COMMAND [ARGS]", "", "Laydown commands:"]
+    lines += [f"  {name:<9} {text}" for name, text in COMMANDS.items()]
+    lines += ["", f"Every Django management command works too; `{prog} help` lists them all."]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "laydown") -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(usage(prog))
+        return 0
+    if args[0] == "verify":
+        from laydown.verify import main as verify_main
+
+        return verify_main(args[1:], prog=f"{prog} verify")
+    if args[0] == "serve":
+        args = ["runserver", "--noreload", "--insecure", *(args[1:] or ["127.0.0.1:8000"])]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laydown.settings")
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line([prog, *args])
+    except ImproperlyConfigured as exc:
+        print(f"{prog}: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Typed readers for LAYDOWN_* environment variables that fail loudly on a bad value."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean: use one of 1, true, yes, on, 0, false, no, off."
+    )
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def env_data_dir(name: str, default: str) -> Path:
+    path = Path(os.environ.get(name) or default).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise ImproperlyConfigured(f"{name}={str(path)!r} exists and is not a directory.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}: cannot create {str(path)!r}: {exc.strerror}.") from exc
+    return path
+
+
+def env_origin(name: str, default: str) -> str:
+    """A log origin: a schema-less URL-like name, the first line of every checkpoint."""
+    value = os.environ.get(name, default)
+    if (
+        not value
+        or value != value.strip()
+        or any(c.isspace() for c in value)
+        or "+" in value
+        or "://" in value
+    ):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a valid log origin: use a schema-less name without "
+            "spaces or '+', such as 'laydown.example.org/log'."
+        )
+    return value
+
+
+def secret_key(name: str, data_dir: Path) -> str:
+    """The secret key from the environment, or from (and first into) the data directory."""
+    value = os.environ.get(name)
+    if value is not None:
+        if len(value) < 32:
+            raise ImproperlyConfigured(f"{name} must be at least 32 characters long.")
+        return value
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    engine: str
+    name: str
+    user: str = ""
+    password: str = ""
+    host: str = ""
+    port: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def parse_database_url(name: str, raw: str) -> DatabaseUrl:
+    """Parse `sqlite:///path` or `postgresql://user:pass@host:port/db?opt=v`."""
+    url = urlsplit(raw)
+    if url.scheme == "sqlite":
+        path = unquote(url.path)
+        if not path or path == "/":
+            raise ImproperlyConfigured(f"{name}={raw!r}: give a file, e.g. sqlite:////srv/db.sqlite3")
+        return DatabaseUrl(engine="sqlite", name=path)
+    if url.scheme in ("postgres", "postgresql"):
+        db = unquote(url.path.lstrip("/"))
+        if not db:
+            raise ImproperlyConfigured(f"{name}={raw!r}: the URL names no database.")
+        try:
+            port = str(url.port or "")
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={raw!r}: the port is not a number.") from None
+        return DatabaseUrl(
+            engine="postgresql",
+            name=db,
+            user=unquote(url.username or ""),
+            password=unquote(url.password or ""),
+            host=url.hostname or "",
+            port=port,
+            options=tuple(parse_qsl(url.query)),
+        )
+    raise ImproperlyConfigured(
+        f"{name}={raw!r}: unsupported scheme {url.scheme!r}; use sqlite:/// or postgresql://."
+    )
+
+
+def database_settings(url: DatabaseUrl, data_dir: Path) -> dict[str, object]:
+    if url.engine == "sqlite":
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": url.name,
+            "OPTIONS": {
+                # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
+                # BEGIN so two writers queue instead of failing to upgrade a read lock.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+            "TEST": {"NAME": str(data_dir / "test-db.sqlite3")},
+        }
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": url.name,
+        "USER": url.user,
+        "PASSWORD": url.password,
+        "HOST": url.host,
+        "PORT": url.port,
+        "OPTIONS": dict(url.options),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }

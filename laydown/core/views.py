@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from laydown.ledger import selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"checkpoint": selectors.checkpoint_latest()})

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from laydown.ledger import keys
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the log's verifier key (name+keyid+base64). `keys init` creates the signing key "
+        "for LAYDOWN_LOG_ORIGIN if absent (mode 0600). The private key is never printed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", nargs="?", choices=["show", "init"], default="show")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "init":
+            created = keys.key_create_if_absent()
+            message = "Created the log key" if created else "The log key exists"
+            self.stderr.write(f"{message}: {keys.key_path()}")
+        self.stdout.write(keys.log_verifier_key())

@@ -1,0 +1,63 @@
+"""The ledger in the database: records, hash tiles, checkpoints and the log head.
+
+These tables are written only by `laydown.ledger.services`; everything else reads them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LogHead(models.Model):
+    """The single row whose lock serialises appends; `size` is the number of records."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    size = models.BigIntegerField(default=0)
+    root = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="ledger_loghead_single_row"),
+            models.CheckConstraint(condition=models.Q(size__gte=0), name="ledger_loghead_size"),
+        ]
+
+
+class Record(models.Model):
+    """One log entry. `body` holds the exact leaf data: the RFC 8785 bytes of the record."""
+
+    index = models.BigIntegerField(primary_key=True)
+    kind = models.CharField(max_length=100, db_index=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=100, db_index=True)
+    body = models.BinaryField()
+    leaf_hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(index__gte=0), name="ledger_record_index"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.kind}"
+
+
+class Tile(models.Model):
+    """A C2SP hash tile of height 8, stored at its current (possibly partial) width."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hashes = models.BinaryField(max_length=256 * 32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_tile_unique"),
+        ]
+
+
+class Checkpoint(models.Model):
+    """A signed checkpoint for one tree size; witnesses' cosignatures are appended to `note`."""
+
+    size = models.BigIntegerField(primary_key=True)
+    root = models.BinaryField(max_length=32)
+    note = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,103 @@
+"""The ledger's own record kinds, and the canonical form every record takes.
+
+A record is `{"v":1,"kind":...,"at":...,"actor":...,"data":{...},"salt":...}`; its leaf data is
+the RFC 8785 canonical JSON of that object. The random 256-bit salt keeps the public hash tiles
+from revealing anything about a record's content, even a guessable one.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+from collections.abc import Mapping
+
+import rfc8785
+
+from laydown.core.errors import ValidationError
+from laydown.ledger import kinds
+
+RECORD_VERSION = 1
+SALT_BYTES = 32
+MAX_RECORD_BYTES = 64 * 1024
+# RFC 8785 represents numbers as IEEE doubles: integers beyond 2**53 would not round-trip.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+LOG_OPENED = kinds.register(
+    "ledger.log_opened",
+    description="The log was opened: its origin and the verifier key of its signer.",
+)
+
+
+def rfc3339(at: dt.datetime) -> str:
+    """UTC time as RFC 3339 with microseconds, e.g. 2026-11-27T20:36:31.123456Z."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def check_data(value: object, path: str = "data") -> None:
+    """Records hold objects, lists, strings, integers, booleans and null: never floats."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(
+                    f"{path}: keys must be strings, not {type(key).__name__}",
+                    fields={path: "non-string key"},
+                )
+            check_data(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            check_data(item, f"{path}[{i}]")
+    elif isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise ValidationError(
+                f"{path}: integer {value} is beyond 2**53; store it as a string",
+                fields={path: "integer too large"},
+            )
+    else:
+        raise ValidationError(
+            f"{path}: {type(value).__name__} values are not allowed in records; use integers "
+            "(for example grams or cents) or strings",
+            fields={path: f"{type(value).__name__} not allowed"},
+        )
+
+
+def check_actor(actor: str) -> None:
+    if not actor or len(actor) > 100 or any(c.isspace() for c in actor):
+        raise ValidationError(
+            f"actor {actor!r} must be a pseudonymous id of 1-100 characters without spaces",
+            fields={"actor": "invalid"},
+        )
+
+
+def check_kind(kind: str) -> kinds.RecordKind:
+    registered = kinds.get(kind)
+    if registered is None:
+        raise ValidationError(
+            f"unknown record kind {kind!r}: register it in its app's records.py",
+            fields={"kind": "unknown"},
+        )
+    return registered
+
+
+def canonical_record(
+    *, kind: str, data: Mapping[str, object], actor: str, at: str, salt: bytes | None = None
+) -> bytes:
+    """The leaf data of a record. Call check_* first; this only encodes."""
+    record = {
+        "v": RECORD_VERSION,
+        "kind": kind,
+        "at": at,
+        "actor": actor,
+        "data": data,
+        "salt": base64.b64encode(salt if salt is not None else os.urandom(SALT_BYTES)).decode(),
+    }
+    body = rfc8785.dumps(record)
+    if len(body) > MAX_RECORD_BYTES:
+        raise ValidationError(
+            f"record of kind {kind!r} is {len(body)} bytes; the limit is {MAX_RECORD_BYTES}. "
+            "Store large content as a file and reference it by SHA-256.",
+            fields={"data": "too large"},
+        )
+    return body

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from laydown.ledger import views
+
+app_name = "ledger"
+urlpatterns = [
+    path("checkpoint", views.checkpoint, name="checkpoint"),
+    path("tile/<path:path>", views.tile, name="tile"),
+    path("proof/<int:index>", views.proof, name="proof"),
+]

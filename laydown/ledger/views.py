@@ -1,0 +1,44 @@
+"""Public, read-only log endpoints in the exact C2SP tlog-tiles and tlog-proof formats."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from laydown import tlog
+from laydown.ledger import selectors
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@require_GET
+def checkpoint(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        selectors.checkpoint_latest().note, content_type="text/plain; charset=utf-8"
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def tile(request: HttpRequest, path: str) -> HttpResponse:
+    try:
+        wanted = tlog.parse_tile_path("tile/" + path)
+    except tlog.TileError as exc:
+        raise Http404(str(exc)) from None
+    content = selectors.tile_content(wanted)
+    if content is None:
+        raise Http404("This tile is not in the tree (yet).")
+    response = HttpResponse(content, content_type="application/octet-stream")
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
+@require_GET
+def proof(request: HttpRequest, index: int) -> HttpResponse:
+    text = selectors.proof_for_record(index)
+    if text is None:
+        raise Http404("No record with this index in the latest checkpoint.")
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response

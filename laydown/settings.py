@@ -1,0 +1,111 @@
+"""Laydown settings: one module, driven by LAYDOWN_* environment variables.
+
+A bad value stops the start with a message naming the variable (see laydown.core.env).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from laydown.core.env import (
+    database_settings,
+    env_bool,
+    env_data_dir,
+    env_origin,
+    env_str,
+    parse_database_url,
+    secret_key,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = env_data_dir("LAYDOWN_DATA_DIR", "./var/")
+DEBUG = env_bool("LAYDOWN_DEBUG", False)
+SECRET_KEY = secret_key("LAYDOWN_SECRET_KEY", DATA_DIR)
+ALLOWED_HOSTS = [h for h in env_str("LAYDOWN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+DATABASES = {
+    "default": database_settings(
+        parse_database_url(
+            "LAYDOWN_DATABASE_URL",
+            env_str("LAYDOWN_DATABASE_URL", f"sqlite:///{DATA_DIR / 'laydown.sqlite3'}"),
+        ),
+        DATA_DIR,
+    )
+}
+
+# The ledger: the log's origin (first line of every checkpoint) and its signing key.
+LAYDOWN_LOG_ORIGIN = env_origin("LAYDOWN_LOG_ORIGIN", "laydown.localhost/log")
+LAYDOWN_LOG_KEY_FILE = DATA_DIR / "log.key"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "laydown.core",
+    "laydown.ledger",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "laydown.urls"
+WSGI_APPLICATION = "laydown.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("az", _("Azerbaijani")),
+    ("hy", _("Armenian")),
+    ("ru", _("Russian")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG and env_bool("LAYDOWN_HTTPS", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from laydown.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("log/", include("laydown.ledger.urls")),
+]

@@ -1,0 +1,247 @@
+"""`laydown verify`: check a Laydown log from the outside, with no database and no trust.
+
+Reads the checkpoint and every hash tile from a URL or an exported directory, recomputes the
+tree, checks the log's signature (and witnesses' cosignatures), consistency with a checkpoint
+saved earlier, and that every record of a bundle hashes to its leaf. Exit 0 when all holds, 1
+otherwise, naming the first bad index or file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+
+from laydown import tlog
+
+
+class VerifyError(Exception):
+    """What failed, naming the file, tile or record index."""
+
+
+class Source:
+    """Where the log is read from: a directory (`DIR/checkpoint`, `DIR/tile/...`) or a URL."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location.rstrip("/")
+        self.is_url = location.startswith(("http://", "https://"))
+        self._client = None
+        if self.is_url:
+            import httpx
+
+            self._client = httpx.Client(timeout=30, follow_redirects=True)
+
+    def read(self, path: str) -> bytes:
+        if self._client is None:
+            try:
+                return (Path(self.location) / path).read_bytes()
+            except OSError as exc:
+                raise VerifyError(f"{path}: cannot read ({exc.strerror})") from exc
+        response = self._client.get(f"{self.location}/{path}")
+        if response.status_code != 200:
+            raise VerifyError(f"{path}: the server answered {response.status_code}")
+        return response.content
+
+    def read_many(self, paths: Sequence[str]) -> list[bytes]:
+        if self._client is None:
+            return [self.read(p) for p in paths]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return list(pool.map(self.read, paths))
+
+
+def verify_log(
+    source: Source,
+    log_key: str,
+    *,
+    witness_keys: Sequence[str] = (),
+    quorum: int | None = None,
+    since: bytes | None = None,
+    bundle: Path | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tlog.Checkpoint:
+    """Verify everything given; return the checkpoint, or raise VerifyError."""
+    log_verifier = _verifier(log_key, "log key")
+    witnesses = [_verifier(k, "witness key") for k in witness_keys]
+    checkpoint = _open_checkpoint(source.read("checkpoint"), log_verifier, witnesses, quorum)
+    tiles = _read_tiles(source, checkpoint.size, progress)
+
+    def read_tile(level: int, index: int) -> bytes:
+        return tiles[(level, index)]
+
+    def report(done: int) -> None:
+        if progress:
+            progress("Recomputing the tree", done, checkpoint.size)
+
+    try:
+        root = tlog.verify_tiles(checkpoint.size, read_tile, report)
+    except tlog.TileError as exc:
+        raise VerifyError(f"tiles: {exc}") from exc
+    if root != checkpoint.root_hash:
+        raise VerifyError(
+            f"checkpoint: the tiles hash to {root.hex()}, not to the signed root "
+            f"{checkpoint.root_hash.hex()} (a tile or the checkpoint was altered)"
+        )
+    if since is not None:
+        _check_consistency(since, log_verifier, checkpoint, read_tile)
+    if bundle is not None:
+        _check_bundle(bundle, checkpoint.size, read_tile, progress)
+    return checkpoint
+
+
+def _verifier(key: str, what: str) -> tlog.Verifier:
+    try:
+        return tlog.new_verifier(key)
+    except tlog.TlogError as exc:
+        raise VerifyError(f"{what} {key!r} is not a valid verifier key: {exc}") from exc
+
+
+def _open_checkpoint(
+    data: bytes,
+    log_verifier: tlog.Verifier,
+    witnesses: Sequence[tlog.Verifier],
+    quorum: int | None,
+) -> tlog.Checkpoint:
+    try:
+        note = tlog.open_note(data, [log_verifier, *witnesses])
+    except tlog.NoteError as exc:
+        raise VerifyError(f"checkpoint: the signature does not verify: {exc}") from exc
+    signers = {(s.name, s.key_id) for s in note.sigs}
+    if (log_verifier.name, log_verifier.key_id) not in signers:
+        raise VerifyError("checkpoint: it is not signed by the log key")
+    try:
+        checkpoint = tlog.parse_checkpoint(note.text)
+    except tlog.CheckpointError as exc:
+        raise VerifyError(f"checkpoint: {exc}") from exc
+    if checkpoint.origin != log_verifier.name:
+        raise VerifyError(f"checkpoint: origin {checkpoint.origin!r} is not the log key's name")
+    cosigned = [w for w in witnesses if (w.name, w.key_id) in signers]
+    needed = len(witnesses) if quorum is None else quorum
+    if len(cosigned) < needed:
+        missing = ", ".join(w.name for w in witnesses if w not in cosigned)
+        raise VerifyError(
+            f"checkpoint: cosigned by {len(cosigned)} of the witnesses, {needed} needed "
+            f"(missing: {missing})"
+        )
+    return checkpoint
+
+
+def _read_tiles(
+    source: Source, size: int, progress: Callable[[str, int, int], None] | None
+) -> dict[tuple[int, int], bytes]:
+    wanted = tlog.tiles_for_size(size)
+    tiles: dict[tuple[int, int], bytes] = {}
+    chunk = 256
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        for tile, content in zip(part, source.read_many([tlog.tile_path(t) for t in part]), strict=True):
+            if len(content) != tile.width * 32:
+                raise VerifyError(
+                    f"{tlog.tile_path(tile)}: {len(content)} bytes, expected {tile.width * 32}"
+                )
+            tiles[(tile.level, tile.index)] = content
+        if progress:
+            progress("Reading tiles", min(start + chunk, len(wanted)), len(wanted))
+    return tiles
+
+
+def _check_consistency(
+    since: bytes,
+    log_verifier: tlog.Verifier,
+    checkpoint: tlog.Checkpoint,
+    read_tile: tlog.TileReader,
+) -> None:
+    try:
+        old = tlog.parse_checkpoint(tlog.open_note(since, [log_verifier]).text)
+    except tlog.TlogError as exc:
+        raise VerifyError(f"earlier checkpoint: does not verify with the log key: {exc}") from exc
+    if old.size > checkpoint.size:
+        raise VerifyError(
+            f"earlier checkpoint: size {old.size} is larger than the current {checkpoint.size}: "
+            "the log was rolled back"
+        )
+    if old.size == 0:
+        if old.root_hash != tlog.EMPTY_ROOT:
+            raise VerifyError("earlier checkpoint: size 0 with a root that is not the empty root")
+        return
+    proof = tlog.tree_consistency_proof(old.size, checkpoint.size, read_tile)
+    try:
+        tlog.verify_consistency(old.size, checkpoint.size, proof, old.root_hash, checkpoint.root_hash)
+    except tlog.ProofError as exc:
+        raise VerifyError(
+            f"earlier checkpoint: the log of size {checkpoint.size} is not an extension of the "
+            f"one of size {old.size} (history was rewritten): {exc}"
+        ) from exc
+
+
+def _check_bundle(
+    path: Path,
+    size: int,
+    read_tile: tlog.TileReader,
+    progress: Callable[[str, int, int], None] | None,
+) -> None:
+    index = 0
+    try:
+        with open(path, "rb") as lines:
+            for line in lines:
+                if index >= size:
+                    raise VerifyError(f"{path}: more records than the checkpoint's {size}")
+                leaf = read_tile(0, index // 256)[(index % 256) * 32 : (index % 256 + 1) * 32]
+                if tlog.leaf_hash(line.rstrip(b"\n")) != leaf:
+                    raise VerifyError(
+                        f"{path}: record {index} (line {index + 1}) does not hash to its leaf"
+                    )
+                index += 1
+                if progress and index % 4096 == 0:
+                    progress("Checking records", index, size)
+    except OSError as exc:
+        raise VerifyError(f"{path}: cannot read ({exc.strerror})") from exc
+    if index != size:
+        raise VerifyError(f"{path}: holds {index} records, the checkpoint has {size}")
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser.add_argument("source", help="log URL (e.g. https://host/log) or exported directory")
+    parser.add_argument("--key", required=True, help="the log's verifier key (laydown keys)")
+    parser.add_argument("--witness-key", action="append", default=[], help="a witness key")
+    parser.add_argument("--quorum", type=int, help="witness cosignatures needed (default: all)")
+    parser.add_argument("--since", type=Path, help="a checkpoint file saved earlier")
+    parser.add_argument("--records", type=Path, help="a record bundle (laydown log export)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str], prog: str = "laydown verify") -> int:
+    args = _parser(prog).parse_args(argv)
+    console = Console(stderr=True)
+    with Progress(console=console, disable=args.quiet, transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+        try:
+            since = args.since.read_bytes() if args.since else None
+            checkpoint = verify_log(
+                Source(args.source),
+                args.key,
+                witness_keys=args.witness_key,
+                quorum=args.quorum,
+                since=since,
+                bundle=args.records,
+                progress=progress,
+            )
+        except (VerifyError, OSError) as exc:
+            bar.stop()
+            print(f"FAIL: {exc}", file=sys.stderr)
+            return 1
+    extra = f" and {args.records}" if args.records else ""
+    print(f"OK: {checkpoint.origin} size {checkpoint.size} root {checkpoint.root_hash.hex()}{extra}")
+    return 0
