@@ -63,7 +63,7 @@ class Tile(NamedTuple):
     ``index`` (>= 0) and ``width`` (1..256; 256 means a full tile)."""
 
     level: int
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index by contract
     width: int = TILE_WIDTH
 
 
@@ -234,7 +234,9 @@ def _node(
     if cache is not None:
         width = end
         if size:
-            width = max(end, min(TILE_WIDTH, (size >> (TILE_HEIGHT * tl)) - tile_index * TILE_WIDTH))
+            width = max(
+                end, min(TILE_WIDTH, (size >> (TILE_HEIGHT * tl)) - tile_index * TILE_WIDTH)
+            )
         levels = cache.levels(read_tile, tl, tile_index, width)
         return levels[r][offset >> r]
     data = _read(read_tile, tl, tile_index, end)

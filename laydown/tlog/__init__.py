@@ -1,0 +1,81 @@
+"""Pure-Python transparency log primitives (no Django): RFC 9162 Merkle hashing and proofs,
+C2SP tlog-tiles storage, signed notes, checkpoints, cosignatures and tlog-proof documents.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    CheckpointError,
+    InvalidSignatureError,
+    KeyFormatError,
+    NoteError,
+    ProofError,
+    TileError,
+    TlogError,
+    TlogProofError,
+    UnverifiedNoteError,
+)
+from .hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash, root_hash
+from .proofs import (
+    consistency_proof,
+    inclusion_proof,
+    root_from_inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
+)
+from .tiles import (
+    ENTRIES_LEVEL,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    MemoryTree,
+    Tile,
+    TileHashCache,
+    TileReader,
+    parse_tile_path,
+    tile_path,
+    tiles_append,
+    tiles_for_size,
+    tree_consistency_proof,
+    tree_hash,
+    tree_inclusion_proof,
+    tree_root,
+    verify_tiles,
+)
+
+__all__ = [
+    "CheckpointError",
+    "ENTRIES_LEVEL",
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "InvalidSignatureError",
+    "KeyFormatError",
+    "MemoryTree",
+    "NoteError",
+    "ProofError",
+    "TILE_HEIGHT",
+    "TILE_WIDTH",
+    "Tile",
+    "TileError",
+    "TileHashCache",
+    "TileReader",
+    "TlogError",
+    "TlogProofError",
+    "UnverifiedNoteError",
+    "consistency_proof",
+    "inclusion_proof",
+    "leaf_hash",
+    "node_hash",
+    "parse_tile_path",
+    "root_from_inclusion_proof",
+    "root_hash",
+    "tile_path",
+    "tiles_append",
+    "tiles_for_size",
+    "tree_consistency_proof",
+    "tree_hash",
+    "tree_inclusion_proof",
+    "tree_root",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_tiles",
+]
