@@ -138,7 +138,9 @@ def _read_tiles(
     chunk = 256
     for start in range(0, len(wanted), chunk):
         part = wanted[start : start + chunk]
-        for tile, content in zip(part, source.read_many([tlog.tile_path(t) for t in part]), strict=True):
+        for tile, content in zip(
+            part, source.read_many([tlog.tile_path(t) for t in part]), strict=True
+        ):
             if len(content) != tile.width * 32:
                 raise VerifyError(
                     f"{tlog.tile_path(tile)}: {len(content)} bytes, expected {tile.width * 32}"
@@ -170,7 +172,9 @@ def _check_consistency(
         return
     proof = tlog.tree_consistency_proof(old.size, checkpoint.size, read_tile)
     try:
-        tlog.verify_consistency(old.size, checkpoint.size, proof, old.root_hash, checkpoint.root_hash)
+        tlog.verify_consistency(
+            old.size, checkpoint.size, proof, old.root_hash, checkpoint.root_hash
+        )
     except tlog.ProofError as exc:
         raise VerifyError(
             f"earlier checkpoint: the log of size {checkpoint.size} is not an extension of the "
@@ -243,5 +247,7 @@ def main(argv: Sequence[str], prog: str = "laydown verify") -> int:
             print(f"FAIL: {exc}", file=sys.stderr)
             return 1
     extra = f" and {args.records}" if args.records else ""
-    print(f"OK: {checkpoint.origin} size {checkpoint.size} root {checkpoint.root_hash.hex()}{extra}")
+    print(
+        f"OK: {checkpoint.origin} size {checkpoint.size} root {checkpoint.root_hash.hex()}{extra}"
+    )
     return 0

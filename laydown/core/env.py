@@ -105,7 +105,9 @@ def parse_database_url(name: str, raw: str) -> DatabaseUrl:
     if url.scheme == "sqlite":
         path = unquote(url.path)
         if not path or path == "/":
-            raise ImproperlyConfigured(f"{name}={raw!r}: give a file, e.g. sqlite:////srv/db.sqlite3")
+            raise ImproperlyConfigured(
+                f"{name}={raw!r}: give a file, e.g. sqlite:////srv/db.sqlite3"
+            )
         return DatabaseUrl(engine="sqlite", name=path)
     if url.scheme in ("postgres", "postgresql"):
         db = unquote(url.path.lstrip("/"))

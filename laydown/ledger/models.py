@@ -21,6 +21,9 @@ class LogHead(models.Model):
             models.CheckConstraint(condition=models.Q(size__gte=0), name="ledger_loghead_size"),
         ]
 
+    def __str__(self) -> str:
+        return f"log head at size {self.size}"
+
 
 class Record(models.Model):
     """One log entry. `body` holds the exact leaf data: the RFC 8785 bytes of the record."""
@@ -53,6 +56,9 @@ class Tile(models.Model):
             models.UniqueConstraint(fields=["level", "index"], name="ledger_tile_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"tile {self.level}/{self.index} ({len(self.hashes) // 32} hashes)"
+
 
 class Checkpoint(models.Model):
     """A signed checkpoint for one tree size; witnesses' cosignatures are appended to `note`."""
@@ -61,3 +67,6 @@ class Checkpoint(models.Model):
     root = models.BinaryField(max_length=32)
     note = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"checkpoint of size {self.size}"

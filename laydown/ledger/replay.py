@@ -29,7 +29,7 @@ def ledger_replay(*, progress: bool = False) -> ReplayResult:
     Holds the log head lock throughout, so no append can interleave with the rebuild.
     """
     with transaction.atomic():
-        LogHead.objects.select_for_update().get(id=1)
+        LogHead.objects.select_for_update().filter(id=1).first()
         checkpoint = _verified_checkpoint()
         root = tlog.verify_tiles(checkpoint.size, selectors.tile_read)
         if root != checkpoint.root_hash:

@@ -18,7 +18,7 @@ class SignedCheckpoint:
 
 
 def log_size() -> int:
-    return LogHead.objects.values_list("size", flat=True).get(id=1)
+    return LogHead.objects.filter(id=1).values_list("size", flat=True).first() or 0
 
 
 def checkpoint_latest() -> SignedCheckpoint:
@@ -28,7 +28,9 @@ def checkpoint_latest() -> SignedCheckpoint:
         return SignedCheckpoint(size=row.size, root=bytes(row.root), note=row.note)
     signer = keys.log_signer()
     empty = tlog.Checkpoint(origin=signer.name, size=0, root_hash=tlog.EMPTY_ROOT)
-    return SignedCheckpoint(size=0, root=tlog.EMPTY_ROOT, note=tlog.sign_note(empty.to_text(), [signer]))
+    return SignedCheckpoint(
+        size=0, root=tlog.EMPTY_ROOT, note=tlog.sign_note(empty.to_text(), [signer])
+    )
 
 
 def tile_read(level: int, index: int) -> bytes:

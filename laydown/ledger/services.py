@@ -14,8 +14,8 @@ from django.utils import timezone
 from laydown import tlog
 from laydown.ledger import keys
 from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
-from laydown.ledger.selectors import tile_read
 from laydown.ledger.records import canonical_record, check_actor, check_data, check_kind, rfc3339
+from laydown.ledger.selectors import tile_read
 
 Entry = tuple[str, Mapping[str, object]]
 
@@ -68,7 +68,14 @@ def _lock_head() -> LogHead:
     The row lock (PostgreSQL) queues concurrent appenders so indices stay gap-free and in commit
     order; SQLite takes its write lock at BEGIN (transaction_mode IMMEDIATE), which does the same.
     """
-    return LogHead.objects.select_for_update().get(id=1)
+    try:
+        return LogHead.objects.select_for_update().get(id=1)
+    except LogHead.DoesNotExist:
+        # The first append ever: create the head; a concurrent first appender may win the race.
+        LogHead.objects.bulk_create(
+            [LogHead(id=1, size=0, root=tlog.EMPTY_ROOT)], ignore_conflicts=True
+        )
+        return LogHead.objects.select_for_update().get(id=1)
 
 
 def _insert_records(records: Sequence[Record]) -> None:

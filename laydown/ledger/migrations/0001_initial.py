@@ -4,57 +4,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Checkpoint',
+            name="Checkpoint",
             fields=[
-                ('size', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('root', models.BinaryField(max_length=32)),
-                ('note', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("size", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("root", models.BinaryField(max_length=32)),
+                ("note", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='LogHead',
+            name="LogHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('size', models.BigIntegerField(default=0)),
-                ('root', models.BinaryField(max_length=32)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("size", models.BigIntegerField(default=0)),
+                ("root", models.BinaryField(max_length=32)),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='ledger_loghead_single_row'), models.CheckConstraint(condition=models.Q(('size__gte', 0)), name='ledger_loghead_size')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)), name="ledger_loghead_single_row"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("size__gte", 0)), name="ledger_loghead_size"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Record',
+            name="Record",
             fields=[
-                ('index', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('kind', models.CharField(db_index=True, max_length=100)),
-                ('at', models.DateTimeField()),
-                ('actor', models.CharField(db_index=True, max_length=100)),
-                ('body', models.BinaryField()),
-                ('leaf_hash', models.BinaryField(max_length=32)),
+                ("index", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("kind", models.CharField(db_index=True, max_length=100)),
+                ("at", models.DateTimeField()),
+                ("actor", models.CharField(db_index=True, max_length=100)),
+                ("body", models.BinaryField()),
+                ("leaf_hash", models.BinaryField(max_length=32)),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('index__gte', 0)), name='ledger_record_index')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("index__gte", 0)), name="ledger_record_index"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Tile',
+            name="Tile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField()),
-                ('index', models.BigIntegerField()),
-                ('hashes', models.BinaryField(max_length=8192)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField()),
+                ("index", models.BigIntegerField()),
+                ("hashes", models.BinaryField(max_length=8192)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('level', 'index'), name='ledger_tile_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("level", "index"), name="ledger_tile_unique")
+                ],
             },
         ),
     ]

@@ -1,0 +1,52 @@
+"""Shared fixtures: the log key, a record kind for tests, and the environment of subprocesses."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from laydown.ledger import keys, kinds
+
+TEST_KIND = kinds.register("test.sample", description="A record written by the test suite.")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_key() -> str:
+    keys.key_create_if_absent()
+    return keys.log_verifier_key()
+
+
+@pytest.fixture
+def subprocess_env(transactional_db: None) -> dict[str, str]:
+    """Environment for a `laydown` subprocess that uses this test's database and data dir."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{Path(db['NAME']).resolve()}"
+    else:
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        url = f"postgresql://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = dict(os.environ)
+    env.update(
+        LAYDOWN_DATA_DIR=str(settings.DATA_DIR),
+        LAYDOWN_DATABASE_URL=url,
+        LAYDOWN_LOG_ORIGIN=settings.LAYDOWN_LOG_ORIGIN,
+        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+    )
+    return env
+
+
+@pytest.fixture
+def laydown_cmd() -> list[str]:
+    return [sys.executable, "-m", "laydown.cli"]
+
+
+@pytest.fixture
+def export_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "log"

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from laydown import tlog
+from laydown.ledger import keys, selectors, services
+from laydown.ledger.models import Record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def log_of_600() -> list[bytes]:
+    services.record_append_batch(
+        entries=[("test.sample", {"n": i}) for i in range(600)], actor="clerk:1"
+    )
+    return [bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)]
+
+
+def test_the_checkpoint_is_public_plain_text_signed_by_the_log(client: Client, log_of_600) -> None:
+    response = client.get("/log/checkpoint")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    note = tlog.open_note(response.content, [tlog.new_verifier(keys.log_verifier_key())])
+    assert tlog.parse_checkpoint(note.text).root_hash == tlog.root_hash(log_of_600)
+
+
+def test_tiles_are_served_byte_exact_in_the_c2sp_layout(client: Client, log_of_600) -> None:
+    full = client.get("/log/tile/0/000")
+    assert full.status_code == 200
+    assert full["Content-Type"] == "application/octet-stream"
+    assert "immutable" in full["Cache-Control"]
+    assert full.content == b"".join(log_of_600[:256])
+    partial = client.get("/log/tile/0/002.p/88")
+    assert partial.content == b"".join(log_of_600[512:600])
+    narrower = client.get("/log/tile/0/002.p/10")
+    assert narrower.content == b"".join(log_of_600[512:522])
+    level1 = client.get("/log/tile/1/000.p/2")
+    assert level1.content == tlog.root_hash(log_of_600[:256]) + tlog.root_hash(log_of_600[256:512])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/log/tile/0/002",  # full tile not complete yet
+        "/log/tile/0/002.p/89",  # wider than the tree
+        "/log/tile/0/003.p/1",  # beyond the tree
+        "/log/tile/1/000",
+        "/log/tile/0/2",  # not canonical
+        "/log/tile/0/002.p/0",
+        "/log/tile/0/002.p/256",
+        "/log/tile/x/000",
+    ],
+)
+def test_tiles_beyond_the_tree_or_malformed_are_404(client: Client, log_of_600, path) -> None:
+    assert client.get(path).status_code == 404
+
+
+def test_a_record_proof_is_a_c2sp_tlog_proof_that_verifies(client: Client, log_of_600) -> None:
+    response = client.get("/log/proof/517")
+    assert response.status_code == 200
+    verifier = tlog.new_verifier(keys.log_verifier_key())
+    checkpoint = tlog.verify_tlog_proof(response.content.decode(), log_of_600[517], [verifier])
+    assert checkpoint.size == 600
+    with pytest.raises(tlog.TlogError):
+        tlog.verify_tlog_proof(response.content.decode(), log_of_600[518], [verifier])
+    assert client.get("/log/proof/600").status_code == 404
+
+
+def test_the_log_endpoints_accept_only_get(client: Client, log_of_600) -> None:
+    assert client.post("/log/checkpoint").status_code in (403, 405)
+
+
+def test_the_start_page_shows_the_log_size_and_checkpoint(client: Client, log_of_600) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b'id="log-size">600<' in response.content
+    assert selectors.checkpoint_latest().note.splitlines()[2].encode() in response.content
