@@ -47,6 +47,16 @@ class Source:
             raise VerifyError(f"{path}: the server answered {response.status_code}")
         return response.content
 
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def read_many(self, paths: Sequence[str]) -> list[bytes]:
         if self._client is None:
             return [self.read(p) for p in paths]
@@ -233,15 +243,16 @@ def main(argv: Sequence[str], prog: str = "laydown verify") -> int:
 
         try:
             since = args.since.read_bytes() if args.since else None
-            checkpoint = verify_log(
-                Source(args.source),
-                args.key,
-                witness_keys=args.witness_key,
-                quorum=args.quorum,
-                since=since,
-                bundle=args.records,
-                progress=progress,
-            )
+            with Source(args.source) as source:
+                checkpoint = verify_log(
+                    source,
+                    args.key,
+                    witness_keys=args.witness_key,
+                    quorum=args.quorum,
+                    since=since,
+                    bundle=args.records,
+                    progress=progress,
+                )
         except (VerifyError, OSError) as exc:
             bar.stop()
             print(f"FAIL: {exc}", file=sys.stderr)

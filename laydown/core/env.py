@@ -103,8 +103,9 @@ def parse_database_url(name: str, raw: str) -> DatabaseUrl:
     """Parse `sqlite:///path` or `postgresql://user:pass@host:port/db?opt=v`."""
     url = urlsplit(raw)
     if url.scheme == "sqlite":
-        path = unquote(url.path)
-        if not path or path == "/":
+        # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them
+        path = unquote(url.path)[1:]
+        if not path or path.endswith("/"):
             raise ImproperlyConfigured(
                 f"{name}={raw!r}: give a file, e.g. sqlite:////srv/db.sqlite3"
             )

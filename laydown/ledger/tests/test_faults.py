@@ -34,21 +34,21 @@ def test_a_writer_killed_mid_batch_loses_no_committed_record_and_leaves_no_parti
     subprocess_env: dict[str, str], tmp_path: Path
 ) -> None:
     batch = 10000
-    writer = subprocess.Popen(
+    committed = []
+    with subprocess.Popen(
         [*WRITER, "--batches", "1000", "--batch-size", str(batch)],
         env=subprocess_env,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    committed = []
-    assert writer.stdout is not None
-    for line in writer.stdout:
-        committed.append(int(line.split()[-1]))
-        if len(committed) == 3:
-            break
-    time.sleep(0.05)  # well inside the next batch: it takes far longer than this
-    writer.send_signal(signal.SIGKILL)
-    writer.wait(timeout=30)
+    ) as writer:
+        assert writer.stdout is not None
+        for line in writer.stdout:
+            committed.append(int(line.split()[-1]))
+            if len(committed) == 3:
+                break
+        time.sleep(0.05)  # well inside the next batch: it takes far longer than this
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
     assert writer.returncode == -signal.SIGKILL
     size = selectors.log_size()
     assert size % batch == 0, "a batch was half-written"
@@ -83,7 +83,8 @@ def test_four_concurrent_writer_processes_leave_a_gap_free_log(
         for n, size in enumerate([1, 7, 50, 200])
     ]
     for writer in writers:
-        _out, err = writer.communicate(timeout=300)
+        with writer:
+            _out, err = writer.communicate(timeout=300)
         assert writer.returncode == 0, err
     expected = 15 * (1 + 7 + 50 + 200)
     assert selectors.log_size() == expected
