@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ PG_URL = os.environ.get(
 )
 
 
-def best_rate(count: int, run, repeat: int = 3) -> float:
+def best_rate(count: int, run: Callable[[], object], repeat: int = 3) -> float:
     """Items per second of the fastest of `repeat` runs (the least disturbed by the machine)."""
     times = []
     for _ in range(repeat):
@@ -124,7 +125,8 @@ def bench_durable(db: str, records: int, batch: int) -> dict[str, float]:
             text=True,
             check=True,
         )
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+        return result
 
 
 def _recreate_pg_database(url: str) -> None:

@@ -86,10 +86,11 @@ def _insert_records(records: Sequence[Record]) -> None:
     cols = ", ".join(qn(c) for c in ("index", "kind", "at", "actor", "body", "leaf_hash"))
     at = connection.ops.adapt_datetimefield_value(records[0].at)
     sql = f"INSERT INTO {table} ({cols}) VALUES (%s, %s, %s, %s, %s, %s)"  # noqa: S608
+    rows: list[tuple[object, ...]] = [
+        (r.index, r.kind, at, r.actor, r.body, r.leaf_hash) for r in records
+    ]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            sql, [(r.index, r.kind, at, r.actor, r.body, r.leaf_hash) for r in records]
-        )
+        cursor.executemany(sql, rows)  # type: ignore[arg-type]
 
 
 def _write_tiles(changed: Mapping[tuple[int, int], bytes]) -> None:
