@@ -317,6 +317,17 @@ def tree_consistency_proof(
 # --- appending ------------------------------------------------------------------------------
 
 
+def _full_tile_root(hashes: list[bytes]) -> bytes:
+    """Root of the 256-hash subtree of a full tile (255 node hashes)."""
+    sha = hashlib.sha256
+    one = b"\x01"
+    cur = hashes
+    while len(cur) > 1:
+        it = iter(cur)
+        cur = [sha(one + a + b).digest() for a, b in zip(it, it, strict=False)]
+    return cur[0]
+
+
 def tiles_append(
     old_size: int, leaf_hashes: Sequence[bytes], read_tile: TileReader
 ) -> dict[tuple[int, int], bytes]:
@@ -338,26 +349,25 @@ def tiles_append(
         raise TileError(f"every leaf hash must be {HASH_SIZE} bytes")
     level = 0
     count = old_size  # hashes already stored at this level
-    sha = hashlib.sha256
-    one = b"\x01"
+    join = b"".join
     while new:
         tile_index, width = divmod(count, TILE_WIDTH)
-        if width:
-            existing = _split_hashes(_read(read_tile, level, tile_index, width))
-            hashes = existing + new
-        else:
-            hashes = new
         completed: list[bytes] = []
-        join = b"".join
-        for start in range(0, len(hashes), TILE_WIDTH):
-            chunk = hashes[start : start + TILE_WIDTH]
+        pos = 0
+        if width:
+            # Extend the partial right-edge tile without splitting it unless it completes.
+            take = min(TILE_WIDTH - width, len(new))
+            content = _read(read_tile, level, tile_index, width) + join(new[:take])
+            out[(level, tile_index)] = content
+            if width + take == TILE_WIDTH:
+                completed.append(_full_tile_root(_split_hashes(content)))
+            pos = take
+            tile_index += 1
+        for start in range(pos, len(new), TILE_WIDTH):
+            chunk = new[start : start + TILE_WIDTH]
             out[(level, tile_index)] = join(chunk)
             if len(chunk) == TILE_WIDTH:
-                cur = chunk
-                while len(cur) > 1:
-                    it = iter(cur)
-                    cur = [sha(one + a + b).digest() for a, b in zip(it, it, strict=False)]
-                completed.append(cur[0])
+                completed.append(_full_tile_root(chunk))
             tile_index += 1
         new = completed
         count //= TILE_WIDTH
