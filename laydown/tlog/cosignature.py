@@ -16,7 +16,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .checkpoint import parse_checkpoint
-from .errors import NoteError
+from .errors import CheckpointError, NoteError
 from .note import ALG_COSIGNATURE_V1, Signer, Verifier
 
 __all__ = [
@@ -106,7 +106,11 @@ class CosignatureSigner(Signer):
         Raises :class:`CheckpointError` if ``msg`` is not a checkpoint text, and
         :class:`ValueError` if the clock is out of range.
         """
-        parse_checkpoint(msg.decode("utf-8"))
+        try:
+            text = msg.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CheckpointError("a cosigned checkpoint must be UTF-8") from None
+        parse_checkpoint(text)
         ts = int(self._clock())
         sig = super().sign(cosignature_message(ts, msg))
         return ts.to_bytes(8, "big") + sig

@@ -32,8 +32,8 @@ def _probe_ids() -> list[str]:
     try:
         base = vectors_dir() / "transparency-dev-merkle" / "testdata"
         return [str(p.relative_to(base)) for p in _probe_files()]
-    except BaseException:  # vectors missing: the count test fails loudly
-        return []
+    except BaseException:  # vectors missing: fail (not skip) inside the test itself
+        return ["<reference vectors missing>"]
 
 
 def _b64(s: str) -> bytes:
