@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test lint typecheck pytest pytest-postgres fmt bench clean
+.PHONY: help install demo serve test lint typecheck interop-tools pytest pytest-postgres fmt bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,7 +27,7 @@ demo: $(STAMP) ## install, migrate, create the log key, load demo data, serve on
 serve: $(STAMP) ## serve without loading demo data
 	$(BIN)/laydown serve 127.0.0.1:8000
 
-test: lint typecheck pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
+test: lint typecheck interop-tools pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
 
 lint: $(STAMP) ## ruff check and format check, and no missing migrations
 	$(BIN)/ruff check .
@@ -36,6 +36,9 @@ lint: $(STAMP) ## ruff check and format check, and no missing migrations
 
 typecheck: $(STAMP) ## mypy (strict on laydown.tlog)
 	LAYDOWN_DATA_DIR=var/check $(BIN)/mypy laydown bench
+
+interop-tools: ## install Go and golang.org/x/mod (Debian packages) for the Go client interop test
+	.ci/install-go-interop
 
 pytest: $(STAMP) ## the test suite on SQLite
 	rm -rf var/test-sqlite
