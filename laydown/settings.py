@@ -13,6 +13,7 @@ from laydown.core.env import (
     database_settings,
     env_bool,
     env_data_dir,
+    env_int,
     env_origin,
     env_str,
     parse_database_url,
@@ -45,9 +46,44 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "ninja",
     "laydown.core",
     "laydown.ledger",
+    "laydown.accounts",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+OTP_TOTP_ISSUER = "Laydown"
+
+# Throttling of failed sign-ins (django-axes): lock an account after 5 failures for 15 minutes.
+AXES_FAILURE_LIMIT = env_int("LAYDOWN_SIGNIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "laydown.accounts.signin.lockout_response"
+# Lock per account, not per address: a collection point's clerks share one NAT address, and one
+# mistyping clerk must not lock out the rest. (axes warns about this choice; it is deliberate.)
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -56,8 +92,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "laydown.core.security.SecurityHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "laydown.urls"

@@ -5,6 +5,9 @@ These tables are written only by `laydown.ledger.services`; everything else read
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.db import models
 
 
@@ -42,6 +45,18 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.index} {self.kind}"
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The record as JSON (the body parsed)."""
+        parsed: dict[str, Any] = json.loads(bytes(self.body))
+        return parsed
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The record's `data` object."""
+        data: dict[str, Any] = self.payload["data"]
+        return data
 
 
 class Tile(models.Model):

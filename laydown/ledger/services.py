@@ -26,14 +26,18 @@ def record_append(*, kind: str, data: Mapping[str, object], actor: str) -> Recor
 
 
 def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]:
-    """Append records with gap-free indices in one transaction, then sign one checkpoint.
+    """Append records with gap-free indices, sign one checkpoint, apply each record.
+
+    Applying calls the kind's `apply` (the same function replay uses) in the same transaction,
+    so a record and its projection change commit together or not at all.
 
     Everything that can fail on bad input is checked before the log head is locked, so an
     invalid batch appends nothing and holds the lock for no time at all.
     """
     check_actor(actor)
+    registered = {}
     for kind, data in entries:
-        check_kind(kind)
+        registered[kind] = check_kind(kind)
         check_data(data)
     if not entries:
         return []
@@ -59,6 +63,10 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
             size=size, root=root, note=tlog.sign_note(checkpoint.to_text(), [signer])
         )
         LogHead.objects.filter(id=1).update(size=size, root=root)
+        for record in records:
+            apply = registered[record.kind].apply
+            if apply is not None:
+                apply(record)
     return records
 
 

@@ -1,0 +1,71 @@
+"""From a request to a Principal, and the decorator every view wears.
+
+`requires(action)` is the only way a view is exposed: the URL-walk test fails for any view
+without it, so no page can be added without an entry in the permission matrix.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from laydown.accounts.models import User
+from laydown.accounts.permissions import ACTIONS, ANONYMOUS, ANYONE, Principal, authorize
+from laydown.accounts.roles import SECOND_FACTOR_ROLES
+
+View = Callable[..., HttpResponse]
+
+
+def principal_for_user(user: User, token_actions: frozenset[str] | None = None) -> Principal:
+    grants = tuple(user.grants.values_list("role", "scope"))
+    return Principal(
+        user_id=user.pk,
+        pseudonym=user.pseudonym,
+        organisation_id=user.organisation_id,
+        grants=grants,
+        token_actions=token_actions,
+    )
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    cached = getattr(request, "_laydown_principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    user = request.user
+    principal = principal_for_user(user) if user.is_authenticated else ANONYMOUS
+    request._laydown_principal = principal  # type: ignore[attr-defined]
+    return principal
+
+
+def needs_second_factor(request: HttpRequest, principal: Principal) -> bool:
+    """Admins, custodians and observers act only after a TOTP check in this session."""
+    if not principal.roles() & SECOND_FACTOR_ROLES:
+        return False
+    is_verified = getattr(request.user, "is_verified", None)
+    return not (is_verified and is_verified())
+
+
+def requires(action: str) -> Callable[[View], View]:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}: define it in the permission matrix")
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            principal = principal_of(request)
+            if principal.is_anonymous and ACTIONS[action].audience != ANYONE:
+                return redirect_to_login(request.get_full_path())
+            if ACTIONS[action].audience != ANYONE and needs_second_factor(request, principal):
+                return redirect("accounts:second_factor")
+            authorize(principal, action)  # PermissionDenied -> the 403 page with its reason
+            return view(request, *args, **kwargs)
+
+        wrapped.laydown_action = action  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate

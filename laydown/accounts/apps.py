@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "laydown.accounts"
+    label = "accounts"
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out
+
+        from laydown.accounts import records  # noqa: F401  (registers the record kinds)
+        from laydown.accounts.signin import on_user_locked_out
+
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="laydown-signin-throttled")

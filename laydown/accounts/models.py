@@ -1,0 +1,76 @@
+"""Organisations, users, role grants and API tokens.
+
+Organisations, grants and tokens are projections of ledger records (see records.py). A user's
+credentials (username, password hash, TOTP devices) are kept out of the log: they are secrets
+and personal data; the log names users only by their pseudonym.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from laydown.accounts.roles import OrgKind, Role
+
+
+def new_pseudonym() -> str:
+    return "u-" + secrets.token_hex(6)
+
+
+class Organisation(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=OrgKind.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="users", null=True
+    )
+    # The id that ledger records use for this user: random, stable, reveals nothing.
+    pseudonym = models.CharField(max_length=20, unique=True, default=new_pseudonym)
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    scope = models.CharField(max_length=80)
+    granted_at = models.DateTimeField()
+    granted_by = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "scope"], name="accounts_grant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} @ {self.scope}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for integrations, stored as its SHA-256; the secret is shown once."""
+
+    public_id = models.CharField(max_length=16, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    actions = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"

@@ -1,0 +1,29 @@
+"""Sign-in throttling glue: django-axes locks an account out; the ledger records it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from laydown.accounts import services
+
+
+def on_user_locked_out(sender: object, *, username: str | None = None, **kwargs: Any) -> None:
+    """Receiver of axes' user_locked_out: one ledger record per lock-out."""
+    from django.conf import settings
+
+    services.signin_throttled(username=username or "", failures=settings.AXES_FAILURE_LIMIT)
+
+
+def lockout_response(
+    request: HttpRequest, original_response: object = None, credentials: object = None
+) -> HttpResponse:
+    message = _(
+        "Too many failed sign-ins for this account. It is locked for 15 minutes; "
+        "ask an administrator if you need access sooner."
+    )
+    body = render_to_string("accounts/locked_out.html", {"message": message}, request=request)
+    return HttpResponse(body, status=429)
