@@ -6,12 +6,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from laydown import tlog
+from laydown.accounts.access import requires
 from laydown.ledger import selectors
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @require_GET
+@requires("public.view")
 def checkpoint(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
         selectors.checkpoint_latest().note, content_type="text/plain; charset=utf-8"
@@ -21,6 +23,7 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@requires("public.view")
 def tile(request: HttpRequest, path: str) -> HttpResponse:
     try:
         wanted = tlog.parse_tile_path("tile/" + path)
@@ -35,6 +38,7 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
 
 
 @require_GET
+@requires("public.view")
 def proof(request: HttpRequest, index: int) -> HttpResponse:
     text = selectors.proof_for_record(index)
     if text is None:
