@@ -74,8 +74,28 @@ from .tiles import (
     tree_root,
     verify_tiles,
 )
+from .witness import (
+    MAX_PROOF_LINES,
+    SIZE_CONTENT_TYPE,
+    AddCheckpointRequest,
+    Witness,
+    WitnessRequestError,
+    WitnessResponse,
+    WitnessState,
+    format_add_checkpoint,
+    parse_add_checkpoint,
+)
 
 __all__ = [
+    "AddCheckpointRequest",
+    "MAX_PROOF_LINES",
+    "SIZE_CONTENT_TYPE",
+    "Witness",
+    "WitnessRequestError",
+    "WitnessResponse",
+    "WitnessState",
+    "format_add_checkpoint",
+    "parse_add_checkpoint",
     "ALG_COSIGNATURE_V1",
     "ALG_ED25519",
     "Checkpoint",

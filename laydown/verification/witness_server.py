@@ -1,0 +1,205 @@
+"""`laydown witness`: a small C2SP tlog-witness that an observer delegation runs on its own machine.
+
+No Django and no Laydown database: a directory holds the witness's key (`witness.key`, 0600),
+the verifier keys of the logs it witnesses (`logs.txt`, one per line) and its state
+(`state.sqlite3`). Every accepted checkpoint is stored before the answer is sent; checking the
+old size and storing happen in one SQLite write transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from laydown import tlog
+
+KEY_FILE = "witness.key"
+LOGS_FILE = "logs.txt"
+STATE_FILE = "state.sqlite3"
+MAX_BODY = 64 * 1024
+
+
+class SqliteWitnessState:
+    """The latest cosigned checkpoint per origin, and refused requests as evidence."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with self._connect() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS latest (origin TEXT PRIMARY KEY, size INTEGER NOT "
+                "NULL, root BLOB NOT NULL, note TEXT NOT NULL, updated_at INTEGER NOT NULL)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS refused (id INTEGER PRIMARY KEY, at INTEGER NOT "
+                "NULL, status INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL)"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        return db
+
+    def latest(self, origin: str) -> tuple[int, bytes] | None:
+        with self._connect() as db:
+            row = db.execute("SELECT size, root FROM latest WHERE origin = ?", (origin,)).fetchone()
+        return (int(row[0]), bytes(row[1])) if row else None
+
+    def compare_and_set(
+        self, origin: str, old_size: int, checkpoint: tlog.Checkpoint, note: str
+    ) -> int | None:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT size FROM latest WHERE origin = ?", (origin,)).fetchone()
+            stored = int(row[0]) if row else 0
+            if stored != old_size:
+                db.execute("ROLLBACK")
+                return stored
+            db.execute(
+                "INSERT INTO latest (origin, size, root, note, updated_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(origin) DO UPDATE SET size = excluded.size, root = excluded.root, "
+                "note = excluded.note, updated_at = excluded.updated_at",
+                (origin, checkpoint.size, checkpoint.root_hash, note, int(time.time())),
+            )
+            db.execute("COMMIT")
+            return None
+        finally:
+            db.close()
+
+    def record_refusal(self, status: int, reason: str, body: bytes) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO refused (at, status, reason, body) VALUES (?, ?, ?, ?)",
+                (int(time.time()), status, reason, body),
+            )
+
+
+def load_witness(directory: Path) -> tlog.Witness:
+    skey = (directory / KEY_FILE).read_text().strip()
+    signer = tlog.new_cosignature_signer(skey)
+    logs: dict[str, list[tlog.Verifier]] = {}
+    logs_file = directory / LOGS_FILE
+    if logs_file.exists():
+        for line in logs_file.read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                verifier = tlog.new_verifier(line.strip())
+                logs.setdefault(verifier.name, []).append(verifier)
+    return tlog.Witness(signer, logs, SqliteWitnessState(directory / STATE_FILE))
+
+
+def make_handler(witness: tlog.Witness) -> type[BaseHTTPRequestHandler]:
+    state = witness.state
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the specification recommends
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            if self.path.rstrip("/") != "/add-checkpoint":
+                self._send(tlog.WitnessResponse(404, b"not found\n"))
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                self._send(tlog.WitnessResponse(400, b"request too large\n"))
+                return
+            body = self.rfile.read(length)
+            response = witness.add_checkpoint(body)
+            if response.status in (403, 409, 422) and isinstance(state, SqliteWitnessState):
+                state.record_refusal(response.status, response.body.decode(errors="replace"), body)
+            self._send(response)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.rstrip("/") == "/key":
+                self._send(
+                    tlog.WitnessResponse(200, (witness.signer.verifier_key() + "\n").encode())
+                )
+                return
+            self._send(tlog.WitnessResponse(404, b"not found\n"))
+
+        def _send(self, response: tlog.WitnessResponse) -> None:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            sys.stderr.write("witness: " + (format % args) + "\n")
+
+    return Handler
+
+
+def cmd_init(directory: Path, name: str) -> int:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / KEY_FILE
+    if path.exists():
+        print(f"{path} exists; the witness keeps its key.", file=sys.stderr)
+    else:
+        skey, _vkey = tlog.generate_cosignature_key(name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(skey + "\n")
+    (directory / LOGS_FILE).touch()
+    return cmd_key(directory)
+
+
+def cmd_key(directory: Path) -> int:
+    skey = (directory / KEY_FILE).read_text().strip()
+    print(tlog.new_cosignature_signer(skey).verifier_key())
+    return 0
+
+
+def cmd_trust(directory: Path, vkey: str) -> int:
+    verifier = tlog.new_verifier(vkey)  # raises KeyFormatError on a bad key
+    with open(directory / LOGS_FILE, "a") as f:
+        f.write(vkey + "\n")
+    print(f"Witnessing log {verifier.name}.")
+    return 0
+
+
+def cmd_serve(directory: Path, listen: str) -> int:
+    host, _sep, port = listen.rpartition(":")
+    witness = load_witness(directory)
+    server = ThreadingHTTPServer((host or "127.0.0.1", int(port)), make_handler(witness))
+    print(f"Witness {witness.signer.name} serving on http://{listen}/add-checkpoint", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def main(argv: Sequence[str], prog: str = "laydown witness") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="create the witness key in DIR and print its verifier key")
+    init.add_argument("directory", type=Path)
+    init.add_argument("--name", required=True, help="the witness's name, e.g. witness.example/w1")
+    key = sub.add_parser("key", help="print the witness's verifier key")
+    key.add_argument("directory", type=Path)
+    trust = sub.add_parser("trust", help="witness the log with this verifier key")
+    trust.add_argument("directory", type=Path)
+    trust.add_argument("vkey")
+    serve = sub.add_parser("serve", help="serve POST /add-checkpoint")
+    serve.add_argument("directory", type=Path)
+    serve.add_argument("--listen", default="127.0.0.1:7380")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "init":
+            return cmd_init(args.directory, args.name)
+        if args.command == "key":
+            return cmd_key(args.directory)
+        if args.command == "trust":
+            return cmd_trust(args.directory, args.vkey)
+        return cmd_serve(args.directory, args.listen)
+    except (OSError, tlog.TlogError) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
