@@ -138,6 +138,18 @@ STATIC_ROOT = DATA_DIR / "static"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("LAYDOWN_HTTPS", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind TLS (LAYDOWN_HTTPS): redirect plain HTTP and tell browsers to use HTTPS only (HSTS).
+# Preloading (LAYDOWN_HSTS_PRELOAD) commits the whole domain for years: the owner's decision.
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = 31_536_000 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+SECURE_HSTS_PRELOAD = env_bool("LAYDOWN_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")  # preloading is opt-in, as said above
+if env_bool("LAYDOWN_PROXY_HTTPS_HEADER", False):
+    # Only behind a proxy that sets X-Forwarded-Proto itself (and drops the client's own).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_AGE = 8 * 3600  # one working shift; sign in (and pass the second factor) again
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterator
 
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.accounts import services
 from laydown.accounts.models import Organisation, User
-from laydown.accounts.roles import OrgKind, Role
+from laydown.accounts.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 
 ORGANISATIONS = [
     ("operator", "Programme Operations Office", OrgKind.OPERATOR),
@@ -36,6 +39,23 @@ def demo_password(username: str) -> str:
     return f"{username}-demo-Laydown"
 
 
+def demo_totp_key(username: str) -> str:
+    """The fixed TOTP key (hex) of a demo user: printed at start, so it protects nothing."""
+    return hashlib.sha1(f"laydown-demo-totp:{username}".encode()).hexdigest()  # noqa: S324
+
+
+def demo_totp_secret(username: str) -> str:
+    """The same key in base32, as authenticator apps take it."""
+    return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()
+
+
+def demo_totp_device(username: str) -> TOTPDevice | None:
+    """The demo user's confirmed device if it still has the demo key (not re-enrolled)."""
+    return TOTPDevice.objects.filter(
+        user__username=username, confirmed=True, key=demo_totp_key(username)
+    ).first()
+
+
 @transaction.atomic
 def demo_load() -> Iterator[str]:
     for code, name, kind in ORGANISATIONS:
@@ -53,3 +73,26 @@ def demo_load() -> Iterator[str]:
             )
         services.role_grant(actor=services.SYSTEM, user=user, role=role, scope=scope)
         yield f"  {username:<10} {demo_password(username):<26} {role.label} at {scope}"
+    yield from _demo_second_factors()
+
+
+def _demo_second_factors() -> Iterator[str]:
+    yield (
+        "Second factor (TOTP) of the admin, custodian and observer: after the password, enter the "
+        "code that `laydown demo_totp USERNAME` prints, or add the secret (or otpauth URI) to an "
+        "authenticator app:"
+    )
+    for username, _org, role, _scope in USERS:
+        if role not in SECOND_FACTOR_ROLES:
+            continue
+        device = demo_totp_device(username)
+        if device is None and not TOTPDevice.objects.filter(user__username=username).exists():
+            device = services.second_factor_install(
+                actor=services.SYSTEM,
+                user=User.objects.get(username=username),
+                key_hex=demo_totp_key(username),
+            )
+        if device is None:
+            yield f"  {username:<10} (enrolled its own authenticator; demo secret not in use)"
+            continue
+        yield f"  {username:<10} {demo_totp_secret(username)}  {device.config_url}"

@@ -86,3 +86,11 @@ PERSONAL_DATA_READ = kinds.register(
     description="Someone read a person's personal data, with the purpose they gave.",
 )
 kinds.register_reset(_reset)
+SECOND_FACTOR_ENROLLED = kinds.register(
+    "accounts.second_factor_enrolled",
+    description="A user confirmed a TOTP second factor (the secret stays out of the log).",
+)
+SECOND_FACTOR_RESET = kinds.register(
+    "accounts.second_factor_reset",
+    description="An administrator removed a user's second factor; they enrol again at sign-in.",
+)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.accounts import records
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
@@ -240,3 +241,102 @@ def signin_throttled(*, username: str, failures: int) -> None:
     }
     with transaction.atomic():
         ledger.record_append(kind=records.SIGNIN_THROTTLED.name, data=data, actor="system")
+
+
+# ---- Second factor (TOTP). A device holds a secret, so like a password it stays out of the log;
+# the log records only that a user enrolled, or that an administrator reset the second factor.
+
+TOTP_DEVICE_NAME = "Authenticator app"
+
+
+def _acting_user(actor: Principal) -> User:
+    _check(actor, "account.profile")
+    if actor.user_id is None:
+        raise ValidationError(_("Sign in first."), fields={"user": _("missing")})
+    return User.objects.get(pk=actor.user_id)
+
+
+def second_factor_begin(*, actor: Principal) -> TOTPDevice:
+    """The acting user's unconfirmed TOTP device, created on the first call (nothing in force)."""
+    user = _acting_user(actor)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def _totp_check(device: TOTPDevice, code: str) -> TOTPDevice:
+    """Verify `code` against `device`, or raise. A failure is committed before we raise, so
+    django-otp's throttle (1, 2, 4, ... seconds between tries) holds against guessing."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, info = device.verify_is_allowed()
+        verified = allowed and device.verify_token("".join(code.split()))
+    if not allowed:
+        wait = (info or {}).get("locked_until", timezone.now()) - timezone.now()
+        raise ValidationError(
+            _("Too many wrong codes. Wait %(seconds)d seconds, then enter the current code.")
+            % {"seconds": max(1, int(wait.total_seconds()) + 1)},
+            fields={"code": _("throttled")},
+        )
+    if not verified:
+        raise ValidationError(
+            _("That code is not right. Enter the 6-digit code your authenticator app shows now."),
+            fields={"code": _("wrong code")},
+        )
+    return device
+
+
+def second_factor_confirm(*, actor: Principal, code: str) -> TOTPDevice:
+    """Confirm the acting user's new device with a code from it; it replaces any older one."""
+    user = _acting_user(actor)
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        raise ValidationError(
+            _("There is no second factor waiting to be confirmed; reload the page."),
+            fields={"code": _("no device")},
+        )
+    device = _totp_check(device, code)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        _append(records.SECOND_FACTOR_ENROLLED.name, {"user": user.pseudonym}, actor)
+    return device
+
+
+def second_factor_verify(*, actor: Principal, code: str) -> TOTPDevice:
+    """The acting user's confirmed device if `code` is right; raises ValidationError if not."""
+    user = _acting_user(actor)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        raise ValidationError(
+            _("You have no second factor yet; reload the page to set one up."),
+            fields={"code": _("no device")},
+        )
+    return _totp_check(device, code)
+
+
+def second_factor_reset(*, actor: Principal, user: User) -> None:
+    """Remove `user`'s TOTP devices (a lost phone); they enrol again at their next sign-in."""
+    _check(actor, "accounts.user_manage")
+    with transaction.atomic():
+        if not TOTPDevice.objects.filter(user=user).exists():
+            raise ValidationError(
+                _("%(user)s has no second factor to reset.") % {"user": user.username},
+                fields={"user": _("no device")},
+            )
+        TOTPDevice.objects.filter(user=user).delete()
+        _append(records.SECOND_FACTOR_RESET.name, {"user": user.pseudonym}, actor)
+
+
+def second_factor_install(*, actor: Principal, user: User, key_hex: str) -> TOTPDevice:
+    """Give `user` a confirmed device with a known key: for the demo, whose secrets are printed."""
+    _check(actor, "accounts.user_manage")
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(
+            user=user, name=TOTP_DEVICE_NAME, key=key_hex, confirmed=True
+        )
+        _append(records.SECOND_FACTOR_ENROLLED.name, {"user": user.pseudonym}, actor)
+    return device

@@ -12,10 +12,18 @@ from laydown.accounts import services
 
 
 def on_user_locked_out(sender: object, *, username: str | None = None, **kwargs: Any) -> None:
-    """Receiver of axes' user_locked_out: one ledger record per lock-out."""
+    """Receiver of axes' user_locked_out: one ledger record per lock-out.
+
+    Axes sends the signal again for every attempt while the account is locked (each counts as
+    one more failure); only the failure that reaches the limit starts a lock-out.
+    """
     from django.conf import settings
 
-    services.signin_throttled(username=username or "", failures=settings.AXES_FAILURE_LIMIT)
+    request = kwargs.get("request")
+    failures = getattr(request, "axes_failures_since_start", settings.AXES_FAILURE_LIMIT)
+    if failures != settings.AXES_FAILURE_LIMIT:
+        return
+    services.signin_throttled(username=username or "", failures=failures)
 
 
 def lockout_response(

@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from laydown.accounts import views
 
 app_name = "accounts"
-urlpatterns: list = []  # sign-in, second factor, profile, administration, tokens
+urlpatterns = [
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("second-factor/", views.second_factor, name="second_factor"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("profile/", views.profile, name="profile"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<slug:public_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("organisations/", views.organisations, name="organisations"),
+    path("users/", views.users, name="users"),
+    path("users/<int:user_id>/", views.user_detail, name="user_detail"),
+    path("users/<int:user_id>/grants/", views.user_grant, name="user_grant"),
+    path("users/<int:user_id>/grants/revoke/", views.user_revoke, name="user_revoke"),
+    path(
+        "users/<int:user_id>/second-factor/reset/",
+        views.user_second_factor_reset,
+        name="user_second_factor_reset",
+    ),
+]

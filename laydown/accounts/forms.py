@@ -1,0 +1,88 @@
+"""Forms of the account pages: they parse input; services validate and decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from laydown.accounts.permissions import Action
+from laydown.accounts.roles import PROGRAMME, OrgKind, Role
+from laydown.accounts.services import MAX_TOKEN_DAYS
+from laydown.core.errors import ValidationError
+
+
+def show_service_error(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the field it names (else above the form)."""
+    named = [f for f in exc.fields if f in form.fields]
+    form.add_error(named[0] if named else None, exc.message)
+    for field in named[1:]:
+        form.add_error(field, exc.fields[field])
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class OrganisationForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Lower-case letters, digits and dashes; used in scopes and exports."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices)
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    organisation = forms.ChoiceField(label=_("Organisation"))
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters, not a common password; give it to the user safely."),
+    )
+
+    def __init__(self, *args: object, organisations: list[tuple[str, str]], **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.fields["organisation"].choices = organisations  # type: ignore[attr-defined]
+
+
+class GrantForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    scope = forms.CharField(
+        label=_("Scope"),
+        max_length=80,
+        initial=PROGRAMME,
+        help_text=_("'programme', 'site:<code>' or 'region:<code>'."),
+    )
+
+
+class RevokeForm(forms.Form):
+    role = forms.CharField(widget=forms.HiddenInput)
+    scope = forms.CharField(widget=forms.HiddenInput)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What uses it, e.g. 'nightly export'.")
+    )
+    actions = forms.MultipleChoiceField(
+        label=_("Actions it may do"), widget=forms.CheckboxSelectMultiple
+    )
+    days = forms.IntegerField(
+        label=_("Valid for (days)"), min_value=1, max_value=MAX_TOKEN_DAYS, initial=90
+    )
+
+    def __init__(self, *args: object, offered: list[Action], **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.fields["actions"].choices = [  # type: ignore[attr-defined]
+            (a.name, f"{a.name}: {a.description}") for a in offered
+        ]

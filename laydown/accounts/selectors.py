@@ -1,0 +1,132 @@
+"""Reads of accounts: organisations, users, grants, tokens, second factors."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import segno
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
+from laydown.accounts.permissions import ACTIONS, ANYONE, Action, Principal, is_allowed
+from laydown.accounts.roles import SECOND_FACTOR_ROLES, Role
+
+
+def organisation_list() -> QuerySet[Organisation]:
+    return Organisation.objects.order_by("name")
+
+
+def organisation_choices() -> list[tuple[str, str]]:
+    return [(org.code, f"{org.name} ({org.code})") for org in organisation_list()]
+
+
+def user_list(*, organisation: str | None = None) -> QuerySet[User]:
+    users = User.objects.select_related("organisation").prefetch_related(
+        Prefetch("grants", queryset=RoleGrant.objects.order_by("role", "scope"))
+    )
+    if organisation:
+        users = users.filter(organisation__code=organisation)
+    return users.order_by("username")
+
+
+def user_get(user_id: int) -> User | None:
+    return user_list().filter(pk=user_id).first()
+
+
+def grant_list(user: User) -> QuerySet[RoleGrant]:
+    return user.grants.order_by("role", "scope")
+
+
+@dataclass(frozen=True)
+class GrantView:
+    role: str
+    role_label: str
+    scope: str
+    needs_second_factor: bool
+
+
+def grants_described(user: User) -> list[GrantView]:
+    labels = dict(Role.choices)
+    return [
+        GrantView(g.role, str(labels.get(g.role, g.role)), g.scope, g.role in SECOND_FACTOR_ROLES)
+        for g in grant_list(user)
+    ]
+
+
+def second_factor_device(user: User) -> TOTPDevice | None:
+    """The user's confirmed TOTP device, if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def second_factor_required(user: User) -> bool:
+    return user.grants.filter(role__in=SECOND_FACTOR_ROLES).exists()
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str  # base32, in groups of four for typing
+    uri: str  # otpauth://totp/...
+    qr_svg: SafeString
+
+
+def second_factor_enrolment(device: TOTPDevice) -> Enrolment:
+    secret = base64.b32encode(device.bin_key).decode()
+    uri = device.config_url
+    svg = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code of your TOTP secret"))
+    return Enrolment(
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        uri=uri,
+        qr_svg=mark_safe(svg),  # noqa: S308  (segno's SVG paths; no user text but the title)
+    )
+
+
+@dataclass(frozen=True)
+class TokenView:
+    public_id: str
+    name: str
+    owner: str
+    actions: list[str]
+    created_at: object
+    expires_at: object
+    status: str  # "active", "expired", "revoked"
+    status_label: str
+
+
+def _token_view(token: ApiToken) -> TokenView:
+    now = timezone.now()
+    if token.revoked_at is not None:
+        status, label = "revoked", _("revoked")
+    elif token.expires_at <= now:
+        status, label = "expired", _("expired")
+    else:
+        status, label = "active", _("active")
+    return TokenView(
+        public_id=token.public_id,
+        name=token.name,
+        owner=token.user.username,
+        actions=list(token.actions),
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        status=status,
+        status_label=str(label),
+    )
+
+
+def token_list(*, user_id: int | None) -> list[TokenView]:
+    """One user's tokens, newest first."""
+    tokens = ApiToken.objects.select_related("user").filter(user_id=user_id)
+    return [_token_view(t) for t in tokens.order_by("-created_at", "-pk")]
+
+
+def token_actions_offered(principal: Principal) -> list[Action]:
+    """The actions a new token of `principal` may carry: what their roles allow, bar the public."""
+    return [
+        action
+        for name, action in sorted(ACTIONS.items())
+        if action.audience != ANYONE and is_allowed(principal, name)
+    ]

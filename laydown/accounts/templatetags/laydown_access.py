@@ -1,0 +1,18 @@
+"""`{% allowed "action" as flag %}`: templates ask the permission matrix, never decide."""
+
+from __future__ import annotations
+
+from django import template
+
+from laydown.accounts.access import principal_of
+from laydown.accounts.permissions import is_allowed
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def allowed(context: template.Context, action: str) -> bool:
+    request = context.get("request")
+    if request is None or not hasattr(request, "user"):
+        return False  # error pages rendered without a request: show no links that need rights
+    return is_allowed(principal_of(request), action)

@@ -1,0 +1,272 @@
+"""Account pages: sign-in with a second factor, profile, tokens, and administration.
+
+Each view parses its form, calls one service or selector and renders; services authorise
+again and raise ValidationError, which the form shows next to the field it names.
+"""
+
+from __future__ import annotations
+
+import django_otp
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from laydown.accounts import selectors, services
+from laydown.accounts.access import needs_second_factor, principal_for_user, principal_of, requires
+from laydown.accounts.forms import (
+    CodeForm,
+    GrantForm,
+    OrganisationForm,
+    RevokeForm,
+    TokenForm,
+    UserForm,
+    show_service_error,
+)
+from laydown.accounts.models import User
+from laydown.core.errors import ValidationError
+
+PAGE_SIZE = 50
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after signing in: `next` if it is ours, else the home page."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return resolve_url("home")
+
+
+def _posted(request: HttpRequest) -> object:
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request: HttpRequest, items: object) -> Page:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+
+
+# ---- Sign-in, second factor, sign-out -----------------------------------------------------
+
+
+@requires("public.view")
+@never_cache
+def sign_in(request: HttpRequest) -> HttpResponse:
+    form = AuthenticationForm(request, data=_posted(request))
+    if form.is_valid():  # authenticate() goes through axes, which throttles failures
+        user = form.get_user()
+        auth_login(request, user)
+        if needs_second_factor(request, principal_for_user(user)):
+            query = urlencode({"next": _next_url(request)})
+            return redirect(f"{reverse('accounts:second_factor')}?{query}")
+        return redirect(_next_url(request))
+    status = 401 if form.is_bound else 200
+    context = {"form": form, "next": _next_url(request)}
+    return render(request, "accounts/sign_in.html", context, status=status)
+
+
+@requires("public.view")  # not "account.profile": that would send us back here before the code
+@never_cache
+def second_factor(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(_next_url(request))
+    actor = principal_of(request)
+    has_device = selectors.second_factor_device(request.user) is not None  # type: ignore[arg-type]
+    form = CodeForm(_posted(request))
+    if form.is_valid():
+        check = services.second_factor_verify if has_device else services.second_factor_confirm
+        try:
+            device = check(actor=actor, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            django_otp.login(request, device)
+            return redirect(_next_url(request))
+    context: dict[str, object] = {"form": form, "next": _next_url(request)}
+    if not has_device:
+        device = services.second_factor_begin(actor=actor)
+        context["enrolment"] = selectors.second_factor_enrolment(device)
+    return render(
+        request, "accounts/second_factor.html", context, status=401 if form.errors else 200
+    )
+
+
+@requires("public.view")
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect("home")
+
+
+# ---- One's own account ---------------------------------------------------------------------
+
+
+@requires("account.profile")
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "account": user,
+        "grants": selectors.grants_described(user),
+        "device": selectors.second_factor_device(user),
+        "second_factor_required": selectors.second_factor_required(user),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@requires("account.tokens")
+@never_cache
+def tokens(request: HttpRequest) -> HttpResponse:
+    actor = principal_of(request)
+    form = TokenForm(_posted(request), offered=selectors.token_actions_offered(actor))
+    if form.is_valid():
+        try:
+            token, secret = services.token_create(actor=actor, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:  # the secret is rendered here once; it is stored nowhere, not even the session
+            context = {"token": token, "secret": secret}
+            return render(request, "accounts/token_created.html", context, status=201)
+    context = {"form": form, "tokens": _page(request, selectors.token_list(user_id=actor.user_id))}
+    return render(request, "accounts/tokens.html", context, status=400 if form.errors else 200)
+
+
+@requires("account.tokens")
+@require_POST
+def token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:  # someone else's token is refused exactly like a missing one: 404
+        services.token_revoke(actor=principal_of(request), public_id=public_id)
+    except ValidationError as exc:
+        raise Http404(exc.message) from None
+    messages.success(request, _("Token %(id)s is revoked.") % {"id": public_id})
+    url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        url = reverse("accounts:tokens")
+    return redirect(url)
+
+
+# ---- Administration ------------------------------------------------------------------------
+
+
+@requires("accounts.org_manage")
+def organisations(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(_posted(request))
+    if form.is_valid():
+        try:
+            org = services.org_create(actor=principal_of(request), **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("Organisation %(name)s created.") % {"name": org.name})
+            return redirect("accounts:organisations")
+    context = {"form": form, "organisations": _page(request, selectors.organisation_list())}
+    status = 400 if form.errors else 200
+    return render(request, "accounts/organisations.html", context, status=status)
+
+
+@requires("accounts.user_manage")
+def users(request: HttpRequest) -> HttpResponse:
+    choices = selectors.organisation_choices()
+    form = UserForm(_posted(request), organisations=choices)
+    if form.is_valid():
+        try:
+            user = services.user_create(actor=principal_of(request), **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("User %(name)s created.") % {"name": user.username})
+            return redirect("accounts:user_detail", user_id=user.pk)
+    org = request.GET.get("org") or None
+    context = {
+        "form": form,
+        "organisations": choices,
+        "org": org,
+        "users": _page(request, selectors.user_list(organisation=org)),
+    }
+    return render(request, "accounts/users.html", context, status=400 if form.errors else 200)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = selectors.user_get(user_id)
+    if user is None:
+        raise Http404(_("No such user."))
+    return user
+
+
+def _user_page(
+    request: HttpRequest, user: User, grant_form: GrantForm | None = None, status: int = 200
+) -> HttpResponse:
+    context = {
+        "account": user,
+        "grants": selectors.grants_described(user),
+        "device": selectors.second_factor_device(user),
+        "tokens": selectors.token_list(user_id=user.pk),
+        "grant_form": grant_form or GrantForm(),
+    }
+    return render(request, "accounts/user_detail.html", context, status=status)
+
+
+@requires("accounts.user_manage")
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _user_page(request, _user_or_404(user_id))
+
+
+@requires("accounts.role_grant")
+@require_POST
+def user_grant(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _user_or_404(user_id)
+    form = GrantForm(request.POST)
+    if form.is_valid():
+        try:
+            services.role_grant(actor=principal_of(request), user=user, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("Role granted."))
+            return redirect("accounts:user_detail", user_id=user.pk)
+    return _user_page(request, user, grant_form=form, status=400)
+
+
+@requires("accounts.role_grant")
+@require_POST
+def user_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _user_or_404(user_id)
+    form = RevokeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Say which role and scope to revoke."), fields={"role": "?"})
+        services.role_revoke(actor=principal_of(request), user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        return _user_page(request, user, status=400)
+    messages.success(request, _("Role revoked."))
+    return redirect("accounts:user_detail", user_id=user.pk)
+
+
+@requires("accounts.user_manage")
+@require_POST
+def user_second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = _user_or_404(user_id)
+    try:
+        services.second_factor_reset(actor=principal_of(request), user=user)
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        return _user_page(request, user, status=400)
+    messages.success(
+        request,
+        _("%(name)s's second factor is removed; they set up a new one at their next sign-in.")
+        % {"name": user.username},
+    )
+    return redirect("accounts:user_detail", user_id=user.pk)
