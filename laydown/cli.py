@@ -18,6 +18,7 @@ COMMANDS = {
     "ledger": "`ledger replay`: check every record against its leaf and rebuild projections",
     "verify": "verify a log (URL or exported directory) against its verifier key; no database",
     "demo": "load the demo data (idempotent)",
+    "witness": "`witness init|key|trust|serve DIR`: run a C2SP tlog-witness; no database",
 }
 
 
@@ -37,6 +38,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "laydown") -> int:
         from laydown.verify import main as verify_main
 
         return verify_main(args[1:], prog=f"{prog} verify")
+    if args[0] == "witness":
+        from laydown.verification.witness_server import main as witness_main
+
+        return witness_main(args[1:], prog=f"{prog} witness")
     if args[0] == "serve":
         args = ["runserver", "--noreload", "--insecure", *(args[1:] or ["127.0.0.1:8000"])]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laydown.settings")

@@ -39,6 +39,10 @@ DATABASES = {
 # The ledger: the log's origin (first line of every checkpoint) and its signing key.
 LAYDOWN_LOG_ORIGIN = env_origin("LAYDOWN_LOG_ORIGIN", "laydown.localhost/log")
 LAYDOWN_LOG_KEY_FILE = DATA_DIR / "log.key"
+# How many witnesses must cosign a checkpoint before it is served as the log's checkpoint
+# (when witnesses are configured); and whether the web process pushes new checkpoints itself.
+LAYDOWN_WITNESS_QUORUM = env_int("LAYDOWN_WITNESS_QUORUM", 1)
+LAYDOWN_WITNESS_AUTOPUSH = env_bool("LAYDOWN_WITNESS_AUTOPUSH", True)
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -9,4 +9,8 @@ from laydown.ledger import selectors
 
 @requires("public.view")
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"checkpoint": selectors.checkpoint_latest()})
+    return render(
+        request,
+        "core/home.html",
+        {"checkpoint": selectors.checkpoint_public(), "witnesses": selectors.witnesses()},
+    )

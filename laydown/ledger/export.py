@@ -24,7 +24,7 @@ def log_export(*, directory: Path, bundle: Path | None) -> ExportResult:
     Everything is cut at the latest checkpoint's size, so appends running meanwhile do no harm;
     the checkpoint file is written last, so a mirror never names tiles it does not have yet.
     """
-    checkpoint = selectors.checkpoint_latest()
+    checkpoint = selectors.checkpoint_public()
     wanted = tlog.tiles_for_size(checkpoint.size)
     stored = _stored_tiles({t.level for t in wanted})
     for tile in wanted:

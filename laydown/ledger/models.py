@@ -82,6 +82,25 @@ class Checkpoint(models.Model):
     root = models.BinaryField(max_length=32)
     note = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Names of the witnesses whose cosignatures are in `note`.
+    cosigned_by = models.JSONField(default=list)
+    cosignatures = models.PositiveSmallIntegerField(default=0)  # len(cosigned_by), for queries
 
     def __str__(self) -> str:
         return f"checkpoint of size {self.size}"
+
+
+class LogWitness(models.Model):
+    """A witness the log pushes its checkpoints to (C2SP tlog-witness), and how that went."""
+
+    name = models.CharField(max_length=200, unique=True)
+    vkey = models.CharField(max_length=300)
+    url = models.URLField(max_length=300)
+    active = models.BooleanField(default=True)
+    last_size = models.BigIntegerField(default=0)
+    last_status = models.CharField(max_length=20, default="new")  # new, ok, refused, unreachable
+    last_error = models.TextField(blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

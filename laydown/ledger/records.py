@@ -11,11 +11,15 @@ import base64
 import datetime as dt
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import rfc8785
 
 from laydown.core.errors import ValidationError
 from laydown.ledger import kinds
+
+if TYPE_CHECKING:
+    from laydown.ledger.models import Record
 
 RECORD_VERSION = 1
 SALT_BYTES = 32
@@ -101,3 +105,34 @@ def canonical_record(
             fields={"data": "too large"},
         )
     return body
+
+
+def _apply_witness_added(record: Record) -> None:
+    from laydown.ledger.models import LogWitness
+
+    d = record.data
+    LogWitness.objects.update_or_create(
+        name=d["name"], defaults={"vkey": d["vkey"], "url": d["url"], "active": True}
+    )
+
+
+def _apply_witness_removed(record: Record) -> None:
+    from laydown.ledger.models import LogWitness
+
+    LogWitness.objects.filter(name=record.data["name"]).update(active=False)
+
+
+WITNESS_ADDED = kinds.register(
+    "ledger.witness_added",
+    description="A witness was added: the log pushes its checkpoints there for cosigning.",
+    apply=_apply_witness_added,
+)
+WITNESS_REMOVED = kinds.register(
+    "ledger.witness_removed",
+    description="A witness was removed from the log's list.",
+    apply=_apply_witness_removed,
+)
+WITNESS_REFUSED = kinds.register(
+    "ledger.witness_refused",
+    description="A witness refused to cosign a checkpoint (its status and reason).",
+)

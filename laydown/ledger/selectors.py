@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from laydown import tlog
 from laydown.ledger import keys
-from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
+from laydown.ledger.models import Checkpoint, LogHead, LogWitness, Record, Tile
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,23 @@ def log_size() -> int:
 
 def checkpoint_latest() -> SignedCheckpoint:
     """The newest signed checkpoint; for an empty log, the (deterministic) size-0 checkpoint."""
-    row = Checkpoint.objects.order_by("-size").first()
+    return _signed(Checkpoint.objects.order_by("-size").first())
+
+
+def checkpoint_public() -> SignedCheckpoint:
+    """The checkpoint the log serves: with active witnesses, the newest one cosigned by at
+    least LAYDOWN_WITNESS_QUORUM of them (the policy); without witnesses, the newest."""
+    rows = Checkpoint.objects.order_by("-size")
+    if settings.LAYDOWN_WITNESS_QUORUM > 0 and LogWitness.objects.filter(active=True).exists():
+        rows = rows.filter(cosignatures__gte=settings.LAYDOWN_WITNESS_QUORUM)
+    return _signed(rows.first())
+
+
+def witnesses() -> list[LogWitness]:
+    return list(LogWitness.objects.order_by("name"))
+
+
+def _signed(row: Checkpoint | None) -> SignedCheckpoint:
     if row is not None:
         return SignedCheckpoint(size=row.size, root=bytes(row.root), note=row.note)
     signer = keys.log_signer()
@@ -58,8 +76,8 @@ def tile_content(tile: tlog.Tile) -> bytes | None:
 
 
 def proof_for_record(index: int) -> str | None:
-    """A C2SP tlog-proof of record `index` in the latest checkpoint, or None if out of range."""
-    checkpoint = checkpoint_latest()
+    """A C2SP tlog-proof of record `index` in the served checkpoint, or None if beyond it."""
+    checkpoint = checkpoint_public()
     if not 0 <= index < checkpoint.size:
         return None
     proof = tlog.tree_inclusion_proof(index, checkpoint.size, tile_read)

@@ -67,7 +67,14 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
             apply = registered[record.kind].apply
             if apply is not None:
                 apply(record)
+        transaction.on_commit(_push_to_witnesses)
     return records
+
+
+def _push_to_witnesses() -> None:
+    from laydown.ledger.witnessing import push_soon
+
+    push_soon()
 
 
 def _lock_head() -> LogHead:

@@ -16,7 +16,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 @requires("public.view")
 def checkpoint(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
-        selectors.checkpoint_latest().note, content_type="text/plain; charset=utf-8"
+        selectors.checkpoint_public().note, content_type="text/plain; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache"
     return response

@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from laydown.ledger import export
+from laydown.core.errors import ValidationError
+from laydown.ledger import export, selectors, witnessing
 
 
 class Command(BaseCommand):
     help = (
-        "`log export DIR [--bundle FILE]`: write the latest checkpoint and every hash tile in the "
-        "C2SP tlog-tiles layout under DIR, for static mirrors; and the record bundle (records "
-        "with salts, one per line, for auditors only) to FILE, by default DIR.records.jsonl "
-        "beside DIR so that publishing DIR never publishes records."
+        "`log export DIR [--bundle FILE]`: write the served checkpoint and every hash tile in "
+        "the C2SP tlog-tiles layout under DIR, and the record bundle (records with salts, for "
+        "auditors only) to FILE, by default DIR.records.jsonl beside DIR. "
+        "`log witness-add VKEY URL`: push checkpoints to this witness. "
+        "`log push [--every SECONDS]`: push the newest checkpoint to the witnesses now (or "
+        "forever). `log witnesses`: each witness's status."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,8 +26,41 @@ class Command(BaseCommand):
         exp.add_argument("directory", type=Path)
         exp.add_argument("--bundle", type=Path, default=None)
         exp.add_argument("--no-bundle", action="store_true", help="write no record bundle")
+        add = sub.add_parser("witness-add", help="add a witness (cosignature key and URL)")
+        add.add_argument("vkey")
+        add.add_argument("url", help="the witness's submission prefix, e.g. http://host:7380")
+        push = sub.add_parser("push", help="push the newest checkpoint to the witnesses")
+        push.add_argument("--every", type=float, default=0, help="repeat every N seconds")
+        sub.add_parser("witnesses", help="list witnesses and their status")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "export":
+            self._export(options)
+        elif action == "witness-add":
+            try:
+                witness = witnessing.witness_add(
+                    actor="system", vkey=options["vkey"], url=options["url"]
+                )
+            except ValidationError as exc:
+                raise CommandError(exc.message) from exc
+            self.stdout.write(f"Pushing checkpoints to witness {witness.name} at {witness.url}.")
+        elif action == "push":
+            while True:
+                for result in witnessing.witness_push():
+                    self.stdout.write(f"{result.witness}: {result.status} {result.detail}".rstrip())
+                if not options["every"]:
+                    break
+                time.sleep(options["every"])
+        else:
+            for w in selectors.witnesses():
+                state = "active" if w.active else "removed"
+                self.stdout.write(
+                    f"{w.name} {w.url} {state} last_size={w.last_size} {w.last_status} "
+                    f"{w.last_error}".rstrip()
+                )
+
+    def _export(self, options: dict[str, Any]) -> None:
         directory: Path = options["directory"]
         bundle: Path | None = None
         if not options["no_bundle"]:

@@ -1,0 +1,168 @@
+"""Pushing checkpoints to witnesses (C2SP tlog-witness) and keeping their cosignatures.
+
+For each active witness, the latest checkpoint goes out with a consistency proof from the
+size that witness last cosigned. A 409 tells us the witness's size: we retry once from there.
+Verified cosignatures are appended to the stored checkpoint note; a refusal is kept on the
+witness row and, when the status changes, recorded in the ledger for everybody to see.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import httpx
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from laydown import tlog
+from laydown.ledger import records, selectors, services
+from laydown.ledger.models import Checkpoint, LogWitness
+
+PUSH_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class PushResult:
+    witness: str
+    status: str  # ok, refused, unreachable, current
+    detail: str = ""
+
+
+def witness_add(*, actor: str, vkey: str, url: str) -> LogWitness:
+    """Add (or re-activate) a witness by its cosignature verifier key and submission URL."""
+    from laydown.core.errors import ValidationError
+
+    try:
+        verifier = tlog.new_verifier(vkey)
+    except tlog.TlogError as exc:
+        raise ValidationError(f"Witness key: {exc}", fields={"vkey": "invalid"}) from exc
+    if verifier.alg != tlog.ALG_COSIGNATURE_V1:
+        raise ValidationError(
+            "Witness key must be a cosignature/v1 key (type 0x04).", fields={"vkey": "wrong type"}
+        )
+    if not url.startswith(("http://", "https://")):
+        raise ValidationError("Witness URL must be http(s)://...", fields={"url": "invalid"})
+    services.record_append(
+        kind=records.WITNESS_ADDED.name,
+        data={"name": verifier.name, "vkey": vkey, "url": url.rstrip("/")},
+        actor=actor,
+    )
+    return LogWitness.objects.get(name=verifier.name)
+
+
+def witness_push(*, client: httpx.Client | None = None) -> list[PushResult]:
+    """Push the latest checkpoint to every active witness; return what each said."""
+    latest = Checkpoint.objects.order_by("-size").first()
+    if latest is None:
+        return []
+    own = client is None
+    http = client or httpx.Client(timeout=PUSH_TIMEOUT)
+    try:
+        return [
+            _push_one(http, witness, latest.size)
+            for witness in LogWitness.objects.filter(active=True).order_by("name")
+        ]
+    finally:
+        if own:
+            http.close()
+
+
+def _push_one(http: httpx.Client, witness: LogWitness, size: int) -> PushResult:
+    checkpoint = Checkpoint.objects.get(size=size)
+    if witness.name in checkpoint.cosigned_by:
+        return PushResult(witness.name, "current")
+    old = witness.last_size
+    for _attempt in range(2):
+        if old > size:
+            return _refused(witness, 409, f"the witness has cosigned size {old} > {size}", size)
+        proof = (
+            [] if old in (0, size) else tlog.tree_consistency_proof(old, size, selectors.tile_read)
+        )
+        # Other witnesses' cosignatures may ride along: a witness ignores unknown keys.
+        body = tlog.format_add_checkpoint(old, proof, checkpoint.note)
+        try:
+            response = http.post(f"{witness.url}/add-checkpoint", content=body)
+        except httpx.HTTPError as exc:
+            return _set_status(witness, "unreachable", str(exc) or type(exc).__name__)
+        if response.status_code == 409 and response.headers.get("content-type", "").startswith(
+            tlog.SIZE_CONTENT_TYPE
+        ):
+            old = int(response.text.strip() or 0)
+            continue
+        if response.status_code == 200:
+            return _accept(witness, checkpoint.size, response.text)
+        return _refused(witness, response.status_code, response.text.strip(), size)
+    return _refused(witness, 409, "the witness's size keeps changing", size)
+
+
+def _accept(witness: LogWitness, size: int, lines: str) -> PushResult:
+    verifier = tlog.new_verifier(witness.vkey)
+    with transaction.atomic():
+        checkpoint = Checkpoint.objects.select_for_update().get(size=size)
+        try:
+            opened = tlog.open_note(checkpoint.note + lines, [verifier])
+        except tlog.NoteError as exc:
+            return _set_status(witness, "refused", f"bad cosignature: {exc}")
+        cosig = next(s for s in opened.sigs if s.name == witness.name)
+        checkpoint.note += cosig.line()
+        checkpoint.cosigned_by = sorted({*checkpoint.cosigned_by, witness.name})
+        checkpoint.cosignatures = len(checkpoint.cosigned_by)
+        checkpoint.save(update_fields=["note", "cosigned_by", "cosignatures"])
+        witness.last_size = size
+        witness.save(update_fields=["last_size"])
+    return _set_status(witness, "ok", "")
+
+
+def _refused(witness: LogWitness, status: int, reason: str, size: int) -> PushResult:
+    changed = witness.last_status != "refused"
+    result = _set_status(witness, "refused", f"{status}: {reason}"[:2000])
+    if changed:
+        services.record_append(
+            kind=records.WITNESS_REFUSED.name,
+            data={"witness": witness.name, "status": status, "size": size, "reason": reason[:500]},
+            actor="system",
+        )
+    return result
+
+
+def _set_status(witness: LogWitness, status: str, detail: str) -> PushResult:
+    LogWitness.objects.filter(pk=witness.pk).update(
+        last_status=status, last_error=detail, last_contact_at=timezone.now()
+    )
+    return PushResult(witness.name, status, detail)
+
+
+# ---- pushing from the web process, after each commit ----------------------------------------
+
+_wake = threading.Event()
+_started = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def push_soon() -> None:
+    """Wake the background pusher (started on first use); called after an append commits."""
+    global _thread
+    if not settings.LAYDOWN_WITNESS_AUTOPUSH or not LogWitness.objects.filter(active=True).exists():
+        return
+    with _started:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_push_loop, name="witness-push", daemon=True)
+            _thread.start()
+    _wake.set()
+
+
+def _push_loop() -> None:
+    while True:
+        _wake.wait()
+        _wake.clear()
+        try:
+            if LogWitness.objects.filter(active=True).exists():
+                witness_push()
+        except Exception:  # noqa: BLE001 - keep pushing later; the status rows show failures
+            import logging
+
+            logging.getLogger(__name__).exception("pushing to witnesses failed")
+        finally:
+            close_old_connections()

@@ -1,0 +1,164 @@
+"""Two witnesses as real processes on loopback: cosigning, a restart, and a rewritten history."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+from laydown import tlog
+from laydown.ledger import keys, selectors, services, witnessing
+from laydown.ledger.models import LogHead, LogWitness, Record, Tile
+from laydown.verify import main as verify_main
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+CLI = [sys.executable, "-m", "laydown.cli", "witness"]
+
+
+class WitnessProcess:
+    def __init__(self, directory: Path, name: str) -> None:
+        self.directory = directory
+        out = subprocess.run(
+            [*CLI, "init", str(directory), "--name", name],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        self.vkey = out.stdout.strip()
+        subprocess.run([*CLI, "trust", str(directory), keys.log_verifier_key()], check=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [*CLI, "serve", str(self.directory), "--listen", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the witness did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def two_witnesses(tmp_path: Path) -> Iterator[list[WitnessProcess]]:
+    witnesses = [
+        WitnessProcess(tmp_path / "w1", "witness.example/nordland"),
+        WitnessProcess(tmp_path / "w2", "witness.example/un-office"),
+    ]
+    for w in witnesses:
+        w.start()
+        witnessing.witness_add(actor="system", vkey=w.vkey, url=w.url)
+    yield witnesses
+    for w in witnesses:
+        w.stop()
+
+
+def append(n: int) -> None:
+    services.record_append_batch(entries=[("test.sample", {"n": i}) for i in range(n)], actor="s")
+
+
+def statuses() -> dict[str, str]:
+    return {r.witness: r.status for r in witnessing.witness_push()}
+
+
+def verify(directory: Path, *extra: str) -> int:
+    return verify_main([str(directory), "--key", keys.log_verifier_key(), "--quiet", *extra])
+
+
+def rewrite_record(index: int) -> None:
+    """What a dishonest operator with database access would do: rewrite, rehash, re-sign."""
+    record = Record.objects.get(index=index)
+    body = bytes(record.body).replace(b'"n":', b'"n":10')
+    Record.objects.filter(index=index).update(body=body, leaf_hash=tlog.leaf_hash(body))
+    leaves = [
+        bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
+    ]
+    Tile.objects.all().delete()
+
+    def nothing(level: int, n: int) -> bytes:
+        raise KeyError((level, n))
+
+    tiles = tlog.tiles_append(0, leaves, nothing)
+    Tile.objects.bulk_create(Tile(level=lv, index=n, hashes=h) for (lv, n), h in tiles.items())
+    LogHead.objects.filter(id=1).update(root=tlog.root_hash(leaves))
+
+
+@override_settings(LAYDOWN_WITNESS_AUTOPUSH=False, LAYDOWN_WITNESS_QUORUM=2)
+def test_witnesses_cosign_survive_a_restart_and_refuse_a_rewritten_history(
+    two_witnesses: list[WitnessProcess], tmp_path: Path
+) -> None:
+    w1, w2 = two_witnesses
+    base = selectors.log_size()  # the two witness_added records
+    append(300)
+    assert statuses() == {"witness.example/nordland": "ok", "witness.example/un-office": "ok"}
+    served = selectors.checkpoint_public()
+    assert served.size == base + 300
+    call_command("log", "export", str(tmp_path / "log1"))
+    args = ["--witness-key", w1.vkey, "--witness-key", w2.vkey]
+    assert verify(tmp_path / "log1", *args) == 0
+    saved = tmp_path / "saved-checkpoint"
+    saved.write_text(served.note)
+
+    # One witness goes down: the newest checkpoint lacks its cosignature, so the policy
+    # (2 of 2) keeps serving the older, fully witnessed one.
+    w1.stop()
+    append(200)
+    assert statuses() == {
+        "witness.example/nordland": "unreachable",
+        "witness.example/un-office": "ok",
+    }
+    assert selectors.checkpoint_public().size == base + 300
+
+    # Restarted, it remembers what it cosigned (state on disk) and catches up from there.
+    w1.start()
+    probe = httpx.post(
+        f"{w1.url}/add-checkpoint", content=tlog.format_add_checkpoint(0, [], served.note)
+    )
+    assert (probe.status_code, probe.text) == (409, f"{base + 300}\n")
+    assert statuses()["witness.example/nordland"] == "ok"
+    assert selectors.checkpoint_public().size == base + 500
+
+    # The operator rewrites record 3 and signs a new checkpoint over the forged history.
+    rewrite_record(3)
+    append(1)
+    assert statuses() == {
+        "witness.example/nordland": "refused",
+        "witness.example/un-office": "refused",
+    }
+    refusals = Record.objects.filter(kind="ledger.witness_refused")
+    assert sorted(r.data["status"] for r in refusals) == [422, 422]
+    assert set(LogWitness.objects.values_list("last_status", flat=True)) == {"refused"}
+    assert selectors.checkpoint_public().size == base + 500  # nothing forged gets witnessed
+
+    # Anyone holding the saved checkpoint sees the fork in the newest state of the log.
+    with override_settings(LAYDOWN_WITNESS_QUORUM=0):
+        call_command("log", "export", str(tmp_path / "log2"))
+    assert verify(tmp_path / "log2", "--since", str(saved)) == 1
+
+    # And the public page says the witnesses refused.
+    page = Client().get("/")
+    assert page.status_code == 200
+    assert b"refused" in page.content
