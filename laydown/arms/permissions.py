@@ -1,0 +1,62 @@
+"""The registry's actions in the permission matrix (docs/permissions.md).
+
+Scoped actions: a site grant covers that site, a region grant its sites; services pass
+`Scope(site=site.code, region=site.region)` of the site where the thing happens.
+"""
+
+from __future__ import annotations
+
+from laydown.accounts.permissions import define
+from laydown.accounts.roles import Role
+
+R = Role
+
+READ = define(
+    "arms.read",
+    "See sites, containers, items, lots, materiel, custody histories and receipts",
+    [R.ADMIN, R.PROGRAMME_MANAGER, R.COLLECTION_CLERK, R.CUSTODIAN, R.OBSERVER, R.AUDITOR],
+    scoped=True,
+)
+SITE_MANAGE = define(
+    "arms.site_manage", "Create sites and containers", [R.ADMIN, R.PROGRAMME_MANAGER]
+)
+ITEM_REGISTER = define(
+    "arms.item_register",
+    "Register weapons, ammunition lots and materiel handed in; confirm suspected duplicates",
+    [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
+    scoped=True,
+)
+IMPORT = define(
+    "arms.import",
+    "Bulk-import items from CSV or XLSX",
+    [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
+    scoped=True,
+)
+CUSTODY = define(
+    "arms.custody",
+    "Book items into containers, remove and return them, apply and break seals",
+    [R.CUSTODIAN],
+    scoped=True,
+)
+SHIPMENT = define(
+    "arms.shipment", "Dispatch and receive shipments between sites", [R.CUSTODIAN], scoped=True
+)
+STOCK_CHECK = define(
+    "arms.stock_check",
+    "Plan stock checks and record their counts",
+    [R.PROGRAMME_MANAGER, R.CUSTODIAN],
+    scoped=True,
+)
+REPORT_LOST = define(
+    "arms.report_lost",
+    "Report an item or lot lost or stolen (opens an incident)",
+    [R.PROGRAMME_MANAGER, R.CUSTODIAN, R.COLLECTION_CLERK],
+    scoped=True,
+)
+DISPOSE = define(
+    "arms.dispose",
+    "Record disposal (destruction, transfer to the State, deactivation) and in-place "
+    "destruction of unsafe ammunition",
+    [R.PROGRAMME_MANAGER],
+    scoped=True,
+)

@@ -1,0 +1,270 @@
+"""Reads of the disarmament registry: search, site contents, item histories, receipts, counts.
+
+Selectors take an optional `principal`: given one, they return only what its `arms.read`
+grants cover (a site grant: that site; a region grant: its sites; a programme grant: all).
+Views authorise the action itself; selectors narrow the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from laydown.accounts.permissions import ACTIONS, Principal, grants_for
+from laydown.accounts.roles import PROGRAMME
+from laydown.arms.models import (
+    AmmoLot,
+    Container,
+    CustodyEvent,
+    Item,
+    Materiel,
+    Seal,
+    Site,
+)
+from laydown.arms.normalise import normalise_serial
+from laydown.arms.vocab import Category, Condition, ItemStatus, LotStatus, SealStatus
+
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows, without counting them all (a count of 10^6 rows is slow)."""
+
+    rows: list[Any]
+    number: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def site_filter(principal: Principal | None, field: str = "site") -> Q:
+    """Q limiting rows to sites the principal may read (everything for None)."""
+    if principal is None:
+        return Q()
+    grants = grants_for(principal, ACTIONS["arms.read"])
+    scopes = {scope for _role, scope in grants}
+    if PROGRAMME in scopes:
+        return Q()
+    sites = [s.partition(":")[2] for s in scopes if s.startswith("site:")]
+    regions = [s.partition(":")[2] for s in scopes if s.startswith("region:")]
+    return Q(**{f"{field}__in": sites}) | Q(**{f"{field}__region__in": regions})
+
+
+def _paginate(rows: QuerySet[Any], page: int, per_page: int) -> Page:
+    page = max(page, 1)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    start = (page - 1) * per_page
+    chunk = list(rows[start : start + per_page + 1])
+    return Page(
+        rows=chunk[:per_page], number=page, per_page=per_page, has_next=len(chunk) > per_page
+    )
+
+
+def _prefix_range(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, as a range both databases answer from a B-tree index."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+
+
+def item_search(
+    *,
+    principal: Principal | None = None,
+    serial: str = "",
+    serial_partial: bool = True,
+    tag: str = "",
+    make: str = "",
+    model: str = "",
+    category: str = "",
+    site: str = "",
+    container: str = "",
+    status: str = "",
+    collected_from: dt.datetime | None = None,
+    collected_to: dt.datetime | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Items matching every given filter, newest tag first.
+
+    `serial` is normalised like stored serials (look-alikes, case, separators); a partial serial
+    matches anywhere in the serial, a full one (`serial_partial=False`) only at the start.
+    `tag` matches a whole tag or its beginning; `make` and `model` ignore case.
+    """
+    rows = Item.objects.filter(site_filter(principal))
+    wanted = normalise_serial(serial)
+    if wanted:
+        if serial_partial:
+            rows = rows.filter(serial_normalised__contains=wanted)
+        else:
+            rows = rows.filter(_prefix_range("serial_normalised", wanted))
+    if tag.strip():
+        rows = rows.filter(_prefix_range("tag", tag.strip().upper()))
+    if make.strip():
+        rows = rows.filter(make__iexact=make.strip())
+    if model.strip():
+        rows = rows.filter(model__iexact=model.strip())
+    for field, value in (
+        ("category", category),
+        ("site_id", site),
+        ("container_id", container),
+        ("status", status),
+    ):
+        if value:
+            rows = rows.filter(**{field: value})
+    if collected_from is not None:
+        rows = rows.filter(collected_at__gte=collected_from)
+    if collected_to is not None:
+        rows = rows.filter(collected_at__lt=collected_to)
+    return _paginate(rows.order_by("-tag"), page, per_page)
+
+
+def item_get(tag: str, *, principal: Principal | None = None) -> Item | None:
+    return (
+        Item.objects.filter(site_filter(principal), tag=tag)
+        .select_related("site", "container", "collected_site", "disposal")
+        .first()
+    )
+
+
+def item_history(tag: str) -> list[CustodyEvent]:
+    """The item's custody events in log order; `record_index` locates each in the ledger, for
+    its inclusion proof."""
+    return list(
+        CustodyEvent.objects.filter(item_id=tag)
+        .select_related("site", "container")
+        .order_by("record_index", "id")
+    )
+
+
+def lot_history(tag: str) -> list[CustodyEvent]:
+    return list(CustodyEvent.objects.filter(lot_id=tag).order_by("record_index", "id"))
+
+
+@dataclass(frozen=True)
+class ContainerContents:
+    container: Container
+    seal: Seal | None
+    items: list[Item]
+    lots: list[AmmoLot]
+
+
+@dataclass(frozen=True)
+class SiteContents:
+    site: Site
+    containers: list[ContainerContents]
+    loose_items: list[Item]  # at the site, not booked into a container
+    loose_lots: list[AmmoLot]
+    materiel: list[Materiel]
+
+
+def site_contents(code: str, *, principal: Principal | None = None) -> SiteContents | None:
+    """What a site holds now, container by container."""
+    site = Site.objects.filter(site_filter(principal, "code"), code=code).first()
+    if site is None:
+        return None
+    items = list(
+        Item.objects.filter(site=site, status=ItemStatus.IN_STORAGE).order_by("container", "tag")
+    )
+    lots = list(
+        AmmoLot.objects.filter(site=site, status=LotStatus.IN_STORAGE).order_by("container", "tag")
+    )
+    seals = {s.container_id: s for s in Seal.objects.filter(container__site=site, status="applied")}
+    containers = [
+        ContainerContents(
+            container=c,
+            seal=seals.get(c.code),
+            items=[i for i in items if i.container_id == c.code],
+            lots=[lot for lot in lots if lot.container_id == c.code],
+        )
+        for c in Container.objects.filter(site=site).order_by("code")
+    ]
+    return SiteContents(
+        site=site,
+        containers=containers,
+        loose_items=[i for i in items if i.container_id is None],
+        loose_lots=[lot for lot in lots if lot.container_id is None],
+        materiel=list(Materiel.objects.filter(site=site)),
+    )
+
+
+def container_seal(container: Container) -> Seal | None:
+    return Seal.objects.filter(container=container, status=SealStatus.APPLIED).first()
+
+
+def sites_list(*, principal: Principal | None = None, kind: str = "") -> list[Site]:
+    rows = Site.objects.filter(site_filter(principal, "code"))
+    if kind:
+        rows = rows.filter(kind=kind)
+    return list(rows.order_by("code"))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the hand-in receipt shows. Deliberately no armed group (ARCHITECTURE.md, data
+    protection): the person keeps the receipt, and it must not expose them."""
+
+    tag: str
+    category: str  # translated label
+    make: str
+    model: str
+    calibre: str
+    serial: str
+    condition: str  # translated label
+    collected_at: dt.datetime
+    site_code: str
+    site_name: str
+    collected_by: str
+
+
+def item_receipt(tag: str, *, principal: Principal | None = None) -> Receipt | None:
+    item = item_get(tag, principal=principal)
+    if item is None:
+        return None
+    return Receipt(
+        tag=item.tag,
+        category=str(Category(item.category).label),
+        make=item.make,
+        model=item.model,
+        calibre=item.calibre,
+        serial=item.serial,
+        condition=str(Condition(item.condition).label),
+        collected_at=item.collected_at,
+        site_code=item.collected_site.code,
+        site_name=item.collected_site.name,
+        collected_by=item.collected_by,
+    )
+
+
+def counts(*, principal: Principal | None = None) -> dict[str, Any]:
+    """Figures for dashboards: items by status, category and site; lots by status and unit."""
+    items = Item.objects.filter(site_filter(principal))
+    lots = AmmoLot.objects.filter(site_filter(principal))
+
+    def by(rows: QuerySet[Any], field: str) -> dict[str, int]:
+        return {
+            row[field]: row["n"]
+            for row in rows.values(field).annotate(n=Count("pk")).order_by(field)
+        }
+
+    return {
+        "items_total": items.count(),
+        "items_by_status": by(items, "status"),
+        "items_by_category": by(items, "category"),
+        "items_by_site": by(items.filter(status=ItemStatus.IN_STORAGE), "site_id"),
+        "lots_total": lots.count(),
+        "lots_by_status": by(lots, "status"),
+        "lot_quantity_by_unit": {
+            row["unit"]: row["q"]
+            for row in lots.filter(status=LotStatus.IN_STORAGE)
+            .values("unit")
+            .annotate(q=Sum("quantity"))
+            .order_by("unit")
+        },
+        "materiel_total": Materiel.objects.filter(site_filter(principal)).count(),
+    }
