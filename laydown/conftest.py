@@ -17,7 +17,10 @@ TEST_KIND = kinds.register("test.sample", description="A record written by the t
 
 @pytest.fixture(scope="session", autouse=True)
 def log_key() -> str:
+    from laydown.vault import crypto
+
     keys.key_create_if_absent()
+    crypto.master_key_create_if_absent()
     return keys.log_verifier_key()
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "laydown.core",
     "laydown.ledger",
     "laydown.accounts",
+    "laydown.vault",
     "laydown.arms",
 ]
 

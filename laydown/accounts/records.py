@@ -81,10 +81,6 @@ SIGNIN_THROTTLED = kinds.register(
     "accounts.signin_throttled",
     description="Sign-in failures for one account went above the throttle; it is locked out.",
 )
-PERSONAL_DATA_READ = kinds.register(
-    "accounts.personal_data_read",
-    description="Someone read a person's personal data, with the purpose they gave.",
-)
 kinds.register_reset(_reset)
 SECOND_FACTOR_ENROLLED = kinds.register(
     "accounts.second_factor_enrolled",

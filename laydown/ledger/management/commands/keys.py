@@ -10,7 +10,8 @@ from laydown.ledger import keys
 class Command(BaseCommand):
     help = (
         "Print the log's verifier key (name+keyid+base64). `keys init` creates the signing key "
-        "for LAYDOWN_LOG_ORIGIN if absent (mode 0600). The private key is never printed."
+        "for LAYDOWN_LOG_ORIGIN, and the personal-data vault's master key, if absent (mode 0600). "
+        "Private keys are never printed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -18,7 +19,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "init":
+            from laydown.vault import crypto
+
             created = keys.key_create_if_absent()
             message = "Created the log key" if created else "The log key exists"
             self.stderr.write(f"{message}: {keys.key_path()}")
+            if crypto.master_key_create_if_absent():
+                self.stderr.write(f"Created the vault master key: {crypto.master_key_path()}")
         self.stdout.write(keys.log_verifier_key())
