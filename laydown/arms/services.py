@@ -395,13 +395,13 @@ def item_fields_check(
     condition: object,
     handed_in_by: object = None,
     photos: Sequence[str] = (),
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Check every field of an item; return (clean record data, {field: message}).
+) -> tuple[dict[str, Any], dict[str, ValidationError]]:
+    """Check every field of an item; return (clean record data, {field: its error}).
 
     The importer reports every problem of every row from this; `item_collect` raises the first.
     """
     clean: dict[str, Any] = {}
-    problems: dict[str, str] = {}
+    problems: dict[str, ValidationError] = {}
     checks: dict[str, Callable[[], Any]] = {
         "category": lambda: _choice("category", category, Category.values),
         "make": lambda: _text("make", make, max_length=100, required=True),
@@ -421,7 +421,7 @@ def item_fields_check(
         try:
             clean[field] = check()
         except ValidationError as exc:
-            problems[field] = exc.message
+            problems[field] = exc
     return clean, problems
 
 
@@ -490,8 +490,10 @@ def item_collect(
         photos=photos,
     )
     if problems:
-        first = next(iter(problems))
-        raise ValidationError(problems[first], fields={f: m for f, m in problems.items()})
+        raise ValidationError(
+            " ".join(e.message for e in problems.values()),
+            fields={f: r for e in problems.values() for f, r in e.fields.items()},
+        )
     reason = _text("confirm_duplicate_reason", confirm_duplicate_reason, max_length=500)
     with transaction.atomic():
         earlier = duplicates_of(serial=clean["serial"], make=clean["make"], model=clean["model"])
@@ -766,10 +768,14 @@ def shipment_dispatch(
     lot_tags = [t for c in crates for t in c.lots]
     with transaction.atomic():
         items = list(
-            Item.objects.select_for_update().filter(tag__in=item_tags).select_related("container")
+            Item.objects.select_for_update(of=("self",))
+            .filter(tag__in=item_tags)
+            .select_related("container")
         )
         lots = list(
-            AmmoLot.objects.select_for_update().filter(tag__in=lot_tags).select_related("container")
+            AmmoLot.objects.select_for_update(of=("self",))
+            .filter(tag__in=lot_tags)
+            .select_related("container")
         )
         _check_movable(items, item_tags, from_site, "items")
         _check_movable(lots, lot_tags, from_site, "lots")
@@ -931,10 +937,14 @@ def dispose(
         )
     with transaction.atomic():
         locked_items = list(
-            Item.objects.select_for_update().filter(tag__in=items).select_related("container")
+            Item.objects.select_for_update(of=("self",))
+            .filter(tag__in=items)
+            .select_related("container")
         )
         locked_lots = list(
-            AmmoLot.objects.select_for_update().filter(tag__in=lots).select_related("container")
+            AmmoLot.objects.select_for_update(of=("self",))
+            .filter(tag__in=lots)
+            .select_related("container")
         )
         _check_movable(locked_items, items, site, "items")
         _check_movable(locked_lots, lots, site, "lots")

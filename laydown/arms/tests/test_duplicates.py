@@ -1,0 +1,87 @@
+"""Duplicates: a serial seen before with the same make and model is flagged, whatever its look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from laydown.arms.models import CustodyEvent, Item
+from laydown.arms.normalise import mixed_scripts, normalise_serial
+from laydown.arms.services import DuplicateSuspected
+from laydown.arms.tests.base import log_size
+from laydown.ledger.models import Record
+
+
+@pytest.mark.parametrize(
+    "printed,typed",
+    [
+        ("AK-123456", "ak 123 456"),
+        ("AK-123456", "АК.123456"),  # Cyrillic А and К
+        ("OB 1021", "0B-1O21"),  # letter O and digit 0 read alike
+        ("IL-1", "1L1"),  # letter I and digit 1 read alike
+        ("ΑΒ-77", "AB77"),  # Greek capitals
+        ("Օ-55", "O55"),  # Armenian capital Oh
+        ("ＡＫ１２", "AK12"),  # full-width characters
+    ],
+)
+def test_look_alike_serials_normalise_to_the_same_form(printed: str, typed: str) -> None:
+    assert normalise_serial(printed) == normalise_serial(typed)
+
+
+def test_genuinely_different_serials_stay_different() -> None:
+    assert normalise_serial("AK-123456") != normalise_serial("AK-123457")
+    assert normalise_serial("S5") != normalise_serial("55")
+
+
+@given(st.text(alphabet="AKOIBXaoik0123456789 -.АКОВХаокΑΚΟΙ", max_size=20))
+def test_normalising_is_idempotent(serial: str) -> None:
+    once = normalise_serial(serial)
+    assert normalise_serial(once) == once
+
+
+def test_mixed_scripts_are_detected_but_digits_and_one_script_are_fine() -> None:
+    assert mixed_scripts("AК-1")  # Latin A, Cyrillic К
+    assert mixed_scripts("ΑK")  # Greek Alpha, Latin K
+    assert not mixed_scripts("АК-1")
+    assert not mixed_scripts("123-456")
+    assert not mixed_scripts("")
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_look_alike_serial_of_the_same_make_and_model_is_flagged(collect: Any) -> None:
+    first = collect(serial="AK-123456", make="Kalashnikov", model="AKM")
+    size = log_size()
+    with pytest.raises(DuplicateSuspected) as caught:
+        collect(serial="ак 123 456", make="KALASHNIKOV", model="akm")
+    assert caught.value.code == "duplicate"
+    assert caught.value.tags == [first.tag]
+    assert first.tag in caught.value.message
+    assert caught.value.fields == {"serial": "possible duplicate"}
+    assert log_size() == size and Item.objects.count() == 1
+
+
+def test_the_same_serial_of_another_model_is_not_flagged(collect: Any) -> None:
+    collect(serial="123456", model="AKM")
+    collect(serial="123456", model="AK-74")
+    assert Item.objects.count() == 2
+
+
+def test_a_confirmed_duplicate_is_registered_with_its_reason_recorded(collect: Any) -> None:
+    first = collect(serial="AK-123456")
+    second = collect(serial="AK123456", confirm_duplicate_reason="Different receiver markings")
+    assert second.duplicate_reason == "Different receiver markings"
+    event = CustodyEvent.objects.get(item=second, kind="arms.duplicate_confirmed")
+    assert event.details == {"duplicate_of": [first.tag], "reason": "Different receiver markings"}
+    record = Record.objects.get(index=event.record_index)
+    assert record.data["reason"] == "Different receiver markings"
+
+
+def test_an_item_without_serial_is_never_a_duplicate(collect: Any) -> None:
+    collect(serial="", markings="serial ground off")
+    collect(serial="", markings="serial ground off")
+    assert Item.objects.count() == 2
