@@ -117,7 +117,7 @@ def _token_view(token: ApiToken) -> TokenView:
     )
 
 
-def token_list(*, user_id: int | None) -> list[TokenView]:
+def token_list(*, user_id: int) -> list[TokenView]:
     """One user's tokens, newest first."""
     tokens = ApiToken.objects.select_related("user").filter(user_id=user_id)
     return [_token_view(t) for t in tokens.order_by("-created_at", "-pk")]

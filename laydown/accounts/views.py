@@ -6,14 +6,17 @@ again and raise ValidationError, which the form shows next to the field it names
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
 import django_otp
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -36,6 +39,7 @@ from laydown.accounts.models import User
 from laydown.core.errors import ValidationError
 
 PAGE_SIZE = 50
+T = TypeVar("T")
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -48,12 +52,12 @@ def _next_url(request: HttpRequest) -> str:
     return resolve_url("home")
 
 
-def _posted(request: HttpRequest) -> object:
+def _posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def _page(request: HttpRequest, items: object) -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+def _page(request: HttpRequest, items: Sequence[T] | QuerySet[Any]) -> Page[Any]:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # ---- Sign-in, second factor, sign-out -----------------------------------------------------
@@ -78,28 +82,29 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 @requires("public.view")  # not "account.profile": that would send us back here before the code
 @never_cache
 def second_factor(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if request.user.is_verified():  # type: ignore[union-attr]
+    if not request.user.is_authenticated:  # e.g. the session ended: the password comes first
+        form = AuthenticationForm(request)
+        return render(request, "accounts/sign_in.html", {"form": form, "next": _next_url(request)})
+    if request.user.is_verified():  # type: ignore[attr-defined]
         return redirect(_next_url(request))
     actor = principal_of(request)
-    has_device = selectors.second_factor_device(request.user) is not None  # type: ignore[arg-type]
-    form = CodeForm(_posted(request))
-    if form.is_valid():
+    has_device = selectors.second_factor_device(request.user) is not None
+    code_form = CodeForm(_posted(request))
+    if code_form.is_valid():
         check = services.second_factor_verify if has_device else services.second_factor_confirm
         try:
-            device = check(actor=actor, code=form.cleaned_data["code"])
+            device = check(actor=actor, code=code_form.cleaned_data["code"])
         except ValidationError as exc:
-            show_service_error(form, exc)
+            show_service_error(code_form, exc)
         else:
             django_otp.login(request, device)
             return redirect(_next_url(request))
-    context: dict[str, object] = {"form": form, "next": _next_url(request)}
+    context: dict[str, object] = {"form": code_form, "next": _next_url(request)}
     if not has_device:
         device = services.second_factor_begin(actor=actor)
         context["enrolment"] = selectors.second_factor_enrolment(device)
     return render(
-        request, "accounts/second_factor.html", context, status=401 if form.errors else 200
+        request, "accounts/second_factor.html", context, status=401 if code_form.errors else 200
     )
 
 
@@ -139,7 +144,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
         else:  # the secret is rendered here once; it is stored nowhere, not even the session
             context = {"token": token, "secret": secret}
             return render(request, "accounts/token_created.html", context, status=201)
-    context = {"form": form, "tokens": _page(request, selectors.token_list(user_id=actor.user_id))}
+    own = selectors.token_list(user_id=actor.user_id or 0)  # signed in: @requires saw to it
+    context = {"form": form, "tokens": _page(request, own)}
     return render(request, "accounts/tokens.html", context, status=400 if form.errors else 200)
 
 

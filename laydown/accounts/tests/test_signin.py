@@ -178,10 +178,12 @@ def test_wrong_codes_are_throttled_so_the_next_try_must_wait() -> None:
     assert TOTPDevice.objects.get(pk=device.pk).throttling_failure_count == 1
 
 
-def test_the_second_factor_page_sends_anonymous_visitors_to_sign_in() -> None:
-    response = Client().get(SECOND_FACTOR)
-    assert response.status_code == 302
-    assert response["Location"].startswith(SIGN_IN)
+def test_the_second_factor_page_asks_anonymous_visitors_for_the_password_first() -> None:
+    response = Client().get(SECOND_FACTOR, {"next": PROFILE})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'action="{SIGN_IN}"' in html and 'name="password"' in html
+    assert f'name="next" value="{PROFILE}"' in html
 
 
 def test_an_offsite_next_is_ignored() -> None:
