@@ -23,6 +23,7 @@ class Role(models.TextChoices):
     COLLECTION_CLERK = "collection_clerk", _("Collection clerk")
     CUSTODIAN = "custodian", _("Custodian")
     REGISTRAR = "registrar", _("Registrar")
+    CHILD_PROTECTION = "child_protection", _("Child-protection officer")
     OBSERVER = "observer", _("Inspector / observer")
     PARTNER_STAFF = "partner_staff", _("Partner staff")
     AUDITOR = "auditor", _("Auditor")
