@@ -1,0 +1,335 @@
+"""Bulk import of items from CSV or XLSX (format: docs/import.md; `laydown import template`).
+
+Two phases. First every row is checked with the same checks as `services.item_collect`
+(`item_fields_check`, the duplicate rule, the site and the importer's permission there), and
+every problem is reported as (row, column, value, reason) without writing anything. Only a
+file without problems is imported: in ONE transaction, its records appended in batches with
+`record_append_batch` and applied with bulk inserts (`records.applies_buffered`), so a crash
+at any point leaves nothing of the file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from laydown.accounts.permissions import Principal, authorize
+from laydown.accounts.roles import Scope
+from laydown.accounts.services import SYSTEM
+from laydown.arms import records, services
+from laydown.arms.models import Item, Site
+from laydown.arms.normalise import normalise_serial
+from laydown.arms.vocab import Category, Condition, SiteStatus
+from laydown.core.errors import ValidationError
+from laydown.ledger import services as ledger
+
+COLUMNS = (
+    "site",
+    "category",
+    "make",
+    "model",
+    "calibre",
+    "serial",
+    "markings",
+    "country",
+    "year",
+    "condition",
+    "handed_in_by",
+    "photos",
+    "confirm_duplicate_reason",
+)
+REQUIRED = ("site", "category", "make", "model", "condition")
+COLUMN_HELP = {
+    "site": "code of the site where the item was handed in (e.g. cp-north)",
+    "category": "one of the category codes on the vocabulary sheet",
+    "make": "manufacturer as marked (e.g. Kalashnikov, FN Herstal)",
+    "model": "model as marked (e.g. AKM, FAL)",
+    "calibre": "optional (e.g. 7.62x39mm)",
+    "serial": "serial number as printed, any script; empty if there is none",
+    "markings": "optional: all other markings",
+    "country": "optional: country of manufacture, ISO 3166 two letters",
+    "year": "optional: year of manufacture (e.g. 1975)",
+    "condition": "serviceable, unserviceable or unsafe",
+    "handed_in_by": "optional: pseudonymous id of the person who handed it in (never a name)",
+    "photos": "optional: SHA-256 of photos already uploaded, separated by spaces",
+    "confirm_duplicate_reason": "only if the serial, make and model match an earlier item: why "
+    "this is another weapon",
+}
+MAX_ROWS = 500_000
+BATCH = 5000  # records per ledger batch (one signed checkpoint each)
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.column or '-'} {self.value!r}: {self.reason}"
+
+
+class ImportRefused(ValidationError):
+    """The file has problems; `problems` lists every one. Nothing was written."""
+
+    code = "import_invalid"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0]
+        super().__init__(
+            _("The file has %(n)d problems; nothing was imported. First: %(first)s")
+            % {"n": len(problems), "first": first},
+            fields={"file": _("%(n)d problems") % {"n": len(problems)}},
+        )
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    count: int
+    first_tag: str
+    last_tag: str
+    duplicates_confirmed: int
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def rows_read(name: str, content: bytes) -> Iterator[list[str]]:
+    """The rows of a CSV (UTF-8) or XLSX file as lists of strings, header first."""
+    if name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                yield [_cell(v) for v in row]
+        finally:
+            book.close()
+    elif name.lower().endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                _("The CSV file is not UTF-8 text (byte %(at)d).") % {"at": exc.start},
+                fields={"file": _("not UTF-8")},
+            ) from exc
+        for row in csv.reader(io.StringIO(text, newline="")):
+            yield [v.strip() for v in row]
+    else:
+        raise ValidationError(_("Give a .csv or .xlsx file."), fields={"file": _("unknown format")})
+
+
+# ---- checking ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Checked:
+    entries: list[tuple[int, dict[str, Any], list[str], str]]  # row, data, duplicate_of, reason
+    problems: list[Problem]
+
+
+def _header(header: Sequence[str]) -> tuple[dict[str, int], list[Problem]]:
+    names = [h.strip().lower() for h in header]
+    problems = [
+        Problem(1, h, h, _("unknown column; the columns are: %(c)s") % {"c": ", ".join(COLUMNS)})
+        for h in names
+        if h and h not in COLUMNS
+    ]
+    problems += [
+        Problem(1, c, "", _("required column missing")) for c in REQUIRED if c not in names
+    ]
+    return {n: i for i, n in enumerate(names) if n in COLUMNS}, problems
+
+
+def _sites(actor: Principal, codes: Iterable[str]) -> dict[str, str]:
+    """For each site code, '' if the actor may import there, else the reason not."""
+    wanted = set(codes)
+    found = {s.code: s for s in Site.objects.filter(code__in=wanted)}
+    verdicts = {}
+    for code in wanted:
+        site = found.get(code)
+        if site is None:
+            verdicts[code] = _("no such site")
+        elif site.status != SiteStatus.OPEN:
+            verdicts[code] = _("site is not open")
+        else:
+            try:
+                if actor is not SYSTEM:
+                    authorize(actor, "arms.import", scope=Scope(site=code, region=site.region))
+                verdicts[code] = ""
+            except PermissionDenied:
+                verdicts[code] = _("you may not import items at this site")
+    return verdicts
+
+
+def items_check(
+    actor: Principal, rows: Iterator[list[str]], progress: Progress | None = None
+) -> _Checked:
+    """Check every row; return the record data of each and every problem found."""
+    header = next(rows, None)
+    if header is None:
+        return _Checked([], [Problem(1, "", "", _("the file is empty"))])
+    index, problems = _header(header)
+    if problems:
+        return _Checked([], problems)
+    table = [(n, row) for n, row in enumerate(rows, start=2) if any(row)]
+    if len(table) > MAX_ROWS:
+        return _Checked([], [Problem(1, "", "", _("more than %(n)d rows") % {"n": MAX_ROWS})])
+
+    def get(row: list[str], column: str) -> str:
+        i = index.get(column)
+        return row[i] if i is not None and i < len(row) else ""
+
+    sites = _sites(actor, (get(row, "site") for _n, row in table))
+    seen: dict[tuple[str, str, str], list[str]] = {}  # normalised key -> rows of this file
+    earlier = _registered_keys({normalise_serial(get(row, "serial")) for _n, row in table} - {""})
+    checked: list[tuple[int, dict[str, Any], list[str], str]] = []
+    for done, (n, row) in enumerate(table, start=1):
+        values = {c: get(row, c) for c in COLUMNS}
+        clean, errors = services.item_fields_check(
+            category=values["category"],
+            make=values["make"],
+            model=values["model"],
+            calibre=values["calibre"],
+            serial=values["serial"],
+            markings=values["markings"],
+            country=values["country"],
+            year=values["year"] or None,
+            condition=values["condition"],
+            handed_in_by=values["handed_in_by"] or None,
+            photos=values["photos"].split(),
+        )
+        problems += [Problem(n, f, values[f], e.message) for f, e in errors.items()]
+        if sites[values["site"]]:
+            problems.append(Problem(n, "site", values["site"], sites[values["site"]]))
+        reason = values["confirm_duplicate_reason"]
+        duplicate_of: list[str] = []
+        if not errors and clean["serial"]:
+            key = (
+                normalise_serial(clean["serial"]),
+                *services.same_weapon_key(clean["make"], clean["model"]),
+            )
+            duplicate_of = earlier.get(key, []) + [f"row {r}" for r in seen.get(key, [])]
+            seen.setdefault(key, []).append(str(n))
+            if duplicate_of and not reason:
+                problems.append(
+                    Problem(
+                        n,
+                        "serial",
+                        values["serial"],
+                        _(
+                            "possible duplicate of %(of)s; confirm with a reason in "
+                            "confirm_duplicate_reason"
+                        )
+                        % {"of": ", ".join(duplicate_of)},
+                    )
+                )
+        checked.append((n, {"site": values["site"], **clean}, duplicate_of, reason))
+        if progress is not None and (done % 1000 == 0 or done == len(table)):
+            progress("check", done, len(table))
+    if not table:
+        problems.append(Problem(2, "", "", _("the file has no rows")))
+    return _Checked(checked, problems)
+
+
+def _registered_keys(serials: set[str]) -> dict[tuple[str, str, str], list[str]]:
+    found: dict[tuple[str, str, str], list[str]] = {}
+    wanted = sorted(serials)
+    for start in range(0, len(wanted), 500):
+        rows = Item.objects.filter(serial_normalised__in=wanted[start : start + 500])
+        for tag, serial, make, model in rows.values_list(
+            "tag", "serial_normalised", "make", "model"
+        ):
+            found.setdefault((serial, *services.same_weapon_key(make, model)), []).append(tag)
+    return found
+
+
+# ---- importing -----------------------------------------------------------------------------
+
+
+def items_import(
+    *, actor: Principal, name: str, content: bytes, progress: Progress | None = None
+) -> ImportResult:
+    """Import a fully valid file in one transaction, or raise ImportRefused listing every
+    problem (and write nothing)."""
+    checked = items_check(actor, rows_read(name, content), progress)
+    if checked.problems:
+        raise ImportRefused(checked.problems)
+    total = len(checked.entries)
+    duplicates = 0
+    with transaction.atomic():
+        tags = services.allocate_tags(services.ITEM_PREFIX, total)
+        entries: list[ledger.Entry] = []
+        for tag, (_row, data, duplicate_of, reason) in zip(tags, checked.entries, strict=True):
+            entries.append((records.ITEM_COLLECTED.name, {"tag": tag, **data}))
+            if duplicate_of:
+                duplicates += 1
+                entries.append(
+                    (
+                        records.DUPLICATE_CONFIRMED.name,
+                        {"item": tag, "duplicate_of": duplicate_of, "reason": reason},
+                    )
+                )
+        with records.applies_buffered():
+            for start in range(0, len(entries), BATCH):
+                ledger.record_append_batch(
+                    entries=entries[start : start + BATCH], actor=actor.pseudonym or "anonymous"
+                )
+                if progress is not None:
+                    progress("import", min(start + BATCH, len(entries)), len(entries))
+    return ImportResult(
+        count=total, first_tag=tags[0], last_tag=tags[-1], duplicates_confirmed=duplicates
+    )
+
+
+def items_template(path: Path) -> None:
+    """Write an empty import file with its header (XLSX: with a sheet explaining the columns
+    and a sheet of the vocabularies; CSV: the header only)."""
+    if path.suffix.lower() == ".csv":
+        path.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+        return
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # noqa: S101  (a new workbook has one sheet)
+    sheet.title = "items"
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    columns = book.create_sheet("columns")
+    columns.append(["column", "required", "meaning"])
+    for column in COLUMNS:
+        columns.append([column, "yes" if column in REQUIRED else "", COLUMN_HELP[column]])
+    vocabulary = book.create_sheet("vocabulary")
+    vocabulary.append(["list", "code", "meaning"])
+    for code, label in Category.choices:
+        vocabulary.append(["category", code, str(label)])
+    for code, label in Condition.choices:
+        vocabulary.append(["condition", code, str(label)])
+    book.save(path)
