@@ -168,6 +168,12 @@ define("public.view", "Public pages, the served log and its proofs", audience=AN
 define("account.profile", "See and change one's own profile and second factor", audience=SIGNED_IN)
 define("account.tokens", "Create, list and revoke one's own API tokens", audience=SIGNED_IN)
 define("accounts.org_manage", "Create organisations and list them", [Role.ADMIN])
+define(
+    "accounts.org_view",
+    "See an organisation's details: one's own; admins, managers and auditors any",
+    ALL_ROLES,
+    own_org=True,
+)
 define("accounts.user_manage", "Create users, list them, reset second factors", [Role.ADMIN])
 define("accounts.role_grant", "Grant and revoke roles", [Role.ADMIN])
 define("accounts.token_revoke_any", "Revoke any organisation's API token", [Role.ADMIN])

@@ -1,0 +1,396 @@
+"""Walk every URL and every API operation with every role, against the permission matrix.
+
+Every page must wear `@requires(action)` and every API operation `@api_action(action)`, with
+an action from `permissions.ACTIONS`; a new URL without one fails here, naming the URL. Then
+each role (one user per role, granted for the whole programme, plus a signed-in user without
+roles, plus anonymous visitors) requests every URL, and what it gets must be what
+docs/permissions.md says: allowed means anything but a refusal; refused means 403 for
+signed-in users and, for anonymous ones, 401 from the API or the sign-in page for pages; and a
+refusal never adds to the ledger.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from ninja import NinjaAPI
+from ninja.operation import PathView
+
+from laydown.accounts import services
+from laydown.accounts.access import principal_for_user
+from laydown.accounts.models import ApiToken, User
+from laydown.accounts.permissions import ACTIONS, ANYONE, SIGNED_IN, is_allowed
+from laydown.accounts.roles import SECOND_FACTOR_ROLES, OrgKind, Role
+from laydown.ledger.models import Record
+
+pytestmark = pytest.mark.django_db
+
+# Third-party views treated as public, each with the reason it is safe. Nothing else may be.
+PUBLIC_THIRD_PARTY = {
+    "set_language": "Django's language switch: it only sets the language cookie",
+    "api:openapi-json": "django-ninja's OpenAPI document: it describes the API, holds no data",
+    "api:openapi-view": "django-ninja's page that renders that document",
+    "api:api-root": "django-ninja's root: always a 404, it anchors the API's URL names",
+}
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Records that parameterised URLs point at, created by the `samples` fixture."""
+
+    org_code: str
+    user: User
+    token_id: str
+
+
+# How to fill in each parameterised URL. A URL with parameters and no entry fails the walk.
+SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
+    "ledger:tile": lambda s: {"path": "0/000"},
+    "ledger:proof": lambda s: {"index": 0},
+    "accounts:token_revoke": lambda s: {"public_id": s.token_id},
+    "accounts:user_detail": lambda s: {"user_id": s.user.pk},
+    "accounts:user_grant": lambda s: {"user_id": s.user.pk},
+    "accounts:user_revoke": lambda s: {"user_id": s.user.pk},
+    "accounts:user_second_factor_reset": lambda s: {"user_id": s.user.pk},
+    "api:organisation_detail": lambda s: {"code": s.org_code},
+    "api:token_revoke": lambda s: {"public_id": s.token_id},
+    "api:role_grant": lambda s: {"pseudonym": s.user.pseudonym},
+    "api:role_revoke": lambda s: {"pseudonym": s.user.pseudonym},
+}
+
+ANONYMOUS = "anonymous"
+NO_ROLE = "no_role"
+WALKERS = [ANONYMOUS, NO_ROLE, *Role.values]
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str  # with its namespace, as reverse() wants it
+    route: str
+    method: str  # the method to walk with; pages: GET (POST when GET is not allowed)
+    action: str | None
+    is_api: bool
+    parameters: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.method} /{self.route} ({self.name})"
+
+
+def _patterns(
+    resolver: URLResolver, prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str | None, URLPattern]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = ":".join(n for n in (namespace, entry.namespace) if n)
+            yield from _patterns(entry, prefix + str(entry.pattern), inner)
+        else:
+            name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
+            yield prefix + str(entry.pattern), name, entry
+
+
+def ninja_path_view(callback: Any) -> PathView | None:
+    """django-ninja's URL callback is a closure over the PathView holding the operations."""
+    try:
+        view = inspect.getclosurevars(callback).nonlocals.get("self")
+    except TypeError:  # not a plain function (functools.partial, a class...)
+        return None
+    return view if isinstance(view, PathView) else None
+
+
+def collect(urlconf: str | None = None) -> tuple[list[Endpoint], list[str]]:
+    """Every walkable endpoint of `urlconf`, and the problems that make URLs unwalkable."""
+    endpoints: list[Endpoint] = []
+    problems: list[str] = []
+    seen_path_views: set[int] = set()
+    for route, name, pattern in _patterns(get_resolver(urlconf)):
+        if name in PUBLIC_THIRD_PARTY:
+            continue
+        if not name:
+            problems.append(f"/{route} has no URL name, so the walk cannot build its URL")
+            continue
+        parameters = tuple(a or b for a, b in PARAMETER.findall(route))
+        path_view = ninja_path_view(pattern.callback)
+        if path_view is None:
+            action = getattr(pattern.callback, "laydown_action", None)
+            endpoints.append(Endpoint(name, route, "GET", action, False, parameters))
+            continue
+        if id(path_view) in seen_path_views:
+            continue  # ninja adds one URL pattern per operation of the same path
+        seen_path_views.add(id(path_view))
+        namespace = name.rpartition(":")[0]
+        for operation in path_view.operations:
+            op_name = getattr(operation, "url_name", None)
+            op_name = f"{namespace}:{op_name}" if op_name and namespace else op_name or name
+            action = getattr(operation.view_func, "laydown_action", None)
+            if action and any(
+                getattr(cb, "action", None) != action for cb in operation.auth_callbacks
+            ):
+                problems.append(f"/{route} ({op_name}): its auth does not check {action!r}")
+            for method in operation.methods:
+                endpoints.append(Endpoint(op_name, route, method, action, True, parameters))
+    for endpoint in endpoints:
+        if endpoint.parameters and endpoint.name not in SAMPLE_KWARGS:
+            problems.append(
+                f"{endpoint} has parameters {endpoint.parameters} but no entry in SAMPLE_KWARGS"
+                " of laydown/accounts/tests/test_permission_walk.py"
+            )
+        kind = "operation with @api_action" if endpoint.is_api else "view with @requires"
+        if endpoint.action is None:
+            problems.append(f"{endpoint} declares no action: decorate the {kind}(...)")
+        elif endpoint.action not in ACTIONS:
+            problems.append(f"{endpoint} declares {endpoint.action!r}, not in the matrix")
+    return endpoints, problems
+
+
+ENDPOINTS, PROBLEMS = collect()
+
+
+def expected_allowed(action: str, walker: str) -> bool:
+    audience = ACTIONS[action].audience
+    if audience == ANYONE:
+        return True
+    if walker == ANONYMOUS:
+        return False
+    return audience == SIGNED_IN or walker in ACTIONS[action].roles
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; these tests create many users and test no hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# ---- fixtures: one organisation, one user per role, and the records URLs point at ----
+
+
+def _user(username: str, role: str | None) -> User:
+    user = services.user_create(
+        actor=services.SYSTEM, username=username, password="walk-Password-2026", organisation="walk"
+    )
+    if role:
+        services.role_grant(actor=services.SYSTEM, user=user, role=role, scope="programme")
+    return user
+
+
+@pytest.fixture
+def walk_org() -> str:
+    services.org_create(actor=services.SYSTEM, code="walk", name="Walk", kind=OrgKind.OPERATOR)
+    return "walk"
+
+
+@pytest.fixture
+def samples(walk_org: str) -> Samples:
+    target = _user("target", Role.COLLECTION_CLERK)
+    token, _secret = services.token_create(
+        actor=principal_for_user(target), name="sample", actions=["account.profile"], days=5
+    )
+    return Samples(org_code=walk_org, user=target, token_id=token.public_id)
+
+
+@pytest.fixture
+def users(walk_org: str) -> dict[str, User]:
+    found = {NO_ROLE: _user("walker-no-role", None)}
+    for role in Role.values:
+        found[role] = _user(f"walker-{role}", role)
+    return found
+
+
+def signed_in(client: Client, user: User | None, *, second_factor: bool = True) -> Client:
+    client.logout()
+    if user is None:
+        return client
+    client.force_login(user, backend=MODEL_BACKEND)
+    if second_factor and set(user.grants.values_list("role", flat=True)) & SECOND_FACTOR_ROLES:
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, name="walk", defaults={"confirmed": True}
+        )
+        session = client.session
+        session["otp_device_id"] = device.persistent_id  # as django_otp.login() does
+        session.save()
+    return client
+
+
+def url_of(endpoint: Endpoint, samples: Samples) -> str:
+    kwargs = SAMPLE_KWARGS[endpoint.name](samples) if endpoint.parameters else {}
+    return reverse(endpoint.name, kwargs=kwargs)
+
+
+def request(client: Client, endpoint: Endpoint, url: str, **headers: str) -> HttpResponse:
+    if endpoint.is_api:
+        method = getattr(client, endpoint.method.lower())
+        if endpoint.method in ("GET", "HEAD", "DELETE"):
+            return method(url, headers=headers)  # type: ignore[no-any-return]
+        return method(url, "{}", content_type="application/json", headers=headers)  # type: ignore[no-any-return]
+    response = client.get(url, headers=headers)
+    if response.status_code == 405:  # a POST-only page: post an empty form
+        response = client.post(url, {}, headers=headers)
+    return response
+
+
+def verdict(endpoint: Endpoint, response: HttpResponse) -> str:
+    """'allowed', or how the request was refused: '401', '403', 'sign-in'."""
+    if response.status_code in (401, 403):
+        return str(response.status_code)
+    if not endpoint.is_api and response.status_code == 302:
+        if response["Location"].startswith(resolve_url(settings.LOGIN_URL)):
+            return "sign-in"
+    return "allowed"
+
+
+def walk(
+    client: Client,
+    user: User | None,
+    samples: Samples,
+    walker: str,
+    endpoints: list[Endpoint],
+    expect: Callable[[Endpoint], bool],
+    **headers: str,
+) -> list[str]:
+    """Request every endpoint as `user`; return every disagreement with the matrix."""
+    mismatches = []
+    refused_as = "sign-in" if walker == ANONYMOUS else "403"
+    for endpoint in endpoints:
+        signed_in(client, user)  # afresh each time: a sign-out page must not end the walk
+        before = Record.objects.count()
+        try:
+            response = request(client, endpoint, url_of(endpoint, samples), **headers)
+        except Exception as exc:  # noqa: BLE001  (report every endpoint, not just the first)
+            mismatches.append(f"{walker}: {endpoint} raised {exc!r}")
+            continue
+        got = verdict(endpoint, response)
+        allowed = expect(endpoint)
+        wanted = (
+            "allowed"
+            if allowed
+            else ("401" if endpoint.is_api and walker == ANONYMOUS else refused_as)
+        )
+        if got != wanted:
+            mismatches.append(
+                f"{walker}: {endpoint} gave {response.status_code} ({got}); the matrix: {wanted}"
+            )
+        if not allowed and Record.objects.count() != before:
+            mismatches.append(f"{walker}: {endpoint} was refused but wrote to the ledger")
+    return mismatches
+
+
+# ---- the tests ----
+
+
+def test_every_url_declares_an_action_from_the_matrix_and_can_be_walked() -> None:
+    assert not PROBLEMS, "\n".join(PROBLEMS)
+
+
+def test_the_walk_reaches_the_pages_and_the_api() -> None:
+    names = {e.name for e in ENDPOINTS}
+    assert {"home", "ledger:checkpoint", "api:me", "api:organisation_detail"} <= names
+
+
+def undeclared_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("no action")
+
+
+undeclared_api = NinjaAPI(urls_namespace="undeclared-api")
+
+
+@undeclared_api.get("/thing", url_name="thing")
+def undeclared_operation(request: HttpRequest) -> dict[str, str]:
+    return {}
+
+
+urlpatterns = [
+    path("", include("laydown.urls")),
+    path("undeclared/", undeclared_view, name="undeclared"),
+    path("undeclared/<int:n>/", undeclared_view, name="undeclared_with_parameter"),
+    path("undeclared-api/", undeclared_api.urls),
+]
+
+
+def test_a_new_page_or_api_operation_without_an_action_fails_the_walk() -> None:
+    _endpoints, problems = collect(__name__)
+    text = "\n".join(problems)
+    assert "GET /undeclared/ (undeclared) declares no action" in text
+    assert "/undeclared-api/thing (undeclared-api:thing) declares no action" in text
+    assert "(undeclared_with_parameter) has parameters ('n',) but no entry" in text
+
+
+@pytest.mark.parametrize("walker", WALKERS)
+def test_each_role_gets_what_the_matrix_says_on_every_url(
+    client: Client, users: dict[str, User], samples: Samples, walker: str
+) -> None:
+    def expect(endpoint: Endpoint) -> bool:
+        return expected_allowed(endpoint.action or "", walker)
+
+    mismatches = walk(client, users.get(walker), samples, walker, ENDPOINTS, expect)
+    assert not mismatches, "\n".join(mismatches)
+
+
+@pytest.mark.parametrize("walker", [NO_ROLE, *Role.values])
+def test_a_token_with_all_of_a_roles_actions_gets_what_the_session_gets(
+    client: Client, users: dict[str, User], samples: Samples, walker: str
+) -> None:
+    principal = principal_for_user(users[walker])
+    actions = [name for name in ACTIONS if is_allowed(principal, name)]
+    _token, secret = services.token_create(actor=principal, name="all", actions=actions, days=1)
+
+    def expect(endpoint: Endpoint) -> bool:
+        return expected_allowed(endpoint.action or "", walker)
+
+    api = [e for e in ENDPOINTS if e.is_api]
+    mismatches = walk(client, None, samples, walker, api, expect, Authorization=f"Bearer {secret}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_a_token_is_refused_every_operation_outside_its_actions(
+    client: Client, users: dict[str, User], samples: Samples
+) -> None:
+    admin = users[Role.ADMIN]
+    _token, secret = services.token_create(
+        actor=principal_for_user(admin), name="narrow", actions=["account.profile"], days=1
+    )
+
+    def expect(endpoint: Endpoint) -> bool:
+        return (
+            endpoint.action == "account.profile"
+            or ACTIONS[endpoint.action or ""].audience == ANYONE
+        )
+
+    api = [e for e in ENDPOINTS if e.is_api]
+    mismatches = walk(
+        client, None, samples, Role.ADMIN, api, expect, Authorization=f"Bearer {secret}"
+    )
+    assert not mismatches, "\n".join(mismatches)
+    assert ApiToken.objects.filter(revoked_at=None, public_id=samples.token_id).exists()
+
+
+@pytest.mark.parametrize("role", sorted(SECOND_FACTOR_ROLES))
+def test_roles_needing_a_second_factor_are_sent_to_confirm_it_first(
+    client: Client, users: dict[str, User], samples: Samples, role: str
+) -> None:
+    gated = [e for e in ENDPOINTS if e.action and ACTIONS[e.action].audience != ANYONE]
+    second_factor_url = (
+        reverse("accounts:second_factor") if any(not e.is_api for e in gated) else ""
+    )
+    mismatches = []
+    for endpoint in gated:
+        signed_in(client, users[role], second_factor=False)
+        response = request(client, endpoint, url_of(endpoint, samples))
+        if endpoint.is_api:
+            ok = response.status_code == 401 and b"second_factor_required" in response.content
+        else:
+            ok = response.status_code == 302 and response["Location"] == second_factor_url
+        if not ok:
+            mismatches.append(f"{role}: {endpoint} gave {response.status_code}")
+    assert not mismatches, "\n".join(mismatches)
