@@ -11,6 +11,7 @@ Every error has one shape, `{"error": {"code": ..., "message": ..., "fields": {.
 | 401 | `not_authenticated`, `token_invalid`, `second_factor_required` | no or bad credentials |
 | 403 | `forbidden`, `csrf_failed` | the credentials do not allow this action |
 | 404 | `not_found` | no such record, or one you may not see (the two look the same) |
+| 400 | `bad_request` | the body is not JSON at all |
 | 422 | `invalid` | the input is wrong; `fields` names each field and what is wrong |
 | 429 | `throttled` | too many requests |
 
@@ -108,5 +109,11 @@ def _schema_mismatch(request: HttpRequest, exc: SchemaError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja could not parse the body at all
+        message = _(
+            "The request body is not valid JSON. Send a JSON object with Content-Type: "
+            "application/json."
+        )
+        return error_response(request, 400, "bad_request", message)
     code = HTTP_CODES.get(exc.status_code, "error")
     return error_response(request, exc.status_code, code, str(exc))
