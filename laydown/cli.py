@@ -19,6 +19,8 @@ COMMANDS = {
     "verify": "verify a log (URL or exported directory) against its verifier key; no database",
     "demo": "load the demo data (idempotent)",
     "witness": "`witness init|key|trust|serve DIR`: run a C2SP tlog-witness; no database",
+    "observer": "`observer keygen NAME --out FILE`, `observer sign DOC --key FILE`; no database",
+    "inspection": "`inspection sample --root --nonce --percent|--count INVENTORY`: recompute",
 }
 
 
@@ -42,6 +44,14 @@ def main(argv: Sequence[str] | None = None, prog: str = "laydown") -> int:
         from laydown.verification.witness_server import main as witness_main
 
         return witness_main(args[1:], prog=f"{prog} witness")
+    if args[0] == "observer":
+        from laydown.verification.observer_cli import main as observer_main
+
+        return observer_main(args[1:], prog=f"{prog} observer")
+    if args[0] == "inspection":
+        from laydown.verification.sampling import main as sampling_main
+
+        return sampling_main(args[1:], prog=f"{prog} inspection")
     if args[0] == "serve":
         args = ["runserver", "--noreload", "--insecure", *(args[1:] or ["127.0.0.1:8000"])]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laydown.settings")

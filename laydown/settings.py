@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "laydown.accounts",
     "laydown.vault",
     "laydown.arms",
+    "laydown.verification",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

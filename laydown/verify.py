@@ -103,6 +103,38 @@ def verify_log(
     return checkpoint
 
 
+def verify_item_bundle(
+    path: Path,
+    log_key: str,
+    *,
+    witness_keys: Sequence[str] = (),
+    quorum: int | None = None,
+) -> tlog.Checkpoint:
+    """Check an item bundle offline: its checkpoint's signatures, then each record's proof."""
+    import json
+
+    log_verifier = _verifier(log_key, "log key")
+    witnesses = [_verifier(k, "witness key") for k in witness_keys]
+    try:
+        bundle = json.loads(path.read_text(encoding="utf-8"))
+        note, entries = bundle["checkpoint"], bundle["records"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise VerifyError(f"{path}: not an item bundle ({exc})") from exc
+    checkpoint = _open_checkpoint(note.encode(), log_verifier, witnesses, quorum)
+    for n, entry in enumerate(entries):
+        try:
+            leaf = tlog.leaf_hash(entry["record"].encode())
+            proven = tlog.verify_tlog_proof(entry["proof"], leaf, [log_verifier])
+            index = tlog.parse_tlog_proof(entry["proof"]).index
+        except (tlog.TlogError, KeyError, TypeError, AttributeError) as exc:
+            raise VerifyError(f"{path}: record {n + 1} is not proven in the log: {exc}") from exc
+        if (proven.size, proven.root_hash) != (checkpoint.size, checkpoint.root_hash):
+            raise VerifyError(f"{path}: record {n + 1} is proven against another checkpoint")
+        if index != entry.get("index"):
+            raise VerifyError(f"{path}: record {n + 1} claims index {entry.get('index')}")
+    return checkpoint
+
+
 def _verifier(key: str, what: str) -> tlog.Verifier:
     try:
         return tlog.new_verifier(key)
@@ -220,7 +252,9 @@ def _check_bundle(
 
 def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", help="log URL (e.g. https://host/log) or exported directory")
+    parser.add_argument(
+        "source", help="log URL (https://host/log), exported directory, or an item bundle (.json)"
+    )
     parser.add_argument("--key", required=True, help="the log's verifier key (laydown keys)")
     parser.add_argument("--witness-key", action="append", default=[], help="a witness key")
     parser.add_argument("--quorum", type=int, help="witness cosignatures needed (default: all)")
@@ -243,16 +277,15 @@ def main(argv: Sequence[str], prog: str = "laydown verify") -> int:
 
         try:
             since = args.since.read_bytes() if args.since else None
-            with Source(args.source) as source:
-                checkpoint = verify_log(
-                    source,
+            if args.source.endswith(".json") and Path(args.source).is_file():
+                checkpoint = verify_item_bundle(
+                    Path(args.source),
                     args.key,
                     witness_keys=args.witness_key,
                     quorum=args.quorum,
-                    since=since,
-                    bundle=args.records,
-                    progress=progress,
                 )
+            else:
+                checkpoint = _verify_source(args, since, progress)
         except (VerifyError, OSError) as exc:
             bar.stop()
             print(f"FAIL: {exc}", file=sys.stderr)
@@ -262,3 +295,18 @@ def main(argv: Sequence[str], prog: str = "laydown verify") -> int:
         f"OK: {checkpoint.origin} size {checkpoint.size} root {checkpoint.root_hash.hex()}{extra}"
     )
     return 0
+
+
+def _verify_source(
+    args: argparse.Namespace, since: bytes | None, progress: Callable[[str, int, int], None]
+) -> tlog.Checkpoint:
+    with Source(args.source) as source:
+        return verify_log(
+            source,
+            args.key,
+            witness_keys=args.witness_key,
+            quorum=args.quorum,
+            since=since,
+            bundle=args.records,
+            progress=progress,
+        )

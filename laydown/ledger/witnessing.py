@@ -98,13 +98,22 @@ def _push_one(http: httpx.Client, witness: LogWitness, size: int) -> PushResult:
 
 
 def _accept(witness: LogWitness, size: int, lines: str) -> PushResult:
+    try:
+        cosignature_attach(witness=witness, size=size, lines=lines)
+    except tlog.NoteError as exc:
+        return _set_status(witness, "refused", f"bad cosignature: {exc}")
+    return _set_status(witness, "ok", "")
+
+
+def cosignature_attach(*, witness: LogWitness, size: int, lines: str) -> None:
+    """Verify a witness's cosignature lines for checkpoint `size` and keep them with it.
+
+    Raises tlog.NoteError if the lines hold no valid cosignature of this witness.
+    """
     verifier = tlog.new_verifier(witness.vkey)
     with transaction.atomic():
         checkpoint = Checkpoint.objects.select_for_update().get(size=size)
-        try:
-            opened = tlog.open_note(checkpoint.note + lines, [verifier])
-        except tlog.NoteError as exc:
-            return _set_status(witness, "refused", f"bad cosignature: {exc}")
+        opened = tlog.open_note(checkpoint.note + lines, [verifier])
         cosig = next(s for s in opened.sigs if s.name == witness.name)
         checkpoint.note += cosig.line()
         checkpoint.cosigned_by = sorted({*checkpoint.cosigned_by, witness.name})
@@ -112,7 +121,6 @@ def _accept(witness: LogWitness, size: int, lines: str) -> PushResult:
         checkpoint.save(update_fields=["note", "cosigned_by", "cosignatures"])
         witness.last_size = size
         witness.save(update_fields=["last_size"])
-    return _set_status(witness, "ok", "")
 
 
 def _refused(witness: LogWitness, status: int, reason: str, size: int) -> PushResult:

@@ -1,0 +1,119 @@
+"""Reads of verification: the inventory as of a checkpoint, inspections, offline item bundles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from laydown import tlog
+from laydown.arms.models import CustodyEvent
+from laydown.ledger import selectors as ledger
+from laydown.ledger.models import Record
+from laydown.verification.models import Accreditation, DestructionEvent, Inspection
+
+# Where an item or lot stands after a record of each kind (kinds not listed change nothing).
+STATUS_AFTER = {
+    "arms.item_collected": "in_storage",
+    "arms.lot_collected": "in_storage",
+    "arms.item_booked": "in_storage",
+    "arms.item_removed": "removed",
+    "arms.item_returned": "in_storage",
+    "arms.shipment_dispatched": "in_transit",
+    "arms.shipment_received": "in_storage",
+    "arms.item_reported_lost": "lost",
+    "arms.disposed": "disposed",
+    "arms.lot_destroyed_in_place": "disposed",
+}
+
+
+@dataclass(frozen=True)
+class Inventory:
+    items: list[str]
+    lots: list[str]
+
+
+def inventory_at(size: int, sites: Iterable[str]) -> Inventory:
+    """Items and lots in storage at `sites` once the log's first `size` records applied.
+
+    Built from custody events (each carries its record index), so records after the
+    checkpoint, such as items collected later, cannot enter the inventory.
+    """
+    wanted = set(sites)
+    state: dict[tuple[str, str], tuple[str, str | None]] = {}
+    events = (
+        CustodyEvent.objects.filter(record_index__lt=size)
+        .exclude(item=None, lot=None)
+        .order_by("record_index", "id")
+        .values_list("kind", "item_id", "lot_id", "site_id")
+    )
+    for kind, item, lot, site in events.iterator(chunk_size=5000):
+        key = ("item", item) if item else ("lot", lot)
+        status, where = state.get(key, ("", None))
+        state[key] = (STATUS_AFTER.get(kind, status), site or where)
+    present = {
+        key for key, (status, where) in state.items() if status == "in_storage" and where in wanted
+    }
+    return Inventory(
+        items=sorted(tag for kind, tag in present if kind == "item"),
+        lots=sorted(tag for kind, tag in present if kind == "lot"),
+    )
+
+
+def accreditations_of(observer: str) -> list[Accreditation]:
+    return list(Accreditation.objects.filter(observer=observer).order_by("-valid_until"))
+
+
+def inspections() -> list[Inspection]:
+    return list(Inspection.objects.order_by("-planned_for", "code"))
+
+
+def inspection_get(code: str) -> Inspection | None:
+    return Inspection.objects.filter(code=code).prefetch_related("findings", "follow_ups").first()
+
+
+def destruction_events() -> list[DestructionEvent]:
+    return list(DestructionEvent.objects.order_by("code"))
+
+
+def item_bundle(tag: str) -> dict[str, object] | None:
+    """An item's (or lot's) records with tlog-proofs against the served checkpoint.
+
+    Enough to check offline, with `laydown verify BUNDLE.json --key ...`, that each record is
+    in the log the witnesses cosigned. None if the tag has no history.
+    """
+    indices = sorted(
+        set(CustodyEvent.objects.filter(item_id=tag).values_list("record_index", flat=True))
+        | set(CustodyEvent.objects.filter(lot_id=tag).values_list("record_index", flat=True))
+    )
+    if not indices:
+        return None
+    checkpoint = ledger.checkpoint_public()
+    bodies = dict(
+        Record.objects.filter(index__in=indices, index__lt=checkpoint.size).values_list(
+            "index", "body"
+        )
+    )
+    entries = []
+    for index in sorted(bodies):
+        proof = tlog.tree_inclusion_proof(index, checkpoint.size, ledger.tile_read)
+        entries.append(
+            {
+                "index": index,
+                "record": bytes(bodies[index]).decode(),
+                "proof": tlog.format_tlog_proof(index, proof, checkpoint.note),
+            }
+        )
+    pending = [i for i in indices if i >= checkpoint.size]
+    return {
+        "format": "laydown-item-bundle/v1",
+        "tag": tag,
+        "checkpoint": checkpoint.note,
+        "records": entries,
+        "not_yet_witnessed": pending,
+    }
+
+
+def item_bundle_json(tag: str) -> str | None:
+    bundle = item_bundle(tag)
+    return None if bundle is None else json.dumps(bundle, ensure_ascii=False, indent=1)

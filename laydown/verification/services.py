@@ -1,0 +1,494 @@
+"""Writes of verification: accreditations, inspections, reports, destruction monitoring.
+
+Observers sign with keys that never reach the server: `laydown observer keygen` makes a
+signed-note key on their machine, `laydown observer sign REPORT` signs; the service checks
+the signature against the key of a valid accreditation and keeps the signed note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from laydown import tlog
+from laydown.accounts.models import User
+from laydown.accounts.permissions import Principal, authorize
+from laydown.accounts.roles import OrgKind, Role
+from laydown.arms import services as arms
+from laydown.arms.models import AmmoLot, Item, Site
+from laydown.core.errors import ValidationError
+from laydown.ledger import selectors as ledger
+from laydown.ledger import services as ledger_services
+from laydown.ledger.models import LogWitness
+from laydown.verification import records, sampling, selectors
+from laydown.verification.models import (
+    Accreditation,
+    DestructionEvent,
+    FindingResult,
+    FollowUp,
+    Inspection,
+    InspectionStatus,
+)
+
+MISMATCH_FIELDS = ("serial", "markings", "condition", "location", "count")
+OBSERVER_ORG_KINDS = (OrgKind.OBSERVER_DELEGATION, OrgKind.UN_OFFICE)
+
+
+def _refuse(field: str, message: str) -> ValidationError:
+    return ValidationError(message, fields={field: message})
+
+
+def _code(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3).upper()}"
+
+
+def _append(kind: str, data: dict[str, object], actor: Principal) -> None:
+    ledger_services.record_append(kind=kind, data=data, actor=actor.pseudonym or "system")
+
+
+def _check_sites(codes: Sequence[str]) -> list[str]:
+    codes = sorted(set(codes))
+    known = set(Site.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise _refuse("sites", _("Unknown sites: %(s)s.") % {"s": ", ".join(unknown)})
+    return codes
+
+
+def _signed_note_verifier(vkey: str) -> tlog.Verifier:
+    try:
+        verifier = tlog.new_verifier(vkey)
+    except tlog.TlogError as exc:
+        raise _refuse("vkey", _("Not a verifier key: %(e)s") % {"e": exc}) from exc
+    if verifier.alg != tlog.ALG_ED25519:
+        raise _refuse("vkey", _("Use an Ed25519 key made by `laydown observer keygen`."))
+    return verifier
+
+
+# ---- accreditation -------------------------------------------------------------------------
+
+
+def accreditation_grant(
+    *,
+    actor: Principal,
+    observer: User,
+    vkey: str,
+    sites: Sequence[str],
+    valid_from: dt.date,
+    valid_until: dt.date,
+) -> Accreditation:
+    authorize(actor, "verification.accredit")
+    if not observer.grants.filter(role=Role.OBSERVER).exists():
+        raise _refuse("observer", _("%(u)s does not hold the observer role.") % {"u": observer})
+    if observer.organisation is None or observer.organisation.kind not in OBSERVER_ORG_KINDS:
+        raise _refuse("observer", _("Observers belong to an observer delegation or a UN office."))
+    _signed_note_verifier(vkey)
+    if valid_until < valid_from:
+        raise _refuse("valid_until", _("The accreditation ends before it begins."))
+    code = _code("ACC")
+    with transaction.atomic():
+        _append(
+            records.ACCREDITED.name,
+            {
+                "accreditation": code,
+                "observer": observer.pseudonym,
+                "organisation": observer.organisation.code,
+                "vkey": vkey,
+                "sites": _check_sites(sites),
+                "valid_from": valid_from.isoformat(),
+                "valid_until": valid_until.isoformat(),
+            },
+            actor,
+        )
+    return Accreditation.objects.get(code=code)
+
+
+def accreditation_revoke(*, actor: Principal, code: str, reason: str) -> None:
+    authorize(actor, "verification.accredit")
+    if not reason.strip():
+        raise _refuse("reason", _("Say why the accreditation is revoked."))
+    with transaction.atomic():
+        if not Accreditation.objects.filter(code=code, revoked_at=None).exists():
+            raise _refuse("accreditation", _("No active accreditation %(c)s.") % {"c": code})
+        _append(
+            records.ACCREDITATION_REVOKED.name,
+            {"accreditation": code, "reason": reason.strip()},
+            actor,
+        )
+
+
+def active_accreditation(observer: str, sites: Sequence[str]) -> Accreditation:
+    """The observer's accreditation valid today for every one of `sites`, or PermissionDenied."""
+    today = timezone.now().date()
+    for accreditation in Accreditation.objects.filter(
+        observer=observer, revoked_at=None, valid_from__lte=today, valid_until__gte=today
+    ):
+        if not accreditation.sites or set(sites) <= set(accreditation.sites):
+            return accreditation
+    raise PermissionDenied(
+        _("You hold no valid accreditation for %(s)s today.") % {"s": ", ".join(sites)}
+    )
+
+
+# ---- inspections ---------------------------------------------------------------------------
+
+
+def inspection_plan(
+    *,
+    actor: Principal,
+    sites: Sequence[str],
+    planned_for: dt.date,
+    team: Sequence[str],
+    sample_percent: int | None = None,
+    sample_count: int | None = None,
+) -> Inspection:
+    authorize(actor, "verification.inspection_plan")
+    if (sample_percent is None) == (sample_count is None):
+        raise _refuse("sample", _("Give either a sample percentage or a sample count."))
+    if sample_percent is not None and not 1 <= sample_percent <= 100:
+        raise _refuse("sample_percent", _("A percentage is between 1 and 100."))
+    if sample_count is not None and not 1 <= sample_count <= 100_000:
+        raise _refuse("sample_count", _("A count is between 1 and 100,000."))
+    team = sorted(set(team))
+    if not team:
+        raise _refuse("team", _("Name at least one observer."))
+    code = _code("INS")
+    with transaction.atomic():
+        _append(
+            records.PLANNED.name,
+            {
+                "inspection": code,
+                "sites": _check_sites(sites),
+                "planned_for": planned_for.isoformat(),
+                "team": team,
+                "sample_percent": sample_percent,
+                "sample_count": sample_count,
+            },
+            actor,
+        )
+    return Inspection.objects.get(code=code)
+
+
+def _inspection(code: str, status: str, actor: Principal) -> Inspection:
+    inspection = Inspection.objects.select_for_update().filter(code=code).first()
+    if inspection is None:
+        raise _refuse("inspection", _("No inspection %(c)s.") % {"c": code})
+    if actor.pseudonym not in inspection.team:
+        raise PermissionDenied(_("You are not on the team of inspection %(c)s.") % {"c": code})
+    if inspection.status != status:
+        raise _refuse(
+            "inspection",
+            _("Inspection %(c)s is %(s)s, not %(w)s.")
+            % {"c": code, "s": inspection.status, "w": status},
+        )
+    return inspection
+
+
+def _cosigned_checkpoint() -> ledger.SignedCheckpoint:
+    checkpoint = ledger.checkpoint_public()
+    if not LogWitness.objects.filter(active=True).exists():
+        raise _refuse(
+            "checkpoint",
+            _("No witness is configured: an inspection needs a checkpoint cosigned by witnesses."),
+        )
+    if checkpoint.size == 0:
+        raise _refuse("checkpoint", _("No checkpoint has been cosigned by the witnesses yet."))
+    return checkpoint
+
+
+def inspection_open(*, actor: Principal, code: str, nonce: str) -> Inspection:
+    """Fix the inventory at the newest cosigned checkpoint and draw the sample from the nonce."""
+    authorize(actor, "verification.inspect")
+    nonce = nonce.strip()
+    if not 8 <= len(nonce) <= 200:
+        raise _refuse("nonce", _("The nonce is 8 to 200 characters that only you chose."))
+    with transaction.atomic():
+        inspection = _inspection(code, InspectionStatus.PLANNED, actor)
+        active_accreditation(actor.pseudonym or "", inspection.sites)
+        checkpoint = _cosigned_checkpoint()
+        inventory = selectors.inventory_at(checkpoint.size, inspection.sites)
+        size = sampling.sample_size(
+            len(inventory.items),
+            percent=inspection.sample_percent,
+            count=inspection.sample_count,
+        )
+        sample = sampling.draw(sampling.sample_seed(checkpoint.root, nonce), inventory.items, size)
+        _append(
+            records.OPENED.name,
+            {
+                "inspection": code,
+                "checkpoint_size": checkpoint.size,
+                "checkpoint_root": checkpoint.root.hex(),
+                "checkpoint_note": checkpoint.note,
+                "nonce": nonce,
+                "inventory_sha256": sampling.inventory_digest(inventory.items),
+                "inventory_size": len(inventory.items),
+                "sample": sample,
+                "lots": inventory.lots,
+            },
+            actor,
+        )
+    return Inspection.objects.get(code=code)
+
+
+def inspection_record(
+    *,
+    actor: Principal,
+    code: str,
+    tag: str,
+    result: str,
+    mismatches: Sequence[str] = (),
+    counted: int | None = None,
+    notes: str = "",
+    photos: Sequence[str] = (),
+) -> None:
+    authorize(actor, "verification.inspect")
+    if result not in FindingResult.values:
+        raise _refuse(
+            "result", _("Result is one of: %(r)s.") % {"r": ", ".join(FindingResult.values)}
+        )
+    wrong = [m for m in mismatches if m not in MISMATCH_FIELDS]
+    if wrong or (result == FindingResult.MISMATCH) != bool(mismatches):
+        raise _refuse(
+            "mismatches",
+            _("A mismatch names what differs (%(f)s); other results name nothing.")
+            % {"f": ", ".join(MISMATCH_FIELDS)},
+        )
+    if len(notes) > 2000:
+        raise _refuse("notes", _("Notes are at most 2,000 characters."))
+    with transaction.atomic():
+        inspection = _inspection(code, InspectionStatus.OPEN, actor)
+        is_lot = tag in inspection.lots
+        if tag not in inspection.sample and not is_lot:
+            raise _refuse("tag", _("%(t)s is not in this inspection's sample.") % {"t": tag})
+        if is_lot and (counted is None or counted < 0):
+            raise _refuse("counted", _("Give the physical count of lot %(t)s.") % {"t": tag})
+        _append(
+            records.FINDING.name,
+            {
+                "inspection": code,
+                "tag": tag,
+                "result": result,
+                "mismatches": sorted(mismatches),
+                "counted": counted,
+                "notes": notes.strip(),
+                "photos": list(photos),
+            },
+            actor,
+        )
+
+
+def report_text(inspection: Inspection) -> str:
+    """The report observers sign: plain text, every line derived from recorded facts."""
+    findings = {f.tag: f for f in inspection.findings.all()}
+    cp = tlog.parse_checkpoint(inspection.checkpoint_note.split("\n\n", 1)[0] + "\n")
+    lines = [
+        "Laydown inspection report",
+        f"inspection {inspection.code}",
+        f"sites {' '.join(inspection.sites)}",
+        f"team {' '.join(inspection.team)}",
+        f"checkpoint {cp.origin} {cp.size} {inspection.checkpoint_root}",
+        f"nonce {inspection.nonce}",
+        f"inventory {inspection.inventory_sha256} {inspection.inventory_size} items",
+        f"sample {len(inspection.sample)} items",
+    ]
+    for tag in inspection.sample:
+        f = findings[tag]
+        lines.append(f"item {tag} {f.result} {','.join(f.mismatches) or '-'}")
+    recorded = dict(AmmoLot.objects.filter(tag__in=inspection.lots).values_list("tag", "quantity"))
+    for tag in inspection.lots:
+        f = findings[tag]
+        lines.append(f"lot {tag} {f.result} counted {f.counted} recorded {recorded.get(tag)}")
+    return "\n".join(line.replace("\n", " ") for line in lines) + "\n"
+
+
+def _discrepancies(inspection: Inspection) -> list[dict[str, str]]:
+    recorded = dict(AmmoLot.objects.filter(tag__in=inspection.lots).values_list("tag", "quantity"))
+    out = []
+    for f in inspection.findings.all().order_by("tag"):
+        if f.result != FindingResult.FOUND:
+            out.append({"tag": f.tag, "summary": f"{f.result}: {','.join(f.mismatches) or '-'}"})
+        elif f.tag in recorded and f.counted != recorded[f.tag]:
+            out.append(
+                {"tag": f.tag, "summary": f"counted {f.counted}, recorded {recorded[f.tag]}"}
+            )
+    return out
+
+
+def inspection_close(*, actor: Principal, code: str) -> Inspection:
+    authorize(actor, "verification.inspect")
+    with transaction.atomic():
+        inspection = _inspection(code, InspectionStatus.OPEN, actor)
+        done = set(inspection.findings.values_list("tag", flat=True))
+        missing = [t for t in [*inspection.sample, *inspection.lots] if t not in done]
+        if missing:
+            raise _refuse(
+                "findings",
+                _("Record a finding for each sampled item and lot first; missing: %(m)s.")
+                % {"m": ", ".join(missing[:20])},
+            )
+        _append(
+            records.CLOSED.name,
+            {
+                "inspection": code,
+                "report": report_text(inspection),
+                "follow_ups": _discrepancies(inspection),
+            },
+            actor,
+        )
+    return Inspection.objects.get(code=code)
+
+
+def _check_signed(signed: str, accreditation: Accreditation, text: str, what: str) -> None:
+    verifier = tlog.new_verifier(accreditation.vkey)
+    try:
+        note = tlog.open_note(signed, [verifier])
+    except tlog.NoteError as exc:
+        raise _refuse(
+            "signature",
+            _("The %(w)s is not signed with your accredited key (%(e)s).") % {"w": what, "e": exc},
+        ) from exc
+    if note.text != text:
+        raise _refuse("signature", _("The signed text is not this %(w)s.") % {"w": what})
+
+
+def inspection_sign(*, actor: Principal, code: str, signed_report: str) -> Inspection:
+    """Keep the report signed offline with the observer's accredited key."""
+    authorize(actor, "verification.inspect")
+    with transaction.atomic():
+        inspection = Inspection.objects.select_for_update().filter(code=code).first()
+        if inspection is not None and inspection.status == InspectionStatus.SIGNED:
+            raise _refuse("inspection", _("This report is signed already."))
+        inspection = _inspection(code, InspectionStatus.CLOSED, actor)
+        accreditation = active_accreditation(actor.pseudonym or "", inspection.sites)
+        _check_signed(signed_report, accreditation, inspection.report, _("report"))
+        _append(
+            records.SIGNED.name,
+            {
+                "inspection": code,
+                "signed_report": signed_report,
+                "accreditation": accreditation.code,
+            },
+            actor,
+        )
+    return Inspection.objects.get(code=code)
+
+
+def follow_up_resolve(*, actor: Principal, code: str, tag: str, resolution: str) -> None:
+    authorize(actor, "verification.follow_up")
+    if not resolution.strip():
+        raise _refuse("resolution", _("Say how the discrepancy was resolved."))
+    with transaction.atomic():
+        if not FollowUp.objects.filter(inspection_id=code, tag=tag, status="open").exists():
+            raise _refuse("follow_up", _("No open follow-up for %(t)s.") % {"t": tag})
+        _append(
+            records.FOLLOW_UP_RESOLVED.name,
+            {"inspection": code, "tag": tag, "resolution": resolution.strip()},
+            actor,
+        )
+
+
+# ---- destruction monitoring ----------------------------------------------------------------
+
+
+def destruction_plan(
+    *,
+    actor: Principal,
+    site: str,
+    method: str,
+    items: Sequence[str] = (),
+    lots: Sequence[str] = (),
+    observers: Sequence[str],
+) -> DestructionEvent:
+    authorize(actor, "verification.destruction")
+    if not observers:
+        raise _refuse("observers", _("A monitored destruction needs at least one observer."))
+    for observer in observers:
+        active_accreditation(observer, [site])
+    code = _code("DES")
+    with transaction.atomic():
+        _append(
+            records.DESTRUCTION_PLANNED.name,
+            {
+                "destruction": code,
+                "site": _check_sites([site])[0],
+                "method": method,
+                "items": sorted(set(items)),
+                "lots": sorted(set(lots)),
+                "observers": sorted(set(observers)),
+            },
+            actor,
+        )
+    return DestructionEvent.objects.get(code=code)
+
+
+def statement_text(event: DestructionEvent, disposal: str) -> str:
+    return (
+        "Laydown destruction statement\n"
+        f"event {event.code}\nsite {event.site}\nmethod {event.method}\n"
+        f"disposal {disposal}\n"
+        f"items {' '.join(event.items) or '-'}\nlots {' '.join(event.lots) or '-'}\n"
+        f"observers {' '.join(event.observers)}\n"
+    )
+
+
+def destruction_record(
+    *, actor: Principal, code: str, before_photos: Sequence[str], after_photos: Sequence[str]
+) -> DestructionEvent:
+    """Dispose of the listed items and lots (arms registry) and fix the statement to sign."""
+    authorize(actor, "verification.destruction")
+    if not before_photos or not after_photos:
+        raise _refuse("photos", _("Attach photos from before and after the destruction."))
+    with transaction.atomic():
+        event = DestructionEvent.objects.select_for_update().filter(code=code).first()
+        if event is None or event.status != "planned":
+            raise _refuse("destruction", _("No planned destruction %(c)s.") % {"c": code})
+        disposal = arms.dispose(
+            actor=actor,
+            site=Site.objects.get(code=event.site),
+            method=event.method,
+            items=event.items,
+            lots=event.lots,
+            witnesses=event.observers,
+            reference=event.code,
+        )
+        _append(
+            records.DESTRUCTION_DONE.name,
+            {
+                "destruction": code,
+                "disposal": disposal.code,
+                "before_photos": list(before_photos),
+                "after_photos": list(after_photos),
+                "statement": statement_text(event, disposal.code),
+            },
+            actor,
+        )
+    return DestructionEvent.objects.get(code=code)
+
+
+def destruction_countersign(*, actor: Principal, code: str, signed_statement: str) -> None:
+    authorize(actor, "verification.countersign")
+    with transaction.atomic():
+        event = DestructionEvent.objects.select_for_update().filter(code=code).first()
+        if event is None or event.status != "done":
+            raise _refuse("destruction", _("Destruction %(c)s has not taken place.") % {"c": code})
+        if actor.pseudonym not in event.observers:
+            raise PermissionDenied(_("Only observers who were present countersign."))
+        if any(c["observer"] == actor.pseudonym for c in event.countersignatures):
+            raise _refuse("destruction", _("You countersigned this destruction already."))
+        accreditation = active_accreditation(actor.pseudonym or "", [event.site])
+        _check_signed(signed_statement, accreditation, event.statement, _("statement"))
+        _append(records.COUNTERSIGNED.name, {"destruction": code, "note": signed_statement}, actor)
+
+
+def items_at(site: str) -> list[str]:
+    """Tags of items in storage at a site now (for planning)."""
+    return list(
+        Item.objects.filter(site_id=site, status="in_storage").values_list("tag", flat=True)
+    )
