@@ -8,12 +8,16 @@ import json
 from typing import Any
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from ninja import Router
+from ninja.testing import TestClient
 
 from laydown.accounts import services
 from laydown.accounts.access import principal_for_user
+from laydown.accounts.api_auth import api_action
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
 from laydown.accounts.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 from laydown.ledger.models import Record
@@ -362,6 +366,9 @@ def test_a_token_secret_is_shown_once_and_stored_only_hashed(client: Client, par
     assert secret.encode() not in listed.content and token.digest.encode() not in listed.content
     assert all(secret not in json.dumps(r.data) for r in Record.objects.all())
     assert client.get("/api/v1/organisations/red-cross", headers=bearer(secret)).status_code == 200
+    # The token carries its organisation: another's records look missing through it too.
+    other = client.get("/api/v1/organisations/blue-crescent", headers=bearer(secret))
+    assert_error(other, 404, "not_found")
 
 
 def test_a_token_cannot_create_a_token_with_more_actions_than_it_has(
@@ -420,3 +427,21 @@ def test_the_openapi_document_names_each_operations_action(client: Client) -> No
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_an_operation_open_to_anyone_needs_no_credentials_but_others_do() -> None:
+    router = Router()
+
+    @router.get("/open")
+    @api_action("public.view")
+    def open_operation(request: HttpRequest) -> dict[str, bool]:
+        return {"open": True}
+
+    @router.get("/closed")
+    @api_action("account.profile")
+    def closed_operation(request: HttpRequest) -> dict[str, bool]:
+        return {"open": False}
+
+    client = TestClient(router)
+    assert client.get("/open").json() == {"open": True}
+    assert client.get("/closed").status_code == 401
