@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "laydown.vault",
     "laydown.arms",
     "laydown.verification",
+    "laydown.assistance",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

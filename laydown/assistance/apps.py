@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AssistanceConfig(AppConfig):
+    name = "laydown.assistance"
+    label = "assistance"
+    verbose_name = "Humanitarian assistance"
+
+    def ready(self) -> None:
+        # Register the actions in the permission matrix and the record kinds.
+        import laydown.assistance.permissions
+        import laydown.assistance.records  # noqa: F401
