@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("log/", include("laydown.ledger.urls")),
     path("accounts/", include("laydown.accounts.urls")),
+    path("verification/", include("laydown.verification.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,68 @@
+"""Forms of the verification pages: they parse input; services validate and decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from laydown.verification.models import FindingResult
+from laydown.verification.services import MISMATCH_FIELDS
+
+
+def _codes(value: str) -> list[str]:
+    return [v for v in value.replace(",", " ").split() if v]
+
+
+class PlanForm(forms.Form):
+    sites = forms.CharField(label=_("Sites"), help_text=_("Site codes, separated by spaces."))
+    planned_for = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    team = forms.CharField(label=_("Team"), help_text=_("Observers' pseudonymous ids."))
+    sample_percent = forms.IntegerField(label=_("Sample (%)"), required=False, min_value=1)
+    sample_count = forms.IntegerField(label=_("or sample (items)"), required=False, min_value=1)
+
+    def site_list(self) -> list[str]:
+        return _codes(self.cleaned_data["sites"])
+
+    def team_list(self) -> list[str]:
+        return _codes(self.cleaned_data["team"])
+
+
+class OpenForm(forms.Form):
+    nonce = forms.CharField(
+        label=_("Your nonce"),
+        min_length=8,
+        max_length=200,
+        help_text=_("Words or digits only you chose, now; they decide the sample."),
+    )
+
+
+class FindingForm(forms.Form):
+    tag = forms.CharField(widget=forms.HiddenInput)
+    result = forms.ChoiceField(label=_("Result"), choices=FindingResult.choices)
+    mismatches = forms.MultipleChoiceField(
+        label=_("What differs"),
+        required=False,
+        choices=[(m, m) for m in MISMATCH_FIELDS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    counted = forms.IntegerField(label=_("Counted"), required=False, min_value=0)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000)
+
+
+class SignedNoteForm(forms.Form):
+    signed = forms.CharField(
+        label=_("Signed note"),
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text=_("Paste what `laydown observer sign` printed."),
+    )
+
+    def clean_signed(self) -> str:
+        """Browsers send CRLF and pasting may drop the final newline; a note has neither."""
+        text = self.cleaned_data["signed"].replace("\r\n", "\n").strip("\n") + "\n"
+        return str(text)
+
+
+class ResolveForm(forms.Form):
+    tag = forms.CharField(widget=forms.HiddenInput)
+    resolution = forms.CharField(label=_("Resolution"), max_length=1000)

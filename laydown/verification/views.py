@@ -1,0 +1,199 @@
+"""Verification pages: inspections from plan to signed report, destruction, item bundles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from laydown.accounts.access import principal_of, requires
+from laydown.accounts.forms import show_service_error
+from laydown.accounts.permissions import Principal
+from laydown.core.errors import ValidationError
+from laydown.ledger import selectors as ledger
+from laydown.verification import forms, selectors, services
+
+Form = django_forms.Form
+
+
+def _attempt(request: HttpRequest, form: Form, call: Callable[[], object], done: str) -> bool:
+    """Run a service with a valid form; show its refusal next to the field it names."""
+    if not form.is_valid():
+        return False
+    try:
+        call()
+    except ValidationError as exc:
+        show_service_error(form, exc)
+        return False
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, done)
+    return True
+
+
+@requires("verification.read")
+def index(request: HttpRequest) -> HttpResponse:
+    context = {
+        "inspections": selectors.inspections(),
+        "destructions": selectors.destruction_events(),
+        "witnesses": ledger.witnesses(),
+    }
+    return render(request, "verification/index.html", context)
+
+
+@requires("verification.inspection_plan")
+def inspection_new(request: HttpRequest) -> HttpResponse:
+    form = forms.PlanForm(request.POST or None)
+    if request.method == "POST" and _attempt(
+        request,
+        form,
+        lambda: services.inspection_plan(
+            actor=principal_of(request),
+            sites=form.site_list(),
+            planned_for=form.cleaned_data["planned_for"],
+            team=form.team_list(),
+            sample_percent=form.cleaned_data["sample_percent"],
+            sample_count=form.cleaned_data["sample_count"],
+        ),
+        _("Inspection planned."),
+    ):
+        return redirect("verification:index")
+    return render(request, "verification/inspection_new.html", {"form": form})
+
+
+def _inspection_or_404(code: str):  # type: ignore[no-untyped-def]
+    inspection = selectors.inspection_get(code)
+    if inspection is None:
+        raise Http404(_("No such inspection."))
+    return inspection
+
+
+@requires("verification.read")
+def inspection_detail(request: HttpRequest, code: str) -> HttpResponse:
+    inspection = _inspection_or_404(code)
+    principal = principal_of(request)
+    forms_by_step = {
+        "open_form": forms.OpenForm(),
+        "finding_form": forms.FindingForm(),
+        "sign_form": forms.SignedNoteForm(),
+        "resolve_form": forms.ResolveForm(),
+    }
+    if request.method == "POST":
+        response = _inspection_step(request, inspection.code, forms_by_step)
+        if response is not None:
+            return response
+    findings = {f.tag: f for f in inspection.findings.all()}
+    context = {
+        "inspection": inspection,
+        "findings": findings,
+        "on_team": principal.pseudonym in inspection.team,
+        "sample_rows": [(tag, findings.get(tag)) for tag in inspection.sample],
+        "lot_rows": [(tag, findings.get(tag)) for tag in inspection.lots],
+        **forms_by_step,
+    }
+    return render(request, "verification/inspection_detail.html", context)
+
+
+def _inspection_step(
+    request: HttpRequest, code: str, bound: dict[str, Form]
+) -> HttpResponse | None:
+    """Handle one POSTed step of an inspection; None to re-render with the form's errors."""
+    step = request.POST.get("step", "")
+    if step not in STEPS:
+        return HttpResponse(_("Unknown step."), status=400)
+    form_name, form_class, run, done = STEPS[step]
+    form = form_class(request.POST)
+    if form_name:
+        bound[form_name] = form
+    actor = principal_of(request)
+    if _attempt(request, form, lambda: run(actor, code, form.cleaned_data), str(done)):
+        return redirect("verification:inspection", code=code)
+    if step == "close":
+        messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
+    return None
+
+
+def _open(actor: Principal, code: str, data: dict[str, Any]) -> object:
+    return services.inspection_open(actor=actor, code=code, nonce=data["nonce"])
+
+
+def _finding(actor: Principal, code: str, data: dict[str, Any]) -> object:
+    services.inspection_record(actor=actor, code=code, **data)
+    return None
+
+
+def _close(actor: Principal, code: str, data: dict[str, Any]) -> object:
+    return services.inspection_close(actor=actor, code=code)
+
+
+def _sign(actor: Principal, code: str, data: dict[str, Any]) -> object:
+    return services.inspection_sign(actor=actor, code=code, signed_report=data["signed"])
+
+
+def _resolve(actor: Principal, code: str, data: dict[str, Any]) -> object:
+    services.follow_up_resolve(actor=actor, code=code, **data)
+    return None
+
+
+Step = tuple[str, type[Form], Callable[[Principal, str, dict[str, Any]], object], Any]
+STEPS: dict[str, Step] = {
+    "open": ("open_form", forms.OpenForm, _open, _lazy("Inspection opened: the sample is drawn.")),
+    "finding": ("finding_form", forms.FindingForm, _finding, _lazy("Finding recorded.")),
+    "close": ("", Form, _close, _lazy("Inspection closed: sign its report.")),
+    "sign": ("sign_form", forms.SignedNoteForm, _sign, _lazy("Signed report recorded.")),
+    "resolve": ("resolve_form", forms.ResolveForm, _resolve, _lazy("Follow-up resolved.")),
+}
+
+
+@requires("verification.read")
+def inspection_text(request: HttpRequest, code: str, part: str) -> HttpResponse:
+    """report.txt (what observers sign), signed.txt, or inventory.txt (to recompute the sample)."""
+    inspection = _inspection_or_404(code)
+    if part == "report" and inspection.report:
+        text = inspection.report
+    elif part == "signed" and inspection.signed_report:
+        text = inspection.signed_report
+    elif part == "inventory" and inspection.checkpoint_size:
+        inventory = selectors.inventory_at(inspection.checkpoint_size, inspection.sites)
+        text = "".join(f"{tag}\n" for tag in inventory.items)
+    else:
+        raise Http404(_("Not available at this stage."))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{code}-{part}.txt"'
+    return response
+
+
+@requires("verification.read")
+def destruction_detail(request: HttpRequest, code: str) -> HttpResponse:
+    event = next((e for e in selectors.destruction_events() if e.code == code), None)
+    if event is None:
+        raise Http404(_("No such destruction event."))
+    form = forms.SignedNoteForm(request.POST or None)
+    if request.method == "POST" and _attempt(
+        request,
+        form,
+        lambda: services.destruction_countersign(
+            actor=principal_of(request), code=code, signed_statement=form.cleaned_data["signed"]
+        ),
+        _("Countersignature recorded."),
+    ):
+        return redirect("verification:destruction", code=code)
+    return render(request, "verification/destruction_detail.html", {"event": event, "form": form})
+
+
+@requires("verification.item_bundle")
+def item_bundle(request: HttpRequest, tag: str) -> HttpResponse:
+    text = selectors.item_bundle_json(tag)
+    if text is None:
+        raise Http404(_("No records for this tag."))
+    response = HttpResponse(text, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{tag}-bundle.json"'
+    return response
