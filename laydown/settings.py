@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "laydown.arms",
     "laydown.verification",
     "laydown.assistance",
+    "laydown.people",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

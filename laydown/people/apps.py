@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "laydown.people"
+    label = "people"
+    verbose_name = "Demobilization and reintegration"
+
+    def ready(self) -> None:
+        from laydown.people import permissions, records  # noqa: F401  (register actions and kinds)

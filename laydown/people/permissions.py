@@ -1,0 +1,102 @@
+"""Demobilization's actions in the permission matrix (docs/permissions.md).
+
+Scoped actions: a region grant covers the participants registered in that region; services
+pass `Scope(region=participant.region)`. Personal data (the vault) has its own actions, health
+data a stricter one, and children (anyone under 18) are visible only to child-protection
+officers. Partner staff, observers, clerks and custodians hold none of the personal-data ones.
+"""
+
+from __future__ import annotations
+
+from laydown.accounts.permissions import ALL_ROLES, SIGNED_IN, define
+from laydown.accounts.roles import Role
+
+R = Role
+
+READ = define(
+    "people.read",
+    "See participants by pseudonym: category, region, status, screening, support (no names)",
+    [R.PROGRAMME_MANAGER, R.REGISTRAR, R.CHILD_PROTECTION, R.AUDITOR],
+    scoped=True,
+)
+PERSONAL_DATA = define(
+    "people.personal_data",
+    "Read and write a participant's personal data in the vault (identity, contact, photo, "
+    "profile); every read is recorded with its purpose",
+    [R.PROGRAMME_MANAGER, R.REGISTRAR, R.CHILD_PROTECTION],
+    scoped=True,
+)
+HEALTH = define(
+    "people.health",
+    "Read and write a participant's health data (kept apart in the vault)",
+    [R.REGISTRAR, R.CHILD_PROTECTION],
+    scoped=True,
+)
+CHILD = define(
+    "people.child_protection",
+    "See and handle participants under 18 (a separate workflow: no screening, no cash)",
+    [R.CHILD_PROTECTION],
+    scoped=True,
+)
+REGISTER = define(
+    "people.register",
+    "Register participants, correct their data, issue ID cards, lodge appeals",
+    [R.REGISTRAR, R.CHILD_PROTECTION],
+    scoped=True,
+)
+SCREEN = define(
+    "people.screen", "Screen a participant's eligibility and decide", [R.REGISTRAR], scoped=True
+)
+IMPORT = define(
+    "people.import",
+    "Bulk-import participants from CSV or XLSX",
+    [R.PROGRAMME_MANAGER, R.REGISTRAR],
+    scoped=True,
+)
+DECIDE = define(
+    "people.decide",
+    "Decide suspected duplicates and appeals; revoke eligibility; set the cut-off date",
+    [R.PROGRAMME_MANAGER],
+    scoped=True,
+)
+REFERRAL = define(
+    "people.referral",
+    "Refer participants to services (education, jobs, health, psychosocial) and follow up",
+    [R.REGISTRAR, R.CHILD_PROTECTION],
+    scoped=True,
+)
+PAYMENT = define(
+    "people.payment",
+    "Draft a payment cycle's list and record payments",
+    [R.PROGRAMME_MANAGER, R.REGISTRAR],
+)
+PAYMENT_APPROVE = define(
+    "people.payment_approve",
+    "Approve (freeze) a payment cycle's list",
+    [R.PROGRAMME_MANAGER],
+)
+SUBJECT_ACCESS = define(
+    "people.subject_access",
+    "Produce a participant's data-subject access report",
+    [R.REGISTRAR, R.CHILD_PROTECTION],
+    scoped=True,
+)
+ERASE = define(
+    "people.erase",
+    "Erase a participant's personal data (destroys the key; pseudonymous records stay)",
+    [R.PROGRAMME_MANAGER],
+    scoped=True,
+)
+AGGREGATES = define(
+    "people.aggregates",
+    "Aggregate figures and exports without personal data (counts under 5 suppressed)",
+    ALL_ROLES,
+)
+RULES = define(
+    "people.rules", "See the entitlement rules of reinsertion support", audience=SIGNED_IN
+)
+REFUSALS = define(
+    "people.refusals",
+    "See refused requests for participants' data",
+    [R.ADMIN, R.PROGRAMME_MANAGER, R.AUDITOR],
+)

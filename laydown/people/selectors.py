@@ -1,0 +1,311 @@
+"""Reads of demobilization: lists, a person's file, duplicates, cycles, aggregates.
+
+List selectors narrow rows to what the principal's grants cover: participants of the regions
+of its `people.read` grants, and children only where it also holds `people.child_protection`.
+Reads of personal data go through `services.personal_data_read`, which records each one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import segno
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from laydown.accounts.permissions import ACTIONS, Principal, grants_for, is_allowed
+from laydown.accounts.roles import PROGRAMME, Scope
+from laydown.arms.models import AmmoLot, Item, Materiel
+from laydown.core.errors import ValidationError
+from laydown.ledger.models import Record
+from laydown.people import permissions as perms
+from laydown.people import services
+from laydown.people.models import (
+    CutOff,
+    DuplicateFlag,
+    Participant,
+    PaymentCycle,
+    PaymentLine,
+    Refusal,
+)
+from laydown.people.vocab import Category, DuplicateStatus, Status
+
+MAX_PER_PAGE = 200
+SMALL = 5  # counts below this are shown as "<5"
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    number: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def paginate(rows: QuerySet[Any], page: int, per_page: int = 50) -> Page:
+    page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+    start = (page - 1) * per_page
+    chunk = list(rows[start : start + per_page + 1])
+    return Page(chunk[:per_page], page, per_page, len(chunk) > per_page)
+
+
+def _regions(principal: Principal, action: str) -> tuple[bool, list[str]]:
+    scopes = {scope for _role, scope in grants_for(principal, ACTIONS[action])}
+    return PROGRAMME in scopes, [s.partition(":")[2] for s in scopes if s.startswith("region:")]
+
+
+def visible(principal: Principal) -> Q:
+    """Participants `principal` may list: its regions; children only with child protection."""
+    everywhere, regions = _regions(principal, perms.READ.name)
+    adults = Q() if everywhere else Q(region__in=regions)
+    child_everywhere, child_regions = _regions(principal, perms.CHILD.name)
+    children = Q() if child_everywhere else Q(region__in=child_regions)
+    if not (child_everywhere or child_regions):
+        children = Q(pk__in=[])
+    return (adults & Q(is_child=False)) | (adults & children & Q(is_child=True))
+
+
+def participant_search(
+    *,
+    principal: Principal,
+    region: str = "",
+    category: str = "",
+    status: str = "",
+    pseudonym: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    rows = Participant.objects.filter(visible(principal))
+    if region:
+        rows = rows.filter(region=region)
+    if category:
+        rows = rows.filter(category=category)
+    if status:
+        rows = rows.filter(status=status)
+    if pseudonym:
+        rows = rows.filter(pseudonym__startswith=pseudonym.strip().lower())
+    return paginate(rows.order_by("pseudonym"), page, per_page)
+
+
+def regions(principal: Principal) -> list[str]:
+    return list(
+        Participant.objects.filter(visible(principal))
+        .values_list("region", flat=True)
+        .distinct()
+        .order_by("region")
+    )
+
+
+def participant_get(pseudonym: str) -> Participant | None:
+    """The participant, whoever asks: callers then `services.check_access`, which records
+    refusals (so a refused reader learns only that it was refused, and it is on record)."""
+    return Participant.objects.filter(pk=pseudonym).first()
+
+
+@dataclass
+class HandIn:
+    tag: str
+    kind: str
+    description: str
+    collected_at: Any
+    site: str
+
+
+def hand_ins(pseudonym: str) -> list[HandIn]:
+    """Weapons, ammunition lots and materiel the registry says this person handed in."""
+    out = [
+        HandIn(i.tag, "item", f"{i.make} {i.model} {i.serial}".strip(), i.collected_at, i.site_id)
+        for i in Item.objects.filter(handed_in_by=pseudonym).order_by("tag")
+    ]
+    out += [
+        HandIn(
+            lot.tag,
+            "lot",
+            f"{lot.type} {lot.calibre} x{lot.quantity} {lot.unit}",
+            lot.collected_at,
+            lot.collected_site_id,
+        )
+        for lot in AmmoLot.objects.filter(handed_in_by=pseudonym).order_by("tag")
+    ]
+    out += [
+        HandIn(m.tag, "materiel", m.description, m.collected_at, m.site_id)
+        for m in Materiel.objects.filter(handed_in_by=pseudonym).order_by("tag")
+    ]
+    return out
+
+
+@dataclass
+class PersonFile:
+    participant: Participant
+    screenings: list[Any]
+    appeals: list[Any]
+    flags: list[Any]
+    referrals: list[Any]
+    payments: list[Any]
+    hand_ins: list[HandIn]
+    dependants: list[str] = field(default_factory=list)
+
+
+def person_file(participant: Participant) -> PersonFile:
+    """Everything the projection holds about one participant (no personal data)."""
+    p = participant
+    return PersonFile(
+        participant=p,
+        screenings=list(p.screenings.all()),
+        appeals=list(p.appeals.all()),
+        flags=list(
+            DuplicateFlag.objects.filter(Q(participant=p) | Q(other=p.pk)).order_by("flagged_at")
+        ),
+        referrals=list(p.referrals.prefetch_related("follow_ups")),
+        payments=list(PaymentLine.objects.filter(participant=p).select_related("cycle")),
+        hand_ins=hand_ins(p.pk),
+        dependants=list(Participant.objects.filter(dependant_of=p.pk).values_list("pk", flat=True)),
+    )
+
+
+def duplicates_open(principal: Principal) -> list[DuplicateFlag]:
+    rows = DuplicateFlag.objects.filter(status=DuplicateStatus.OPEN).select_related("participant")
+    ids = Participant.objects.filter(visible(principal)).values("pk")
+    return list(rows.filter(participant__in=ids)[:500])
+
+
+def cut_off() -> CutOff | None:
+    return CutOff.objects.filter(id=1).first()
+
+
+def cycles() -> list[PaymentCycle]:
+    return list(PaymentCycle.objects.all()[:120])
+
+
+def cycle_lines(cycle: PaymentCycle, page: int = 1) -> Page:
+    return paginate(cycle.lines.order_by("participant"), page, 100)
+
+
+def refusals(page: int = 1) -> Page:
+    return paginate(Refusal.objects.all(), page, 100)
+
+
+# ---- ID card and access report (these read the vault: each read is recorded) ---------------
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code (no script, no external file: it passes the CSP)."""
+    return str(segno.make(text, error="m").svg_inline(scale=4, border=2))
+
+
+def id_card(*, actor: Principal, participant: Participant) -> dict[str, Any]:
+    """What an ID card shows: name, photo, pseudonym, card number, QR code; never the armed
+    group (it is not even read)."""
+    services.check_access(actor, perms.REGISTER.name, participant)
+    if not participant.id_card_number:
+        raise ValidationError(
+            _("No ID card was issued to %(p)s.") % {"p": participant.pk},
+            fields={"participant": "no card"},
+        )
+    data = services.personal_data_read(
+        actor=actor, participant=participant, categories=["identity", "photo"], purpose="ID card"
+    )
+    photo = data.get("photo") or {}
+    return {
+        "participant": participant,
+        "name": data.get("identity", {}).get("name", ""),
+        "born": data.get("identity", {}).get("born") or data.get("identity", {}).get("birth_year"),
+        "photo_uri": f"data:{photo['mime']};base64,{photo['data']}" if photo else "",
+        "qr": qr_svg(f"LAYDOWN:{participant.id_card_number}:{participant.pk}"),
+    }
+
+
+def access_report(*, actor: Principal, participant: Participant) -> dict[str, Any]:
+    """The data-subject access report: the personal data held, the pseudonymous file, and
+    every write, read and erasure of the personal data recorded in the ledger."""
+    services.check_access(actor, perms.SUBJECT_ACCESS.name, participant)
+    categories = ["identity", "contact", "photo", "profile"]
+    if _may(actor, perms.HEALTH.name, participant):
+        categories.append("health")
+    personal = services.personal_data_read(
+        actor=actor,
+        participant=participant,
+        categories=categories,
+        purpose="data-subject access request",
+    )
+    if "photo" in personal:  # the report names the photo; the card page shows it
+        personal["photo"] = {"sha256": personal["photo"].get("sha256", "")}
+    return {
+        "personal": personal,
+        "file": person_file(participant),
+        "history": vault_history(participant.pk, since=participant.registered_at),
+    }
+
+
+def _may(actor: Principal, action: str, participant: Participant) -> bool:
+    return is_allowed(actor, action, scope=Scope(region=participant.region))
+
+
+def vault_history(pseudonym: str, *, since: Any) -> list[dict[str, Any]]:
+    """Vault records (written, read, erased) naming `pseudonym`: when, who, what, why.
+
+    Scans the vault records since the registration; fine for one person's request.
+    """
+    out = []
+    rows = Record.objects.filter(
+        kind__in=["vault.written", "vault.read", "vault.erased"], at__gte=since
+    ).order_by("index")
+    for record in rows.iterator(chunk_size=2000):
+        data = record.data
+        if data.get("subject") == pseudonym:
+            out.append({"index": record.index, "at": record.at, "actor": record.actor, **data})
+    return out
+
+
+# ---- aggregates ----------------------------------------------------------------------------
+
+FIGURES = ("registered", "screened", "eligible", "id_cards", "paid")
+
+
+def suppress(count: int) -> str:
+    return "<5" if 0 < count < SMALL else str(count)
+
+
+def aggregates() -> dict[str, Any]:
+    """Counts by region and category, without personal data; cells under 5 suppressed, plus
+    a second cell in any column where one suppressed cell could be recovered from the total."""
+    rows = (
+        Participant.objects.exclude(status=Status.DUPLICATE)
+        .values("region", "category")
+        .annotate(
+            registered=Count("pk"),
+            screened=Count(
+                "pk", filter=~Q(status__in=[Status.REGISTERED, Status.CHILD_PROTECTION])
+            ),
+            eligible=Count("pk", filter=Q(status=Status.ELIGIBLE)),
+            id_cards=Count("pk", filter=~Q(id_card_number="")),
+        )
+        .order_by("region", "category")
+    )
+    paid_counts = {
+        (r, c): n
+        for r, c, n in PaymentLine.objects.filter(paid_at__isnull=False)
+        .values("participant__region", "participant__category")
+        .annotate(n=Count("participant", distinct=True))
+        .values_list("participant__region", "participant__category", "n")
+    }
+    table = [{**row, "paid": paid_counts.get((row["region"], row["category"]), 0)} for row in rows]
+    totals = {f: sum(r[f] for r in table) for f in FIGURES}
+    shown = [{k: (suppress(v) if k in FIGURES else v) for k, v in r.items()} for r in table]
+    for f in FIGURES:
+        hidden = [i for i, r in enumerate(shown) if r[f] == "<5"]
+        if len(hidden) == 1 and totals[f] >= SMALL:
+            others = [i for i, r in enumerate(table) if table[i][f] and i not in hidden]
+            if others:
+                smallest = min(others, key=lambda i: table[i][f])
+                shown[smallest][f] = "x"  # suppressed so the first cannot be recovered
+    return {
+        "rows": shown,
+        "totals": {f: suppress(n) for f, n in totals.items()},
+        "categories": dict(Category.choices),
+    }

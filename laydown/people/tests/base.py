@@ -1,0 +1,71 @@
+"""Principals per role, a tiny PNG maker and registration helpers for demobilization tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zlib
+from typing import Any
+
+from laydown.accounts.permissions import Principal
+from laydown.people import services
+from laydown.people.models import Participant
+
+
+def principal(pseudonym: str, *grants: tuple[str, str]) -> Principal:
+    return Principal(user_id=1, pseudonym=pseudonym, organisation_id=1, grants=grants)
+
+
+REGISTRAR = principal("u-registrar", ("registrar", "region:north"))
+REGISTRAR_SOUTH = principal("u-registrar-south", ("registrar", "region:south"))
+MANAGER = principal("u-manager", ("programme_manager", "programme"))
+CHILD_OFFICER = principal("u-child", ("child_protection", "programme"))
+PARTNER = principal("u-partner", ("partner_staff", "programme"))
+AUDITOR = principal("u-auditor", ("auditor", "programme"))
+TODAY = dt.date(2026, 6, 1)
+
+
+def png(seed: int = 0) -> bytes:
+    """A valid 2x2 PNG whose colour depends on `seed` (so its SHA-256 does too)."""
+    rgb = bytes([seed % 256, (seed // 256) % 256, 7])
+    raw = b"".join(b"\0" + rgb * 2 for _ in range(2))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def register(
+    actor: Principal = REGISTRAR, *, photo: bytes | None = None, **fields: Any
+) -> Participant:
+    defaults: dict[str, Any] = {
+        "name": "Aram Petrosyan",
+        "born": "1990-04-02",
+        "sex": "m",
+        "category": "combatant",
+        "region": "north",
+        "dependants": 2,
+    }
+    person = services.person_check(**{**defaults, **fields}, today=TODAY)
+    return services.participant_register(
+        actor=actor,
+        person=person,
+        photo=photo,
+        contact={"phone": "+374 10 000000", "village": "Norashen"},
+        profile={"education": "secondary", "skills": ["driving"], "group": "Northern Brigade"},
+        health={"conditions": ["hearing loss"]},
+        today=TODAY,
+    )
+
+
+YES = dict.fromkeys(
+    ("names_unit", "weapon_handling", "handed_in", "on_group_list", "before_cut_off"), "yes"
+)
