@@ -67,6 +67,11 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "api:token_revoke": lambda s: {"public_id": s.token_id},
     "api:role_grant": lambda s: {"pseudonym": s.user.pseudonym},
     "api:role_revoke": lambda s: {"pseudonym": s.user.pseudonym},
+    # Unknown codes: the permission check runs first, then the page answers 404.
+    "verification:inspection": lambda s: {"code": "INS-000000"},
+    "verification:inspection_text": lambda s: {"code": "INS-000000", "part": "report"},
+    "verification:destruction": lambda s: {"code": "DES-000000"},
+    "verification:item_bundle": lambda s: {"tag": "LD-000000"},
 }
 
 ANONYMOUS = "anonymous"
