@@ -499,6 +499,37 @@ def distribution_record(
     return Distribution.objects.get(code=code)
 
 
+def distributions_append(
+    *, actor: Principal, rows: Sequence[tuple[Organisation, Data]]
+) -> list[str]:
+    """Record checked distributions (from `distribution_check`) in one ledger batch.
+
+    The importer and the demo use it; call it inside the caller's transaction so the batch and
+    everything checked before it commit together.
+    """
+    for organisation, _data in rows:
+        authorize(actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=organisation.pk)
+        _partner("organisation", organisation)
+    codes = allocate_codes(DISTRIBUTION_PREFIX, len(rows)) if rows else []
+    entries = [
+        (
+            records.DISTRIBUTION_RECORDED.name,
+            {"distribution": code, "organisation": org.code, **data},
+        )
+        for code, (org, data) in zip(codes, rows, strict=True)
+    ]
+    ledger.record_append_batch(entries=entries, actor=_actor(actor))
+    return codes
+
+
+def places_append(*, actor: Principal, rows: Sequence[Data]) -> list[str]:
+    """Record checked places (from `place_check`, parents first) in one ledger batch."""
+    authorize(actor, permissions.PLACE_MANAGE.name)
+    entries = [(records.PLACE_CREATED.name, dict(row)) for row in rows]
+    ledger.record_append_batch(entries=entries, actor=_actor(actor))
+    return [row["pcode"] for row in rows]
+
+
 def distribution_correct(
     *, actor: Principal, distribution: Distribution, reason: str, **fields: Any
 ) -> Distribution:

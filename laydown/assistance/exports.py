@@ -1,0 +1,93 @@
+"""Exports of aggregate 5W data: CSV, XLSX and HXL-tagged CSV; no personal data.
+
+Rows are the sums of `selectors.five_w_rows` (per day, place, partner, sector, activity and
+item), never households or people. CSV is streamed row by row; XLSX is written in openpyxl's
+write-only mode to a temporary file and streamed from it.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from django.utils.translation import gettext_lazy as _
+
+# (key in the 5W row, column header, HXL hashtag)
+COLUMNS: tuple[tuple[str, Any, str], ...] = (
+    ("date", _("Date"), "#date"),
+    ("adm1_code", _("Region P-code"), "#adm1+code"),
+    ("adm1_name", _("Region"), "#adm1+name"),
+    ("adm2_code", _("District P-code"), "#adm2+code"),
+    ("adm2_name", _("District"), "#adm2+name"),
+    ("loc_code", _("Settlement P-code"), "#loc+code"),
+    ("loc_name", _("Settlement"), "#loc+name"),
+    ("org_code", _("Partner code"), "#org+code"),
+    ("org_name", _("Partner"), "#org+name"),
+    ("org_type", _("Partner type"), "#org+type"),
+    ("sector", _("Sector"), "#sector"),
+    ("activity", _("Activity"), "#activity"),
+    ("commodity", _("Commodity or service"), "#item+type"),
+    ("item", _("Item"), "#item+name"),
+    ("unit", _("Unit"), "#item+unit"),
+    ("distributions", _("Distributions"), "#output+num+distributions"),
+    ("quantity_planned", _("Quantity planned"), "#output+num+planned"),
+    ("quantity_delivered", _("Quantity delivered"), "#output+num+delivered"),
+    ("reached_total", _("People reached"), "#reached+total"),
+    ("reached_f", _("Female reached"), "#reached+f"),
+    ("reached_m", _("Male reached"), "#reached+m"),
+    ("girls", _("Girls (0-17)"), "#reached+f+children"),
+    ("boys", _("Boys (0-17)"), "#reached+m+children"),
+    ("women", _("Women (18-59)"), "#reached+f+adults"),
+    ("men", _("Men (18-59)"), "#reached+m+adults"),
+    ("older_women", _("Older women (60+)"), "#reached+f+elderly"),
+    ("older_men", _("Older men (60+)"), "#reached+m+elderly"),
+    ("reached_disabled", _("People with disabilities reached"), "#reached+disabled"),
+)
+
+
+class _Echo:
+    """A file-like whose write returns the line, so csv.writer can feed a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def header() -> list[str]:
+    return [str(label) for _key, label, _tag in COLUMNS]
+
+
+def hxl_tags() -> list[str]:
+    return [tag for _key, _label, tag in COLUMNS]
+
+
+def values(row: dict[str, Any]) -> list[Any]:
+    return [row[key] for key, _label, _tag in COLUMNS]
+
+
+def csv_lines(rows: Iterable[dict[str, Any]], *, hxl: bool = False) -> Iterator[str]:
+    """The CSV text, one line at a time; with `hxl`, the hashtag row follows the header."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header())
+    if hxl:
+        yield writer.writerow(hxl_tags())
+    for row in rows:
+        yield writer.writerow(values(row))
+
+
+def xlsx_file(rows: Iterable[dict[str, Any]], *, hxl: bool = True) -> IO[bytes]:
+    """A temporary XLSX file (rewound) with the header, the HXL row and the rows."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(_("5W")))
+    sheet.append(header())
+    if hxl:
+        sheet.append(hxl_tags())
+    for row in rows:
+        sheet.append(values(row))
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it when streamed)
+    book.save(out)
+    out.seek(0)
+    return out
