@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from laydown.accounts import demo as accounts_demo
+from laydown.assistance import demo as assistance_demo
 from laydown.ledger import demo as ledger_demo
 
 
 def demo_load() -> Iterator[str]:
     yield ledger_demo.demo_load()
     yield from accounts_demo.demo_load()
+    yield from assistance_demo.demo_load()
