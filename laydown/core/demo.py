@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from laydown.accounts import demo as accounts_demo
 from laydown.assistance import demo as assistance_demo
 from laydown.ledger import demo as ledger_demo
+from laydown.people import demo as people_demo
 
 
 def demo_load() -> Iterator[str]:
     yield ledger_demo.demo_load()
     yield from accounts_demo.demo_load()
     yield from assistance_demo.demo_load()
+    yield from people_demo.demo_load()

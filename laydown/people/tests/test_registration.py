@@ -110,7 +110,12 @@ def test_children_follow_a_separate_workflow_seen_only_by_child_protection() -> 
 def test_a_person_under_18_cannot_be_registered_as_a_combatant() -> None:
     with pytest.raises(ValidationError) as caught:
         services.person_check(
-            name="Ani", born="2012-01-01", sex="f", category="combatant", region="north", today=TODAY
+            name="Ani",
+            born="2012-01-01",
+            sex="f",
+            category="combatant",
+            region="north",
+            today=TODAY,
         )
     assert caught.value.fields == {"category": "under 18"}
 

@@ -1,0 +1,209 @@
+"""Demo step: about 400 fictional participants (names in Latin, Cyrillic and Armenian script),
+their screening, ID cards for the eligible, a few suspected duplicates and one payment cycle.
+
+Every name here is invented by combining common given names and surnames at random; any
+resemblance to a real person is chance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import struct
+import zlib
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.utils import timezone
+
+from laydown.accounts import services as accounts
+from laydown.accounts.access import principal_for_user
+from laydown.accounts.models import User
+from laydown.accounts.roles import Role
+from laydown.people import services
+from laydown.people.models import DuplicateFlag, Participant
+from laydown.people.vocab import QUESTIONS
+
+COUNT = 400
+REGIONS = ("north", "south", "east", "west", "central")
+GIVEN = {
+    "latin": ["Aram", "Davit", "Narek", "Gor", "Tigran", "Anahit", "Lilit", "Mariam", "Karen",
+              "Samvel", "Elmar", "Rashad", "Leyla", "Nigar", "Orkhan", "Farid", "Sevda", "Tural"],
+    "cyrillic": ["Арам", "Давид", "Нарек", "Тигран", "Анаит", "Лилит", "Мариам", "Карен",
+                 "Самвел", "Эльмар", "Рашад", "Лейла", "Нигяр", "Орхан", "Фарид", "Севда"],
+    "armenian": ["Արամ", "Դավիթ", "Նարեկ", "Գոռ", "Տիգրան", "Անահիտ", "Լիլիթ", "Մարիամ",
+                 "Կարեն", "Սամվել", "Արմեն", "Հասմիկ", "Գայանե", "Վարդան"],
+}  # fmt: skip
+FAMILY = {
+    "latin": ["Petrosyan", "Hakobyan", "Sargsyan", "Mkrtchyan", "Grigoryan", "Aliyev",
+              "Mammadov", "Hasanov", "Huseynova", "Karapetyan", "Avetisyan", "Guliyeva"],
+    "cyrillic": ["Петросян", "Акопян", "Саргсян", "Мкртчян", "Григорян", "Алиев", "Мамедов",
+                 "Гасанов", "Гусейнова", "Карапетян", "Аветисян", "Кулиева"],
+    "armenian": ["Պետրոսյան", "Հակոբյան", "Սարգսյան", "Մկրտչյան", "Գրիգորյան", "Կարապետյան",
+                 "Ավետիսյան", "Մանուկյան", "Խաչատրյան", "Հովհաննիսյան"],
+}  # fmt: skip
+SKILLS = ["driving", "masonry", "farming", "mechanics", "tailoring", "IT", "cooking", "welding"]
+SERVICES = {
+    "education": "Regional vocational college",
+    "jobs": "Public employment office",
+    "health": "District health centre",
+    "psychosocial": "Community counselling service",
+}
+# People registered twice, the second time in another script: flagged, then decided.
+DUPLICATES = [
+    ("Aram Petrosyan", "Արամ Պետրոսյան"),
+    ("Tigran Sargsyan", "Тигран Саргсян"),
+    ("Lilit Hakobyan", "Լիլիթ Հակոբյան"),
+    ("Karen Grigoryan", "Карен Григорян"),
+]
+
+
+def placeholder_png(seed: int) -> bytes:
+    """A valid 2x2 PNG whose colour depends on `seed`: a stand-in for a portrait."""
+    rgb = bytes([seed % 256, (seed // 256) % 256, (seed * 7) % 256])
+    raw = b"".join(b"\0" + rgb * 2 for _ in range(2))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def demo_names(count: int = COUNT, seed: int = 20261127) -> list[str]:
+    """`count` fictional full names, a third in each script (deterministic)."""
+    rng = random.Random(seed)  # noqa: S311  (demo data, not secrets)
+    scripts = list(GIVEN)
+    return [
+        f"{rng.choice(GIVEN[s])} {rng.choice(FAMILY[s])}"
+        for s in (scripts[i % len(scripts)] for i in range(count))
+    ]
+
+
+def _user(username: str, role: str, scope: str) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        from laydown.accounts.demo import demo_password
+
+        user = accounts.user_create(
+            actor=accounts.SYSTEM,
+            username=username,
+            password=demo_password(username),
+            organisation="operator",
+        )
+    accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope=scope)
+    return user
+
+
+def demo_load(count: int = COUNT) -> Iterator[str]:
+    if Participant.objects.exists():
+        yield "Demobilization: demo participants already loaded."
+        return
+    child_officer = _user("childprotection", Role.CHILD_PROTECTION, "programme")
+    _user("registrar-south", Role.REGISTRAR, "region:south")
+    registrar = principal_for_user(User.objects.get(username="registrar"))
+    manager = principal_for_user(User.objects.get(username="manager"))
+    children = principal_for_user(child_officer)
+    rng = random.Random(4)  # noqa: S311  (demo data, not secrets)
+    today = timezone.now().date()
+    with transaction.atomic():
+        services.cut_off_set(actor=manager, date=today - dt.timedelta(days=90))
+        people = _register(registrar, children, rng, today, count)
+        _screen(registrar, manager, people, rng)
+        _support(registrar, manager, rng, today)
+    yield (
+        f"Demobilization: {len(people)} fictional participants; users `childprotection` "
+        "(child-protection officer) and `registrar-south` (registrar for region south only)."
+    )
+
+
+def _register(
+    registrar, children, rng: random.Random, today: dt.date, count: int
+) -> list[Participant]:  # type: ignore[no-untyped-def]
+    people = []
+    for i, name in enumerate(demo_names(count)):
+        is_child = i % 40 == 7
+        years = rng.randint(13, 17) if is_child else rng.randint(19, 55)
+        born = dt.date(today.year - years, rng.randint(1, 12), rng.randint(1, 28))
+        people.append(_one(registrar, children, rng, today, name, born, i, is_child=is_child))
+    for n, (first, second) in enumerate(DUPLICATES):  # the same person, twice, two scripts
+        born = dt.date(1980 + n, 3, 3)
+        people.append(_one(registrar, children, rng, today, first, born, 1000 + n))
+        people.append(_one(registrar, children, rng, today, second, born, 2000 + n))
+    return people
+
+
+def _one(  # type: ignore[no-untyped-def]
+    registrar, children, rng, today, name, born, seed, *, is_child=False
+) -> Participant:
+    person = services.person_check(
+        name=name,
+        born=born,
+        sex=rng.choice("mmmf"),
+        category="child" if is_child else ("associated" if seed % 5 == 0 else "combatant"),
+        region=REGIONS[seed % len(REGIONS)],
+        dependants=0 if is_child else rng.randint(0, 5),
+        today=today,
+    )
+    return services.participant_register(
+        actor=children if is_child else registrar,
+        person=person,
+        photo=placeholder_png(seed),
+        contact={"phone": f"+000 {rng.randint(100000, 999999)}"},
+        profile={
+            "education": rng.choice(["none", "primary", "secondary", "vocational"]),
+            "skills": rng.sample(SKILLS, 2),
+            "aspirations": rng.choice(["own business", "farming", "study", "employment"]),
+        },
+        today=today,
+    )
+
+
+def _screen(registrar, manager, people: list[Participant], rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    for flag in DuplicateFlag.objects.all():
+        same = "name_born" in flag.matched or "photo" in flag.matched
+        services.duplicate_decide(
+            actor=manager,
+            flag=flag,
+            decision="same" if same else "distinct",
+            reason="same person, photos compared" if same else "different people, photos compared",
+        )
+    for p in Participant.objects.filter(status="registered"):
+        answers = {q: ("yes" if rng.random() < 0.85 else "no") for q in QUESTIONS}
+        suggested = services.suggested_decision(answers)
+        services.participant_screen(
+            actor=registrar, participant=p, answers=answers, decision=suggested
+        )
+    eligible = list(Participant.objects.filter(status="eligible"))
+    services.id_cards_issue(actor=registrar, participants=eligible)
+    ineligible = Participant.objects.filter(status="ineligible").first()
+    if ineligible is not None:
+        appeal = services.appeal_lodge(
+            actor=registrar, participant=ineligible, grounds="commander's testimony available"
+        )
+        services.appeal_decide(
+            actor=manager, appeal=appeal, outcome="upheld", reason="testimony confirmed"
+        )
+
+
+def _support(registrar, manager, rng: random.Random, today: dt.date) -> None:  # type: ignore[no-untyped-def]
+    cycle = services.payment_cycle_draft(actor=manager, cycle=today.strftime("%Y-%m"))
+    cycle = services.payment_cycle_approve(actor=manager, cycle=cycle)
+    lines = list(cycle.lines.values_list("participant", flat=True))
+    paid = {p: f"MT-{rng.randint(10**7, 10**8)}" for p in lines[: int(len(lines) * 0.9)]}
+    services.payments_record(actor=registrar, cycle=cycle, references=paid)
+    for p in Participant.objects.filter(status="eligible")[:40]:
+        kind = rng.choice(list(SERVICES))
+        services.referral_create(
+            actor=registrar,
+            participant=p,
+            kind=kind,
+            service=SERVICES[kind],
+            follow_up_due=today + dt.timedelta(days=30),
+        )
