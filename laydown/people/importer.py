@@ -1,0 +1,159 @@
+"""Import of participants from CSV or XLSX: every row is checked first, and only a fully
+valid file is imported, in one transaction, through the same service as the register page.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from laydown.accounts.permissions import Principal, is_allowed
+from laydown.accounts.roles import Scope
+from laydown.core.errors import ValidationError
+from laydown.people import permissions as perms
+from laydown.people import services
+
+COLUMNS = (
+    "name", "born", "age", "sex", "category", "region", "dependants", "dependant_of",
+    "phone", "village", "education", "skills",
+)  # fmt: skip
+REQUIRED = ("name", "sex", "category", "region")
+MAX_ROWS = 10_000
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # as numbered in the file, the header being row 1
+    column: str
+    value: str
+    reason: str
+
+
+class ImportInvalid(ValidationError):
+    """The file has problems; nothing was imported. `problems` lists each one."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(
+            _("%(n)d problem(s) in the file; nothing was imported. Fix them and import again.")
+            % {"n": len(problems)},
+            fields={"file": _("invalid rows")},
+        )
+        self.problems = problems
+
+
+def rows_read(filename: str, data: bytes) -> list[dict[str, str]]:
+    """The file's rows as dicts of stripped strings, keyed by the header's column names."""
+    if len(data) > MAX_BYTES:
+        raise ValidationError(_("The file is larger than 20 MB."), fields={"file": _("too large")})
+    if filename.lower().endswith(".xlsx"):
+        table = _xlsx(data)
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                _("The CSV file is not UTF-8 text."), fields={"file": _("not UTF-8")}
+            ) from None
+        table = list(csv.reader(io.StringIO(text)))
+    if not table:
+        raise ValidationError(_("The file is empty."), fields={"file": _("empty")})
+    header = [h.strip().lower() for h in table[0]]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ValidationError(
+            _("Missing columns: %(c)s. The columns are: %(all)s.")
+            % {"c": ", ".join(missing), "all": ", ".join(COLUMNS)},
+            fields={"file": _("missing columns")},
+        )
+    if len(table) - 1 > MAX_ROWS:
+        raise ValidationError(
+            _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, fields={"file": _("too many rows")}
+        )
+    return [
+        {h: _cell(v) for h, v in zip(header, row, strict=False) if h in COLUMNS}
+        for row in table[1:]
+        if any(_cell(v) for v in row)
+    ]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value).strip()
+
+
+def _xlsx(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValidationError(
+            _("The file is not a readable XLSX workbook."), fields={"file": _("unreadable")}
+        ) from None
+    sheet = book.worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _check_row(actor: Principal, row: dict[str, str], today: dt.date) -> services.Person:
+    person = services.person_check(
+        name=row.get("name"),
+        born=row.get("born") or None,
+        age=row.get("age") or None,
+        sex=row.get("sex", "").lower(),
+        category=row.get("category", "").lower(),
+        region=row.get("region"),
+        dependants=row.get("dependants") or 0,
+        dependant_of=row.get("dependant_of", ""),
+        today=today,
+    )
+    scope = Scope(region=person.region)
+    allowed = is_allowed(actor, perms.IMPORT.name, scope=scope) and is_allowed(
+        actor, perms.REGISTER.name, scope=scope
+    )
+    if allowed and person.is_child:
+        allowed = is_allowed(actor, perms.CHILD.name, scope=scope)
+    if not allowed:
+        reason = _("your grants do not cover this region (or children)")
+        raise ValidationError(reason, fields={"region": reason})
+    return person
+
+
+def participants_import(
+    *, actor: Principal, filename: str, data: bytes, today: dt.date | None = None
+) -> int:
+    """Check every row; raise ImportInvalid listing all problems, or import all rows."""
+    day = today or timezone.now().date()
+    rows = rows_read(filename, data)
+    people, problems = [], []
+    for number, row in enumerate(rows, start=2):
+        try:
+            people.append((_check_row(actor, row, day), row))
+        except ValidationError as exc:
+            for column, reason in (exc.fields or {"row": exc.message}).items():
+                problems.append(Problem(number, column, row.get(column, ""), reason))
+    if problems:
+        raise ImportInvalid(problems)
+    with transaction.atomic():
+        for person, row in people:
+            services.participant_register(
+                actor=actor,
+                person=person,
+                contact={k: row[k] for k in ("phone", "village") if row.get(k)},
+                profile={
+                    "education": row.get("education", ""),
+                    "skills": [s.strip() for s in row.get("skills", "").split(",") if s.strip()],
+                },
+                today=day,
+            )
+    return len(people)

@@ -1,0 +1,469 @@
+"""Demobilization pages. Each parses input, calls one service or selector, renders.
+
+Services check the participant's region (and child protection) and record refusals; the
+`@requires` decorator checks the action itself. A ValidationError becomes a message on the
+page it came from.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from laydown.accounts.access import principal_of, requires
+from laydown.core.errors import ValidationError
+from laydown.people import forms, importer, selectors, services
+from laydown.people.entitlements import CURRENCY, RULES
+from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
+from laydown.people.vocab import QUESTIONS, Category, Status
+
+
+def _participant(request: HttpRequest, pseudonym: str, action: str) -> Participant:
+    participant = selectors.participant_get(pseudonym)
+    if participant is None:
+        raise Http404(_("No participant %(p)s.") % {"p": pseudonym})
+    services.check_access(principal_of(request), action, participant)
+    return participant
+
+
+def _attempt(request: HttpRequest, call: Callable[[], Any], done: str) -> bool:
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, done)
+    return True
+
+
+def _int(value: str | None, default: int = 1) -> int:
+    return int(value) if value and value.isdigit() else default
+
+
+@requires("people.read")
+def participant_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET
+    page = selectors.participant_search(
+        principal=principal_of(request),
+        region=q.get("region", ""),
+        category=q.get("category", ""),
+        status=q.get("status", ""),
+        pseudonym=q.get("pseudonym", ""),
+        page=_int(q.get("page")),
+    )
+    query = q.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "people/list.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            "filters": q,
+            "regions": selectors.regions(principal_of(request)),
+            "categories": Category.choices,
+            "statuses": Status.choices,
+        },
+    )
+
+
+@requires("people.register")
+def register(request: HttpRequest) -> HttpResponse:
+    form = forms.RegisterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            person = services.person_check(**{k: d[k] for k in _PERSON_FIELDS})
+            photo = d["photo"].read() if d["photo"] else None
+            participant = services.participant_register(
+                actor=principal_of(request),
+                person=person,
+                photo=photo,
+                contact={k: d[k] for k in ("phone", "village") if d[k]},
+                profile=_profile(d),
+                health={"notes": d["health"]} if d["health"] else None,
+            )
+        except ValidationError as exc:
+            for field, reason in exc.fields.items():
+                form.add_error(field if field in form.fields else None, f"{exc.message} ({reason})")
+        else:
+            messages.success(request, _("Registered as %(p)s.") % {"p": participant.pk})
+            return redirect("people:person", pseudonym=participant.pk)
+    return render(
+        request,
+        "people/form.html",
+        {"form": form, "title": _("Register a participant"), "multipart": True},
+    )
+
+
+_PERSON_FIELDS = ("name", "born", "age", "sex", "category", "region", "dependants", "dependant_of")
+
+
+def _profile(d: dict[str, Any]) -> dict[str, Any]:
+    skills = [s.strip() for s in d["skills"].split(",") if s.strip()]
+    return {"education": d["education"], "skills": skills, "specific_needs": d["needs"]}
+
+
+@requires("people.read")
+def person(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.read")
+    return render(
+        request,
+        "people/person.html",
+        {
+            "file": selectors.person_file(participant),
+            "p": participant,
+            "screen_form": forms.ScreenForm(),
+            "referral_form": forms.ReferralForm(),
+            "follow_up_form": forms.FollowUpForm(),
+            "questions": QUESTIONS,
+        },
+    )
+
+
+@requires("people.screen")
+@require_POST
+def screen(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.screen")
+    form = forms.ScreenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Answer every question and choose a decision."))
+        return redirect("people:person", pseudonym=pseudonym)
+    d = form.cleaned_data
+    _attempt(
+        request,
+        lambda: services.participant_screen(
+            actor=principal_of(request),
+            participant=participant,
+            answers=form.answers(),
+            decision=d["decision"],
+            reason=d["reason"],
+            joined_on=d["joined_on"],
+        ),
+        _("Screening recorded."),
+    )
+    return redirect("people:person", pseudonym=pseudonym)
+
+
+@requires("people.register")
+@require_POST
+def appeal_lodge(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.register")
+    _attempt(
+        request,
+        lambda: services.appeal_lodge(
+            actor=principal_of(request),
+            participant=participant,
+            grounds=request.POST.get("grounds", ""),
+        ),
+        _("Appeal lodged."),
+    )
+    return redirect("people:person", pseudonym=pseudonym)
+
+
+@requires("people.decide")
+@require_POST
+def appeal_decide(request: HttpRequest, code: str) -> HttpResponse:
+    appeal = Appeal.objects.filter(pk=code).select_related("participant").first()
+    if appeal is None:
+        raise Http404(code)
+    _attempt(
+        request,
+        lambda: services.appeal_decide(
+            actor=principal_of(request),
+            appeal=appeal,
+            outcome=request.POST.get("outcome", ""),
+            reason=request.POST.get("reason", ""),
+        ),
+        _("Appeal decided."),
+    )
+    return redirect("people:person", pseudonym=appeal.participant_id)
+
+
+@requires("people.decide")
+@require_POST
+def revoke(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.decide")
+    _attempt(
+        request,
+        lambda: services.participant_revoke(
+            actor=principal_of(request),
+            participant=participant,
+            reason=request.POST.get("reason", ""),
+        ),
+        _("Eligibility revoked."),
+    )
+    return redirect("people:person", pseudonym=pseudonym)
+
+
+@requires("people.register")
+@require_POST
+def card_issue(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.register")
+    _attempt(
+        request,
+        lambda: services.id_cards_issue(actor=principal_of(request), participants=[participant]),
+        _("ID card issued."),
+    )
+    return redirect("people:person", pseudonym=pseudonym)
+
+
+@requires("people.register")
+def card(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.register")
+    try:
+        context = selectors.id_card(actor=principal_of(request), participant=participant)
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        return redirect("people:person", pseudonym=pseudonym)
+    return render(request, "people/card.html", context)
+
+
+@requires("people.read")
+def certificate(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.read")
+    return render(
+        request,
+        "people/certificate.html",
+        {"p": participant, "hand_ins": selectors.hand_ins(participant.pk)},
+    )
+
+
+@requires("people.subject_access")
+def access_report(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.subject_access")
+    report = selectors.access_report(actor=principal_of(request), participant=participant)
+    return render(request, "people/access_report.html", {"p": participant, **report})
+
+
+@requires("people.register")
+def correct(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.register")
+    form = forms.CorrectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        identity = {k: d[k] for k in ("name", "born", "age", "sex")} if d["name"] else None
+        if _attempt(
+            request,
+            lambda: services.participant_correct(
+                actor=principal_of(request),
+                participant=participant,
+                reason=d["reason"],
+                identity=identity,
+                dependants=d["dependants"],
+                region=d["region"] or None,
+            ),
+            _("Corrected."),
+        ):
+            return redirect("people:person", pseudonym=pseudonym)
+    title = _("Correct the data of %(p)s") % {"p": pseudonym}
+    return render(request, "people/form.html", {"form": form, "title": title})
+
+
+@requires("people.erase")
+@require_POST
+def erase(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.erase")
+    _attempt(
+        request,
+        lambda: services.participant_erase(
+            actor=principal_of(request),
+            participant=participant,
+            reason=request.POST.get("reason", ""),
+        ),
+        _("Personal data erased."),
+    )
+    return redirect("people:person", pseudonym=pseudonym)
+
+
+@requires("people.referral")
+@require_POST
+def refer(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    participant = _participant(request, pseudonym, "people.referral")
+    form = forms.ReferralForm(request.POST)
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.referral_create(
+                actor=principal_of(request), participant=participant, **form.cleaned_data
+            ),
+            _("Referral recorded."),
+        )
+    else:
+        messages.error(request, _("Choose a kind of service and name the service."))
+    return redirect("people:person", pseudonym=pseudonym)
+
+
+@requires("people.referral")
+@require_POST
+def follow_up(request: HttpRequest, code: str) -> HttpResponse:
+    referral = Referral.objects.filter(pk=code).select_related("participant").first()
+    if referral is None:
+        raise Http404(code)
+    form = forms.FollowUpForm(request.POST)
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: services.referral_follow_up(
+                actor=principal_of(request), referral=referral, **form.cleaned_data
+            ),
+            _("Follow-up recorded."),
+        )
+    return redirect("people:person", pseudonym=referral.participant_id)
+
+
+@requires("people.decide")
+def duplicates(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        flag = DuplicateFlag.objects.filter(pk=request.POST.get("flag", "")).first()
+        if flag is None:
+            raise Http404
+        _attempt(
+            request,
+            lambda: services.duplicate_decide(
+                actor=principal_of(request),
+                flag=flag,
+                decision=request.POST.get("decision", ""),
+                reason=request.POST.get("reason", ""),
+            ),
+            _("Decision recorded."),
+        )
+        return redirect("people:duplicates")
+    flags = selectors.duplicates_open(principal_of(request))
+    return render(
+        request, "people/duplicates.html", {"flags": flags, "cut_off": selectors.cut_off()}
+    )
+
+
+@requires("people.decide")
+@require_POST
+def cut_off(request: HttpRequest) -> HttpResponse:
+    import datetime as dt
+
+    try:
+        date = dt.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        messages.error(request, _("The cut-off date must look like 2026-01-31."))
+        return redirect("people:duplicates")
+    _attempt(
+        request,
+        lambda: services.cut_off_set(actor=principal_of(request), date=date),
+        _("Cut-off date set."),
+    )
+    return redirect("people:duplicates")
+
+
+@requires("people.payment")
+def cycles(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        code = request.POST.get("cycle", "")
+        if _attempt(
+            request,
+            lambda: services.payment_cycle_draft(actor=principal_of(request), cycle=code),
+            _("Payment list drafted."),
+        ):
+            return redirect("people:cycle", code=code)
+        return redirect("people:cycles")
+    return render(request, "people/cycles.html", {"cycles": selectors.cycles()})
+
+
+@requires("people.payment")
+def cycle(request: HttpRequest, code: str) -> HttpResponse:
+    found = PaymentCycle.objects.filter(pk=code).first()
+    if found is None:
+        raise Http404(code)
+    if request.method == "POST":
+        references = {p: request.POST.get(f"ref_{p}", "") for p in request.POST.getlist("paid")}
+        _attempt(
+            request,
+            lambda: services.payments_record(
+                actor=principal_of(request), cycle=found, references=references
+            ),
+            _("Payments recorded."),
+        )
+        return redirect("people:cycle", code=code)
+    page = selectors.cycle_lines(found, _int(request.GET.get("page")))
+    return render(request, "people/cycle.html", {"cycle": found, "page": page})
+
+
+@requires("people.payment_approve")
+@require_POST
+def cycle_approve(request: HttpRequest, code: str) -> HttpResponse:
+    found = PaymentCycle.objects.filter(pk=code).first()
+    if found is None:
+        raise Http404(code)
+    _attempt(
+        request,
+        lambda: services.payment_cycle_approve(actor=principal_of(request), cycle=found),
+        _("Payment list approved and frozen."),
+    )
+    return redirect("people:cycle", code=code)
+
+
+@requires("people.rules")
+def rules(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "people/rules.html",
+        {
+            "rules": list(RULES.values()),
+            "currency": CURRENCY,
+            "questions": QUESTIONS,
+            "categories": dict(Category.choices),
+        },
+    )
+
+
+@requires("people.aggregates")
+def aggregates(request: HttpRequest) -> HttpResponse:
+    table = selectors.aggregates()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="demobilization-figures.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["region", "category", *selectors.FIGURES])
+        writer.writerow(
+            ["#adm1+code", "#group+category", *(f"#indicator+{f}" for f in selectors.FIGURES)]
+        )
+        for row in table["rows"]:
+            writer.writerow([row["region"], row["category"], *(row[f] for f in selectors.FIGURES)])
+        return response
+    return render(request, "people/aggregates.html", {**table, "figures": selectors.FIGURES})
+
+
+@requires("people.import")
+def import_file(request: HttpRequest) -> HttpResponse:
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    problems: list[importer.Problem] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = importer.participants_import(
+                actor=principal_of(request), filename=upload.name, data=upload.read()
+            )
+        except importer.ImportInvalid as exc:
+            problems = exc.problems
+            messages.error(request, exc.message)
+        except ValidationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(n)d participants imported.") % {"n": count})
+            return redirect("people:list")
+    return render(
+        request,
+        "people/import.html",
+        {"form": form, "problems": problems, "columns": importer.COLUMNS},
+    )
+
+
+@requires("people.refusals")
+def refusals(request: HttpRequest) -> HttpResponse:
+    page = selectors.refusals(_int(request.GET.get("page")))
+    return render(request, "people/refusals.html", {"page": page})
