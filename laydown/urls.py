@@ -9,6 +9,7 @@ urlpatterns = [
     path("log/", include("laydown.ledger.urls")),
     path("accounts/", include("laydown.accounts.urls")),
     path("verification/", include("laydown.verification.urls")),
+    path("assistance/", include("laydown.assistance.urls")),
     path("people/", include("laydown.people.urls")),
     path("api/v1/", api.urls),
 ]

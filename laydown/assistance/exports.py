@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +47,9 @@ COLUMNS: tuple[tuple[str, Any, str], ...] = (
 )
 
 
+CHUNK = 64 * 1024
+
+
 class _Echo:
     """A file-like whose write returns the line, so csv.writer can feed a generator."""
 
@@ -76,8 +79,13 @@ def csv_lines(rows: Iterable[dict[str, Any]], *, hxl: bool = False) -> Iterator[
         yield writer.writerow(values(row))
 
 
-def xlsx_file(rows: Iterable[dict[str, Any]], *, hxl: bool = True) -> IO[bytes]:
-    """A temporary XLSX file (rewound) with the header, the HXL row and the rows."""
+def xlsx_chunks(rows: Iterable[dict[str, Any]], *, hxl: bool = True) -> Iterator[bytes]:
+    """The XLSX file (header, HXL row, rows) in chunks, for a StreamingHttpResponse.
+
+    openpyxl's write-only mode keeps little in memory and needs a seekable file to zip into,
+    so the workbook goes to a temporary file, opened only once the response is iterated and
+    closed when it is done.
+    """
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -87,7 +95,8 @@ def xlsx_file(rows: Iterable[dict[str, Any]], *, hxl: bool = True) -> IO[bytes]:
         sheet.append(hxl_tags())
     for row in rows:
         sheet.append(values(row))
-    out = tempfile.TemporaryFile()  # noqa: SIM115  (the response closes it when streamed)
-    book.save(out)
-    out.seek(0)
-    return out
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        while chunk := out.read(CHUNK):
+            yield chunk

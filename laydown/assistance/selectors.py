@@ -301,9 +301,8 @@ def project_get(principal: Principal, code: str) -> Project | None:
 
 
 def meeting_list() -> QuerySet[Meeting]:
-    return Meeting.objects.select_related("place", "organisation").annotate(
-        commitment_count=Count("commitments")
-    )
+    rows = Meeting.objects.select_related("place", "organisation")
+    return rows.annotate(commitment_count=Count("commitments")).order_by("-date", "-code")
 
 
 def meeting_get(code: str) -> Meeting | None:
@@ -331,7 +330,7 @@ def commitment_list(*, status: str = "", overdue: bool = False) -> QuerySet[Comm
 
 
 def visit_list(*, status: str = "") -> QuerySet[Visit]:
-    rows = Visit.objects.select_related("organisation")
+    rows = Visit.objects.select_related("organisation").order_by("-planned_start", "-code")
     return rows.filter(status=status) if status else rows
 
 

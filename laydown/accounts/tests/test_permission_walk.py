@@ -72,6 +72,14 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "verification:inspection_text": lambda s: {"code": "INS-000000", "part": "report"},
     "verification:destruction": lambda s: {"code": "DES-000000"},
     "verification:item_bundle": lambda s: {"tag": "LD-000000"},
+    "assistance:distribution_detail": lambda s: {"code": "DI-000000"},
+    "assistance:distribution_correct": lambda s: {"code": "DI-000000"},
+    "assistance:distribution_receipt": lambda s: {"code": "DI-000000"},
+    "assistance:household_detail": lambda s: {"code": "h-000000000000"},
+    "assistance:household_personal_data": lambda s: {"code": "h-000000000000"},
+    "assistance:project_detail": lambda s: {"code": "PR-000000"},
+    "assistance:meeting_detail": lambda s: {"code": "DM-000000"},
+    "assistance:visit_detail": lambda s: {"code": "MV-000000"},
 }
 
 ANONYMOUS = "anonymous"
