@@ -80,6 +80,18 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "assistance:project_detail": lambda s: {"code": "PR-000000"},
     "assistance:meeting_detail": lambda s: {"code": "DM-000000"},
     "assistance:visit_detail": lambda s: {"code": "MV-000000"},
+    # Unknown pseudonyms and codes: the decorator checks the action, then the page answers 404.
+    "people:cycle": lambda s: {"code": "2000-01"},
+    "people:cycle_approve": lambda s: {"code": "2000-01"},
+    "people:appeal_decide": lambda s: {"code": "AP-0"},
+    "people:follow_up": lambda s: {"code": "RF-0"},
+    **{
+        f"people:{name}": lambda s: {"pseudonym": "p-000000000000"}
+        for name in (
+            "person", "screen", "appeal", "revoke", "card", "card_issue", "certificate",
+            "access_report", "correct", "erase", "refer",
+        )
+    },
 }
 
 ANONYMOUS = "anonymous"
