@@ -18,6 +18,7 @@ from django.db import transaction
 from laydown.accounts import services as accounts
 from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import Organisation, User
+from laydown.accounts.permissions import Principal
 from laydown.accounts.roles import OrgKind
 from laydown.assistance import checks, services
 from laydown.assistance.models import Distribution, Household, PartnerProfile
@@ -80,7 +81,7 @@ FIRST_NAMES = ["Anna", "Lev", "Mira", "Tarik", "Elif", "Davit", "Nora", "Ilya", 
 LAST_NAMES = ["Hollis", "Varden", "Korsak", "Belmont", "Ashgrove", "Tamsin", "Rook", "Ferrow"]
 
 
-def _principals() -> tuple[object, object]:
+def _principals() -> tuple[Principal, Principal]:
     manager = User.objects.get(username="manager")
     partner = User.objects.get(username="partner")
     return principal_for_user(manager), principal_for_user(partner)

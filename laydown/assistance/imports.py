@@ -94,7 +94,7 @@ def read_table(*, name: str, content: bytes) -> list[dict[str, Any]]:
     if not table:
         raise ImportRefused(_("The file is empty."), fields={"file": _("empty")})
     header = [str(h or "").strip().lower() for h in table[0]]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cells in table[1:]:
         if all(c in (None, "") for c in cells):
             rows.append({})  # keep numbering; blank rows are skipped later
@@ -179,7 +179,7 @@ def _check_rows(
 def _partner_of(actor: Principal, value: object, action: str) -> Organisation:
     code = str(value or "").strip().lower()
     if not code:
-        org = Organisation.objects.filter(pk=actor.organisation_id).first()
+        org = Organisation.objects.filter(pk=actor.organisation_id or -1).first()
     else:
         org = Organisation.objects.filter(code=code).first()
     if org is None:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from laydown.accounts.access import principal_of, requires
 from laydown.accounts.forms import show_service_error
 from laydown.accounts.models import Organisation
-from laydown.assistance import exports, imports, selectors, services
+from laydown.assistance import checks, exports, imports, selectors, services
 from laydown.assistance.forms import (
     CorrectionForm,
     DistributionForm,
@@ -35,7 +35,7 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _page(request: HttpRequest, rows: Any) -> Page:
+def _page(request: HttpRequest, rows: Any) -> Page[Any]:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
@@ -347,7 +347,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @requires("assistance.read")
 def meeting_detail(request: HttpRequest, code: str) -> HttpResponse:
     row = _found(selectors.meeting_get(code))
-    context = {"meeting": row, "today": services.checks.today()}
+    context = {"meeting": row, "today": checks.today()}
     return render(request, "assistance/meeting_detail.html", context)
 
 
