@@ -19,6 +19,7 @@ from django.utils import timezone
 from laydown.accounts import services as accounts
 from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import User
+from laydown.accounts.permissions import Principal
 from laydown.accounts.roles import Role
 from laydown.people import services
 from laydown.people.models import DuplicateFlag, Participant
@@ -124,8 +125,8 @@ def demo_load(count: int = COUNT) -> Iterator[str]:
 
 
 def _register(
-    registrar, children, rng: random.Random, today: dt.date, count: int
-) -> list[Participant]:  # type: ignore[no-untyped-def]
+    registrar: Principal, children: Principal, rng: random.Random, today: dt.date, count: int
+) -> list[Participant]:
     people = []
     for i, name in enumerate(demo_names(count)):
         is_child = i % 40 == 7
@@ -139,8 +140,16 @@ def _register(
     return people
 
 
-def _one(  # type: ignore[no-untyped-def]
-    registrar, children, rng, today, name, born, seed, *, is_child=False
+def _one(
+    registrar: Principal,
+    children: Principal,
+    rng: random.Random,
+    today: dt.date,
+    name: str,
+    born: dt.date,
+    seed: int,
+    *,
+    is_child: bool = False,
 ) -> Participant:
     person = services.person_check(
         name=name,
@@ -165,7 +174,9 @@ def _one(  # type: ignore[no-untyped-def]
     )
 
 
-def _screen(registrar, manager, people: list[Participant], rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+def _screen(
+    registrar: Principal, manager: Principal, people: list[Participant], rng: random.Random
+) -> None:
     for flag in DuplicateFlag.objects.all():
         same = "name_born" in flag.matched or "photo" in flag.matched
         services.duplicate_decide(
@@ -192,7 +203,7 @@ def _screen(registrar, manager, people: list[Participant], rng: random.Random) -
         )
 
 
-def _support(registrar, manager, rng: random.Random, today: dt.date) -> None:  # type: ignore[no-untyped-def]
+def _support(registrar: Principal, manager: Principal, rng: random.Random, today: dt.date) -> None:
     cycle = services.payment_cycle_draft(actor=manager, cycle=today.strftime("%Y-%m"))
     cycle = services.payment_cycle_approve(actor=manager, cycle=cycle)
     lines = list(cycle.lines.values_list("participant", flat=True))

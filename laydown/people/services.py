@@ -412,7 +412,7 @@ def participant_register(
                 {"participant": pseudonym, "other": other, "matched": fields},
                 actor,
             )
-        entries = {
+        entries: dict[str, Mapping[str, object] | None] = {
             "identity": _identity(person),
             "contact": dict(contact or {}),
             "photo": picture,
