@@ -31,7 +31,7 @@ def test_the_log_key_file_is_private_and_never_printed() -> None:
     printed = out.getvalue().strip()
     assert printed == keys.log_verifier_key()
     assert "PRIVATE" not in printed
-    secret = path.read_text().strip().rsplit("+", 1)[-1]
+    secret = path.read_text().strip().split("+", 4)[4]  # PRIVATE+KEY+name+id+base64
     assert secret not in printed
 
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from laydown.accounts.permissions import Principal, define
+from laydown.accounts.permissions import ACTIONS, Principal, define
 from laydown.core.errors import ValidationError
 from laydown.ledger import selectors
 from laydown.ledger.models import Record
@@ -16,8 +17,15 @@ from laydown.vault.models import Entry, SubjectKey
 pytestmark = pytest.mark.django_db
 
 ACTION = "test.vault_personal_data"
-if ACTION not in __import__("laydown.accounts.permissions", fromlist=["ACTIONS"]).ACTIONS:
+
+
+@pytest.fixture(autouse=True)
+def vault_action() -> Iterator[None]:
+    """A test-only action in the matrix, removed afterwards so docs/permissions.md stays true."""
     define(ACTION, "Test action: personal data in the vault", ["registrar"])
+    yield
+    del ACTIONS[ACTION]
+
 
 REGISTRAR = Principal(
     user_id=1, pseudonym="u-registrar", organisation_id=1, grants=(("registrar", "programme"),)
