@@ -147,7 +147,8 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     out["naive_rows_per_s"] = report.totals["new"] / elapsed
 
     # 3. lots through the ledger fast path
-    lot_tags = services.allocate_tags(services.LOT_PREFIX, args.lots)
+    with transaction.atomic():  # allocate_tags locks the counter row (one writer here)
+        lot_tags = services.allocate_tags(services.LOT_PREFIX, args.lots)
     entries: list[ledger.Entry] = [
         (
             records.LOT_COLLECTED.name,
