@@ -31,6 +31,7 @@ from laydown.accounts.api import router as accounts_router
 from laydown.accounts.api_auth import credentials
 from laydown.accounts.permissions import NotAuthenticated
 from laydown.core.errors import ValidationError
+from laydown.people.api import router as people_router
 
 api = NinjaAPI(
     title="Laydown API",
@@ -42,6 +43,7 @@ api = NinjaAPI(
     auth=credentials(),  # operations replace it with their own through `api_action`
 )
 api.add_router("/", accounts_router)
+api.add_router("/people", people_router)
 
 HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 429: "throttled"}
 

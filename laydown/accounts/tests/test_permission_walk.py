@@ -88,10 +88,28 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     **{
         f"people:{name}": lambda s: {"pseudonym": "p-000000000000"}
         for name in (
-            "person", "screen", "appeal", "revoke", "card", "card_issue", "certificate",
-            "access_report", "correct", "erase", "refer",
+            "person",
+            "screen",
+            "appeal",
+            "revoke",
+            "card",
+            "card_issue",
+            "certificate",
+            "access_report",
+            "correct",
+            "erase",
+            "refer",
         )
     },
+    # The API: unknown ids again; the action is checked first, then the answer is 404.
+    "api:people_participant_detail": lambda s: {"pseudonym": "p-000000000000"},
+    "api:people_personal_data": lambda s: {"pseudonym": "p-000000000000"},
+    "api:people_screen": lambda s: {"pseudonym": "p-000000000000"},
+    "api:people_appeal": lambda s: {"pseudonym": "p-000000000000"},
+    "api:people_refer": lambda s: {"pseudonym": "p-000000000000"},
+    "api:people_appeal_decide": lambda s: {"code": "AP-0"},
+    "api:people_referral_follow_up": lambda s: {"code": "RF-0"},
+    "api:people_cycle_detail": lambda s: {"code": "2000-01"},
 }
 
 ANONYMOUS = "anonymous"
