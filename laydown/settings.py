@@ -44,6 +44,11 @@ LAYDOWN_LOG_KEY_FILE = DATA_DIR / "log.key"
 LAYDOWN_WITNESS_QUORUM = env_int("LAYDOWN_WITNESS_QUORUM", 1)
 LAYDOWN_WITNESS_AUTOPUSH = env_bool("LAYDOWN_WITNESS_AUTOPUSH", True)
 
+# Reports: public figures below this count are shown as "<N"; map tiles (empty: no tiles, the
+# plain map of site positions alone), e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png
+LAYDOWN_PUBLIC_MIN_COUNT = env_int("LAYDOWN_PUBLIC_MIN_COUNT", 5, minimum=1)
+LAYDOWN_MAP_TILES = env_str("LAYDOWN_MAP_TILES", "")
+
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -60,6 +65,7 @@ INSTALLED_APPS = [
     "laydown.vault",
     "laydown.arms",
     "laydown.verification",
+    "laydown.reports",
     "laydown.assistance",
     "laydown.people",
 ]

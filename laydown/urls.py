@@ -11,5 +11,6 @@ urlpatterns = [
     path("verification/", include("laydown.verification.urls")),
     path("assistance/", include("laydown.assistance.urls")),
     path("people/", include("laydown.people.urls")),
+    path("reports/", include("laydown.reports.urls")),
     path("api/v1/", api.urls),
 ]

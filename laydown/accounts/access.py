@@ -11,14 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from laydown.accounts.models import User
 from laydown.accounts.permissions import ACTIONS, ANONYMOUS, ANYONE, Principal, authorize
 from laydown.accounts.roles import SECOND_FACTOR_ROLES
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def principal_for_user(user: User, token_actions: frozenset[str] | None = None) -> Principal:
@@ -56,7 +57,7 @@ def requires(action: str) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             principal = principal_of(request)
             if principal.is_anonymous and ACTIONS[action].audience != ANYONE:
                 return redirect_to_login(request.get_full_path())
