@@ -30,6 +30,7 @@ from ninja.errors import ValidationError as SchemaError
 from laydown.accounts.api import router as accounts_router
 from laydown.accounts.api_auth import credentials
 from laydown.accounts.permissions import NotAuthenticated
+from laydown.assistance.api import router as assistance_router
 from laydown.core.errors import ValidationError
 from laydown.people.api import router as people_router
 
@@ -44,6 +45,7 @@ api = NinjaAPI(
 )
 api.add_router("/", accounts_router)
 api.add_router("/people", people_router)
+api.add_router("/assistance", assistance_router)
 
 HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 429: "throttled"}
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("log/", include("laydown.ledger.urls")),
     path("accounts/", include("laydown.accounts.urls")),
+    path("arms/", include("laydown.arms.urls")),
     path("verification/", include("laydown.verification.urls")),
     path("assistance/", include("laydown.assistance.urls")),
     path("people/", include("laydown.people.urls")),

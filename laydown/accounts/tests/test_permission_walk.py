@@ -110,6 +110,15 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "api:people_appeal_decide": lambda s: {"code": "AP-0"},
     "api:people_referral_follow_up": lambda s: {"code": "RF-0"},
     "api:people_cycle_detail": lambda s: {"code": "2000-01"},
+    "api:assistance_distribution_detail": lambda s: {"code": "DI-000000"},
+    "api:assistance_household_detail": lambda s: {"code": "h-000000000000"},
+    "api:assistance_household_personal_data": lambda s: {"code": "h-000000000000"},
+    "api:assistance_project_detail": lambda s: {"code": "PR-000000"},
+    "api:assistance_project_progress": lambda s: {"code": "PR-000000"},
+    "api:assistance_meeting_detail": lambda s: {"code": "DM-000000"},
+    "api:assistance_commitment_follow_up": lambda s: {"code": "CM-000000"},
+    "api:assistance_visit_detail": lambda s: {"code": "MV-000000"},
+    "api:assistance_visit_update": lambda s: {"code": "MV-000000"},
 }
 
 ANONYMOUS = "anonymous"

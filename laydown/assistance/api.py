@@ -1,0 +1,614 @@
+"""Humanitarian assistance in the API: distributions (5W), households, infrastructure
+projects, dialogue meetings and their commitments, monitoring visits, and the 5W aggregate.
+
+Every operation wears `@api_action(...)` under its route, parses, calls one service or
+selector, and returns a schema. Partner staff see their own organisation's distributions,
+households and projects only: another organisation's record answers 404, exactly as one that
+does not exist (the selectors filter them out). Dialogue meetings and monitoring visits
+concern the whole programme and every reader sees them; changing another organisation's
+visit is refused (403) by the service. Household personal data is read only through
+`services.household_personal_data`, with a stated purpose that the ledger records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from laydown.accounts.api_auth import api_action, principal
+from laydown.accounts.models import Organisation
+from laydown.assistance import selectors, services
+from laydown.assistance.models import Commitment, Meeting, Project, Visit
+from laydown.core.errors import ValidationError
+
+router = Router(tags=["assistance"])
+
+MAX_PER_PAGE = 200
+
+
+# ---- schemas -------------------------------------------------------------------------------
+
+
+class Paging(Schema):
+    page: int = Field(1, ge=1)
+    per_page: int = Field(50, ge=1, le=MAX_PER_PAGE)
+
+
+class DistributionFilters(Paging):
+    partner: str = Field("", description="an organisation's code")
+    sector: str = ""
+    commodity: str = ""
+    place: str = Field("", description="a P-code; places under it are included")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+class OwnedOut(Schema):
+    """A record of one organisation at one place; both by code."""
+
+    organisation: str
+    place: str
+
+    @staticmethod
+    def resolve_organisation(obj: Any) -> str:
+        return str(obj.organisation.code)
+
+    @staticmethod
+    def resolve_place(obj: Any) -> str:
+        return str(obj.place_id)
+
+
+class DistributionOut(OwnedOut):
+    code: str
+    date: dt.date
+    sector: str
+    activity: str
+    commodity: str
+    item: str
+    unit: str
+    quantity_planned: int
+    quantity_delivered: int
+    over_delivery_reason: str
+    girls: int
+    boys: int
+    women: int
+    men: int
+    older_women: int
+    older_men: int
+    reached_total: int
+    reached_disabled: int
+    recorded_at: dt.datetime
+    recorded_by: str
+    updated_at: dt.datetime
+
+
+class DistributionPage(Schema):
+    items: list[DistributionOut]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+class DistributionIn(Schema):
+    partner: str = Field("", description="the organisation's code; yours if omitted")
+    date: dt.date
+    place: str = Field(description="the P-code of the place")
+    sector: str
+    activity: str
+    commodity: str
+    item: str
+    unit: str
+    quantity_planned: int
+    quantity_delivered: int
+    over_delivery_reason: str = ""
+    girls: int = 0
+    boys: int = 0
+    women: int = 0
+    men: int = 0
+    older_women: int = 0
+    older_men: int = 0
+    reached_total: int | None = Field(None, description="the sum of the six groups if omitted")
+    reached_disabled: int = 0
+
+
+class MemberIn(Schema):
+    sex: str = Field(description="f or m")
+    age_group: str = Field(description="0-4, 5-17, 18-59 or 60+")
+    specific_needs: list[str] = []
+
+
+class MemberOut(Schema):
+    position: int
+    sex: str
+    age_group: str
+    specific_needs: list[str]
+
+
+class HouseholdIn(Schema):
+    partner: str = Field("", description="the organisation's code; yours if omitted")
+    place: str
+    head_name: str
+    phone: str = ""
+    document: str = ""
+    members: list[MemberIn] = Field(description="1 to 40 members, the head first")
+    legal_basis: str
+    purpose: str
+    retain_until: dt.date
+    override_reason: str = Field(
+        "", description="register despite a suspected duplicate (programme managers)"
+    )
+
+
+class HouseholdOut(OwnedOut):
+    code: str
+    size: int
+    registered_at: dt.datetime
+    registered_by: str
+    duplicate_of: list[str]
+    members: list[MemberOut]
+
+
+class ProjectOut(OwnedOut):
+    code: str
+    name: str
+    sector: str
+    budget: int
+    currency: str
+    status: str
+    percent_complete: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ProjectPage(Schema):
+    items: list[ProjectOut]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+class ProjectFilters(Paging):
+    sector: str = ""
+    status: str = ""
+
+
+class ProgressOut(Schema):
+    date: dt.date
+    status: str
+    percent_complete: int
+    note: str
+    photos: list[str]
+    at: dt.datetime
+    actor: str
+
+
+class ProjectDetailOut(ProjectOut):
+    progress: list[ProgressOut]
+
+
+class ProjectIn(Schema):
+    partner: str = Field("", description="the organisation's code; yours if omitted")
+    name: str
+    sector: str
+    place: str
+    budget: int
+    currency: str
+    status: str = "planned"
+    percent_complete: int = 0
+
+
+class ProgressIn(Schema):
+    date: dt.date
+    status: str
+    percent_complete: int
+    note: str = ""
+    photos: list[str] = Field([], description="SHA-256 of photos kept apart")
+
+
+class MeetingSideIn(Schema):
+    side: str
+    organisation: str
+    count: int = 1
+    function: str = ""
+
+
+class MeetingSideOut(MeetingSideIn):
+    pass
+
+
+class CommitmentIn(Schema):
+    text: str
+    owner_side: str
+    owner: str
+    due: dt.date
+
+
+class CommitmentOut(Schema):
+    code: str
+    meeting: str
+    text: str
+    owner_side: str
+    owner: str
+    due: dt.date
+    status: str
+    status_note: str
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_meeting(obj: Commitment) -> str:
+        return obj.meeting_id
+
+
+class MeetingOut(OwnedOut):
+    code: str
+    title: str
+    date: dt.date
+    topics: list[str]
+    outcomes: str
+    recorded_at: dt.datetime
+    recorded_by: str
+
+
+class MeetingDetailOut(MeetingOut):
+    participants: list[MeetingSideOut]
+    commitments: list[CommitmentOut]
+
+
+class MeetingIn(Schema):
+    organisation: str = Field("", description="the convener's code; yours if omitted")
+    title: str
+    date: dt.date
+    place: str
+    topics: list[str]
+    outcomes: str = ""
+    participants: list[MeetingSideIn]
+    commitments: list[CommitmentIn] = []
+
+
+class CommitmentFilters(Schema):
+    status: str = ""
+    overdue: bool = False
+
+
+class FollowUpIn(Schema):
+    status: str
+    note: str
+
+
+class StopIn(Schema):
+    place: str
+    date: dt.date
+    note: str = ""
+
+
+class VisitOut(Schema):
+    code: str
+    organisation: str
+    purpose: str
+    planned_start: dt.date
+    planned_end: dt.date
+    itinerary: list[dict[str, Any]]
+    status: str
+    findings: str
+    report_summary: str
+    report_sha256: str
+    planned_at: dt.datetime
+    planned_by: str
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_organisation(obj: Visit) -> str:
+        return obj.organisation.code
+
+
+class VisitUpdateOut(Schema):
+    status: str
+    note: str
+    at: dt.datetime
+    actor: str
+
+
+class VisitDetailOut(VisitOut):
+    updates: list[VisitUpdateOut]
+
+
+class VisitIn(Schema):
+    organisation: str = Field("", description="the visiting organisation; yours if omitted")
+    purpose: str
+    planned_start: dt.date
+    planned_end: dt.date
+    itinerary: list[StopIn] = []
+
+
+class VisitChangeIn(Schema):
+    status: str = Field(description="agreed, postponed or done")
+    planned_start: dt.date | None = None
+    planned_end: dt.date | None = None
+    findings: str | None = None
+    report_summary: str | None = None
+    note: str = ""
+
+
+class FiveWPage(Schema):
+    items: list[dict[str, Any]] = Field(
+        description="people reached and quantities per day, place, partner, sector and item"
+    )
+    page: int
+    per_page: int
+    has_next: bool
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _page(rows: QuerySet[Any] | Iterable[Any], page: int, per_page: int) -> dict[str, Any]:
+    start = (page - 1) * per_page
+    chunk = list(itertools.islice(rows, start, start + per_page + 1))
+    return {
+        "items": chunk[:per_page],
+        "page": page,
+        "per_page": per_page,
+        "has_next": len(chunk) > per_page,
+    }
+
+
+def _found(row: Any) -> Any:
+    if row is None:
+        raise Http404(_("No such record, or not one of your organisation's."))
+    return row
+
+
+def _organisation(request: HttpRequest, code: str, field: str) -> Organisation:
+    """The organisation named by `code`, or the caller's own when `code` is empty."""
+    rows = Organisation.objects.all()
+    found = (
+        rows.filter(code=code).first()
+        if code
+        else rows.filter(pk=principal(request).organisation_id or -1).first()
+    )
+    if found is None:
+        raise ValidationError(
+            _("%(field)s: no organisation %(code)r.") % {"field": field, "code": code},
+            fields={field: _("unknown organisation")},
+        )
+    return found
+
+
+def _filters(f: DistributionFilters) -> selectors.DistributionFilters:
+    return selectors.DistributionFilters(
+        partner=f.partner.strip(),
+        sector=f.sector.strip(),
+        commodity=f.commodity.strip(),
+        place=f.place.strip().upper(),
+        date_from=f.date_from,
+        date_to=f.date_to,
+    )
+
+
+# ---- distributions -------------------------------------------------------------------------
+
+
+@router.get("/distributions", response=DistributionPage, url_name="assistance_distribution_list")
+@api_action("assistance.read")
+def distribution_list(request: HttpRequest, filters: Query[DistributionFilters]) -> dict[str, Any]:
+    """Distributions you may see, newest first, filtered like the 5W export."""
+    rows = selectors.distribution_list(principal(request), _filters(filters))
+    return _page(rows, filters.page, filters.per_page)
+
+
+@router.post(
+    "/distributions",
+    response={201: DistributionOut},
+    url_name="assistance_distribution_record",
+)
+@api_action("assistance.distribution_record")
+def distribution_record(request: HttpRequest, payload: DistributionIn) -> Status[Any]:
+    """Record a distribution: who, what, where, when, and the people reached by sex and age."""
+    fields = payload.dict(exclude={"partner"})
+    row = services.distribution_record(
+        actor=principal(request),
+        organisation=_organisation(request, payload.partner, "partner"),
+        **fields,
+    )
+    return Status(201, row)
+
+
+@router.get(
+    "/distributions/{code}", response=DistributionOut, url_name="assistance_distribution_detail"
+)
+@api_action("assistance.read")
+def distribution_detail(request: HttpRequest, code: str) -> Any:
+    return _found(selectors.distribution_get(principal(request), code))
+
+
+# ---- households ----------------------------------------------------------------------------
+
+
+@router.post("/households", response={201: HouseholdOut}, url_name="assistance_household_register")
+@api_action("assistance.household_register")
+def household_register(request: HttpRequest, payload: HouseholdIn) -> Status[Any]:
+    """Register a household: members in the ledger, names, phone and document in the vault.
+
+    A suspected duplicate is a 422 with the code `duplicate`.
+    """
+    fields = payload.dict(exclude={"partner", "members"})
+    row = services.household_register(
+        actor=principal(request),
+        organisation=_organisation(request, payload.partner, "partner"),
+        members=[m.dict() for m in payload.members],
+        **fields,
+    )
+    return Status(201, selectors.household_get(principal(request), row.code))
+
+
+@router.get("/households/{code}", response=HouseholdOut, url_name="assistance_household_detail")
+@api_action("assistance.read")
+def household_detail(request: HttpRequest, code: str) -> Any:
+    """A household without personal data: place, size, members by sex, age and needs."""
+    return _found(selectors.household_get(principal(request), code))
+
+
+@router.get(
+    "/households/{code}/personal-data",
+    response=dict[str, Any],
+    url_name="assistance_household_personal_data",
+)
+@api_action("assistance.household_personal_data")
+def household_personal_data(request: HttpRequest, code: str, purpose: str) -> dict[str, object]:
+    """The household's names, phone and document; `purpose` is required and recorded."""
+    row = _found(selectors.household_get(principal(request), code))
+    return services.household_personal_data(
+        actor=principal(request), household=row, purpose=purpose
+    )
+
+
+# ---- projects ------------------------------------------------------------------------------
+
+
+@router.get("/projects", response=ProjectPage, url_name="assistance_project_list")
+@api_action("assistance.read")
+def project_list(request: HttpRequest, filters: Query[ProjectFilters]) -> dict[str, Any]:
+    rows = selectors.project_list(principal(request), sector=filters.sector, status=filters.status)
+    return _page(rows, filters.page, filters.per_page)
+
+
+@router.post("/projects", response={201: ProjectOut}, url_name="assistance_project_create")
+@api_action("assistance.project_manage")
+def project_create(request: HttpRequest, payload: ProjectIn) -> Status[Any]:
+    row = services.project_create(
+        actor=principal(request),
+        organisation=_organisation(request, payload.partner, "partner"),
+        **payload.dict(exclude={"partner"}),
+    )
+    return Status(201, row)
+
+
+@router.get("/projects/{code}", response=ProjectDetailOut, url_name="assistance_project_detail")
+@api_action("assistance.read")
+def project_detail(request: HttpRequest, code: str) -> Any:
+    return _found(selectors.project_get(principal(request), code))
+
+
+@router.post(
+    "/projects/{code}/progress",
+    response=ProjectDetailOut,
+    url_name="assistance_project_progress",
+)
+@api_action("assistance.project_manage")
+def project_progress(request: HttpRequest, code: str, payload: ProgressIn) -> Project | None:
+    """Record a project's progress (a completed project is 100% complete)."""
+    project = _found(selectors.project_get(principal(request), code))
+    services.project_progress(actor=principal(request), project=project, **payload.dict())
+    return selectors.project_get(principal(request), code)
+
+
+# ---- dialogue ------------------------------------------------------------------------------
+
+
+@router.get("/meetings", response=list[MeetingOut], url_name="assistance_meeting_list")
+@api_action("assistance.read")
+def meeting_list(request: HttpRequest, paging: Query[Paging]) -> list[Meeting]:
+    """Dialogue meetings, newest first (every reader sees every meeting)."""
+    start = (paging.page - 1) * paging.per_page
+    return list(selectors.meeting_list()[start : start + paging.per_page])
+
+
+@router.post("/meetings", response={201: MeetingDetailOut}, url_name="assistance_meeting_record")
+@api_action("assistance.dialogue_manage")
+def meeting_record(request: HttpRequest, payload: MeetingIn) -> Status[Any]:
+    """Record a meeting with the sides present and the commitments made (no names)."""
+    row = services.meeting_record(
+        actor=principal(request),
+        organisation=_organisation(request, payload.organisation, "organisation"),
+        title=payload.title,
+        date=payload.date,
+        place=payload.place,
+        topics=payload.topics,
+        outcomes=payload.outcomes,
+        participants=[p.dict() for p in payload.participants],
+        commitments=[c.dict() for c in payload.commitments],
+    )
+    return Status(201, selectors.meeting_get(row.code))
+
+
+@router.get("/meetings/{code}", response=MeetingDetailOut, url_name="assistance_meeting_detail")
+@api_action("assistance.read")
+def meeting_detail(request: HttpRequest, code: str) -> Any:
+    return _found(selectors.meeting_get(code))
+
+
+@router.get("/commitments", response=list[CommitmentOut], url_name="assistance_commitment_list")
+@api_action("assistance.read")
+def commitment_list(request: HttpRequest, filters: Query[CommitmentFilters]) -> list[Commitment]:
+    """Commitments by due date; `overdue=true` for those past due and not done or dropped."""
+    return list(selectors.commitment_list(status=filters.status, overdue=filters.overdue))
+
+
+@router.post(
+    "/commitments/{code}/follow-ups",
+    response=CommitmentOut,
+    url_name="assistance_commitment_follow_up",
+)
+@api_action("assistance.dialogue_manage")
+def commitment_follow_up(request: HttpRequest, code: str, payload: FollowUpIn) -> Commitment:
+    commitment = _found(selectors.commitment_get(code))
+    return services.commitment_follow_up(
+        actor=principal(request), commitment=commitment, **payload.dict()
+    )
+
+
+# ---- monitoring visits ---------------------------------------------------------------------
+
+
+@router.get("/visits", response=list[VisitOut], url_name="assistance_visit_list")
+@api_action("assistance.read")
+def visit_list(request: HttpRequest, status: str = "") -> list[Visit]:
+    """Monitoring visits, latest planned first (every reader sees every visit)."""
+    return list(selectors.visit_list(status=status)[:500])
+
+
+@router.post("/visits", response={201: VisitDetailOut}, url_name="assistance_visit_propose")
+@api_action("assistance.visit_manage")
+def visit_propose(request: HttpRequest, payload: VisitIn) -> Status[Any]:
+    row = services.visit_propose(
+        actor=principal(request),
+        organisation=_organisation(request, payload.organisation, "organisation"),
+        purpose=payload.purpose,
+        planned_start=payload.planned_start,
+        planned_end=payload.planned_end,
+        itinerary=[s.dict() for s in payload.itinerary],
+    )
+    return Status(201, selectors.visit_get(row.code))
+
+
+@router.get("/visits/{code}", response=VisitDetailOut, url_name="assistance_visit_detail")
+@api_action("assistance.read")
+def visit_detail(request: HttpRequest, code: str) -> Any:
+    return _found(selectors.visit_get(code))
+
+
+@router.post("/visits/{code}/updates", response=VisitDetailOut, url_name="assistance_visit_update")
+@api_action("assistance.visit_manage")
+def visit_update(request: HttpRequest, code: str, payload: VisitChangeIn) -> Visit | None:
+    """Agree, postpone (with new dates) or close a visit with its findings."""
+    visit = _found(selectors.visit_get(code))
+    services.visit_update(actor=principal(request), visit=visit, **payload.dict())
+    return selectors.visit_get(code)
+
+
+# ---- the 5W aggregate ----------------------------------------------------------------------
+
+
+@router.get("/5w", response=FiveWPage, url_name="assistance_five_w")
+@api_action("assistance.export")
+def five_w(request: HttpRequest, filters: Query[DistributionFilters]) -> dict[str, Any]:
+    """The 5W table as JSON, as the CSV export: aggregate figures, no household, no person."""
+    rows = selectors.five_w_rows(principal(request), _filters(filters))
+    return _page(rows, filters.page, filters.per_page)
