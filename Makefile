@@ -18,10 +18,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install Laydown with its development tools
 
-demo: $(STAMP) ## install, migrate, create the log key, load demo data, serve on 127.0.0.1:8000
+demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve it with two witnesses
 	$(BIN)/laydown migrate --noinput
 	$(BIN)/laydown keys init
 	$(BIN)/laydown demo
+	@data=$${LAYDOWN_DATA_DIR:-var}; \
+	$(BIN)/laydown witness serve $$data/witnesses/nordland --listen 127.0.0.1:7381 & w1=$$!; \
+	$(BIN)/laydown witness serve $$data/witnesses/un-office --listen 127.0.0.1:7382 & w2=$$!; \
+	trap 'kill $$w1 $$w2 2>/dev/null' EXIT INT TERM; \
+	sleep 1; $(BIN)/laydown log push; \
+	echo "Laydown demo: http://127.0.0.1:8000/ (users and passwords above)"; \
 	$(BIN)/laydown serve 127.0.0.1:8000
 
 serve: $(STAMP) ## serve without loading demo data

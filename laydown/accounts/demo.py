@@ -29,6 +29,7 @@ USERS = [
     ("custodian", "operator", Role.CUSTODIAN, "site:depot-central"),
     ("registrar", "operator", Role.REGISTRAR, "programme"),
     ("observer", "observers-nordland", Role.OBSERVER, "programme"),
+    ("un-observer", "un-verification", Role.OBSERVER, "programme"),
     ("partner", "relief-red-cross", Role.PARTNER_STAFF, "programme"),
     ("auditor", "audit-board", Role.AUDITOR, "programme"),
 ]

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from laydown.accounts import demo as accounts_demo
+from laydown.arms import demo as arms_demo
 from laydown.assistance import demo as assistance_demo
 from laydown.ledger import demo as ledger_demo
 from laydown.people import demo as people_demo
+from laydown.verification import demo as verification_demo
 
 
 def demo_load() -> Iterator[str]:
     yield ledger_demo.demo_load()
     yield from accounts_demo.demo_load()
+    yield from arms_demo.demo_load()
     yield from assistance_demo.demo_load()
     yield from people_demo.demo_load()
+    # Last: its witnesses cosign the log once everything above is in it.
+    yield from verification_demo.demo_load()

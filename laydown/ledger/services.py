@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from laydown import tlog
-from laydown.ledger import keys
+from laydown.ledger import clock, keys
 from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
 from laydown.ledger.records import canonical_record, check_actor, check_data, check_kind, rfc3339
 from laydown.ledger.selectors import tile_read
@@ -42,7 +41,7 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
     if not entries:
         return []
     signer = keys.log_signer()
-    now = timezone.now()
+    now = clock.now()
     at = rfc3339(now)
     bodies = [canonical_record(kind=k, data=d, actor=actor, at=at) for k, d in entries]
     leaf_hashes = [tlog.leaf_hash(body) for body in bodies]

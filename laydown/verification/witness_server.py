@@ -135,17 +135,23 @@ def make_handler(witness: tlog.Witness) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def cmd_init(directory: Path, name: str) -> int:
+def witness_init(directory: Path, name: str) -> bool:
+    """Create the witness's key (mode 0600) and empty log list in `directory`; True if new."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / KEY_FILE
-    if path.exists():
-        print(f"{path} exists; the witness keeps its key.", file=sys.stderr)
-    else:
-        skey, _vkey = tlog.generate_cosignature_key(name)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(skey + "\n")
     (directory / LOGS_FILE).touch()
+    if path.exists():
+        return False
+    skey, _vkey = tlog.generate_cosignature_key(name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(skey + "\n")
+    return True
+
+
+def cmd_init(directory: Path, name: str) -> int:
+    if not witness_init(directory, name):
+        print(f"{directory / KEY_FILE} exists; the witness keeps its key.", file=sys.stderr)
     return cmd_key(directory)
 
 

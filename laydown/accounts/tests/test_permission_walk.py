@@ -72,6 +72,34 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "verification:inspection_text": lambda s: {"code": "INS-000000", "part": "report"},
     "verification:destruction": lambda s: {"code": "DES-000000"},
     "verification:item_bundle": lambda s: {"tag": "LD-000000"},
+    # The registry: unknown codes and tags; the action is checked first, then the page says 404.
+    **{
+        f"arms:{name}": lambda s: {"code": "no-such-site"}
+        for name in (
+            "site", "item_new", "lot_new", "materiel_new", "shipment_new", "stock_check_new",
+            "disposal_new", "container", "container_seal", "seal_break", "shipment",
+            "shipment_receive", "stock_check", "stock_check_count",
+        )
+    },
+    **{
+        f"arms:{name}": lambda s: {"tag": "LD-000000"}
+        for name in (
+            "item", "item_receipt", "item_book", "item_remove", "item_return", "item_lost",
+            "lot", "lot_lost", "materiel",
+        )
+    },
+    "arms:import_template": lambda s: {"fmt": "csv"},
+    "arms:import_progress": lambda s: {"job": "0"},
+    **{
+        f"api:arms_{name}": lambda s: {"tag": "LD-000000"}
+        for name in (
+            "item_get", "lot_get", "materiel_get", "item_book", "item_remove", "item_return",
+            "item_lost",
+        )
+    },
+    "api:arms_site_get": lambda s: {"code": "no-such-site"},
+    "api:arms_shipment_get": lambda s: {"code": "SH-000000"},
+    "api:arms_shipment_receive": lambda s: {"code": "SH-000000"},
     "assistance:distribution_detail": lambda s: {"code": "DI-000000"},
     "assistance:distribution_correct": lambda s: {"code": "DI-000000"},
     "assistance:distribution_receipt": lambda s: {"code": "DI-000000"},
