@@ -30,6 +30,7 @@ from ninja.errors import ValidationError as SchemaError
 from laydown.accounts.api import router as accounts_router
 from laydown.accounts.api_auth import credentials
 from laydown.accounts.permissions import NotAuthenticated
+from laydown.arms.api import router as arms_router
 from laydown.assistance.api import router as assistance_router
 from laydown.core.errors import ValidationError
 from laydown.people.api import router as people_router
@@ -44,6 +45,7 @@ api = NinjaAPI(
     auth=credentials(),  # operations replace it with their own through `api_action`
 )
 api.add_router("/", accounts_router)
+api.add_router("/arms", arms_router)
 api.add_router("/people", people_router)
 api.add_router("/assistance", assistance_router)
 

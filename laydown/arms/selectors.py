@@ -22,12 +22,17 @@ from laydown.arms.models import (
     Item,
     Materiel,
     Seal,
+    Shipment,
+    ShipmentLine,
     Site,
+    StockCheck,
+    StockCheckLine,
 )
 from laydown.arms.normalise import normalise_serial
 from laydown.arms.vocab import Category, Condition, ItemStatus, LotStatus, SealStatus
 
 MAX_PER_PAGE = 200
+MAX_MOVABLE = 1000  # items or lots offered on one dispatch or disposal page
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ def site_filter(principal: Principal | None, field: str = "site") -> Q:
         return Q()
     sites = [s.partition(":")[2] for s in scopes if s.startswith("site:")]
     regions = [s.partition(":")[2] for s in scopes if s.startswith("region:")]
-    return Q(**{f"{field}__in": sites}) | Q(**{f"{field}__region__in": regions})
+    region = "region" if field == "code" else f"{field}__region"  # "code": the Site itself
+    return Q(**{f"{field}__in": sites}) | Q(**{f"{region}__in": regions})
 
 
 def _paginate(rows: QuerySet[Any], page: int, per_page: int) -> Page:
@@ -268,3 +274,95 @@ def counts(*, principal: Principal | None = None) -> dict[str, Any]:
         },
         "materiel_total": Materiel.objects.filter(site_filter(principal)).count(),
     }
+
+
+# ---- single rows and lists for the pages and the API ----------------------------------------
+
+
+def site_get(code: str, *, principal: Principal | None = None) -> Site | None:
+    return Site.objects.filter(site_filter(principal, "code"), code=code).first()
+
+
+def container_get(code: str, *, principal: Principal | None = None) -> Container | None:
+    return (
+        Container.objects.filter(site_filter(principal), code=code).select_related("site").first()
+    )
+
+
+def lot_get(tag: str, *, principal: Principal | None = None) -> AmmoLot | None:
+    return (
+        AmmoLot.objects.filter(site_filter(principal), tag=tag)
+        .select_related("site", "container", "collected_site")
+        .first()
+    )
+
+
+def materiel_get(tag: str, *, principal: Principal | None = None) -> Materiel | None:
+    return Materiel.objects.filter(site_filter(principal), tag=tag).select_related("site").first()
+
+
+def materiel_history(tag: str) -> list[CustodyEvent]:
+    return list(CustodyEvent.objects.filter(materiel_id=tag).order_by("record_index", "id"))
+
+
+def movable_at(site: Site) -> tuple[list[Item], list[AmmoLot]]:
+    """Items and lots in storage at `site` outside sealed containers: what may leave it now."""
+    sealed = Seal.objects.filter(container__site=site, status=SealStatus.APPLIED).values(
+        "container_id"
+    )
+    items = Item.objects.filter(site=site, status=ItemStatus.IN_STORAGE).exclude(
+        container_id__in=sealed
+    )
+    lots = AmmoLot.objects.filter(site=site, status=LotStatus.IN_STORAGE).exclude(
+        container_id__in=sealed
+    )
+    return list(items.order_by("tag")[:MAX_MOVABLE]), list(lots.order_by("tag")[:MAX_MOVABLE])
+
+
+def _either_site(principal: Principal | None, first: str, second: str) -> Q:
+    """Rows whose `first` or `second` site the principal may read. (Q() | Q(x) is Q(x), so an
+    unrestricted principal is handled apart.)"""
+    one = site_filter(principal, first)
+    return one | site_filter(principal, second) if one else Q()
+
+
+def shipment_get(code: str, *, principal: Principal | None = None) -> Shipment | None:
+    return (
+        Shipment.objects.filter(_either_site(principal, "from_site", "to_site"), code=code)
+        .select_related("from_site", "to_site")
+        .first()
+    )
+
+
+def shipment_lines(shipment: Shipment) -> list[ShipmentLine]:
+    return list(
+        ShipmentLine.objects.filter(shipment=shipment)
+        .select_related("item", "lot")
+        .order_by("crate", "id")
+    )
+
+
+def shipments_list(*, principal: Principal | None = None, site: str = "") -> list[Shipment]:
+    """The latest 100 shipments leaving or reaching `site` (or any site the principal reads)."""
+    rows = Shipment.objects.filter(_either_site(principal, "from_site", "to_site"))
+    if site:
+        rows = rows.filter(Q(from_site_id=site) | Q(to_site_id=site))
+    return list(rows.select_related("from_site", "to_site").order_by("-dispatched_at")[:100])
+
+
+def stock_check_get(code: str, *, principal: Principal | None = None) -> StockCheck | None:
+    return (
+        StockCheck.objects.filter(site_filter(principal), code=code).select_related("site").first()
+    )
+
+
+def stock_check_lines(check: StockCheck) -> list[StockCheckLine]:
+    return list(
+        StockCheckLine.objects.filter(stock_check=check)
+        .select_related("item", "container")
+        .order_by("container", "item")
+    )
+
+
+def stock_checks_list(*, site: Site) -> list[StockCheck]:
+    return list(StockCheck.objects.filter(site=site).order_by("-planned_at")[:50])

@@ -1,0 +1,492 @@
+"""The registry in the API: register, read, search, custody actions, shipments, sites.
+
+Every operation wears `@api_action(...)` under its route, parses, calls the same service or
+selector as the pages, and returns a schema. Rows outside the caller's sites answer 404, like
+missing ones; acting at a site the caller's grants do not cover answers 403; a suspected
+duplicate answers 422 with code `duplicate` and the earlier tags in `fields.duplicate_of`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from laydown.accounts.api_auth import api_action, principal
+from laydown.arms import selectors, services
+from laydown.arms.models import AmmoLot, Container, CustodyEvent, Item, Materiel, Shipment, Site
+
+router = Router(tags=["arms"])
+
+
+# ---- schemas -------------------------------------------------------------------------------
+
+
+class SiteOut(Schema):
+    code: str
+    name: str
+    kind: str
+    region: str
+    status: str
+    lat_micro: int | None = Field(description="latitude in micro-degrees (x 10^6)")
+    lon_micro: int | None = Field(description="longitude in micro-degrees (x 10^6)")
+
+
+class ContainerOut(Schema):
+    code: str
+    racks: int
+    seal: str | None = Field(description="number of the intact seal, if sealed")
+    items: list[str]
+    lots: list[str]
+
+
+class SiteContentsOut(SiteOut):
+    containers: list[ContainerOut]
+    loose_items: list[str] = Field(description="items at the site, not in a container")
+    loose_lots: list[str]
+    materiel: list[str]
+
+
+class EventOut(Schema):
+    record_index: int = Field(description="the record's index in the ledger: GET /log/proof/{i}")
+    kind: str
+    at: dt.datetime
+    actor: str
+    site: str | None = Field(None, alias="site_id")
+    container: str | None = Field(None, alias="container_id")
+    details: dict[str, Any]
+
+
+class ItemIn(Schema):
+    site: str = Field(description="code of the collection point")
+    category: str = Field(description="a category code (docs/import.md, vocabulary)")
+    make: str
+    model: str
+    calibre: str = ""
+    serial: str = Field("", description="as printed, any script; empty if none")
+    markings: str = ""
+    country: str = Field("", description="ISO 3166 two letters")
+    year: int | None = None
+    condition: str = Field(description="serviceable, unserviceable or unsafe")
+    handed_in_by: str | None = Field(None, description="pseudonymous id, never a name")
+    photos: list[str] = Field([], description="SHA-256 of photos already stored")
+    confirm_duplicate_reason: str | None = Field(
+        None, description="why this is another weapon, when the 422 `duplicate` said it may not be"
+    )
+
+
+class ItemOut(Schema):
+    tag: str
+    category: str
+    make: str
+    model: str
+    calibre: str
+    serial: str
+    markings: str
+    country: str
+    year: int | None
+    condition: str
+    status: str
+    site: str = Field(alias="site_id")
+    container: str | None = Field(alias="container_id")
+    rack: int | None
+    collected_at: dt.datetime
+    collected_site: str = Field(alias="collected_site_id")
+    collected_by: str
+    photos: list[str]
+
+
+class ItemDetailOut(ItemOut):
+    history: list[EventOut]
+
+
+class ItemPage(Schema):
+    items: list[ItemOut]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+class LotIn(Schema):
+    site: str
+    type: str
+    calibre: str = ""
+    lot_number: str = ""
+    quantity: int = Field(description="rounds or pieces; mass in grams")
+    unit: str = Field(description="rounds, grams or pieces")
+    hazard_division: str = Field(description="1.1 to 1.6")
+    compatibility_group: str
+    condition: str
+    handed_in_by: str | None = None
+
+
+class LotOut(Schema):
+    tag: str
+    type: str
+    calibre: str
+    lot_number: str
+    quantity: int
+    unit: str
+    hazard_division: str
+    compatibility_group: str
+    condition: str
+    status: str
+    site: str = Field(alias="site_id")
+    container: str | None = Field(alias="container_id")
+    collected_at: dt.datetime
+
+
+class MaterielIn(Schema):
+    site: str
+    type: str
+    description: str
+    quantity: int
+    identifiers: list[str] = []
+    handed_in_by: str | None = None
+
+
+class MaterielOut(Schema):
+    tag: str
+    type: str
+    description: str
+    quantity: int
+    identifiers: list[str]
+    site: str = Field(alias="site_id")
+    collected_at: dt.datetime
+
+
+class BookIn(Schema):
+    container: str
+    rack: int | None = None
+
+
+class RemoveIn(Schema):
+    by: str = Field(description="pseudonymous id of whoever takes the item")
+    organisation: str
+    purpose: str
+
+
+class ReturnIn(BookIn):
+    condition: str | None = None
+
+
+class LostIn(Schema):
+    kind: str = Field("lost", description="lost or stolen")
+    description: str
+
+
+class IncidentOut(Schema):
+    code: str
+    kind: str
+    item: str | None = Field(alias="item_id")
+    lot: str | None = Field(alias="lot_id")
+    site: str = Field(alias="site_id")
+    reported_at: dt.datetime
+
+
+class CrateIn(Schema):
+    code: str
+    seal: str
+    items: list[str] = []
+    lots: list[str] = []
+
+
+class DispatchIn(Schema):
+    from_site: str
+    to_site: str
+    crates: list[CrateIn]
+
+
+class ReceiveIn(Schema):
+    received_items: list[str]
+    received_lots: dict[str, int] = Field({}, description="lot tag -> quantity counted")
+    broken_seals: list[str] = Field([], description="crates whose seal arrived broken")
+    declaration: str = Field(description="the receiving custodian's handover declaration")
+
+
+class ShipmentLineOut(Schema):
+    crate: str
+    crate_seal: str
+    item: str | None = Field(alias="item_id")
+    lot: str | None = Field(alias="lot_id")
+    received: bool | None
+
+
+class ShipmentOut(Schema):
+    code: str
+    from_site: str = Field(alias="from_site_id")
+    to_site: str = Field(alias="to_site_id")
+    status: str
+    dispatched_at: dt.datetime
+    dispatched_by: str
+    received_at: dt.datetime | None
+    received_by: str
+    declaration: str
+    discrepancies: list[dict[str, Any]]
+    lines: list[ShipmentLineOut]
+
+
+class SearchQuery(Schema):
+    serial: str = Field("", description="full or partial; normalised like stored serials")
+    serial_start: bool = Field(False, description="match the serial's beginning only")
+    tag: str = ""
+    make: str = ""
+    model: str = ""
+    category: str = ""
+    site: str = ""
+    container: str = ""
+    status: str = ""
+    collected_from: dt.datetime | None = None
+    collected_to: dt.datetime | None = Field(None, description="exclusive")
+    page: int = Field(1, ge=1)
+    per_page: int = Field(50, ge=1, le=selectors.MAX_PER_PAGE)
+
+
+# ---- lookups -------------------------------------------------------------------------------
+
+
+def _site(code: str) -> Site:
+    """Any site by code: acting there is then authorised by the service (403 if not covered)."""
+    site = selectors.site_get(code)
+    if site is None:
+        raise Http404(_("No site %(code)s.") % {"code": code})
+    return site
+
+
+def _item(request: HttpRequest, tag: str) -> Item:
+    item = selectors.item_get(tag, principal=principal(request))
+    if item is None:
+        raise Http404(_("No item %(tag)s that you may see.") % {"tag": tag})
+    return item
+
+
+def _container(code: str) -> Container:
+    container = selectors.container_get(code)
+    if container is None:
+        raise Http404(_("No container %(code)s.") % {"code": code})
+    return container
+
+
+def _item_detail(item: Item) -> dict[str, Any]:
+    history: list[CustodyEvent] = selectors.item_history(item.tag)
+    return {**ItemOut.model_validate(item).model_dump(by_alias=True), "history": history}
+
+
+def _shipment_out(shipment: Shipment) -> dict[str, Any]:
+    return {
+        "code": shipment.code,
+        "from_site_id": shipment.from_site_id,
+        "to_site_id": shipment.to_site_id,
+        "status": shipment.status,
+        "dispatched_at": shipment.dispatched_at,
+        "dispatched_by": shipment.dispatched_by,
+        "received_at": shipment.received_at,
+        "received_by": shipment.received_by,
+        "declaration": shipment.declaration,
+        "discrepancies": shipment.discrepancies,
+        "lines": selectors.shipment_lines(shipment),
+    }
+
+
+# ---- registering ---------------------------------------------------------------------------
+
+
+@router.post("/items", response={201: ItemOut}, url_name="arms_item_create")
+@api_action("arms.item_register")
+def item_create(request: HttpRequest, payload: ItemIn) -> Status[Any]:
+    """Register a weapon handed in at a collection point; its tag is allocated here."""
+    fields = payload.dict(exclude={"site"})
+    site = _site(payload.site)
+    try:
+        item = services.item_collect(actor=principal(request), site=site, **fields)
+    except services.DuplicateSuspected as exc:
+        exc.fields = {**exc.fields, "duplicate_of": " ".join(exc.tags)}
+        raise
+    return Status(201, item)
+
+
+@router.post("/lots", response={201: LotOut}, url_name="arms_lot_create")
+@api_action("arms.item_register")
+def lot_create(request: HttpRequest, payload: LotIn) -> Status[Any]:
+    """Register an ammunition lot (mass in grams)."""
+    fields = payload.dict(exclude={"site"})
+    lot = services.lot_collect(actor=principal(request), site=_site(payload.site), **fields)
+    return Status(201, lot)
+
+
+@router.post("/materiel", response={201: MaterielOut}, url_name="arms_materiel_create")
+@api_action("arms.item_register")
+def materiel_create(request: HttpRequest, payload: MaterielIn) -> Status[Any]:
+    fields = payload.dict(exclude={"site"})
+    row = services.materiel_collect(actor=principal(request), site=_site(payload.site), **fields)
+    return Status(201, row)
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+@router.get("/items", response=ItemPage, url_name="arms_item_search")
+@api_action("arms.read")
+def item_search(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str, Any]:
+    """Items matching every filter given, newest tag first; pages without a total count."""
+    query = filters.dict()
+    query["serial_partial"] = not query.pop("serial_start")
+    page = selectors.item_search(principal=principal(request), **query)
+    return {
+        "items": page.rows,
+        "page": page.number,
+        "per_page": page.per_page,
+        "has_next": page.has_next,
+    }
+
+
+@router.get("/items/{tag}", response=ItemDetailOut, url_name="arms_item_get")
+@api_action("arms.read")
+def item_get(request: HttpRequest, tag: str) -> dict[str, Any]:
+    """One item with its whole custody history (each event's ledger index, for its proof)."""
+    return _item_detail(_item(request, tag))
+
+
+@router.get("/lots/{tag}", response=LotOut, url_name="arms_lot_get")
+@api_action("arms.read")
+def lot_get(request: HttpRequest, tag: str) -> AmmoLot:
+    lot = selectors.lot_get(tag, principal=principal(request))
+    if lot is None:
+        raise Http404(_("No lot %(tag)s that you may see.") % {"tag": tag})
+    return lot
+
+
+@router.get("/materiel/{tag}", response=MaterielOut, url_name="arms_materiel_get")
+@api_action("arms.read")
+def materiel_get(request: HttpRequest, tag: str) -> Materiel:
+    row = selectors.materiel_get(tag, principal=principal(request))
+    if row is None:
+        raise Http404(_("No materiel %(tag)s that you may see.") % {"tag": tag})
+    return row
+
+
+@router.get("/sites", response=list[SiteOut], url_name="arms_site_list")
+@api_action("arms.read")
+def site_list(request: HttpRequest, kind: str = "") -> list[Site]:
+    """The sites whose records you may read."""
+    return selectors.sites_list(principal=principal(request), kind=kind)
+
+
+@router.get("/sites/{code}", response=SiteContentsOut, url_name="arms_site_get")
+@api_action("arms.read")
+def site_get(request: HttpRequest, code: str) -> dict[str, Any]:
+    """A site and what it holds now, container by container."""
+    contents = selectors.site_contents(code, principal=principal(request))
+    if contents is None:
+        raise Http404(_("No site %(code)s that you may see.") % {"code": code})
+    return {
+        **SiteOut.model_validate(contents.site).model_dump(by_alias=True),
+        "containers": [
+            {
+                "code": c.container.code,
+                "racks": c.container.racks,
+                "seal": c.seal.number if c.seal else None,
+                "items": [i.tag for i in c.items],
+                "lots": [lot.tag for lot in c.lots],
+            }
+            for c in contents.containers
+        ],
+        "loose_items": [i.tag for i in contents.loose_items],
+        "loose_lots": [lot.tag for lot in contents.loose_lots],
+        "materiel": [m.tag for m in contents.materiel],
+    }
+
+
+# ---- custody -------------------------------------------------------------------------------
+
+
+@router.post("/items/{tag}/book", response=ItemDetailOut, url_name="arms_item_book")
+@api_action("arms.custody")
+def item_book(request: HttpRequest, tag: str, payload: BookIn) -> dict[str, Any]:
+    """Book an item in storage into a container of its site (refused if the container is sealed)."""
+    item = _item(request, tag)
+    item = services.item_book(
+        actor=principal(request),
+        item=item,
+        container=_container(payload.container),
+        rack=payload.rack,
+    )
+    return _item_detail(item)
+
+
+@router.post("/items/{tag}/remove", response=ItemDetailOut, url_name="arms_item_remove")
+@api_action("arms.custody")
+def item_remove(request: HttpRequest, tag: str, payload: RemoveIn) -> dict[str, Any]:
+    """Take an item out of storage: who, for which organisation, why."""
+    item = services.item_remove(
+        actor=principal(request), item=_item(request, tag), **payload.dict()
+    )
+    return _item_detail(item)
+
+
+@router.post("/items/{tag}/return", response=ItemDetailOut, url_name="arms_item_return")
+@api_action("arms.custody")
+def item_return(request: HttpRequest, tag: str, payload: ReturnIn) -> dict[str, Any]:
+    item = _item(request, tag)
+    item = services.item_return(
+        actor=principal(request),
+        item=item,
+        container=_container(payload.container),
+        rack=payload.rack,
+        condition=payload.condition,
+    )
+    return _item_detail(item)
+
+
+@router.post("/items/{tag}/report-lost", response={201: IncidentOut}, url_name="arms_item_lost")
+@api_action("arms.report_lost")
+def item_report_lost(request: HttpRequest, tag: str, payload: LostIn) -> Status[Any]:
+    """Report an item lost or stolen; an incident opens."""
+    incident = services.item_report_lost(
+        actor=principal(request), item=_item(request, tag), **payload.dict()
+    )
+    return Status(201, incident)
+
+
+@router.post("/shipments", response={201: ShipmentOut}, url_name="arms_shipment_dispatch")
+@api_action("arms.shipment")
+def shipment_dispatch(request: HttpRequest, payload: DispatchIn) -> Status[Any]:
+    """Send items and lots from one site to another in sealed crates."""
+    crates = [
+        services.Crate(code=c.code, seal=c.seal, items=tuple(c.items), lots=tuple(c.lots))
+        for c in payload.crates
+    ]
+    shipment = services.shipment_dispatch(
+        actor=principal(request),
+        from_site=_site(payload.from_site),
+        to_site=_site(payload.to_site),
+        crates=crates,
+    )
+    return Status(201, _shipment_out(shipment))
+
+
+def _shipment(request: HttpRequest, code: str) -> Shipment:
+    shipment = selectors.shipment_get(code, principal=principal(request))
+    if shipment is None:
+        raise Http404(_("No shipment %(code)s that you may see.") % {"code": code})
+    return shipment
+
+
+@router.get("/shipments/{code}", response=ShipmentOut, url_name="arms_shipment_get")
+@api_action("arms.read")
+def shipment_get(request: HttpRequest, code: str) -> dict[str, Any]:
+    return _shipment_out(_shipment(request, code))
+
+
+@router.post("/shipments/{code}/receive", response=ShipmentOut, url_name="arms_shipment_receive")
+@api_action("arms.shipment")
+def shipment_receive(request: HttpRequest, code: str, payload: ReceiveIn) -> dict[str, Any]:
+    """Reconcile what arrived against the shipment and sign the handover; discrepancies are
+    flagged in the answer."""
+    shipment = services.shipment_receive(
+        actor=principal(request), shipment=_shipment(request, code), **payload.dict()
+    )
+    return _shipment_out(shipment)

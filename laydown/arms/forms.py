@@ -1,0 +1,445 @@
+"""Forms of the registry's pages: they parse input; services validate and decide.
+
+Field names match the services' keyword arguments, so a service's ValidationError lands next
+to the field it names (`laydown.accounts.forms.show_service_error`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
+
+from laydown.arms.models import ShipmentLine, StockCheckLine
+from laydown.arms.services import Crate
+from laydown.arms.vocab import (
+    COMPATIBILITY_GROUPS,
+    AmmoType,
+    Category,
+    Condition,
+    DisposalMethod,
+    HazardDivision,
+    IncidentKind,
+    ItemStatus,
+    MaterielType,
+    Unit,
+)
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024  # about 500,000 rows of CSV
+MAX_PHOTO_UPLOAD_BYTES = 10 * 1024 * 1024
+IMPORT_TYPES = (".csv", ".xlsx")
+
+
+def _codes(value: str) -> list[str]:
+    """Tags, pseudonyms or codes typed or scanned one per line or separated by spaces/commas."""
+    return [v for v in value.replace(",", " ").split() if v]
+
+
+def _typed(attrs: dict[str, Any] | None = None, **more: Any) -> forms.TextInput:
+    """A text input for codes as printed: no autocorrect, capitalisation or autocomplete."""
+    return forms.TextInput(
+        attrs={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "autocorrect": "off",
+            "spellcheck": "false",
+            **(attrs or {}),
+            **more,
+        }
+    )
+
+
+NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
+
+
+class ItemForm(forms.Form):
+    """One weapon handed in: ordered as a clerk reads the weapon, most-used fields first."""
+
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[("", "—"), *Category.choices],
+        widget=forms.Select(attrs={"autofocus": True}),
+    )
+    make = forms.CharField(
+        label=_("Make"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    model = forms.CharField(
+        label=_("Model"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    serial = forms.CharField(
+        label=_("Serial number (as printed)"),
+        max_length=100,
+        required=False,
+        widget=_typed({"data-scan": "serial"}),
+        help_text=_("Leave empty if there is none or it is obliterated."),
+    )
+    condition = forms.ChoiceField(
+        label=_("Condition"),
+        choices=Condition.choices,
+        initial=Condition.SERVICEABLE,
+        widget=forms.RadioSelect,
+    )
+    calibre = forms.CharField(
+        label=_("Calibre"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    markings = forms.CharField(
+        label=_("Other markings"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    country = forms.CharField(
+        label=_("Country of manufacture (ISO code, e.g. RU)"),
+        max_length=2,
+        required=False,
+        widget=_typed(size=3),
+    )
+    year = forms.IntegerField(
+        label=_("Year of manufacture"), required=False, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    handed_in_by = forms.CharField(
+        label=_("Handed in by (pseudonymous id, optional)"),
+        max_length=100,
+        required=False,
+        widget=_typed(),
+        help_text=_("Never a name: the person's id from the demobilization register."),
+    )
+    photos = forms.FileField(
+        label=_("Photo (JPEG, PNG or WebP, at most 10 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    photo_sha = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    confirm_duplicate_reason = forms.CharField(
+        label=_("Why is this another weapon? (confirm the suspected duplicate)"),
+        max_length=500,
+        required=False,
+        widget=forms.HiddenInput,
+    )
+
+    def show_confirmation(self) -> None:
+        """After DuplicateSuspected: ask for the reason, in a visible field, focused."""
+        self.fields["confirm_duplicate_reason"].widget = forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "off"}
+        )
+        self.fields["category"].widget.attrs.pop("autofocus", None)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("photos", "photo_sha")}
+        data["confirm_duplicate_reason"] = data["confirm_duplicate_reason"] or None
+        data["handed_in_by"] = data["handed_in_by"] or None
+        return data
+
+    def photo_bytes(self) -> bytes | None:
+        """The uploaded photo (read one byte past the limit, so the service sees it is too big)."""
+        photo: UploadedFile | None = self.cleaned_data.get("photos")
+        return None if not photo else photo.read(MAX_PHOTO_UPLOAD_BYTES + 1)
+
+    def keep_photo(self, sha: str) -> None:
+        """Carry a stored photo over to the next submission (file inputs do not keep files)."""
+        self.data = self.data.copy()
+        self.data["photo_sha"] = sha
+
+
+class LotForm(forms.Form):
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=[("", "—"), *AmmoType.choices],
+        widget=forms.Select(attrs={"autofocus": True}),
+    )
+    calibre = forms.CharField(label=_("Calibre"), max_length=50, required=False)
+    lot_number = forms.CharField(
+        label=_("Lot or batch number, if known"), max_length=100, required=False, widget=_typed()
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices, widget=forms.RadioSelect)
+    hazard_division = forms.ChoiceField(label=_("Hazard division"), choices=HazardDivision.choices)
+    compatibility_group = forms.ChoiceField(
+        label=_("Compatibility group"), choices=[(g, g) for g in COMPATIBILITY_GROUPS]
+    )
+    condition = forms.ChoiceField(
+        label=_("Condition"), choices=Condition.choices, widget=forms.RadioSelect
+    )
+    handed_in_by = forms.CharField(
+        label=_("Handed in by (pseudonymous id, optional)"),
+        max_length=100,
+        required=False,
+        widget=_typed(),
+    )
+
+    def service_fields(self) -> dict[str, Any]:
+        return {**self.cleaned_data, "handed_in_by": self.cleaned_data["handed_in_by"] or None}
+
+
+class MaterielForm(forms.Form):
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=MaterielType.choices,
+        widget=forms.Select(attrs={"autofocus": True}),
+    )
+    description = forms.CharField(label=_("Description"), max_length=500)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, initial=1, widget=forms.TextInput(attrs=NUMERIC)
+    )
+    identifiers = forms.CharField(
+        label=_("Identifiers (plate, chassis or serial numbers; one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    handed_in_by = forms.CharField(
+        label=_("Handed in by (pseudonymous id, optional)"),
+        max_length=100,
+        required=False,
+        widget=_typed(),
+    )
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            **data,
+            "identifiers": [i.strip() for i in data["identifiers"].splitlines() if i.strip()],
+            "handed_in_by": data["handed_in_by"] or None,
+        }
+
+
+class SearchForm(forms.Form):
+    """The item list's filters (GET); every one optional."""
+
+    serial = forms.CharField(label=_("Serial (full or part)"), required=False, widget=_typed())
+    serial_start = forms.BooleanField(label=_("Serial starts with it"), required=False)
+    tag = forms.CharField(label=_("Tag"), required=False, widget=_typed({"data-scan": "tag"}))
+    make = forms.CharField(label=_("Make"), required=False)
+    model = forms.CharField(label=_("Model"), required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("any")), *Category.choices]
+    )
+    site = forms.ChoiceField(label=_("Site"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("any")), *ItemStatus.choices]
+    )
+    collected_from = forms.DateField(
+        label=_("Collected from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    collected_to = forms.DateField(
+        label=_("Collected until (inclusive)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["site"].choices = [("", _("any")), *sites]  # type: ignore[attr-defined]
+
+
+class BookForm(forms.Form):
+    container = forms.ChoiceField(label=_("Container"))
+    rack = forms.IntegerField(
+        label=_("Rack (optional)"), required=False, widget=forms.TextInput(attrs=NUMERIC)
+    )
+
+    def __init__(self, *args: Any, containers: list[str], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["container"].choices = [(c, c) for c in containers]  # type: ignore[attr-defined]
+
+
+class ReturnForm(BookForm):
+    condition = forms.ChoiceField(
+        label=_("Condition now (if it changed)"),
+        required=False,
+        choices=[("", _("unchanged")), *Condition.choices],
+    )
+
+
+class RemoveForm(forms.Form):
+    by = forms.CharField(label=_("Taken by (pseudonymous id)"), max_length=100, widget=_typed())
+    organisation = forms.CharField(label=_("Their organisation"), max_length=100)
+    purpose = forms.CharField(label=_("Purpose"), max_length=500)
+
+
+class LostForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What happened"), choices=IncidentKind.choices)
+    description = forms.CharField(
+        label=_("Description (when, where, who noticed)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SealApplyForm(forms.Form):
+    number = forms.CharField(label=_("Seal number"), max_length=40, widget=_typed())
+
+
+class SealBreakForm(forms.Form):
+    reason = forms.CharField(label=_("Why the seal is broken"), max_length=500)
+
+
+class DispatchForm(forms.Form):
+    to_site = forms.ChoiceField(label=_("To site"))
+    crates = forms.CharField(
+        label=_("Crates"),
+        widget=forms.Textarea(
+            attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false", "class": "mono"}
+        ),
+        help_text=_(
+            "One line per crate: the crate code, its seal number, then the tags of the items "
+            "and lots in it (typed or scanned), e.g. 'CR-1 S-1001 LD-000001 LD-000002 LA-000003'."
+        ),
+    )
+
+    def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["to_site"].choices = sites  # type: ignore[attr-defined]
+
+    def clean_crates(self) -> list[Crate]:
+        crates = []
+        for number, line in enumerate(self.cleaned_data["crates"].splitlines(), start=1):
+            words = _codes(line)
+            if not words:
+                continue
+            if len(words) < 3:
+                raise forms.ValidationError(
+                    _("Line %(n)d: give the crate code, its seal and at least one tag.")
+                    % {"n": number}
+                )
+            code, seal, *tags = words
+            items = tuple(t.upper() for t in tags if not t.upper().startswith("LA-"))
+            lots = tuple(t.upper() for t in tags if t.upper().startswith("LA-"))
+            crates.append(Crate(code=code, seal=seal, items=items, lots=lots))
+        return crates
+
+
+class ReceiveForm(forms.Form):
+    """One checkbox per item line, one count per lot line, one 'seal broken' box per crate."""
+
+    declaration = forms.CharField(
+        label=_("Handover declaration"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you received, in what state, and that you take custody of it."),
+    )
+
+    def __init__(self, *args: Any, lines: list[ShipmentLine], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.lines = lines
+        for line in lines:
+            if line.item_id:
+                self.fields[f"item_{line.item_id}"] = forms.BooleanField(
+                    label=line.item_id, required=False, initial=True
+                )
+            else:
+                self.fields[f"lot_{line.lot_id}"] = forms.IntegerField(
+                    label=line.lot_id,
+                    min_value=0,
+                    initial=line.lot.quantity if line.lot else 0,
+                    widget=forms.TextInput(attrs=NUMERIC),
+                )
+        for crate in sorted({line.crate for line in lines}):
+            self.fields[f"broken_{crate}"] = forms.BooleanField(label=crate, required=False)
+
+    def rows(self) -> list[tuple[ShipmentLine, Any]]:
+        return [
+            (ln, self[f"item_{ln.item_id}"] if ln.item_id else self[f"lot_{ln.lot_id}"])
+            for ln in self.lines
+        ]
+
+    def crate_fields(self) -> list[Any]:
+        return [self[name] for name in self.fields if name.startswith("broken_")]
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "received_items": [k[5:] for k, v in data.items() if k.startswith("item_") and v],
+            "received_lots": {k[4:]: v for k, v in data.items() if k.startswith("lot_")},
+            "broken_seals": [k[7:] for k, v in data.items() if k.startswith("broken_") and v],
+            "declaration": data["declaration"],
+        }
+
+
+class StockCheckPlanForm(forms.Form):
+    full = forms.BooleanField(label=_("Full count (instead of a 10% sample)"), required=False)
+
+
+class StockCheckCountForm(forms.Form):
+    unexpected = forms.CharField(
+        label=_("Tags found that are not on the list"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, lines: list[StockCheckLine], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"found_{line.item_id}"] = forms.BooleanField(
+                label=line.item_id, required=False
+            )
+            self.fields[f"note_{line.item_id}"] = forms.CharField(
+                label=_("Mismatch (serial, condition, location)"), max_length=500, required=False
+            )
+
+    def rows(self) -> list[tuple[StockCheckLine, Any, Any]]:
+        return [(ln, self[f"found_{ln.item_id}"], self[f"note_{ln.item_id}"]) for ln in self.lines]
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        found = [k[6:] for k, v in data.items() if k.startswith("found_") and v]
+        found += [t.upper() for t in _codes(data["unexpected"])]
+        notes = {k[5:]: v for k, v in data.items() if k.startswith("note_") and v}
+        return {"found": found, "mismatches": notes}
+
+
+class DisposalForm(forms.Form):
+    method = forms.ChoiceField(label=_("Method"), choices=DisposalMethod.choices)
+    tags = forms.CharField(
+        label=_("Items and lots (tags)"),
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    witnesses = forms.CharField(
+        label=_("Witnesses (pseudonymous ids)"),
+        widget=_typed(),
+        help_text=_("At least one, other than yourself; separated by spaces."),
+    )
+    reference = forms.CharField(
+        label=_("Reference (order, report)"), max_length=200, required=False
+    )
+
+    def service_fields(self) -> dict[str, Any]:
+        tags = [t.upper() for t in _codes(self.cleaned_data["tags"])]
+        return {
+            "method": self.cleaned_data["method"],
+            "items": [t for t in tags if not t.startswith("LA-")],
+            "lots": [t for t in tags if t.startswith("LA-")],
+            "witnesses": _codes(self.cleaned_data["witnesses"]),
+            "reference": self.cleaned_data["reference"],
+        }
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV (UTF-8) or XLSX file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    job = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(IMPORT_TYPES):
+            raise forms.ValidationError(
+                _("%(name)s is neither a .csv nor a .xlsx file; save the sheet as one of them.")
+                % {"name": upload.name}
+            )
+        if (upload.size or 0) > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; the limit is %(max)d MB. Split it into parts.")
+                % {"size": (upload.size or 0) / 1e6, "max": MAX_IMPORT_BYTES // 1_000_000}
+            )
+        return upload

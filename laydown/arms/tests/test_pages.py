@@ -1,0 +1,275 @@
+"""The registry's pages: register and receipt, duplicates, site scope, search, custody, import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
+from laydown.arms import forms
+from laydown.arms.models import Container, Item, Shipment, Site
+from laydown.arms.tests.base import ITEM_FIELDS, log_size
+
+pytestmark = pytest.mark.django_db
+
+FORM = {k: v for k, v in ITEM_FIELDS.items()} | {"serial": "KT-1975-001"}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+def client_for(username: str, role: str, scope: str = "programme") -> Client:
+    return signed_in(user_with_role(username, role, scope=scope))
+
+
+@pytest.fixture
+def clerk(sites: dict[str, Site]) -> Client:
+    return client_for("clerk-north", "collection_clerk", "site:cp-north")
+
+
+def test_a_clerk_registers_an_item_and_gets_the_receipt(clerk: Client) -> None:
+    page = clerk.get("/arms/sites/cp-north/items/new/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "autofocus" in html and 'inputmode="numeric"' in html
+    assert 'name="serial"' in html and 'autocomplete="off"' in html
+    assert 'type="radio" name="condition"' in html
+    assert "arms/scan.js" in html and "<script>" not in html  # CSP: no inline script
+
+    response = clerk.post("/arms/sites/cp-north/items/new/", FORM)
+    assert response.status_code == 302, response.content.decode()
+    item = Item.objects.get()
+    assert response["Location"] == f"/arms/items/{item.tag}/receipt/"
+
+    receipt = clerk.get(response["Location"]).content.decode()
+    assert item.tag in receipt and "<svg" in receipt
+    assert "Collection point North" in receipt and "Serviceable" in receipt
+    assert "KT-1975-001" in receipt and "Assault rifle" in receipt
+    assert "armed group" not in receipt.lower()
+
+
+def test_an_error_is_shown_next_to_the_field_it_names(clerk: Client) -> None:
+    before = log_size()
+    response = clerk.post("/arms/sites/cp-north/items/new/", FORM | {"country": "Russia"})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "country" in form.errors
+    assert log_size() == before
+
+
+def test_a_suspected_duplicate_is_registered_only_with_a_reason(clerk: Client) -> None:
+    assert clerk.post("/arms/sites/cp-north/items/new/", FORM).status_code == 302
+    first = Item.objects.get()
+
+    again = clerk.post("/arms/sites/cp-north/items/new/", FORM | {"serial": "kt 1975 OO1"})
+    assert again.status_code == 400
+    html = again.content.decode()
+    assert 'id="duplicate"' in html and f"/arms/items/{first.tag}/" in html
+    assert (
+        'name="confirm_duplicate_reason"' in html
+        and 'type="hidden"'
+        not in html.split('name="confirm_duplicate_reason"')[0].rsplit("<", 1)[1]
+    )
+    assert Item.objects.count() == 1
+
+    confirmed = clerk.post(
+        "/arms/sites/cp-north/items/new/",
+        FORM | {"serial": "kt 1975 OO1", "confirm_duplicate_reason": "different receiver stamp"},
+    )
+    assert confirmed.status_code == 302
+    second = Item.objects.exclude(tag=first.tag).get()
+    assert second.duplicate_reason == "different receiver stamp"
+
+
+def test_a_clerk_of_one_site_is_refused_at_another_with_a_clear_403(clerk: Client) -> None:
+    before = log_size()
+    page = clerk.get("/arms/sites/depot-a/items/new/")
+    assert page.status_code == 403
+    assert "You may not register items at Depot A (depot-a)" in page.content.decode()
+    posted = clerk.post("/arms/sites/depot-a/items/new/", FORM)
+    assert posted.status_code == 403
+    assert log_size() == before and not Item.objects.exists()
+
+
+def test_an_observer_may_read_but_not_register(sites: dict[str, Site], collect: Any) -> None:
+    item = collect()
+    observer = client_for("observer", "observer")
+    assert observer.get(f"/arms/items/{item.tag}/").status_code == 200
+    assert observer.get("/arms/sites/cp-north/items/new/").status_code == 403
+
+
+def test_search_filters_by_partial_serial_make_status_and_pages(
+    clerk: Client, collect: Callable[..., Item]
+) -> None:
+    for _ in range(51):
+        collect()
+    collect(serial="ZX-42-9", make="FN Herstal", model="FAL", category="sa_rifle_carbine")
+    reader = client_for("manager", "programme_manager")
+
+    found = reader.get("/arms/items/", {"serial": "x429"})
+    assert found.status_code == 200
+    assert [i.serial for i in found.context["page"].rows] == ["ZX-42-9"]
+    by_make = reader.get("/arms/items/", {"make": "fn herstal", "status": "in_storage"})
+    assert len(by_make.context["page"].rows) == 1
+
+    first = reader.get("/arms/items/", {"site": "depot-a"})
+    assert first.context["page"].has_next and len(first.context["page"].rows) == 50
+    assert 'href="?site=depot-a&amp;page=2"' in first.content.decode()
+    second = reader.get("/arms/items/", {"site": "depot-a", "page": "2"})
+    assert len(second.context["page"].rows) == 2
+
+    # The clerk of cp-north sees nothing at depot-a, even when asking for it.
+    assert clerk.get("/arms/items/", {"serial": "x429"}).context["page"].rows == []
+
+
+def test_the_item_page_shows_history_with_ledger_proofs(
+    collect: Callable[..., Item],
+) -> None:
+    item = collect()
+    observer = client_for("observer", "observer")
+    html = observer.get(f"/arms/items/{item.tag}/").content.decode()
+    event = item.events.get()
+    assert f"/log/proof/{event.record_index}" in html
+    assert f"/verification/items/{item.tag}/bundle.json" in html
+    assert observer.get("/arms/items/LD-999999/").status_code == 404
+
+
+def test_a_custodian_books_ships_and_another_receives(
+    containers: dict[str, Container], collect: Callable[..., Item]
+) -> None:
+    first, second = collect(), collect()
+    custodian = client_for("custodian-a", "custodian", "site:depot-a")
+    receiver = client_for("custodian-b", "custodian", "site:depot-b")
+
+    booked = custodian.post(f"/arms/items/{first.tag}/book/", {"container": "a-c1", "rack": "2"})
+    assert booked.status_code == 302
+    first.refresh_from_db()
+    assert first.container_id == "a-c1" and first.rack == 2
+
+    dispatch = custodian.post(
+        "/arms/sites/depot-a/shipments/new/",
+        {"to_site": "depot-b", "crates": f"CR-1 S-1001 {first.tag}\nCR-2 S-1002 {second.tag}"},
+    )
+    assert dispatch.status_code == 302, dispatch.content.decode()
+    shipment = Shipment.objects.get()
+    assert dispatch["Location"] == f"/arms/shipments/{shipment.code}/"
+
+    refused = custodian.post(
+        f"/arms/shipments/{shipment.code}/receive/",
+        {f"item_{first.tag}": "on", "declaration": "ok"},
+    )
+    assert refused.status_code == 403
+
+    page = receiver.get(f"/arms/shipments/{shipment.code}/")
+    assert f'name="item_{first.tag}"' in page.content.decode()
+    missing_declaration = receiver.post(
+        f"/arms/shipments/{shipment.code}/receive/", {f"item_{first.tag}": "on"}
+    )
+    assert missing_declaration.status_code == 400
+    assert "declaration" in missing_declaration.context["form"].errors
+
+    received = receiver.post(
+        f"/arms/shipments/{shipment.code}/receive/",
+        {f"item_{first.tag}": "on", "broken_CR-2": "on", "declaration": "Received CR-1 intact."},
+        follow=True,
+    )
+    assert received.status_code == 200
+    shipment.refresh_from_db()
+    assert shipment.status == "discrepancy"
+    kinds = {d["kind"] for d in shipment.discrepancies}
+    assert kinds == {"missing", "seal_broken"}
+    assert 'id="discrepancies"' in received.content.decode()
+    first.refresh_from_db()
+    assert first.site_id == "depot-b" and first.status == "in_storage"
+
+
+def test_a_sealed_container_refuses_a_removal_with_the_reason(
+    containers: dict[str, Container], collect: Callable[..., Item]
+) -> None:
+    item = collect()
+    custodian = client_for("custodian", "custodian")
+    custodian.post(f"/arms/items/{item.tag}/book/", {"container": "a-c1"})
+    assert custodian.post("/arms/containers/a-c1/seal/", {"number": "S-77"}).status_code == 302
+    before = log_size()
+    removal = {"by": "p-officer-1", "organisation": "UNMAS", "purpose": "training"}
+    refused = custodian.post(f"/arms/items/{item.tag}/remove/", removal)
+    assert refused.status_code == 400
+    assert "break the seal" in refused.content.decode()
+    assert log_size() == before
+    custodian.post("/arms/containers/a-c1/seal/break/", {"reason": "removal for training"})
+    assert custodian.post(f"/arms/items/{item.tag}/remove/", removal).status_code == 302
+    item.refresh_from_db()
+    assert item.status == "removed"
+
+
+def test_a_stock_check_is_planned_and_counted(
+    containers: dict[str, Container], collect: Callable[..., Item]
+) -> None:
+    items = [collect() for _ in range(3)]
+    custodian = client_for("custodian", "custodian")
+    planned = custodian.post("/arms/sites/depot-a/stock-checks/new/", {"full": "on"})
+    assert planned.status_code == 302
+    page = custodian.get(planned["Location"])
+    assert all(f'name="found_{i.tag}"' in page.content.decode() for i in items)
+    counted = custodian.post(
+        planned["Location"] + "count/",
+        {f"found_{items[0].tag}": "on", f"found_{items[1].tag}": "on", "unexpected": ""},
+        follow=True,
+    )
+    check = counted.context["check"]
+    assert check.status == "discrepancy"
+    assert check.discrepancies == [{"kind": "missing", "item": items[2].tag}]
+
+
+def _upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def test_an_import_with_problems_lists_each_and_writes_nothing(clerk: Client) -> None:
+    before = log_size()
+    csv = (
+        b"site,category,make,model,serial,year,condition\n"
+        b"cp-north,sa_assault_rifle,Kalashnikov,AKM,KT1,1975,serviceable\n"
+        b"cp-north,flamethrower,Kalashnikov,AKM,KT2,1975,serviceable\n"
+        b"cp-north,sa_assault_rifle,Kalashnikov,AKM,KT3,1492,serviceable\n"
+    )
+    response = clerk.post("/arms/import/", {"file": _upload("items.csv", csv)})
+    assert response.status_code == 400
+    problems = [(p.row, p.column, p.value) for p in response.context["problems"]]
+    assert (3, "category", "flamethrower") in problems
+    assert (4, "year", "1492") in problems
+    assert 'id="problems"' in response.content.decode()
+    assert log_size() == before and not Item.objects.exists()
+
+    good = csv.split(b"\n")[0] + b"\n" + csv.split(b"\n")[1] + b"\n"
+    imported = clerk.post("/arms/import/", {"file": _upload("items.csv", good)})
+    assert imported.status_code == 302 and Item.objects.count() == 1
+
+
+def test_an_oversized_or_foreign_upload_is_refused(
+    clerk: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forms, "MAX_IMPORT_BYTES", 10)
+    big = clerk.post("/arms/import/", {"file": _upload("items.csv", b"x" * 2_000_000)})
+    assert big.status_code == 400
+    assert "the limit is" in big.context["form"].errors["file"][0]
+    foreign = clerk.post("/arms/import/", {"file": _upload("items.pdf", b"%PDF")})
+    assert foreign.status_code == 400
+    assert "neither a .csv nor a .xlsx" in foreign.context["form"].errors["file"][0]
+
+
+def test_the_import_page_offers_templates_and_reports_progress(clerk: Client) -> None:
+    page = clerk.get("/arms/import/")
+    html = page.content.decode()
+    assert "/arms/import/template.xlsx" in html and "arms/import.js" in html
+    job = page.context["form"].initial["job"]
+    xlsx = clerk.get("/arms/import/template.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert clerk.get("/arms/import/template.csv").content.startswith(b"site,category")
+    assert clerk.get(f"/arms/import/progress/{job}.json").json()["phase"] == "waiting"

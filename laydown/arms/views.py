@@ -1,0 +1,677 @@
+"""Registry pages: register at a collection point, receipts, items, sites, custody, import.
+
+Each view parses its form, calls one service or selector and renders. `@requires` checks the
+action anywhere; a page bound to a site checks that the user's grants cover that site before
+showing a form (a clear 403), and the service authorises again with the site's scope. A
+ValidationError is shown next to the field it names, with status 400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import segno
+from django import forms as django_forms
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from laydown.accounts.access import principal_of, requires
+from laydown.accounts.forms import show_service_error
+from laydown.accounts.permissions import Principal, is_allowed
+from laydown.accounts.roles import Scope
+from laydown.arms import forms, importer, selectors, services
+from laydown.arms.models import AmmoLot, Item, Site
+from laydown.arms.vocab import ItemStatus
+from laydown.core.errors import ValidationError
+
+IMPORT_PROGRESS_SECONDS = 3600
+TEMPLATE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+WHAT = {
+    "arms.item_register": _lazy("register items"),
+    "arms.custody": _lazy("act as custodian"),
+    "arms.shipment": _lazy("dispatch or receive shipments"),
+    "arms.stock_check": _lazy("run stock checks"),
+    "arms.dispose": _lazy("record disposals"),
+}
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
+
+
+def _status(form: django_forms.Form) -> int:
+    return 400 if form.errors else 200
+
+
+def _attempt(form: django_forms.Form, call: Callable[[], Any]) -> Any:
+    """Run a service for a valid form; on refusal, put the reason next to its field (None)."""
+    if not form.is_valid():
+        return None
+    try:
+        return call()
+    except ValidationError as exc:
+        show_service_error(form, exc)
+        return None
+
+
+def _site_for(request: HttpRequest, code: str, action: str) -> Site:
+    """The site of a page that acts there: 404 if unknown, 403 if the grants do not cover it."""
+    site = selectors.site_get(code)
+    if site is None:
+        raise Http404(_("No site %(code)s.") % {"code": code})
+    if not is_allowed(
+        principal_of(request), action, scope=Scope(site=site.code, region=site.region)
+    ):
+        raise PermissionDenied(
+            _("You may not %(what)s at %(site)s (%(code)s): your roles cover other sites.")
+            % {"what": WHAT.get(action, action), "site": site.name, "code": site.code}
+        )
+    return site
+
+
+def _item(request: HttpRequest, tag: str) -> Item:
+    item = selectors.item_get(tag, principal=principal_of(request))
+    if item is None:
+        raise Http404(_("No item %(tag)s that you may see.") % {"tag": tag})
+    return item
+
+
+def _lot(request: HttpRequest, tag: str) -> AmmoLot:
+    lot = selectors.lot_get(tag, principal=principal_of(request))
+    if lot is None:
+        raise Http404(_("No lot %(tag)s that you may see.") % {"tag": tag})
+    return lot
+
+
+def _visible_sites(principal: Principal) -> list[tuple[str, str]]:
+    return [(s.code, f"{s.code} — {s.name}") for s in selectors.sites_list(principal=principal)]
+
+
+def _can(request: HttpRequest, code: str, region: str) -> dict[str, bool]:
+    """Which registry actions the user may do at one site: `can.custody` in templates."""
+    principal, scope = principal_of(request), Scope(site=code, region=region)
+    names = ("item_register", "custody", "shipment", "stock_check", "report_lost", "dispose")
+    return {n: is_allowed(principal, f"arms.{n}", scope=scope) for n in names}
+
+
+def qr_svg(text: str) -> SafeString:
+    svg = segno.make(text, error="m").svg_inline(scale=5, border=2, title=text)
+    return mark_safe(svg)  # noqa: S308  (segno's SVG paths; the title is a tag we allocated)
+
+
+# ---- sites and containers ------------------------------------------------------------------
+
+
+@requires("arms.read")
+def sites(request: HttpRequest) -> HttpResponse:
+    rows = selectors.sites_list(principal=principal_of(request))
+    return render(request, "arms/sites.html", {"sites": rows})
+
+
+@requires("arms.read")
+def site_detail(request: HttpRequest, code: str) -> HttpResponse:
+    contents = selectors.site_contents(code, principal=principal_of(request))
+    if contents is None:
+        raise Http404(_("No site %(code)s that you may see.") % {"code": code})
+    context = {
+        "contents": contents,
+        "site": contents.site,
+        "shipments": selectors.shipments_list(site=code),
+        "checks": selectors.stock_checks_list(site=contents.site),
+        "can": _can(request, contents.site.code, contents.site.region),
+    }
+    return render(request, "arms/site.html", context)
+
+
+def _container_page(
+    request: HttpRequest, code: str, status: int = 200, **bound: django_forms.Form
+) -> HttpResponse:
+    container = selectors.container_get(code, principal=principal_of(request))
+    if container is None:
+        raise Http404(_("No container %(code)s that you may see.") % {"code": code})
+    contents = selectors.site_contents(container.site_id)
+    here = next(c for c in contents.containers if c.container.code == code)  # type: ignore[union-attr]
+    context = {
+        "here": here,
+        "container": container,
+        "apply_form": bound.get("apply_form") or forms.SealApplyForm(),
+        "break_form": bound.get("break_form") or forms.SealBreakForm(),
+    }
+    return render(request, "arms/container.html", context, status=status)
+
+
+@requires("arms.read")
+def container_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _container_page(request, code)
+
+
+@requires("arms.custody")
+@require_POST
+def container_seal(request: HttpRequest, code: str) -> HttpResponse:
+    container = selectors.container_get(code, principal=principal_of(request))
+    if container is None:
+        raise Http404(code)
+    form = forms.SealApplyForm(request.POST)
+    actor = principal_of(request)
+    call = lambda: services.seal_apply(  # noqa: E731
+        actor=actor, container=container, number=form.cleaned_data["number"]
+    )
+    if _attempt(form, call) is None:
+        return _container_page(request, code, 400, apply_form=form)
+    messages.success(request, _("Seal applied."))
+    return redirect("arms:container", code=code)
+
+
+@requires("arms.custody")
+@require_POST
+def container_seal_break(request: HttpRequest, code: str) -> HttpResponse:
+    container = selectors.container_get(code, principal=principal_of(request))
+    seal = container and selectors.container_seal(container)
+    if seal is None:
+        raise Http404(_("Container %(code)s carries no seal.") % {"code": code})
+    form = forms.SealBreakForm(request.POST)
+    actor = principal_of(request)
+    call = lambda: services.seal_break(  # noqa: E731
+        actor=actor, seal=seal, reason=form.cleaned_data["reason"]
+    )
+    if _attempt(form, call) is None:
+        return _container_page(request, code, 400, break_form=form)
+    messages.success(request, _("Seal %(seal)s broken.") % {"seal": seal.number})
+    return redirect("arms:container", code=code)
+
+
+# ---- registering at a collection point ------------------------------------------------------
+
+
+@requires("arms.item_register")
+def item_new(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site_for(request, code, "arms.item_register")
+    form = forms.ItemForm(_posted(request), request.FILES or None)
+    duplicate_of: list[str] = []
+    if form.is_valid():
+        try:
+            item = _collect(request, site, form)
+        except services.DuplicateSuspected as exc:
+            duplicate_of = exc.tags
+            show_service_error(form, exc)
+            form.show_confirmation()
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("Item %(tag)s registered.") % {"tag": item.tag})
+            return redirect("arms:item_receipt", tag=item.tag)
+    context = {"form": form, "site": site, "duplicate_of": duplicate_of}
+    return render(request, "arms/item_new.html", context, status=_status(form))
+
+
+def _collect(request: HttpRequest, site: Site, form: forms.ItemForm) -> Item:
+    photo = form.photo_bytes()
+    sha = services.photo_store(data=photo) if photo else form.cleaned_data["photo_sha"]
+    if sha:
+        form.keep_photo(sha)
+    return services.item_collect(
+        actor=principal_of(request),
+        site=site,
+        photos=[sha] if sha else [],
+        **form.service_fields(),
+    )
+
+
+@requires("arms.item_register")
+def lot_new(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site_for(request, code, "arms.item_register")
+    form = forms.LotForm(_posted(request))
+    actor = principal_of(request)
+    lot = _attempt(
+        form, lambda: services.lot_collect(actor=actor, site=site, **form.service_fields())
+    )
+    if lot is not None:
+        messages.success(request, _("Lot %(tag)s registered.") % {"tag": lot.tag})
+        return redirect("arms:lot", tag=lot.tag)
+    context = {"form": form, "site": site, "title": _("Register an ammunition lot")}
+    return render(request, "arms/simple_form.html", context, status=_status(form))
+
+
+@requires("arms.item_register")
+def materiel_new(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site_for(request, code, "arms.item_register")
+    form = forms.MaterielForm(_posted(request))
+    actor = principal_of(request)
+    row = _attempt(
+        form, lambda: services.materiel_collect(actor=actor, site=site, **form.service_fields())
+    )
+    if row is not None:
+        messages.success(request, _("Materiel %(tag)s registered.") % {"tag": row.tag})
+        return redirect("arms:materiel", tag=row.tag)
+    context = {"form": form, "site": site, "title": _("Register materiel")}
+    return render(request, "arms/simple_form.html", context, status=_status(form))
+
+
+# ---- items: list, page, receipt, custody ----------------------------------------------------
+
+
+def _day_start(day: dt.date | None, days: int = 0) -> dt.datetime | None:
+    if day is None:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=dt.UTC)
+
+
+@requires("arms.read")
+def item_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    form = forms.SearchForm(request.GET, sites=_visible_sites(principal))
+    page = None
+    if form.is_valid():
+        data = form.cleaned_data
+        page = selectors.item_search(
+            principal=principal,
+            serial=data["serial"],
+            serial_partial=not data["serial_start"],
+            tag=data["tag"],
+            make=data["make"],
+            model=data["model"],
+            category=data["category"],
+            site=data["site"],
+            status=data["status"],
+            collected_from=_day_start(data["collected_from"]),
+            collected_to=_day_start(data["collected_to"], days=1),
+            page=int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1,
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "arms/items.html", context, status=_status(form))
+
+
+def _item_page(
+    request: HttpRequest, item: Item, status: int = 200, **bound: django_forms.Form
+) -> HttpResponse:
+    containers = _containers(item)
+    context = {
+        "item": item,
+        "history": selectors.item_history(item.tag),
+        "book_form": bound.get("book_form") or forms.BookForm(containers=containers),
+        "remove_form": bound.get("remove_form") or forms.RemoveForm(),
+        "return_form": bound.get("return_form") or forms.ReturnForm(containers=containers),
+        "lost_form": bound.get("lost_form") or forms.LostForm(),
+        "can": _can(request, item.site_id, item.site.region),
+        "statuses": ItemStatus,
+    }
+    return render(request, "arms/item.html", context, status=status)
+
+
+@requires("arms.read")
+def item_detail(request: HttpRequest, tag: str) -> HttpResponse:
+    return _item_page(request, _item(request, tag))
+
+
+@requires("arms.read")
+def item_receipt(request: HttpRequest, tag: str) -> HttpResponse:
+    receipt = selectors.item_receipt(tag, principal=principal_of(request))
+    if receipt is None:
+        raise Http404(_("No item %(tag)s that you may see.") % {"tag": tag})
+    return render(request, "arms/receipt.html", {"receipt": receipt, "qr": qr_svg(receipt.tag)})
+
+
+def _item_action(
+    request: HttpRequest,
+    tag: str,
+    make_form: Callable[[Item], django_forms.Form],
+    form_name: str,
+    run: Callable[[Principal, Item, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """One custody form posted from the item page: run its service, or show the page again."""
+    item = _item(request, tag)
+    form = make_form(item)
+    actor = principal_of(request)
+    if _attempt(form, lambda: run(actor, item, form.cleaned_data)) is None:
+        return _item_page(request, item, 400, **{form_name: form})
+    messages.success(request, done)
+    return redirect("arms:item", tag=tag)
+
+
+def _containers(item: Item) -> list[str]:
+    return [c.code for c in item.site.containers.all()]
+
+
+def _container_named(item: Item, code: str) -> Any:
+    return item.site.containers.get(code=code)
+
+
+@requires("arms.custody")
+@require_POST
+def item_book(request: HttpRequest, tag: str) -> HttpResponse:
+    return _item_action(
+        request,
+        tag,
+        lambda item: forms.BookForm(request.POST, containers=_containers(item)),
+        "book_form",
+        lambda actor, item, d: services.item_book(
+            actor=actor, item=item, container=_container_named(item, d["container"]), rack=d["rack"]
+        ),
+        _("Item booked into its container."),
+    )
+
+
+@requires("arms.custody")
+@require_POST
+def item_remove(request: HttpRequest, tag: str) -> HttpResponse:
+    return _item_action(
+        request,
+        tag,
+        lambda item: forms.RemoveForm(request.POST),
+        "remove_form",
+        lambda actor, item, d: services.item_remove(actor=actor, item=item, **d),
+        _("Removal recorded."),
+    )
+
+
+@requires("arms.custody")
+@require_POST
+def item_return(request: HttpRequest, tag: str) -> HttpResponse:
+    return _item_action(
+        request,
+        tag,
+        lambda item: forms.ReturnForm(request.POST, containers=_containers(item)),
+        "return_form",
+        lambda actor, item, d: services.item_return(
+            actor=actor,
+            item=item,
+            container=_container_named(item, d["container"]),
+            rack=d["rack"],
+            condition=d["condition"] or None,
+        ),
+        _("Return recorded."),
+    )
+
+
+@requires("arms.report_lost")
+@require_POST
+def item_lost(request: HttpRequest, tag: str) -> HttpResponse:
+    return _item_action(
+        request,
+        tag,
+        lambda item: forms.LostForm(request.POST),
+        "lost_form",
+        lambda actor, item, d: services.item_report_lost(actor=actor, item=item, **d),
+        _("Reported; an incident is open."),
+    )
+
+
+# ---- lots and materiel ---------------------------------------------------------------------
+
+
+def _lot_page(
+    request: HttpRequest,
+    lot: AmmoLot,
+    status: int = 200,
+    lost_form: django_forms.Form | None = None,
+) -> HttpResponse:
+    context = {
+        "lot": lot,
+        "history": selectors.lot_history(lot.tag),
+        "lost_form": lost_form or forms.LostForm(),
+        "can": _can(request, lot.site_id, lot.site.region),
+    }
+    return render(request, "arms/lot.html", context, status=status)
+
+
+@requires("arms.read")
+def lot_detail(request: HttpRequest, tag: str) -> HttpResponse:
+    return _lot_page(request, _lot(request, tag))
+
+
+@requires("arms.report_lost")
+@require_POST
+def lot_lost(request: HttpRequest, tag: str) -> HttpResponse:
+    lot = _lot(request, tag)
+    form = forms.LostForm(request.POST)
+    actor = principal_of(request)
+    if _attempt(form, lambda: services.item_report_lost(actor=actor, lot=lot, **form.cleaned_data)):
+        messages.success(request, _("Reported; an incident is open."))
+        return redirect("arms:lot", tag=tag)
+    return _lot_page(request, lot, 400, form)
+
+
+@requires("arms.read")
+def materiel_detail(request: HttpRequest, tag: str) -> HttpResponse:
+    row = selectors.materiel_get(tag, principal=principal_of(request))
+    if row is None:
+        raise Http404(_("No materiel %(tag)s that you may see.") % {"tag": tag})
+    context = {"materiel": row, "history": selectors.materiel_history(tag)}
+    return render(request, "arms/materiel.html", context)
+
+
+# ---- shipments -----------------------------------------------------------------------------
+
+
+@requires("arms.shipment")
+def shipment_new(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site_for(request, code, "arms.shipment")
+    others = [(s.code, f"{s.code} — {s.name}") for s in selectors.sites_list() if s.code != code]
+    form = forms.DispatchForm(_posted(request), sites=others)
+    actor = principal_of(request)
+    shipment = _attempt(
+        form,
+        lambda: services.shipment_dispatch(
+            actor=actor,
+            from_site=site,
+            to_site=_destination(form.cleaned_data["to_site"]),
+            crates=form.cleaned_data["crates"],
+        ),
+    )
+    if shipment is not None:
+        messages.success(request, _("Shipment %(code)s dispatched.") % {"code": shipment.code})
+        return redirect("arms:shipment", code=shipment.code)
+    items, lots = selectors.movable_at(site)
+    context = {"form": form, "site": site, "items": items, "lots": lots}
+    return render(request, "arms/shipment_new.html", context, status=_status(form))
+
+
+def _destination(code: str) -> Site:
+    site = selectors.site_get(code)
+    if site is None:
+        raise ValidationError(
+            _("No site %(code)s.") % {"code": code}, fields={"to_site": "unknown"}
+        )
+    return site
+
+
+def _shipment_page(
+    request: HttpRequest, code: str, form: forms.ReceiveForm | None = None
+) -> HttpResponse:
+    shipment = selectors.shipment_get(code, principal=principal_of(request))
+    if shipment is None:
+        raise Http404(_("No shipment %(code)s that you may see.") % {"code": code})
+    lines = selectors.shipment_lines(shipment)
+    context = {
+        "shipment": shipment,
+        "lines": lines,
+        "form": form or forms.ReceiveForm(lines=lines),
+        "can": _can(request, shipment.to_site_id, shipment.to_site.region),
+    }
+    status = 400 if form is not None else 200
+    return render(request, "arms/shipment.html", context, status=status)
+
+
+@requires("arms.read")
+def shipment_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _shipment_page(request, code)
+
+
+@requires("arms.shipment")
+@require_POST
+def shipment_receive(request: HttpRequest, code: str) -> HttpResponse:
+    shipment = selectors.shipment_get(code, principal=principal_of(request))
+    if shipment is None:
+        raise Http404(code)
+    form = forms.ReceiveForm(request.POST, lines=selectors.shipment_lines(shipment))
+    actor = principal_of(request)
+    received = _attempt(
+        form,
+        lambda: services.shipment_receive(actor=actor, shipment=shipment, **form.service_fields()),
+    )
+    if received is None:
+        return _shipment_page(request, code, form)
+    messages.success(
+        request,
+        _("Shipment received; %(n)d discrepancies flagged.") % {"n": len(received.discrepancies)},
+    )
+    return redirect("arms:shipment", code=code)
+
+
+# ---- stock checks and disposal -------------------------------------------------------------
+
+
+@requires("arms.stock_check")
+@require_POST
+def stock_check_new(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site_for(request, code, "arms.stock_check")
+    form = forms.StockCheckPlanForm(request.POST)
+    actor = principal_of(request)
+    check = _attempt(
+        form,
+        lambda: services.stock_check_plan(actor=actor, site=site, full=form.cleaned_data["full"]),
+    )
+    if check is None:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("arms:site", code=code)
+    return redirect("arms:stock_check", code=check.code)
+
+
+def _check_page(
+    request: HttpRequest, code: str, form: forms.StockCheckCountForm | None = None
+) -> HttpResponse:
+    check = selectors.stock_check_get(code, principal=principal_of(request))
+    if check is None:
+        raise Http404(_("No stock check %(code)s that you may see.") % {"code": code})
+    lines = selectors.stock_check_lines(check)
+    context = {
+        "check": check,
+        "form": form or forms.StockCheckCountForm(lines=lines),
+        "can": _can(request, check.site_id, check.site.region),
+    }
+    return render(request, "arms/stock_check.html", context, status=400 if form else 200)
+
+
+@requires("arms.read")
+def stock_check_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return _check_page(request, code)
+
+
+@requires("arms.stock_check")
+@require_POST
+def stock_check_count(request: HttpRequest, code: str) -> HttpResponse:
+    check = selectors.stock_check_get(code, principal=principal_of(request))
+    if check is None:
+        raise Http404(code)
+    form = forms.StockCheckCountForm(request.POST, lines=selectors.stock_check_lines(check))
+    actor = principal_of(request)
+    counted = _attempt(
+        form, lambda: services.stock_check_record(actor=actor, check=check, **form.service_fields())
+    )
+    if counted is None:
+        return _check_page(request, code, form)
+    messages.success(
+        request, _("Count recorded; %(n)d discrepancies.") % {"n": len(counted.discrepancies)}
+    )
+    return redirect("arms:stock_check", code=code)
+
+
+@requires("arms.dispose")
+def disposal_new(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site_for(request, code, "arms.dispose")
+    form = forms.DisposalForm(_posted(request))
+    actor = principal_of(request)
+    disposal = _attempt(
+        form, lambda: services.dispose(actor=actor, site=site, **form.service_fields())
+    )
+    if disposal is not None:
+        messages.success(request, _("Disposal %(code)s recorded.") % {"code": disposal.code})
+        return redirect("arms:site", code=code)
+    items, lots = selectors.movable_at(site)
+    context = {"form": form, "site": site, "items": items, "lots": lots}
+    return render(request, "arms/disposal_new.html", context, status=_status(form))
+
+
+# ---- bulk import ---------------------------------------------------------------------------
+
+
+def _progress_key(request: HttpRequest, job: str) -> str:
+    return f"arms-import:{principal_of(request).user_id}:{job}"
+
+
+@requires("arms.import")
+def import_items(request: HttpRequest) -> HttpResponse:
+    form = forms.ImportForm(_posted(request), request.FILES or None)
+    problems: list[importer.Problem] = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        key = _progress_key(request, form.cleaned_data["job"] or "none")
+
+        def progress(phase: str, done: int, total: int) -> None:
+            cache.set(key, {"phase": phase, "done": done, "total": total}, IMPORT_PROGRESS_SECONDS)
+
+        try:
+            result = importer.items_import(
+                actor=principal_of(request),
+                name=upload.name,
+                content=upload.read(),
+                progress=progress,
+            )
+        except importer.ImportRefused as exc:
+            problems = exc.problems
+            form.add_error("file", exc.message)
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(n)d items imported (%(first)s to %(last)s).")
+                % {"n": result.count, "first": result.first_tag, "last": result.last_tag},
+            )
+            return redirect(f"{reverse('arms:items')}?tag=LD-")
+        finally:
+            cache.delete(key)
+    if not form.is_bound:
+        form = forms.ImportForm(initial={"job": uuid.uuid4().hex})
+    context = {"form": form, "problems": problems, "columns": importer.COLUMNS}
+    return render(request, "arms/import.html", context, status=_status(form))
+
+
+@requires("arms.import")
+def import_progress(request: HttpRequest, job: str) -> JsonResponse:
+    """How far the import of `job` is: {"phase": "check"|"import"|"waiting", "done", "total"}."""
+    found = cache.get(_progress_key(request, job)) or {"phase": "waiting", "done": 0, "total": 0}
+    return JsonResponse(found, headers={"Cache-Control": "no-store"})
+
+
+@requires("arms.import")
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404(fmt)
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / f"laydown-items.{fmt}"
+        importer.items_template(path)
+        content = path.read_bytes()
+    response = HttpResponse(content, content_type=TEMPLATE_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="laydown-items.{fmt}"'
+    return response
