@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from laydown.arms.models import ShipmentLine, StockCheckLine
@@ -142,8 +143,10 @@ class ItemForm(forms.Form):
 
     def keep_photo(self, sha: str) -> None:
         """Carry a stored photo over to the next submission (file inputs do not keep files)."""
-        self.data = self.data.copy()
-        self.data["photo_sha"] = sha
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data["photo_sha"] = sha
+        self.data = data
 
 
 class LotForm(forms.Form):

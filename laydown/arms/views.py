@@ -182,7 +182,7 @@ def container_seal(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def container_seal_break(request: HttpRequest, code: str) -> HttpResponse:
     container = selectors.container_get(code, principal=principal_of(request))
-    seal = container and selectors.container_seal(container)
+    seal = selectors.container_seal(container) if container is not None else None
     if seal is None:
         raise Http404(_("Container %(code)s carries no seal.") % {"code": code})
     form = forms.SealBreakForm(request.POST)
@@ -552,7 +552,7 @@ def stock_check_new(request: HttpRequest, code: str) -> HttpResponse:
     )
     if check is None:
         for error in form.errors.values():
-            messages.error(request, " ".join(error))
+            messages.error(request, " ".join(str(e) for e in error))
         return redirect("arms:site", code=code)
     return redirect("arms:stock_check", code=check.code)
 

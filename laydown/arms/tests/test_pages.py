@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.test import Client
 from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.arms import forms
 from laydown.arms.models import Container, Item, Shipment, Site
-from laydown.arms.tests.base import ITEM_FIELDS, log_size
+from laydown.arms.tests.base import ITEM_FIELDS, log_size, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -273,3 +274,20 @@ def test_the_import_page_offers_templates_and_reports_progress(clerk: Client) ->
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert clerk.get("/arms/import/template.csv").content.startswith(b"site,category")
     assert clerk.get(f"/arms/import/progress/{job}.json").json()["phase"] == "waiting"
+
+
+def test_a_photo_is_stored_by_its_hash_and_a_non_image_is_refused_at_its_field(
+    clerk: Client,
+) -> None:
+    not_image = clerk.post(
+        "/arms/sites/cp-north/items/new/",
+        FORM | {"photos": _upload("photo.jpg", b"GIF89a not really")},
+    )
+    assert not_image.status_code == 400
+    assert "photos" in not_image.context["form"].errors
+    photo = png_bytes()
+    response = clerk.post(
+        "/arms/sites/cp-north/items/new/", FORM | {"photos": _upload("photo.png", photo)}
+    )
+    assert response.status_code == 302
+    assert Item.objects.get().photos == [hashlib.sha256(photo).hexdigest()]
