@@ -291,3 +291,54 @@ def test_a_photo_is_stored_by_its_hash_and_a_non_image_is_refused_at_its_field(
     )
     assert response.status_code == 302
     assert Item.objects.get().photos == [hashlib.sha256(photo).hexdigest()]
+
+
+def test_every_registry_page_renders_with_real_records(
+    containers: dict[str, Container], collect: Callable[..., Item]
+) -> None:
+    from laydown.arms import services
+    from laydown.arms.tests.base import MANAGER
+
+    item = collect()
+    lot = services.lot_collect(
+        actor=MANAGER,
+        site=Site.objects.get(code="depot-a"),
+        type="grenade",
+        quantity=12,
+        unit="pieces",
+        hazard_division="1.1",
+        compatibility_group="F",
+        condition="unsafe",
+    )
+    materiel = services.materiel_collect(
+        actor=MANAGER,
+        site=Site.objects.get(code="depot-a"),
+        type="vehicle",
+        description="pick-up truck",
+        quantity=1,
+        identifiers=["VIN123"],
+    )
+    manager = client_for("manager", "programme_manager")
+    for url in (
+        "/arms/",
+        "/arms/sites/depot-a/",
+        "/arms/containers/a-c1/",
+        f"/arms/items/{item.tag}/",
+        f"/arms/lots/{lot.tag}/",
+        f"/arms/materiel/{materiel.tag}/",
+        "/arms/sites/depot-a/lots/new/",
+        "/arms/sites/depot-a/materiel/new/",
+        "/arms/sites/depot-a/disposals/new/",
+        "/arms/items/?collected_from=2000-01-01&collected_to=2100-01-01",
+    ):
+        response = manager.get(url)
+        assert response.status_code == 200, url
+    custodian = client_for("custodian", "custodian")
+    assert custodian.get("/arms/sites/depot-a/shipments/new/").status_code == 200
+    disposed = manager.post(
+        "/arms/sites/depot-a/disposals/new/",
+        {"method": "cutting", "tags": item.tag, "witnesses": "u-observer", "reference": "D-1"},
+    )
+    assert disposed.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "disposed"
