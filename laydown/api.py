@@ -34,6 +34,7 @@ from laydown.arms.api import router as arms_router
 from laydown.assistance.api import router as assistance_router
 from laydown.core.errors import ValidationError
 from laydown.people.api import router as people_router
+from laydown.verification.api import router as verification_router
 
 api = NinjaAPI(
     title="Laydown API",
@@ -48,6 +49,7 @@ api.add_router("/", accounts_router)
 api.add_router("/arms", arms_router)
 api.add_router("/people", people_router)
 api.add_router("/assistance", assistance_router)
+api.add_router("/verification", verification_router)
 
 HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 429: "throttled"}
 

@@ -147,6 +147,15 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "api:assistance_commitment_follow_up": lambda s: {"code": "CM-000000"},
     "api:assistance_visit_detail": lambda s: {"code": "MV-000000"},
     "api:assistance_visit_update": lambda s: {"code": "MV-000000"},
+    "api:verification_inspection_detail": lambda s: {"code": "INS-000000"},
+    "api:verification_inspection_open": lambda s: {"code": "INS-000000"},
+    "api:verification_inspection_finding": lambda s: {"code": "INS-000000"},
+    "api:verification_inspection_close": lambda s: {"code": "INS-000000"},
+    "api:verification_inspection_sign": lambda s: {"code": "INS-000000"},
+    "api:verification_item_bundle": lambda s: {"tag": "LD-000000"},
+    "api:verification_accreditation_revoke": lambda s: {"code": "ACC-000000"},
+    "api:verification_destruction_detail": lambda s: {"code": "DES-000000"},
+    "api:verification_destruction_countersign": lambda s: {"code": "DES-000000"},
 }
 
 ANONYMOUS = "anonymous"
