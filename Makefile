@@ -43,8 +43,9 @@ lint: $(STAMP) ## ruff check and format check, and no missing migrations
 typecheck: $(STAMP) ## mypy (strict on laydown.tlog)
 	LAYDOWN_DATA_DIR=var/check $(BIN)/mypy laydown bench
 
-interop-tools: ## install Go and golang.org/x/mod (Debian packages) for the Go client interop test
+interop-tools: ## install Go + golang.org/x/mod (Go client interop test) and Chromium (browser tests)
 	.ci/install-go-interop
+	.ci/install-browser
 
 pytest: $(STAMP) ## the test suite on SQLite
 	rm -rf var/test-sqlite

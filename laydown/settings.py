@@ -40,9 +40,10 @@ DATABASES = {
 LAYDOWN_LOG_ORIGIN = env_origin("LAYDOWN_LOG_ORIGIN", "laydown.localhost/log")
 LAYDOWN_LOG_KEY_FILE = DATA_DIR / "log.key"
 # How many witnesses must cosign a checkpoint before it is served as the log's checkpoint
-# (when witnesses are configured); and whether the web process pushes new checkpoints itself.
+# (when witnesses are configured); and whether this process pushes new checkpoints itself
+# after each commit (`laydown serve` turns it on; commands and tests leave it off).
 LAYDOWN_WITNESS_QUORUM = env_int("LAYDOWN_WITNESS_QUORUM", 1)
-LAYDOWN_WITNESS_AUTOPUSH = env_bool("LAYDOWN_WITNESS_AUTOPUSH", True)
+LAYDOWN_WITNESS_AUTOPUSH = env_bool("LAYDOWN_WITNESS_AUTOPUSH", False)
 
 # Reports: public figures below this count are shown as "<N"; map tiles (empty: no tiles, the
 # plain map of site positions alone), e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png

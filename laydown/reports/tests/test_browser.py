@@ -1,0 +1,85 @@
+"""The product as people use it, in real headless Chromium against the live server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from laydown import tlog
+from laydown.accounts.tests.pages_helpers import PASSWORD, code_for, user_with_role
+from laydown.reports.tests.browser import screenshot, serious_accessibility_violations, sign_in
+from laydown.verification import services as verification
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def stock(collect: Any) -> None:
+    for _ in range(30):
+        collect()
+
+
+def test_an_anonymous_visitor_sees_the_public_page(
+    page: Any, live_server: Any, stock: None
+) -> None:
+    page.goto(f"{live_server.url}/reports/transparency/")
+    assert page.locator("#public-weapons").inner_text() == "30"
+    assert "laydown verify" in page.content()
+    screenshot(page, "public-page")
+    assert serious_accessibility_violations(page) == []
+
+
+def test_a_manager_opens_the_situation_report(page: Any, live_server: Any, stock: None) -> None:
+    user_with_role("amira", "programme_manager")
+    sign_in(page, live_server.url, "amira", PASSWORD)
+    page.goto(f"{live_server.url}/reports/dashboard/?days=5")
+    assert page.locator("#fig-weapons").inner_text() == "30"
+    page.wait_for_function("document.querySelectorAll('canvas[data-chart]').length === 2")
+    screenshot(page, "dashboard")
+    assert serious_accessibility_violations(page) == []
+    page.click("text=Situation report for this period")
+    claim = page.locator("#claim").inner_text()
+    assert claim.startswith("30 units were collected in the period: 30 weapons")
+    screenshot(page, "sitrep")
+    assert serious_accessibility_violations(page) == []
+
+
+def test_an_observer_runs_an_inspection_and_signs_it(
+    page: Any, live_server: Any, stock: None, make_observer: Any, cosign: Any, manager: Any
+) -> None:
+    observer = make_observer()
+    cosign()
+    inspection = verification.inspection_plan(
+        actor=manager,
+        sites=["depot-a"],
+        planned_for=dt.date(2026, 11, 30),
+        team=[observer.principal.pseudonym],
+        sample_count=3,
+    )
+    device = TOTPDevice.objects.create(
+        user_id=observer.principal.user_id, name="phone", confirmed=True
+    )
+    sign_in(page, live_server.url, "observer", "observer-pass-2026!", totp=code_for(device))
+    page.goto(f"{live_server.url}/verification/inspections/{inspection.code}/")
+    page.fill("#id_nonce", "a nonce only I know")
+    page.click("text=Open and draw the sample")
+    assert page.locator("#inspection-status").inner_text() == "Open"
+    for _ in range(3):
+        page.locator("form.finding").first.locator("button").click()
+    page.click("text=Close the inspection")
+    report = page.locator("#report").inner_text()
+    assert report.startswith("Laydown inspection report")
+    text = report.rstrip("\n") + "\n"  # what report.txt holds
+    page.fill("textarea[name=signed]", tlog.sign_note(text, [observer.signer]))
+    page.click("text=Submit the signed report")
+    assert page.locator("#inspection-status").inner_text() == "Signed"
+    screenshot(page, "inspection-signed")
+    assert serious_accessibility_violations(page) == []

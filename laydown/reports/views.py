@@ -1,0 +1,114 @@
+"""Dashboard, map, situation report, public transparency page and exports (thin views)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from laydown.accounts.access import requires
+from laydown.ledger import selectors as ledger
+from laydown.reports import charts, exports, selectors
+from laydown.reports.periods import Period, PeriodError, period_from
+
+
+def _period(request: HttpRequest) -> tuple[Period, dict[str, object], int]:
+    """The asked period, or the default one with the reason the asked one is refused."""
+    try:
+        return period_from(request.GET), {"period_error": ""}, 200
+    except PeriodError as exc:
+        error = _("The period is not valid: %(reason)s.") % {"reason": exc}
+        return period_from({}), {"period_error": error}, 400
+
+
+@requires("reports.dashboard")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    period, context, status = _period(request)
+    now, before = selectors.collected(period), selectors.collected(period.previous())
+    sites = selectors.holdings_by_site()
+    labels = {"items": _("Weapons"), "lots": _("Ammunition lots"), "materiel": _("Materiel")}
+    context |= {
+        "period": period,
+        "collected": now,
+        "previous": before,
+        "collected_chart": charts.collected_chart(now),
+        "sites": sites,
+        "holdings_chart": charts.holdings_chart(sites, labels),
+        "ammunition": selectors.ammunition_by_calibre(),
+        "custody": sorted(selectors.custody_by_kind(period).items()),
+        "discrepancies": selectors.open_discrepancies(),
+        "inspections": selectors.inspections(period),
+        "witness": selectors.witness_status(),
+    }
+    return render(request, "reports/dashboard.html", context, status=status)
+
+
+@requires("reports.dashboard")
+def site_map(request: HttpRequest) -> HttpResponse:
+    sites = selectors.holdings_by_site()
+    context = {
+        "sites": sites,
+        "plain": charts.plain_map(sites),
+        "tiles": settings.LAYDOWN_MAP_TILES,
+        "markers": [
+            {
+                "name": s.name,
+                "lat": s.lat,
+                "lon": s.lon,
+                "items": s.items,
+                "lots": s.lots,
+                "materiel": s.materiel,
+            }
+            for s in sites
+            if s.lat is not None
+        ],
+    }
+    return render(request, "reports/map.html", context)
+
+
+@requires("reports.dashboard")
+def sitrep(request: HttpRequest) -> HttpResponse:
+    period, context, status = _period(request)
+    collected = selectors.collected(period)
+    context |= {
+        "period": period,
+        "collected": collected,
+        "day_rows": list(
+            zip(
+                period.dates(),
+                zip(*(collected.per_day[s] for s in selectors.SERIES), strict=True),
+                strict=True,
+            )
+        ),
+        "by_site": selectors.holdings_by_site(),
+        "moved": selectors.moved(period),
+        "destroyed": selectors.destroyed(period),
+        "inspections": selectors.inspections(period),
+        "discrepancies": selectors.open_discrepancies(),
+        "checkpoint": ledger.checkpoint_public(),
+    }
+    return render(request, "reports/sitrep.html", context, status=status)
+
+
+@requires("public.view")
+def transparency(request: HttpRequest) -> HttpResponse:
+    context = {
+        "figures": selectors.public_figures(),
+        "witness": selectors.witness_status(),
+        "log_key": _log_key(),
+        "site_url": request.build_absolute_uri("/log"),
+    }
+    return render(request, "reports/transparency.html", context)
+
+
+def _log_key() -> str:
+    from laydown.ledger import keys
+
+    return keys.log_verifier_key()
+
+
+@requires("reports.export")
+def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponseBase:
+    return exports.export_response(dataset, fmt)
