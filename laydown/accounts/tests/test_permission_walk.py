@@ -77,16 +77,34 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     **{
         f"arms:{name}": lambda s: {"code": "no-such-site"}
         for name in (
-            "site", "item_new", "lot_new", "materiel_new", "shipment_new", "stock_check_new",
-            "disposal_new", "container", "container_seal", "seal_break", "shipment",
-            "shipment_receive", "stock_check", "stock_check_count",
+            "site",
+            "item_new",
+            "lot_new",
+            "materiel_new",
+            "shipment_new",
+            "stock_check_new",
+            "disposal_new",
+            "container",
+            "container_seal",
+            "seal_break",
+            "shipment",
+            "shipment_receive",
+            "stock_check",
+            "stock_check_count",
         )
     },
     **{
         f"arms:{name}": lambda s: {"tag": "LD-000000"}
         for name in (
-            "item", "item_receipt", "item_book", "item_remove", "item_return", "item_lost",
-            "lot", "lot_lost", "materiel",
+            "item",
+            "item_receipt",
+            "item_book",
+            "item_remove",
+            "item_return",
+            "item_lost",
+            "lot",
+            "lot_lost",
+            "materiel",
         )
     },
     "arms:import_template": lambda s: {"fmt": "csv"},
@@ -94,7 +112,12 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     **{
         f"api:arms_{name}": lambda s: {"tag": "LD-000000"}
         for name in (
-            "item_get", "lot_get", "materiel_get", "item_book", "item_remove", "item_return",
+            "item_get",
+            "lot_get",
+            "materiel_get",
+            "item_book",
+            "item_remove",
+            "item_return",
             "item_lost",
         )
     },
