@@ -83,3 +83,55 @@ def test_an_observer_runs_an_inspection_and_signs_it(
     assert page.locator("#inspection-status").inner_text() == "Signed"
     screenshot(page, "inspection-signed")
     assert serious_accessibility_violations(page) == []
+
+
+def test_a_clerk_registers_an_item_and_prints_the_receipt(
+    page: Any, live_server: Any, sites: Any
+) -> None:
+    user_with_role("gulnar", "collection_clerk", scope="site:cp-north")
+    sign_in(page, live_server.url, "gulnar", PASSWORD)
+    page.goto(f"{live_server.url}/arms/sites/cp-north/items/new/")
+    screenshot(page, "register-item")
+    assert serious_accessibility_violations(page) == []
+    page.select_option("#id_category", "sa_assault_rifle")
+    page.fill("#id_make", "Kalashnikov")
+    page.fill("#id_model", "AKM")
+    page.fill("#id_serial", "ТК 481516")  # as printed, Cyrillic
+    page.fill("#id_calibre", "7.62x39mm")
+    page.check("input[name=condition][value=serviceable]")
+    page.click("text=Register and print the receipt")
+    assert "/receipt/" in page.url
+    receipt = page.locator("main").inner_text()
+    assert "LD-" in receipt and "Aranvale" not in receipt  # the fixture's site is cp-north
+    assert "Collection point North" in receipt
+    assert page.locator("main svg").count() >= 1  # the tag as a QR code
+    screenshot(page, "receipt")
+    assert serious_accessibility_violations(page) == []
+
+
+def test_a_custodian_ships_and_another_receives(
+    page: Any, live_server: Any, sites: Any, collect: Any
+) -> None:
+    tags = [collect().tag for _ in range(3)]
+    sender = user_with_role("vardan", "custodian", scope="site:depot-a")
+    receiver = user_with_role("olga", "custodian", scope="site:depot-b")
+    sender_device = TOTPDevice.objects.create(user=sender, name="phone", confirmed=True)
+    receiver_device = TOTPDevice.objects.create(user=receiver, name="phone", confirmed=True)
+    sign_in(page, live_server.url, "vardan", PASSWORD, totp=code_for(sender_device))
+    page.goto(f"{live_server.url}/arms/sites/depot-a/shipments/new/")
+    page.select_option("#id_to_site", "depot-b")
+    page.fill("#id_crates", f"CR-1 S-9001 {' '.join(tags)}")
+    page.click("main button[type=submit]")
+    assert "/arms/shipments/" in page.url
+    shipment_url = page.url
+    screenshot(page, "shipment-dispatched")
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, "olga", PASSWORD, totp=code_for(receiver_device))
+    page.goto(shipment_url)
+    page.uncheck(f"input[name=item_{tags[2]}]")
+    page.fill("textarea[name=declaration]", "Crate CR-1 arrived sealed; one rifle missing.")
+    page.click("main form button[type=submit]")
+    body = page.locator("main").inner_text()
+    assert tags[2] in body and "missing" in body.lower()
+    screenshot(page, "shipment-received")
+    assert serious_accessibility_violations(page) == []
