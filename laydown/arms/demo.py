@@ -200,11 +200,7 @@ def _lot_safe(tag: str) -> bool:
 
 def _receive(shipment: Shipment, day: int) -> None:
     items = [line.item_id for line in shipment.lines.all() if line.item_id]
-    lots = {
-        line.lot_id: line.lot.quantity
-        for line in shipment.lines.select_related("lot")
-        if line.lot_id
-    }
+    lots = dict(shipment.lines.exclude(lot=None).values_list("lot_id", "lot__quantity"))
     missing = items[-1:] if (day == 2 and shipment.from_site_id == "cp-east") else []
     services.shipment_receive(
         actor=SYSTEM,

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from laydown.accounts.permissions import Principal
 from laydown.arms.models import (
     AmmoLot,
     CustodyEvent,
@@ -275,3 +276,46 @@ def period_span_of_collections() -> tuple[dt.date, dt.date] | None:
     first = Item.objects.order_by("collected_at").values_list("collected_at", flat=True).first()
     last = Item.objects.order_by("-collected_at").values_list("collected_at", flat=True).first()
     return (first.date(), last.date()) if first and last else None
+
+
+# ---- demobilization and assistance sections (figures from their own apps' selectors) -------
+
+
+def demobilization() -> dict[str, Any]:
+    """Screened, eligible, ID cards issued, support paid: aggregated, small counts suppressed."""
+    from laydown.people.selectors import aggregates
+
+    return aggregates()
+
+
+def assistance(principal: Principal) -> dict[str, Any]:
+    """People reached by sector, partner and place; projects; commitments; visits."""
+    from laydown.assistance.selectors import assistance_summary
+
+    return assistance_summary(principal)
+
+
+def public_assistance() -> dict[str, Any]:
+    """Assistance for the public page: people reached by sector, counts below the threshold
+    suppressed, no place finer than a region (places are not shown at all)."""
+    from laydown.accounts.services import SYSTEM
+
+    threshold = settings.LAYDOWN_PUBLIC_MIN_COUNT
+    summary = assistance(SYSTEM)
+    return {
+        "by_sector": [
+            {
+                "sector": row["sector"],
+                "distributions": suppress(row["distributions"], threshold),
+                "reached": suppress(row["reached_total"] or 0, threshold),
+            }
+            for row in summary["reached_by_sector"]
+        ],
+        "projects": len(summary["projects"]),
+        "projects_done": sum(1 for p in summary["projects"] if p["percent_complete"] == 100),
+        "commitments": summary["commitments"],
+        "commitments_kept": summary["commitments_kept"],
+        "commitments_overdue": summary["commitments_overdue"],
+        "visits_done": summary["visits_done"],
+        "visits_planned": summary["visits_planned"],
+    }

@@ -8,7 +8,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from laydown.accounts.access import requires
+from laydown.accounts.access import principal_of, requires
 from laydown.ledger import selectors as ledger
 from laydown.reports import charts, exports, selectors
 from laydown.reports.periods import Period, PeriodError, period_from
@@ -41,6 +41,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "discrepancies": selectors.open_discrepancies(),
         "inspections": selectors.inspections(period),
         "witness": selectors.witness_status(),
+        "demobilization": selectors.demobilization(),
+        "assistance": selectors.assistance(principal_of(request)),
     }
     return render(request, "reports/dashboard.html", context, status=status)
 
@@ -88,6 +90,8 @@ def sitrep(request: HttpRequest) -> HttpResponse:
         "inspections": selectors.inspections(period),
         "discrepancies": selectors.open_discrepancies(),
         "checkpoint": ledger.checkpoint_public(),
+        "demobilization": selectors.demobilization(),
+        "assistance": selectors.assistance(principal_of(request)),
     }
     return render(request, "reports/sitrep.html", context, status=status)
 
@@ -96,6 +100,8 @@ def sitrep(request: HttpRequest) -> HttpResponse:
 def transparency(request: HttpRequest) -> HttpResponse:
     context = {
         "figures": selectors.public_figures(),
+        "demobilization": selectors.demobilization(),
+        "assistance": selectors.public_assistance(),
         "witness": selectors.witness_status(),
         "log_key": _log_key(),
         "site_url": request.build_absolute_uri("/log"),

@@ -22,7 +22,7 @@ from laydown import tlog
 from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import User
 from laydown.arms import services as arms
-from laydown.arms.models import Item
+from laydown.arms.models import AmmoLot, Item
 from laydown.ledger import clock, keys, witnessing
 from laydown.ledger.models import LogWitness
 from laydown.verification import services

@@ -149,3 +149,9 @@ def test_the_export_command_writes_a_file(stock, tmp_path: Path):
     assert len(out.read_text().splitlines()) == 11
     call_command("export", "collected-by-day", str(tmp_path / "days.csv"), "--format", "hxl")
     assert (tmp_path / "days.csv").read_text().splitlines()[1].startswith("#date")
+
+
+def test_the_public_page_shows_demobilization_and_assistance_suppressed(stock):
+    page = Client().get("/reports/transparency/").content.decode()
+    assert "Demobilization" in page and "Humanitarian assistance" in page
+    assert "Support paid" in page
