@@ -140,9 +140,7 @@ def _inspection(manager, observers, today: dt.date) -> Inspection:  # type: igno
             mismatches=["condition"] if mismatch else [],
             notes="Recorded serviceable; the bolt is missing." if mismatch else "",
         )
-    quantities = dict(
-        arms.AmmoLot.objects.filter(tag__in=opened.lots).values_list("tag", "quantity")
-    )
+    quantities = dict(AmmoLot.objects.filter(tag__in=opened.lots).values_list("tag", "quantity"))
     for tag in opened.lots:
         services.inspection_record(
             actor=lead_p, code=opened.code, tag=tag, result="found", counted=quantities[tag]
