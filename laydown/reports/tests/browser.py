@@ -4,7 +4,6 @@ the second factor, screenshots, and the axe-core accessibility check."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,28 +25,22 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A fresh Chromium tab. Playwright's sync API keeps an event loop in this thread while
+    it runs, so Django's async-safety check is relaxed for this test only (and restored)."""
+    if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run .ci/install-browser (Debian package chromium)")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests'
-    # fixtures are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
+        # bypass_csp only so that the test can inject axe-core; the app obeys its own CSP.
+        context = chromium.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+        yield context.new_page()
+        context.close()
         chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    # bypass_csp only so that the test can inject axe-core; the app's own scripts obey the CSP.
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 def screenshot(page: Any, name: str) -> Path:
