@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from laydown.arms.bulk import insert_many
 from laydown.arms.models import (
     AmmoLot,
     Container,
@@ -90,12 +91,12 @@ def _flush() -> None:
         (AmmoLot, buffer.lots),
         (Materiel, buffer.materiel),
     ]
-    for model, rows in pending:
+    for _model, rows in pending:
         if rows:
-            model.objects.bulk_create(rows, batch_size=2000)
+            insert_many(rows)
             rows.clear()
     if buffer.events:
-        CustodyEvent.objects.bulk_create(buffer.events, batch_size=2000)
+        insert_many(buffer.events)
         buffer.events.clear()
     for prefix, last in buffer.counters.items():
         _counter_set(prefix, last)
