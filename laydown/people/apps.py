@@ -8,3 +8,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from laydown.people import permissions, records  # noqa: F401  (register actions and kinds)
+        from laydown.people.services import vault_erased
+        from laydown.vault.services import erasure_listen
+
+        erasure_listen(vault_erased)  # the retention purge erases participants too

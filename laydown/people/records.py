@@ -287,7 +287,8 @@ ID_CARD_ISSUED = R(
 )
 ERASED = R(
     "people.erased",
-    description="A participant's personal data was erased from the vault; their pseudonymous "
+    description="A participant's personal data was erased from the vault, at the person's "
+    "request or at the end of its retention period (the reason says which); their pseudonymous "
     "records stay and no longer resolve to a person.",
     apply=_apply_erased,
 )

@@ -612,9 +612,20 @@ def participant_erase(*, actor: Principal, participant: Participant, reason: str
     with transaction.atomic():
         vault.vault_erase(
             principal=actor, action=perms.ERASE.name, subject=participant.pk, reason=reason
-        )
-        _append(records.ERASED.name, {"participant": participant.pk, "reason": reason}, actor)
+        )  # its listener, `vault_erased`, appends people.erased
+        vault_erased(participant.pk, reason, _actor(actor))  # in case the vault held nothing
     return Participant.objects.get(pk=participant.pk)
+
+
+def vault_erased(subject: str, reason: str, actor: str) -> None:
+    """The vault destroyed `subject`'s key (on request, or by `laydown vault purge-expired`):
+    if the subject is a participant not yet marked erased, append `people.erased`, whose apply
+    marks it. Registered with `vault.erasure_listen` (apps.py); runs in the vault's transaction.
+    """
+    if Participant.objects.filter(pk=subject, erased_at__isnull=True).exists():
+        ledger.record_append(
+            kind=records.ERASED.name, data={"participant": subject, "reason": reason}, actor=actor
+        )
 
 
 # ---- duplicates ----------------------------------------------------------------------------
@@ -975,4 +986,5 @@ __all__ = [
     "referral_create",
     "referral_follow_up",
     "refusal_record",
+    "vault_erased",
 ]

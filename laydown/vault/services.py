@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +34,22 @@ MAX_ENTRY_BYTES = 256 * 1024
 
 class SubjectErased(LaydownError):
     code = "erased"
+
+
+ErasureListener = Callable[[str, str, str], None]
+_erasure_listeners: list[ErasureListener] = []
+
+
+def erasure_listen(listener: ErasureListener) -> ErasureListener:
+    """Call `listener(subject, reason, actor)` after each erasure, inside its transaction.
+
+    The app that owns a subject (a participant, a household) learns of every erasure, whether
+    asked for or made by the retention purge, and records it in its own ledger record, so its
+    projection follows from the ledger alone and a replay reproduces it. Idempotent.
+    """
+    if listener not in _erasure_listeners:
+        _erasure_listeners.append(listener)
+    return listener
 
 
 def _actor(principal: Principal) -> str:
@@ -158,6 +174,8 @@ def _erase(subject: str, reason: str, actor: str) -> None:
     ledger.record_append(
         kind=records.ERASED.name, data={"subject": subject, "reason": reason}, actor=actor
     )
+    for listener in _erasure_listeners:
+        listener(subject, reason, actor)
 
 
 def vault_purge_expired(*, today: dt.date | None = None) -> list[str]:
