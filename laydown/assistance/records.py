@@ -244,6 +244,18 @@ def _apply_project_created(record: Record) -> None:
     _bump(d["project"])
 
 
+def _apply_project_updated(record: Record) -> None:
+    d = record.data
+    Project.objects.filter(code=d["project"]).update(
+        name=d["name"],
+        sector=d["sector"],
+        place_id=d["place"],
+        budget=d["budget"],
+        currency=d["currency"],
+        updated_at=record.at,
+    )
+
+
 def _apply_project_progressed(record: Record) -> None:
     d = record.data
     ProjectProgress.objects.create(
@@ -294,6 +306,21 @@ def _apply_meeting_recorded(record: Record) -> None:
             updated_at=record.at,
         )
         _bump(c["commitment"])
+
+
+def _apply_commitment_added(record: Record) -> None:
+    d = record.data
+    Commitment.objects.create(
+        code=d["commitment"],
+        meeting_id=d["meeting"],
+        text=d["text"],
+        owner_side=d["owner_side"],
+        owner=d["owner"],
+        due=_date(d["due"]),
+        status=CommitmentStatus.OPEN,
+        updated_at=record.at,
+    )
+    _bump(d["commitment"])
 
 
 def _apply_commitment_followed_up(record: Record) -> None:
@@ -447,6 +474,12 @@ PROJECT_CREATED = _register(
     "budget, currency, status, percent_complete}.",
     _apply_project_created,
 )
+PROJECT_UPDATED = _register(
+    "assistance.project_updated",
+    "An infrastructure project's particulars were changed: {project, name, sector, place, "
+    "budget, currency, reason}.",
+    _apply_project_updated,
+)
 PROJECT_PROGRESSED = _register(
     "assistance.project_progressed",
     "A project's progress: {project, date, status, percent_complete, note, photos (SHA-256)}.",
@@ -458,6 +491,12 @@ MEETING_RECORDED = _register(
     "participants: [{side, organisation, count, function}], commitments: [{commitment, text, "
     "owner_side, owner, due}]}.",
     _apply_meeting_recorded,
+)
+COMMITMENT_ADDED = _register(
+    "assistance.commitment_added",
+    "A commitment was added to a dialogue meeting after it was recorded: {commitment, meeting, "
+    "text, owner_side, owner, due}.",
+    _apply_commitment_added,
 )
 COMMITMENT_FOLLOWED_UP = _register(
     "assistance.commitment_followed_up",

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum
 
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import CROSS_ORG_ROLES, Principal
+from laydown.accounts.permissions import CROSS_ORG_ROLES, Principal, is_allowed
 from laydown.accounts.roles import OrgKind
 from laydown.assistance import checks
 from laydown.assistance.models import (
@@ -374,3 +374,35 @@ def assistance_summary(principal: Principal) -> dict[str, Any]:
         "households": visible(principal, Household.objects.all()).count(),
         "open_complaints": complaint_list(principal).filter(~Q(status="closed")).count(),
     }
+
+
+# ---- choices and rights for the pages ------------------------------------------------------
+
+
+def organisation_choices(principal: Principal) -> list[tuple[str, str]]:
+    """Organisations the principal may act for: all for cross-organisation roles, else its own."""
+    rows = Organisation.objects.order_by("name")
+    if not sees_all(principal):
+        rows = rows.filter(pk=principal.organisation_id or -1)
+    return [(o.code, o.name) for o in rows]
+
+
+def may(principal: Principal, action: str, organisation_id: int | None = None) -> bool:
+    """Whether the principal may do `action` on a record of `organisation_id`."""
+    return is_allowed(principal, action, organisation_id=organisation_id)
+
+
+def commitment_history(code: str) -> Commitment | None:
+    rows = Commitment.objects.select_related("meeting").prefetch_related("updates")
+    return rows.filter(code=code).first()
+
+
+def complaint_detail(principal: Principal, code: str) -> Complaint | None:
+    rows = complaint_list(principal).select_related("distribution")
+    return rows.prefetch_related("follow_ups").filter(code=code).first()
+
+
+def recipients_waiting(distribution: Distribution) -> list[str]:
+    """Households on the distribution's recipient list whose receipt is not recorded yet."""
+    rows = distribution.recipients.filter(received_at=None).order_by("household_id")
+    return list(rows.values_list("household_id", flat=True))

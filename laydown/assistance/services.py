@@ -132,16 +132,54 @@ def _place(field: str, value: object) -> Place:
     return place
 
 
-def file_store(*, data: bytes) -> str:
-    """Keep a photo or document apart from the log, named by its SHA-256; return the hash."""
+IMAGE_KINDS = ("jpeg", "png", "webp")
+DOCUMENT_KINDS = (*IMAGE_KINDS, "pdf")
+
+
+def file_kind(data: bytes) -> str | None:
+    """What the bytes are, by their signature: jpeg, png, webp, pdf, or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    return None
+
+
+def file_store(*, data: bytes, field: str = "photo", kinds: Sequence[str] = IMAGE_KINDS) -> str:
+    """Keep a photo or document apart from the log, named by its SHA-256; return the hash.
+
+    Refuses, naming `field`, an empty file, one over 10 MB, or one whose content is not of
+    `kinds` (checked by its signature, whatever its name says).
+    """
     if not data or len(data) > MAX_PHOTO_BYTES:
-        raise refuse("photo", _("empty or too large"), _("A photo must be 1 byte to 10 MB."))
+        raise refuse(
+            field,
+            _("empty or too large"),
+            _("The file is %(size)d bytes; it must be 1 byte to 10 MB.") % {"size": len(data)},
+        )
+    if file_kind(data) not in kinds:
+        raise refuse(
+            field,
+            _("wrong type"),
+            _("The file is not one of: %(kinds)s.")
+            % {"kinds": ", ".join(k.upper() for k in kinds)},
+        )
     digest = hashlib.sha256(data).hexdigest()
-    path = Path(settings.DATA_DIR) / "assistance" / "files" / digest[:2] / digest
+    path = file_path(digest)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        partial = path.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(path)
     return digest
+
+
+def file_path(digest: str) -> Path:
+    return Path(settings.DATA_DIR) / "assistance" / "files" / digest[:2] / digest
 
 
 # ---- partners ------------------------------------------------------------------------------
@@ -606,7 +644,10 @@ def receipt_record(
     if row.received_at is not None:
         raise refuse("household", _("already received"), _("This receipt is recorded already."))
     kind = checks.choice("receipt_kind", receipt_kind, ReceiptKind.values)
-    digest = file_store(data=photo) if photo else checks.sha256("receipt_sha256", receipt_sha256)
+    if photo:
+        digest = file_store(data=photo, field="photo")
+    else:
+        digest = checks.sha256("receipt_sha256", receipt_sha256)
     data = {
         "distribution": distribution.code,
         "household": household,
@@ -689,8 +730,8 @@ def complaint_follow_up(
 # ---- infrastructure projects ---------------------------------------------------------------
 
 
-def _photos(value: Sequence[str]) -> list[str]:
-    if len(value) > 20:
+def _photos(value: Sequence[str], *, more: int = 0) -> list[str]:
+    if len(value) + more > 20:
         raise refuse("photos", _("too many"), _("At most 20 photos per progress report."))
     return [checks.sha256("photos", v) for v in value]
 
@@ -728,6 +769,49 @@ def project_create(
     return Project.objects.get(code=code)
 
 
+def project_update(
+    *,
+    actor: Principal,
+    project: Project,
+    reason: str,
+    name: str | None = None,
+    sector: str | None = None,
+    place: object = None,
+    budget: int | None = None,
+    currency: str | None = None,
+) -> Project:
+    """Change a project's name, sector, place, budget or currency; fields not given are kept.
+
+    Status and percent complete change only through `project_progress`, which keeps their
+    history.
+    """
+    authorize(actor, permissions.PROJECT_MANAGE.name, organisation_id=project.organisation_id)
+    currency = checks.text(
+        "currency", project.currency if currency is None else currency, max_length=3, required=True
+    ).upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise refuse("currency", _("not ISO 4217"), _("Currency: three letters, as USD or EUR."))
+    data = {
+        "project": project.code,
+        "name": checks.text(
+            "name", project.name if name is None else name, max_length=200, required=True
+        ),
+        "sector": checks.choice(
+            "sector", project.sector if sector is None else sector, ProjectSector.values
+        ),
+        "place": _place("place", project.place_id if place is None else place).pcode,
+        "budget": checks.integer(
+            "budget", project.budget if budget is None else budget, maximum=MAX_QUANTITY
+        ),
+        "currency": currency,
+        "reason": checks.text("reason", reason, max_length=500, required=True),
+    }
+    with transaction.atomic():
+        Project.objects.select_for_update().get(code=project.code)
+        _append(records.PROJECT_UPDATED.name, data, actor)
+    return Project.objects.get(code=project.code)
+
+
 def project_progress(
     *,
     actor: Principal,
@@ -737,7 +821,13 @@ def project_progress(
     percent_complete: int,
     note: str = "",
     photos: Sequence[str] = (),
+    photo_files: Sequence[bytes] = (),
 ) -> Project:
+    """Record a project's status and percent complete on a date, with photos.
+
+    `photos` are SHA-256 of photos kept apart already; `photo_files` are the bytes of new ones
+    (JPEG, PNG or WebP), stored by hash once everything else is valid.
+    """
     authorize(actor, permissions.PROJECT_MANAGE.name, organisation_id=project.organisation_id)
     percent = checks.integer("percent_complete", percent_complete, maximum=100)
     status = checks.choice("status", status, ProjectStatus.values)
@@ -753,8 +843,9 @@ def project_progress(
         "status": status,
         "percent_complete": percent,
         "note": checks.text("note", note, max_length=5000),
-        "photos": _photos(photos),
+        "photos": _photos(photos, more=len(photo_files)),
     }
+    data["photos"] += [file_store(data=f, field="photos") for f in photo_files]
     with transaction.atomic():
         _append(records.PROJECT_PROGRESSED.name, data, actor)
     return Project.objects.get(code=project.code)
@@ -775,17 +866,17 @@ def _participant(i: int, p: Mapping[str, Any]) -> Data:
     }
 
 
-def _commitment(i: int, c: Mapping[str, Any], meeting_date: dt.date) -> Data:
-    field = f"commitments.{i}"
-    due = checks.date(f"{field}.due", c.get("due"))
+def _commitment(c: Mapping[str, Any], meeting_date: dt.date, prefix: str = "") -> Data:
+    """Clean a commitment's fields, each error naming `prefix` + the field."""
+    due = checks.date(f"{prefix}due", c.get("due"))
     if due < meeting_date:
         raise refuse(
-            f"{field}.due", _("before the meeting"), _("A commitment is due after its meeting.")
+            f"{prefix}due", _("before the meeting"), _("A commitment is due after its meeting.")
         )
     return {
-        "text": checks.text(f"{field}.text", c.get("text"), max_length=500, required=True),
-        "owner_side": checks.choice(f"{field}.owner_side", c.get("owner_side"), MeetingSide.values),
-        "owner": checks.text(f"{field}.owner", c.get("owner"), max_length=200, required=True),
+        "text": checks.text(f"{prefix}text", c.get("text"), max_length=500, required=True),
+        "owner_side": checks.choice(f"{prefix}owner_side", c.get("owner_side"), MeetingSide.values),
+        "owner": checks.text(f"{prefix}owner", c.get("owner"), max_length=200, required=True),
         "due": due.isoformat(),
     }
 
@@ -818,7 +909,7 @@ def meeting_record(
         "outcomes": checks.text("outcomes", outcomes, max_length=10000),
         "participants": [_participant(i, p) for i, p in enumerate(participants)],
     }
-    promised = [_commitment(i, c, day) for i, c in enumerate(commitments)]
+    promised = [_commitment(c, day, f"commitments.{i}.") for i, c in enumerate(commitments)]
     with transaction.atomic():
         code = allocate_codes(MEETING_PREFIX)[0]
         numbers = allocate_codes(COMMITMENT_PREFIX, len(promised)) if promised else []
@@ -827,6 +918,26 @@ def meeting_record(
         ]
         _append(records.MEETING_RECORDED.name, {"meeting": code, **data}, actor)
     return Meeting.objects.get(code=code)
+
+
+def commitment_add(
+    *,
+    actor: Principal,
+    meeting: Meeting,
+    text: str,
+    owner_side: str,
+    owner: str,
+    due: object,
+) -> Commitment:
+    """Add a commitment made at `meeting` (one forgotten, or agreed in its follow-up)."""
+    authorize(actor, permissions.DIALOGUE_MANAGE.name)
+    fields = {"text": text, "owner_side": owner_side, "owner": owner, "due": due}
+    clean = _commitment(fields, meeting.date)
+    with transaction.atomic():
+        code = allocate_codes(COMMITMENT_PREFIX)[0]
+        data = {"commitment": code, "meeting": meeting.code, **clean}
+        _append(records.COMMITMENT_ADDED.name, data, actor)
+    return Commitment.objects.get(code=code)
 
 
 def commitment_follow_up(
@@ -938,11 +1049,13 @@ def visit_update(
             visit.report_summary if report_summary is None else report_summary,
             max_length=5000,
         ),
-        "report_sha256": file_store(data=report) if report else visit.report_sha256,
+        "report_sha256": visit.report_sha256,
         "note": checks.text("note", note, max_length=2000),
     }
-    if status != VisitStatus.DONE and (data["findings"] or data["report_sha256"]):
+    if status != VisitStatus.DONE and (data["findings"] or data["report_sha256"] or report):
         raise refuse("findings", _("not done"), _("Findings and a report come after the visit."))
+    if report:
+        data["report_sha256"] = file_store(data=report, field="report", kinds=DOCUMENT_KINDS)
     with transaction.atomic():
         _append(records.VISIT_UPDATED.name, data, actor)
     return Visit.objects.get(code=visit.code)

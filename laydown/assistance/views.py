@@ -6,29 +6,44 @@ page answers 404, exactly as for a code that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from laydown.accounts.access import principal_of, requires
-from laydown.accounts.forms import show_service_error
 from laydown.accounts.models import Organisation
 from laydown.assistance import checks, exports, imports, selectors, services
 from laydown.assistance.forms import (
+    CommitmentFollowUpForm,
+    CommitmentForm,
+    ComplaintFollowUpForm,
+    ComplaintForm,
     CorrectionForm,
     DistributionForm,
     HouseholdForm,
     ImportForm,
+    MeetingForm,
+    MonitoringNoteForm,
+    PartnerForm,
+    ProgressForm,
+    ProjectEditForm,
+    ProjectForm,
     PurposeForm,
     ReceiptForm,
+    RecipientsForm,
+    VisitForm,
+    VisitUpdateForm,
+    show_service_error,
 )
-from laydown.assistance.vocab import Commodity, PlaceLevel, Sector
+from laydown.assistance.vocab import Commodity, ComplaintStatus, PlaceLevel, Sector
 from laydown.core.errors import ValidationError
 
 PAGE_SIZE = 50
@@ -51,6 +66,48 @@ def _found(row: Any) -> Any:
 
 def _organisation(code: str) -> Organisation:
     return Organisation.objects.get(code=code)
+
+
+Done = tuple[str, str]  # the success message and the URL to go to
+
+
+def _submit(
+    request: HttpRequest,
+    form: Any,
+    act: Callable[[Any], Done],
+    template: str = "assistance/form.html",
+    **context: Any,
+) -> HttpResponse:
+    """Validate `form`; if it is valid, `act` calls one service. A refusal is shown next to
+    the field it names and the page answers 400; nothing is written."""
+    if form.is_valid():
+        try:
+            message, url = act(form)
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(url)
+    status = 400 if form.errors else 200
+    return render(request, template, {"form": form, **context}, status=status)
+
+
+def _detail(kind: str, code: str) -> str:
+    return reverse(f"assistance:{kind}_detail", args=[code])
+
+
+def _heading(title: str, row: Any = None, *, multipart: bool = False) -> dict[str, Any]:
+    """The context of the shared form page: its title and the record it acts on."""
+    return {"title": title, "row": row, "multipart": multipart}
+
+
+def _choices(request: HttpRequest) -> dict[str, list[tuple[str, str]]]:
+    principal = principal_of(request)
+    return {
+        "partner": selectors.partner_choices(principal),
+        "organisation": selectors.organisation_choices(principal),
+        "place": selectors.place_choices(),
+    }
 
 
 @requires("assistance.read")
@@ -115,7 +172,7 @@ def distribution_detail(request: HttpRequest, code: str) -> HttpResponse:
         "recipients": row.recipients.all(),
         "notes": row.notes.all(),
         "complaints": row.complaints.all(),
-        "receipt_form": ReceiptForm(),
+        "waiting": selectors.recipients_waiting(row),
     }
     return render(request, "assistance/distribution_detail.html", context)
 
@@ -142,25 +199,21 @@ def distribution_correct(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @requires("assistance.distribution_record")
-@require_POST
 def distribution_receipt(request: HttpRequest, code: str) -> HttpResponse:
-    row = _found(selectors.distribution_get(principal_of(request), code))
-    form = ReceiptForm(request.POST, request.FILES)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Give the household, the kind of receipt and the photo."))
-        services.receipt_record(
-            actor=principal_of(request),
-            distribution=row,
-            household=form.cleaned_data["household"],
-            receipt_kind=form.cleaned_data["receipt_kind"],
-            photo=form.cleaned_data["photo"].read(),
-        )
-    except ValidationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Receipt recorded."))
-    return redirect("assistance:distribution_detail", code=code)
+    principal = principal_of(request)
+    row = _found(selectors.distribution_get(principal, code))
+    form = ReceiptForm(
+        _posted(request), request.FILES or None, households=selectors.recipients_waiting(row)
+    )
+
+    def act(f: Any) -> Done:
+        fields = f.service_fields()
+        services.receipt_record(actor=principal, distribution=row, **fields)
+        message = _("Receipt of household %(h)s recorded.") % {"h": fields["household"]}
+        return message, _detail("distribution", code)
+
+    context = _heading(_("Record a receipt"), row, multipart=True)
+    return _submit(request, form, act, **context)
 
 
 # ---- households ----------------------------------------------------------------------------
@@ -359,5 +412,264 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 @requires("assistance.read")
 def visit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    principal = principal_of(request)
     row = _found(selectors.visit_get(code))
-    return render(request, "assistance/visit_detail.html", {"visit": row})
+    can_update = selectors.may(principal, "assistance.visit_manage", row.organisation_id)
+    context = {"visit": row, "can_update": can_update}
+    return render(request, "assistance/visit_detail.html", context)
+
+
+# ---- infrastructure projects: create, change, progress -------------------------------------
+
+
+@requires("assistance.project_manage")
+def project_new(request: HttpRequest) -> HttpResponse:
+    form = ProjectForm(_posted(request), choices=_choices(request))
+
+    def act(f: Any) -> Done:
+        fields = dict(f.cleaned_data)
+        organisation = _organisation(fields.pop("partner"))
+        row = services.project_create(
+            actor=principal_of(request), organisation=organisation, **fields
+        )
+        return _("Project %(code)s created.") % {"code": row.code}, _detail("project", row.code)
+
+    return _submit(request, form, act, **_heading(_("New infrastructure project")))
+
+
+@requires("assistance.project_manage")
+def project_edit(request: HttpRequest, code: str) -> HttpResponse:
+    row = _found(selectors.project_get(principal_of(request), code))
+    initial = {f: getattr(row, f) for f in ("name", "sector", "budget", "currency")}
+    initial["place"] = row.place_id
+    form = ProjectEditForm(_posted(request), initial=initial, choices=_choices(request))
+
+    def act(f: Any) -> Done:
+        services.project_update(actor=principal_of(request), project=row, **f.cleaned_data)
+        return _("Project %(code)s changed.") % {"code": code}, _detail("project", code)
+
+    return _submit(request, form, act, **_heading(_("Change the project"), row))
+
+
+@requires("assistance.project_manage")
+def project_progress(request: HttpRequest, code: str) -> HttpResponse:
+    row = _found(selectors.project_get(principal_of(request), code))
+    initial = {"date": checks.today(), "status": row.status}
+    initial["percent_complete"] = row.percent_complete
+    form = ProgressForm(_posted(request), request.FILES or None, initial=initial)
+
+    def act(f: Any) -> Done:
+        services.project_progress(actor=principal_of(request), project=row, **f.service_fields())
+        return _("Progress of %(code)s recorded.") % {"code": code}, _detail("project", code)
+
+    context = _heading(_("Record progress"), row, multipart=True)
+    return _submit(request, form, act, **context)
+
+
+# ---- dialogue: meetings, commitments, follow-up --------------------------------------------
+
+
+@requires("assistance.dialogue_manage")
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    form = MeetingForm(_posted(request), choices=_choices(request))
+
+    def act(f: Any) -> Done:
+        fields = dict(f.cleaned_data)
+        organisation = _organisation(fields.pop("organisation"))
+        row = services.meeting_record(
+            actor=principal_of(request), organisation=organisation, **fields
+        )
+        return _("Meeting %(code)s recorded.") % {"code": row.code}, _detail("meeting", row.code)
+
+    return _submit(request, form, act, **_heading(_("Record a dialogue meeting")))
+
+
+@requires("assistance.dialogue_manage")
+def commitment_new(request: HttpRequest, code: str) -> HttpResponse:
+    meeting = _found(selectors.meeting_get(code))
+    form = CommitmentForm(_posted(request))
+
+    def act(f: Any) -> Done:
+        row = services.commitment_add(
+            actor=principal_of(request), meeting=meeting, **f.cleaned_data
+        )
+        return _("Commitment %(c)s added.") % {"c": row.code}, _detail("meeting", code)
+
+    return _submit(request, form, act, **_heading(_("Add a commitment"), meeting))
+
+
+@requires("assistance.read")
+def commitment_list(request: HttpRequest) -> HttpResponse:
+    overdue = bool(request.GET.get("overdue"))
+    status = request.GET.get("status", "")
+    rows = selectors.commitment_list(status=status, overdue=overdue)
+    query = urlencode({k: v for k, v in (("overdue", "1" if overdue else ""),) if v})
+    context = {"page": _page(request, rows), "overdue": overdue, "query": query}
+    return render(request, "assistance/commitment_list.html", context)
+
+
+@requires("assistance.dialogue_manage")
+def commitment_follow_up(request: HttpRequest, code: str) -> HttpResponse:
+    row = _found(selectors.commitment_history(code))
+    form = CommitmentFollowUpForm(_posted(request), initial={"status": row.status})
+
+    def act(f: Any) -> Done:
+        services.commitment_follow_up(actor=principal_of(request), commitment=row, **f.cleaned_data)
+        message = _("Commitment %(c)s followed up.") % {"c": code}
+        return message, _detail("meeting", row.meeting_id)
+
+    context = _heading(_("Follow up a commitment"), row)
+    context["history"] = row.updates.all()
+    return _submit(request, form, act, **context)
+
+
+# ---- monitoring visits: propose, then agree, postpone, close with findings -----------------
+
+
+@requires("assistance.visit_manage")
+def visit_new(request: HttpRequest) -> HttpResponse:
+    form = VisitForm(_posted(request), choices=_choices(request))
+
+    def act(f: Any) -> Done:
+        fields = dict(f.cleaned_data)
+        organisation = _organisation(fields.pop("organisation"))
+        row = services.visit_propose(
+            actor=principal_of(request), organisation=organisation, **fields
+        )
+        return _("Visit %(code)s proposed.") % {"code": row.code}, _detail("visit", row.code)
+
+    return _submit(request, form, act, **_heading(_("Propose a monitoring visit")))
+
+
+@requires("assistance.visit_manage")
+def visit_update(request: HttpRequest, code: str) -> HttpResponse:
+    principal = principal_of(request)
+    row = _found(selectors.visit_get(code))
+    if not selectors.may(principal, "assistance.visit_manage", row.organisation_id):
+        raise PermissionDenied(_("Only the visiting organisation or a manager changes a visit."))
+    form = VisitUpdateForm(_posted(request), request.FILES or None)
+
+    def act(f: Any) -> Done:
+        services.visit_update(actor=principal, visit=row, **f.service_fields())
+        return _("Visit %(code)s updated.") % {"code": code}, _detail("visit", code)
+
+    context = _heading(_("Update the visit"), row, multipart=True)
+    return _submit(request, form, act, **context)
+
+
+# ---- partners ------------------------------------------------------------------------------
+
+
+@requires("assistance.partner_manage")
+def partner_edit(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = _found(selectors.partner_get(principal_of(request), code))
+    profile = selectors.profile_of(organisation)
+    initial = {"partner_kind": profile.partner_kind, "sectors": profile.sectors} if profile else {}
+    form = PartnerForm(
+        _posted(request), initial={**initial, "contact": getattr(profile, "contact", "")}
+    )
+
+    def act(f: Any) -> Done:
+        services.partner_profile_set(
+            actor=principal_of(request), organisation=organisation, **f.cleaned_data
+        )
+        message = _("The profile of %(name)s is saved.") % {"name": organisation.name}
+        return message, reverse("assistance:partners")
+
+    return _submit(request, form, act, **_heading(_("Partner profile"), organisation))
+
+
+# ---- recipient lists, monitoring notes, complaints -----------------------------------------
+
+
+@requires("assistance.distribution_record")
+def distribution_recipients(request: HttpRequest, code: str) -> HttpResponse:
+    row = _found(selectors.distribution_get(principal_of(request), code))
+    form = RecipientsForm(_posted(request))
+
+    def act(f: Any) -> Done:
+        added = services.recipients_list(
+            actor=principal_of(request), distribution=row, **f.cleaned_data
+        )
+        message = _("%(n)d households added to the recipient list.") % {"n": added}
+        return message, _detail("distribution", code)
+
+    return _submit(request, form, act, **_heading(_("Add to the recipient list"), row))
+
+
+@requires("assistance.distribution_record")
+def monitoring_note_new(request: HttpRequest, code: str) -> HttpResponse:
+    row = _found(selectors.distribution_get(principal_of(request), code))
+    form = MonitoringNoteForm(_posted(request))
+
+    def act(f: Any) -> Done:
+        services.monitoring_note_add(
+            actor=principal_of(request), distribution=row, **f.cleaned_data
+        )
+        return _("Monitoring note added."), _detail("distribution", code)
+
+    return _submit(request, form, act, **_heading(_("Post-distribution monitoring note"), row))
+
+
+@requires("assistance.read")
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    rows = selectors.complaint_list(principal_of(request), status=status)
+    context = {
+        "page": _page(request, rows),
+        "status": status,
+        "statuses": ComplaintStatus.choices,
+        "query": urlencode({"status": status} if status else {}),
+    }
+    return render(request, "assistance/complaint_list.html", context)
+
+
+@requires("assistance.distribution_record")
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    about = selectors.distribution_get(principal, request.GET.get("distribution", ""))
+    initial = {"distribution": about.code, "place": about.place_id} if about else {}
+    form = ComplaintForm(_posted(request), initial=initial, choices=_choices(request))
+
+    def act(f: Any) -> Done:
+        fields = dict(f.cleaned_data)
+        organisation = _organisation(fields.pop("partner"))
+        distribution = _distribution_named(principal, fields.pop("distribution"))
+        row = services.complaint_open(
+            actor=principal, organisation=organisation, distribution=distribution, **fields
+        )
+        return _("Complaint %(c)s recorded.") % {"c": row.code}, _detail("complaint", row.code)
+
+    return _submit(request, form, act, **_heading(_("Record a complaint")))
+
+
+def _distribution_named(principal: Any, code: str) -> Any:
+    if not code.strip():
+        return None
+    row = selectors.distribution_get(principal, code.strip().upper())
+    if row is None:
+        raise ValidationError(
+            _("There is no distribution %(code)s among your organisation's.") % {"code": code},
+            fields={"distribution": _("unknown distribution")},
+        )
+    return row
+
+
+@requires("assistance.read")
+def complaint_detail(request: HttpRequest, code: str) -> HttpResponse:
+    row = _found(selectors.complaint_detail(principal_of(request), code))
+    return render(request, "assistance/complaint_detail.html", {"complaint": row})
+
+
+@requires("assistance.distribution_record")
+def complaint_follow_up(request: HttpRequest, code: str) -> HttpResponse:
+    row = _found(selectors.complaint_detail(principal_of(request), code))
+    form = ComplaintFollowUpForm(_posted(request), initial={"status": row.status})
+
+    def act(f: Any) -> Done:
+        services.complaint_follow_up(actor=principal_of(request), complaint=row, **f.cleaned_data)
+        return _("Complaint %(c)s followed up.") % {"c": code}, _detail("complaint", code)
+
+    context = _heading(_("Follow up a complaint"), row)
+    context["history"] = row.follow_ups.all()
+    return _submit(request, form, act, **context)

@@ -132,6 +132,16 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "assistance:project_detail": lambda s: {"code": "PR-000000"},
     "assistance:meeting_detail": lambda s: {"code": "DM-000000"},
     "assistance:visit_detail": lambda s: {"code": "MV-000000"},
+    "assistance:visit_update": lambda s: {"code": "MV-000000"},
+    "assistance:distribution_recipients": lambda s: {"code": "DI-000000"},
+    "assistance:monitoring_note_new": lambda s: {"code": "DI-000000"},
+    "assistance:complaint_detail": lambda s: {"code": "CO-000000"},
+    "assistance:complaint_follow_up": lambda s: {"code": "CO-000000"},
+    "assistance:partner_edit": lambda s: {"code": "no-such-partner"},
+    "assistance:project_edit": lambda s: {"code": "PR-000000"},
+    "assistance:project_progress": lambda s: {"code": "PR-000000"},
+    "assistance:commitment_new": lambda s: {"code": "DM-000000"},
+    "assistance:commitment_follow_up": lambda s: {"code": "CM-000000"},
     # Unknown pseudonyms and codes: the decorator checks the action, then the page answers 404.
     "people:cycle": lambda s: {"code": "2000-01"},
     "people:cycle_approve": lambda s: {"code": "2000-01"},
@@ -162,6 +172,13 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "api:people_appeal_decide": lambda s: {"code": "AP-0"},
     "api:people_referral_follow_up": lambda s: {"code": "RF-0"},
     "api:people_cycle_detail": lambda s: {"code": "2000-01"},
+    **{
+        f"api:people_{name}": lambda s: {"pseudonym": "p-000000000000"}
+        for name in ("revoke", "card", "card_issue", "access_report", "correct", "erase")
+    },
+    "api:people_duplicate_decide": lambda s: {"code": "DU-0"},
+    "api:people_cycle_approve": lambda s: {"code": "2000-01"},
+    "api:people_payments_record": lambda s: {"code": "2000-01"},
     "api:assistance_distribution_detail": lambda s: {"code": "DI-000000"},
     "api:assistance_household_detail": lambda s: {"code": "h-000000000000"},
     "api:assistance_household_personal_data": lambda s: {"code": "h-000000000000"},
