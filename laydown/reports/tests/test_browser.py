@@ -13,7 +13,7 @@ from laydown.accounts.tests.pages_helpers import PASSWORD, code_for, user_with_r
 from laydown.reports.tests.browser import screenshot, serious_accessibility_violations, sign_in
 from laydown.verification import services as verification
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,84 @@
+"""Every page, with the demo programme loaded, passes axe-core without serious violations.
+
+One user holds every role, so that every page renders its full content; the walk visits every
+page without path parameters and one detail page of each kind, in real headless Chromium.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from laydown.accounts import services as accounts
+from laydown.accounts.roles import Role
+from laydown.accounts.tests.pages_helpers import PASSWORD, code_for
+from laydown.accounts.tests.test_permission_walk import collect
+from laydown.arms.models import Item, Shipment, Site
+from laydown.core.demo import demo_load
+from laydown.reports.tests.browser import screenshot, serious_accessibility_violations, sign_in
+from laydown.verification.models import Inspection
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
+
+SKIP_PREFIXES = ("/log/", "/i18n/", "/api/", "/reports/export/")
+
+
+def detail_pages() -> list[str]:
+    item = Item.objects.order_by("tag").first()
+    assert item is not None
+    return [
+        reverse("arms:item", kwargs={"tag": item.tag}),
+        reverse("arms:item_receipt", kwargs={"tag": item.tag}),
+        reverse("arms:site", kwargs={"code": Site.objects.order_by("code").first().code}),
+        reverse("arms:shipment", kwargs={"code": Shipment.objects.order_by("code").first().code}),
+        reverse("verification:inspection", kwargs={"code": Inspection.objects.get().code}),
+    ]
+
+
+def test_every_page_passes_the_accessibility_check(page: Any, live_server: Any) -> None:
+    for _line in demo_load():
+        pass
+    user = accounts.user_create(
+        actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
+    )
+    for role in Role.values:
+        accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="programme")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    sign_in(page, live_server.url, "everyone", PASSWORD, totp=code_for(device))
+    endpoints, _problems = collect()
+    pages = sorted(
+        {
+            "/" + e.route
+            for e in endpoints
+            if not e.is_api
+            and not e.parameters
+            and not ("/" + e.route).startswith(SKIP_PREFIXES)
+            and "." not in e.route.rsplit("/", 1)[-1]  # downloads (.csv, .xlsx, .json...)
+            and "export" not in e.route
+        }
+        - {"/accounts/sign-out/"}
+    )
+    failures = {}
+    visited = 0
+    for path in [*pages, *detail_pages()]:
+        tab = page.context.new_page()  # a fresh tab: an error page must not disturb the next
+        try:
+            response = tab.goto(f"{live_server.url}{path}")
+        except Exception as exc:  # noqa: BLE001
+            # a download is not a page; POST-only URLs answer GET with an empty 405
+            tab.close()
+            if "Download is starting" in str(exc) or "ERR_HTTP_RESPONSE_CODE_FAILURE" in str(exc):
+                continue
+            raise
+        if response is not None and "text/html" in response.headers.get("content-type", ""):
+            visited += 1
+            violations = serious_accessibility_violations(tab)
+            if violations:
+                failures[path] = violations
+                screenshot(tab, "a11y-" + path.strip("/").replace("/", "-"))
+        tab.close()
+    assert visited >= 30
+    assert failures == {}, "\n".join(f"{p}: {v}" for p, v in failures.items())
