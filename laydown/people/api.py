@@ -1,5 +1,6 @@
 """Demobilization in the API: participants by pseudonym, their files, screening, appeals,
-referrals, payment cycles and aggregate figures.
+revocation, duplicates and the cut-off date, ID cards, referrals, payment cycles, the
+data-subject rights (access report, correction, erasure), import and aggregate figures.
 
 Every operation wears `@api_action(...)` under its route, parses, calls one service or
 selector, and returns a schema. Lists and files hold no personal data; the only way to read
@@ -18,12 +19,12 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from laydown.accounts.api_auth import api_action, principal
 from laydown.core.errors import ValidationError
-from laydown.people import selectors, services
-from laydown.people.models import Appeal, Participant, PaymentCycle, Referral
+from laydown.people import importer, selectors, services
+from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
 
 router = Router(tags=["people"])
 
@@ -268,6 +269,118 @@ class AggregatesOut(Schema):
     categories: dict[str, str]
 
 
+class ReasonIn(Schema):
+    reason: str = Field(description="why; recorded in the ledger")
+
+
+class IdentityIn(Schema):
+    name: str
+    born: dt.date | None = Field(None, description="the date of birth, if known")
+    age: int | None = Field(None, description="the age in years, when the date is not known")
+    sex: str = Field(description="f, m or x")
+
+
+class CorrectIn(Schema):
+    reason: str = Field(description="why the data is corrected; recorded in the ledger")
+    identity: IdentityIn | None = Field(None, description="the whole corrected identity")
+    contact: ContactIn | None = Field(None, description="replaces the contact")
+    profile: ProfileIn | None = Field(None, description="replaces the profile")
+    health_notes: str = Field("", description="replaces the health data (needs people.health)")
+    photo_base64: str = Field("", description="a new JPEG or PNG of at most 150 KB, base64")
+    dependants: int | None = None
+    region: str | None = None
+
+
+class HistoryOut(Schema):
+    index: int
+    kind: str = Field(description="vault.written, vault.read or vault.erased")
+    at: dt.datetime
+    actor: str
+    category: str = ""
+    categories: list[str] = []
+    purpose: str = ""
+    reason: str = ""
+    legal_basis: str = ""
+    retain_until: str = ""
+
+
+class AccessReportOut(Schema):
+    personal: dict[str, dict[str, Any]] = Field(
+        description="the personal data held, by category (the photo by its SHA-256 only)"
+    )
+    file: PersonFileOut
+    history: list[HistoryOut] = Field(
+        description="every write, read and erasure of the personal data: who, when, why"
+    )
+
+
+class IdCardOut(Schema):
+    pseudonym: str
+    card_number: str
+    issued_at: dt.datetime | None
+    name: str
+    born: str = Field(description="the date of birth, or the year when only the age is known")
+    photo_mime: str
+    photo_base64: str
+    qr_text: str = Field(description="what the card's QR code holds: LAYDOWN:<card>:<pseudonym>")
+    qr_svg: str
+
+
+class DuplicateDecisionIn(Schema):
+    decision: str = Field(description="distinct (different people) or same (the later is void)")
+    reason: str
+
+
+class CutOffOut(Schema):
+    date: dt.date | None
+    set_at: dt.datetime | None
+    set_by: str
+
+
+class CutOffIn(Schema):
+    date: dt.date
+
+
+class CycleIn(Schema):
+    cycle: str = Field(description="the month, like 2026-11")
+
+
+class PaymentIn(Schema):
+    participant: str
+    reference: str = Field(description="the payment's reference (transfer, receipt)")
+
+
+class PaymentsIn(Schema):
+    payments: list[PaymentIn] = Field(min_length=1)
+
+
+class RecordedOut(Schema):
+    recorded: int
+
+
+class ImportOut(Schema):
+    rows: int = Field(description="the rows of the file, all valid")
+    imported: bool = Field(description="false for a dry run: checked, nothing written")
+
+
+class ProblemOut(Schema):
+    row: int = Field(description="as the spreadsheet numbers it (the header is row 1)")
+    column: str
+    value: str
+    reason: str
+
+
+class ImportErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, str]
+    problems: list[ProblemOut]
+
+
+class ImportErrorOut(Schema):
+    error: ImportErrorBody
+
+
 # ---- helpers -------------------------------------------------------------------------------
 
 
@@ -290,6 +403,20 @@ def _photo(value: str) -> bytes | None:
             _("photo_base64 is not base64: send the image's bytes base64-encoded."),
             fields={"photo_base64": _("not base64")},
         ) from None
+
+
+def _found(model: Any, code: str, what: str) -> Any:
+    found = model.objects.filter(pk=code).select_related("participant").first()
+    if found is None:
+        raise Http404(_("No %(what)s %(c)s.") % {"what": what, "c": code})
+    return found
+
+
+def _cycle(code: str) -> PaymentCycle:
+    cycle = PaymentCycle.objects.filter(pk=code).first()
+    if cycle is None:
+        raise Http404(_("No payment cycle %(c)s.") % {"c": code})
+    return cycle
 
 
 def _categories(values: list[str]) -> list[str]:
@@ -433,6 +560,141 @@ def referral_follow_up(request: HttpRequest, code: str, payload: FollowUpIn) -> 
     )
 
 
+@router.post(
+    "/participants/{pseudonym}/revocation", response=ParticipantOut, url_name="people_revoke"
+)
+@api_action("people.decide")
+def revoke(request: HttpRequest, pseudonym: str, payload: ReasonIn) -> Participant:
+    """Revoke an eligible participant's eligibility, with the reason."""
+    return services.participant_revoke(
+        actor=principal(request),
+        participant=_participant(request, pseudonym, "people.decide"),
+        reason=payload.reason,
+    )
+
+
+# ---- duplicates and the cut-off date -------------------------------------------------------
+
+
+@router.get("/duplicates", response=list[FlagOut], url_name="people_duplicate_list")
+@api_action("people.decide")
+def duplicate_list(request: HttpRequest) -> list[DuplicateFlag]:
+    """Suspected duplicates awaiting a decision, in your regions (at most 500, oldest first)."""
+    return selectors.duplicates_open(principal(request))
+
+
+@router.post("/duplicates/{code}/decision", response=FlagOut, url_name="people_duplicate_decide")
+@api_action("people.decide")
+def duplicate_decide(request: HttpRequest, code: str, payload: DuplicateDecisionIn) -> Any:
+    """Decide a suspected duplicate: `distinct` people, or the `same` (the later is void)."""
+    return services.duplicate_decide(
+        actor=principal(request),
+        flag=_found(DuplicateFlag, code, _("suspected duplicate")),
+        **payload.dict(),
+    )
+
+
+@router.get("/cut-off", response=CutOffOut, url_name="people_cut_off")
+@api_action("people.read")
+def cut_off(request: HttpRequest) -> dict[str, Any]:
+    """The programme's cut-off date (`date` is null until one is set)."""
+    found = selectors.cut_off()
+    if found is None:
+        return {"date": None, "set_at": None, "set_by": ""}
+    return {"date": found.date, "set_at": found.set_at, "set_by": found.set_by}
+
+
+@router.put("/cut-off", response=CutOffOut, url_name="people_cut_off_set")
+@api_action("people.decide")
+def cut_off_set(request: HttpRequest, payload: CutOffIn) -> Any:
+    """Set the cut-off date (needs a programme-wide grant): joining later is not eligible."""
+    return services.cut_off_set(actor=principal(request), date=payload.date)
+
+
+# ---- ID cards ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/participants/{pseudonym}/id-card",
+    response={201: ParticipantOut},
+    url_name="people_card_issue",
+)
+@api_action("people.register")
+def card_issue(request: HttpRequest, pseudonym: str) -> Status[Any]:
+    """Issue (or reissue) the ID card of an eligible participant without open duplicates."""
+    participant = _participant(request, pseudonym, "people.register")
+    services.id_cards_issue(actor=principal(request), participants=[participant])
+    return Status(201, Participant.objects.get(pk=participant.pk))
+
+
+@router.get("/participants/{pseudonym}/id-card", response=IdCardOut, url_name="people_card")
+@api_action("people.register")
+def card(request: HttpRequest, pseudonym: str) -> dict[str, Any]:
+    """What the ID card shows: name, photo, pseudonym, card number and QR code; never the
+    former armed group. Reading it is a vault read recorded with the purpose "ID card"."""
+    data = selectors.id_card(
+        actor=principal(request), participant=_participant(request, pseudonym, "people.register")
+    )
+    p: Participant = data["participant"]
+    return {
+        **data,
+        "pseudonym": p.pk,
+        "card_number": p.id_card_number,
+        "issued_at": p.id_card_issued_at,
+        "qr_svg": data["qr"],
+    }
+
+
+# ---- data-subject rights -------------------------------------------------------------------
+
+
+@router.get(
+    "/participants/{pseudonym}/access-report",
+    response=AccessReportOut,
+    url_name="people_access_report",
+)
+@api_action("people.subject_access")
+def access_report(request: HttpRequest, pseudonym: str) -> dict[str, Any]:
+    """The data-subject access report: the personal data held, the pseudonymous file and every
+    use of the personal data. Producing it is recorded (purpose: data-subject access request)."""
+    return selectors.access_report(
+        actor=principal(request),
+        participant=_participant(request, pseudonym, "people.subject_access"),
+    )
+
+
+@router.post(
+    "/participants/{pseudonym}/correction", response=ParticipantOut, url_name="people_correct"
+)
+@api_action("people.register")
+def correct(request: HttpRequest, pseudonym: str, payload: CorrectIn) -> Participant:
+    """Correct a participant's data (the right to rectification); only the parts you send."""
+    return services.participant_correct(
+        actor=principal(request),
+        participant=_participant(request, pseudonym, "people.register"),
+        reason=payload.reason,
+        identity=payload.identity.dict() if payload.identity else None,
+        contact={k: v for k, v in payload.contact.dict().items() if v} if payload.contact else None,
+        profile=payload.profile.dict() if payload.profile else None,
+        health={"notes": payload.health_notes} if payload.health_notes else None,
+        photo=_photo(payload.photo_base64),
+        dependants=payload.dependants,
+        region=payload.region,
+    )
+
+
+@router.post("/participants/{pseudonym}/erasure", response=ParticipantOut, url_name="people_erase")
+@api_action("people.erase")
+def erase(request: HttpRequest, pseudonym: str, payload: ReasonIn) -> Participant:
+    """Erase the participant's personal data: the vault destroys their key. The pseudonymous
+    records stay and no longer resolve to anyone; later reads are refused and explained."""
+    return services.participant_erase(
+        actor=principal(request),
+        participant=_participant(request, pseudonym, "people.erase"),
+        reason=payload.reason,
+    )
+
+
 # ---- support and figures -------------------------------------------------------------------
 
 
@@ -447,9 +709,7 @@ def cycle_list(request: HttpRequest) -> list[PaymentCycle]:
 @api_action("people.payment")
 def cycle_detail(request: HttpRequest, code: str, page: int = 1) -> dict[str, Any]:
     """A payment cycle and one page (100) of its lines, by pseudonym."""
-    cycle = PaymentCycle.objects.filter(pk=code).first()
-    if cycle is None:
-        raise Http404(_("No payment cycle %(c)s.") % {"c": code})
+    cycle = _cycle(code)
     lines = selectors.cycle_lines(cycle, page)
     return {
         "cycle": cycle,
@@ -460,9 +720,83 @@ def cycle_detail(request: HttpRequest, code: str, page: int = 1) -> dict[str, An
     }
 
 
+@router.post("/cycles", response={201: CycleOut}, url_name="people_cycle_draft")
+@api_action("people.payment")
+def cycle_draft(request: HttpRequest, payload: CycleIn) -> Status[Any]:
+    """Draft (or redraft) a month's payment list by the entitlement rules."""
+    return Status(201, services.payment_cycle_draft(actor=principal(request), cycle=payload.cycle))
+
+
+@router.post("/cycles/{code}/approval", response=CycleOut, url_name="people_cycle_approve")
+@api_action("people.payment_approve")
+def cycle_approve(request: HttpRequest, code: str) -> PaymentCycle:
+    """Approve a drafted list: it is frozen, and the record commits to its lines."""
+    return services.payment_cycle_approve(actor=principal(request), cycle=_cycle(code))
+
+
+@router.post("/cycles/{code}/payments", response=RecordedOut, url_name="people_payments_record")
+@api_action("people.payment")
+def payments_record(request: HttpRequest, code: str, payload: PaymentsIn) -> dict[str, int]:
+    """Record payments of an approved list (each a ledger record); all or none."""
+    references = {p.participant: p.reference for p in payload.payments}
+    if len(references) != len(payload.payments):
+        raise ValidationError(
+            _("A participant is listed twice: send each payment once."),
+            fields={"payments": _("duplicate participant")},
+        )
+    count = services.payments_record(
+        actor=principal(request), cycle=_cycle(code), references=references
+    )
+    return {"recorded": count}
+
+
 @router.get("/aggregates", response=AggregatesOut, url_name="people_aggregates")
 @api_action("people.aggregates")
 def aggregates(request: HttpRequest) -> dict[str, Any]:
     """Counts by region and category, small counts suppressed exactly as on the figures page."""
     table = selectors.aggregates()
     return {**table, "categories": {k: str(v) for k, v in table["categories"].items()}}
+
+
+# ---- import --------------------------------------------------------------------------------
+
+
+@router.post(
+    "/imports",
+    response={200: ImportOut, 201: ImportOut, 422: ImportErrorOut},
+    url_name="people_import",
+)
+@api_action("people.import")
+def participants_import(
+    request: HttpRequest, file: File[UploadedFile], dry_run: bool = False
+) -> Status[Any]:
+    """Import participants from a CSV or XLSX file (columns: docs/import.md). Every row is
+    checked first; a file with any problem imports nothing, and the 422 lists each problem by
+    row, column, value and reason. `dry_run=true` only checks."""
+    if (file.size or 0) > importer.MAX_BYTES:
+        raise ValidationError(_("The file is larger than 20 MB."), fields={"file": _("too large")})
+    actor, name, data = principal(request), file.name or "", file.read()
+    try:
+        if dry_run:
+            rows = len(importer.participants_check(actor=actor, filename=name, data=data))
+        else:
+            rows = importer.participants_import(actor=actor, filename=name, data=data)
+    except importer.ImportInvalid as exc:
+        return Status(422, _import_error(exc))
+    return Status(200 if dry_run else 201, {"rows": rows, "imported": not dry_run})
+
+
+def _import_error(exc: importer.ImportInvalid) -> dict[str, Any]:
+    problems = [
+        {"row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
+        for p in exc.problems
+    ]
+    fields = {f"row {p.row}, {p.column}": p.reason for p in exc.problems}
+    return {
+        "error": {
+            "code": exc.code,
+            "message": exc.message,
+            "fields": fields,
+            "problems": problems,
+        }
+    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,14 @@ class Problem:
     column: str
     value: str
     reason: str
+
+    def __str__(self) -> str:
+        return _("row %(row)d, %(column)s %(value)r: %(reason)s") % {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
 
 
 class ImportInvalid(ValidationError):
@@ -129,10 +138,22 @@ def _check_row(actor: Principal, row: dict[str, str], today: dt.date) -> service
     return person
 
 
-def participants_import(
-    *, actor: Principal, filename: str, data: bytes, today: dt.date | None = None
-) -> int:
-    """Check every row; raise ImportInvalid listing all problems, or import all rows."""
+Progress = Callable[[str, int, int], None]  # (phase "check" or "import", done, total)
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def participants_check(
+    *,
+    actor: Principal,
+    filename: str,
+    data: bytes,
+    today: dt.date | None = None,
+    progress: Progress = _no_progress,
+) -> list[tuple[services.Person, dict[str, str]]]:
+    """Check every row (nothing is written); raise ImportInvalid listing all problems."""
     day = today or timezone.now().date()
     rows = rows_read(filename, data)
     people, problems = [], []
@@ -142,10 +163,28 @@ def participants_import(
         except ValidationError as exc:
             for column, reason in (exc.fields or {"row": exc.message}).items():
                 problems.append(Problem(number, column, row.get(column, ""), reason))
+        progress("check", number - 1, len(rows))
     if problems:
         raise ImportInvalid(problems)
+    return people
+
+
+def participants_import(
+    *,
+    actor: Principal,
+    filename: str,
+    data: bytes,
+    today: dt.date | None = None,
+    progress: Progress = _no_progress,
+) -> int:
+    """Check every row; raise ImportInvalid listing all problems, or import all rows in one
+    transaction (through the register service, so duplicates are flagged as on the page)."""
+    day = today or timezone.now().date()
+    people = participants_check(
+        actor=actor, filename=filename, data=data, today=day, progress=progress
+    )
     with transaction.atomic():
-        for person, row in people:
+        for done, (person, row) in enumerate(people, start=1):
             services.participant_register(
                 actor=actor,
                 person=person,
@@ -156,4 +195,5 @@ def participants_import(
                 },
                 today=day,
             )
+            progress("import", done, len(people))
     return len(people)

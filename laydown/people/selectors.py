@@ -211,12 +211,17 @@ def id_card(*, actor: Principal, participant: Participant) -> dict[str, Any]:
         actor=actor, participant=participant, categories=["identity", "photo"], purpose="ID card"
     )
     photo = data.get("photo") or {}
+    identity = data.get("identity", {})
+    qr_text = f"LAYDOWN:{participant.id_card_number}:{participant.pk}"
     return {
         "participant": participant,
-        "name": data.get("identity", {}).get("name", ""),
-        "born": data.get("identity", {}).get("born") or data.get("identity", {}).get("birth_year"),
+        "name": identity.get("name", ""),
+        "born": str(identity.get("born") or identity.get("birth_year") or ""),
+        "photo_mime": photo.get("mime", ""),
+        "photo_base64": photo.get("data", ""),
         "photo_uri": f"data:{photo['mime']};base64,{photo['data']}" if photo else "",
-        "qr": qr_svg(f"LAYDOWN:{participant.id_card_number}:{participant.pk}"),
+        "qr_text": qr_text,
+        "qr": qr_svg(qr_text),
     }
 
 
@@ -258,7 +263,15 @@ def vault_history(pseudonym: str, *, since: Any) -> list[dict[str, Any]]:
     for record in rows.iterator(chunk_size=2000):
         data = record.data
         if data.get("subject") == pseudonym:
-            out.append({"index": record.index, "at": record.at, "actor": record.actor, **data})
+            out.append(
+                {
+                    "index": record.index,
+                    "kind": record.kind,
+                    "at": record.at,
+                    "actor": record.actor,
+                    **data,
+                }
+            )
     return out
 
 
