@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +27,20 @@ COLUMNS = (
     "phone", "village", "education", "skills",
 )  # fmt: skip
 REQUIRED = ("name", "sex", "category", "region")
+COLUMN_HELP = {  # docs/import.md says the same, at more length
+    "name": "full name, in any script (at most 200 characters)",
+    "born": "date of birth, like 1990-04-02; or leave empty and give the age",
+    "age": "age in years, when the date of birth is not known",
+    "sex": "f, m or x",
+    "category": "combatant, associated, dependant or child (anyone under 18: child or dependant)",
+    "region": "region code, covered by your people.import and people.register grants",
+    "dependants": "number of dependants, 0 to 30",
+    "dependant_of": "for a dependant: the pseudonym of the participant they depend on",
+    "phone": "phone number (goes to the vault)",
+    "village": "village or town (goes to the vault)",
+    "education": "highest education (goes to the vault)",
+    "skills": "skills, separated by commas (go to the vault)",
+}
 MAX_ROWS = 10_000
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -91,6 +106,25 @@ def rows_read(filename: str, data: bytes) -> list[dict[str, str]]:
         for row in table[1:]
         if any(_cell(v) for v in row)
     ]
+
+
+def participants_template(path: Path) -> None:
+    """Write an empty import file with the columns: XLSX (with a sheet explaining each
+    column) when `path` ends in .xlsx, else CSV."""
+    if path.suffix.lower() != ".xlsx":
+        path.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+        return
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.worksheets[0]
+    sheet.title = "participants"
+    sheet.append(list(COLUMNS))
+    notes = book.create_sheet("columns")
+    notes.append(["column", "required", "meaning"])
+    for column in COLUMNS:
+        notes.append([column, "yes" if column in REQUIRED else "", COLUMN_HELP[column]])
+    book.save(path)
 
 
 def _cell(value: Any) -> str:

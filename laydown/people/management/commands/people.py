@@ -1,0 +1,88 @@
+"""`laydown people import FILE` and `laydown people template FILE` (format: docs/import.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from laydown.accounts.access import principal_for_user
+from laydown.accounts.models import User
+from laydown.accounts.permissions import Principal
+from laydown.core.errors import ValidationError
+from laydown.people import importer
+
+
+class Command(BaseCommand):
+    help = (
+        "`people import FILE --as USERNAME [--dry-run]`: check every row of a CSV or XLSX file "
+        "of participants, list every problem by row, column, value and reason, and import the "
+        "file only if it has none (in one transaction; personal data to the vault). "
+        "`people template FILE`: write an empty file with the columns (CSV or XLSX)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("what", choices=["import", "template"])
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--as",
+            dest="username",
+            help="import as this user: their roles and regions apply (required for import: "
+            "the operator's admin role holds no personal-data rights)",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="only check the file; write nothing"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if options["what"] == "template":
+            importer.participants_template(path)
+            self.stdout.write(f"Wrote {path}.")
+            return
+        if not options["username"]:
+            raise CommandError("Say whose import this is: --as USERNAME (a registrar, say).")
+        actor = self._actor(options["username"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        count = self._run(actor, path, data, dry_run=options["dry_run"])
+        if options["dry_run"]:
+            self.stdout.write(f"{count} rows checked in {path}: no problems; nothing written.")
+        else:
+            self.stdout.write(f"Imported {count} participants from {path}.")
+
+    def _actor(self, username: str) -> Principal:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user {username!r}.")
+        return principal_for_user(user)
+
+    def _run(self, actor: Principal, path: Path, data: bytes, *, dry_run: bool) -> int:
+        call = importer.participants_check if dry_run else importer.participants_import
+        with Progress(
+            "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+        ) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    label = "Checking rows" if phase == "check" else "Registering participants"
+                    tasks[phase] = bar.add_task(label, total=total)
+                bar.update(tasks[phase], completed=done)
+
+            try:
+                result = call(actor=actor, filename=path.name, data=data, progress=progress)
+            except importer.ImportInvalid as exc:
+                bar.stop()
+                for problem in exc.problems:
+                    self.stderr.write(str(problem))
+                raise CommandError(
+                    f"{len(exc.problems)} problems in {path}; nothing was imported."
+                ) from exc
+            except ValidationError as exc:
+                raise CommandError(exc.message) from exc
+        return result if isinstance(result, int) else len(result)
