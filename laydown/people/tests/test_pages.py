@@ -176,3 +176,12 @@ def test_a_manager_approves_a_cycle_and_it_stays_frozen(registrar) -> None:
 def test_the_rules_page_shows_the_amounts(registrar) -> None:
     page = signed_in(registrar).get(reverse("people:rules")).content.decode()
     assert "60000" in page and "combatant" in page
+
+
+def test_the_account_nav_links_demobilization_for_those_who_may_read_participants(
+    registrar,
+) -> None:
+    link = f'href="{reverse("people:list")}"'
+    assert link in signed_in(registrar).get(reverse("accounts:profile")).content.decode()
+    partner = user_with_role("pat", "partner_staff", org="red-cross")
+    assert link not in signed_in(partner).get(reverse("accounts:profile")).content.decode()
