@@ -1,5 +1,7 @@
-"""Humanitarian assistance in the API: distributions (5W), households, infrastructure
-projects, dialogue meetings and their commitments, monitoring visits, and the 5W aggregate.
+"""Humanitarian assistance in the API: partners and places, distributions (5W) with their
+corrections, recipient lists, receipts, monitoring notes and complaints, households,
+infrastructure projects, dialogue meetings and their commitments, monitoring visits, and the
+5W aggregate.
 
 Every operation wears `@api_action(...)` under its route, parses, calls one service or
 selector, and returns a schema. Partner staff see their own organisation's distributions,
@@ -25,7 +27,16 @@ from ninja import Field, Query, Router, Schema, Status
 from laydown.accounts.api_auth import api_action, principal
 from laydown.accounts.models import Organisation
 from laydown.assistance import selectors, services
-from laydown.assistance.models import Commitment, Meeting, Project, Visit
+from laydown.assistance.models import (
+    Commitment,
+    Complaint,
+    Distribution,
+    DistributionRecipient,
+    Meeting,
+    MonitoringNote,
+    Project,
+    Visit,
+)
 from laydown.core.errors import ValidationError
 
 router = Router(tags=["assistance"])
@@ -345,6 +356,197 @@ class FiveWPage(Schema):
     has_next: bool
 
 
+class CorrectionIn(Schema):
+    """The figures to correct (others keep their values) and why."""
+
+    reason: str
+    date: dt.date | None = None
+    place: str | None = None
+    sector: str | None = None
+    activity: str | None = None
+    commodity: str | None = None
+    item: str | None = None
+    unit: str | None = None
+    quantity_planned: int | None = None
+    quantity_delivered: int | None = None
+    over_delivery_reason: str | None = None
+    girls: int | None = None
+    boys: int | None = None
+    women: int | None = None
+    men: int | None = None
+    older_women: int | None = None
+    older_men: int | None = None
+    reached_total: int | None = None
+    reached_disabled: int | None = None
+
+
+class RecipientOut(Schema):
+    household: str
+    receipt_kind: str
+    receipt_sha256: str
+    received_at: dt.datetime | None
+    received_by: str
+
+    @staticmethod
+    def resolve_household(obj: DistributionRecipient) -> str:
+        return obj.household_id
+
+
+class RecipientsIn(Schema):
+    households: list[str] = Field(description="pseudonyms (h-…) of your partner's households")
+
+
+class RecipientsOut(Schema):
+    added: int
+    items: list[RecipientOut]
+
+
+class ReceiptIn(Schema):
+    household: str
+    receipt_kind: str = Field(description="signature or thumbprint")
+    receipt_sha256: str = Field(description="SHA-256 of the photo of the signature or print")
+
+
+class NoteIn(Schema):
+    note: str
+    satisfied_percent: int | None = None
+
+
+class NoteOut(Schema):
+    note: str
+    satisfied_percent: int | None
+    at: dt.datetime
+    actor: str
+
+
+class ComplaintFilters(Paging):
+    status: str = ""
+
+
+class ComplaintIn(Schema):
+    partner: str = Field("", description="the organisation's code; yours if omitted")
+    place: str
+    distribution: str = Field("", description="the distribution it is about, if any")
+    channel: str
+    description: str = Field(description="what happened; no names, phones or documents")
+
+
+class ComplaintFollowUpOut(Schema):
+    status: str
+    note: str
+    at: dt.datetime
+    actor: str
+
+
+class ComplaintOut(OwnedOut):
+    code: str
+    distribution: str | None
+    channel: str
+    description: str
+    status: str
+    opened_at: dt.datetime
+    opened_by: str
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_distribution(obj: Complaint) -> str | None:
+        return obj.distribution_id
+
+
+class ComplaintDetailOut(ComplaintOut):
+    follow_ups: list[ComplaintFollowUpOut]
+
+
+class ComplaintPage(Schema):
+    items: list[ComplaintOut]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+class PlaceFilters(Paging):
+    level: str = Field("", description="region, district or settlement")
+    parent: str = Field("", description="the P-code of the place they are in")
+
+
+class PlaceOut(Schema):
+    pcode: str
+    name: str
+    level: str
+    parent: str | None
+    lat_micro: int | None
+    lon_micro: int | None
+
+    @staticmethod
+    def resolve_parent(obj: Any) -> str | None:
+        return obj.parent_id  # type: ignore[no-any-return]
+
+
+class PlacePage(Schema):
+    items: list[PlaceOut]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+class PartnerOut(Schema):
+    code: str
+    name: str
+    partner_kind: str
+    sectors: list[str]
+    contact: str
+
+    @staticmethod
+    def resolve_partner_kind(obj: Organisation) -> str:
+        profile = selectors.profile_of(obj)
+        return profile.partner_kind if profile else ""
+
+    @staticmethod
+    def resolve_sectors(obj: Organisation) -> list[str]:
+        profile = selectors.profile_of(obj)
+        return list(profile.sectors) if profile else []
+
+    @staticmethod
+    def resolve_contact(obj: Organisation) -> str:
+        profile = selectors.profile_of(obj)
+        return profile.contact if profile else ""
+
+
+class PartnerProfileIn(Schema):
+    partner_kind: str = Field(description="un_agency, red_cross, ngo, government or other")
+    sectors: list[str] = []
+    contact: str = ""
+
+
+class HouseholdFilters(Paging):
+    place: str = Field("", description="a P-code; places under it are included")
+
+
+class HouseholdSummaryOut(OwnedOut):
+    """A household by pseudonym: no name, phone or document (those are in the vault)."""
+
+    code: str
+    size: int
+    registered_at: dt.datetime
+    registered_by: str
+
+
+class HouseholdPage(Schema):
+    items: list[HouseholdSummaryOut]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+class ProjectChangeIn(Schema):
+    reason: str
+    name: str | None = None
+    sector: str | None = None
+    place: str | None = None
+    budget: int | None = None
+    currency: str | None = None
+
+
 # ---- helpers -------------------------------------------------------------------------------
 
 
@@ -428,7 +630,175 @@ def distribution_detail(request: HttpRequest, code: str) -> Any:
     return _found(selectors.distribution_get(principal(request), code))
 
 
+@router.post(
+    "/distributions/{code}/corrections",
+    response=DistributionOut,
+    url_name="assistance_distribution_correct",
+)
+@api_action("assistance.distribution_record")
+def distribution_correct(request: HttpRequest, code: str, payload: CorrectionIn) -> Distribution:
+    """Correct a distribution's figures with a reason; fields left out keep their values."""
+    row = _found(selectors.distribution_get(principal(request), code))
+    fields = payload.dict(exclude_none=True)
+    return services.distribution_correct(actor=principal(request), distribution=row, **fields)
+
+
+@router.get(
+    "/distributions/{code}/recipients",
+    response=list[RecipientOut],
+    url_name="assistance_recipient_list",
+)
+@api_action("assistance.read")
+def recipient_list(request: HttpRequest, code: str) -> list[DistributionRecipient]:
+    """The recipient list: households by pseudonym and whether their receipt is recorded."""
+    row = _found(selectors.distribution_get(principal(request), code))
+    return list(row.recipients.all())
+
+
+@router.post(
+    "/distributions/{code}/recipients",
+    response=RecipientsOut,
+    url_name="assistance_recipients_add",
+)
+@api_action("assistance.distribution_record")
+def recipients_add(request: HttpRequest, code: str, payload: RecipientsIn) -> dict[str, Any]:
+    """Put households on the list; those on it already are left as they are."""
+    row = _found(selectors.distribution_get(principal(request), code))
+    added = services.recipients_list(
+        actor=principal(request), distribution=row, households=payload.households
+    )
+    return {"added": added, "items": list(row.recipients.all())}
+
+
+@router.post(
+    "/distributions/{code}/receipts",
+    response={201: RecipientOut},
+    url_name="assistance_receipt_record",
+)
+@api_action("assistance.distribution_record")
+def receipt_record(request: HttpRequest, code: str, payload: ReceiptIn) -> Status[Any]:
+    """A listed household received its share, signed or printed: the photo's SHA-256."""
+    row = _found(selectors.distribution_get(principal(request), code))
+    receipt = services.receipt_record(actor=principal(request), distribution=row, **payload.dict())
+    return Status(201, receipt)
+
+
+@router.get("/distributions/{code}/notes", response=list[NoteOut], url_name="assistance_note_list")
+@api_action("assistance.read")
+def note_list(request: HttpRequest, code: str) -> list[MonitoringNote]:
+    """Post-distribution monitoring notes, oldest first."""
+    return list(_found(selectors.distribution_get(principal(request), code)).notes.all())
+
+
+@router.post(
+    "/distributions/{code}/notes", response={201: list[NoteOut]}, url_name="assistance_note_add"
+)
+@api_action("assistance.distribution_record")
+def note_add(request: HttpRequest, code: str, payload: NoteIn) -> Status[Any]:
+    """Add a post-distribution monitoring note; answers with every note."""
+    row = _found(selectors.distribution_get(principal(request), code))
+    services.monitoring_note_add(actor=principal(request), distribution=row, **payload.dict())
+    return Status(201, list(row.notes.all()))
+
+
+# ---- complaints ----------------------------------------------------------------------------
+
+
+@router.get("/complaints", response=ComplaintPage, url_name="assistance_complaint_list")
+@api_action("assistance.read")
+def complaint_list(request: HttpRequest, filters: Query[ComplaintFilters]) -> dict[str, Any]:
+    """Complaints you may see, newest first; `status` filters."""
+    rows = selectors.complaint_list(principal(request), status=filters.status)
+    return _page(rows, filters.page, filters.per_page)
+
+
+@router.post(
+    "/complaints", response={201: ComplaintDetailOut}, url_name="assistance_complaint_open"
+)
+@api_action("assistance.distribution_record")
+def complaint_open(request: HttpRequest, payload: ComplaintIn) -> Status[Any]:
+    """Record a complaint, about a distribution of the same partner or in general."""
+    distribution = None
+    if payload.distribution:
+        distribution = selectors.distribution_get(principal(request), payload.distribution)
+        if distribution is None:
+            raise ValidationError(
+                _("There is no distribution %(code)s among your organisation's.")
+                % {"code": payload.distribution},
+                fields={"distribution": _("unknown distribution")},
+            )
+    row = services.complaint_open(
+        actor=principal(request),
+        organisation=_organisation(request, payload.partner, "partner"),
+        distribution=distribution,
+        **payload.dict(include={"place", "channel", "description"}),
+    )
+    return Status(201, selectors.complaint_detail(principal(request), row.code))
+
+
+@router.get(
+    "/complaints/{code}", response=ComplaintDetailOut, url_name="assistance_complaint_detail"
+)
+@api_action("assistance.read")
+def complaint_detail(request: HttpRequest, code: str) -> Any:
+    return _found(selectors.complaint_detail(principal(request), code))
+
+
+@router.post(
+    "/complaints/{code}/follow-ups",
+    response=ComplaintDetailOut,
+    url_name="assistance_complaint_follow_up",
+)
+@api_action("assistance.distribution_record")
+def complaint_follow_up(request: HttpRequest, code: str, payload: FollowUpIn) -> Any:
+    """Follow a complaint up: in_progress, resolved or closed, with what was done."""
+    row = _found(selectors.complaint_detail(principal(request), code))
+    services.complaint_follow_up(actor=principal(request), complaint=row, **payload.dict())
+    return selectors.complaint_detail(principal(request), code)
+
+
+# ---- places and partners -------------------------------------------------------------------
+
+
+@router.get("/places", response=PlacePage, url_name="assistance_place_list")
+@api_action("assistance.read")
+def place_list(request: HttpRequest, filters: Query[PlaceFilters]) -> dict[str, Any]:
+    """Places by P-code: regions, districts and settlements, with coordinates in micro-degrees."""
+    rows = selectors.place_list(
+        level=filters.level or None, parent=filters.parent.strip().upper() or None
+    )
+    return _page(rows, filters.page, filters.per_page)
+
+
+@router.get("/partners", response=list[PartnerOut], url_name="assistance_partner_list")
+@api_action("assistance.read")
+def partner_list(request: HttpRequest) -> list[Organisation]:
+    """Humanitarian partners with their profiles (partner staff see their own)."""
+    return list(selectors.partner_list(principal(request)))
+
+
+@router.put(
+    "/partners/{code}/profile", response=PartnerOut, url_name="assistance_partner_profile_set"
+)
+@api_action("assistance.partner_manage")
+def partner_profile_set(request: HttpRequest, code: str, payload: PartnerProfileIn) -> Any:
+    """Set a partner's kind, sectors and contact (partner staff: their own organisation's)."""
+    organisation = _found(selectors.partner_get(principal(request), code))
+    services.partner_profile_set(
+        actor=principal(request), organisation=organisation, **payload.dict()
+    )
+    return organisation
+
+
 # ---- households ----------------------------------------------------------------------------
+
+
+@router.get("/households", response=HouseholdPage, url_name="assistance_household_list")
+@api_action("assistance.read")
+def household_list(request: HttpRequest, filters: Query[HouseholdFilters]) -> dict[str, Any]:
+    """Households by pseudonym, newest first: no names, phones or documents."""
+    rows = selectors.household_list(principal(request), place=filters.place.strip().upper())
+    return _page(rows, filters.page, filters.per_page)
 
 
 @router.post("/households", response={201: HouseholdOut}, url_name="assistance_household_register")
@@ -496,6 +866,16 @@ def project_detail(request: HttpRequest, code: str) -> Any:
     return _found(selectors.project_get(principal(request), code))
 
 
+@router.patch("/projects/{code}", response=ProjectDetailOut, url_name="assistance_project_update")
+@api_action("assistance.project_manage")
+def project_update(request: HttpRequest, code: str, payload: ProjectChangeIn) -> Project | None:
+    """Change a project's name, sector, place, budget or currency, with a reason."""
+    project = _found(selectors.project_get(principal(request), code))
+    fields = payload.dict(exclude_none=True)
+    services.project_update(actor=principal(request), project=project, **fields)
+    return selectors.project_get(principal(request), code)
+
+
 @router.post(
     "/projects/{code}/progress",
     response=ProjectDetailOut,
@@ -542,6 +922,19 @@ def meeting_record(request: HttpRequest, payload: MeetingIn) -> Status[Any]:
 @api_action("assistance.read")
 def meeting_detail(request: HttpRequest, code: str) -> Any:
     return _found(selectors.meeting_get(code))
+
+
+@router.post(
+    "/meetings/{code}/commitments",
+    response={201: CommitmentOut},
+    url_name="assistance_commitment_add",
+)
+@api_action("assistance.dialogue_manage")
+def commitment_add(request: HttpRequest, code: str, payload: CommitmentIn) -> Status[Any]:
+    """Add a commitment to a meeting recorded earlier."""
+    meeting = _found(selectors.meeting_get(code))
+    row = services.commitment_add(actor=principal(request), meeting=meeting, **payload.dict())
+    return Status(201, row)
 
 
 @router.get("/commitments", response=list[CommitmentOut], url_name="assistance_commitment_list")

@@ -188,6 +188,22 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "api:assistance_commitment_follow_up": lambda s: {"code": "CM-000000"},
     "api:assistance_visit_detail": lambda s: {"code": "MV-000000"},
     "api:assistance_visit_update": lambda s: {"code": "MV-000000"},
+    **{
+        f"api:assistance_{name}": lambda s: {"code": "DI-000000"}
+        for name in (
+            "distribution_correct",
+            "recipient_list",
+            "recipients_add",
+            "receipt_record",
+            "note_list",
+            "note_add",
+        )
+    },
+    "api:assistance_complaint_detail": lambda s: {"code": "CO-000000"},
+    "api:assistance_complaint_follow_up": lambda s: {"code": "CO-000000"},
+    "api:assistance_partner_profile_set": lambda s: {"code": "no-such-partner"},
+    "api:assistance_project_update": lambda s: {"code": "PR-000000"},
+    "api:assistance_commitment_add": lambda s: {"code": "DM-000000"},
     "api:verification_inspection_detail": lambda s: {"code": "INS-000000"},
     "api:verification_inspection_open": lambda s: {"code": "INS-000000"},
     "api:verification_inspection_finding": lambda s: {"code": "INS-000000"},
