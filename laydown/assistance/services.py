@@ -837,7 +837,7 @@ def project_progress(
             _("not 100"),
             _("A completed project is 100%% complete; it says %(p)d%%.") % {"p": percent},
         )
-    data = {
+    data: Data = {
         "project": project.code,
         "date": checks.date("date", date, not_future=True).isoformat(),
         "status": status,
@@ -845,7 +845,8 @@ def project_progress(
         "note": checks.text("note", note, max_length=5000),
         "photos": _photos(photos, more=len(photo_files)),
     }
-    data["photos"] += [file_store(data=f, field="photos") for f in photo_files]
+    stored = [file_store(data=f, field="photos") for f in photo_files]
+    data["photos"] = [*data["photos"], *stored]
     with transaction.atomic():
         _append(records.PROJECT_PROGRESSED.name, data, actor)
     return Project.objects.get(code=project.code)
