@@ -11,10 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
 from laydown.accounts.permissions import ACTIONS, Principal, grants_for
 from laydown.accounts.roles import PROGRAMME
+from laydown.arms import search_index
 from laydown.arms.models import (
     AmmoLot,
     Container,
@@ -79,6 +81,22 @@ def _prefix_range(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
+def _serial_contains(rows: QuerySet[Item], wanted: str) -> QuerySet[Item]:
+    """Items whose normalised serial contains `wanted`. From 3 characters on, SQLite asks its
+    FTS5 trigram table for the rowids (PostgreSQL's trigram index serves LIKE by itself)."""
+    rows = rows.filter(serial_normalised__contains=wanted)
+    if (
+        connection.vendor == "sqlite"
+        and len(wanted) >= search_index.MIN_LENGTH
+        and search_index.sqlite_has_trigram()
+    ):
+        rows = rows.extra(  # noqa: S610  (a fixed clause; the phrase is a parameter)
+            where=[search_index.ROWID_MATCHES],
+            params=[search_index.phrase(wanted)],
+        )
+    return rows
+
+
 def item_search(
     *,
     principal: Principal | None = None,
@@ -106,7 +124,7 @@ def item_search(
     wanted = normalise_serial(serial)
     if wanted:
         if serial_partial:
-            rows = rows.filter(serial_normalised__contains=wanted)
+            rows = _serial_contains(rows, wanted)
         else:
             rows = rows.filter(_prefix_range("serial_normalised", wanted))
     if tag.strip():
