@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -268,7 +269,12 @@ def write_table(path: Path, results: list[tuple[str, str, str, str, str]]) -> No
     notes = path.with_name("benchmarks-notes.md")
     if notes.exists():
         lines.append(notes.read_text().strip())
-    path.write_text("\n".join(lines) + "\n")
+    # Keep the sections other benchmarks write between <!-- name:begin --> and <!-- name:end -->.
+    kept = [m.group(0) for m in _MARKED.finditer(path.read_text())] if path.exists() else []
+    path.write_text("\n".join([*lines, *("\n" + block for block in kept)]) + "\n")
+
+
+_MARKED = re.compile(r"<!-- (\w+):begin -->.*?<!-- \1:end -->", re.S)
 
 
 def _pymerkle_version() -> str:
