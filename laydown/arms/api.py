@@ -39,14 +39,18 @@ class ContainerOut(Schema):
     code: str
     racks: int
     seal: str | None = Field(description="number of the intact seal, if sealed")
-    items: list[str]
+    items: list[str] = Field(description="the first 200 tags; item_count says how many in all")
     lots: list[str]
+    item_count: int
+    lot_count: int
 
 
 class SiteContentsOut(SiteOut):
     containers: list[ContainerOut]
-    loose_items: list[str] = Field(description="items at the site, not in a container")
+    loose_items: list[str] = Field(description="items at the site, not in a container (first 200)")
     loose_lots: list[str]
+    loose_item_count: int
+    loose_lot_count: int
     materiel: list[str]
 
 
@@ -391,11 +395,15 @@ def site_get(request: HttpRequest, code: str) -> dict[str, Any]:
                 "seal": c.seal.number if c.seal else None,
                 "items": [i.tag for i in c.items],
                 "lots": [lot.tag for lot in c.lots],
+                "item_count": c.item_count,
+                "lot_count": c.lot_count,
             }
             for c in contents.containers
         ],
         "loose_items": [i.tag for i in contents.loose_items],
         "loose_lots": [lot.tag for lot in contents.loose_lots],
+        "loose_item_count": contents.loose.item_count,
+        "loose_lot_count": contents.loose.lot_count,
         "materiel": [m.tag for m in contents.materiel],
     }
 

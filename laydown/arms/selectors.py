@@ -174,46 +174,69 @@ def lot_history(tag: str) -> list[CustodyEvent]:
 class ContainerContents:
     container: Container
     seal: Seal | None
-    items: list[Item]
+    items: list[Item]  # the first `limit`, by tag
     lots: list[AmmoLot]
+    item_count: int = 0
+    lot_count: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.item_count > len(self.items) or self.lot_count > len(self.lots)
 
 
 @dataclass(frozen=True)
 class SiteContents:
     site: Site
     containers: list[ContainerContents]
-    loose_items: list[Item]  # at the site, not booked into a container
-    loose_lots: list[AmmoLot]
+    loose: ContainerContents  # at the site, not booked into a container (container: None)
     materiel: list[Materiel]
 
+    @property
+    def loose_items(self) -> list[Item]:
+        return self.loose.items
 
-def site_contents(code: str, *, principal: Principal | None = None) -> SiteContents | None:
-    """What a site holds now, container by container."""
+    @property
+    def loose_lots(self) -> list[AmmoLot]:
+        return self.loose.lots
+
+
+CONTENTS_LIMIT = 200  # rows listed per container; counts are always whole
+
+
+def site_contents(
+    code: str, *, principal: Principal | None = None, limit: int = CONTENTS_LIMIT
+) -> SiteContents | None:
+    """What a site holds now, container by container: counts, and the first `limit` rows of
+    each (a depot may hold 10^5 weapons; the item list pages through all of them)."""
     site = Site.objects.filter(site_filter(principal, "code"), code=code).first()
     if site is None:
         return None
-    items = list(
-        Item.objects.filter(site=site, status=ItemStatus.IN_STORAGE).order_by("container", "tag")
-    )
-    lots = list(
-        AmmoLot.objects.filter(site=site, status=LotStatus.IN_STORAGE).order_by("container", "tag")
-    )
+    items = Item.objects.filter(site=site, status=ItemStatus.IN_STORAGE)
+    lots = AmmoLot.objects.filter(site=site, status=LotStatus.IN_STORAGE)
+    item_counts = dict(items.values_list("container").annotate(n=Count("pk")).order_by())
+    lot_counts = dict(lots.values_list("container").annotate(n=Count("pk")).order_by())
     seals = {s.container_id: s for s in Seal.objects.filter(container__site=site, status="applied")}
-    containers = [
-        ContainerContents(
-            container=c,
-            seal=seals.get(c.code),
-            items=[i for i in items if i.container_id == c.code],
-            lots=[lot for lot in lots if lot.container_id == c.code],
+
+    def box(container: Container | None) -> ContainerContents:
+        key = container.code if container else None
+        return ContainerContents(
+            container=container,  # type: ignore[arg-type]
+            seal=seals.get(key) if key else None,
+            items=list(items.filter(container=container).order_by("tag")[:limit])
+            if item_counts.get(key)
+            else [],
+            lots=list(lots.filter(container=container).order_by("tag")[:limit])
+            if lot_counts.get(key)
+            else [],
+            item_count=item_counts.get(key, 0),
+            lot_count=lot_counts.get(key, 0),
         )
-        for c in Container.objects.filter(site=site).order_by("code")
-    ]
+
     return SiteContents(
         site=site,
-        containers=containers,
-        loose_items=[i for i in items if i.container_id is None],
-        loose_lots=[lot for lot in lots if lot.container_id is None],
-        materiel=list(Materiel.objects.filter(site=site)),
+        containers=[box(c) for c in Container.objects.filter(site=site).order_by("code")],
+        loose=box(None),
+        materiel=list(Materiel.objects.filter(site=site)[:limit]),
     )
 
 
