@@ -122,7 +122,7 @@ def rows_read(name: str, content: bytes) -> Iterator[list[str]]:
     """The rows of a CSV (UTF-8) or XLSX file as lists of strings, header first."""
     if name.lower().endswith(".xlsx"):
         for values in _xlsx_rows(content):
-            yield [_cell(v) for v in values]
+            yield [v.strip() if type(v) is str else _cell(v) for v in values]
     elif name.lower().endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
@@ -358,7 +358,7 @@ def items_check(
         return row[i] if i is not None and i < len(row) else ""
 
     sites = _sites(actor, (get(row, "site") for _n, row in table))
-    seen: dict[tuple[str, str, str], list[str]] = {}  # normalised key -> rows of this file
+    seen: dict[tuple[str, str, str], list[int]] = {}  # normalised key -> rows of this file
     serials = [get(row, "serial") for _n, row in table]
     normalised = [normalise_serial(s) for s in serials]
     earlier = _registered_keys(set(normalised) - {""})
@@ -368,8 +368,8 @@ def items_check(
     for done, (n, row) in enumerate(table, start=1):
         width = len(row)
         values = {c: row[i] if i is not None and i < width else "" for c, i in positions}
-        clean = _fields_fast(values)
-        if clean is None:
+        fast = _fields_fast(values)
+        if fast is None:
             clean, errors = services.item_fields_check(
                 category=values["category"],
                 make=values["make"],
@@ -384,7 +384,9 @@ def items_check(
                 photos=values["photos"].split(),
             )
             problems += [Problem(n, f, values[f], e.message) for f, e in errors.items()]
+            data = {"site": values["site"], **clean}
         else:
+            clean = data = fast
             errors = {}
         if sites[values["site"]]:
             problems.append(Problem(n, "site", values["site"], sites[values["site"]]))
@@ -400,8 +402,14 @@ def items_check(
                 normalised[done - 1] if serial == serials[done - 1] else normalise_serial(serial),
                 *weapon,
             )
-            duplicate_of = earlier.get(key, []) + [f"row {r}" for r in seen.get(key, [])]
-            seen.setdefault(key, []).append(str(n))
+            registered = earlier.get(key)
+            rows_before = seen.get(key)
+            if registered or rows_before:
+                duplicate_of = (registered or []) + [f"row {r}" for r in rows_before or ()]
+            if rows_before is None:
+                seen[key] = [n]
+            else:
+                rows_before.append(n)
             if duplicate_of and not reason:
                 problems.append(
                     Problem(
@@ -415,7 +423,7 @@ def items_check(
                         % {"of": ", ".join(duplicate_of)},
                     )
                 )
-        checked.append((n, {"site": values["site"], **clean}, duplicate_of, reason))
+        checked.append((n, data, duplicate_of, reason))
         if progress is not None and (done % 1000 == 0 or done == len(table)):
             progress("check", done, len(table))
     if not table:
@@ -426,12 +434,14 @@ def items_check(
 _CATEGORIES = frozenset(Category.values)
 _CONDITIONS = frozenset(Condition.values)
 _CONTROL = re.compile(r"[\x00-\x1f]")
+# Letters of the Cyrillic block only (every letter there is named CYRILLIC ...): one script.
+_CYRILLIC = re.compile(r"[\u0400-\u04ff\x00-\x40\x5b-\x60\x7b-\x7f]*")
 _TEXTS = (("make", 100), ("model", 100), ("calibre", 50), ("serial", 100), ("markings", 500))
 
 
 def _fields_fast(values: dict[str, str]) -> dict[str, Any] | None:
-    """The clean data `services.item_fields_check` gives for a row, when the row is plainly
-    valid; None when it may not be (then that check runs, and words any problem).
+    """The site and the clean data `services.item_fields_check` gives for a row, when the row
+    is plainly valid; None when it may not be (then that check runs, and words any problem).
 
     Only ever a shortcut: it accepts a subset of what the full check accepts and returns the
     same data (tests/test_import_speed.py compares the two on random rows)."""
@@ -446,7 +456,7 @@ def _fields_fast(values: dict[str, str]) -> dict[str, Any] | None:
         if len(text) > limit or text != text.strip() or _CONTROL.search(text):
             return None
     serial = values["serial"]
-    if not serial.isascii() and mixed_scripts(serial):
+    if not serial.isascii() and not _CYRILLIC.fullmatch(serial) and mixed_scripts(serial):
         return None
     country = values["country"]
     if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
@@ -465,6 +475,7 @@ def _fields_fast(values: dict[str, str]) -> dict[str, Any] | None:
     if handed_in_by is not None and not services._PSEUDONYM.match(handed_in_by):
         return None
     return {
+        "site": values["site"],
         "category": category,
         "make": values["make"],
         "model": values["model"],

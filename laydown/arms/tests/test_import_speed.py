@@ -131,8 +131,16 @@ def test_the_row_shortcut_accepts_only_valid_rows_and_gives_the_full_checks_data
     )
     if fast is not None:
         assert not errors
-        assert fast == clean
-        assert list(fast) == list(clean)
+        assert fast == {"site": values["site"], **clean}
+        assert list(fast) == ["site", *clean]
+
+
+def test_every_letter_of_the_cyrillic_block_is_named_cyrillic() -> None:
+    import unicodedata
+
+    letters = [chr(c) for c in range(0x400, 0x500) if chr(c).isalpha()]
+    assert letters
+    assert all(unicodedata.name(c).startswith("CYRILLIC") for c in letters)
 
 
 def test_the_row_shortcut_takes_an_ordinary_row() -> None:
