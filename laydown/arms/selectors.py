@@ -204,13 +204,14 @@ CONTENTS_LIMIT = 200  # rows listed per container; counts are always whole
 
 
 def site_contents(
-    code: str, *, principal: Principal | None = None, limit: int = CONTENTS_LIMIT
+    code: str, *, principal: Principal | None = None, limit: int | None = None
 ) -> SiteContents | None:
     """What a site holds now, container by container: counts, and the first `limit` rows of
     each (a depot may hold 10^5 weapons; the item list pages through all of them)."""
     site = Site.objects.filter(site_filter(principal, "code"), code=code).first()
     if site is None:
         return None
+    limit = limit or CONTENTS_LIMIT
     items = Item.objects.filter(site=site, status=ItemStatus.IN_STORAGE)
     lots = AmmoLot.objects.filter(site=site, status=LotStatus.IN_STORAGE)
     item_counts = dict(items.values_list("container").annotate(n=Count("pk")).order_by())

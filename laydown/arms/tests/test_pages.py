@@ -342,3 +342,16 @@ def test_every_registry_page_renders_with_real_records(
     assert disposed.status_code == 302
     item.refresh_from_db()
     assert item.status == "disposed"
+
+
+def test_a_full_site_page_lists_the_first_rows_with_whole_counts(
+    sites: dict[str, Site], collect: Any, monkeypatch: Any
+) -> None:
+    from laydown.arms import selectors
+
+    monkeypatch.setattr(selectors, "CONTENTS_LIMIT", 2)
+    tags = sorted(collect().tag for _ in range(5))
+    page = client_for("watcher", "auditor").get("/arms/sites/depot-a/").content.decode()
+    assert tags[0] in page and tags[1] in page and tags[4] not in page
+    assert "5 weapons and 0 lots here; the first 2 weapons are listed." in page
+    assert "/arms/items/?site=depot-a&amp;status=in_storage" in page
