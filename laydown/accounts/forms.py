@@ -8,15 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from laydown.accounts.permissions import Action
 from laydown.accounts.roles import PROGRAMME, OrgKind, Role
 from laydown.accounts.services import MAX_TOKEN_DAYS
-from laydown.core.errors import ValidationError
-
-
-def show_service_error(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names (else above the form)."""
-    named = [f for f in exc.fields if f in form.fields]
-    form.add_error(named[0] if named else None, exc.message)
-    for field in named[1:]:
-        form.add_error(field, exc.fields[field])
 
 
 class CodeForm(forms.Form):

@@ -33,10 +33,10 @@ from laydown.accounts.forms import (
     RevokeForm,
     TokenForm,
     UserForm,
-    show_service_error,
 )
 from laydown.accounts.models import User
 from laydown.core.errors import ValidationError
+from laydown.core.forms import show_service_error
 
 PAGE_SIZE = 50
 T = TypeVar("T")

@@ -29,13 +29,13 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from laydown.accounts.access import principal_of, requires
-from laydown.accounts.forms import show_service_error
 from laydown.accounts.permissions import Principal, is_allowed
 from laydown.accounts.roles import Scope
 from laydown.arms import forms, importer, selectors, services
 from laydown.arms.models import AmmoLot, Item, Site
 from laydown.arms.vocab import ItemStatus
 from laydown.core.errors import ValidationError
+from laydown.core.forms import run_form, show_service_error
 
 IMPORT_PROGRESS_SECONDS = 3600
 TEMPLATE_TYPES = {
@@ -61,13 +61,8 @@ def _status(form: django_forms.Form) -> int:
 
 def _attempt(form: django_forms.Form, call: Callable[[], Any]) -> Any:
     """Run a service for a valid form; on refusal, put the reason next to its field (None)."""
-    if not form.is_valid():
-        return None
-    try:
-        return call()
-    except ValidationError as exc:
-        show_service_error(form, exc)
-        return None
+    _ok, result = run_form(form, call)
+    return result
 
 
 def _site_for(request: HttpRequest, code: str, action: str) -> Site:

@@ -7,16 +7,14 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from laydown.accounts.access import principal_of, requires
-from laydown.accounts.forms import show_service_error
 from laydown.accounts.permissions import Principal
-from laydown.core.errors import ValidationError
+from laydown.core.forms import run_form
 from laydown.ledger import selectors as ledger
 from laydown.verification import forms, selectors, services
 
@@ -25,18 +23,10 @@ Form = django_forms.Form
 
 def _attempt(request: HttpRequest, form: Form, call: Callable[[], object], done: str) -> bool:
     """Run a service with a valid form; show its refusal next to the field it names."""
-    if not form.is_valid():
-        return False
-    try:
-        call()
-    except ValidationError as exc:
-        show_service_error(form, exc)
-        return False
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-        return False
-    messages.success(request, done)
-    return True
+    ok, _result = run_form(form, call, refusal_on_form=True)
+    if ok:
+        messages.success(request, done)
+    return ok
 
 
 @requires("verification.read")

@@ -1,0 +1,38 @@
+"""The one way pages run a service from a form and show its refusal beside the field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+
+from laydown.core.errors import ValidationError
+
+
+def show_service_error(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the field it names (else above the form)."""
+    named = [f for f in exc.fields if f in form.fields]
+    form.add_error(named[0] if named else None, exc.message)
+    for field in named[1:]:
+        form.add_error(field, exc.fields[field])
+
+
+def run_form(
+    form: forms.Form, call: Callable[[], Any], *, refusal_on_form: bool = False
+) -> tuple[bool, Any]:
+    """Validate `form`, then run the service `call`: (True, its result), or (False, None) with
+    the reason on the form. PermissionDenied goes on the form too if `refusal_on_form`, else
+    it propagates to the 403 page."""
+    if not form.is_valid():
+        return False, None
+    try:
+        return True, call()
+    except ValidationError as exc:
+        show_service_error(form, exc)
+    except PermissionDenied as exc:
+        if not refusal_on_form:
+            raise
+        form.add_error(None, str(exc))
+    return False, None
