@@ -9,20 +9,28 @@ old size and storing happen in one SQLite write transaction.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from laydown import tlog
 
 KEY_FILE = "witness.key"
 LOGS_FILE = "logs.txt"
 STATE_FILE = "state.sqlite3"
-MAX_BODY = 64 * 1024
+MAX_BODY = 64 * 1024  # a checkpoint with 63 proof lines and many signatures is far smaller
+REFUSALS_KEPT = 1000  # the newest refused requests, kept as evidence of misbehaviour
+REFUSAL_BODY_KEPT = 4096  # bytes of each (with the SHA-256 of the whole body)
+REQUEST_TIMEOUT = 10.0  # seconds a client may take to send its request
+MAX_CONNECTIONS = 32
 
 
 class SqliteWitnessState:
@@ -30,24 +38,29 @@ class SqliteWitnessState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS latest (origin TEXT PRIMARY KEY, size INTEGER NOT "
                 "NULL, root BLOB NOT NULL, note TEXT NOT NULL, updated_at INTEGER NOT NULL)"
             )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS refused (id INTEGER PRIMARY KEY, at INTEGER NOT "
-                "NULL, status INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL)"
+                "NULL, status INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL, "
+                "body_sha256 TEXT NOT NULL DEFAULT '')"
             )
+            columns = {row[1] for row in db.execute("PRAGMA table_info(refused)")}
+            if "body_sha256" not in columns:  # a state file from before this column
+                db.execute("ALTER TABLE refused ADD COLUMN body_sha256 TEXT NOT NULL DEFAULT ''")
 
     def _connect(self) -> sqlite3.Connection:
+        """A connection in autocommit mode; `with closing(...)` closes it."""
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         return db
 
     def latest(self, origin: str) -> tuple[int, bytes] | None:
-        with self._connect() as db:
+        with closing(self._connect()) as db:
             row = db.execute("SELECT size, root FROM latest WHERE origin = ?", (origin,)).fetchone()
         return (int(row[0]), bytes(row[1])) if row else None
 
@@ -74,10 +87,22 @@ class SqliteWitnessState:
             db.close()
 
     def record_refusal(self, status: int, reason: str, body: bytes) -> None:
-        with self._connect() as db:
+        """Keep a refused request as evidence: its head and hash, the newest REFUSALS_KEPT."""
+        with closing(self._connect()) as db:
             db.execute(
-                "INSERT INTO refused (at, status, reason, body) VALUES (?, ?, ?, ?)",
-                (int(time.time()), status, reason, body),
+                "INSERT INTO refused (at, status, reason, body, body_sha256) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    int(time.time()),
+                    status,
+                    reason[:500],
+                    body[:REFUSAL_BODY_KEPT],
+                    hashlib.sha256(body).hexdigest(),
+                ),
+            )
+            db.execute(
+                "DELETE FROM refused WHERE id <= (SELECT MAX(id) FROM refused) - ?",
+                (REFUSALS_KEPT,),
             )
 
 
@@ -94,7 +119,9 @@ def load_witness(directory: Path) -> tlog.Witness:
     return tlog.Witness(signer, logs, SqliteWitnessState(directory / STATE_FILE))
 
 
-def make_handler(witness: tlog.Witness) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    witness: tlog.Witness, timeout: float = REQUEST_TIMEOUT
+) -> type[BaseHTTPRequestHandler]:
     state = witness.state
 
     class Handler(BaseHTTPRequestHandler):
@@ -104,15 +131,28 @@ def make_handler(witness: tlog.Witness) -> type[BaseHTTPRequestHandler]:
             if self.path.rstrip("/") != "/add-checkpoint":
                 self._send(tlog.WitnessResponse(404, b"not found\n"))
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._send(tlog.WitnessResponse(400, b"request too large\n"))
+            length = self._length()
+            if length is None:
                 return
             body = self.rfile.read(length)
             response = witness.add_checkpoint(body)
             if response.status in (403, 409, 422) and isinstance(state, SqliteWitnessState):
                 state.record_refusal(response.status, response.body.decode(errors="replace"), body)
             self._send(response)
+
+        def _length(self) -> int | None:
+            """The declared body length, or None after answering why it is refused."""
+            raw = self.headers.get("Content-Length")
+            if raw is None:
+                self._send(tlog.WitnessResponse(411, b"Content-Length required\n"), close=True)
+                return None
+            if not raw.strip().isdigit():
+                self._send(tlog.WitnessResponse(400, b"bad Content-Length\n"), close=True)
+                return None
+            if int(raw) > MAX_BODY:
+                self._send(tlog.WitnessResponse(400, b"request too large\n"), close=True)
+                return None
+            return int(raw)
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path.rstrip("/") == "/key":
@@ -122,17 +162,43 @@ def make_handler(witness: tlog.Witness) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(tlog.WitnessResponse(404, b"not found\n"))
 
-        def _send(self, response: tlog.WitnessResponse) -> None:
+        def _send(self, response: tlog.WitnessResponse, close: bool = False) -> None:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))
+            if close:  # the unread body makes the connection unusable
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(response.body)
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             sys.stderr.write("witness: " + (format % args) + "\n")
 
+    Handler.timeout = timeout  # a client that stalls is dropped, not waited for
     return Handler
+
+
+class WitnessHTTPServer(ThreadingHTTPServer):
+    """One thread per connection, at most MAX_CONNECTIONS at once (more are closed)."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 def witness_init(directory: Path, name: str) -> bool:
@@ -172,7 +238,7 @@ def cmd_trust(directory: Path, vkey: str) -> int:
 def cmd_serve(directory: Path, listen: str) -> int:
     host, _sep, port = listen.rpartition(":")
     witness = load_witness(directory)
-    server = ThreadingHTTPServer((host or "127.0.0.1", int(port)), make_handler(witness))
+    server = WitnessHTTPServer((host or "127.0.0.1", int(port)), make_handler(witness))
     print(f"Witness {witness.signer.name} serving on http://{listen}/add-checkpoint", flush=True)
     try:
         server.serve_forever()
