@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ COLUMN_HELP = {
     "this is another weapon",
 }
 MAX_ROWS = 500_000
+# Columns read from a sheet: the format has 12; a sheet claiming 16,384 (a stray cell at XFD)
+# must not make every row 16,384 cells wide.
+MAX_COLUMNS = 64
 BATCH = 5000  # records per ledger batch (one signed checkpoint each)
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -122,7 +126,7 @@ def rows_read(name: str, content: bytes) -> Iterator[list[str]]:
     """The rows of a CSV (UTF-8) or XLSX file as lists of strings, header first."""
     if name.lower().endswith(".xlsx"):
         for values in _xlsx_rows(content):
-            yield [v.strip() if type(v) is str else _cell(v) for v in values]
+            yield [v.strip() if type(v) is str else _cell(v) for v in values[:MAX_COLUMNS]]
     elif name.lower().endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
@@ -170,7 +174,10 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[object, ...]]:
         pass
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
-        for n, row in enumerate(book.worksheets[0].iter_rows(values_only=True)):
+        sheet = book.worksheets[0]
+        wide = (sheet.max_column or 0) > MAX_COLUMNS
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS if wide else None)
+        for n, row in enumerate(rows):
             if n >= done:
                 yield row
     finally:
@@ -218,6 +225,7 @@ def _xlsx_fast(content: bytes) -> Iterator[tuple[object, ...]]:
                 if started:
                     raise _Unsupported
                 _min_col, _min_row, max_col, max_row = SheetDimension.from_tree(element).boundaries
+                max_col = min(max_col, MAX_COLUMNS) if max_col else max_col
                 continue
             if tag != _ROW:
                 continue
@@ -285,7 +293,7 @@ def _xlsx_fast(content: bytes) -> Iterator[tuple[object, ...]]:
                 if not cells and not max_col:
                     yield ()
                     continue
-                width = max_col or cells[-1][0]
+                width = max_col or min(cells[-1][0], MAX_COLUMNS)
                 row: list[object] = [None] * width
                 for column, value in cells:
                     if 1 <= column <= width:
@@ -349,7 +357,8 @@ def items_check(
     index, problems = _header(header)
     if problems:
         return _Checked([], problems)
-    table = [(n, row) for n, row in enumerate(rows, start=2) if any(row)]
+    nonempty = ((n, row) for n, row in enumerate(rows, start=2) if any(row))
+    table = list(itertools.islice(nonempty, MAX_ROWS + 1))  # stop reading past the limit
     if len(table) > MAX_ROWS:
         return _Checked([], [Problem(1, "", "", _("more than %(n)d rows") % {"n": MAX_ROWS})])
 

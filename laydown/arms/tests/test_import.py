@@ -181,3 +181,26 @@ def test_the_cli_imports_a_file_and_reports_problems_of_a_bad_one(
     assert "row 2, category 'bazooka'" in capsys.readouterr().err
     call_command("import", "template", str(tmp_path / "t.csv"))
     assert (tmp_path / "t.csv").read_text().startswith("site,category,make,model")
+
+
+def test_a_tiny_workbook_claiming_a_huge_sheet_is_read_narrow_and_fast() -> None:
+    """A stray cell at XFD12000 must not make 12,000 rows of 16,384 cells."""
+    import io
+    import tracemalloc
+
+    from openpyxl import Workbook
+
+    from laydown.arms import importer
+
+    book = Workbook()
+    book.active["A1"] = "category"
+    book.active["XFD12000"] = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tracemalloc.start()
+    rows = list(importer.rows_read("hostile.xlsx", buffer.getvalue()))
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(rows) == 12000
+    assert max(len(r) for r in rows) <= importer.MAX_COLUMNS
+    assert peak < 50 * 2**20
