@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 
 from laydown.accounts.models import User
 from laydown.accounts.permissions import ACTIONS, ANONYMOUS, ANYONE, Principal, authorize
-from laydown.accounts.roles import SECOND_FACTOR_ROLES
+from laydown.accounts.roles import SECOND_FACTOR_ROLES, Scope
 
 View = Callable[..., HttpResponseBase]
 
@@ -51,9 +51,12 @@ def needs_second_factor(request: HttpRequest, principal: Principal) -> bool:
     return not (is_verified and is_verified())
 
 
-def requires(action: str) -> Callable[[View], View]:
+def requires(action: str, *, programme_wide: bool = False) -> Callable[[View], View]:
+    """Expose a view for `action`; `programme_wide` pages (figures across every site) also
+    need a grant for the whole programme, not for one site or region."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}: define it in the permission matrix")
+    scope = Scope() if programme_wide else None
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
@@ -63,7 +66,7 @@ def requires(action: str) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if ACTIONS[action].audience != ANYONE and needs_second_factor(request, principal):
                 return redirect("accounts:second_factor")
-            authorize(principal, action)  # PermissionDenied -> the 403 page with its reason
+            authorize(principal, action, scope=scope)  # PermissionDenied -> the 403 page
             return view(request, *args, **kwargs)
 
         wrapped.laydown_action = action  # type: ignore[attr-defined]

@@ -7,11 +7,14 @@ from laydown.accounts.roles import Role as R
 
 DASHBOARD = define(
     "reports.dashboard",
-    "See the dashboard, the map and situation reports",
+    "See the dashboard, the map and situation reports (figures of every site: "
+    "programme-wide grants only)",
     [R.ADMIN, R.PROGRAMME_MANAGER, R.OBSERVER, R.AUDITOR],
+    scoped=True,
 )
 EXPORT = define(
     "reports.export",
-    "Export registry and aggregate data (CSV, XLSX, GeoJSON, HXL)",
+    "Export registry and aggregate data (CSV, XLSX, GeoJSON, HXL; programme-wide grants only)",
     [R.ADMIN, R.PROGRAMME_MANAGER, R.AUDITOR],
+    scoped=True,
 )

@@ -23,7 +23,7 @@ def _period(request: HttpRequest) -> tuple[Period, dict[str, object], int]:
         return period_from({}), {"period_error": error}, 400
 
 
-@requires("reports.dashboard")
+@requires("reports.dashboard", programme_wide=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     period, context, status = _period(request)
     now, before = selectors.collected(period), selectors.collected(period.previous())
@@ -47,7 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", context, status=status)
 
 
-@requires("reports.dashboard")
+@requires("reports.dashboard", programme_wide=True)
 def site_map(request: HttpRequest) -> HttpResponse:
     sites = selectors.holdings_by_site()
     context = {
@@ -70,7 +70,7 @@ def site_map(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/map.html", context)
 
 
-@requires("reports.dashboard")
+@requires("reports.dashboard", programme_wide=True)
 def sitrep(request: HttpRequest) -> HttpResponse:
     period, context, status = _period(request)
     collected = selectors.collected(period)
@@ -115,6 +115,6 @@ def _log_key() -> str:
     return keys.log_verifier_key()
 
 
-@requires("reports.export")
+@requires("reports.export", programme_wide=True)
 def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponseBase:
     return exports.export_response(dataset, fmt)

@@ -155,3 +155,11 @@ def test_the_public_page_shows_demobilization_and_assistance_suppressed(stock):
     page = Client().get("/reports/transparency/").content.decode()
     assert "Demobilization" in page and "Humanitarian assistance" in page
     assert "Support paid" in page
+
+
+def test_figures_of_every_site_need_a_programme_wide_grant(stock):
+    regional = signed_in(user_with_role("reg", "programme_manager", scope="region:north"))
+    page = regional.get("/reports/dashboard/")
+    assert page.status_code == 403
+    assert regional.get("/reports/export/items.csv").status_code == 403
+    assert regional.get("/arms/items/").status_code == 200  # the registry, within the region
