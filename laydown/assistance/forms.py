@@ -48,8 +48,18 @@ def show_service_error(form: forms.Form, exc: ValidationError) -> None:
     form.add_error(named[0] if named else None, exc.message)
 
 
-def read_upload(upload: UploadedFile | None) -> bytes | None:
-    return None if not upload else upload.read(MAX_UPLOAD_READ)
+def read_upload(upload: UploadedFile | None, *, field: str = "photo") -> bytes | None:
+    """The upload's bytes, at most one past the services' limit; refused unread if larger."""
+    if not upload:
+        return None
+    if (upload.size or 0) >= MAX_UPLOAD_READ:
+        raise ValidationError(
+            str(_("The file is %(size)d bytes; it must be 1 byte to 10 MB."))
+            % {"size": upload.size},
+            fields={field: str(_("too large"))},
+        )
+    data: bytes = upload.read(MAX_UPLOAD_READ)
+    return data
 
 
 def _lines(value: str) -> list[str]:
@@ -272,7 +282,9 @@ class ProgressForm(forms.Form):
 
     def service_fields(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if k != "photos"}
-        data["photo_files"] = [read_upload(f) or b"" for f in self.cleaned_data["photos"]]
+        data["photo_files"] = [
+            read_upload(f, field="photos") or b"" for f in self.cleaned_data["photos"]
+        ]
         return data
 
 
@@ -375,7 +387,7 @@ class VisitUpdateForm(forms.Form):
 
     def service_fields(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if k != "report"}
-        data["report"] = read_upload(self.cleaned_data["report"])
+        data["report"] = read_upload(self.cleaned_data["report"], field="report")
         return data
 
 

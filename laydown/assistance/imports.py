@@ -58,6 +58,8 @@ HOUSEHOLD_COLUMNS = (
     "override_reason",
 )
 PLACE_COLUMNS = ("pcode", "name", "level", "parent", "lat_micro", "lon_micro")
+# Columns read from a file: the known ones and a margin for notes; further columns are ignored.
+MAX_COLUMNS = max(len(DISTRIBUTION_COLUMNS), len(HOUSEHOLD_COLUMNS), len(PLACE_COLUMNS)) + 20
 
 
 @dataclass(frozen=True)
@@ -83,27 +85,35 @@ class ImportRefused(ValidationError):
     """The file as a whole cannot be read (format, size, header)."""
 
 
-def read_table(*, name: str, content: bytes) -> list[dict[str, Any]]:
-    """The rows of a CSV or XLSX file as dicts keyed by lower-cased header names."""
+def read_table(*, name: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
+    """The non-blank rows of a CSV or XLSX file, numbered, as dicts keyed by header names.
+
+    Rows are read one at a time and blank ones dropped, so a small file that claims a huge
+    sheet (cells at A1 and XFD12000, say) is refused once it holds more than MAX_ROWS rows
+    rather than padded out in memory.
+    """
     if len(content) > MAX_BYTES:
         raise ImportRefused(_("The file is larger than 20 MB: split it."), fields={"file": "size"})
     if name.lower().endswith(".xlsx"):
-        table = list(_xlsx_rows(content))
+        table = _xlsx_rows(content)
     else:
-        table = list(_csv_rows(content))
-    if not table:
-        raise ImportRefused(_("The file is empty."), fields={"file": _("empty")})
-    header = [str(h or "").strip().lower() for h in table[0]]
-    rows: list[dict[str, Any]] = []
-    for cells in table[1:]:
-        if all(c in (None, "") for c in cells):
-            rows.append({})  # keep numbering; blank rows are skipped later
+        table = _csv_rows(content)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for number, cells in enumerate(table, start=1):
+        if header is None:
+            header = [str(h or "").strip().lower() for h in cells]
             continue
-        rows.append({h: c for h, c in zip(header, cells, strict=False) if h})
-    if len(rows) > MAX_ROWS:
-        raise ImportRefused(
-            _("At most %(n)d rows per file: split it.") % {"n": MAX_ROWS}, fields={"file": "rows"}
-        )
+        if all(c in (None, "") for c in cells):
+            continue  # blank rows are skipped; the others keep the number a spreadsheet shows
+        if len(rows) >= MAX_ROWS:
+            raise ImportRefused(
+                _("At most %(n)d rows per file: split it.") % {"n": MAX_ROWS},
+                fields={"file": "rows"},
+            )
+        rows.append((number, {h: c for h, c in zip(header, cells, strict=False) if h}))
+    if header is None:
+        raise ImportRefused(_("The file is empty."), fields={"file": _("empty")})
     return rows
 
 
@@ -116,7 +126,8 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
         ) from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+    for cells in csv.reader(io.StringIO(text), delimiter=delimiter):
+        yield cells[:MAX_COLUMNS]
 
 
 def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
@@ -129,14 +140,17 @@ def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
             _("The file is not a readable XLSX workbook."), fields={"file": "format"}
         ) from exc
     try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
+        # A read-only sheet pads every row to the width its <dimension> claims: read only
+        # the columns an import can use.
+        sheet = book.worksheets[0]
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
             yield ["" if c is None else c for c in row]
     finally:
         book.close()
 
 
-def _missing_columns(rows: list[dict[str, Any]], required: Sequence[str]) -> list[str]:
-    present = set().union(*(r.keys() for r in rows)) if rows else set()
+def _missing_columns(rows: list[tuple[int, dict[str, Any]]], required: Sequence[str]) -> list[str]:
+    present = set().union(*(r.keys() for _n, r in rows)) if rows else set()
     return [c for c in required if c not in present]
 
 
@@ -152,7 +166,7 @@ def _problems_of(exc: ValidationError, row: int, values: Mapping[str, Any]) -> l
 
 
 def _check_rows(
-    rows: list[dict[str, Any]],
+    rows: list[tuple[int, dict[str, Any]]],
     required: Sequence[str],
     check: Callable[[int, dict[str, Any]], Any],
 ) -> tuple[list[tuple[int, Any]], list[Problem]]:
@@ -162,9 +176,7 @@ def _check_rows(
             Problem(1, c, "", _("This column is missing from the header.")) for c in missing
         ]
     checked, problems = [], []
-    for number, row in enumerate(rows, start=2):
-        if not row:
-            continue
+    for number, row in rows:
         try:
             checked.append((number, check(number, row)))
         except ValidationError as exc:
@@ -311,12 +323,22 @@ def _refuse_duplicates(
     if checked.record["override_reason"]:
         authorize(actor, permissions.DUPLICATE_OVERRIDE.name)
         return
-    what = ", ".join(matches + [_("row %(n)d") % {"n": n} for n in rows])
-    raise ValidationError(
-        _(
-            "This household matches %(what)s (same head at the place, document or phone); a "
-            "programme manager may import it with an override_reason."
+    shown, elsewhere = services.duplicates_shown(actor, matches)
+    what = ", ".join(shown + [_("row %(n)d") % {"n": n} for n in rows])
+    message = []
+    if what:
+        message.append(
+            _(
+                "This household matches %(what)s (same head at the place, document or phone); "
+                "a programme manager may import it with an override_reason."
+            )
+            % {"what": what}
         )
-        % {"what": what},
-        fields={"head_name": _("possible duplicate")},
-    )
+    if elsewhere:
+        message.append(
+            _(
+                "A possible duplicate is registered by another organisation; a programme "
+                "manager must decide, and may import it with an override_reason."
+            )
+        )
+    raise ValidationError(" ".join(message), fields={"head_name": _("possible duplicate")})

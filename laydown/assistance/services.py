@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import secrets
+import shutil
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import Principal, authorize
+from laydown.accounts.permissions import CROSS_ORG_ROLES, Principal, authorize
 from laydown.accounts.roles import OrgKind
 from laydown.assistance import checks, permissions, records
 from laydown.assistance.models import (
@@ -63,7 +65,9 @@ from laydown.assistance.vocab import (
 from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
+from laydown.vault import crypto as vault_crypto
 from laydown.vault import services as vault
+from laydown.vault.models import Entry as VaultEntry
 
 refuse = checks.refuse
 Data = dict[str, Any]
@@ -149,12 +153,8 @@ def file_kind(data: bytes) -> str | None:
     return None
 
 
-def file_store(*, data: bytes, field: str = "photo", kinds: Sequence[str] = IMAGE_KINDS) -> str:
-    """Keep a photo or document apart from the log, named by its SHA-256; return the hash.
-
-    Refuses, naming `field`, an empty file, one over 10 MB, or one whose content is not of
-    `kinds` (checked by its signature, whatever its name says).
-    """
+def file_check(*, data: bytes, field: str = "photo", kinds: Sequence[str] = IMAGE_KINDS) -> None:
+    """Refuse, naming `field`, an empty file, one over 10 MB, or one not of `kinds`."""
     if not data or len(data) > MAX_PHOTO_BYTES:
         raise refuse(
             field,
@@ -168,6 +168,15 @@ def file_store(*, data: bytes, field: str = "photo", kinds: Sequence[str] = IMAG
             _("The file is not one of: %(kinds)s.")
             % {"kinds": ", ".join(k.upper() for k in kinds)},
         )
+
+
+def file_store(*, data: bytes, field: str = "photo", kinds: Sequence[str] = IMAGE_KINDS) -> str:
+    """Keep a photo or document apart from the log, named by its SHA-256; return the hash.
+
+    Refuses, naming `field`, an empty file, one over 10 MB, or one whose content is not of
+    `kinds` (checked by its signature, whatever its name says).
+    """
+    file_check(data=data, field=field, kinds=kinds)
     digest = hashlib.sha256(data).hexdigest()
     path = file_path(digest)
     if not path.exists():
@@ -351,16 +360,48 @@ def household_duplicates(blind: Mapping[str, str]) -> list[str]:
     return sorted(found)
 
 
-def _duplicate_refusal(matches: list[str]) -> DuplicateSuspected:
-    return DuplicateSuspected(
-        _(
-            "This household matches %(codes)s (same head at the place, document or phone). "
-            "Check it is not registered already; if it is a different household, a programme "
-            "manager can register it with a reason."
-        )
-        % {"codes": ", ".join(matches)},
-        households=matches,
+def duplicates_shown(actor: Principal, matches: Sequence[str]) -> tuple[list[str], bool]:
+    """Of the matching household codes, those the actor may see; and whether others matched.
+
+    Partner staff see the codes of their own organisation's households only: a match in
+    another organisation is only said to exist, so that a phone, document or name cannot be
+    used to learn who is another partner's beneficiary, or under which code.
+    """
+    codes = sorted(set(matches))
+    if actor.roles() & CROSS_ORG_ROLES or actor.pseudonym == "system":
+        return codes, False
+    elsewhere = set(
+        Household.objects.filter(code__in=codes)
+        .exclude(organisation_id=actor.organisation_id or -1)
+        .values_list("code", flat=True)
     )
+    return [c for c in codes if c not in elsewhere], bool(elsewhere)
+
+
+def duplicate_message(shown: Sequence[str], elsewhere: bool) -> str:
+    parts = []
+    if shown:
+        parts.append(
+            _(
+                "This household matches %(codes)s (same head at the place, document or phone). "
+                "Check it is not registered already; if it is a different household, a "
+                "programme manager can register it with a reason."
+            )
+            % {"codes": ", ".join(shown)}
+        )
+    if elsewhere:
+        parts.append(
+            _(
+                "A possible duplicate is registered by another organisation; a programme "
+                "manager must decide, and can register it with a reason."
+            )
+        )
+    return " ".join(parts)
+
+
+def _duplicate_refusal(actor: Principal, matches: list[str]) -> DuplicateSuspected:
+    shown, elsewhere = duplicates_shown(actor, matches)
+    return DuplicateSuspected(duplicate_message(shown, elsewhere), households=shown)
 
 
 def household_register(
@@ -420,7 +461,7 @@ def household_register_checked(
         matches += [seen[(f, v)] for f, v in checked.blind.items() if (f, v) in seen]
         record = {"household": code, **checked.record, "duplicate_of": sorted(set(matches))}
         if matches and not record["override_reason"]:
-            raise _duplicate_refusal(sorted(set(matches)))
+            raise _duplicate_refusal(actor, sorted(set(matches)))
         if record["override_reason"]:
             authorize(actor, permissions.DUPLICATE_OVERRIDE.name)
         vault.vault_write(
@@ -628,7 +669,7 @@ def receipt_record(
     photo: bytes | None = None,
     receipt_sha256: str = "",
 ) -> DistributionRecipient:
-    """A household received its share: keep the signature or thumbprint photo by its hash."""
+    """A household received its share: its photo is kept encrypted with the household."""
     authorize(
         actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=distribution.organisation_id
     )
@@ -645,7 +686,8 @@ def receipt_record(
         raise refuse("household", _("already received"), _("This receipt is recorded already."))
     kind = checks.choice("receipt_kind", receipt_kind, ReceiptKind.values)
     if photo:
-        digest = file_store(data=photo, field="photo")
+        file_check(data=photo, field="photo")
+        digest = hashlib.sha256(photo).hexdigest()
     else:
         digest = checks.sha256("receipt_sha256", receipt_sha256)
     data = {
@@ -655,9 +697,96 @@ def receipt_record(
         "receipt_sha256": digest,
     }
     with transaction.atomic():
+        if photo:
+            _receipt_photo_store(
+                actor=actor, distribution=distribution.code, household=household, photo=photo
+            )
         _append(records.RECEIPT_RECORDED.name, data, actor)
     row.refresh_from_db()
     return row
+
+
+def receipt_category(distribution: str) -> str:
+    return f"receipt-{distribution}"
+
+
+def receipt_photo_path(household: str, distribution: str) -> Path:
+    return Path(settings.DATA_DIR) / "assistance" / "receipts" / household / distribution
+
+
+def _receipt_aad(household: str, distribution: str) -> bytes:
+    return f"receipt|{household}|{distribution}".encode()
+
+
+def _receipt_photo_store(
+    *, actor: Principal, distribution: str, household: str, photo: bytes
+) -> None:
+    """Keep a receipt photo (a signature or thumbprint: maybe biometric) with the household.
+
+    The photo is encrypted with a key of its own, kept in the vault under the household as
+    category `receipt-<distribution>` with the household's legal basis and retention; erasing
+    or purging the household destroys the key (and the file, once the erasure is committed).
+    """
+    identity = VaultEntry.objects.filter(subject_id=household, category=VAULT_CATEGORY).first()
+    if identity is None:
+        raise refuse(
+            "household",
+            _("no personal data"),
+            _("Household %(h)s has no personal data kept: its receipt photo cannot be kept.")
+            % {"h": household},
+        )
+    key = os.urandom(32)
+    vault.vault_write(
+        principal=actor,
+        action=permissions.DISTRIBUTION_RECORD.name,
+        subject=household,
+        category=receipt_category(distribution),
+        data={
+            "key": key.hex(),
+            "sha256": hashlib.sha256(photo).hexdigest(),
+            "kind": file_kind(photo) or "",
+        },
+        legal_basis=identity.legal_basis,
+        purpose=identity.purpose,
+        retain_until=identity.retain_until,
+    )
+    path = receipt_photo_path(household, distribution)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(vault_crypto.seal(key, photo, _receipt_aad(household, distribution)))
+    partial.replace(path)
+
+
+def receipt_photo(
+    *, actor: Principal, distribution: Distribution, household: Household, purpose: str
+) -> bytes:
+    """The photo of a household's receipt; the read is a vault record with its purpose."""
+    authorize(
+        actor, permissions.HOUSEHOLD_PERSONAL_DATA.name, organisation_id=household.organisation_id
+    )
+    category = receipt_category(distribution.code)
+    data = vault.vault_read(
+        principal=actor,
+        action=permissions.HOUSEHOLD_PERSONAL_DATA.name,
+        subject=household.code,
+        categories=[category],
+        purpose=checks.text("purpose", purpose, max_length=200, required=True),
+    ).get(category)
+    path = receipt_photo_path(household.code, distribution.code)
+    if not data or not path.exists():
+        raise refuse("household", _("no photo"), _("No photo of this receipt is kept."))
+    key = bytes.fromhex(str(data["key"]))
+    return vault_crypto.unseal(
+        key, path.read_bytes(), _receipt_aad(household.code, distribution.code)
+    )
+
+
+def receipt_photos_forget(subject: str, _reason: str, _actor_name: str) -> None:
+    """After a household's erasure commits, delete its receipt photos (their keys are gone)."""
+    if not re.fullmatch(r"h-[0-9a-f]+", subject):
+        return
+    folder = Path(settings.DATA_DIR) / "assistance" / "receipts" / subject
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def monitoring_note_add(

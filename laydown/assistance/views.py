@@ -301,7 +301,12 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 def _run_import(request: HttpRequest, data: dict[str, Any]) -> imports.ImportResult:
     upload = data["file"]
-    common = {"actor": principal_of(request), "name": upload.name, "content": upload.read()}
+    if (upload.size or 0) > imports.MAX_BYTES:
+        raise imports.ImportRefused(
+            _("The file is larger than 20 MB: split it."), fields={"file": "size"}
+        )
+    content = upload.read(imports.MAX_BYTES + 1)
+    common = {"actor": principal_of(request), "name": upload.name, "content": content}
     if data["kind"] == "places":
         return imports.places_import(**common)
     if data["kind"] == "distributions":
