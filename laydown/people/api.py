@@ -385,12 +385,10 @@ class ImportErrorOut(Schema):
 
 
 def _participant(request: HttpRequest, pseudonym: str, action: str) -> Participant:
-    """The participant, checked for `action` in its region (a refusal is on record)."""
-    found = selectors.participant_get(pseudonym)
-    if found is None:
-        raise Http404(_("No participant %(p)s.") % {"p": pseudonym})
-    services.check_access(principal(request), action, found)
-    return found
+    """The participant, if the caller may do `action` on them; else 404, as if missing."""
+    return selectors.participant_for(
+        principal=principal(request), pseudonym=pseudonym, action=action
+    )
 
 
 def _photo(value: str) -> bytes | None:
@@ -486,12 +484,9 @@ def personal_data(
     request: HttpRequest, pseudonym: str, query: Query[PersonalDataQuery]
 ) -> dict[str, dict[str, object]]:
     """Decrypt personal data from the vault; `purpose` is required and the read is recorded."""
-    found = selectors.participant_get(pseudonym)
-    if found is None:
-        raise Http404(_("No participant %(p)s.") % {"p": pseudonym})
     return services.personal_data_read(
         actor=principal(request),
-        participant=found,
+        participant=_participant(request, pseudonym, "people.personal_data"),
         categories=_categories(query.categories),
         purpose=query.purpose,
     )

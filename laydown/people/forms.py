@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from laydown.people.importer import MAX_BYTES
+from laydown.people.services import MAX_PHOTO_BYTES
 from laydown.people.vocab import QUESTIONS, Category, ReferralKind, ReferralStatus, Sex
 
 ANSWER_CHOICES = [("yes", _("Yes")), ("no", _("No")), ("unknown", _("Unknown"))]
+
+
+def upload_read(upload: UploadedFile, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of an upload (its declared size was checked by the form; a
+    service checks the length of what was read)."""
+    upload.seek(0)
+    data: bytes = upload.read(limit + 1)
+    return data
+
+
+def _small(upload: UploadedFile | None, limit: int, message: str) -> UploadedFile | None:
+    """The upload, unless its size is over `limit` (checked before anything is read)."""
+    if upload is not None and (upload.size is None or upload.size > limit):
+        raise forms.ValidationError(message, code="too_large")
+    return upload
 
 
 class RegisterForm(forms.Form):
@@ -30,6 +49,13 @@ class RegisterForm(forms.Form):
         label=_("Health (kept apart, stricter access)"), max_length=500, required=False
     )
     photo = forms.FileField(label=_("Photo (JPEG or PNG, at most 150 KB)"), required=False)
+
+    def clean_photo(self) -> UploadedFile | None:
+        return _small(
+            self.cleaned_data.get("photo"),
+            MAX_PHOTO_BYTES,
+            gettext("Photo: the photo must be at most 150 KB."),
+        )
 
 
 class ScreenForm(forms.Form):
@@ -80,3 +106,10 @@ class CorrectForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV or XLSX file"))
+
+    def clean_file(self) -> UploadedFile | None:
+        return _small(
+            self.cleaned_data.get("file"),
+            MAX_BYTES,
+            gettext("File: the file is larger than 20 MB."),
+        )

@@ -7,7 +7,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ COLUMN_HELP = {  # docs/import.md says the same, at more length
 }
 MAX_ROWS = 10_000
 MAX_BYTES = 20 * 1024 * 1024
+XLSX_COLUMNS = len(COLUMNS) + 8  # columns read from a workbook: the known ones, and a margin
 
 
 @dataclass(frozen=True)
@@ -74,22 +76,30 @@ class ImportInvalid(ValidationError):
 
 
 def rows_read(filename: str, data: bytes) -> list[dict[str, str]]:
-    """The file's rows as dicts of stripped strings, keyed by the header's column names."""
+    """The file's rows as dicts of stripped strings, keyed by the header's column names.
+
+    Rows are streamed: empty rows are skipped and reading stops once more than MAX_ROWS
+    non-empty rows are seen, so a small hostile file cannot make us hold millions of rows."""
     if len(data) > MAX_BYTES:
         raise ValidationError(_("The file is larger than 20 MB."), fields={"file": _("too large")})
     if filename.lower().endswith(".xlsx"):
-        table = _xlsx(data)
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError(
-                _("The CSV file is not UTF-8 text."), fields={"file": _("not UTF-8")}
-            ) from None
-        table = list(csv.reader(io.StringIO(text)))
-    if not table:
+        with _xlsx(data) as table:
+            return _rows(table)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            _("The CSV file is not UTF-8 text."), fields={"file": _("not UTF-8")}
+        ) from None
+    return _rows(csv.reader(io.StringIO(text)))
+
+
+def _rows(table: Iterable[Sequence[Any]]) -> list[dict[str, str]]:
+    rows = iter(table)
+    first = next(rows, None)
+    if first is None:
         raise ValidationError(_("The file is empty."), fields={"file": _("empty")})
-    header = [h.strip().lower() for h in table[0]]
+    header = _header(first)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ValidationError(
@@ -97,15 +107,34 @@ def rows_read(filename: str, data: bytes) -> list[dict[str, str]]:
             % {"c": ", ".join(missing), "all": ", ".join(COLUMNS)},
             fields={"file": _("missing columns")},
         )
-    if len(table) - 1 > MAX_ROWS:
-        raise ValidationError(
-            _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, fields={"file": _("too many rows")}
-        )
-    return [
-        {h: _cell(v) for h, v in zip(header, row, strict=False) if h in COLUMNS}
-        for row in table[1:]
-        if any(_cell(v) for v in row)
+    found: list[dict[str, str]] = []
+    for row in rows:
+        cells = [_cell(v) for v in row]
+        if not any(cells):
+            continue  # an empty row, or padding up to a far-away cell
+        if len(found) == MAX_ROWS:
+            raise ValidationError(
+                _("At most %(n)d rows per file.") % {"n": MAX_ROWS},
+                fields={"file": _("too many rows")},
+            )
+        found.append({h: v for h, v in zip(header, cells, strict=False) if h in COLUMNS})
+    return found
+
+
+def _header(row: Sequence[Any]) -> list[str]:
+    """The header's column names, lower-cased; an empty cell between named ones is a problem
+    (empty cells after the last name are ignored)."""
+    header = [_cell(v).lower() for v in row]
+    while header and not header[-1]:
+        header.pop()
+    empty = [
+        Problem(1, _("column %(n)d") % {"n": n}, "", _("the header cell is empty: name the column"))
+        for n, name in enumerate(header, start=1)
+        if not name
     ]
+    if empty:
+        raise ImportInvalid(empty)
+    return header
 
 
 def participants_template(path: Path) -> None:
@@ -135,7 +164,10 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _xlsx(data: bytes) -> list[list[Any]]:
+@contextmanager
+def _xlsx(data: bytes) -> Iterator[Iterator[Sequence[Any]]]:
+    """The first sheet's rows, read as they are needed and at most XLSX_COLUMNS wide (a
+    workbook may claim, or hold, a cell in its last column: the rows are not padded to it)."""
     from openpyxl import load_workbook
 
     try:
@@ -144,8 +176,12 @@ def _xlsx(data: bytes) -> list[list[Any]]:
         raise ValidationError(
             _("The file is not a readable XLSX workbook."), fields={"file": _("unreadable")}
         ) from None
-    sheet = book.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # read the rows there are, whatever <dimension> claims
+        yield sheet.iter_rows(min_row=1, max_col=XLSX_COLUMNS, values_only=True)
+    finally:
+        book.close()
 
 
 def _check_row(actor: Principal, row: dict[str, str], today: dt.date) -> services.Person:

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import segno
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from laydown.accounts.permissions import ACTIONS, Principal, grants_for, is_allowed
@@ -105,6 +107,25 @@ def participant_get(pseudonym: str) -> Participant | None:
     """The participant, whoever asks: callers then `services.check_access`, which records
     refusals (so a refused reader learns only that it was refused, and it is on record)."""
     return Participant.objects.filter(pk=pseudonym).first()
+
+
+def participant_for(*, principal: Principal, pseudonym: str, action: str) -> Participant:
+    """The participant, if `principal` may do `action` on them; else Http404, exactly as for a
+    pseudonym that does not exist (so a refused caller learns nothing about them: not that
+    they exist, nor their region, nor that they are under 18). A refusal is still recorded
+    in the refusal log. An anonymous caller gets NotAuthenticated."""
+    participant = participant_get(pseudonym)
+    if participant is None:
+        raise Http404(no_participant_message())
+    try:
+        services.check_access(principal, action, participant)
+    except PermissionDenied:
+        raise Http404(no_participant_message()) from None
+    return participant
+
+
+def no_participant_message() -> str:
+    return _("No participant you may see.")
 
 
 @dataclass

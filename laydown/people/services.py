@@ -91,27 +91,24 @@ def _refused(principal: Principal, action: str, subject: str, message: str) -> P
 
 
 def check_access(principal: Principal, action: str, participant: Participant) -> None:
-    """Authorise `action` on `participant`, or record the refusal and raise PermissionDenied."""
+    """Authorise `action` on `participant`, or record the refusal and raise PermissionDenied.
+
+    The message names neither the participant's region nor whether they are under 18: a
+    refused caller must not learn either (pages and the API answer 404 instead, see
+    `selectors.participant_for`)."""
     scope = Scope(region=participant.region)
     try:
         authorize(principal, action, scope=scope)
+        if participant.is_child:
+            authorize(principal, perms.CHILD.name, scope=scope)
     except NotAuthenticated:
         raise
-    except PermissionDenied as exc:
+    except PermissionDenied:
         message = _(
-            "Refused: your roles do not allow “%(action)s” for participants of region "
-            "%(region)s (%(detail)s). This request was recorded."
-        ) % {"action": action, "region": participant.region, "detail": exc}
+            "Refused: your roles do not allow “%(action)s” for this participant. This request "
+            "was recorded."
+        ) % {"action": action}
         raise _refused(principal, action, participant.pk, message) from None
-    if participant.is_child:
-        try:
-            authorize(principal, perms.CHILD.name, scope=scope)
-        except PermissionDenied:
-            message = _(
-                "Refused: %(p)s is under 18 and only child-protection officers may see or "
-                "handle children's files. This request was recorded."
-            ) % {"p": participant.pk}
-            raise _refused(principal, action, participant.pk, message) from None
 
 
 def _check_region(principal: Principal, action: str, region: str, *, child: bool) -> None:

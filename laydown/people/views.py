@@ -26,11 +26,10 @@ from laydown.people.vocab import QUESTIONS, Category, Status
 
 
 def _participant(request: HttpRequest, pseudonym: str, action: str) -> Participant:
-    participant = selectors.participant_get(pseudonym)
-    if participant is None:
-        raise Http404(_("No participant %(p)s.") % {"p": pseudonym})
-    services.check_access(principal_of(request), action, participant)
-    return participant
+    """The participant, if the caller may do `action` on them; else 404, as if missing."""
+    return selectors.participant_for(
+        principal=principal_of(request), pseudonym=pseudonym, action=action
+    )
 
 
 def _attempt(request: HttpRequest, call: Callable[[], Any], done: str) -> bool:
@@ -81,7 +80,7 @@ def register(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             person = services.person_check(**{k: d[k] for k in _PERSON_FIELDS})
-            photo = d["photo"].read() if d["photo"] else None
+            photo = forms.upload_read(d["photo"], services.MAX_PHOTO_BYTES) if d["photo"] else None
             participant = services.participant_register(
                 actor=principal_of(request),
                 person=person,
@@ -217,7 +216,11 @@ def card_issue(request: HttpRequest, pseudonym: str) -> HttpResponse:
 
 @requires("people.register")
 def card(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    """GET asks to show the card (a button); only the POST reads the vault (a recorded read),
+    so a link, an <img> or a prefetch from elsewhere adds no false read to the record."""
     participant = _participant(request, pseudonym, "people.register")
+    if request.method != "POST":
+        return render(request, "people/card_show.html", {"p": participant})
     try:
         context = selectors.id_card(actor=principal_of(request), participant=participant)
     except ValidationError as exc:
@@ -446,7 +449,9 @@ def import_file(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             count = importer.participants_import(
-                actor=principal_of(request), filename=upload.name, data=upload.read()
+                actor=principal_of(request),
+                filename=upload.name,
+                data=forms.upload_read(upload, importer.MAX_BYTES),
             )
         except importer.ImportInvalid as exc:
             problems = exc.problems

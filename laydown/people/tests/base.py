@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 import zlib
 from typing import Any
@@ -69,3 +70,8 @@ def register(
 YES = dict.fromkeys(
     ("names_unit", "weapon_handling", "handed_in", "on_group_list", "before_cut_off"), "yes"
 )
+
+
+def unmasked(response: Any) -> str:
+    """A page's text without its CSRF token (masked afresh on every render)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())

@@ -238,7 +238,7 @@ def test_a_partner_is_refused_participants_with_a_403_and_nothing_written(
     assert log_size() == before and Participant.objects.count() == 1
 
 
-def test_a_registrar_of_another_region_is_refused_and_the_refusal_is_logged_not_ledgered(
+def test_a_registrar_of_another_region_gets_a_404_like_a_missing_one_logged_not_ledgered(
     client: Client, registrar: User, participant: Participant
 ) -> None:
     south = make_user("south", "operator", Role.REGISTRAR, "region:south")
@@ -248,8 +248,10 @@ def test_a_registrar_of_another_region_is_refused_and_the_refusal_is_logged_not_
         f"{URL}/participants/{participant.pk}",
         f"{URL}/participants/{participant.pk}/personal-data?purpose=checking",
     ):
-        error = assert_error(client.get(url, headers=bearer(secret)), 403, "forbidden")
-        assert "region north" in error["message"]
+        error = assert_error(client.get(url, headers=bearer(secret)), 404, "not_found")
+        missing = client.get(url.replace(participant.pk, "p-000000000000"), headers=bearer(secret))
+        assert error == missing.json()["error"]
+        assert "north" not in error["message"]
     assert log_size() == before
     assert Refusal.objects.filter(subject=participant.pk, actor=south.pseudonym).count() == 2
 

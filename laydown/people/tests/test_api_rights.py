@@ -232,7 +232,8 @@ def test_a_registrar_of_another_region_is_refused_every_right_and_the_card(
             headers=bearer(secret),
         ),
     ):
-        assert "region north" in assert_error(response, 403, "forbidden")["message"]
+        message = assert_error(response, 404, "not_found")["message"]
+        assert message == "No participant you may see."
     assert log_size() == before
     assert Refusal.objects.filter(subject=participant.pk, actor=south.pseudonym).count() == 4
 

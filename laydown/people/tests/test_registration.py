@@ -38,7 +38,7 @@ def test_registration_puts_personal_data_in_the_vault_and_a_pseudonym_in_the_led
 
 def test_a_registrar_of_another_region_is_refused_and_the_refusal_is_recorded() -> None:
     p = register()
-    with pytest.raises(PermissionDenied, match="region north"):
+    with pytest.raises(PermissionDenied, match="for this participant") as caught:
         services.personal_data_read(
             actor=REGISTRAR_SOUTH, participant=p, categories=["identity"], purpose="checking"
         )
@@ -48,7 +48,7 @@ def test_a_registrar_of_another_region_is_refused_and_the_refusal_is_recorded() 
         p.pk,
         "people.personal_data",
     )
-    assert "recorded" in refusal.reason
+    assert "recorded" in refusal.reason and "north" not in str(caught.value)
     assert selectors.participant_search(principal=REGISTRAR_SOUTH).rows == []
     assert [r.pk for r in selectors.participant_search(principal=REGISTRAR).rows] == [p.pk]
 
@@ -102,10 +102,11 @@ def test_children_follow_a_separate_workflow_seen_only_by_child_protection() -> 
     assert selectors.participant_search(principal=MANAGER).rows == []
     assert selectors.participant_search(principal=AUDITOR).rows == []
     assert [r.pk for r in selectors.participant_search(principal=CHILD_OFFICER).rows] == [child.pk]
-    with pytest.raises(PermissionDenied, match="under 18"):
+    with pytest.raises(PermissionDenied, match="for this participant") as caught:
         services.personal_data_read(
             actor=MANAGER, participant=child, categories=["identity"], purpose="x"
         )
+    assert "18" not in str(caught.value) and "child" not in str(caught.value)
 
 
 def test_a_person_under_18_cannot_be_registered_as_a_combatant() -> None:
