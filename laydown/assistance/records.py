@@ -449,7 +449,7 @@ RECIPIENTS_LISTED = _register(
 RECEIPT_RECORDED = _register(
     "assistance.receipt_recorded",
     "A household's receipt was recorded: {distribution, household, receipt_kind (signature or "
-    "thumbprint), receipt_sha256 (of the photo, stored apart)}.",
+    "thumbprint), receipt_sha256 (of the photo, kept encrypted under the household in the vault)}.",
     _apply_receipt_recorded,
 )
 MONITORING_NOTE_ADDED = _register(
