@@ -1,12 +1,16 @@
-"""Plain multi-row INSERTs of new model instances, for the buffered applies of bulk imports.
+"""Plain multi-row INSERTs of new rows given as tuples, for the buffered applies of bulk imports.
 
-`QuerySet.bulk_create` assembles SQL per object and per field; at 10^5 rows that is most of
-an import's time on SQLite, and PostgreSQL takes rows three times as fast by COPY as by INSERT.
-`insert_many` writes the same rows with one parametrised INSERT run by `executemany` (SQLite)
-or with COPY (PostgreSQL), converting each value exactly as Django does (`pre_save`,
-`get_db_prep_save`) except for the values a field would pass through unchanged (a str for a
-text field, an int for an integer field), which it passes through itself. Generated primary
-keys are not read back: the instances are discarded after the insert.
+`QuerySet.bulk_create` assembles SQL per object and per field, and building a model instance
+per row costs as much again; at 10^5 rows that is most of an import's time on SQLite, and
+PostgreSQL takes rows three times as fast by COPY as by INSERT. The buffered applies keep each
+row as a tuple of attribute values (`Row`, in the order of a `Columns`), and `insert_many`
+writes them with one parametrised INSERT run by `executemany` (SQLite) or with COPY
+(PostgreSQL), converting each value exactly as Django does when saving (`get_db_prep_save`)
+except for values a field would pass through unchanged (a str for a text field, an int for an
+integer field), which it passes through itself; a JSON value goes straight to the backend's
+`adapt_json_value` with the field's encoder, and a datetime met again (every record of a
+ledger batch has the same `at`) reuses its conversion. Generated primary keys are not read
+back.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+Row = tuple[Any, ...]
 
 _TEXT = {"CharField", "TextField", "SlugField", "EmailField", "URLField"}
 _INTEGER = {
@@ -27,8 +33,38 @@ _INTEGER = {
 }
 
 
-def _converter(field: models.Field[Any, Any]) -> Callable[[models.Model], object]:
-    attname = field.attname
+class Columns:
+    """The columns a tuple row of `model` holds, by attribute name (`site_id`, not `site`).
+
+    Every concrete field but a generated key must be named: a row leaves nothing to defaults.
+    """
+
+    def __init__(self, model: type[models.Model], names: Sequence[str]) -> None:
+        meta = model._meta
+        by_attname = {
+            f.attname: f
+            for f in meta.concrete_fields
+            if f is not meta.auto_field and not getattr(f, "generated", False)
+        }
+        if sorted(names) != sorted(by_attname):
+            missing = sorted(set(by_attname) - set(names))
+            unknown = sorted(set(names) - set(by_attname))
+            raise ValueError(f"{model.__name__} rows: missing {missing}, unknown {unknown}")
+        for f in by_attname.values():
+            fills = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            custom = type(f).pre_save is not models.Field.pre_save
+            if fills or (custom and not isinstance(f, models.DateField)):
+                raise ValueError(f"{model.__name__}.{f.name} fills itself on save")
+        self.model = model
+        self.names = tuple(names)
+        self.fields = [by_attname[n] for n in self.names]
+
+    def instance(self, row: Row) -> models.Model:
+        """The model instance of `row` (for saving one row the ordinary way)."""
+        return self.model(**dict(zip(self.names, row, strict=True)))
+
+
+def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[object], object]:
     target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
     kind = target.get_internal_type()
     plain: tuple[type, ...] = ()
@@ -36,13 +72,29 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[models.Model], object
         plain = (str, type(None))
     elif kind in _INTEGER:
         plain = (int, type(None))
-    slow_pre_save = type(field).pre_save is not models.Field.pre_save
 
-    def convert(obj: models.Model) -> object:
-        if slow_pre_save:
-            value = field.pre_save(obj, True)
-        else:
-            value = getattr(obj, attname)
+    if kind == "JSONField":
+        adapt_json = connection.ops.adapt_json_value
+        encoder = field.encoder  # type: ignore[attr-defined]
+
+        def convert_json(value: object) -> object:
+            if type(value) in (dict, list):  # what get_db_prep_save hands on unchanged
+                return adapt_json(value, encoder)
+            return field.get_db_prep_save(value, connection)
+
+        return convert_json
+
+    if kind == "DateTimeField":
+        last: list[object] = [object(), None]
+
+        def convert_datetime(value: object) -> object:
+            if value is not last[0]:
+                last[0], last[1] = value, field.get_db_prep_save(value, connection)
+            return last[1]
+
+        return convert_datetime
+
+    def convert(value: object) -> object:
         if type(value) in plain:
             return value
         return field.get_db_prep_save(value, connection)
@@ -50,33 +102,29 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[models.Model], object
     return convert
 
 
-def insert_many(rows: Sequence[models.Model], batch: int = 5000) -> None:
-    """INSERT `rows`, new instances of one model whose generated keys nobody reads back."""
+def insert_many(columns: Columns, rows: Sequence[Row], batch: int = 5000) -> None:
+    """INSERT `rows`, tuples of `columns`, as new rows whose generated keys nobody reads back."""
     if not rows:
         return
-    meta = type(rows[0])._meta
-    fields = [
-        f
-        for f in meta.concrete_fields
-        if f is not meta.auto_field and not getattr(f, "generated", False)
-    ]
-    converters = [_converter(f) for f in fields]
+    connection = connections[DEFAULT_DB_ALIAS]
+    converters = [_converter(f, connection) for f in columns.fields]
     qn = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  (names from the model)
-        qn(meta.db_table),
-        ", ".join(qn(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
+    names = ", ".join(qn(f.column) for f in columns.fields)
+    table = qn(columns.model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":  # SQLite runs executemany's loop in C
+            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  (names from the model)
+                table, names, ", ".join(["%s"] * len(columns.fields))
+            )
             for start in range(0, len(rows), batch):
-                params = [tuple(c(obj) for c in converters) for obj in rows[start : start + batch]]
+                params = [
+                    tuple([c(v) for c, v in zip(converters, row, strict=True)])
+                    for row in rows[start : start + batch]
+                ]
                 cursor.executemany(sql, params)  # type: ignore[arg-type]
             return
         # PostgreSQL: COPY, three times as fast as statements of many rows (psycopg adapts the
         # values as it would for an INSERT).
-        columns = ", ".join(qn(f.column) for f in fields)
-        copy_sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
-            for obj in rows:
-                copy.write_row([c(obj) for c in converters])
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([c(v) for c, v in zip(converters, row, strict=True)])

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from laydown.arms.bulk import insert_many
+from laydown.arms.bulk import Columns, Row, insert_many
 from laydown.arms.models import (
     AmmoLot,
     Container,
@@ -54,12 +54,39 @@ Data = dict[str, Any]
 # ---- the buffer of bulk applies ------------------------------------------------------------
 
 
+# The buffered rows are tuples of these columns, not model instances (building 10^5 instances
+# costs seconds); unbuffered, the same tuple becomes an instance saved the ordinary way.
+_ITEM_COLUMNS = Columns(
+    Item,
+    ["tag", "category", "make", "model", "calibre", "serial", "serial_normalised", "markings",
+     "country", "year", "condition", "photos", "collected_at", "collected_site_id",
+     "collected_by", "handed_in_by", "duplicate_reason", "site_id", "container_id", "rack",
+     "status", "disposal_id"],
+)  # fmt: skip
+_LOT_COLUMNS = Columns(
+    AmmoLot,
+    ["tag", "type", "calibre", "lot_number", "quantity", "unit", "hazard_division",
+     "compatibility_group", "condition", "collected_at", "collected_site_id", "collected_by",
+     "handed_in_by", "site_id", "container_id", "status", "disposal_id"],
+)  # fmt: skip
+_MATERIEL_COLUMNS = Columns(
+    Materiel,
+    ["tag", "type", "description", "quantity", "identifiers", "collected_at", "collected_by",
+     "handed_in_by", "site_id"],
+)  # fmt: skip
+_EVENT_REFS = ("item_id", "lot_id", "materiel_id", "site_id", "container_id")
+_EVENT_REF_NAMES = frozenset(_EVENT_REFS)
+_EVENT_COLUMNS = Columns(
+    CustodyEvent, ["record_index", "kind", "at", "actor", *_EVENT_REFS, "details"]
+)
+
+
 @dataclass
 class _Buffer:
-    items: list[Item] = field(default_factory=list)
-    lots: list[AmmoLot] = field(default_factory=list)
-    materiel: list[Materiel] = field(default_factory=list)
-    events: list[CustodyEvent] = field(default_factory=list)
+    items: list[Row] = field(default_factory=list)
+    lots: list[Row] = field(default_factory=list)
+    materiel: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
 
 
@@ -86,18 +113,16 @@ def _flush() -> None:
     buffer = _BUFFER.get()
     if buffer is None:
         return
-    pending: list[tuple[Any, list[Any]]] = [
-        (Item, buffer.items),
-        (AmmoLot, buffer.lots),
-        (Materiel, buffer.materiel),
+    pending = [
+        (_ITEM_COLUMNS, buffer.items),
+        (_LOT_COLUMNS, buffer.lots),
+        (_MATERIEL_COLUMNS, buffer.materiel),
+        (_EVENT_COLUMNS, buffer.events),  # after the rows they refer to
     ]
-    for _model, rows in pending:
+    for columns, rows in pending:
         if rows:
-            insert_many(rows)
+            insert_many(columns, rows)
             rows.clear()
-    if buffer.events:
-        insert_many(buffer.events)
-        buffer.events.clear()
     for prefix, last in buffer.counters.items():
         _counter_set(prefix, last)
     buffer.counters.clear()
@@ -122,20 +147,32 @@ def _bump(tag: str) -> None:
         _counter_set(prefix, int(number))
 
 
+def _insert(columns: Columns, rows: list[Row] | None, row: Row) -> None:
+    """Add `row` to the buffer's `rows`, or (no buffer) save it now."""
+    if rows is not None:
+        rows.append(row)
+    else:
+        columns.instance(row).save(force_insert=True)
+
+
 def _event(record: Record, *, details: Data | None = None, **refs: Any) -> None:
-    event = CustodyEvent(
-        record_index=record.index,
-        kind=record.kind,
-        at=record.at,
-        actor=record.actor,
-        details=details or {},
-        **refs,
+    if not refs.keys() <= _EVENT_REF_NAMES:
+        raise TypeError(f"unknown custody event references: {sorted(refs)}")
+    get = refs.get
+    row = (
+        record.index,
+        record.kind,
+        record.at,
+        record.actor,
+        get("item_id"),
+        get("lot_id"),
+        get("materiel_id"),
+        get("site_id"),
+        get("container_id"),
+        details or {},
     )
     buffer = _BUFFER.get()
-    if buffer is not None:
-        buffer.events.append(event)
-    else:
-        event.save()
+    _insert(_EVENT_COLUMNS, buffer.events if buffer is not None else None, row)
 
 
 # ---- sites, containers, seals --------------------------------------------------------------
@@ -192,59 +229,59 @@ def _apply_seal_broken(record: Record) -> None:
 
 def _apply_item_collected(record: Record) -> None:
     d = record.data
-    item = Item(
-        tag=d["tag"],
-        category=d["category"],
-        make=d["make"],
-        model=d["model"],
-        calibre=d["calibre"],
-        serial=d["serial"],
-        serial_normalised=normalise_serial(d["serial"]),
-        markings=d["markings"],
-        country=d["country"],
-        year=d["year"],
-        condition=d["condition"],
-        photos=d["photos"],
-        collected_at=record.at,
-        collected_site_id=d["site"],
-        collected_by=record.actor,
-        handed_in_by=d["handed_in_by"] or "",
-        site_id=d["site"],
-        status=ItemStatus.IN_STORAGE,
+    row = (
+        d["tag"],
+        d["category"],
+        d["make"],
+        d["model"],
+        d["calibre"],
+        d["serial"],
+        normalise_serial(d["serial"]),
+        d["markings"],
+        d["country"],
+        d["year"],
+        d["condition"],
+        d["photos"],
+        record.at,  # collected_at
+        d["site"],  # collected_site_id
+        record.actor,  # collected_by
+        d["handed_in_by"] or "",
+        "",  # duplicate_reason
+        d["site"],  # site_id
+        None,  # container_id
+        None,  # rack
+        ItemStatus.IN_STORAGE.value,
+        None,  # disposal_id
     )
     buffer = _BUFFER.get()
-    if buffer is not None:
-        buffer.items.append(item)
-    else:
-        item.save(force_insert=True)
+    _insert(_ITEM_COLUMNS, buffer.items if buffer is not None else None, row)
     _bump(d["tag"])
     _event(record, item_id=d["tag"], site_id=d["site"], details={"condition": d["condition"]})
 
 
 def _apply_lot_collected(record: Record) -> None:
     d = record.data
-    lot = AmmoLot(
-        tag=d["tag"],
-        type=d["type"],
-        calibre=d["calibre"],
-        lot_number=d["lot_number"],
-        quantity=d["quantity"],
-        unit=d["unit"],
-        hazard_division=d["hazard_division"],
-        compatibility_group=d["compatibility_group"],
-        condition=d["condition"],
-        collected_at=record.at,
-        collected_site_id=d["site"],
-        collected_by=record.actor,
-        handed_in_by=d["handed_in_by"] or "",
-        site_id=d["site"],
-        status=LotStatus.IN_STORAGE,
+    row = (
+        d["tag"],
+        d["type"],
+        d["calibre"],
+        d["lot_number"],
+        d["quantity"],
+        d["unit"],
+        d["hazard_division"],
+        d["compatibility_group"],
+        d["condition"],
+        record.at,  # collected_at
+        d["site"],  # collected_site_id
+        record.actor,  # collected_by
+        d["handed_in_by"] or "",
+        d["site"],  # site_id
+        None,  # container_id
+        LotStatus.IN_STORAGE.value,
+        None,  # disposal_id
     )
     buffer = _BUFFER.get()
-    if buffer is not None:
-        buffer.lots.append(lot)
-    else:
-        lot.save(force_insert=True)
+    _insert(_LOT_COLUMNS, buffer.lots if buffer is not None else None, row)
     _bump(d["tag"])
     _event(
         record,
@@ -256,22 +293,19 @@ def _apply_lot_collected(record: Record) -> None:
 
 def _apply_materiel_collected(record: Record) -> None:
     d = record.data
-    row = Materiel(
-        tag=d["tag"],
-        type=d["type"],
-        description=d["description"],
-        quantity=d["quantity"],
-        identifiers=d["identifiers"],
-        collected_at=record.at,
-        collected_by=record.actor,
-        handed_in_by=d["handed_in_by"] or "",
-        site_id=d["site"],
+    row = (
+        d["tag"],
+        d["type"],
+        d["description"],
+        d["quantity"],
+        d["identifiers"],
+        record.at,  # collected_at
+        record.actor,  # collected_by
+        d["handed_in_by"] or "",
+        d["site"],  # site_id
     )
     buffer = _BUFFER.get()
-    if buffer is not None:
-        buffer.materiel.append(row)
-    else:
-        row.save(force_insert=True)
+    _insert(_MATERIEL_COLUMNS, buffer.materiel if buffer is not None else None, row)
     _bump(d["tag"])
     _event(record, materiel_id=d["tag"], site_id=d["site"])
 

@@ -1,0 +1,105 @@
+"""The buffered applies (tuples inserted by `bulk.insert_many`) store exactly the values that
+applying the same records one by one (model instances saved by Django) stores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from laydown.arms import records
+from laydown.arms.bulk import Columns
+from laydown.arms.models import AmmoLot, CustodyEvent, Item, Materiel, Site, TagCounter
+from laydown.ledger import kinds
+from laydown.ledger import services as ledger
+
+pytestmark = pytest.mark.django_db
+
+TABLES = {
+    "arms_item": "tag",
+    "arms_ammolot": "tag",
+    "arms_materiel": "tag",
+    "arms_custodyevent": "record_index",
+    "arms_tagcounter": "prefix",
+}
+
+
+def stored_rows() -> dict[str, list[tuple[Any, ...]]]:
+    """Every column as the database holds it (JSON and datetimes as stored, not parsed back),
+    the custody events' surrogate ids left out."""
+    out = {}
+    with connection.cursor() as cursor:
+        for table, order in TABLES.items():
+            cursor.execute(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608
+            names = [c[0] for c in cursor.description]
+            out[table] = [
+                tuple(v for n, v in zip(names, row, strict=True) if n != "id")
+                for row in cursor.fetchall()
+            ]
+    return out
+
+
+def entries() -> list[ledger.Entry]:
+    out: list[ledger.Entry] = []
+    for n in range(1, 31):
+        out.append(
+            (
+                records.ITEM_COLLECTED.name,
+                {"tag": f"LD-{n:06d}", "site": "cp-north", "category": "sa_assault_rifle",
+                 "make": "Kalashnikov", "model": "AKM", "calibre": "7.62x39mm",
+                 "serial": f"ХК-{n:04d}", "markings": "star «1»", "country": "SU",
+                 "year": None if n % 3 else 1975, "condition": "serviceable",
+                 "photos": [f"{n:064x}"] if n % 2 else [],
+                 "handed_in_by": None if n % 4 else f"p-{n}"},
+            )
+        )  # fmt: skip
+        out.append(
+            (
+                records.LOT_COLLECTED.name,
+                {"tag": f"LA-{n:06d}", "site": "cp-north", "type": "cartridge",
+                 "calibre": "7.62x39mm", "lot_number": f"{n}-85", "quantity": 440 + n,
+                 "unit": "rounds", "hazard_division": "1.4", "compatibility_group": "S",
+                 "condition": "serviceable", "handed_in_by": None},
+            )
+        )  # fmt: skip
+        out.append(
+            (
+                records.MATERIEL_COLLECTED.name,
+                {"tag": f"LM-{n:06d}", "site": "cp-north", "type": "vehicle",
+                 "description": "pick-up truck", "quantity": 1,
+                 "identifiers": [f"VIN-{n}", "plate ✓"], "handed_in_by": f"p-{n}"},
+            )
+        )  # fmt: skip
+        if n % 10 == 0:  # another kind in between flushes the buffer first
+            out.append(
+                (
+                    records.DUPLICATE_CONFIRMED.name,
+                    {"item": f"LD-{n:06d}", "duplicate_of": ["LD-000001"], "reason": "other"},
+                )
+            )
+    return out
+
+
+def test_buffered_applies_store_the_same_values_as_applying_one_by_one(
+    sites: dict[str, Site],
+) -> None:
+    with transaction.atomic(), records.applies_buffered():
+        appended = ledger.record_append_batch(entries=entries(), actor="u-clerk")
+    buffered = stored_rows()
+    assert len(buffered["arms_item"]) == 30
+    assert len(buffered["arms_custodyevent"]) == 93
+
+    with transaction.atomic():
+        for model in (CustodyEvent, Item, AmmoLot, Materiel, TagCounter):
+            model.objects.all().delete()
+        for record in appended:
+            kind = kinds.get(record.kind)
+            assert kind is not None and kind.apply is not None
+            kind.apply(record)
+    assert stored_rows() == buffered
+
+
+def test_rows_of_a_model_must_name_every_column() -> None:
+    with pytest.raises(ValueError, match="missing"):
+        Columns(Item, ["tag", "category"])
