@@ -31,6 +31,7 @@ from laydown.arms import records, services
 from laydown.arms.models import Item, Site
 from laydown.arms.normalise import mixed_scripts, normalise_serial
 from laydown.arms.vocab import Category, Condition, SiteStatus
+from laydown.core import spreadsheet
 from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
 
@@ -553,7 +554,7 @@ def items_template(path: Path) -> None:
     """Write an empty import file with its header (XLSX: with a sheet explaining the columns
     and a sheet of the vocabularies; CSV: the header only)."""
     if path.suffix.lower() == ".csv":
-        path.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+        path.write_text("".join(spreadsheet.csv_lines([COLUMNS])), encoding="utf-8")
         return
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -562,18 +563,19 @@ def items_template(path: Path) -> None:
     sheet = book.active
     assert sheet is not None  # noqa: S101  (a new workbook has one sheet)
     sheet.title = "items"
-    sheet.append(list(COLUMNS))
+    sheet.append(spreadsheet.xlsx_row(sheet, COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     columns = book.create_sheet("columns")
-    columns.append(["column", "required", "meaning"])
-    for column in COLUMNS:
-        columns.append([column, "yes" if column in REQUIRED else "", COLUMN_HELP[column]])
+    rows: list[list[str]] = [["column", "required", "meaning"]]
+    rows += [[c, "yes" if c in REQUIRED else "", COLUMN_HELP[c]] for c in COLUMNS]
+    for row in rows:
+        columns.append(spreadsheet.xlsx_row(columns, row))
     vocabulary = book.create_sheet("vocabulary")
-    vocabulary.append(["list", "code", "meaning"])
-    for code, label in Category.choices:
-        vocabulary.append(["category", code, str(label)])
-    for code, label in Condition.choices:
-        vocabulary.append(["condition", code, str(label)])
+    rows = [["list", "code", "meaning"]]
+    rows += [["category", code, str(label)] for code, label in Category.choices]
+    rows += [["condition", code, str(label)] for code, label in Condition.choices]
+    for row in rows:
+        vocabulary.append(spreadsheet.xlsx_row(vocabulary, row))
     book.save(path)

@@ -7,12 +7,14 @@ write-only mode to a temporary file and streamed from it.
 
 from __future__ import annotations
 
-import csv
+import itertools
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+
+from laydown.core import spreadsheet
 
 # (key in the 5W row, column header, HXL hashtag)
 COLUMNS: tuple[tuple[str, Any, str], ...] = (
@@ -50,13 +52,6 @@ COLUMNS: tuple[tuple[str, Any, str], ...] = (
 CHUNK = 64 * 1024
 
 
-class _Echo:
-    """A file-like whose write returns the line, so csv.writer can feed a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def header() -> list[str]:
     return [str(label) for _key, label, _tag in COLUMNS]
 
@@ -71,12 +66,8 @@ def values(row: dict[str, Any]) -> list[Any]:
 
 def csv_lines(rows: Iterable[dict[str, Any]], *, hxl: bool = False) -> Iterator[str]:
     """The CSV text, one line at a time; with `hxl`, the hashtag row follows the header."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header())
-    if hxl:
-        yield writer.writerow(hxl_tags())
-    for row in rows:
-        yield writer.writerow(values(row))
+    head = [header(), hxl_tags()] if hxl else [header()]
+    return spreadsheet.csv_lines(itertools.chain(head, (values(row) for row in rows)))
 
 
 def xlsx_chunks(rows: Iterable[dict[str, Any]], *, hxl: bool = True) -> Iterator[bytes]:
@@ -90,11 +81,11 @@ def xlsx_chunks(rows: Iterable[dict[str, Any]], *, hxl: bool = True) -> Iterator
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(str(_("5W")))
-    sheet.append(header())
+    sheet.append(spreadsheet.xlsx_row(sheet, header()))
     if hxl:
-        sheet.append(hxl_tags())
+        sheet.append(spreadsheet.xlsx_row(sheet, hxl_tags()))
     for row in rows:
-        sheet.append(values(row))
+        sheet.append(spreadsheet.xlsx_row(sheet, values(row)))
     with tempfile.TemporaryFile() as out:
         book.save(out)
         out.seek(0)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from laydown.accounts.permissions import Principal, is_allowed
 from laydown.accounts.roles import Scope
+from laydown.core import spreadsheet
 from laydown.core.errors import ValidationError
 from laydown.people import permissions as perms
 from laydown.people import services
@@ -141,18 +142,19 @@ def participants_template(path: Path) -> None:
     """Write an empty import file with the columns: XLSX (with a sheet explaining each
     column) when `path` ends in .xlsx, else CSV."""
     if path.suffix.lower() != ".xlsx":
-        path.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+        path.write_text("".join(spreadsheet.csv_lines([COLUMNS])), encoding="utf-8")
         return
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.worksheets[0]
     sheet.title = "participants"
-    sheet.append(list(COLUMNS))
+    sheet.append(spreadsheet.xlsx_row(sheet, COLUMNS))
     notes = book.create_sheet("columns")
-    notes.append(["column", "required", "meaning"])
-    for column in COLUMNS:
-        notes.append([column, "yes" if column in REQUIRED else "", COLUMN_HELP[column]])
+    rows = [["column", "required", "meaning"]]
+    rows += [[c, "yes" if c in REQUIRED else "", COLUMN_HELP[c]] for c in COLUMNS]
+    for row in rows:
+        notes.append(spreadsheet.xlsx_row(notes, row))
     book.save(path)
 
 

@@ -7,7 +7,6 @@ page it came from.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from laydown.accounts.access import principal_of, requires
+from laydown.core import spreadsheet
 from laydown.core.errors import ValidationError
 from laydown.people import forms, importer, selectors, services
 from laydown.people.entitlements import CURRENCY, RULES
@@ -430,13 +430,14 @@ def aggregates(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="demobilization-figures.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["region", "category", *selectors.FIGURES])
-        writer.writerow(
-            ["#adm1+code", "#group+category", *(f"#indicator+{f}" for f in selectors.FIGURES)]
-        )
-        for row in table["rows"]:
-            writer.writerow([row["region"], row["category"], *(row[f] for f in selectors.FIGURES)])
+        head = [
+            ["region", "category", *selectors.FIGURES],
+            ["#adm1+code", "#group+category", *(f"#indicator+{f}" for f in selectors.FIGURES)],
+        ]
+        rows = [
+            [r["region"], r["category"], *(r[f] for f in selectors.FIGURES)] for r in table["rows"]
+        ]
+        response.writelines(spreadsheet.csv_lines(head + rows))
         return response
     return render(request, "people/aggregates.html", {**table, "figures": selectors.FIGURES})
 

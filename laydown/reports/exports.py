@@ -7,7 +7,7 @@ memory than 10. No personal data: people appear nowhere, not even by pseudonym.
 
 from __future__ import annotations
 
-import csv
+import itertools
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 
 from laydown.arms.models import AmmoLot, Item, Site
+from laydown.core import spreadsheet
 from laydown.reports.selectors import group_of
 
 CHUNK = 2000
@@ -207,20 +208,10 @@ FORMATS = {
 }
 
 
-class _Line:
-    """A file-like that hands back what csv.writer writes, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(dataset: Dataset, *, hxl: bool) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow(dataset.headers)
-    if hxl:
-        yield writer.writerow(dataset.hxl)
-    for row in dataset.rows():
-        yield writer.writerow(row)
+    """The CSV (or HXL) text, one line at a time, no cell readable as a formula."""
+    head = [dataset.headers, dataset.hxl] if hxl else [dataset.headers]
+    return spreadsheet.csv_lines(itertools.chain(head, dataset.rows()))
 
 
 def geojson_chunks(dataset: Dataset) -> Iterator[str]:
@@ -246,9 +237,9 @@ def write_xlsx(dataset: Dataset, out: Any, progress: Callable[[int], None] | Non
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(dataset.name[:31])
-    sheet.append(list(dataset.headers))
+    sheet.append(spreadsheet.xlsx_row(sheet, dataset.headers))
     for n, row in enumerate(dataset.rows(), 1):
-        sheet.append(list(row))
+        sheet.append(spreadsheet.xlsx_row(sheet, row))
         if progress and n % CHUNK == 0:
             progress(n)
     book.save(out)
