@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import os
+import socket
 import sqlite3
 import sys
 import threading
@@ -27,10 +29,15 @@ KEY_FILE = "witness.key"
 LOGS_FILE = "logs.txt"
 STATE_FILE = "state.sqlite3"
 MAX_BODY = 64 * 1024  # a checkpoint with 63 proof lines and many signatures is far smaller
-REFUSALS_KEPT = 1000  # the newest refused requests, kept as evidence of misbehaviour
+REFUSALS_KEPT = 1000  # the newest refused requests (anyone can send these: junk rotates out)
 REFUSAL_BODY_KEPT = 4096  # bytes of each (with the SHA-256 of the whole body)
-REQUEST_TIMEOUT = 10.0  # seconds a client may take to send its request
+# Refused checkpoints that carry a valid signature of a known log key: only the log's key can
+# make them, so they are evidence against the log (a fork, a rollback) and are kept apart from
+# the junk, the first EVIDENCE_KEPT distinct ones, never rotated out.
+EVIDENCE_KEPT = 1000
+REQUEST_TIMEOUT = 10.0  # seconds a client may take to send a whole request (not per read)
 MAX_CONNECTIONS = 32
+MAX_CONNECTIONS_PER_ADDRESS = 4  # one address cannot take every slot
 
 
 class SqliteWitnessState:
@@ -47,6 +54,11 @@ class SqliteWitnessState:
                 "CREATE TABLE IF NOT EXISTS refused (id INTEGER PRIMARY KEY, at INTEGER NOT "
                 "NULL, status INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL, "
                 "body_sha256 TEXT NOT NULL DEFAULT '')"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS evidence (id INTEGER PRIMARY KEY, at INTEGER NOT "
+                "NULL, status INTEGER NOT NULL, reason TEXT NOT NULL, body BLOB NOT NULL, "
+                "note_sha256 TEXT NOT NULL UNIQUE, latest_note TEXT)"
             )
             columns = {row[1] for row in db.execute("PRAGMA table_info(refused)")}
             if "body_sha256" not in columns:  # a state file from before this column
@@ -105,6 +117,44 @@ class SqliteWitnessState:
                 (REFUSALS_KEPT,),
             )
 
+    def record_evidence(
+        self, status: int, reason: str, body: bytes, origin: str, note: str
+    ) -> bool:
+        """Keep a refused, validly signed checkpoint whole, with the witness's latest checkpoint
+        of that log at the time; the first EVIDENCE_KEPT distinct notes. True if stored."""
+        digest = hashlib.sha256(note.encode()).hexdigest()
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            (count,) = db.execute("SELECT COUNT(*) FROM evidence").fetchone()
+            row = db.execute("SELECT note FROM latest WHERE origin = ?", (origin,)).fetchone()
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO evidence (at, status, reason, body, note_sha256, "
+                "latest_note) SELECT ?, ?, ?, ?, ?, ? WHERE ? < ?",
+                (
+                    int(time.time()),
+                    status,
+                    reason[:500],
+                    body,
+                    digest,
+                    row[0] if row else None,
+                    count,
+                    EVIDENCE_KEPT,
+                ),
+            )
+            db.execute("COMMIT")
+            return cursor.rowcount == 1
+
+
+def signed_checkpoint(witness: tlog.Witness, body: bytes) -> tuple[str, str] | None:
+    """(origin, note) if `body` carries a checkpoint signed by a key of a log `witness` knows."""
+    try:
+        note = tlog.parse_add_checkpoint(body).checkpoint
+        origin = note.split("\n", 1)[0]
+        tlog.open_note(note, witness.logs.get(origin, []))
+    except tlog.TlogError:
+        return None
+    return origin, note
+
 
 def load_witness(directory: Path) -> tlog.Witness:
     skey = (directory / KEY_FILE).read_text().strip()
@@ -135,10 +185,23 @@ def make_handler(
             if length is None:
                 return
             body = self.rfile.read(length)
+            if len(body) < length:
+                self.close_connection = True  # the client closed early: nothing to answer
+                return
             response = witness.add_checkpoint(body)
-            if response.status in (403, 409, 422) and isinstance(state, SqliteWitnessState):
-                state.record_refusal(response.status, response.body.decode(errors="replace"), body)
+            if response.status != 200 and isinstance(state, SqliteWitnessState):
+                self._keep_refusal(state, response, body)
             self._send(response)
+
+        def _keep_refusal(
+            self, state: SqliteWitnessState, response: tlog.WitnessResponse, body: bytes
+        ) -> None:
+            reason = response.body.decode(errors="replace")
+            signed = signed_checkpoint(witness, body)
+            if signed is not None:
+                state.record_evidence(response.status, reason, body, *signed)
+            elif response.status in (403, 409, 422):
+                state.record_refusal(response.status, reason, body)
 
         def _length(self) -> int | None:
             """The declared body length, or None after answering why it is refused."""
@@ -153,6 +216,18 @@ def make_handler(
                 self._send(tlog.WitnessResponse(400, b"request too large\n"), close=True)
                 return None
             return int(raw)
+
+        def setup(self) -> None:
+            super().setup()
+            self.deadline = time.monotonic() + timeout
+            self.rfile.close()  # the plain socket file, replaced by one that keeps the deadline
+            self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self))
+
+        def handle_one_request(self) -> None:
+            # The whole request (request line, headers, body) must arrive within `timeout`
+            # seconds: a client sending one byte at a time cannot hold its slot for long.
+            self.deadline = time.monotonic() + timeout
+            super().handle_one_request()
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path.rstrip("/") == "/key":
@@ -175,21 +250,62 @@ def make_handler(
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             sys.stderr.write("witness: " + (format % args) + "\n")
 
-    Handler.timeout = timeout  # a client that stalls is dropped, not waited for
+    Handler.timeout = timeout  # also bounds each write to a client that does not read
     return Handler
 
 
+class _DeadlineReader(io.RawIOBase):
+    """Reads from a socket until the handler's deadline, whatever the pace of the bytes."""
+
+    def __init__(self, sock: socket.socket, handler: Any) -> None:
+        self._sock = sock
+        self._handler = handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self._handler.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request took longer than the witness allows")
+        self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
 class WitnessHTTPServer(ThreadingHTTPServer):
-    """One thread per connection, at most MAX_CONNECTIONS at once (more are closed)."""
+    """One thread per connection: at most MAX_CONNECTIONS at once and
+    MAX_CONNECTIONS_PER_ADDRESS from one address (more are closed at once)."""
 
     daemon_threads = True
+    request_queue_size = 128  # accept bursts at once; the slots decide who is served
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         super().__init__(address, handler)
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._lock = threading.Lock()
+        self._open = 0
+        self._per_address: dict[str, int] = {}
+
+    def _take_slot(self, host: str) -> bool:
+        with self._lock:
+            if self._open >= MAX_CONNECTIONS:
+                return False
+            if self._per_address.get(host, 0) >= MAX_CONNECTIONS_PER_ADDRESS:
+                return False
+            self._open += 1
+            self._per_address[host] = self._per_address.get(host, 0) + 1
+            return True
+
+    def _free_slot(self, host: str) -> None:
+        with self._lock:
+            self._open -= 1
+            left = self._per_address[host] - 1
+            if left:
+                self._per_address[host] = left
+            else:
+                del self._per_address[host]
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
+        if not self._take_slot(client_address[0]):
             self.shutdown_request(request)
             return
         super().process_request(request, client_address)
@@ -198,7 +314,7 @@ class WitnessHTTPServer(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._slots.release()
+            self._free_slot(client_address[0])
 
 
 def witness_init(directory: Path, name: str) -> bool:
