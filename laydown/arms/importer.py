@@ -27,9 +27,10 @@ from django.utils.translation import gettext as _
 from laydown.accounts.permissions import Principal, authorize
 from laydown.accounts.roles import Scope
 from laydown.accounts.services import SYSTEM
-from laydown.arms import records, services
+from laydown.arms import checks, records, selectors, services
 from laydown.arms.models import Item, Site
 from laydown.arms.normalise import mixed_scripts, normalise_serial
+from laydown.arms.services.common import ITEM_PREFIX
 from laydown.arms.vocab import Category, Condition, SiteStatus
 from laydown.core import spreadsheet
 from laydown.core.errors import ValidationError
@@ -407,7 +408,7 @@ def items_check(
             pair = (clean["make"], clean["model"])
             weapon = weapon_keys.get(pair)
             if weapon is None:
-                weapon = weapon_keys[pair] = services.same_weapon_key(*pair)
+                weapon = weapon_keys[pair] = selectors.same_weapon_key(*pair)
             key = (
                 normalised[done - 1] if serial == serials[done - 1] else normalise_serial(serial),
                 *weapon,
@@ -482,7 +483,7 @@ def _fields_fast(values: dict[str, str]) -> dict[str, Any] | None:
     if values["photos"].split():
         return None  # photos are looked up in the file store by the full check
     handed_in_by = values["handed_in_by"] or None
-    if handed_in_by is not None and not services._PSEUDONYM.match(handed_in_by):
+    if handed_in_by is not None and not checks.PSEUDONYM.match(handed_in_by):
         return None
     return {
         "site": values["site"],
@@ -508,7 +509,7 @@ def _registered_keys(serials: set[str]) -> dict[tuple[str, str, str], list[str]]
         for tag, serial, make, model in rows.values_list(
             "tag", "serial_normalised", "make", "model"
         ):
-            found.setdefault((serial, *services.same_weapon_key(make, model)), []).append(tag)
+            found.setdefault((serial, *selectors.same_weapon_key(make, model)), []).append(tag)
     return found
 
 
@@ -526,7 +527,7 @@ def items_import(
     total = len(checked.entries)
     duplicates = 0
     with transaction.atomic():
-        tags = services.allocate_tags(services.ITEM_PREFIX, total)
+        tags = services.allocate_tags(ITEM_PREFIX, total)
         entries: list[ledger.Entry] = []
         for tag, (_row, data, duplicate_of, reason) in zip(tags, checked.entries, strict=True):
             entries.append((records.ITEM_COLLECTED.name, {"tag": tag, **data}))

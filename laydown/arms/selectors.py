@@ -408,3 +408,21 @@ def stock_check_lines(check: StockCheck) -> list[StockCheckLine]:
 
 def stock_checks_list(*, site: Site) -> list[StockCheck]:
     return list(StockCheck.objects.filter(site=site).order_by("-planned_at")[:50])
+
+
+# ---- suspected duplicate items ------------------------------------------------------------
+
+
+def same_weapon_key(make: str, model: str) -> tuple[str, str]:
+    """Make and model as compared by the duplicate check: case and spacing do not count."""
+    return normalise_serial(make), normalise_serial(model)
+
+
+def duplicates_of(*, serial: str, make: str, model: str) -> list[str]:
+    """Tags of earlier items with the same normalised serial, make and model."""
+    normalised = normalise_serial(serial)
+    if not normalised:
+        return []  # no serial (obliterated, not stamped): nothing to compare
+    key = same_weapon_key(make, model)
+    rows = Item.objects.filter(serial_normalised=normalised).values_list("tag", "make", "model")
+    return sorted(tag for tag, mk, md in rows if same_weapon_key(mk, md) == key)

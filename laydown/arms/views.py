@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from laydown.accounts.access import principal_of, requires
 from laydown.accounts.permissions import Principal, is_allowed
 from laydown.accounts.roles import Scope
-from laydown.arms import forms, importer, selectors, services
+from laydown.arms import forms, importer, photos, selectors, services
 from laydown.arms.models import AmmoLot, Item, Site
 from laydown.arms.vocab import ItemStatus
 from laydown.core.errors import ValidationError
@@ -217,7 +217,7 @@ def item_new(request: HttpRequest, code: str) -> HttpResponse:
 
 def _collect(request: HttpRequest, site: Site, form: forms.ItemForm) -> Item:
     photo = form.photo_bytes()
-    sha = services.photo_store(data=photo) if photo else form.cleaned_data["photo_sha"]
+    sha = photos.photo_store(data=photo) if photo else form.cleaned_data["photo_sha"]
     if sha:
         form.keep_photo(sha)
     return services.item_collect(

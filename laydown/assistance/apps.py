@@ -10,7 +10,7 @@ class AssistanceConfig(AppConfig):
         # Register the actions in the permission matrix and the record kinds.
         import laydown.assistance.permissions
         import laydown.assistance.records  # noqa: F401
-        from laydown.assistance.services import receipt_photos_forget
+        from laydown.assistance.services.receipts import receipt_photos_forget
         from laydown.vault.services import erasure_listen
 
         erasure_listen(receipt_photos_forget)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from laydown.accounts.models import Organisation
 from laydown.accounts.permissions import Principal, authorize
-from laydown.assistance import permissions, services
+from laydown.assistance import permissions, selectors, services
 from laydown.core.errors import ValidationError
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -315,7 +315,7 @@ def _refuse_duplicates(
     checked: services.HouseholdInput,
     seen: dict[tuple[str, str], int],
 ) -> None:
-    matches = services.household_duplicates(checked.blind)
+    matches = selectors.household_duplicates(checked.blind)
     rows = sorted({seen[(f, v)] for f, v in checked.blind.items() if (f, v) in seen})
     seen.update({(f, v): number for f, v in checked.blind.items()})
     if not (matches or rows):
@@ -323,7 +323,7 @@ def _refuse_duplicates(
     if checked.record["override_reason"]:
         authorize(actor, permissions.DUPLICATE_OVERRIDE.name)
         return
-    shown, elsewhere = services.duplicates_shown(actor, matches)
+    shown, elsewhere = selectors.duplicates_shown(actor, matches)
     what = ", ".join(shown + [_("row %(n)d") % {"n": n} for n in rows])
     message = []
     if what:

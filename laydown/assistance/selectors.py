@@ -8,11 +8,12 @@ Dialogue meetings and monitoring visits concern the whole programme: every reade
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from laydown.accounts.models import Organisation
 from laydown.accounts.permissions import CROSS_ORG_ROLES, Principal, is_allowed
@@ -30,6 +31,7 @@ from laydown.assistance.models import (
     Visit,
 )
 from laydown.assistance.vocab import CLOSED_COMMITMENTS, REACHED_FIELDS, VisitStatus
+from laydown.vault import services as vault
 
 M = TypeVar("M", bound=Model)
 
@@ -406,3 +408,53 @@ def recipients_waiting(distribution: Distribution) -> list[str]:
     """Households on the distribution's recipient list whose receipt is not recorded yet."""
     rows = distribution.recipients.filter(received_at=None).order_by("household_id")
     return list(rows.values_list("household_id", flat=True))
+
+
+# ---- suspected duplicate households ----------------------------------------------------------
+
+
+def household_duplicates(blind: Mapping[str, str]) -> list[str]:
+    """Households whose head (name at the place), document or phone match these."""
+    found: set[str] = set()
+    for field, value in blind.items():
+        found.update(vault.vault_matches(field=f"household_{field}", normalised_value=value))
+    return sorted(found)
+
+
+def duplicates_shown(actor: Principal, matches: Sequence[str]) -> tuple[list[str], bool]:
+    """Of the matching household codes, those the actor may see; and whether others matched.
+
+    Partner staff see the codes of their own organisation's households only: a match in
+    another organisation is only said to exist, so that a phone, document or name cannot be
+    used to learn who is another partner's beneficiary, or under which code.
+    """
+    codes = sorted(set(matches))
+    if actor.roles() & CROSS_ORG_ROLES or actor.pseudonym == "system":
+        return codes, False
+    elsewhere = set(
+        Household.objects.filter(code__in=codes)
+        .exclude(organisation_id=actor.organisation_id or -1)
+        .values_list("code", flat=True)
+    )
+    return [c for c in codes if c not in elsewhere], bool(elsewhere)
+
+
+def duplicate_message(shown: Sequence[str], elsewhere: bool) -> str:
+    parts = []
+    if shown:
+        parts.append(
+            _(
+                "This household matches %(codes)s (same head at the place, document or phone). "
+                "Check it is not registered already; if it is a different household, a "
+                "programme manager can register it with a reason."
+            )
+            % {"codes": ", ".join(shown)}
+        )
+    if elsewhere:
+        parts.append(
+            _(
+                "A possible duplicate is registered by another organisation; a programme "
+                "manager must decide, and can register it with a reason."
+            )
+        )
+    return " ".join(parts)

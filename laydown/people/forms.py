@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from laydown.people.checks import MAX_PHOTO_BYTES
 from laydown.people.importer import MAX_BYTES
-from laydown.people.services import MAX_PHOTO_BYTES
 from laydown.people.vocab import QUESTIONS, Category, ReferralKind, ReferralStatus, Sex
 
 ANSWER_CHOICES = [("yes", _("Yes")), ("no", _("No")), ("unknown", _("Unknown"))]

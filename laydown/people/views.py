@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from laydown.accounts.access import principal_of, requires
 from laydown.core import spreadsheet
 from laydown.core.errors import ValidationError
-from laydown.people import forms, importer, selectors, services
+from laydown.people import checks, forms, importer, selectors, services
 from laydown.people.entitlements import CURRENCY, RULES
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
 from laydown.people.vocab import QUESTIONS, Category, Status
@@ -80,7 +80,7 @@ def register(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             person = services.person_check(**{k: d[k] for k in _PERSON_FIELDS})
-            photo = forms.upload_read(d["photo"], services.MAX_PHOTO_BYTES) if d["photo"] else None
+            photo = forms.upload_read(d["photo"], checks.MAX_PHOTO_BYTES) if d["photo"] else None
             participant = services.participant_register(
                 actor=principal_of(request),
                 person=person,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from laydown import tlog
 from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import User
-from laydown.arms import services as arms
+from laydown.arms import photos as arms_photos
 from laydown.arms.models import AmmoLot, Item
 from laydown.ledger import clock, keys, witnessing
 from laydown.ledger.models import LogWitness
@@ -163,8 +163,8 @@ def _destruction(manager, observers) -> str:  # type: ignore[no-untyped-def]
         items=tags,
         observers=[user.pseudonym for user, _s in observers],
     )
-    before = arms.photo_store(data=_png(b"before"))
-    after = arms.photo_store(data=_png(b"after"))
+    before = arms_photos.photo_store(data=_png(b"before"))
+    after = arms_photos.photo_store(data=_png(b"after"))
     done = services.destruction_record(
         actor=manager, code=event.code, before_photos=[before], after_photos=[after]
     )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from laydown.arms import selectors, services
+from laydown.arms import photos, selectors, services
 from laydown.arms.models import (
     AmmoLot,
     Container,
@@ -170,18 +170,18 @@ def test_an_observer_cannot_register_items(sites: dict[str, Site]) -> None:
 
 
 def test_it_stores_a_photo_by_its_sha256_and_an_item_can_name_it(collect: Any) -> None:
-    sha = services.photo_store(data=png_bytes())
-    assert services.photo_path(sha).read_bytes() == png_bytes()
+    sha = photos.photo_store(data=png_bytes())
+    assert photos.photo_path(sha).read_bytes() == png_bytes()
     assert collect(photos=[sha]).photos == [sha]
 
 
 def test_it_refuses_a_photo_that_is_not_an_image() -> None:
-    assert_refused(lambda: services.photo_store(data=b"%PDF-1.7 ..."), "photos", "not an image")
+    assert_refused(lambda: photos.photo_store(data=b"%PDF-1.7 ..."), "photos", "not an image")
 
 
 def test_it_refuses_a_photo_over_ten_megabytes() -> None:
-    too_big = png_bytes(extra=services.MAX_PHOTO_BYTES)
-    assert_refused(lambda: services.photo_store(data=too_big), "photos", "too big")
+    too_big = png_bytes(extra=photos.MAX_PHOTO_BYTES)
+    assert_refused(lambda: photos.photo_store(data=too_big), "photos", "too big")
 
 
 def test_it_refuses_an_item_naming_a_photo_never_uploaded(collect: Any) -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from laydown.accounts.permissions import Principal
-from laydown.assistance import services
+from laydown.assistance import files, services
 from laydown.assistance.models import Commitment, Project
 from laydown.assistance.tests.base import log_size, today
 from laydown.assistance.tests.test_replay import snapshot
@@ -124,14 +124,14 @@ def test_only_managers_add_commitments(meeting: Any, icrc_staff: Principal) -> N
 )
 def test_photos_are_checked_by_their_content(data: bytes, reason: str) -> None:
     with pytest.raises(ValidationError) as refused:
-        services.file_store(data=data, field="photos")
+        files.file_store(data=data, field="photos")
     assert refused.value.fields == {"photos": reason}
 
 
 def test_a_photo_is_kept_by_its_hash_and_a_report_may_be_a_pdf() -> None:
-    digest = services.file_store(data=PNG)
-    assert services.file_path(digest).read_bytes() == PNG
-    assert services.file_store(data=b"%PDF-1.4 x", kinds=services.DOCUMENT_KINDS)
+    digest = files.file_store(data=PNG)
+    assert files.file_path(digest).read_bytes() == PNG
+    assert files.file_store(data=b"%PDF-1.4 x", kinds=files.DOCUMENT_KINDS)
 
 
 def test_replay_rebuilds_changed_projects_and_added_commitments(

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 
 from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.core.errors import ValidationError
-from laydown.people import forms, importer, services
+from laydown.people import checks, forms, importer
 from laydown.people.models import Participant
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_an_upload_is_read_to_at_most_one_byte_over_its_limit() -> None:
 def test_the_register_page_refuses_a_photo_over_150_kb_beside_the_field() -> None:
     with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         client = signed_in(user_with_role("reg", "registrar", "region:north"))
-    photo = SimpleUploadedFile("me.png", b"\x89PNG" + b"0" * services.MAX_PHOTO_BYTES)
+    photo = SimpleUploadedFile("me.png", b"\x89PNG" + b"0" * checks.MAX_PHOTO_BYTES)
     response = client.post(
         reverse("people:register"),
         {"name": "Aram", "age": "40", "sex": "m", "category": "combatant", "region": "north",

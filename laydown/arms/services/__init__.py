@@ -1,0 +1,55 @@
+"""Writes of the disarmament registry.
+
+Each service authorises, validates (raising a ValidationError that names the field and the
+reason), then appends its ledger record inside `transaction.atomic()`; the record's `apply`
+(records.py) changes the projection. A refused call appends nothing and changes nothing.
+
+Services that act on an item, lot or container lock its row (`select_for_update`) inside the
+transaction and check its state again there: two custodians acting on one item at once queue,
+and the second sees what the first did.
+
+One module per part of the registry; this package re-exports their services so that callers
+write `services.item_collect(...)`.
+"""
+
+from laydown.arms.services.collection import (
+    MIN_YEAR,
+    DuplicateSuspected,
+    item_collect,
+    item_fields_check,
+    lot_collect,
+    lot_fields_check,
+    materiel_collect,
+)
+from laydown.arms.services.common import allocate_tags
+from laydown.arms.services.custody import item_book, item_remove, item_return
+from laydown.arms.services.disposal import dispose, item_report_lost, lot_destroy_in_place
+from laydown.arms.services.shipments import Crate, shipment_dispatch, shipment_receive
+from laydown.arms.services.sites import container_create, seal_apply, seal_break, site_create
+from laydown.arms.services.stock_checks import stock_check_plan, stock_check_record
+
+__all__ = [
+    "Crate",
+    "DuplicateSuspected",
+    "MIN_YEAR",
+    "allocate_tags",
+    "container_create",
+    "dispose",
+    "item_book",
+    "item_collect",
+    "item_fields_check",
+    "item_remove",
+    "item_report_lost",
+    "item_return",
+    "lot_collect",
+    "lot_destroy_in_place",
+    "lot_fields_check",
+    "materiel_collect",
+    "seal_apply",
+    "seal_break",
+    "shipment_dispatch",
+    "shipment_receive",
+    "site_create",
+    "stock_check_plan",
+    "stock_check_record",
+]

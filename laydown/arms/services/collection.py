@@ -1,0 +1,243 @@
+"""Collection of weapons, ammunition lots and other materiel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from laydown.accounts.permissions import Principal
+from laydown.arms import checks, records
+from laydown.arms.models import AmmoLot, Item, Materiel, Site
+from laydown.arms.photos import photos_check
+from laydown.arms.selectors import duplicates_of
+from laydown.arms.services.common import (
+    ITEM_PREFIX,
+    LOT_PREFIX,
+    MATERIEL_PREFIX,
+    MAX_MATERIEL_QUANTITY,
+    MAX_QUANTITY,
+    actor_name,
+    allocate_tags,
+    append_record,
+    authorize_at,
+    open_site_check,
+)
+from laydown.arms.vocab import (
+    COMPATIBILITY_GROUPS,
+    AmmoType,
+    Category,
+    Condition,
+    HazardDivision,
+    MaterielType,
+    Unit,
+)
+from laydown.core.errors import ValidationError
+from laydown.ledger import services as ledger
+
+MIN_YEAR = 1800
+
+
+class DuplicateSuspected(ValidationError):
+    """The serial, make and model match earlier items: confirm with a reason, or correct."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, *, tags: list[str]) -> None:
+        super().__init__(message, fields={"serial": _("possible duplicate")})
+        self.tags = tags
+
+
+def item_fields_check(
+    *,
+    category: object,
+    make: object,
+    model: object,
+    calibre: object = "",
+    serial: object = "",
+    markings: object = "",
+    country: object = "",
+    year: object = None,
+    condition: object,
+    handed_in_by: object = None,
+    photos: Sequence[str] = (),
+) -> tuple[dict[str, Any], dict[str, ValidationError]]:
+    """Check every field of an item; return (clean record data, {field: its error}).
+
+    The importer reports every problem of every row from this; `item_collect` raises the first.
+    """
+    clean: dict[str, Any] = {}
+    problems: dict[str, ValidationError] = {}
+    field_checks: dict[str, Callable[[], Any]] = {
+        "category": lambda: checks.choice("category", category, Category.values),
+        "make": lambda: checks.text("make", make, max_length=100, required=True),
+        "model": lambda: checks.text("model", model, max_length=100, required=True),
+        "calibre": lambda: checks.text("calibre", calibre, max_length=50),
+        "serial": lambda: checks.serial(serial),
+        "markings": lambda: checks.text("markings", markings, max_length=500),
+        "country": lambda: checks.country(country),
+        "year": lambda: (
+            None
+            if year in (None, "")
+            else checks.integer("year", year, minimum=MIN_YEAR, maximum=2100)
+        ),
+        "condition": lambda: checks.choice("condition", condition, Condition.values),
+        "photos": lambda: photos_check(photos),
+        "handed_in_by": lambda: checks.pseudonym("handed_in_by", handed_in_by),
+    }
+    for field, check in field_checks.items():
+        try:
+            clean[field] = check()
+        except ValidationError as exc:
+            problems[field] = exc
+    return clean, problems
+
+
+def item_collect(
+    *,
+    actor: Principal,
+    site: Site,
+    category: str,
+    make: str,
+    model: str,
+    calibre: str = "",
+    serial: str = "",
+    markings: str = "",
+    country: str = "",
+    year: int | None = None,
+    condition: str,
+    handed_in_by: str | None = None,
+    photos: Sequence[str] = (),
+    confirm_duplicate_reason: str | None = None,
+) -> Item:
+    """Register a weapon handed in at `site`; allocate its tag.
+
+    Raises DuplicateSuspected (code "duplicate", `.tags`) when the normalised serial, make and
+    model were seen before, unless `confirm_duplicate_reason` says why this is another weapon.
+    """
+    authorize_at(actor, "arms.item_register", site)
+    open_site_check(site)
+    clean, problems = item_fields_check(
+        category=category,
+        make=make,
+        model=model,
+        calibre=calibre,
+        serial=serial,
+        markings=markings,
+        country=country,
+        year=year,
+        condition=condition,
+        handed_in_by=handed_in_by,
+        photos=photos,
+    )
+    if problems:
+        raise ValidationError(
+            " ".join(e.message for e in problems.values()),
+            fields={f: r for e in problems.values() for f, r in e.fields.items()},
+        )
+    reason = checks.text("confirm_duplicate_reason", confirm_duplicate_reason, max_length=500)
+    with transaction.atomic():
+        earlier = duplicates_of(serial=clean["serial"], make=clean["make"], model=clean["model"])
+        if earlier and not reason:
+            raise DuplicateSuspected(
+                _(
+                    "Serial %(serial)s of a %(make)s %(model)s was registered before as "
+                    "%(tags)s. Check the weapon; if it is another one, confirm with a reason."
+                )
+                % {
+                    "serial": clean["serial"],
+                    "make": clean["make"],
+                    "model": clean["model"],
+                    "tags": ", ".join(earlier),
+                },
+                tags=earlier,
+            )
+        (tag,) = allocate_tags(ITEM_PREFIX)
+        entries: list[ledger.Entry] = [
+            (records.ITEM_COLLECTED.name, {"tag": tag, "site": site.code, **clean})
+        ]
+        if earlier:
+            entries.append(
+                (
+                    records.DUPLICATE_CONFIRMED.name,
+                    {"item": tag, "duplicate_of": earlier, "reason": reason},
+                )
+            )
+        ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+    return Item.objects.get(tag=tag)
+
+
+def lot_fields_check(
+    *,
+    type: object,
+    calibre: object = "",
+    lot_number: object = "",
+    quantity: object,
+    unit: object,
+    hazard_division: object,
+    compatibility_group: object,
+    condition: object,
+    handed_in_by: object = None,
+) -> dict[str, Any]:
+    """The clean record data of a lot, or a ValidationError naming the first bad field."""
+    data = {
+        "type": checks.choice("type", type, AmmoType.values),
+        "calibre": checks.text("calibre", calibre, max_length=50),
+        "lot_number": checks.text("lot_number", lot_number, max_length=100),
+        "quantity": checks.integer("quantity", quantity, minimum=1, maximum=MAX_QUANTITY),
+        "unit": checks.choice("unit", unit, Unit.values),
+        "hazard_division": checks.choice("hazard_division", hazard_division, HazardDivision.values),
+        "compatibility_group": checks.choice(
+            "compatibility_group", compatibility_group, COMPATIBILITY_GROUPS
+        ),
+        "condition": checks.choice("condition", condition, Condition.values),
+        "handed_in_by": checks.pseudonym("handed_in_by", handed_in_by),
+    }
+    if data["type"] == AmmoType.EXPLOSIVE and data["unit"] != Unit.GRAMS:
+        raise checks.refuse(
+            "unit", _("impossible unit"), _("Bulk explosives are weighed in grams.")
+        )
+    if data["type"] == AmmoType.CARTRIDGE and data["unit"] == Unit.GRAMS:
+        raise checks.refuse("unit", _("impossible unit"), _("Cartridges are counted in rounds."))
+    return data
+
+
+def lot_collect(*, actor: Principal, site: Site, **fields: Any) -> AmmoLot:
+    """Register an ammunition lot handed in (fields as `lot_fields_check`). Mass is in grams."""
+    authorize_at(actor, "arms.item_register", site)
+    open_site_check(site)
+    data = lot_fields_check(**fields)
+    with transaction.atomic():
+        (tag,) = allocate_tags(LOT_PREFIX)
+        append_record(records.LOT_COLLECTED.name, {"tag": tag, "site": site.code, **data}, actor)
+    return AmmoLot.objects.get(tag=tag)
+
+
+def materiel_collect(
+    *,
+    actor: Principal,
+    site: Site,
+    type: str,
+    description: str,
+    quantity: int,
+    identifiers: Sequence[str] = (),
+    handed_in_by: str | None = None,
+) -> Materiel:
+    authorize_at(actor, "arms.item_register", site)
+    open_site_check(site)
+    idents = [checks.text("identifiers", i, max_length=100, required=True) for i in identifiers]
+    data = {
+        "type": checks.choice("type", type, MaterielType.values),
+        "description": checks.text("description", description, max_length=500, required=True),
+        "quantity": checks.integer("quantity", quantity, minimum=1, maximum=MAX_MATERIEL_QUANTITY),
+        "identifiers": idents[:100],
+        "handed_in_by": checks.pseudonym("handed_in_by", handed_in_by),
+    }
+    with transaction.atomic():
+        (tag,) = allocate_tags(MATERIEL_PREFIX)
+        append_record(
+            records.MATERIEL_COLLECTED.name, {"tag": tag, "site": site.code, **data}, actor
+        )
+    return Materiel.objects.get(tag=tag)

@@ -1,0 +1,110 @@
+"""What the registry's services share: tags, authorisation at a site, the ledger append, locks."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from laydown.accounts.permissions import Principal, authorize
+from laydown.accounts.roles import Scope
+from laydown.accounts.services import SYSTEM
+from laydown.arms import checks
+from laydown.arms.models import AmmoLot, Container, Item, Seal, Site, TagCounter
+from laydown.arms.vocab import ItemStatus, SealStatus, SiteStatus
+from laydown.ledger import services as ledger
+from laydown.ledger.models import Record
+
+MAX_QUANTITY = 100_000_000  # rounds, grams or pieces in one lot: beyond this, split the lot
+MAX_MATERIEL_QUANTITY = 100_000
+MAX_LINES = 2000  # items and lots in one shipment or disposal record
+ITEM_PREFIX, LOT_PREFIX, MATERIEL_PREFIX = "LD", "LA", "LM"
+SHIPMENT_PREFIX, CHECK_PREFIX, DISPOSAL_PREFIX, INCIDENT_PREFIX = "SH", "SC", "DS", "IN"
+
+
+def actor_name(principal: Principal) -> str:
+    return principal.pseudonym or "anonymous"
+
+
+def authorize_at(principal: Principal, action: str, site: Site | None = None) -> None:
+    """Raise unless `principal` may do `action` at `site`. SYSTEM is the operator at the shell
+    (as in accounts): whoever holds the data directory holds the keys anyway."""
+    if principal is SYSTEM:
+        return
+    scope = None if site is None else Scope(site=site.code, region=site.region)
+    authorize(principal, action, scope=scope)
+
+
+def append_record(kind: str, data: Mapping[str, Any], actor: Principal) -> Record:
+    return ledger.record_append(kind=kind, data=data, actor=actor_name(actor))
+
+
+def allocate_tags(prefix: str, count: int = 1) -> list[str]:
+    """The next `count` tags of `prefix`, gap-free. Call inside the transaction that appends the
+    records using them: the counter row stays locked until it commits, and `apply` advances it.
+    """
+    TagCounter.objects.bulk_create([TagCounter(prefix=prefix, last=0)], ignore_conflicts=True)
+    last = TagCounter.objects.select_for_update().get(prefix=prefix).last
+    return [f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)]
+
+
+def open_site_check(site: Site) -> None:
+    if site.status != SiteStatus.OPEN:
+        raise checks.refuse(
+            "site",
+            _("not open"),
+            _("Site %(site)s is %(status)s.") % {"site": site.code, "status": site.status},
+        )
+
+
+def witnesses_check(value: Sequence[str], actor: Principal) -> list[str]:
+    witnesses = [checks.pseudonym("witnesses", w, required=True) or "" for w in value]
+    if not witnesses or len(set(witnesses)) != len(witnesses) or actor.pseudonym in witnesses:
+        raise checks.refuse(
+            "witnesses",
+            _("missing"),
+            _("Name at least one witness, each once, other than yourself."),
+        )
+    return witnesses
+
+
+def seal_of(container: Container | None) -> Seal | None:
+    if container is None:
+        return None
+    return Seal.objects.filter(container=container, status=SealStatus.APPLIED).first()
+
+
+def locked_item(tag: str) -> Item:
+    """The item's row, locked until the transaction ends; call inside transaction.atomic()."""
+    item = Item.objects.select_for_update().filter(tag=tag).first()
+    if item is None:
+        raise checks.refuse("item", _("unknown"), _("No item %(tag)s.") % {"tag": tag})
+    return item
+
+
+def refuse_if_sealed(container: Container | None, doing: str) -> None:
+    seal = seal_of(container)
+    if seal is not None:
+        raise checks.refuse(
+            "container",
+            _("sealed"),
+            _("Container %(c)s is sealed (seal %(seal)s): break the seal before %(doing)s.")
+            % {"c": seal.container_id, "seal": seal.number, "doing": doing},
+        )
+
+
+def movable_check(
+    rows: Sequence[Item | AmmoLot], tags: Collection[str], site: Site, field: str
+) -> None:
+    found = {row.tag: row for row in rows}
+    for tag in sorted(tags):
+        row = found.get(tag)
+        if row is None or row.site_id != site.code or row.status != ItemStatus.IN_STORAGE:
+            raise checks.refuse(
+                field,
+                _("not at the sending site"),
+                _("%(tag)s is not in storage at the sending site %(site)s.")
+                % {"tag": tag, "site": site.code},
+            )
+        refuse_if_sealed(row.container, _("taking %(tag)s out") % {"tag": tag})

@@ -1,0 +1,62 @@
+"""What every assistance service shares: codes, the ledger append, the partner and place checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from laydown.accounts.models import Organisation
+from laydown.accounts.permissions import Principal
+from laydown.accounts.roles import OrgKind
+from laydown.assistance import checks
+from laydown.assistance.models import CodeCounter, Place
+from laydown.ledger import services as ledger
+from laydown.ledger.models import Record
+
+Data = dict[str, Any]
+DISTRIBUTION_PREFIX, COMPLAINT_PREFIX, PROJECT_PREFIX = "DI", "CO", "PR"
+MEETING_PREFIX, COMMITMENT_PREFIX, VISIT_PREFIX = "DM", "CM", "MV"
+MAX_QUANTITY = 10**12
+VAULT_CATEGORY = "household_identity"
+
+
+def actor_name(principal: Principal) -> str:
+    return principal.pseudonym or "system"
+
+
+def append_record(kind: str, data: Mapping[str, Any], actor: Principal) -> Record:
+    return ledger.record_append(kind=kind, data=data, actor=actor_name(actor))
+
+
+def allocate_codes(prefix: str, count: int = 1) -> list[str]:
+    """The next `count` codes of `prefix`, gap-free. Call inside the transaction that appends
+    the records using them: the counter row stays locked until it commits; `apply` advances it.
+    """
+    CodeCounter.objects.get_or_create(prefix=prefix)
+    last = CodeCounter.objects.select_for_update().get(prefix=prefix).last
+    return [f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)]
+
+
+def partner_check(field: str, organisation: Organisation) -> Organisation:
+    if organisation.kind != OrgKind.HUMANITARIAN_PARTNER:
+        raise checks.refuse(
+            field,
+            _("not a humanitarian partner"),
+            _("%(org)s is not a humanitarian partner organisation.") % {"org": organisation.name},
+        )
+    return organisation
+
+
+def known_place(field: str, value: object) -> Place:
+    pcode = "" if value is None else str(getattr(value, "pcode", value)).strip().upper()
+    place = Place.objects.filter(pcode=pcode).first()
+    if place is None:
+        raise checks.refuse(
+            field,
+            _("unknown place"),
+            _("%(field)s: there is no place with P-code %(pcode)r.")
+            % {"field": field, "pcode": pcode},
+        )
+    return place

@@ -1,0 +1,126 @@
+"""Writes of dialogue meetings and the commitments made at them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from laydown.accounts.models import Organisation
+from laydown.accounts.permissions import Principal, authorize
+from laydown.assistance import checks, permissions, records
+from laydown.assistance.models import Commitment, Meeting
+from laydown.assistance.services.common import (
+    COMMITMENT_PREFIX,
+    MEETING_PREFIX,
+    Data,
+    allocate_codes,
+    append_record,
+    known_place,
+)
+from laydown.assistance.vocab import CommitmentStatus, MeetingSide
+
+
+def _participant(i: int, p: Mapping[str, Any]) -> Data:
+    field = f"participants.{i}"
+    return {
+        "side": checks.choice(f"{field}.side", p.get("side"), MeetingSide.values),
+        "organisation": checks.text(
+            f"{field}.organisation", p.get("organisation"), max_length=200, required=True
+        ),
+        "count": checks.integer(f"{field}.count", p.get("count", 1), minimum=1, maximum=500),
+        "function": checks.text(f"{field}.function", p.get("function"), max_length=200),
+    }
+
+
+def _commitment(c: Mapping[str, Any], meeting_date: dt.date, prefix: str = "") -> Data:
+    """Clean a commitment's fields, each error naming `prefix` + the field."""
+    due = checks.date(f"{prefix}due", c.get("due"))
+    if due < meeting_date:
+        raise checks.refuse(
+            f"{prefix}due", _("before the meeting"), _("A commitment is due after its meeting.")
+        )
+    return {
+        "text": checks.text(f"{prefix}text", c.get("text"), max_length=500, required=True),
+        "owner_side": checks.choice(f"{prefix}owner_side", c.get("owner_side"), MeetingSide.values),
+        "owner": checks.text(f"{prefix}owner", c.get("owner"), max_length=200, required=True),
+        "due": due.isoformat(),
+    }
+
+
+def meeting_record(
+    *,
+    actor: Principal,
+    organisation: Organisation,
+    title: str,
+    date: object,
+    place: object,
+    topics: Sequence[str],
+    outcomes: str,
+    participants: Sequence[Mapping[str, Any]],
+    commitments: Sequence[Mapping[str, Any]] = (),
+) -> Meeting:
+    authorize(actor, permissions.DIALOGUE_MANAGE.name)
+    day = checks.date("date", date, not_future=True)
+    clean_topics = [checks.text("topics", t, max_length=200, required=True) for t in topics]
+    if not clean_topics:
+        raise checks.refuse("topics", _("required"), _("Name at least one topic."))
+    if not participants:
+        raise checks.refuse(
+            "participants", _("required"), _("Name at least one side that took part.")
+        )
+    data = {
+        "organisation": organisation.code,
+        "title": checks.text("title", title, max_length=200, required=True),
+        "date": day.isoformat(),
+        "place": known_place("place", place).pcode,
+        "topics": clean_topics,
+        "outcomes": checks.text("outcomes", outcomes, max_length=10000),
+        "participants": [_participant(i, p) for i, p in enumerate(participants)],
+    }
+    promised = [_commitment(c, day, f"commitments.{i}.") for i, c in enumerate(commitments)]
+    with transaction.atomic():
+        code = allocate_codes(MEETING_PREFIX)[0]
+        numbers = allocate_codes(COMMITMENT_PREFIX, len(promised)) if promised else []
+        data["commitments"] = [
+            {"commitment": n, **c} for n, c in zip(numbers, promised, strict=True)
+        ]
+        append_record(records.MEETING_RECORDED.name, {"meeting": code, **data}, actor)
+    return Meeting.objects.get(code=code)
+
+
+def commitment_add(
+    *,
+    actor: Principal,
+    meeting: Meeting,
+    text: str,
+    owner_side: str,
+    owner: str,
+    due: object,
+) -> Commitment:
+    """Add a commitment made at `meeting` (one forgotten, or agreed in its follow-up)."""
+    authorize(actor, permissions.DIALOGUE_MANAGE.name)
+    fields = {"text": text, "owner_side": owner_side, "owner": owner, "due": due}
+    clean = _commitment(fields, meeting.date)
+    with transaction.atomic():
+        code = allocate_codes(COMMITMENT_PREFIX)[0]
+        data = {"commitment": code, "meeting": meeting.code, **clean}
+        append_record(records.COMMITMENT_ADDED.name, data, actor)
+    return Commitment.objects.get(code=code)
+
+
+def commitment_follow_up(
+    *, actor: Principal, commitment: Commitment, status: str, note: str
+) -> Commitment:
+    authorize(actor, permissions.DIALOGUE_MANAGE.name)
+    data = {
+        "commitment": commitment.code,
+        "status": checks.choice("status", status, CommitmentStatus.values),
+        "note": checks.text("note", note, max_length=5000, required=True),
+    }
+    with transaction.atomic():
+        append_record(records.COMMITMENT_FOLLOWED_UP.name, data, actor)
+    return Commitment.objects.get(code=commitment.code)

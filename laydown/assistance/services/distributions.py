@@ -1,0 +1,191 @@
+"""Writes of distributions (5W), their recipient lists and monitoring notes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from laydown.accounts.models import Organisation
+from laydown.accounts.permissions import Principal, authorize
+from laydown.assistance import checks, permissions, records
+from laydown.assistance.models import Distribution, DistributionRecipient, Household
+from laydown.assistance.services.common import (
+    DISTRIBUTION_PREFIX,
+    MAX_QUANTITY,
+    Data,
+    actor_name,
+    allocate_codes,
+    append_record,
+    known_place,
+    partner_check,
+)
+from laydown.assistance.vocab import REACHED_FIELDS, Commodity, Sector, Unit
+from laydown.ledger import services as ledger
+
+
+def distribution_check(fields: Mapping[str, Any]) -> Data:
+    """Clean the 5W fields of a distribution (all but organisation and code)."""
+    data: Data = {
+        "sector": checks.choice("sector", fields.get("sector"), Sector.values),
+        "activity": checks.text("activity", fields.get("activity"), max_length=200, required=True),
+        "commodity": checks.choice("commodity", fields.get("commodity"), Commodity.values),
+        "item": checks.text("item", fields.get("item"), max_length=120, required=True),
+        "unit": checks.choice("unit", fields.get("unit"), Unit.values),
+        "place": known_place("place", fields.get("place")).pcode,
+        "date": checks.date("date", fields.get("date"), not_future=True).isoformat(),
+    }
+    for name in ("quantity_planned", "quantity_delivered"):
+        data[name] = checks.integer(name, fields.get(name), maximum=MAX_QUANTITY)
+    reason = checks.text("over_delivery_reason", fields.get("over_delivery_reason"), max_length=500)
+    if data["quantity_delivered"] > data["quantity_planned"] and not reason:
+        raise checks.refuse(
+            "over_delivery_reason",
+            _("required when delivered exceeds planned"),
+            _(
+                "%(delivered)d %(unit)s delivered is more than the %(planned)d planned: say why "
+                "in over_delivery_reason, or correct the quantities."
+            )
+            % {
+                "delivered": data["quantity_delivered"],
+                "planned": data["quantity_planned"],
+                "unit": data["unit"],
+            },
+        )
+    data["over_delivery_reason"] = reason
+    for name in REACHED_FIELDS:
+        data[name] = checks.integer(name, fields.get(name) or 0)
+    added = sum(data[name] for name in REACHED_FIELDS)
+    total = fields.get("reached_total")
+    data["reached_total"] = added if total in (None, "") else checks.integer("reached_total", total)
+    if data["reached_total"] != added:
+        raise checks.refuse(
+            "reached_total",
+            _("does not add up"),
+            _(
+                "People reached (%(total)d) must equal girls + boys + women + men + older women "
+                "+ older men (%(sum)d): correct the total or the disaggregation."
+            )
+            % {"total": data["reached_total"], "sum": added},
+        )
+    data["reached_disabled"] = checks.integer(
+        "reached_disabled", fields.get("reached_disabled") or 0
+    )
+    if data["reached_disabled"] > data["reached_total"]:
+        raise checks.refuse(
+            "reached_disabled",
+            _("more than reached"),
+            _("People with disabilities reached (%(d)d) cannot exceed all people reached (%(t)d).")
+            % {"d": data["reached_disabled"], "t": data["reached_total"]},
+        )
+    return data
+
+
+def distribution_record(
+    *, actor: Principal, organisation: Organisation, **fields: Any
+) -> Distribution:
+    authorize(actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=organisation.pk)
+    partner_check("organisation", organisation)
+    data = distribution_check(fields)
+    with transaction.atomic():
+        code = allocate_codes(DISTRIBUTION_PREFIX)[0]
+        entry = {"distribution": code, "organisation": organisation.code, **data}
+        append_record(records.DISTRIBUTION_RECORDED.name, entry, actor)
+    return Distribution.objects.get(code=code)
+
+
+def distributions_append(
+    *, actor: Principal, rows: Sequence[tuple[Organisation, Data]]
+) -> list[str]:
+    """Record checked distributions (from `distribution_check`) in one ledger batch.
+
+    The importer and the demo use it; call it inside the caller's transaction so the batch and
+    everything checked before it commit together.
+    """
+    for organisation, _data in rows:
+        authorize(actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=organisation.pk)
+        partner_check("organisation", organisation)
+    codes = allocate_codes(DISTRIBUTION_PREFIX, len(rows)) if rows else []
+    entries = [
+        (
+            records.DISTRIBUTION_RECORDED.name,
+            {"distribution": code, "organisation": org.code, **data},
+        )
+        for code, (org, data) in zip(codes, rows, strict=True)
+    ]
+    ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+    return codes
+
+
+def distribution_correct(
+    *, actor: Principal, distribution: Distribution, reason: str, **fields: Any
+) -> Distribution:
+    """Correct a distribution's figures; fields not given keep their values."""
+    authorize(
+        actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=distribution.organisation_id
+    )
+    current = {name: getattr(distribution, name) for name in records.DISTRIBUTION_FIELDS}
+    current.update(place=distribution.place_id, date=distribution.date)
+    data = distribution_check({**current, **fields})
+    reason = checks.text("reason", reason, max_length=500, required=True)
+    with transaction.atomic():
+        Distribution.objects.select_for_update().get(code=distribution.code)
+        entry = {"distribution": distribution.code, **data, "reason": reason}
+        append_record(records.DISTRIBUTION_CORRECTED.name, entry, actor)
+    return Distribution.objects.get(code=distribution.code)
+
+
+def recipients_list(
+    *, actor: Principal, distribution: Distribution, households: Sequence[str]
+) -> int:
+    """Put households on the recipient list; returns how many were added."""
+    authorize(
+        actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=distribution.organisation_id
+    )
+    wanted = sorted({h.strip() for h in households if h.strip()})
+    known = set(
+        Household.objects.filter(
+            code__in=wanted, organisation_id=distribution.organisation_id
+        ).values_list("code", flat=True)
+    )
+    unknown = [h for h in wanted if h not in known]
+    if unknown or not wanted:
+        raise checks.refuse(
+            "households",
+            _("unknown household"),
+            _("Not households of this partner: %(codes)s.") % {"codes": ", ".join(unknown) or "—"},
+        )
+    listed = set(
+        DistributionRecipient.objects.filter(distribution=distribution).values_list(
+            "household_id", flat=True
+        )
+    )
+    new = [h for h in wanted if h not in listed]
+    if new:
+        with transaction.atomic():
+            data = {"distribution": distribution.code, "households": new}
+            append_record(records.RECIPIENTS_LISTED.name, data, actor)
+    return len(new)
+
+
+def monitoring_note_add(
+    *,
+    actor: Principal,
+    distribution: Distribution,
+    note: str,
+    satisfied_percent: int | None = None,
+) -> None:
+    authorize(
+        actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=distribution.organisation_id
+    )
+    data = {
+        "distribution": distribution.code,
+        "note": checks.text("note", note, max_length=5000, required=True),
+        "satisfied_percent": checks.optional_integer(
+            "satisfied_percent", satisfied_percent, minimum=0, maximum=100
+        ),
+    }
+    with transaction.atomic():
+        append_record(records.MONITORING_NOTE_ADDED.name, data, actor)

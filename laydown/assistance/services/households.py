@@ -1,0 +1,216 @@
+"""Writes of households: members in the ledger, personal data in the vault."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from laydown.accounts.models import Organisation
+from laydown.accounts.permissions import Principal, authorize
+from laydown.assistance import checks, permissions, records
+from laydown.assistance.models import Household
+from laydown.assistance.selectors import duplicate_message, duplicates_shown, household_duplicates
+from laydown.assistance.services.common import (
+    VAULT_CATEGORY,
+    Data,
+    actor_name,
+    known_place,
+    partner_check,
+)
+from laydown.assistance.vocab import AgeGroup, Sex, SpecificNeed
+from laydown.core.errors import ValidationError
+from laydown.ledger import services as ledger
+from laydown.vault import services as vault
+
+MAX_MEMBERS = 40
+
+
+class DuplicateSuspected(ValidationError):
+    """The household matches earlier ones: a programme manager may register it with a reason."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, *, households: list[str]) -> None:
+        super().__init__(message, fields={"head_name": _("possible duplicate")})
+        self.households = households
+
+
+def _normalised(value: str) -> str:
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
+
+
+def member_check(index: int, member: Mapping[str, Any]) -> Data:
+    field = f"members.{index}"
+    return {
+        "sex": checks.choice(f"{field}.sex", member.get("sex"), Sex.values),
+        "age_group": checks.choice(f"{field}.age_group", member.get("age_group"), AgeGroup.values),
+        "specific_needs": checks.choices(
+            f"{field}.specific_needs", member.get("specific_needs") or [], SpecificNeed.values
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class HouseholdInput:
+    """A household checked and ready to register (personal data for the vault apart)."""
+
+    record: Data
+    personal: dict[str, str]
+    blind: dict[str, str]
+
+
+def household_check(
+    *,
+    organisation: Organisation,
+    place: object,
+    head_name: str,
+    phone: str = "",
+    document: str = "",
+    members: Sequence[Mapping[str, Any]],
+    override_reason: str = "",
+) -> HouseholdInput:
+    partner_check("organisation", organisation)
+    place_row = known_place("place", place)
+    name = checks.text("head_name", head_name, max_length=200, required=True)
+    phone = checks.text("phone", phone, max_length=40)
+    if phone and not re.fullmatch(r"\+?[\d\s()-]{5,40}", phone):
+        raise checks.refuse(
+            "phone", _("not a phone number"), _("The phone number has letters in it.")
+        )
+    document = checks.text("document", document, max_length=60)
+    if not members or len(members) > MAX_MEMBERS:
+        raise checks.refuse(
+            "members",
+            _("1 to 40 members"),
+            _("A household has 1 to %(max)d members, the head first.") % {"max": MAX_MEMBERS},
+        )
+    clean = [member_check(i, m) for i, m in enumerate(members)]
+    blind = {"head": f"{_normalised(name)}|{place_row.pcode}"}
+    if document:
+        blind["document"] = _normalised(document)
+    if phone:
+        blind["phone"] = re.sub(r"\D", "", phone)
+    record = {
+        "organisation": organisation.code,
+        "place": place_row.pcode,
+        "members": clean,
+        "duplicate_of": [],
+        "override_reason": checks.text("override_reason", override_reason, max_length=500),
+    }
+    personal = {"head_name": name, "phone": phone, "document": document}
+    return HouseholdInput(record=record, personal=personal, blind=blind)
+
+
+def _duplicate_refusal(actor: Principal, matches: list[str]) -> DuplicateSuspected:
+    shown, elsewhere = duplicates_shown(actor, matches)
+    return DuplicateSuspected(duplicate_message(shown, elsewhere), households=shown)
+
+
+def household_register(
+    *,
+    actor: Principal,
+    organisation: Organisation,
+    place: object,
+    head_name: str,
+    members: Sequence[Mapping[str, Any]],
+    legal_basis: str,
+    purpose: str,
+    retain_until: dt.date,
+    phone: str = "",
+    document: str = "",
+    override_reason: str = "",
+) -> Household:
+    """Register a household: its members in the ledger, its personal data in the vault."""
+    authorize(actor, permissions.HOUSEHOLD_REGISTER.name, organisation_id=organisation.pk)
+    checked = household_check(
+        organisation=organisation,
+        place=place,
+        head_name=head_name,
+        phone=phone,
+        document=document,
+        members=members,
+        override_reason=override_reason,
+    )
+    with transaction.atomic():
+        codes = household_register_checked(
+            actor=actor,
+            households=[checked],
+            legal_basis=legal_basis,
+            purpose=purpose,
+            retain_until=retain_until,
+        )
+    return Household.objects.get(code=codes[0])
+
+
+def household_register_checked(
+    *,
+    actor: Principal,
+    households: Sequence[HouseholdInput],
+    legal_basis: str,
+    purpose: str,
+    retain_until: dt.date,
+) -> list[str]:
+    """Write checked households: vault entries first, then one batch of ledger records.
+
+    Call inside a transaction. Refuses suspected duplicates (against the vault and within the
+    batch) unless the household carries an override reason, which only managers may give.
+    """
+    seen: dict[tuple[str, str], str] = {}
+    entries, codes = [], []
+    for checked in households:
+        code = "h-" + secrets.token_hex(6)
+        matches = household_duplicates(checked.blind)
+        matches += [seen[(f, v)] for f, v in checked.blind.items() if (f, v) in seen]
+        record = {"household": code, **checked.record, "duplicate_of": sorted(set(matches))}
+        if matches and not record["override_reason"]:
+            raise _duplicate_refusal(actor, sorted(set(matches)))
+        if record["override_reason"]:
+            authorize(actor, permissions.DUPLICATE_OVERRIDE.name)
+        vault.vault_write(
+            principal=actor,
+            action=permissions.HOUSEHOLD_REGISTER.name,
+            subject=code,
+            category=VAULT_CATEGORY,
+            data=checked.personal,
+            legal_basis=legal_basis,
+            purpose=purpose,
+            retain_until=retain_until,
+            blind_indexes={f"household_{f}": v for f, v in checked.blind.items()},
+        )
+        seen.update({(f, v): code for f, v in checked.blind.items()})
+        entries.append((records.HOUSEHOLD_REGISTERED.name, record))
+        codes.append(code)
+    ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+    return codes
+
+
+def household_personal_data(
+    *, actor: Principal, household: Household, purpose: str
+) -> dict[str, object]:
+    """The household's names, phone and document; the read is a ledger record with its purpose."""
+    authorize(
+        actor, permissions.HOUSEHOLD_PERSONAL_DATA.name, organisation_id=household.organisation_id
+    )
+    if not (purpose or "").strip():
+        raise checks.refuse(
+            "purpose",
+            _("required"),
+            _("State why you need this household's personal data; the reason is recorded."),
+        )
+    data = vault.vault_read(
+        principal=actor,
+        action=permissions.HOUSEHOLD_PERSONAL_DATA.name,
+        subject=household.code,
+        categories=[VAULT_CATEGORY],
+        purpose=checks.text("purpose", purpose, max_length=200, required=True),
+    )
+    return data.get(VAULT_CATEGORY, {})

@@ -1,0 +1,125 @@
+"""Reinsertion support: monthly payment cycles and payments."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from laydown.accounts.permissions import Principal, authorize
+from laydown.ledger import services as ledger
+from laydown.people import checks, records
+from laydown.people import permissions as perms
+from laydown.people.entitlements import instalment_amount, instalments_due
+from laydown.people.models import Participant, PaymentCycle, PaymentLine
+from laydown.people.services.common import actor_name, append_record
+from laydown.people.vocab import CycleStatus, Status
+
+_CYCLE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
+
+
+def _cycle_code(value: str) -> str:
+    if not _CYCLE.match(value or ""):
+        raise checks.refuse("cycle", _("bad month"), _("A cycle is a month, like 2026-11."))
+    return value
+
+
+def payment_lines(cycle: str) -> list[list[Any]]:
+    """[pseudonym, instalment, amount] for each eligible adult with an ID card and
+    instalments left, counting those in other approved cycles."""
+    paid: dict[str, int] = {}
+    for pseudonym in (
+        PaymentLine.objects.filter(cycle__status=CycleStatus.APPROVED)
+        .exclude(cycle=cycle)
+        .values_list("participant", flat=True)
+    ):
+        paid[pseudonym] = paid.get(pseudonym, 0) + 1
+    lines = []
+    eligible = Participant.objects.filter(
+        status=Status.ELIGIBLE, is_child=False, erased_at__isnull=True
+    ).exclude(id_card_number="")
+    for p in eligible.values("pseudonym", "category", "dependants").order_by("pseudonym"):
+        amount = instalment_amount(category=p["category"], dependants=p["dependants"])
+        done = paid.get(p["pseudonym"], 0)
+        if amount and instalments_due(category=p["category"], paid=done):
+            lines.append([p["pseudonym"], done + 1, amount])
+    return lines
+
+
+def payment_cycle_draft(*, actor: Principal, cycle: str) -> PaymentCycle:
+    """Draft (or redraft) a month's payment list by the entitlement rules."""
+    authorize(actor, perms.PAYMENT.name)
+    code = _cycle_code(cycle)
+    with transaction.atomic():
+        existing = PaymentCycle.objects.select_for_update().filter(pk=code).first()
+        if existing and existing.status == CycleStatus.APPROVED:
+            raise checks.refuse(
+                "cycle", _("frozen"), _("The list of %(c)s is approved and frozen.") % {"c": code}
+            )
+        append_record(
+            records.CYCLE_DRAFTED.name, {"cycle": code, "lines": payment_lines(code)}, actor
+        )
+    return PaymentCycle.objects.get(pk=code)
+
+
+def payment_cycle_approve(*, actor: Principal, cycle: PaymentCycle) -> PaymentCycle:
+    """Approve and freeze a cycle's list; the record commits to its lines by a digest."""
+    authorize(actor, perms.PAYMENT_APPROVE.name)
+    with transaction.atomic():
+        cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.status != CycleStatus.DRAFT:
+            raise checks.refuse("cycle", _("frozen"), _("This list is already approved."))
+        lines = list(cycle.lines.order_by("participant").values_list("key", "instalment", "amount"))
+        digest = hashlib.sha256(repr(lines).encode()).hexdigest()
+        append_record(
+            records.CYCLE_APPROVED.name,
+            {"cycle": cycle.pk, "lines": len(lines), "total": cycle.total, "digest": digest},
+            actor,
+        )
+    return PaymentCycle.objects.get(pk=cycle.pk)
+
+
+def payments_record(*, actor: Principal, cycle: PaymentCycle, references: Mapping[str, str]) -> int:
+    """Record payments of an approved cycle: pseudonym -> payment reference; one record each."""
+    authorize(actor, perms.PAYMENT.name)
+    with transaction.atomic():
+        cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
+        if cycle.status != CycleStatus.APPROVED:
+            raise checks.refuse(
+                "cycle", _("not approved"), _("Payments follow an approved list only.")
+            )
+        lines = {
+            line.participant_id: line
+            for line in cycle.lines.filter(participant__in=list(references))
+        }
+        entries = []
+        for pseudonym, reference in references.items():
+            line = lines.get(pseudonym)
+            if line is None:
+                raise checks.refuse(
+                    "participant",
+                    _("not on the list"),
+                    _("%(p)s is not on the list of %(c)s.") % {"p": pseudonym, "c": cycle.pk},
+                )
+            if line.paid_at is not None:
+                raise checks.refuse(
+                    "participant", _("paid"), _("%(p)s is already paid.") % {"p": pseudonym}
+                )
+            ref = checks.text("reference", reference, max_length=100, required=True)
+            entries.append(
+                (
+                    records.PAID.name,
+                    {
+                        "cycle": cycle.pk,
+                        "participant": pseudonym,
+                        "amount": line.amount,
+                        "reference": ref,
+                    },
+                )
+            )
+        ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+    return len(entries)
