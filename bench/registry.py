@@ -155,6 +155,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     from laydown.accounts.services import SYSTEM
     from laydown.arms import importer, records, selectors, services
     from laydown.arms.models import Item
+    from laydown.arms.services.common import LOT_PREFIX
     from laydown.ledger import keys
     from laydown.ledger import services as ledger
 
@@ -218,7 +219,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
     # 3. lots through the ledger fast path
     with transaction.atomic():  # allocate_tags locks the counter row (one writer here)
-        lot_tags = services.allocate_tags(services.LOT_PREFIX, args.lots)
+        lot_tags = services.allocate_tags(LOT_PREFIX, args.lots)
     entries: list[ledger.Entry] = [
         (
             records.LOT_COLLECTED.name,
