@@ -3,7 +3,8 @@
 Normalisation (`normalise_serial`) folds what clerks and stamps confuse, so that one weapon
 entered twice is found again:
 
-- Unicode NFKC (full-width digits, ligatures) and upper case;
+- invisible characters and stray combining marks dropped, Unicode NFKC (full-width digits,
+  ligatures), Latin accents dropped (`laydown.core.text.identifier_fold`), and upper case;
 - spaces, dashes, dots, slashes and underscores removed (`AK 47-123.4` -> `AK471234`);
 - Cyrillic, Greek and Armenian letters that look like Latin ones mapped to them
   (`А`->`A`, `О`->`O`, `Օ`->`O`, `Р`->`P` ...);
@@ -20,6 +21,8 @@ genuinely different serials.
 from __future__ import annotations
 
 import unicodedata
+
+from laydown.core.text import identifier_fold
 
 # Look-alikes of Latin capital letters (after upper-casing, lower-case ones map too).
 _LOOKALIKES = {
@@ -43,7 +46,7 @@ _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "ARABIC", "HEBREW", "GEORG
 
 def normalise_serial(serial: str) -> str:
     """The form in which two serials that a person would read as the same are equal."""
-    text = unicodedata.normalize("NFKC", serial).upper()
+    text = identifier_fold(serial).upper()
     return text.translate(_TRANSLATE).upper().translate(_FOLD)
 
 

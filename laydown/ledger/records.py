@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import rfc8785
 
+from laydown.core import text
 from laydown.core.errors import ValidationError
 from laydown.ledger import kinds
 
@@ -53,7 +54,9 @@ def check_data(value: object, path: str = "data") -> None:
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             check_data(item, f"{path}[{i}]")
-    elif isinstance(value, bool) or value is None or isinstance(value, str):
+    elif isinstance(value, str):
+        text.bidi_controls_refuse(value, path)
+    elif isinstance(value, bool) or value is None:
         return
     elif isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from laydown.core.text import identifier_fold
+
 CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
     "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
@@ -41,7 +43,8 @@ _DOUBLE = re.compile(r"(.)\1+")
 
 def transliterate(text: str) -> str:
     """Lower-case Latin letters and spaces: Cyrillic and Armenian romanised, accents dropped."""
-    text = text.lower().replace("ու", "u")  # Armenian "u" is a digraph
+    # Invisible characters would split a word; composing first keeps `й` typed as `и` + breve.
+    text = identifier_fold(text).lower().replace("ու", "u")  # Armenian "u" is a digraph
     out = "".join(CYRILLIC.get(ch) or ARMENIAN.get(ch) or LATIN.get(ch, ch) for ch in text)
     decomposed = unicodedata.normalize("NFKD", out)
     ascii_only = "".join(ch for ch in decomposed if not unicodedata.combining(ch))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laydown.accounts.permissions import Principal, authorize
+from laydown.core import text
 from laydown.core.errors import LaydownError, ValidationError
 from laydown.ledger import services as ledger
 from laydown.vault import crypto, records
@@ -101,6 +102,8 @@ def vault_write(
         raise ValidationError(
             _("The retention date must be in the future."), fields={"retain_until": _("past")}
         )
+    text.bidi_controls_refuse(dict(data), "data")
+    text.bidi_controls_refuse(purpose, "purpose")
     plaintext = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
     if len(plaintext) > MAX_ENTRY_BYTES:
         raise ValidationError(_("The data is too large."), fields={"data": _("too large")})

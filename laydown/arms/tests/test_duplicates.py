@@ -85,3 +85,58 @@ def test_an_item_without_serial_is_never_a_duplicate(collect: Any) -> None:
     collect(serial="", markings="serial ground off")
     collect(serial="", markings="serial ground off")
     assert Item.objects.count() == 2
+
+
+INVISIBLE_VARIANTS = [
+    "ZQ558\u200b306",  # zero-width space
+    "ZQ558\u200d306",  # zero-width joiner
+    "ZQ5\u00ad58306",  # soft hyphen
+    "ZQ55\u206083\u200606",  # word joiner
+    "\ufeffZQ558306",  # byte-order mark
+    "ZQ558306\u180e",  # Mongolian vowel separator
+    "ZQ558306\u0307",  # combining dot above
+    "Z\u0307Q558306",  # combining dot composing into Ż
+    "ＺＱ５５８３０６",  # full width
+]
+
+
+@pytest.mark.parametrize("variant", INVISIBLE_VARIANTS)
+def test_a_serial_hidden_by_invisible_characters_is_flagged_as_a_duplicate(
+    collect: Any, variant: str
+) -> None:
+    collect(serial="ZQ558306", make="Kalashnikov", model="AKM")
+    size = log_size()
+    with pytest.raises(DuplicateSuspected):
+        collect(serial=variant, make="Kalashnikov", model="AKM")
+    assert log_size() == size
+
+
+def test_a_make_hidden_by_a_zero_width_space_still_matches(collect: Any) -> None:
+    collect(serial="ZQ558306", make="Kalashnikov", model="AKM")
+    with pytest.raises(DuplicateSuspected):
+        collect(serial="ZQ558306", make="Kalash\u200bnikov", model="A\u00adKM")
+
+
+def test_a_serial_with_a_bidi_override_is_refused_naming_the_field(collect: Any) -> None:
+    from laydown.core.errors import ValidationError
+
+    size = log_size()
+    with pytest.raises(ValidationError) as refused:
+        collect(serial="ZQ558306\u202d", make="Kalashnikov", model="AKM")
+    assert "serial" in refused.value.fields
+    with pytest.raises(ValidationError) as refused:
+        collect(markings="star \u202eworra")
+    assert "markings" in refused.value.fields
+    assert log_size() == size
+
+
+def test_an_import_flags_a_serial_hidden_by_invisible_characters(collect: Any, sites) -> None:
+    from laydown.arms import importer
+    from laydown.arms.tests.base import MANAGER
+
+    collect(serial="ZQ558306", make="Kalashnikov", model="AKM")
+    header = "site,category,make,model,serial,condition\n"
+    row = "depot-a,sa_assault_rifle,Kalashnikov,AKM,ZQ558\u200b306,serviceable\n"
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.items_import(actor=MANAGER, name="i.csv", content=(header + row).encode())
+    assert refused.value.problems

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from laydown.assistance.services.common import (
 )
 from laydown.assistance.vocab import AgeGroup, Sex, SpecificNeed
 from laydown.core.errors import ValidationError
+from laydown.core.text import digits_fold, identifier_fold
 from laydown.ledger import services as ledger
 from laydown.vault import services as vault
 
@@ -44,7 +44,7 @@ class DuplicateSuspected(ValidationError):
 
 
 def _normalised(value: str) -> str:
-    folded = unicodedata.normalize("NFKC", value).casefold()
+    folded = identifier_fold(value).casefold()
     return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
 
 
@@ -98,7 +98,7 @@ def household_check(
     if document:
         blind["document"] = _normalised(document)
     if phone:
-        blind["phone"] = re.sub(r"\D", "", phone)
+        blind["phone"] = re.sub(r"\D", "", digits_fold(phone))
     record = {
         "organisation": organisation.code,
         "place": place_row.pcode,

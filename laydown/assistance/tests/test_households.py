@@ -55,3 +55,30 @@ def test_a_manager_overrides_a_duplicate_with_a_recorded_reason(register, manage
     assert second.duplicate_of == [first.code]
     assert second.duplicate_override_reason == "document shared by two brothers"
     assert second.duplicate_override_by == "u-manager"
+
+
+@pytest.mark.parametrize(
+    "field,variant",
+    [
+        ("document", "DOC-\u200b00001"),
+        ("document", "\ufeffDOC-00001"),
+        ("head_name", "Head Num\u00adber 1"),
+        ("phone", "+1 555 ٠٠٠١"),  # Arabic-Indic digits
+    ],
+)
+def test_a_household_retyped_with_invisible_characters_is_a_suspected_duplicate(
+    register, field: str, variant: str
+) -> None:
+    register()
+    with pytest.raises(services.DuplicateSuspected):
+        register(**{"head_name": "Someone Else", "phone": "", "document": "", field: variant})
+
+
+def test_a_head_name_with_a_bidi_override_is_refused_and_nothing_is_written(register) -> None:
+    from laydown.core.errors import ValidationError
+
+    size = log_size()
+    with pytest.raises(ValidationError) as refused:
+        register(head_name="Zorana \u202eanaroZ")
+    assert "head_name" in refused.value.fields
+    assert log_size() == size and not Household.objects.exists()
