@@ -127,9 +127,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from laydown.access.roles import Role
     from laydown.accounts import services as accounts
-    from laydown.accounts.roles import Role
-    from laydown.core.demo import demo_load
+    from laydown.demo.load import demo_load
     from laydown.ledger import keys
     from laydown.vault import crypto
 

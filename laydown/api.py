@@ -27,9 +27,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
 
+from laydown.access.permissions import NotAuthenticated
 from laydown.accounts.api import router as accounts_router
 from laydown.accounts.api_auth import credentials
-from laydown.accounts.permissions import NotAuthenticated
 from laydown.arms.api import router as arms_router
 from laydown.assistance.api import router as assistance_router
 from laydown.core.errors import ValidationError

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "laydown.reports",
     "laydown.assistance",
     "laydown.people",
+    "laydown.demo",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

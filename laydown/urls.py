@@ -1,10 +1,10 @@
 from django.urls import include, path
 
 from laydown.api import api
-from laydown.core import views as core_views
+from laydown.ledger import views as ledger_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", ledger_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("log/", include("laydown.ledger.urls")),
     path("accounts/", include("laydown.accounts.urls")),

@@ -20,9 +20,7 @@ from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf, contribute_operation_callback
 
-from laydown.accounts import services
-from laydown.accounts.access import needs_second_factor, principal_for_user, principal_of
-from laydown.accounts.permissions import (
+from laydown.access.permissions import (
     ACTIONS,
     ANONYMOUS,
     ANYONE,
@@ -30,6 +28,8 @@ from laydown.accounts.permissions import (
     Principal,
     authorize,
 )
+from laydown.access.web import needs_second_factor, principal_for_user, principal_of
+from laydown.accounts import services
 
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

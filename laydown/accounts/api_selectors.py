@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from laydown.access.permissions import Principal, is_allowed
 from laydown.accounts.models import ApiToken, Organisation, User
-from laydown.accounts.permissions import Principal, is_allowed
 
 
 def organisation_list() -> QuerySet[Organisation]:

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from laydown.access.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 from laydown.accounts import services
 from laydown.accounts.models import Organisation, User
-from laydown.accounts.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 
 ORGANISATIONS = [
     ("operator", "Programme Operations Office", OrgKind.OPERATOR),

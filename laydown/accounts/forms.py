@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from laydown.accounts.permissions import Action
-from laydown.accounts.roles import PROGRAMME, OrgKind, Role
+from laydown.access.permissions import Action
+from laydown.access.roles import PROGRAMME, OrgKind, Role
 from laydown.accounts.services import MAX_TOKEN_DAYS
 
 

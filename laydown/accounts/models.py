@@ -12,7 +12,7 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from laydown.accounts.roles import OrgKind, Role
+from laydown.access.roles import OrgKind, Role
 
 
 def new_pseudonym() -> str:

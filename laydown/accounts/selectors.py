@@ -12,9 +12,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from laydown.access.permissions import ACTIONS, ANYONE, Action, Principal, is_allowed
+from laydown.access.roles import SECOND_FACTOR_ROLES, Role
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
-from laydown.accounts.permissions import ACTIONS, ANYONE, Action, Principal, is_allowed
-from laydown.accounts.roles import SECOND_FACTOR_ROLES, Role
 
 
 def organisation_list() -> QuerySet[Organisation]:

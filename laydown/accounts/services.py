@@ -20,10 +20,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from laydown.access.permissions import ACTIONS, Principal, authorize, is_allowed
+from laydown.access.roles import OrgKind, Role, check_scope_string
 from laydown.accounts import records
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
-from laydown.accounts.permissions import ACTIONS, Principal, authorize, is_allowed
-from laydown.accounts.roles import OrgKind, Role, check_scope_string
 from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record

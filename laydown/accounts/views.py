@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from laydown.access.web import needs_second_factor, principal_for_user, principal_of, requires
 from laydown.accounts import selectors, services
-from laydown.accounts.access import needs_second_factor, principal_for_user, principal_of, requires
 from laydown.accounts.forms import (
     CodeForm,
     GrantForm,

@@ -24,8 +24,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal, authorize
-from laydown.accounts.roles import Scope
+from laydown.access.permissions import Principal, authorize
+from laydown.access.roles import Scope
 from laydown.accounts.services import SYSTEM
 from laydown.arms import checks, records, selectors, services
 from laydown.arms.models import Item, Site

@@ -6,8 +6,8 @@ Scoped actions: a site grant covers that site, a region grant its sites; service
 
 from __future__ import annotations
 
-from laydown.accounts.permissions import define
-from laydown.accounts.roles import Role
+from laydown.access.permissions import define
+from laydown.access.roles import Role
 
 R = Role
 

@@ -14,8 +14,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
-from laydown.accounts.permissions import ACTIONS, Principal, grants_for
-from laydown.accounts.roles import PROGRAMME
+from laydown.access.permissions import ACTIONS, Principal, grants_for
+from laydown.access.roles import PROGRAMME
 from laydown.arms import search_index
 from laydown.arms.models import (
     AmmoLot,

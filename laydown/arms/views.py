@@ -28,9 +28,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from laydown.accounts.access import principal_of, requires
-from laydown.accounts.permissions import Principal, is_allowed
-from laydown.accounts.roles import Scope
+from laydown.access.permissions import Principal, is_allowed
+from laydown.access.roles import Scope
+from laydown.access.web import principal_of, requires
 from laydown.arms import forms, importer, photos, selectors, services
 from laydown.arms.models import AmmoLot, Item, Site
 from laydown.arms.vocab import ItemStatus

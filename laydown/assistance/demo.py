@@ -15,11 +15,11 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
+from laydown.access.permissions import Principal
+from laydown.access.roles import OrgKind
+from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import Organisation, User
-from laydown.accounts.permissions import Principal
-from laydown.accounts.roles import OrgKind
 from laydown.assistance import checks, services
 from laydown.assistance.models import Distribution, Household, PartnerProfile
 

@@ -19,8 +19,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import Principal, authorize
 from laydown.assistance import permissions, selectors, services
 from laydown.core.errors import ValidationError
 

@@ -7,8 +7,8 @@ show non-cross-org roles their own organisation's records alone (selectors.visib
 
 from __future__ import annotations
 
-from laydown.accounts.permissions import define
-from laydown.accounts.roles import Role
+from laydown.access.permissions import define
+from laydown.access.roles import Role
 
 R = Role
 

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from laydown.access.permissions import CROSS_ORG_ROLES, Principal, is_allowed
+from laydown.access.roles import OrgKind
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import CROSS_ORG_ROLES, Principal, is_allowed
-from laydown.accounts.roles import OrgKind
 from laydown.assistance import checks
 from laydown.assistance.models import (
     Commitment,

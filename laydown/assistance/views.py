@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from laydown.accounts.access import principal_of, requires
+from laydown.access.web import principal_of, requires
 from laydown.accounts.models import Organisation
 from laydown.assistance import checks, exports, imports, selectors, services
 from laydown.assistance.forms import (

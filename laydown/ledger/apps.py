@@ -6,4 +6,4 @@ class LedgerConfig(AppConfig):
     label = "ledger"
 
     def ready(self) -> None:
-        from laydown.ledger import records  # noqa: F401  (registers the ledger's record kinds)
+        from laydown.ledger import permissions, records  # noqa: F401  (actions, record kinds)

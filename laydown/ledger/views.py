@@ -1,15 +1,27 @@
-"""Public, read-only log endpoints in the exact C2SP tlog-tiles and tlog-proof formats."""
+"""The public front page, and the read-only log endpoints in the exact C2SP tlog-tiles and
+tlog-proof formats."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from laydown import tlog
-from laydown.accounts.access import requires
+from laydown.access.web import requires
 from laydown.ledger import selectors
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@requires("public.view")
+def home(request: HttpRequest) -> HttpResponse:
+    """The front page: the latest signed checkpoint and the witnesses' status."""
+    return render(
+        request,
+        "ledger/home.html",
+        {"checkpoint": selectors.checkpoint_public(), "witnesses": selectors.witnesses()},
+    )
 
 
 @require_GET

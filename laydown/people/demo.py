@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.utils import timezone
 
+from laydown.access.permissions import Principal
+from laydown.access.roles import Role
+from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.permissions import Principal
-from laydown.accounts.roles import Role
 from laydown.people import services
 from laydown.people.models import DuplicateFlag, Participant
 from laydown.people.vocab import QUESTIONS

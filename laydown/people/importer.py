@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal, is_allowed
-from laydown.accounts.roles import Scope
+from laydown.access.permissions import Principal, is_allowed
+from laydown.access.roles import Scope
 from laydown.core import spreadsheet
 from laydown.core.errors import ValidationError
 from laydown.people import permissions as perms

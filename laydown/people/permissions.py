@@ -8,8 +8,8 @@ officers. Partner staff, observers, clerks and custodians hold none of the perso
 
 from __future__ import annotations
 
-from laydown.accounts.permissions import ALL_ROLES, SIGNED_IN, define
-from laydown.accounts.roles import Role
+from laydown.access.permissions import ALL_ROLES, SIGNED_IN, define
+from laydown.access.roles import Role
 
 R = Role
 

@@ -16,8 +16,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import ACTIONS, Principal, grants_for, is_allowed
-from laydown.accounts.roles import PROGRAMME, Scope
+from laydown.access.permissions import ACTIONS, Principal, grants_for, is_allowed
+from laydown.access.roles import PROGRAMME, Scope
 from laydown.arms.models import AmmoLot, Item, Materiel
 from laydown.core.errors import ValidationError
 from laydown.ledger.models import Record

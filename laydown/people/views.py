@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from laydown.accounts.access import principal_of, requires
+from laydown.access.web import principal_of, requires
 from laydown.core import spreadsheet
 from laydown.core.errors import ValidationError
 from laydown.people import checks, forms, importer, selectors, services

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from laydown.accounts.permissions import define
-from laydown.accounts.roles import Role as R
+from laydown.access.permissions import define
+from laydown.access.roles import Role as R
 
 DASHBOARD = define(
     "reports.dashboard",

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.arms.models import (
     AmmoLot,
     CustodyEvent,

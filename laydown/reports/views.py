@@ -8,7 +8,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from laydown.accounts.access import principal_of, requires
+from laydown.access.web import principal_of, requires
 from laydown.ledger import selectors as ledger
 from laydown.reports import charts, exports, selectors
 from laydown.reports.periods import Period, PeriodError, period_from

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal, authorize
+from laydown.access.permissions import Principal, authorize
 from laydown.core import text
 from laydown.core.errors import LaydownError, ValidationError
 from laydown.ledger import services as ledger

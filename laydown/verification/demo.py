@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from laydown import tlog
-from laydown.accounts.access import principal_for_user
+from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
 from laydown.arms import photos as arms_photos
 from laydown.arms.models import AmmoLot, Item

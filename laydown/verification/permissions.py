@@ -6,8 +6,8 @@ accreditation (its sites and validity period), checked by the services.
 
 from __future__ import annotations
 
-from laydown.accounts.permissions import define
-from laydown.accounts.roles import Role as R
+from laydown.access.permissions import define
+from laydown.access.roles import Role as R
 
 READ = define(
     "verification.read",

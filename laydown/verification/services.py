@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laydown import tlog
+from laydown.access.permissions import Principal, authorize
+from laydown.access.roles import OrgKind, Role
 from laydown.accounts.models import User
-from laydown.accounts.permissions import Principal, authorize
-from laydown.accounts.roles import OrgKind, Role
 from laydown.arms import services as arms
 from laydown.arms.models import AmmoLot, Item, Site
 from laydown.core.errors import ValidationError

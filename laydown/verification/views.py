@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from laydown.accounts.access import principal_of, requires
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
+from laydown.access.web import principal_of, requires
 from laydown.core.forms import run_form
 from laydown.ledger import selectors as ledger
 from laydown.verification import forms, selectors, services

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from laydown.accounts.access import principal_of
-from laydown.accounts.permissions import is_allowed
+from laydown.access.permissions import is_allowed
+from laydown.access.web import principal_of
 
 register = template.Library()
 

@@ -15,11 +15,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Router
 from ninja.testing import TestClient
 
+from laydown.access.roles import SECOND_FACTOR_ROLES, OrgKind, Role
+from laydown.access.web import principal_for_user
 from laydown.accounts import services
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.api_auth import api_action
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
-from laydown.accounts.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 from laydown.ledger.models import Record
 
 pytestmark = pytest.mark.django_db

@@ -27,11 +27,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import NinjaAPI
 from ninja.operation import PathView
 
+from laydown.access.permissions import ACTIONS, ANYONE, SIGNED_IN, is_allowed
+from laydown.access.roles import SECOND_FACTOR_ROLES, OrgKind, Role
+from laydown.access.web import principal_for_user
 from laydown.accounts import services
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import ApiToken, User
-from laydown.accounts.permissions import ACTIONS, ANYONE, SIGNED_IN, is_allowed
-from laydown.accounts.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 from laydown.ledger.models import Record
 
 pytestmark = pytest.mark.django_db

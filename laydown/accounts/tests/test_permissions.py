@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from laydown import cli
-from laydown.accounts import permissions
-from laydown.accounts.permissions import (
+from laydown.access import permissions
+from laydown.access.permissions import (
     ACTIONS,
     ANONYMOUS,
     NotAuthenticated,
@@ -19,7 +19,7 @@ from laydown.accounts.permissions import (
     authorize,
     is_allowed,
 )
-from laydown.accounts.roles import Role, Scope
+from laydown.access.roles import Role, Scope
 
 SCOPED = "test.collect_at_site"
 OWN_ORG = "test.partner_record"

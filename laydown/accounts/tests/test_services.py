@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from laydown.access.web import principal_for_user
 from laydown.accounts import services
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
 from laydown.core.errors import ValidationError
 from laydown.ledger import replay, selectors

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from laydown.accounts.access import principal_for_user
+from laydown.access.web import principal_for_user
 from laydown.accounts.models import ApiToken, User
 from laydown.accounts.services import token_create
 from laydown.accounts.tests.pages_helpers import (

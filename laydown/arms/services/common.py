@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal, authorize
-from laydown.accounts.roles import Scope
+from laydown.access.permissions import Principal, authorize
+from laydown.access.roles import Scope
 from laydown.accounts.services import SYSTEM
 from laydown.arms import checks
 from laydown.arms.models import AmmoLot, Container, Item, Seal, Site, TagCounter

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.arms import checks, records
 from laydown.arms.models import AmmoLot, Disposal, Incident, Item, Site
 from laydown.arms.services.common import (

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.arms import checks, records
 from laydown.arms.models import AmmoLot, Item, Shipment, ShipmentLine, Site
 from laydown.arms.services.common import (

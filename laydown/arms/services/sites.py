@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.arms import checks, records
 from laydown.arms.models import Container, Seal, Site
 from laydown.arms.services.common import append_record, authorize_at, seal_of

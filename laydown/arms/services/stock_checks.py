@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.arms import checks, records
 from laydown.arms.models import Item, Site, StockCheck, StockCheckLine
 from laydown.arms.sampling import sample_seed

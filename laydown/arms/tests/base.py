@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.ledger import selectors as ledger_selectors
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.tests.pages_helpers import FAST_HASHERS, user_with_role
 from laydown.arms.models import Container, Item, Shipment, Site
 from laydown.arms.tests.base import ITEM_FIELDS, log_size

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.arms import services
 from laydown.arms.models import Container, CustodyEvent, Item, Site, TagCounter
 from laydown.arms.tests.base import CLERK, CUSTODIAN, CUSTODIAN_2, ITEM_FIELDS, log_size

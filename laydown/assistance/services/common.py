@@ -7,9 +7,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from laydown.access.permissions import Principal
+from laydown.access.roles import OrgKind
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import Principal
-from laydown.accounts.roles import OrgKind
 from laydown.assistance import checks
 from laydown.assistance.models import CodeCounter, Place
 from laydown.ledger import services as ledger

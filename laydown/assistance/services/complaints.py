@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import Principal, authorize
 from laydown.assistance import checks, permissions, records
 from laydown.assistance.models import Complaint, Distribution
 from laydown.assistance.services.common import (

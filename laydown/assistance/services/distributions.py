@@ -8,8 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import Principal, authorize
 from laydown.assistance import checks, permissions, records
 from laydown.assistance.models import Distribution, DistributionRecipient, Household
 from laydown.assistance.services.common import (

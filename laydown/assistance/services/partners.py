@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import Principal, authorize
 from laydown.assistance import checks, permissions, records
 from laydown.assistance.models import PartnerProfile
 from laydown.assistance.services.common import append_record, partner_check

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal, authorize
+from laydown.access.permissions import Principal, authorize
 from laydown.assistance import checks, permissions, records
 from laydown.assistance.models import Place
 from laydown.assistance.services.common import Data, actor_name, append_record

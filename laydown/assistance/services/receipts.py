@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal, authorize
+from laydown.access.permissions import Principal, authorize
 from laydown.assistance import checks, permissions, records
 from laydown.assistance.files import file_check, file_kind
 from laydown.assistance.models import Distribution, DistributionRecipient, Household

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from laydown.access.permissions import Principal
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import Principal
 from laydown.ledger import selectors as ledger_selectors
 
 

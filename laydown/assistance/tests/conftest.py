@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from laydown.access.permissions import Principal
 from laydown.accounts import services as accounts
 from laydown.accounts.models import Organisation
-from laydown.accounts.permissions import Principal
 from laydown.assistance import services
 from laydown.assistance.models import Distribution, Household, Place
 from laydown.assistance.tests.base import DISTRIBUTION, MEMBERS, VAULT, manager_of, staff_of, today

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from laydown.access.roles import Role
 from laydown.accounts.models import Organisation, User
-from laydown.accounts.roles import Role
 from laydown.accounts.tests.test_api import (
     assert_error,
     bearer,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.assistance import files, services
 from laydown.assistance.models import Commitment, Project
 from laydown.assistance.tests.base import log_size, today

@@ -100,7 +100,7 @@ def test_a_missing_column_is_reported_on_the_header_row(places, icrc_staff) -> N
 
 
 def test_roles_without_the_import_action_are_refused(places, orgs) -> None:
-    from laydown.accounts.permissions import Principal
+    from laydown.access.permissions import Principal
 
     auditor = Principal(
         user_id=9,

@@ -403,7 +403,7 @@ def test_a_receipt_photo_that_is_not_an_image_is_refused_beside_the_photo(
 
 
 def services_actor(client: Client) -> Any:
-    from laydown.accounts.access import principal_for_user
+    from laydown.access.web import principal_for_user
     from laydown.accounts.models import User
 
     return principal_for_user(User.objects.get(pk=client.session["_auth_user_id"]))

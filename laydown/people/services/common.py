@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
 from laydown.people import permissions as perms

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.people import checks, records
 from laydown.people import permissions as perms
 from laydown.people.models import DuplicateFlag, Participant

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal, authorize
-from laydown.accounts.roles import Scope
+from laydown.access.permissions import Principal, authorize
+from laydown.access.roles import Scope
 from laydown.people import checks, records
 from laydown.people import permissions as perms
 from laydown.people.models import Appeal, CutOff, Participant

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.ledger import services as ledger
 from laydown.people import checks, records
 from laydown.people import permissions as perms

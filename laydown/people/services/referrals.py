@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.people import checks, records
 from laydown.people import permissions as perms
 from laydown.people.models import Participant, Referral

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import NotAuthenticated, Principal, authorize
-from laydown.accounts.roles import Scope
+from laydown.access.permissions import NotAuthenticated, Principal, authorize
+from laydown.access.roles import Scope
 from laydown.people import permissions as perms
 from laydown.people.models import Participant, Refusal
 

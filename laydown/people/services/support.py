@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.accounts.permissions import Principal, authorize
+from laydown.access.permissions import Principal, authorize
 from laydown.ledger import services as ledger
 from laydown.people import checks, records
 from laydown.people import permissions as perms

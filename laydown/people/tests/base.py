@@ -8,7 +8,7 @@ import struct
 import zlib
 from typing import Any
 
-from laydown.accounts.permissions import Principal
+from laydown.access.permissions import Principal
 from laydown.people import services
 from laydown.people.models import Participant
 

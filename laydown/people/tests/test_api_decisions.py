@@ -11,9 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from laydown.accounts.access import principal_for_user
+from laydown.access.roles import OrgKind, Role
+from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.roles import OrgKind, Role
 from laydown.accounts.tests.test_api import (
     assert_error,
     bearer,

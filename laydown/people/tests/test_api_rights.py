@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from laydown.accounts.access import principal_for_user
+from laydown.access.roles import Role
+from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.roles import Role
 from laydown.accounts.tests.test_api import (
     assert_error,
     bearer,

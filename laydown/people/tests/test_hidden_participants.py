@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from laydown.accounts.access import principal_for_user
+from laydown.access.web import principal_for_user
 from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.accounts.tests.test_api import bearer, token_for
 from laydown.ledger.models import Record

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from laydown.accounts.access import principal_for_user
+from laydown.access.web import principal_for_user
 from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.ledger import replay
 from laydown.ledger.models import Record

@@ -12,12 +12,12 @@ import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from laydown.access.roles import Role
 from laydown.accounts import services as accounts
-from laydown.accounts.roles import Role
 from laydown.accounts.tests.pages_helpers import PASSWORD, code_for
 from laydown.accounts.tests.test_permission_walk import collect
 from laydown.arms.models import Item, Shipment, Site
-from laydown.core.demo import demo_load
+from laydown.demo.load import demo_load
 from laydown.reports.tests.browser import screenshot, serious_accessibility_violations, sign_in
 from laydown.verification.models import Inspection
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from laydown.accounts.permissions import ACTIONS, Principal, define
+from laydown.access.permissions import ACTIONS, Principal, define
 from laydown.core.errors import ValidationError
 from laydown.ledger import selectors
 from laydown.ledger.models import Record

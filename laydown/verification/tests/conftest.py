@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from laydown import tlog
+from laydown.access.permissions import Principal
+from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
-from laydown.accounts.access import principal_for_user
-from laydown.accounts.permissions import Principal
 from laydown.arms.tests.conftest import collect, containers, sites  # noqa: F401  (fixtures)
 from laydown.ledger import keys, witnessing
 from laydown.verification import services

@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 
 from laydown import tlog
+from laydown.access.permissions import Principal
+from laydown.access.roles import Role
 from laydown.accounts.models import User
-from laydown.accounts.permissions import Principal
-from laydown.accounts.roles import Role
 from laydown.accounts.tests.test_api import (
     assert_error,
     bearer,

@@ -4,9 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from laydown.access.roles import Role
 from laydown.accounts import services
 from laydown.accounts.models import User
-from laydown.accounts.roles import Role
 from laydown.core.errors import ValidationError
 
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from laydown.access.roles import OrgKind
 from laydown.accounts import services
-from laydown.accounts.roles import OrgKind
 from laydown.core.errors import ValidationError
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from laydown.accounts.permissions import matrix_markdown
+from laydown.access.permissions import matrix_markdown
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from laydown.accounts.access import principal_for_user
+from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
 from laydown.accounts.services import SYSTEM
 from laydown.arms import importer

@@ -8,9 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from laydown.accounts.access import principal_for_user
+from laydown.access.permissions import Principal
+from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.permissions import Principal
 from laydown.core.errors import ValidationError
 from laydown.people import importer
 

@@ -1,3 +1,9 @@
+"""`laydown keys`: the installation's keys, the log's signing key and the vault's master key.
+
+It lives in the vault rather than the ledger because it creates both, and the ledger imports no
+app above it.
+"""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from laydown.ledger import keys
+from laydown.vault import crypto
 
 
 class Command(BaseCommand):
@@ -19,8 +26,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "init":
-            from laydown.vault import crypto
-
             created = keys.key_create_if_absent()
             message = "Created the log key" if created else "The log key exists"
             self.stderr.write(f"{message}: {keys.key_path()}")

@@ -8,21 +8,33 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
-from laydown.accounts.models import User
-from laydown.accounts.permissions import ACTIONS, ANONYMOUS, ANYONE, Principal, authorize
-from laydown.accounts.roles import SECOND_FACTOR_ROLES, Scope
+from laydown.access.permissions import ACTIONS, ANONYMOUS, ANYONE, Principal, authorize
+from laydown.access.roles import SECOND_FACTOR_ROLES, Scope
 
 View = Callable[..., HttpResponseBase]
 
 
-def principal_for_user(user: User, token_actions: frozenset[str] | None = None) -> Principal:
+class GrantHolder(Protocol):
+    """What a Principal is made from: `accounts.User` (not imported: this module is below it)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def pseudonym(self) -> str: ...
+    @property
+    def organisation_id(self) -> int | None: ...
+    @property
+    def grants(self) -> Any: ...  # the user's role grants: a manager of (role, scope) rows
+
+
+def principal_for_user(user: GrantHolder, token_actions: frozenset[str] | None = None) -> Principal:
     grants = tuple(user.grants.values_list("role", "scope"))
     return Principal(
         user_id=user.pk,

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from laydown.core import demo
+from laydown.demo import load as demo
 
 
 class Command(BaseCommand):
