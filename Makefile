@@ -35,9 +35,10 @@ serve: $(STAMP) ## serve without loading demo data
 
 test: lint typecheck interop-tools pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
 
-lint: $(STAMP) ## ruff check and format check, and no missing migrations
+lint: $(STAMP) ## ruff check and format check, the layering contracts, no missing migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	LAYDOWN_DATA_DIR=var/check $(BIN)/laydown makemigrations --check --dry-run
 
 typecheck: $(STAMP) ## mypy (strict on laydown.tlog)
