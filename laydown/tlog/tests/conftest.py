@@ -1,28 +1,25 @@
-"""Shared fixtures: where the reference vectors live."""
+"""Shared fixtures: where the reference vectors live (in the repository: `vectors/` here)."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+VECTORS_DIR = Path(__file__).resolve().parent / "vectors"
 
 
 def vectors_dir() -> Path:
-    """The reference vectors: $LAYDOWN_VECTORS_DIR, else <repo root>/../shared/vectors."""
-    env = os.environ.get("LAYDOWN_VECTORS_DIR")
-    path = Path(env) if env else REPO_ROOT.parent / "shared" / "vectors"
-    if not path.is_dir():
+    """The reference vectors, with their provenance and licences (vectors/PROVENANCE.md)."""
+    if not (VECTORS_DIR / "PROVENANCE.md").is_file():
         pytest.fail(
-            f"reference vectors not found at {path}; set LAYDOWN_VECTORS_DIR to the directory "
-            "holding merkle_roots.json, signed_notes.json, ... (tests must not silently skip)",
+            f"reference vectors not found at {VECTORS_DIR}: they belong in the repository "
+            "(tests must not silently skip)",
             pytrace=False,
         )
-    return path
+    return VECTORS_DIR
 
 
 def load_json(name: str) -> Any:
