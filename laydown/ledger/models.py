@@ -12,11 +12,21 @@ from django.db import models
 
 
 class LogHead(models.Model):
-    """The single row whose lock serialises appends; `size` is the number of records."""
+    """The single row whose lock serialises appends; `size` is the number of records.
+
+    `edge` is the right edge of the tree (the roots of its perfect subtrees, largest first,
+    concatenated): the next root is computed from it and the appended leaves alone.
+    `edge_tiles` is the SHA-256 of the partial tiles of the tree (the only tiles an append
+    reads), so an append notices tiles changed behind its back. Both are empty for a log
+    written before they existed; the first append then reads them from the tiles and checks
+    them against the signed checkpoint.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     size = models.BigIntegerField(default=0)
     root = models.BinaryField(max_length=32)
+    edge = models.BinaryField(max_length=64 * 32, default=b"")
+    edge_tiles = models.BinaryField(max_length=32, default=b"")
 
     class Meta:
         constraints = [

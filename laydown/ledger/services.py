@@ -6,9 +6,12 @@ Callers run these inside their own `transaction.atomic()` together with the proj
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from laydown import tlog
 from laydown.ledger import clock, keys
@@ -48,26 +51,140 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
     with transaction.atomic():
         head = _lock_head()
         start = head.size
+        edge_tiles = _read_edge_tiles(start)
+        edge = _checked_edge(head, edge_tiles, signer)
         records = [
             Record(index=start + i, kind=k, at=now, actor=actor, body=body, leaf_hash=h)
             for i, ((k, _), body, h) in enumerate(zip(entries, bodies, leaf_hashes, strict=True))
         ]
         _insert_records(records)
-        changed = tlog.tiles_append(start, leaf_hashes, tile_read)
+        changed = tlog.tiles_append(start, leaf_hashes, _reader(edge_tiles))
         _write_tiles(changed)
         size = start + len(records)
-        root = tlog.tree_root(size, lambda level, n: changed.get((level, n)) or tile_read(level, n))
+        edge = tlog.edge_append(start, edge, leaf_hashes)
+        root = tlog.edge_root(edge)
         checkpoint = tlog.Checkpoint(origin=signer.name, size=size, root_hash=root)
         Checkpoint.objects.create(
             size=size, root=root, note=tlog.sign_note(checkpoint.to_text(), [signer])
         )
-        LogHead.objects.filter(id=1).update(size=size, root=root)
+        LogHead.objects.filter(id=1).update(
+            size=size,
+            root=root,
+            edge=tlog.join_edge(edge),
+            edge_tiles=_edge_tiles_digest(size, {**edge_tiles, **changed}),
+        )
         for record in records:
             apply = registered[record.kind].apply
             if apply is not None:
                 apply(record)
         transaction.on_commit(_push_to_witnesses)
     return records
+
+
+class LogIntegrityError(Exception):
+    """The stored log is not what the last append left: nothing is appended or signed.
+
+    Raised when the log head's right edge does not give the root of the last signed
+    checkpoint, or the partial tiles an append would extend were changed since."""
+
+
+_REPLAY_HINT = (
+    " Nothing was appended or signed. Run `laydown ledger replay --check` to find the first "
+    "changed record, and restore the database from a backup taken before it."
+)
+
+
+def _checked_edge(
+    head: LogHead, edge_tiles: Mapping[tuple[int, int], bytes], signer: tlog.Signer
+) -> list[bytes]:
+    """The right edge of the stored tree, checked against the last signed checkpoint.
+
+    The caller holds the log head lock. Signing only roots computed from this edge means
+    every new checkpoint extends the previous one, whatever was written to the tiles.
+    """
+    size = head.size
+    stored = bytes(head.edge)
+    if size and not stored:  # a log written before the edge was kept: read it once
+        edge = tlog.edge_from_tiles(size, _reader(edge_tiles))
+    else:
+        try:
+            edge = tlog.split_edge(size, stored)
+        except tlog.TileError as exc:
+            raise LogIntegrityError(
+                f"The log head's right edge is malformed: {exc}." + _REPLAY_HINT
+            ) from None
+        digest = bytes(head.edge_tiles)
+        if size and digest != _edge_tiles_digest(size, edge_tiles):
+            raise LogIntegrityError(
+                f"The partial hash tiles of the log ({_tile_names(size)}) were changed since "
+                "the last append." + _REPLAY_HINT
+            )
+    signed = _last_signed_root(size, signer)
+    if tlog.edge_root(edge) != signed:
+        raise LogIntegrityError(
+            f"The stored tree of {size} records does not give the root of the last signed "
+            "checkpoint." + _REPLAY_HINT
+        )
+    return edge
+
+
+def _last_signed_root(size: int, signer: tlog.Signer) -> bytes:
+    """The root of the newest checkpoint, from its signed note (not the `root` column)."""
+    row = Checkpoint.objects.order_by("-size").values_list("size", "note").first()
+    if row is None:
+        if size:
+            raise LogIntegrityError(f"The log has {size} records but no checkpoint." + _REPLAY_HINT)
+        return tlog.EMPTY_ROOT
+    if row[0] != size:
+        raise LogIntegrityError(
+            f"The log head says {size} records but the newest checkpoint is of size {row[0]}."
+            + _REPLAY_HINT
+        )
+    try:
+        opened = tlog.open_note(row[1], [_verifier(signer)])
+        return tlog.parse_checkpoint(opened.text).root_hash
+    except tlog.TlogError as exc:
+        raise LogIntegrityError(
+            f"The checkpoint of size {size} does not verify with the log key: {exc}." + _REPLAY_HINT
+        ) from None
+
+
+@functools.lru_cache(maxsize=4)
+def _verifier(signer: tlog.Signer) -> tlog.Verifier:
+    return tlog.new_verifier(signer.verifier_key())
+
+
+def _read_edge_tiles(size: int) -> dict[tuple[int, int], bytes]:
+    """The partial tiles of the tree (the only ones an append reads), in one query."""
+    wanted = tlog.edge_tiles(size)
+    if not wanted:
+        return {}
+    match = Q()
+    for tile in wanted:
+        match |= Q(level=tile.level, index=tile.index)
+    rows = Tile.objects.filter(match).values_list("level", "index", "hashes")
+    return {(level, n): bytes(hashes) for level, n, hashes in rows}
+
+
+def _reader(tiles: Mapping[tuple[int, int], bytes]) -> tlog.TileReader:
+    def read(level: int, n: int) -> bytes:
+        found = tiles.get((level, n))
+        return found if found is not None else tile_read(level, n)
+
+    return read
+
+
+def _edge_tiles_digest(size: int, tiles: Mapping[tuple[int, int], bytes]) -> bytes:
+    digest = hashlib.sha256()
+    for tile in tlog.edge_tiles(size):
+        content = tiles.get((tile.level, tile.index), b"")[: tile.width * tlog.HASH_SIZE]
+        digest.update(f"{tile.level}/{tile.index}/{tile.width}:{len(content)}:".encode())
+        digest.update(content)
+    return digest.digest()
+
+
+def _tile_names(size: int) -> str:
+    return ", ".join(tlog.tile_path(tile) for tile in tlog.edge_tiles(size))
 
 
 def _push_to_witnesses() -> None:

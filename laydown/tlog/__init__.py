@@ -13,6 +13,7 @@ from .cosignature import (
     generate_cosignature_key,
     new_cosignature_signer,
 )
+from .edge import edge_append, edge_from_tiles, edge_root, edge_tiles, join_edge, split_edge
 from .errors import (
     CheckpointError,
     InvalidSignatureError,
@@ -127,6 +128,12 @@ __all__ = [
     "UnverifiedNoteError",
     "Verifier",
     "add_signatures",
+    "edge_append",
+    "edge_from_tiles",
+    "edge_root",
+    "edge_tiles",
+    "join_edge",
+    "split_edge",
     "consistency_proof",
     "cosignature_message",
     "cosignature_timestamp",

@@ -41,11 +41,20 @@ def test_replay_names_a_record_that_no_longer_hashes_to_its_leaf() -> None:
 
 
 def test_replay_detects_a_tampered_tile() -> None:
-    services.record_append_batch(entries=[("test.sample", {"n": i}) for i in range(50)], actor="s")
+    services.record_append_batch(entries=[("test.sample", {"n": i}) for i in range(300)], actor="s")
     tile = Tile.objects.get(level=0, index=0)
     tile.hashes = bytes(32) + bytes(tile.hashes)[32:]
     tile.save()
-    with pytest.raises(replay.ReplayError, match="root"):
+    with pytest.raises(replay.ReplayError, match="Record 0 does not hash to its leaf"):
+        replay.ledger_replay()
+
+
+def test_replay_detects_a_tampered_higher_level_tile() -> None:
+    services.record_append_batch(entries=[("test.sample", {"n": i}) for i in range(300)], actor="s")
+    Tile.objects.filter(level=1, index=0).update(hashes=bytes(32))
+    with pytest.raises(
+        replay.ReplayError, match=r"tiles do not verify: tile tile/1/000\.p/1 hash 0"
+    ):
         replay.ledger_replay()
 
 

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 
 from laydown import tlog
 from laydown.ledger import keys, selectors, services, witnessing
-from laydown.ledger.models import LogHead, LogWitness, Record, Tile
+from laydown.ledger.models import Checkpoint, LogHead, LogWitness, Record, Tile
 from laydown.verify import main as verify_main
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -103,7 +103,19 @@ def rewrite_record(index: int) -> None:
 
     tiles = tlog.tiles_append(0, leaves, nothing)
     Tile.objects.bulk_create(Tile(level=lv, index=n, hashes=h) for (lv, n), h in tiles.items())
-    LogHead.objects.filter(id=1).update(root=tlog.root_hash(leaves))
+    # The app now refuses to append to this (issue 17, item 11), so the operator also re-signs
+    # the newest checkpoint with the log key and rewrites the log head's right edge.
+    with pytest.raises(services.LogIntegrityError):
+        append(1)
+    size, root = len(leaves), tlog.root_hash(leaves)
+    signer = keys.log_signer()
+    note = tlog.sign_note(tlog.Checkpoint(signer.name, size, root).to_text(), [signer])
+    Checkpoint.objects.filter(size=size).update(root=root, note=note)
+    LogHead.objects.filter(id=1).update(
+        root=root,
+        edge=tlog.join_edge(tlog.edge_append(0, [], leaves)),
+        edge_tiles=services._edge_tiles_digest(size, tiles),
+    )
 
 
 @override_settings(LAYDOWN_WITNESS_AUTOPUSH=False, LAYDOWN_WITNESS_QUORUM=2)

@@ -9,20 +9,28 @@ from laydown.ledger import replay
 
 class Command(BaseCommand):
     help = (
-        "`ledger replay`: check that every stored record hashes to its leaf, that the tiles "
-        "give the signed checkpoint's root, then rebuild every projection from the log."
+        "`ledger replay`: check that every stored record hashes to its leaf, that the records "
+        "give the root of every stored checkpoint and the tiles the newest one's, then rebuild "
+        "every projection from the log (`--check`: check only)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("replay", help="verify the log and rebuild projections")
+        replay_parser = sub.add_parser("replay", help="verify the log and rebuild projections")
+        replay_parser.add_argument(
+            "--check", action="store_true", help="only verify the log; change nothing"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = replay.ledger_replay(progress=True)
+            result = replay.ledger_replay(progress=True, check_only=options["check"])
         except replay.ReplayError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(
-            f"Verified {result.records} records against checkpoint of size {result.size}; "
-            f"applied {result.applied} to projections."
+        verified = (
+            f"Verified {result.records} records against {result.checkpoints} checkpoints "
+            f"(the newest of size {result.size})"
         )
+        if options["check"]:
+            self.stdout.write(f"{verified}; changed nothing.")
+        else:
+            self.stdout.write(f"{verified}; applied {result.applied} to projections.")
