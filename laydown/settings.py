@@ -17,6 +17,7 @@ from laydown.core.env import (
     env_origin,
     env_str,
     parse_database_url,
+    secret_files_check,
     secret_key,
 )
 
@@ -39,6 +40,9 @@ DATABASES = {
 # The ledger: the log's origin (first line of every checkpoint) and its signing key.
 LAYDOWN_LOG_ORIGIN = env_origin("LAYDOWN_LOG_ORIGIN", "laydown.localhost/log")
 LAYDOWN_LOG_KEY_FILE = DATA_DIR / "log.key"
+# Refuse to start while a key in the data directory can be read by others (secret_key is
+# checked as it is read above); the log and vault keys are checked again as they are loaded.
+secret_files_check(LAYDOWN_LOG_KEY_FILE, DATA_DIR / "vault.key")
 # How many witnesses must cosign a checkpoint before it is served as the log's checkpoint
 # (when witnesses are configured); and whether this process pushes new checkpoints itself
 # after each commit (`laydown serve` turns it on; commands and tests leave it off).

@@ -7,11 +7,10 @@ import hashlib
 from collections.abc import Iterator
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.access.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 from laydown.accounts import services
-from laydown.accounts.models import Organisation, User
+from laydown.accounts.models import Organisation, SealedTOTPDevice, User
 
 ORGANISATIONS = [
     ("operator", "Programme Operations Office", OrgKind.OPERATOR),
@@ -50,11 +49,12 @@ def demo_totp_secret(username: str) -> str:
     return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()
 
 
-def demo_totp_device(username: str) -> TOTPDevice | None:
+def demo_totp_device(username: str) -> SealedTOTPDevice | None:
     """The demo user's confirmed device if it still has the demo key (not re-enrolled)."""
-    return TOTPDevice.objects.filter(
-        user__username=username, confirmed=True, key=demo_totp_key(username)
-    ).first()
+    device = SealedTOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is None or device.bin_key != bytes.fromhex(demo_totp_key(username)):
+        return None
+    return device
 
 
 @transaction.atomic
@@ -87,7 +87,7 @@ def _demo_second_factors() -> Iterator[str]:
         if role not in SECOND_FACTOR_ROLES:
             continue
         device = demo_totp_device(username)
-        if device is None and not TOTPDevice.objects.filter(user__username=username).exists():
+        if device is None and not SealedTOTPDevice.objects.filter(user__username=username).exists():
             device = services.second_factor_install(
                 actor=services.SYSTEM,
                 user=User.objects.get(username=username),

@@ -10,11 +10,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.access.permissions import ACTIONS, ANYONE, Action, Principal, is_allowed
 from laydown.access.roles import SECOND_FACTOR_ROLES, Role
-from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
+from laydown.accounts.models import ApiToken, Organisation, RoleGrant, SealedTOTPDevice, User
 
 
 def organisation_list() -> QuerySet[Organisation]:
@@ -58,9 +57,9 @@ def grants_described(user: User) -> list[GrantView]:
     ]
 
 
-def second_factor_device(user: User) -> TOTPDevice | None:
+def second_factor_device(user: User) -> SealedTOTPDevice | None:
     """The user's confirmed TOTP device, if any."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return SealedTOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def second_factor_required(user: User) -> bool:
@@ -74,7 +73,7 @@ class Enrolment:
     qr_svg: SafeString
 
 
-def second_factor_enrolment(device: TOTPDevice) -> Enrolment:
+def second_factor_enrolment(device: SealedTOTPDevice) -> Enrolment:
     secret = base64.b32encode(device.bin_key).decode()
     uri = device.config_url
     svg = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code of your TOTP secret"))

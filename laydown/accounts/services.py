@@ -18,12 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.access.permissions import ACTIONS, Principal, authorize, is_allowed
 from laydown.access.roles import OrgKind, Role, check_scope_string
-from laydown.accounts import records
-from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
+from laydown.accounts import records, totp
+from laydown.accounts.models import ApiToken, Organisation, RoleGrant, SealedTOTPDevice, User
 from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
@@ -256,20 +255,22 @@ def _acting_user(actor: Principal) -> User:
     return User.objects.get(pk=actor.user_id)
 
 
-def second_factor_begin(*, actor: Principal) -> TOTPDevice:
+def second_factor_begin(*, actor: Principal) -> SealedTOTPDevice:
     """The acting user's unconfirmed TOTP device, created on the first call (nothing in force)."""
     user = _acting_user(actor)
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        device = SealedTOTPDevice.objects.create(
+            user=user, name=TOTP_DEVICE_NAME, key=totp.seed_new(user_id=user.pk), confirmed=False
+        )
     return device
 
 
-def _totp_check(device: TOTPDevice, code: str) -> TOTPDevice:
+def _totp_check(device: SealedTOTPDevice, code: str) -> SealedTOTPDevice:
     """Verify `code` against `device`, or raise. A failure is committed before we raise, so
     django-otp's throttle (1, 2, 4, ... seconds between tries) holds against guessing."""
     with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        device = SealedTOTPDevice.objects.select_for_update().get(pk=device.pk)
         allowed, info = device.verify_is_allowed()
         verified = allowed and device.verify_token("".join(code.split()))
     if not allowed:
@@ -287,10 +288,10 @@ def _totp_check(device: TOTPDevice, code: str) -> TOTPDevice:
     return device
 
 
-def second_factor_confirm(*, actor: Principal, code: str) -> TOTPDevice:
+def second_factor_confirm(*, actor: Principal, code: str) -> SealedTOTPDevice:
     """Confirm the acting user's new device with a code from it; it replaces any older one."""
     user = _acting_user(actor)
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         raise ValidationError(
             _("There is no second factor waiting to be confirmed; reload the page."),
@@ -298,17 +299,17 @@ def second_factor_confirm(*, actor: Principal, code: str) -> TOTPDevice:
         )
     device = _totp_check(device, code)
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        SealedTOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         _append(records.SECOND_FACTOR_ENROLLED.name, {"user": user.pseudonym}, actor)
     return device
 
 
-def second_factor_verify(*, actor: Principal, code: str) -> TOTPDevice:
+def second_factor_verify(*, actor: Principal, code: str) -> SealedTOTPDevice:
     """The acting user's confirmed device if `code` is right; raises ValidationError if not."""
     user = _acting_user(actor)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    device = SealedTOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
         raise ValidationError(
             _("You have no second factor yet; reload the page to set one up."),
@@ -321,22 +322,23 @@ def second_factor_reset(*, actor: Principal, user: User) -> None:
     """Remove `user`'s TOTP devices (a lost phone); they enrol again at their next sign-in."""
     _check(actor, "accounts.user_manage")
     with transaction.atomic():
-        if not TOTPDevice.objects.filter(user=user).exists():
+        if not SealedTOTPDevice.objects.filter(user=user).exists():
             raise ValidationError(
                 _("%(user)s has no second factor to reset.") % {"user": user.username},
                 fields={"user": _("no device")},
             )
-        TOTPDevice.objects.filter(user=user).delete()
+        SealedTOTPDevice.objects.filter(user=user).delete()
         _append(records.SECOND_FACTOR_RESET.name, {"user": user.pseudonym}, actor)
 
 
-def second_factor_install(*, actor: Principal, user: User, key_hex: str) -> TOTPDevice:
+def second_factor_install(*, actor: Principal, user: User, key_hex: str) -> SealedTOTPDevice:
     """Give `user` a confirmed device with a known key: for the demo, whose secrets are printed."""
     _check(actor, "accounts.user_manage")
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        device = TOTPDevice.objects.create(
-            user=user, name=TOTP_DEVICE_NAME, key=key_hex, confirmed=True
+        SealedTOTPDevice.objects.filter(user=user).delete()
+        key = totp.seed_seal(bytes.fromhex(key_hex), user_id=user.pk)
+        device = SealedTOTPDevice.objects.create(
+            user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True
         )
         _append(records.SECOND_FACTOR_ENROLLED.name, {"user": user.pseudonym}, actor)
     return device

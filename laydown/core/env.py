@@ -10,6 +10,13 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from laydown.core.private import (
+    PrivateFileError,
+    private_dir,
+    private_key_check,
+    sqlite_files_private,
+)
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -51,10 +58,20 @@ def env_data_dir(name: str, default: str) -> Path:
     if path.exists() and not path.is_dir():
         raise ImproperlyConfigured(f"{name}={str(path)!r} exists and is not a directory.")
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        private_dir(path)  # 0700: it holds the database, the keys and uploaded files
+    except PrivateFileError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
     except OSError as exc:
         raise ImproperlyConfigured(f"{name}: cannot create {str(path)!r}: {exc.strerror}.") from exc
     return path
+
+
+def secret_files_check(*paths: Path) -> None:
+    """Refuse to start if a key file others may read exists (one message names it)."""
+    try:
+        private_key_check(*paths)
+    except PrivateFileError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 
 
 def env_origin(name: str, default: str) -> str:
@@ -86,6 +103,7 @@ def secret_key(name: str, data_dir: Path) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_urlsafe(50))
+    secret_files_check(path)
     return path.read_text().strip()
 
 
@@ -135,13 +153,16 @@ def parse_database_url(name: str, raw: str) -> DatabaseUrl:
 
 def database_settings(url: DatabaseUrl, data_dir: Path) -> dict[str, object]:
     if url.engine == "sqlite":
+        sqlite_files_private(Path(url.name))  # password hashes, sessions: 0600 from the start
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": url.name,
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
                 # BEGIN so two writers queue instead of failing to upgrade a read lock.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
+                ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },

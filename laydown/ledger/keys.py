@@ -13,6 +13,7 @@ from django.conf import settings
 
 from laydown import tlog
 from laydown.core.errors import ConfigurationError
+from laydown.core.private import exposed_key_problem
 
 
 def key_path() -> Path:
@@ -49,8 +50,9 @@ def log_signer() -> tlog.Signer:
             f"{settings.LAYDOWN_LOG_ORIGIN!r}. A log keeps its origin for life: set "
             "LAYDOWN_LOG_ORIGIN back, or use a new data directory for a new log."
         )
-    if path.stat().st_mode & 0o077:
-        raise ConfigurationError(f"The log key {path} is readable by others: chmod 600 it.")
+    problem = exposed_key_problem(path)
+    if problem:
+        raise ConfigurationError(problem)
     return signer
 
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 from laydown.core.errors import ConfigurationError
+from laydown.core.private import exposed_key_problem
 
 NONCE = 12
 
@@ -42,10 +43,14 @@ def master_key() -> bytes:
         ) from None
     if len(key) != 32:
         raise ConfigurationError(f"The vault master key {path} is not 32 bytes.")
+    problem = exposed_key_problem(path)
+    if problem:
+        raise ConfigurationError(problem)
     return key
 
 
-def _derived(purpose: bytes) -> bytes:
+def derived_key(purpose: bytes) -> bytes:
+    """A key for one purpose (wrapping subject keys, blind indexes, TOTP seeds...)."""
     return hmac.new(master_key(), purpose, hashlib.sha256).digest()
 
 
@@ -59,14 +64,14 @@ def unseal(key: bytes, sealed: bytes, aad: bytes) -> bytes:
 
 
 def wrap(subject_key: bytes, subject: str) -> bytes:
-    return seal(_derived(b"wrap"), subject_key, b"subject:" + subject.encode())
+    return seal(derived_key(b"wrap"), subject_key, b"subject:" + subject.encode())
 
 
 def unwrap(wrapped: bytes, subject: str) -> bytes:
-    return unseal(_derived(b"wrap"), wrapped, b"subject:" + subject.encode())
+    return unseal(derived_key(b"wrap"), wrapped, b"subject:" + subject.encode())
 
 
 def blind(field: str, normalised_value: str) -> str:
     """A keyed hash of a normalised value: equal values match, nothing can be read back."""
-    key = _derived(b"blind-index")
+    key = derived_key(b"blind-index")
     return hmac.new(key, f"{field}\x00{normalised_value}".encode(), hashlib.sha256).hexdigest()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from laydown import tlog
+from laydown.core.private import PrivateFileError, private_key_check
 
 
 def keygen(name: str, out: Path) -> int:
@@ -27,6 +28,7 @@ def keygen(name: str, out: Path) -> int:
 
 
 def sign(document: Path, key: Path) -> int:
+    private_key_check(key)
     signer = tlog.new_signer(key.read_text().strip())
     text = document.read_text(encoding="utf-8")
     if not text.endswith("\n"):
@@ -49,6 +51,6 @@ def main(argv: Sequence[str], prog: str = "laydown observer") -> int:
         if args.command == "keygen":
             return keygen(args.name, args.out)
         return sign(args.document, args.key)
-    except (OSError, tlog.TlogError) as exc:
+    except (OSError, tlog.TlogError, PrivateFileError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from laydown import tlog
+from laydown.core.private import PrivateFileError, private_dir, private_key_check
 
 KEY_FILE = "witness.key"
 LOGS_FILE = "logs.txt"
@@ -156,8 +157,13 @@ def signed_checkpoint(witness: tlog.Witness, body: bytes) -> tuple[str, str] | N
     return origin, note
 
 
+def _read_key(directory: Path) -> str:
+    private_key_check(directory / KEY_FILE)
+    return (directory / KEY_FILE).read_text().strip()
+
+
 def load_witness(directory: Path) -> tlog.Witness:
-    skey = (directory / KEY_FILE).read_text().strip()
+    skey = _read_key(directory)
     signer = tlog.new_cosignature_signer(skey)
     logs: dict[str, list[tlog.Verifier]] = {}
     logs_file = directory / LOGS_FILE
@@ -319,7 +325,7 @@ class WitnessHTTPServer(ThreadingHTTPServer):
 
 def witness_init(directory: Path, name: str) -> bool:
     """Create the witness's key (mode 0600) and empty log list in `directory`; True if new."""
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     path = directory / KEY_FILE
     (directory / LOGS_FILE).touch()
     if path.exists():
@@ -338,7 +344,7 @@ def cmd_init(directory: Path, name: str) -> int:
 
 
 def cmd_key(directory: Path) -> int:
-    skey = (directory / KEY_FILE).read_text().strip()
+    skey = _read_key(directory)
     print(tlog.new_cosignature_signer(skey).verifier_key())
     return 0
 
@@ -388,6 +394,6 @@ def main(argv: Sequence[str], prog: str = "laydown witness") -> int:
         if args.command == "trust":
             return cmd_trust(args.directory, args.vkey)
         return cmd_serve(args.directory, args.listen)
-    except (OSError, tlog.TlogError) as exc:
+    except (OSError, tlog.TlogError, PrivateFileError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.accounts import services
 from laydown.accounts.models import Organisation, User
+from laydown.accounts.totp import seed_open
 from laydown.ledger.models import Record
 
 PASSWORD = "correct-horse-battery-9"
@@ -42,7 +43,8 @@ def totp_device(user: User, *, confirmed: bool = True) -> TOTPDevice:
 
 def code_for(device: TOTPDevice) -> str:
     device.refresh_from_db()
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    seed = seed_open(device.key, user_id=device.user_id)  # sealed at rest
+    totp = TOTP(seed, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
 
