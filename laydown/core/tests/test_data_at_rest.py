@@ -86,12 +86,3 @@ def test_a_key_others_can_read_stops_the_start_naming_the_file_and_the_chmod(
     assert "can be read by other users" in result.stderr
     os.chmod(data / name, 0o600)
     assert run_laydown(tmp_path, "keys").returncode == 0
-
-
-def test_the_witness_refuses_a_key_others_can_read(tmp_path: Path) -> None:
-    from laydown.verification import witness_server as ws
-
-    ws.witness_init(tmp_path / "w", "witness.example/w")
-    assert mode(tmp_path / "w") == 0o700
-    os.chmod(tmp_path / "w" / ws.KEY_FILE, 0o640)
-    assert ws.main(["key", str(tmp_path / "w")]) == 1

@@ -4,8 +4,10 @@ connections, bounded junk and evidence of a forked log kept apart from it."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -186,3 +188,10 @@ def test_evidence_is_kept_first_come_and_bounded(tmp_path: Path, monkeypatch) ->
     with sqlite3.connect(tmp_path / "state.sqlite3") as db:
         kept = [r[0] for r in db.execute("SELECT note_sha256 FROM evidence ORDER BY id")]
     assert len(kept) == 3
+
+
+def test_the_witness_directory_is_private_and_a_key_others_can_read_is_refused(tmp_path) -> None:
+    ws.witness_init(tmp_path / "w", "witness.example/w")
+    assert stat.S_IMODE((tmp_path / "w").stat().st_mode) == 0o700
+    os.chmod(tmp_path / "w" / ws.KEY_FILE, 0o640)
+    assert ws.main(["key", str(tmp_path / "w")]) == 1
