@@ -178,6 +178,9 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_client_errors": {"()": "laydown.core.logs.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # a refusal (403) or a missing page is one line, not a traceback; server errors keep theirs
+    "loggers": {"django.request": {"filters": ["one_line_client_errors"]}},
 }

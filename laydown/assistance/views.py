@@ -44,6 +44,7 @@ from laydown.assistance.forms import (
     show_service_error,
 )
 from laydown.assistance.vocab import Commodity, ComplaintStatus, PlaceLevel, Sector
+from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 
 PAGE_SIZE = 50
@@ -265,17 +266,23 @@ def household_detail(request: HttpRequest, code: str) -> HttpResponse:
 def household_personal_data(request: HttpRequest, code: str) -> HttpResponse:
     row = _found(selectors.household_get(principal_of(request), code))
     form = PurposeForm(_posted(request))
-    personal = None
-    if form.is_valid():
-        try:
+
+    def page() -> HttpResponse:
+        personal = None
+        if form.is_valid():
             personal = services.household_personal_data(
                 actor=principal_of(request), household=row, purpose=form.cleaned_data["purpose"]
             )
-        except ValidationError as exc:
-            show_service_error(form, exc)
-    context = {"household": row, "purpose_form": form, "personal": personal}
-    status = 400 if form.errors else 200
-    return render(request, "assistance/household_personal.html", context, status=status)
+        context = {"household": row, "purpose_form": form, "personal": personal}
+        status = 400 if form.errors else 200
+        return render(request, "assistance/household_personal.html", context, status=status)
+
+    try:
+        return delivered(page)  # the vault read is recorded only if the page is delivered
+    except ValidationError as exc:
+        show_service_error(form, exc)
+    context = {"household": row, "purpose_form": form, "personal": None}
+    return render(request, "assistance/household_personal.html", context, status=400)
 
 
 # ---- import and export ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 
 def content_security_policy(tile_url: str = "") -> str:
@@ -38,4 +39,18 @@ class SecurityHeadersMiddleware:
         response.setdefault("Content-Security-Policy", self.policy)
         response.setdefault("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if not response.has_header("Cache-Control") and _personal(request):
+            add_never_cache_headers(response)
         return response
+
+
+def _personal(request: HttpRequest) -> bool:
+    """Whether the answer may hold what only this caller may see: anything to a signed-in
+    user or through the API. Such answers are never stored by a browser or a proxy
+    (`Cache-Control: no-store`); public answers that set their own caching keep it."""
+    user = getattr(request, "user", None)
+    return bool(
+        (user is not None and user.is_authenticated)
+        or request.path.startswith("/api/")
+        or "HTTP_AUTHORIZATION" in request.META
+    )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from laydown.accounts.api_auth import api_action, principal
+from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 from laydown.people import importer, selectors, services
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
@@ -624,20 +625,25 @@ def card_issue(request: HttpRequest, pseudonym: str) -> Status[Any]:
 
 @router.get("/participants/{pseudonym}/id-card", response=IdCardOut, url_name="people_card")
 @api_action("people.register")
-def card(request: HttpRequest, pseudonym: str) -> dict[str, Any]:
+def card(request: HttpRequest, pseudonym: str) -> IdCardOut:
     """What the ID card shows: name, photo, pseudonym, card number and QR code; never the
     former armed group. Reading it is a vault read recorded with the purpose "ID card"."""
-    data = selectors.id_card(
-        actor=principal(request), participant=_participant(request, pseudonym, "people.register")
-    )
-    p: Participant = data["participant"]
-    return {
-        **data,
-        "pseudonym": p.pk,
-        "card_number": p.id_card_number,
-        "issued_at": p.id_card_issued_at,
-        "qr_svg": data["qr"],
-    }
+    participant = _participant(request, pseudonym, "people.register")
+
+    def answer() -> IdCardOut:  # validated here: the read is recorded only if delivered
+        data = selectors.id_card(actor=principal(request), participant=participant)
+        p: Participant = data["participant"]
+        return IdCardOut.model_validate(
+            {
+                **data,
+                "pseudonym": p.pk,
+                "card_number": p.id_card_number,
+                "issued_at": p.id_card_issued_at,
+                "qr_svg": data["qr"],
+            }
+        )
+
+    return delivered(answer)
 
 
 # ---- data-subject rights -------------------------------------------------------------------
@@ -649,13 +655,16 @@ def card(request: HttpRequest, pseudonym: str) -> dict[str, Any]:
     url_name="people_access_report",
 )
 @api_action("people.subject_access")
-def access_report(request: HttpRequest, pseudonym: str) -> dict[str, Any]:
+def access_report(request: HttpRequest, pseudonym: str) -> AccessReportOut:
     """The data-subject access report: the personal data held, the pseudonymous file and every
     use of the personal data. Producing it is recorded (purpose: data-subject access request)."""
-    return selectors.access_report(
-        actor=principal(request),
-        participant=_participant(request, pseudonym, "people.subject_access"),
-    )
+    participant = _participant(request, pseudonym, "people.subject_access")
+
+    def answer() -> AccessReportOut:  # validated here: the read is recorded only if delivered
+        report = selectors.access_report(actor=principal(request), participant=participant)
+        return AccessReportOut.model_validate(report)
+
+    return delivered(answer)
 
 
 @router.post(

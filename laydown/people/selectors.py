@@ -291,6 +291,9 @@ def vault_history(pseudonym: str, *, since: Any) -> list[dict[str, Any]]:
                     "at": record.at,
                     "actor": record.actor,
                     **data,
+                    # what and why, whichever kind of record it is (an erasure has a reason)
+                    "what": data.get("category") or ", ".join(data.get("categories") or []),
+                    "why": data.get("purpose") or data.get("reason") or "",
                 }
             )
     return out

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from laydown.access.web import principal_of, requires
 from laydown.core import spreadsheet
+from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 from laydown.people import checks, forms, importer, selectors, services
 from laydown.people.entitlements import CURRENCY, RULES
@@ -221,12 +222,16 @@ def card(request: HttpRequest, pseudonym: str) -> HttpResponse:
     participant = _participant(request, pseudonym, "people.register")
     if request.method != "POST":
         return render(request, "people/card_show.html", {"p": participant})
-    try:
+
+    def page() -> HttpResponse:
         context = selectors.id_card(actor=principal_of(request), participant=participant)
+        return render(request, "people/card.html", context)
+
+    try:
+        return delivered(page)  # the vault read is recorded only if the card is shown
     except ValidationError as exc:
         messages.error(request, exc.message)
         return redirect("people:person", pseudonym=pseudonym)
-    return render(request, "people/card.html", context)
 
 
 @requires("people.read")
@@ -242,8 +247,12 @@ def certificate(request: HttpRequest, pseudonym: str) -> HttpResponse:
 @requires("people.subject_access")
 def access_report(request: HttpRequest, pseudonym: str) -> HttpResponse:
     participant = _participant(request, pseudonym, "people.subject_access")
-    report = selectors.access_report(actor=principal_of(request), participant=participant)
-    return render(request, "people/access_report.html", {"p": participant, **report})
+
+    def page() -> HttpResponse:
+        report = selectors.access_report(actor=principal_of(request), participant=participant)
+        return render(request, "people/access_report.html", {"p": participant, **report})
+
+    return delivered(page)  # the vault read is recorded only if the page is
 
 
 @requires("people.register")

@@ -246,3 +246,30 @@ def test_unknown_participants_are_404_and_anonymous_callers_401(
         missing = client.get(f"{URL}/p-000000000000/{url}", headers=bearer(secret))
         assert_error(missing, 404, "not_found")
         assert_error(client.get(f"{URL}/p-000000000000/{url}"), 401, "not_authenticated")
+
+
+def test_personal_data_answers_of_the_api_are_never_cached(
+    client: Client, registrar: User, participant: Participant
+) -> None:
+    secret = token_for(registrar, ["people.subject_access", "people.personal_data"])
+    for path in ("access-report", "personal-data?purpose=check&categories=identity"):
+        response = client.get(f"{URL}/{participant.pk}/{path}", headers=bearer(secret))
+        assert response.status_code == 200, response.content
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_no_read_is_recorded_when_the_access_report_answer_cannot_be_made(
+    client: Client, registrar: User, participant: Participant, monkeypatch: Any
+) -> None:
+    from laydown.people import selectors
+
+    real = selectors.access_report
+    monkeypatch.setattr(
+        selectors, "access_report", lambda **kw: {**real(**kw), "history": [{"bad": 1}]}
+    )
+    secret = token_for(registrar, ["people.subject_access", "people.personal_data"])
+    before = log_size()
+    client.raise_request_exception = False
+    response = client.get(f"{URL}/{participant.pk}/access-report", headers=bearer(secret))
+    assert response.status_code >= 400
+    assert log_size() == before
