@@ -1,26 +1,27 @@
-"""Plain multi-row INSERTs of new rows given as tuples, for the buffered applies of bulk imports.
+"""Plain multi-row INSERTs of new rows given by name, for the buffered applies of bulk imports.
 
 `QuerySet.bulk_create` assembles SQL per object and per field, and building a model instance
 per row costs as much again; at 10^5 rows that is most of an import's time on SQLite, and
 PostgreSQL takes rows three times as fast by COPY as by INSERT. The buffered applies keep each
-row as a tuple of attribute values (`Row`, in the order of a `Columns`), and `insert_many`
-writes them with one parametrised INSERT run by `executemany` (SQLite) or with COPY
-(PostgreSQL), converting each value exactly as Django does when saving (`get_db_prep_save`)
-except for values a field would pass through unchanged (a str for a text field, an int for an
-integer field), which it passes through itself; a JSON value goes straight to the backend's
-`adapt_json_value` with the field's encoder, and a datetime met again (every record of a
-ledger batch has the same `at`) reuses its conversion. Generated primary keys are not read
-back.
+row as a dict of attribute values by name (`Row`, checked against the model's `Columns`), and
+`insert_many` reads them out in column order (one `itemgetter` call per row) and writes them
+with one parametrised INSERT run by `executemany` (SQLite) or with COPY (PostgreSQL),
+converting each value exactly as Django does when saving (`get_db_prep_save`) except for values
+a field would pass through unchanged (a str for a text field, an int for an integer field),
+which it passes through itself; a JSON value goes straight to the backend's `adapt_json_value`
+with the field's encoder, and a datetime met again (every record of a ledger batch has the same
+`at`) reuses its conversion. Generated primary keys are not read back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-Row = tuple[Any, ...]
+Row = dict[str, Any]
 
 _TEXT = {"CharField", "TextField", "SlugField", "EmailField", "URLField"}
 _INTEGER = {
@@ -34,34 +35,39 @@ _INTEGER = {
 
 
 class Columns:
-    """The columns a tuple row of `model` holds, by attribute name (`site_id`, not `site`).
-
-    Every concrete field but a generated key must be named: a row leaves nothing to defaults.
+    """The columns of new rows of `model`: every concrete field but a generated key, named by
+    attribute (`site_id`, not `site`). A row names every one of them: it leaves nothing to
+    defaults, and a name the model does not have is an error, not a silently dropped value.
     """
 
-    def __init__(self, model: type[models.Model], names: Sequence[str]) -> None:
+    def __init__(self, model: type[models.Model]) -> None:
         meta = model._meta
-        by_attname = {
-            f.attname: f
+        self.fields = [
+            f
             for f in meta.concrete_fields
             if f is not meta.auto_field and not getattr(f, "generated", False)
-        }
-        if sorted(names) != sorted(by_attname):
-            missing = sorted(set(by_attname) - set(names))
-            unknown = sorted(set(names) - set(by_attname))
-            raise ValueError(f"{model.__name__} rows: missing {missing}, unknown {unknown}")
-        for f in by_attname.values():
+        ]
+        for f in self.fields:
             fills = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
             custom = type(f).pre_save is not models.Field.pre_save
             if fills or (custom and not isinstance(f, models.DateField)):
                 raise ValueError(f"{model.__name__}.{f.name} fills itself on save")
         self.model = model
-        self.names = tuple(names)
-        self.fields = [by_attname[n] for n in self.names]
+        self.names = tuple(f.attname for f in self.fields)
+        self._names = frozenset(self.names)
+        self.values: Callable[[Row], tuple[Any, ...]] = itemgetter(*self.names)
+
+    def check(self, row: Row) -> Row:
+        """`row`, if it names exactly this model's columns; else a ValueError saying how not."""
+        if row.keys() != self._names:
+            missing = sorted(self._names - row.keys())
+            unknown = sorted(row.keys() - self._names)
+            raise ValueError(f"{self.model.__name__} row: missing {missing}, unknown {unknown}")
+        return row
 
     def instance(self, row: Row) -> models.Model:
         """The model instance of `row` (for saving one row the ordinary way)."""
-        return self.model(**dict(zip(self.names, row, strict=True)))
+        return self.model(**self.check(row))
 
 
 def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[object], object]:
@@ -103,11 +109,13 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[obje
 
 
 def insert_many(columns: Columns, rows: Sequence[Row], batch: int = 5000) -> None:
-    """INSERT `rows`, tuples of `columns`, as new rows whose generated keys nobody reads back."""
+    """INSERT `rows` (checked by `columns.check`) as new rows whose generated keys nobody reads
+    back."""
     if not rows:
         return
     connection = connections[DEFAULT_DB_ALIAS]
     converters = [_converter(f, connection) for f in columns.fields]
+    values = columns.values
     qn = connection.ops.quote_name
     names = ", ".join(qn(f.column) for f in columns.fields)
     table = qn(columns.model._meta.db_table)
@@ -118,7 +126,7 @@ def insert_many(columns: Columns, rows: Sequence[Row], batch: int = 5000) -> Non
             )
             for start in range(0, len(rows), batch):
                 params = [
-                    tuple([c(v) for c, v in zip(converters, row, strict=True)])
+                    tuple([c(v) for c, v in zip(converters, values(row), strict=True)])
                     for row in rows[start : start + batch]
                 ]
                 cursor.executemany(sql, params)  # type: ignore[arg-type]
@@ -127,4 +135,4 @@ def insert_many(columns: Columns, rows: Sequence[Row], batch: int = 5000) -> Non
         # values as it would for an INSERT).
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([c(v) for c, v in zip(converters, row, strict=True)])
+                copy.write_row([c(v) for c, v in zip(converters, values(row), strict=True)])

@@ -54,31 +54,15 @@ Data = dict[str, Any]
 # ---- the buffer of bulk applies ------------------------------------------------------------
 
 
-# The buffered rows are tuples of these columns, not model instances (building 10^5 instances
-# costs seconds); unbuffered, the same tuple becomes an instance saved the ordinary way.
-_ITEM_COLUMNS = Columns(
-    Item,
-    ["tag", "category", "make", "model", "calibre", "serial", "serial_normalised", "markings",
-     "country", "year", "condition", "photos", "collected_at", "collected_site_id",
-     "collected_by", "handed_in_by", "duplicate_reason", "site_id", "container_id", "rack",
-     "status", "disposal_id"],
-)  # fmt: skip
-_LOT_COLUMNS = Columns(
-    AmmoLot,
-    ["tag", "type", "calibre", "lot_number", "quantity", "unit", "hazard_division",
-     "compatibility_group", "condition", "collected_at", "collected_site_id", "collected_by",
-     "handed_in_by", "site_id", "container_id", "status", "disposal_id"],
-)  # fmt: skip
-_MATERIEL_COLUMNS = Columns(
-    Materiel,
-    ["tag", "type", "description", "quantity", "identifiers", "collected_at", "collected_by",
-     "handed_in_by", "site_id"],
-)  # fmt: skip
+# The buffered rows are dicts of column values by name (`bulk.Row`), not model instances
+# (building 10^5 instances costs seconds); unbuffered, the same dict becomes an instance saved
+# the ordinary way. Either way a row must name every column of its model (`Columns.check`).
+_ITEM_COLUMNS = Columns(Item)
+_LOT_COLUMNS = Columns(AmmoLot)
+_MATERIEL_COLUMNS = Columns(Materiel)
+_EVENT_COLUMNS = Columns(CustodyEvent)
 _EVENT_REFS = ("item_id", "lot_id", "materiel_id", "site_id", "container_id")
 _EVENT_REF_NAMES = frozenset(_EVENT_REFS)
-_EVENT_COLUMNS = Columns(
-    CustodyEvent, ["record_index", "kind", "at", "actor", *_EVENT_REFS, "details"]
-)
 
 
 @dataclass
@@ -150,7 +134,7 @@ def _bump(tag: str) -> None:
 def _insert(columns: Columns, rows: list[Row] | None, row: Row) -> None:
     """Add `row` to the buffer's `rows`, or (no buffer) save it now."""
     if rows is not None:
-        rows.append(row)
+        rows.append(columns.check(row))
     else:
         columns.instance(row).save(force_insert=True)
 
@@ -159,18 +143,14 @@ def _event(record: Record, *, details: Data | None = None, **refs: Any) -> None:
     if not refs.keys() <= _EVENT_REF_NAMES:
         raise TypeError(f"unknown custody event references: {sorted(refs)}")
     get = refs.get
-    row = (
-        record.index,
-        record.kind,
-        record.at,
-        record.actor,
-        get("item_id"),
-        get("lot_id"),
-        get("materiel_id"),
-        get("site_id"),
-        get("container_id"),
-        details or {},
-    )
+    row = {
+        "record_index": record.index,
+        "kind": record.kind,
+        "at": record.at,
+        "actor": record.actor,
+        **{ref: get(ref) for ref in _EVENT_REFS},
+        "details": details or {},
+    }
     buffer = _BUFFER.get()
     _insert(_EVENT_COLUMNS, buffer.events if buffer is not None else None, row)
 
@@ -229,30 +209,30 @@ def _apply_seal_broken(record: Record) -> None:
 
 def _apply_item_collected(record: Record) -> None:
     d = record.data
-    row = (
-        d["tag"],
-        d["category"],
-        d["make"],
-        d["model"],
-        d["calibre"],
-        d["serial"],
-        normalise_serial(d["serial"]),
-        d["markings"],
-        d["country"],
-        d["year"],
-        d["condition"],
-        d["photos"],
-        record.at,  # collected_at
-        d["site"],  # collected_site_id
-        record.actor,  # collected_by
-        d["handed_in_by"] or "",
-        "",  # duplicate_reason
-        d["site"],  # site_id
-        None,  # container_id
-        None,  # rack
-        ItemStatus.IN_STORAGE.value,
-        None,  # disposal_id
-    )
+    row = {
+        "tag": d["tag"],
+        "category": d["category"],
+        "make": d["make"],
+        "model": d["model"],
+        "calibre": d["calibre"],
+        "serial": d["serial"],
+        "serial_normalised": normalise_serial(d["serial"]),
+        "markings": d["markings"],
+        "country": d["country"],
+        "year": d["year"],
+        "condition": d["condition"],
+        "photos": d["photos"],
+        "collected_at": record.at,
+        "collected_site_id": d["site"],
+        "collected_by": record.actor,
+        "handed_in_by": d["handed_in_by"] or "",
+        "duplicate_reason": "",
+        "site_id": d["site"],
+        "container_id": None,
+        "rack": None,
+        "status": ItemStatus.IN_STORAGE.value,
+        "disposal_id": None,
+    }
     buffer = _BUFFER.get()
     _insert(_ITEM_COLUMNS, buffer.items if buffer is not None else None, row)
     _bump(d["tag"])
@@ -261,25 +241,25 @@ def _apply_item_collected(record: Record) -> None:
 
 def _apply_lot_collected(record: Record) -> None:
     d = record.data
-    row = (
-        d["tag"],
-        d["type"],
-        d["calibre"],
-        d["lot_number"],
-        d["quantity"],
-        d["unit"],
-        d["hazard_division"],
-        d["compatibility_group"],
-        d["condition"],
-        record.at,  # collected_at
-        d["site"],  # collected_site_id
-        record.actor,  # collected_by
-        d["handed_in_by"] or "",
-        d["site"],  # site_id
-        None,  # container_id
-        LotStatus.IN_STORAGE.value,
-        None,  # disposal_id
-    )
+    row = {
+        "tag": d["tag"],
+        "type": d["type"],
+        "calibre": d["calibre"],
+        "lot_number": d["lot_number"],
+        "quantity": d["quantity"],
+        "unit": d["unit"],
+        "hazard_division": d["hazard_division"],
+        "compatibility_group": d["compatibility_group"],
+        "condition": d["condition"],
+        "collected_at": record.at,
+        "collected_site_id": d["site"],
+        "collected_by": record.actor,
+        "handed_in_by": d["handed_in_by"] or "",
+        "site_id": d["site"],
+        "container_id": None,
+        "status": LotStatus.IN_STORAGE.value,
+        "disposal_id": None,
+    }
     buffer = _BUFFER.get()
     _insert(_LOT_COLUMNS, buffer.lots if buffer is not None else None, row)
     _bump(d["tag"])
@@ -293,17 +273,17 @@ def _apply_lot_collected(record: Record) -> None:
 
 def _apply_materiel_collected(record: Record) -> None:
     d = record.data
-    row = (
-        d["tag"],
-        d["type"],
-        d["description"],
-        d["quantity"],
-        d["identifiers"],
-        record.at,  # collected_at
-        record.actor,  # collected_by
-        d["handed_in_by"] or "",
-        d["site"],  # site_id
-    )
+    row = {
+        "tag": d["tag"],
+        "type": d["type"],
+        "description": d["description"],
+        "quantity": d["quantity"],
+        "identifiers": d["identifiers"],
+        "collected_at": record.at,
+        "collected_by": record.actor,
+        "handed_in_by": d["handed_in_by"] or "",
+        "site_id": d["site"],
+    }
     buffer = _BUFFER.get()
     _insert(_MATERIEL_COLUMNS, buffer.materiel if buffer is not None else None, row)
     _bump(d["tag"])

@@ -1,4 +1,4 @@
-"""The buffered applies (tuples inserted by `bulk.insert_many`) store exactly the values that
+"""The buffered applies (rows by name inserted by `bulk.insert_many`) store exactly the values that
 applying the same records one by one (model instances saved by Django) stores."""
 
 from __future__ import annotations
@@ -101,5 +101,14 @@ def test_buffered_applies_store_the_same_values_as_applying_one_by_one(
 
 
 def test_rows_of_a_model_must_name_every_column() -> None:
-    with pytest.raises(ValueError, match="missing"):
-        Columns(Item, ["tag", "category"])
+    with pytest.raises(ValueError, match=r"missing \[.*'make'.*\], unknown \[\]"):
+        Columns(Item).check({"tag": "LD-000001", "category": "sa_assault_rifle"})
+
+
+def test_a_row_naming_a_column_the_model_lacks_is_refused() -> None:
+    columns = Columns(Materiel)
+    row = {name: None for name in columns.names} | {"colour": "green"}
+    with pytest.raises(ValueError, match=r"missing \[\], unknown \['colour'\]"):
+        columns.check(row)
+    with pytest.raises(ValueError, match="unknown"):
+        columns.instance(row)
