@@ -10,7 +10,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from laydown.accounts.access import principal_for_user
+from laydown.access.web import principal_for_user
 from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.ledger.models import Record
 from laydown.people import selectors
