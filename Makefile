@@ -5,18 +5,31 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test lint typecheck interop-tools pytest pytest-postgres fmt bench clean
+# Installs come from the lock files, pinned with hashes: requirements.txt (what Laydown needs to
+# run) and requirements-dev.txt (that and the development tools: ruff, mypy, pytest...).
+# pyproject.toml keeps the ranges; after changing them, run `make lock` and commit both files.
+LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
+
+.PHONY: help install lock demo serve test lint typecheck interop-tools pytest pytest-postgres fmt bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install Laydown with its development tools
+install: $(STAMP) ## create .venv and install Laydown with its development tools, as pinned
+
+lock: ## re-pin requirements.txt and requirements-dev.txt (hashes) from pyproject.toml's ranges
+	@[ -x $(BIN)/pip-compile ] || $(MAKE) install
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) \
+	  --output-file requirements.txt pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --extra dev \
+	  --output-file requirements-dev.txt pyproject.toml
 
 demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve it with two witnesses
 	$(BIN)/laydown migrate --noinput
