@@ -54,7 +54,7 @@ lint: $(STAMP) ## ruff check and format check, the layering contracts, no missin
 	$(BIN)/lint-imports
 	LAYDOWN_DATA_DIR=var/check $(BIN)/laydown makemigrations --check --dry-run
 
-typecheck: $(STAMP) ## mypy (strict on laydown.tlog)
+typecheck: $(STAMP) ## mypy --strict on the package and bench/ (not on tests)
 	LAYDOWN_DATA_DIR=var/check $(BIN)/mypy laydown bench
 
 interop-tools: ## install Go + golang.org/x/mod (Go client interop test) and Chromium (browser tests)
