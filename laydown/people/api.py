@@ -714,7 +714,7 @@ def cycle_list(request: HttpRequest) -> list[PaymentCycle]:
 def cycle_detail(request: HttpRequest, code: str, page: int = 1) -> dict[str, Any]:
     """A payment cycle and one page (100) of its lines, by pseudonym."""
     cycle = _cycle(code)
-    lines = selectors.cycle_lines(cycle, page)
+    lines = selectors.cycle_lines(cycle, page, principal=principal(request))
     return {
         "cycle": cycle,
         "lines": lines.rows,

@@ -67,13 +67,16 @@ REFERRAL = define(
 )
 PAYMENT = define(
     "people.payment",
-    "Draft a payment cycle's list and record payments",
+    "See and record the payments of participants in one's scope; draft a payment cycle's "
+    "list (it covers every region: programme-wide grants only)",
     [R.PROGRAMME_MANAGER, R.REGISTRAR],
+    scoped=True,
 )
 PAYMENT_APPROVE = define(
     "people.payment_approve",
-    "Approve (freeze) a payment cycle's list",
+    "Approve (freeze) a payment cycle's list (programme-wide grants only)",
     [R.PROGRAMME_MANAGER],
+    scoped=True,
 )
 SUBJECT_ACCESS = define(
     "people.subject_access",

@@ -203,8 +203,13 @@ def cycles() -> list[PaymentCycle]:
     return list(PaymentCycle.objects.all()[:120])
 
 
-def cycle_lines(cycle: PaymentCycle, page: int = 1) -> Page:
-    return paginate(cycle.lines.order_by("participant"), page, 100)
+def cycle_lines(cycle: PaymentCycle, page: int = 1, *, principal: Principal) -> Page:
+    """One page of a cycle's lines: those of participants in `principal`'s payment scope."""
+    everywhere, regions = _regions(principal, perms.PAYMENT.name)
+    rows = cycle.lines.order_by("participant")
+    if not everywhere:
+        rows = rows.filter(participant__region__in=regions)
+    return paginate(rows, page, 100)
 
 
 def refusals(page: int = 1) -> Page:

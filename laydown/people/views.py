@@ -401,7 +401,9 @@ def cycle(request: HttpRequest, code: str) -> HttpResponse:
             _("Payments recorded."),
         )
         return redirect("people:cycle", code=code)
-    page = selectors.cycle_lines(found, _int(request.GET.get("page")))
+    page = selectors.cycle_lines(
+        found, _int(request.GET.get("page")), principal=principal_of(request)
+    )
     return render(request, "people/cycle.html", {"cycle": found, "page": page})
 
 

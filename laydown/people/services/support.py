@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal, authorize
+from laydown.access.permissions import Principal, authorize, is_allowed
+from laydown.access.roles import Scope
 from laydown.ledger import services as ledger
 from laydown.people import checks, records
 from laydown.people import permissions as perms
@@ -51,8 +52,9 @@ def payment_lines(cycle: str) -> list[list[Any]]:
 
 
 def payment_cycle_draft(*, actor: Principal, cycle: str) -> PaymentCycle:
-    """Draft (or redraft) a month's payment list by the entitlement rules."""
-    authorize(actor, perms.PAYMENT.name)
+    """Draft (or redraft) a month's payment list by the entitlement rules (every region's
+    participants: a programme-wide grant)."""
+    authorize(actor, perms.PAYMENT.name, scope=Scope())
     code = _cycle_code(cycle)
     with transaction.atomic():
         existing = PaymentCycle.objects.select_for_update().filter(pk=code).first()
@@ -68,7 +70,7 @@ def payment_cycle_draft(*, actor: Principal, cycle: str) -> PaymentCycle:
 
 def payment_cycle_approve(*, actor: Principal, cycle: PaymentCycle) -> PaymentCycle:
     """Approve and freeze a cycle's list; the record commits to its lines by a digest."""
-    authorize(actor, perms.PAYMENT_APPROVE.name)
+    authorize(actor, perms.PAYMENT_APPROVE.name, scope=Scope())
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
         if cycle.status != CycleStatus.DRAFT:
@@ -84,7 +86,10 @@ def payment_cycle_approve(*, actor: Principal, cycle: PaymentCycle) -> PaymentCy
 
 
 def payments_record(*, actor: Principal, cycle: PaymentCycle, references: Mapping[str, str]) -> int:
-    """Record payments of an approved cycle: pseudonym -> payment reference; one record each."""
+    """Record payments of an approved cycle: pseudonym -> payment reference; one record each.
+
+    Only for participants in the actor's scope: a line of another region is "not on the list"
+    (as if absent), so the answer does not tell who is paid elsewhere."""
     authorize(actor, perms.PAYMENT.name)
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
@@ -94,7 +99,10 @@ def payments_record(*, actor: Principal, cycle: PaymentCycle, references: Mappin
             )
         lines = {
             line.participant_id: line
-            for line in cycle.lines.filter(participant__in=list(references))
+            for line in cycle.lines.filter(participant__in=list(references)).select_related(
+                "participant"
+            )
+            if is_allowed(actor, perms.PAYMENT.name, scope=Scope(region=line.participant.region))
         }
         entries = []
         for pseudonym, reference in references.items():

@@ -200,7 +200,10 @@ def test_a_cycle_is_drafted_approved_and_paid_through_the_api(
     p = eligible(registrar)
     services.id_cards_issue(actor=principal_for_user(registrar), participants=[p])
     drafter = token_for(registrar, ["people.payment"])
-    drafted = post_json(client, f"{URL}/cycles", {"cycle": "2026-11"}, headers=bearer(drafter))
+    refused = post_json(client, f"{URL}/cycles", {"cycle": "2026-11"}, headers=bearer(drafter))
+    assert refused.status_code == 403  # a list of every region: programme-wide grants only
+    planner = token_for(manager, ["people.payment"])
+    drafted = post_json(client, f"{URL}/cycles", {"cycle": "2026-11"}, headers=bearer(planner))
     assert drafted.status_code == 201, drafted.content
     assert drafted.json()["status"] == "draft" and drafted.json()["total"] > 0
     approver = token_for(manager, ["people.payment_approve"])
@@ -226,21 +229,22 @@ def test_payment_refusals_and_mistakes_write_nothing(
     services.id_cards_issue(actor=principal_for_user(registrar), participants=[p])
     drafter = token_for(registrar, ["people.payment"])
     approver = token_for(manager, ["people.payment_approve"])
-    post_json(client, f"{URL}/cycles", {"cycle": "2026-11"}, headers=bearer(drafter))
+    planner = token_for(manager, ["people.payment"])
+    post_json(client, f"{URL}/cycles", {"cycle": "2026-11"}, headers=bearer(planner))
     payment = {"payments": [{"participant": p.pk, "reference": "TRX-1"}]}
     before = log_size()
     early = post_json(client, f"{URL}/cycles/2026-11/payments", payment, headers=bearer(drafter))
     assert assert_error(early, 422, "invalid")["fields"] == {"cycle": "not approved"}
     self_approved = post_json(client, f"{URL}/cycles/2026-11/approval", {}, headers=bearer(drafter))
     assert "people.payment_approve" in assert_error(self_approved, 403, "forbidden")["message"]
-    month = post_json(client, f"{URL}/cycles", {"cycle": "2026-13"}, headers=bearer(drafter))
+    month = post_json(client, f"{URL}/cycles", {"cycle": "2026-13"}, headers=bearer(planner))
     assert assert_error(month, 422, "invalid")["fields"] == {"cycle": "bad month"}
     missing = post_json(client, f"{URL}/cycles/1999-01/approval", {}, headers=bearer(approver))
     assert_error(missing, 404, "not_found")
     assert log_size() == before
     post_json(client, f"{URL}/cycles/2026-11/approval", {}, headers=bearer(approver))
     before = log_size()
-    frozen = post_json(client, f"{URL}/cycles", {"cycle": "2026-11"}, headers=bearer(drafter))
+    frozen = post_json(client, f"{URL}/cycles", {"cycle": "2026-11"}, headers=bearer(planner))
     assert assert_error(frozen, 422, "invalid")["fields"] == {"cycle": "frozen"}
     twice = post_json(
         client,

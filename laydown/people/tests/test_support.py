@@ -31,7 +31,7 @@ def test_the_rules_give_instalments_by_category_and_dependants() -> None:
 
 def test_an_approved_payment_list_is_frozen() -> None:
     a = eligible_with_card()
-    cycle = services.payment_cycle_draft(actor=REGISTRAR, cycle="2026-06")
+    cycle = services.payment_cycle_draft(actor=MANAGER, cycle="2026-06")
     assert [(line.participant_id, line.amount) for line in cycle.lines.all()] == [(a.pk, 80_000)]
     with pytest.raises(PermissionDenied):
         services.payment_cycle_approve(actor=REGISTRAR, cycle=cycle)
@@ -49,7 +49,7 @@ def test_an_approved_payment_list_is_frozen() -> None:
 
 def test_each_payment_is_recorded_once() -> None:
     a = eligible_with_card()
-    cycle = services.payment_cycle_draft(actor=REGISTRAR, cycle="2026-06")
+    cycle = services.payment_cycle_draft(actor=MANAGER, cycle="2026-06")
     with pytest.raises(ValidationError, match="approved list only"):
         services.payments_record(actor=REGISTRAR, cycle=cycle, references={a.pk: "MT-1"})
     cycle = services.payment_cycle_approve(actor=MANAGER, cycle=cycle)

@@ -1,0 +1,78 @@
+"""Payment lines are personal to a region: a registrar of one region neither reads nor records
+the payment lines of participants in another; drafting and approving a cycle's list (which
+covers every region) needs a programme-wide grant."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from laydown.core.errors import ValidationError
+from laydown.people import selectors, services
+from laydown.people.tests.base import MANAGER, REGISTRAR, REGISTRAR_SOUTH, YES, principal, register
+
+pytestmark = pytest.mark.django_db
+
+MANAGER_NORTH = principal("u-manager-north", ("programme_manager", "region:north"))
+
+
+def eligible_with_card(actor, **fields):
+    p = register(actor, **fields)
+    p = services.participant_screen(actor=actor, participant=p, answers=YES, decision="eligible")
+    services.id_cards_issue(actor=actor, participants=[p])
+    p.refresh_from_db()
+    return p
+
+
+@pytest.fixture
+def cycle():
+    north = eligible_with_card(REGISTRAR)
+    south = eligible_with_card(
+        REGISTRAR_SOUTH, name="Vardan Hakobyan", born="1980-01-01", region="south"
+    )
+    drafted = services.payment_cycle_draft(actor=MANAGER, cycle="2026-06")
+    return services.payment_cycle_approve(actor=MANAGER, cycle=drafted), north, south
+
+
+def test_a_registrar_lists_only_the_payment_lines_of_their_region(cycle) -> None:
+    found, north, south = cycle
+    lines = selectors.cycle_lines(found, 1, principal=REGISTRAR).rows
+    assert [line.participant_id for line in lines] == [north.pk]
+    everywhere = selectors.cycle_lines(found, 1, principal=MANAGER).rows
+    assert {line.participant_id for line in everywhere} == {north.pk, south.pk}
+
+
+def test_a_registrar_cannot_record_a_payment_for_another_region(cycle) -> None:
+    found, _north, south = cycle
+    with pytest.raises(ValidationError, match="not on the list"):
+        services.payments_record(actor=REGISTRAR, cycle=found, references={south.pk: "MT-9"})
+    assert (
+        services.payments_record(actor=REGISTRAR_SOUTH, cycle=found, references={south.pk: "MT-9"})
+        == 1
+    )
+
+
+@pytest.mark.parametrize("actor", [REGISTRAR, MANAGER_NORTH])
+def test_drafting_and_approving_a_list_of_every_region_needs_a_programme_wide_grant(
+    actor,
+) -> None:
+    eligible_with_card(REGISTRAR)
+    with pytest.raises(PermissionDenied):
+        services.payment_cycle_draft(actor=actor, cycle="2026-07")
+    drafted = services.payment_cycle_draft(actor=MANAGER, cycle="2026-07")
+    with pytest.raises(PermissionDenied):
+        services.payment_cycle_approve(actor=MANAGER_NORTH, cycle=drafted)
+
+
+def test_the_cycle_api_shows_a_registrar_only_their_regions_lines(cycle, client) -> None:
+    from laydown.access.web import principal_for_user
+    from laydown.accounts.tests.pages_helpers import user_with_role
+    from laydown.accounts.tests.test_api import bearer, token_for
+
+    found, north, south = cycle
+    registrar = user_with_role("reg-n", "registrar", "region:north")
+    secret = token_for(registrar, ["people.payment"])
+    assert principal_for_user(registrar)
+    body = client.get(f"/api/v1/people/cycles/{found.pk}", headers=bearer(secret)).json()
+    assert [line["participant"] for line in body["lines"]] == [north.pk]
+    assert south.pk not in str(body)
