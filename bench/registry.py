@@ -154,6 +154,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
     from laydown.accounts.services import SYSTEM
     from laydown.arms import importer, records, selectors, services
+    from laydown.core import imports
     from laydown.arms.models import Item
     from laydown.arms.services.common import LOT_PREFIX
     from laydown.ledger import keys
@@ -183,7 +184,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     out["import_items"] = result.count
     out["import_items_per_s"] = result.count / elapsed
     start = time.perf_counter()
-    importer.items_check(SYSTEM, importer.rows_read("items.xlsx", content))
+    importer.items_check(
+        SYSTEM, imports.table_read(importer.LAYOUT, name="items.xlsx", content=content)
+    )
     out["check_only_per_s"] = result.count / (time.perf_counter() - start)
     more = generated_rows(args.items, 8, start=args.items)  # other serials
     text = "\n".join(",".join(map(str, r)) for r in [HEADER, *more])

@@ -8,21 +8,20 @@ Row numbers are those a spreadsheet shows: the header is row 1.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
 from laydown.assistance import permissions, selectors, services
+from laydown.core import imports
 from laydown.core.errors import ValidationError
+
+T = TypeVar("T")
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -58,16 +57,16 @@ HOUSEHOLD_COLUMNS = (
     "override_reason",
 )
 PLACE_COLUMNS = ("pcode", "name", "level", "parent", "lat_micro", "lon_micro")
-# Columns read from a file: the known ones and a margin for notes; further columns are ignored.
-MAX_COLUMNS = max(len(DISTRIBUTION_COLUMNS), len(HOUSEHOLD_COLUMNS), len(PLACE_COLUMNS)) + 20
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str
-    value: str
-    reason: str
+def _layout(columns: tuple[str, ...], required: tuple[str, ...]) -> imports.Layout:
+    return imports.Layout(
+        columns=columns, required=required, max_rows=MAX_ROWS, max_bytes=MAX_BYTES
+    )
+
+
+Problem = imports.Problem
+ImportRefused = imports.ImportRefused
 
 
 @dataclass
@@ -81,111 +80,30 @@ class ImportResult:
         return not self.problems
 
 
-class ImportRefused(ValidationError):
-    """The file as a whole cannot be read (format, size, header)."""
+def read_table(*, name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The non-blank rows of a CSV or XLSX file of places, numbered, by column name."""
+    table = imports.table_read(_layout(PLACE_COLUMNS, ()), name=name, content=content)
+    return list(table.rows)
 
 
-def read_table(*, name: str, content: bytes) -> list[tuple[int, dict[str, Any]]]:
-    """The non-blank rows of a CSV or XLSX file, numbered, as dicts keyed by header names.
-
-    Rows are read one at a time and blank ones dropped, so a small file that claims a huge
-    sheet (cells at A1 and XFD12000, say) is refused once it holds more than MAX_ROWS rows
-    rather than padded out in memory.
-    """
-    if len(content) > MAX_BYTES:
-        raise ImportRefused(_("The file is larger than 20 MB: split it."), fields={"file": "size"})
-    if name.lower().endswith(".xlsx"):
-        table = _xlsx_rows(content)
-    else:
-        table = _csv_rows(content)
-    header: list[str] | None = None
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for number, cells in enumerate(table, start=1):
-        if header is None:
-            header = [str(h or "").strip().lower() for h in cells]
-            continue
-        if all(c in (None, "") for c in cells):
-            continue  # blank rows are skipped; the others keep the number a spreadsheet shows
-        if len(rows) >= MAX_ROWS:
-            raise ImportRefused(
-                _("At most %(n)d rows per file: split it.") % {"n": MAX_ROWS},
-                fields={"file": "rows"},
-            )
-        rows.append((number, {h: c for h, c in zip(header, cells, strict=False) if h}))
-    if header is None:
-        raise ImportRefused(_("The file is empty."), fields={"file": _("empty")})
-    return rows
-
-
-def _csv_rows(content: bytes) -> Iterator[list[str]]:
+def _run(
+    layout: imports.Layout,
+    name: str,
+    content: bytes,
+    check: Callable[[int, dict[str, str]], T],
+    write: Callable[[Sequence[T]], list[str]],
+) -> ImportResult:
+    """Read and check the file (a file-level refusal is raised); write only if no row has a
+    problem, in one transaction."""
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRefused(
-            _("The CSV file is not UTF-8: save it as 'CSV UTF-8'."), fields={"file": "encoding"}
-        ) from exc
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    for cells in csv.reader(io.StringIO(text), delimiter=delimiter):
-        yield cells[:MAX_COLUMNS]
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds on a bad file)
-        raise ImportRefused(
-            _("The file is not a readable XLSX workbook."), fields={"file": "format"}
-        ) from exc
-    try:
-        # A read-only sheet pads every row to the width its <dimension> claims: read only
-        # the columns an import can use.
-        sheet = book.worksheets[0]
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-            yield ["" if c is None else c for c in row]
-    finally:
-        book.close()
-
-
-def _missing_columns(rows: list[tuple[int, dict[str, Any]]], required: Sequence[str]) -> list[str]:
-    present = set().union(*(r.keys() for _n, r in rows)) if rows else set()
-    return [c for c in required if c not in present]
-
-
-def _problems_of(exc: ValidationError, row: int, values: Mapping[str, Any]) -> list[Problem]:
-    if not exc.fields:
-        return [Problem(row, "", "", exc.message)]
-    problems = []
-    for name in exc.fields:
-        column = name.split(".")[0]
-        value = values.get(column, "")
-        problems.append(Problem(row, column, "" if value is None else str(value), exc.message))
-    return problems
-
-
-def _check_rows(
-    rows: list[tuple[int, dict[str, Any]]],
-    required: Sequence[str],
-    check: Callable[[int, dict[str, Any]], Any],
-) -> tuple[list[tuple[int, Any]], list[Problem]]:
-    missing = _missing_columns(rows, required)
-    if missing:
-        return [], [
-            Problem(1, c, "", _("This column is missing from the header.")) for c in missing
-        ]
-    checked, problems = [], []
-    for number, row in rows:
-        try:
-            checked.append((number, check(number, row)))
-        except ValidationError as exc:
-            problems += _problems_of(exc, number, row)
-        except PermissionDenied as exc:
-            problems.append(Problem(number, "partner", str(row.get("partner", "")), str(exc)))
-    if not checked and not problems:
-        problems.append(Problem(2, "", "", _("The file has a header but no rows.")))
-    return checked, problems
+        table = imports.table_read(layout, name=name, content=content)
+    except imports.HeaderRefused as exc:
+        return ImportResult(problems=exc.problems)
+    checked = imports.rows_check(table, check, reasons="message", refusal_column="partner")
+    result = ImportResult(rows=checked.rows, problems=checked.problems)
+    if not result.problems:
+        result.created = imports.write_all([e for _n, e in checked.entries], write)
+    return result
 
 
 def _partner_of(actor: Principal, value: object, action: str) -> Organisation:
@@ -208,41 +126,33 @@ def _partner_of(actor: Principal, value: object, action: str) -> Organisation:
 
 def places_import(*, actor: Principal, name: str, content: bytes) -> ImportResult:
     authorize(actor, permissions.PLACE_MANAGE.name)
-    rows = read_table(name=name, content=content)
     pending: dict[str, str] = {}
 
-    def check(_number: int, row: dict[str, Any]) -> dict[str, Any]:
+    def check(_number: int, row: dict[str, str]) -> dict[str, Any]:
         data = services.place_check(row, pending=pending)
         pending[data["pcode"]] = data["level"]
         return data
 
-    checked, problems = _check_rows(rows, ("pcode", "name", "level"), check)
-    result = ImportResult(rows=len(checked) + len({p.row for p in problems}), problems=problems)
-    if problems:
-        return result
-    with transaction.atomic():
-        result.created = services.places_append(actor=actor, rows=[d for _n, d in checked])
-    return result
+    def write(rows: Sequence[dict[str, Any]]) -> list[str]:
+        return services.places_append(actor=actor, rows=list(rows))
+
+    return _run(_layout(PLACE_COLUMNS, ("pcode", "name", "level")), name, content, check, write)
 
 
 def distributions_import(*, actor: Principal, name: str, content: bytes) -> ImportResult:
     authorize(actor, permissions.IMPORT.name)
-    rows = read_table(name=name, content=content)
 
-    def check(_number: int, row: dict[str, Any]) -> tuple[Organisation, dict[str, Any]]:
+    def check(_number: int, row: dict[str, str]) -> tuple[Organisation, dict[str, Any]]:
         org = _partner_of(actor, row.get("partner"), permissions.DISTRIBUTION_RECORD.name)
         return org, services.distribution_check(row)
 
-    required = [c for c in DISTRIBUTION_COLUMNS if c not in ("partner", "over_delivery_reason")]
-    checked, problems = _check_rows(rows, required, check)
-    result = ImportResult(rows=len(checked) + len({p.row for p in problems}), problems=problems)
-    if problems:
-        return result
-    with transaction.atomic():
-        result.created = services.distributions_append(
-            actor=actor, rows=[pair for _n, pair in checked]
-        )
-    return result
+    def write(rows: Sequence[tuple[Organisation, dict[str, Any]]]) -> list[str]:
+        return services.distributions_append(actor=actor, rows=list(rows))
+
+    required = tuple(
+        c for c in DISTRIBUTION_COLUMNS if c not in ("partner", "over_delivery_reason")
+    )
+    return _run(_layout(DISTRIBUTION_COLUMNS, required), name, content, check, write)
 
 
 def parse_members(value: object) -> list[dict[str, Any]]:
@@ -277,36 +187,33 @@ def households_import(
     retain_until: dt.date,
 ) -> ImportResult:
     authorize(actor, permissions.IMPORT.name)
-    rows = read_table(name=name, content=content)
     seen: dict[tuple[str, str], int] = {}
 
-    def check(number: int, row: dict[str, Any]) -> services.HouseholdInput:
+    def check(number: int, row: dict[str, str]) -> services.HouseholdInput:
         org = _partner_of(actor, row.get("partner"), permissions.HOUSEHOLD_REGISTER.name)
         checked = services.household_check(
             organisation=org,
             place=row.get("place"),
-            head_name=str(row.get("head_name") or ""),
-            phone=str(row.get("phone") or ""),
-            document=str(row.get("document") or ""),
+            head_name=row.get("head_name", ""),
+            phone=row.get("phone", ""),
+            document=row.get("document", ""),
             members=parse_members(row.get("members")),
-            override_reason=str(row.get("override_reason") or ""),
+            override_reason=row.get("override_reason", ""),
         )
         _refuse_duplicates(actor, number, checked, seen)
         return checked
 
-    checked, problems = _check_rows(rows, ("place", "head_name", "members"), check)
-    result = ImportResult(rows=len(checked) + len({p.row for p in problems}), problems=problems)
-    if problems:
-        return result
-    with transaction.atomic():
-        result.created = services.household_register_checked(
+    def write(households: Sequence[services.HouseholdInput]) -> list[str]:
+        return services.household_register_checked(
             actor=actor,
-            households=[h for _n, h in checked],
+            households=list(households),
             legal_basis=legal_basis,
             purpose=purpose,
             retain_until=retain_until,
         )
-    return result
+
+    layout = _layout(HOUSEHOLD_COLUMNS, ("place", "head_name", "members"))
+    return _run(layout, name, content, check, write)
 
 
 def _refuse_duplicates(

@@ -309,8 +309,8 @@ def import_file(request: HttpRequest) -> HttpResponse:
 def _run_import(request: HttpRequest, data: dict[str, Any]) -> imports.ImportResult:
     upload = data["file"]
     if (upload.size or 0) > imports.MAX_BYTES:
-        raise imports.ImportRefused(
-            _("The file is larger than 20 MB: split it."), fields={"file": "size"}
+        raise imports.ImportRefused.whole_file(
+            _("The file is larger than 20 MB: split it."), _("too large")
         )
     content = upload.read(imports.MAX_BYTES + 1)
     common = {"actor": principal_of(request), "name": upload.name, "content": content}

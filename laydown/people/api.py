@@ -24,6 +24,7 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from laydown.accounts.api_auth import api_action, principal
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
+from laydown.core.imports import problems_of
 from laydown.people import importer, selectors, services
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
 
@@ -365,7 +366,9 @@ class ImportOut(Schema):
 
 
 class ProblemOut(Schema):
-    row: int = Field(description="as the spreadsheet numbers it (the header is row 1)")
+    row: int = Field(
+        description="as the spreadsheet numbers it (the header is row 1; 0: the file as a whole)"
+    )
     column: str
     value: str
     reason: str
@@ -777,30 +780,34 @@ def participants_import(
     """Import participants from a CSV or XLSX file (columns: docs/import.md). Every row is
     checked first; a file with any problem imports nothing, and the 422 lists each problem by
     row, column, value and reason. `dry_run=true` only checks."""
-    if (file.size or 0) > importer.MAX_BYTES:
-        raise ValidationError(_("The file is larger than 20 MB."), fields={"file": _("too large")})
-    actor, name, data = principal(request), file.name or "", file.read()
+    actor, name = principal(request), file.name or ""
     try:
+        if (file.size or 0) > importer.MAX_BYTES:  # refused unread
+            raise importer.ImportInvalid.whole_file(
+                _("The file is larger than 20 MB."), _("too large")
+            )
+        data = file.read(importer.MAX_BYTES + 1)
         if dry_run:
             rows = len(importer.participants_check(actor=actor, filename=name, data=data))
         else:
             rows = importer.participants_import(actor=actor, filename=name, data=data)
     except importer.ImportInvalid as exc:
         return Status(422, _import_error(exc))
+    except ValidationError as exc:  # refused while writing: a problem of the file as a whole
+        refused = importer.ImportInvalid(problems_of(exc, 0, {}), exc.message, fields=exc.fields)
+        return Status(422, _import_error(refused))
     return Status(200 if dry_run else 201, {"rows": rows, "imported": not dry_run})
 
 
 def _import_error(exc: importer.ImportInvalid) -> dict[str, Any]:
-    problems = [
-        {"row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
-        for p in exc.problems
-    ]
-    fields = {f"row {p.row}, {p.column}": p.reason for p in exc.problems}
+    problems = [p.as_dict() for p in exc.problems]
+    # problems of rows by row and column; of the file or its header, as the refusal names them
+    fields = {f"row {p.row}, {p.column}": p.reason for p in exc.problems if p.row > 1}
     return {
         "error": {
             "code": exc.code,
             "message": exc.message,
-            "fields": fields,
+            "fields": fields or exc.fields,
             "problems": problems,
         }
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from laydown.arms import importer
 from laydown.arms.models import CustodyEvent, Item, Site, TagCounter
 from laydown.arms.tests.base import CLERK, CLERK_NORTH, log_size
+from laydown.core.tests import hostile_files
 from laydown.ledger import services as ledger_services
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +81,7 @@ def test_a_bad_file_reports_every_problem_with_row_column_and_value_and_writes_n
     }
     reasons = {(p.row, p.column): p.reason for p in caught.value.problems}
     assert "LD-000001" in reasons[(7, "serial")] and "row 8" in reasons[(9, "serial")]
-    assert caught.value.code == "import_invalid"
+    assert caught.value.code == "invalid"
     assert (log_size(), Item.objects.count()) == (size, items)
 
 
@@ -183,24 +185,28 @@ def test_the_cli_imports_a_file_and_reports_problems_of_a_bad_one(
     assert (tmp_path / "t.csv").read_text().startswith("site,category,make,model")
 
 
-def test_a_tiny_workbook_claiming_a_huge_sheet_is_read_narrow_and_fast() -> None:
-    """A stray cell at XFD12000 must not make 12,000 rows of 16,384 cells."""
-    import io
-    import tracemalloc
+HOSTILE = hostile_files.cases(["site", "category", "make", "model", "condition"])
 
-    from openpyxl import Workbook
 
-    from laydown.arms import importer
-
-    book = Workbook()
-    book.active["A1"] = "category"
-    book.active["XFD12000"] = "x"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    tracemalloc.start()
-    rows = list(importer.rows_read("hostile.xlsx", buffer.getvalue()))
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert len(rows) == 12000
-    assert max(len(r) for r in rows) <= importer.MAX_COLUMNS
-    assert peak < 50 * 2**20
+@pytest.mark.parametrize(
+    ("name", "build", "says"), [c[1:] for c in HOSTILE], ids=[c[0] for c in HOSTILE]
+)
+def test_a_hostile_file_is_refused_clearly_by_the_importer_and_the_cli(
+    sites: dict[str, Site],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    build: Callable[[], bytes],
+    says: str,
+) -> None:
+    content = build()
+    size = log_size()
+    with pytest.raises(importer.ImportRefused) as caught:
+        importer.items_import(actor=CLERK, name=name, content=content)
+    assert says in caught.value.message and len(str(caught.value.as_dict())) < 2000
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CommandError):
+        call_command("import", "items", str(path))
+    assert "Traceback" not in capsys.readouterr().err
+    assert log_size() == size and not Item.objects.exists()

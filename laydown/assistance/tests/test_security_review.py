@@ -7,18 +7,22 @@ import datetime as dt
 import io
 import os
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import RequestFactory
+from django.urls import reverse
 from openpyxl import Workbook
 
+from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
 from laydown.assistance import forms, imports, services, views
 from laydown.assistance.models import Household
 from laydown.assistance.tests.base import VAULT, log_size, today
 from laydown.core.errors import ValidationError
+from laydown.core.tests import hostile_files
 from laydown.vault import services as vault
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +229,33 @@ def test_a_receipt_photo_is_encrypted_and_erased_with_the_household(
         )
     assert not services.receipt_photo_path(household.code, row.code).exists()
     assert not any(photo[8:] in p.read_bytes() for p in data_files())
+
+
+# ---- 4. hostile files are refused clearly (issue 17, items 5 and 10) ---------------------
+
+HOSTILE = hostile_files.cases(["pcode", "name", "level"])
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "says"), [c[1:] for c in HOSTILE], ids=[c[0] for c in HOSTILE]
+)
+def test_a_hostile_file_is_refused_clearly_and_the_page_says_why(
+    manager, settings, name: str, build: Callable[[], bytes], says: str
+) -> None:
+    content = build()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client = signed_in(user_with_role("manager-user", "programme_manager", org="operator"))
+    before = log_size()
+    try:
+        result = imports.places_import(actor=manager, name=name, content=content)
+    except imports.ImportRefused as refused:
+        message = refused.message
+    else:
+        assert not result.ok and not result.created
+        message = " ".join(p.reason for p in result.problems)
+    assert says in message or (says == "Missing columns" and "required column" in message)
+    upload = io.BytesIO(content)
+    upload.name = name
+    page = client.post(reverse("assistance:import"), {"kind": "places", "file": upload})
+    assert page.status_code == 400 and len(page.content) < 100_000
+    assert log_size() == before

@@ -5,6 +5,7 @@ was."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from laydown.accounts.tests.test_api import (
     sign_in,
     token_for,
 )
+from laydown.core.tests import hostile_files
 from laydown.ledger.models import Record
 from laydown.ledger.selectors import log_size
 from laydown.people import services
@@ -323,6 +325,15 @@ def test_a_file_with_problems_lists_each_by_row_column_value_and_reason(
     assert log_size() == before and not Participant.objects.exists()
 
 
+def import_error(response: Any) -> dict[str, Any]:
+    """The 422 of an import: the API's error shape, with every problem listed."""
+    assert response.status_code == 422, response.content
+    error: dict[str, Any] = response.json()["error"]
+    assert set(error) == {"code", "message", "fields", "problems"} and error["problems"]
+    assert error["code"] == "invalid"
+    return error
+
+
 def test_an_import_is_refused_to_partners_and_to_an_unreadable_file(
     client: Client, registrar: User
 ) -> None:
@@ -334,10 +345,40 @@ def test_an_import_is_refused_to_partners_and_to_an_unreadable_file(
     assert_error(client.post(f"{URL}/imports", upload(GOOD)), 403, "forbidden")
     client.logout()
     missing = client.post(f"{URL}/imports", upload("name,sex\nA,m\n"), headers=bearer(secret))
-    assert assert_error(missing, 422, "invalid")["fields"] == {"file": "missing columns"}
+    assert import_error(missing)["fields"] == {"file": "missing columns"}
+    assert {(p["row"], p["column"]) for p in import_error(missing)["problems"]} == {
+        (1, "category"),
+        (1, "region"),
+    }
     no_file = client.post(f"{URL}/imports", {}, headers=bearer(secret))
     assert "file" in assert_error(no_file, 422, "invalid")["fields"]
     broken = upload("not really", "people.xlsx")
     unreadable = client.post(f"{URL}/imports", broken, headers=bearer(secret))
-    assert assert_error(unreadable, 422, "invalid")["fields"] == {"file": "unreadable"}
+    assert import_error(unreadable)["fields"] == {"file": "unreadable"}
     assert log_size() == before and not Participant.objects.exists()
+
+
+HOSTILE = hostile_files.cases(["name", "sex", "category", "region"])
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "says"), [c[1:] for c in HOSTILE], ids=[c[0] for c in HOSTILE]
+)
+def test_a_hostile_file_gets_a_422_listing_its_problems_not_a_500(
+    client: Client, registrar: User, name: str, build: Callable[[], bytes], says: str
+) -> None:
+    secret = token_for(registrar, ["people.import", "people.register", "people.personal_data"])
+    file = SimpleUploadedFile(name, build(), content_type="application/octet-stream")
+    response = client.post(f"{URL}/imports", {"file": file}, headers=bearer(secret))
+    error = import_error(response)
+    assert says in error["message"] and len(response.content) < 2000
+    assert not Participant.objects.exists()
+
+
+def test_an_upload_over_20_mb_gets_a_422_listing_its_problem(
+    client: Client, registrar: User
+) -> None:
+    secret = token_for(registrar, ["people.import", "people.register", "people.personal_data"])
+    file = SimpleUploadedFile("big.csv", b"name\n" + b"x" * (20 * 2**20), content_type="text/csv")
+    error = import_error(client.post(f"{URL}/imports", {"file": file}, headers=bearer(secret)))
+    assert error["fields"] == {"file": "too large"} and error["problems"][0]["row"] == 0

@@ -1,0 +1,94 @@
+"""Validate every row, then write: the steps every importer shares.
+
+An importer gives `check`, which turns one row into what its write needs (or raises the
+service's ValidationError, or PermissionDenied), and `write`, which writes checked rows. The
+file is read and every row checked before anything is written; a file with any problem is
+refused whole (ImportRefused lists every problem); otherwise `write` runs once, in one
+transaction. `write` takes a sequence of checked rows, so a caller that writes in batches
+(a background job) can call it once per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from laydown.core.errors import ValidationError
+from laydown.core.imports.problems import ImportRefused, Problem, problems_of
+from laydown.core.imports.tables import Table
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Progress = Callable[[str, int, int], None]  # (phase "check" or "import", done, total)
+PROGRESS_EVERY = 1000  # rows between two progress reports
+
+
+def no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class Checked(Generic[T]):
+    """The rows checked, numbered, and every problem found (sorted by row)."""
+
+    entries: list[tuple[int, T]]
+    problems: list[Problem]
+
+    @property
+    def rows(self) -> int:
+        """Rows read: those checked and those with a problem."""
+        return len(self.entries) + len({p.row for p in self.problems if p.row > 1})
+
+
+def rows_check(
+    table: Table,
+    check: Callable[[int, dict[str, str]], T],
+    *,
+    reasons: str = "fields",
+    refusal_column: str = "",
+    progress: Progress = no_progress,
+) -> Checked[T]:
+    """Run `check(row number, values)` on every row. A ValidationError becomes one problem per
+    field it names (`problems_of`); a PermissionDenied a problem of `refusal_column`."""
+    rows = list(table.rows)  # read whole first: the row limit applies before any check
+    entries: list[tuple[int, T]] = []
+    problems: list[Problem] = []
+    for done, (number, values) in enumerate(rows, start=1):
+        try:
+            entries.append((number, check(number, values)))
+        except ValidationError as exc:
+            problems += problems_of(exc, number, values, reasons=reasons)
+        except PermissionDenied as exc:
+            problems.append(
+                Problem(number, refusal_column, values.get(refusal_column, ""), str(exc))
+            )
+        if done % PROGRESS_EVERY == 0 or done == len(rows):
+            progress("check", done, len(rows))
+    return checked_with(table, entries, problems)
+
+
+def checked_with(table: Table, entries: list[tuple[int, T]], problems: list[Problem]) -> Checked[T]:
+    """`entries` and `problems` with the reading's own problems, and one if there was no row."""
+    problems = sorted([*table.problems, *problems], key=lambda p: p.row)
+    if not entries and not problems:
+        problems.append(Problem(2, "", "", _("The file has a header but no rows.")))
+    return Checked(entries, problems)
+
+
+def checked_or_refused(checked: Checked[T]) -> list[T]:
+    """The checked rows, or ImportRefused listing every problem."""
+    if checked.problems:
+        raise ImportRefused(checked.problems)
+    return [entry for _number, entry in checked.entries]
+
+
+def write_all(entries: Sequence[T], write: Callable[[Sequence[T]], R]) -> R:
+    """Write every checked row in one transaction: all of them, or (on any error) none."""
+    with transaction.atomic():
+        return write(entries)

@@ -1,0 +1,201 @@
+"""An import file's rows: a CSV (UTF-8) or the first worksheet of an XLSX file, its first row
+naming the columns. The header is checked before any other row is read; rows are then read one
+at a time as they are asked for, empty ones skipped, and reading stops one row past the limit,
+so neither a huge sheet nor a small file claiming one costs more than the rows it may hold.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from laydown.core.imports import xlsx
+from laydown.core.imports.problems import HeaderRefused, ImportRefused, Problem
+
+MAX_CELL_CHARS = xlsx.MAX_CELL_CHARS
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a kind of import file holds and how much of it may be read."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    max_rows: int
+    max_bytes: int
+    # Columns read from a file: the known ones and a margin for notes (a sheet claiming 16,384
+    # columns, with a stray cell at XFD, must not make every row 16,384 cells wide).
+    max_columns: int = 0
+    unknown_refused: bool = False  # a column not in `columns` is a problem (else ignored)
+
+    @property
+    def width(self) -> int:
+        return self.max_columns or len(self.columns) + 20
+
+    @property
+    def max_unpacked(self) -> int:
+        """Bytes an XLSX file may unpack to (XML compresses about tenfold)."""
+        return 16 * self.max_bytes
+
+    @property
+    def max_strings(self) -> int:
+        """Different texts an XLSX file may hold: at most one per cell it may have."""
+        return (self.max_rows + 1) * len(self.columns) + 1000
+
+
+Row = tuple[int, dict[str, str]]  # (row number as the spreadsheet shows it, values by column)
+
+
+@dataclass
+class Table:
+    """The header's columns and, as they are read, the non-empty rows: values by column name
+    (known columns only), stripped strings. A cell too long to be real is not passed on: its
+    row is left out and a problem noted in `problems`."""
+
+    columns: list[str]
+    rows: Iterator[Row]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def table_read(layout: Layout, *, name: str, content: bytes) -> Table:
+    """Open an import file: check its size, format and header (HeaderRefused, ImportRefused)."""
+    if len(content) > layout.max_bytes:
+        raise ImportRefused.whole_file(
+            _("The file is larger than %(mb)d MB: split it.") % {"mb": layout.max_bytes // 2**20},
+            _("too large"),
+        )
+    lower = name.lower()
+    cells: Iterator[Sequence[object]]
+    if lower.endswith(".xlsx"):
+        xlsx.archive_check(
+            content, max_unpacked=layout.max_unpacked, max_strings=layout.max_strings
+        )
+        cells = xlsx.xlsx_rows(content, max_columns=layout.width)
+    elif lower.endswith((".csv", ".txt")) or "." not in lower:
+        cells = _csv_rows(content, layout.width)
+    else:
+        raise ImportRefused.whole_file(_("Give a .csv or .xlsx file."), _("unknown format"))
+    first = next(cells, None)
+    if first is None:
+        raise ImportRefused.whole_file(_("The file is empty."), _("empty"), row=1)
+    header = [cell_text(v).lower() for v in first[: layout.width]]
+    problems = header_problems(layout, header)
+    if problems:
+        missing = [p.column for p in problems if p.value == "" and p.column in layout.required]
+        message = None
+        if missing:
+            message = _("Missing columns: %(c)s. The columns are: %(all)s.") % {
+                "c": ", ".join(missing),
+                "all": ", ".join(layout.columns),
+            }
+        raise HeaderRefused(
+            problems, message, fields={"file": _("missing columns") if missing else _("header")}
+        )
+    table = Table(columns=header, rows=iter(()))
+    table.rows = _rows(layout, header, cells, table.problems)
+    return table
+
+
+def header_problems(layout: Layout, header: list[str]) -> list[Problem]:
+    """Empty names between named columns, names given twice, unknown names (if refused) and
+    required columns missing, each a problem of row 1."""
+    while header and not header[-1]:
+        header.pop()  # empty cells after the last name are nothing
+    problems = [
+        Problem(1, _("column %(n)d") % {"n": n}, "", _("the header cell is empty: name the column"))
+        for n, name in enumerate(header, start=1)
+        if not name
+    ]
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            problems.append(Problem(1, name, name, _("this column is named twice")))
+        seen.add(name)
+    if layout.unknown_refused:
+        problems += [
+            Problem(
+                1, name, name,
+                _("unknown column; the columns are: %(c)s") % {"c": ", ".join(layout.columns)},
+            )
+            for name in header
+            if name and name not in layout.columns
+        ]  # fmt: skip
+    problems += [
+        Problem(1, c, "", _("required column missing")) for c in layout.required if c not in seen
+    ]
+    return problems
+
+
+def _rows(
+    layout: Layout, header: list[str], cells: Iterable[Sequence[object]], problems: list[Problem]
+) -> Iterator[Row]:
+    known = [(i, c) for i, c in enumerate(header) if c in layout.columns]
+    read = 0
+    for number, raw in enumerate(cells, start=2):
+        if not raw:
+            continue
+        values = {c: cell_text(raw[i]) if i < len(raw) else "" for i, c in known}
+        if not any(values.values()) and not any(cell_text(v) for v in raw):
+            continue  # an empty row, or padding up to a far-away cell
+        read += 1
+        if read > layout.max_rows:
+            raise ImportRefused.whole_file(
+                _("At most %(n)d rows per file: split it.") % {"n": layout.max_rows},
+                _("too many rows"),
+            )
+        long = [(c, v) for c, v in values.items() if len(v) > MAX_CELL_CHARS]
+        if long:
+            problems += [Problem(number, c, v, _too_long()) for c, v in long]
+            continue
+        yield number, values
+
+
+def _too_long() -> str:
+    return _("longer than %(n)d characters, more than a cell may hold") % {"n": MAX_CELL_CHARS}
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: numbers such as 1975.0 as whole numbers, a date (a date-time at
+    midnight) as 1990-04-02, other date-times in ISO 8601, text stripped."""
+    if type(value) is str:
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _csv_rows(content: bytes, width: int) -> Iterator[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRefused.whole_file(
+            _("The CSV file is not UTF-8 text (byte %(at)d): save it as 'CSV UTF-8'.")
+            % {"at": exc.start},
+            _("not UTF-8"),
+        ) from exc
+    first = text[: text.find("\n")] if "\n" in text else text
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            yield cells[:width]
+    except csv.Error as exc:  # a field over csv.field_size_limit(), a NUL byte...
+        too_long = "field larger than field limit" in str(exc)
+        raise ImportRefused.whole_file(
+            _too_long() if too_long else _("not readable as CSV: %(e)s") % {"e": exc},
+            _("value too long") if too_long else _("not CSV"),
+            row=reader.line_num,
+        ) from None
