@@ -154,9 +154,9 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 
     from laydown.accounts.services import SYSTEM
     from laydown.arms import importer, records, selectors, services
-    from laydown.core import imports
     from laydown.arms.models import Item
     from laydown.arms.services.common import LOT_PREFIX
+    from laydown.core import imports
     from laydown.ledger import keys
     from laydown.ledger import services as ledger
 

@@ -39,8 +39,8 @@ def template_write(
     rows += [[c, "yes" if c in layout.required else "", help[c]] for c in layout.columns]
     for row in rows:
         notes.append(spreadsheet.xlsx_row(notes, row))
-    for name, rows in (sheets or {}).items():
+    for name, sheet_rows in (sheets or {}).items():
         extra = book.create_sheet(name)
-        for values in rows:
+        for values in sheet_rows:
             extra.append(spreadsheet.xlsx_row(extra, values))
     book.save(path)
