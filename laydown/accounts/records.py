@@ -1,4 +1,11 @@
-"""Record kinds of accounts, and how each is applied to the projection tables."""
+"""Record kinds of accounts, and how each is applied to the projection tables.
+
+Organisations, users, role grants and API tokens are rebuilt from these records, so a replay
+into an empty database gives every user back, with their organisation and roles. Credentials
+are not: password hashes and TOTP devices never enter the log. After such a replay users have
+no usable password and no second factor; an administrator sets a new password
+(`laydown user password USERNAME`) and the user enrols a second factor at the next sign-in.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,30 @@ def _apply_org_created(record: Record) -> None:
     Organisation.objects.update_or_create(
         code=d["code"], defaults={"name": d["name"], "kind": d["kind"], "created_at": record.at}
     )
+
+
+def _apply_user_created(record: Record) -> None:
+    """Create the user's row (or update it in place, keeping its credentials) from the record.
+
+    Records written before they carried the username (only `user` and `organisation`) rebuild
+    a missing user under its pseudonym as username; an existing row keeps its username.
+    """
+    d = record.data
+    values: dict[str, object] = {
+        "organisation": Organisation.objects.get(code=d["organisation"]),
+        "date_joined": record.at,
+        "is_active": True,
+    }
+    if "username" in d:
+        values.update(username=d["username"], email=d["email"])
+    user, created = User.objects.update_or_create(
+        pseudonym=d["user"],
+        defaults=values,
+        create_defaults={"username": d["user"], "password": "", **values},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
 
 
 def _apply_role_granted(record: Record) -> None:
@@ -52,7 +83,8 @@ def _apply_token_revoked(record: Record) -> None:
 
 
 def _reset() -> None:
-    # Organisations keep their rows (users point at them); apply updates them in place.
+    # Organisations and users keep their rows: users hold credentials that are not in the log,
+    # and other apps' rows point at organisations. Their applies update them in place.
     RoleGrant.objects.all().delete()
     ApiToken.objects.all().delete()
 
@@ -62,8 +94,14 @@ ORG_CREATED = kinds.register(
 )
 USER_CREATED = kinds.register(
     "accounts.user_created",
-    description="A user account was created (pseudonym and organisation only; credentials "
-    "stay out of the log).",
+    description="A user account was created: pseudonym, username, e-mail and organisation "
+    "(the password stays out of the log).",
+    apply=_apply_user_created,
+)
+PASSWORD_SET = kinds.register(
+    "accounts.password_set",
+    description="An administrator set a user's password (the password and its hash stay out "
+    "of the log).",
 )
 ROLE_GRANTED = kinds.register(
     "accounts.role_granted", description="A role was granted.", apply=_apply_role_granted
@@ -81,7 +119,39 @@ SIGNIN_THROTTLED = kinds.register(
     "accounts.signin_throttled",
     description="Sign-in failures for one account went above the throttle; it is locked out.",
 )
-kinds.register_reset(_reset)
+kinds.register_reset(
+    _reset, models=[m._meta.label for m in (Organisation, User, RoleGrant, ApiToken)]
+)
+_CREDENTIALS = (
+    "a secret: never in the log. After a replay into an empty database the user has none until "
+    "an administrator sets one (`laydown user password`)"
+)
+kinds.register_not_replayed(
+    {
+        "accounts.User.password": "The password hash is " + _CREDENTIALS + ".",
+        "accounts.User.last_login": "Sign-in state, not a recorded change.",
+        "accounts.User.is_staff": "Django admin flag; Laydown has no Django admin (always false).",
+        "accounts.User.is_superuser": "Django flag; Laydown grants access by role grants only "
+        "(always false).",
+        "otp_totp.TOTPDevice": "Second-factor devices hold TOTP seeds, secrets that stay out of "
+        "the log (it records only that a user enrolled or was reset); users enrol again at "
+        "their next sign-in.",
+        "sessions.Session": "Sign-in sessions: short-lived state; users sign in again.",
+        "axes.AccessAttempt": "Failed sign-ins counted for the lock-out: short-lived security "
+        "state (a lock-out itself is recorded, accounts.signin_throttled).",
+        "axes.AccessAttemptExpiration": "Expiry of counted sign-in failures: short-lived state.",
+        "axes.AccessFailureLog": "Log of failed sign-ins kept by django-axes: an access log, not "
+        "a projection.",
+        "axes.AccessLog": "Log of sign-ins kept by django-axes: an access log, not a projection.",
+        "auth.Group": "Django groups: Laydown grants access by role grants and has none.",
+        "auth.Permission": "Django model permissions: created by `laydown migrate`; unused.",
+        "auth.Group_permissions": "Links of Django groups and permissions: unused.",
+        "accounts.User_groups": "Links of users and Django groups: unused (role grants instead).",
+        "accounts.User_user_permissions": "Django per-user permissions: unused (role grants "
+        "instead).",
+        "contenttypes.ContentType": "Django's table of models: created by `laydown migrate`.",
+    }
+)
 SECOND_FACTOR_ENROLLED = kinds.register(
     "accounts.second_factor_enrolled",
     description="A user confirmed a TOTP second factor (the secret stays out of the log).",

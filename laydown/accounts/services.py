@@ -96,17 +96,45 @@ def user_create(
             fields={"username": _("taken")},
         )
     user = User(username=username, email=email.strip(), organisation=org)
+    _check_password(password, user)
+    with transaction.atomic():
+        # The record carries what replay needs to rebuild the row; its apply creates it. The
+        # password hash, a secret, is set on the row only.
+        _append(
+            records.USER_CREATED.name,
+            {
+                "user": user.pseudonym,
+                "username": user.username,
+                "email": user.email,
+                "organisation": org.code,
+            },
+            actor,
+        )
+        user = User.objects.get(pseudonym=user.pseudonym)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def user_password_set(*, actor: Principal, user: User, password: str) -> None:
+    """Give `user` a new password (lost, or none after a replay into an empty database).
+
+    The record says only that it was set, and by whom: the password and its hash stay out of
+    the log. The user's sessions elsewhere end, as Django ends them on a password change.
+    """
+    _check(actor, "accounts.user_manage")
+    _check_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        _append(records.PASSWORD_SET.name, {"user": user.pseudonym}, actor)
+
+
+def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
         raise ValidationError(" ".join(exc.messages), fields={"password": _("too weak")}) from exc
-    user.set_password(password)
-    with transaction.atomic():
-        user.save()
-        _append(
-            records.USER_CREATED.name, {"user": user.pseudonym, "organisation": org.code}, actor
-        )
-    return user
 
 
 def role_grant(*, actor: Principal, user: User, role: str, scope: str) -> RoleGrant:

@@ -576,24 +576,28 @@ def _apply_stock_check_counted(record: Record) -> None:
         lines.filter(item_id=tag).update(note=note)
 
 
+# The registry's tables, children before parents: the order the reset empties them in.
+_TABLES = (
+    CustodyEvent,
+    StockCheckLine,
+    StockCheck,
+    Incident,
+    ShipmentLine,
+    Shipment,
+    Item,
+    AmmoLot,
+    Materiel,
+    Disposal,
+    Seal,
+    Container,
+    Site,
+    TagCounter,
+)
+
+
 def _reset() -> None:
     """Empty the registry's tables, children before parents."""
-    for model in (
-        CustodyEvent,
-        StockCheckLine,
-        StockCheck,
-        Incident,
-        ShipmentLine,
-        Shipment,
-        Item,
-        AmmoLot,
-        Materiel,
-        Disposal,
-        Seal,
-        Container,
-        Site,
-        TagCounter,
-    ):
+    for model in _TABLES:
         model.objects.all().delete()
 
 
@@ -697,4 +701,4 @@ STOCK_CHECK_COUNTED = _register(
     "discrepancies}; every other line was found.",
     _apply_stock_check_counted,
 )
-kinds.register_reset(_reset)
+kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])

@@ -379,27 +379,31 @@ def _apply_visit_updated(record: Record) -> None:
     )
 
 
+# The assistance tables but places, children before parents: the order the reset empties them.
+_TABLES = (
+    VisitUpdate,
+    Visit,
+    CommitmentUpdate,
+    Commitment,
+    MeetingParticipant,
+    Meeting,
+    ProjectProgress,
+    Project,
+    ComplaintFollowUp,
+    Complaint,
+    MonitoringNote,
+    DistributionRecipient,
+    Distribution,
+    HouseholdMember,
+    Household,
+    PartnerProfile,
+    CodeCounter,
+)
+
+
 def _reset() -> None:
     """Empty the assistance tables, children before parents."""
-    for model in (
-        VisitUpdate,
-        Visit,
-        CommitmentUpdate,
-        Commitment,
-        MeetingParticipant,
-        Meeting,
-        ProjectProgress,
-        Project,
-        ComplaintFollowUp,
-        Complaint,
-        MonitoringNote,
-        DistributionRecipient,
-        Distribution,
-        HouseholdMember,
-        Household,
-        PartnerProfile,
-        CodeCounter,
-    ):
+    for model in _TABLES:
         model.objects.all().delete()
     # Places reference their parents: settlements, then districts, then regions.
     for level in ("settlement", "district", "region"):
@@ -515,4 +519,4 @@ VISIT_UPDATED = _register(
     "report_sha256, report_summary, note}.",
     _apply_visit_updated,
 )
-kinds.register_reset(_reset)
+kinds.register_reset(_reset, models=[m._meta.label for m in (*_TABLES, Place)])

@@ -7,7 +7,7 @@ calls the same function, so replaying the log into an empty database rebuilds th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,13 +49,63 @@ def all_kinds() -> list[RecordKind]:
 
 
 _RESETS: list[Callable[[], None]] = []
+_REPLAYED: dict[str, str] = {}
+_NOT_REPLAYED: dict[str, str] = {}
 
 
-def register_reset(reset: Callable[[], None]) -> None:
-    """Declare how to empty an app's projection tables before a replay."""
+def register_reset(reset: Callable[[], None], *, models: Sequence[str] = ()) -> None:
+    """Declare how to empty an app's projection tables before a replay, and name them.
+
+    `models` are the labels ("app.Model") of the tables the reset empties and the app's applies
+    rebuild from the log (see `register_replayed`).
+    """
     if reset not in _RESETS:
         _RESETS.append(reset)
+    register_replayed(models)
+
+
+def register_replayed(models: Sequence[str]) -> None:
+    """Declare tables ("app.Model") that the applies rebuild from the log: replaying into an
+    empty database reproduces their rows, but for the columns declared not replayed."""
+    for label in models:
+        _declare(_REPLAYED, label, f"rebuilt by the applies of {label.split('.')[0]}")
+
+
+def register_not_replayed(reasons: Mapping[str, str]) -> None:
+    """Declare what replay does not rebuild, each with the reason why: tables ("app.Model") or
+    columns of replayed tables ("app.Model.field", e.g. a password hash)."""
+    for label, reason in reasons.items():
+        if not reason.strip():
+            raise ValueError(f"say why {label} is not replayed")
+        _declare(_NOT_REPLAYED, label, reason)
+
+
+def _declare(into: dict[str, str], label: str, why: str) -> None:
+    if label in _REPLAYED or label in _NOT_REPLAYED:
+        if into.get(label) == why:
+            return  # a module imported twice declares the same thing again
+        raise ValueError(f"{label} is declared twice in the replay coverage")
+    into[label] = why
 
 
 def all_resets() -> list[Callable[[], None]]:
     return list(_RESETS)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Every table, by label: rebuilt by replay, or left out with the reason why."""
+
+    replayed: Mapping[str, str]
+    not_replayed: Mapping[str, str]
+
+
+def replay_coverage() -> Coverage:
+    """What `laydown ledger replay` rebuilds and what it leaves out: the one list of both.
+
+    Each app declares its tables in its records.py (`register_reset(..., models=...)` and
+    `register_not_replayed`); a test checks that every installed model is in exactly one half.
+    """
+    return Coverage(
+        replayed=dict(sorted(_REPLAYED.items())), not_replayed=dict(sorted(_NOT_REPLAYED.items()))
+    )

@@ -165,3 +165,19 @@ WITNESS_REFUSED = kinds.register(
     "ledger.witness_refused",
     description="A witness refused to cosign a checkpoint (its status and reason).",
 )
+
+kinds.register_replayed(["ledger.LogWitness"])
+_PUSH_STATE = "The outcome of the latest push to the witness: state, refreshed at the next push."
+kinds.register_not_replayed(
+    {
+        "ledger.Record": "The log itself: what replay reads and checks, never rewrites.",
+        "ledger.Tile": "The log's hash tiles: replay checks them against the signed checkpoint.",
+        "ledger.Checkpoint": "The log's signed checkpoints and the witnesses' cosignatures: "
+        "replay checks the latest, never rewrites them.",
+        "ledger.LogHead": "The log's size and root, kept by every append.",
+        **{
+            f"ledger.LogWitness.{field}": _PUSH_STATE
+            for field in ("last_size", "last_status", "last_error", "last_contact_at")
+        },
+    }
+)

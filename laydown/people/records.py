@@ -218,15 +218,32 @@ def _apply_followed_up(record: Record) -> None:
     )
 
 
+# Children before parents: the order the reset empties them in.
+_TABLES = (
+    FollowUp,
+    Referral,
+    PaymentLine,
+    PaymentCycle,
+    Screening,
+    Appeal,
+    DuplicateFlag,
+    CutOff,
+    Participant,
+)
+
+
 def _reset() -> None:
-    for model in (FollowUp, Referral, PaymentLine, PaymentCycle, Screening, Appeal):
+    for model in _TABLES:
         model.objects.all().delete()
-    DuplicateFlag.objects.all().delete()
-    CutOff.objects.all().delete()
-    Participant.objects.all().delete()
 
 
-kinds.register_reset(_reset)
+kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])
+kinds.register_not_replayed(
+    {
+        "people.Refusal": "Refused requests for a participant's data: an access log, not a "
+        "projection; refusals change nothing and are kept out of the log (see the model).",
+    }
+)
 
 R = kinds.register
 REGISTERED = R(

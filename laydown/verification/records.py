@@ -138,8 +138,11 @@ def _countersigned(record: Record) -> None:
     event.save(update_fields=["countersignatures"])
 
 
+_TABLES = (FollowUp, Finding, Inspection, DestructionEvent, Accreditation)  # children first
+
+
 def _reset() -> None:
-    for model in (FollowUp, Finding, Inspection, DestructionEvent, Accreditation):
+    for model in _TABLES:
         model.objects.all().delete()
 
 
@@ -186,4 +189,4 @@ COUNTERSIGNED = _register(
     "An observer present countersigned a destruction statement.",
     _countersigned,
 )
-kinds.register_reset(_reset)
+kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])

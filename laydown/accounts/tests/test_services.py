@@ -65,11 +65,18 @@ def test_a_duplicate_organisation_code_is_refused(operator) -> None:
     assert Organisation.objects.count() == 1
 
 
-def test_a_user_is_logged_by_pseudonym_only_and_stored_with_argon2(clerk) -> None:
+def test_a_user_is_logged_without_password_and_stored_with_argon2(clerk) -> None:
     record = Record.objects.get(kind="accounts.user_created")
-    assert record.data == {"user": clerk.pseudonym, "organisation": "operator"}
-    assert b"gulnara" not in bytes(record.body)
+    # What replay needs to rebuild the row; never the password or its hash.
+    assert record.data == {
+        "user": clerk.pseudonym,
+        "username": "gulnara",
+        "email": clerk.email,
+        "organisation": "operator",
+    }
     assert clerk.password.startswith("argon2")
+    assert clerk.password.encode() not in bytes(record.body)
+    assert PASSWORD.encode() not in bytes(record.body)
     assert clerk.pseudonym.startswith("u-")
 
 
