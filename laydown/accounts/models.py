@@ -1,8 +1,9 @@
 """Organisations, users, role grants and API tokens.
 
-Organisations, grants and tokens are projections of ledger records (see records.py). A user's
-credentials (username, password hash, TOTP devices) are kept out of the log: they are secrets
-and personal data; the log names users only by their pseudonym.
+Organisations, users, grants and tokens are projections of ledger records (see records.py):
+replay rebuilds them. A user's credentials (password hash, TOTP devices) are secrets and stay
+out of the log. Other records name users by their pseudonym only; `accounts.user_created`
+alone holds the username and e-mail, which a replay needs to give the account back.
 """
 
 from __future__ import annotations

@@ -136,6 +136,8 @@ kinds.register_not_replayed(
         "otp_totp.TOTPDevice": "Second-factor devices hold TOTP seeds, secrets that stay out of "
         "the log (it records only that a user enrolled or was reset); users enrol again at "
         "their next sign-in.",
+        "accounts.SealedTOTPDevice": "The same second-factor devices as otp_totp.TOTPDevice "
+        "(a proxy that opens sealed seeds): secrets, kept out of the log.",
         "sessions.Session": "Sign-in sessions: short-lived state; users sign in again.",
         "axes.AccessAttempt": "Failed sign-ins counted for the lock-out: short-lived security "
         "state (a lock-out itself is recorded, accounts.signin_throttled).",

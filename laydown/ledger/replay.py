@@ -38,11 +38,13 @@ def ledger_replay(*, progress: bool = False, check_only: bool = False) -> Replay
     with transaction.atomic():
         LogHead.objects.select_for_update().filter(id=1).first()
         checkpoint = _verified_checkpoint()
-        _check_witnessed(checkpoint.size)
         if not check_only:
             for reset in kinds.all_resets():
                 reset()
         records, applied, checkpoints = _check_and_apply(checkpoint.size, progress, check_only)
+        # After the applies, which rebuild the witnesses' keys from the log's own records: in
+        # an empty database there are none before. (The transaction rolls back if it fails.)
+        _check_witnessed(checkpoint.size)
         try:
             root = tlog.verify_tiles(checkpoint.size, selectors.tile_read)
         except tlog.TileError as exc:

@@ -19,12 +19,12 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.test import RequestFactory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from laydown.access.web import principal_for_user
 from laydown.accounts import demo as accounts_demo
 from laydown.accounts import services as accounts
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import User
 from laydown.accounts.records import USER_CREATED
-from laydown.core.demo import demo_load
+from laydown.demo.load import demo_load
 from laydown.ledger import demo as ledger_demo
 from laydown.ledger import kinds, replay
 from laydown.ledger import services as ledger
