@@ -19,7 +19,7 @@ from laydown.access.permissions import Principal, authorize
 from laydown.core import text
 from laydown.core.errors import LaydownError, ValidationError
 from laydown.ledger import services as ledger
-from laydown.vault import crypto, records
+from laydown.vault import crypto, records, scrub
 from laydown.vault.models import BlindIndex, Entry, SubjectKey
 
 LEGAL_BASES = (
@@ -174,11 +174,20 @@ def _erase(subject: str, reason: str, actor: str) -> None:
     row.wrapped_key = None
     row.erased_at = timezone.now()
     row.save(update_fields=["wrapped_key", "erased_at"])
+    _scrub_after_commit()
     ledger.record_append(
         kind=records.ERASED.name, data={"subject": subject, "reason": reason}, actor=actor
     )
     for listener in _erasure_listeners:
         listener(subject, reason, actor)
+
+
+def _scrub_after_commit() -> None:
+    """Once the erasure commits, scrub its bytes out of the database files (once per
+    transaction however many subjects it erased)."""
+    pending = transaction.get_connection().run_on_commit  # (savepoints, callback, robust)
+    if not any(callback is scrub.vault_scrub for _sids, callback, _robust in pending):
+        transaction.on_commit(scrub.vault_scrub)
 
 
 def vault_purge_expired(*, today: dt.date | None = None) -> list[str]:
@@ -189,6 +198,8 @@ def vault_purge_expired(*, today: dt.date | None = None) -> list[str]:
         expired = Entry.objects.filter(retain_until__lt=today)
         subjects = set(expired.values_list("subject_id", flat=True))
         expired.delete()
+        if subjects:
+            _scrub_after_commit()
         for subject in sorted(subjects):
             if not Entry.objects.filter(subject_id=subject).exists():
                 _erase(subject, "retention period ended", "system")

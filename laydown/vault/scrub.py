@@ -1,0 +1,66 @@
+"""After an erasure, leave nothing of the erased data in the database files.
+
+Deleting a row does not remove its bytes: SQLite keeps them in free pages and cells and in WAL
+frames; PostgreSQL keeps dead tuples in the heap until a vacuum, and a plain vacuum frees their
+space without overwriting it. So, once an erasure has committed:
+
+- SQLite: every connection runs with `secure_delete=ON` (zeros over deleted content and free
+  pages, see laydown.core.env), and a `wal_checkpoint(TRUNCATE)` copies the zeroed pages into
+  the database file and truncates the WAL, where the old page images were.
+- PostgreSQL: `VACUUM FULL` of the vault tables rewrites them (and their TOAST tables) into new
+  files and unlinks the old ones. It takes an exclusive lock on the vault tables for the time of
+  the rewrite; if it cannot get it within LOCK_TIMEOUT the scrub is left for
+  `laydown vault scrub` (and the next erasure), and a warning says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import DatabaseError, connection
+
+TABLES = ("vault_subjectkey", "vault_entry", "vault_blindindex")
+LOCK_TIMEOUT = "5s"
+logger = logging.getLogger(__name__)
+
+
+def vault_scrub() -> bool:
+    """Remove what erased rows left in the database files; True if done, False if deferred.
+
+    Must run outside a transaction (`transaction.on_commit`, or a command)."""
+    if connection.vendor == "sqlite":
+        done = _sqlite_checkpoint()
+    elif connection.vendor == "postgresql":
+        done = _postgresql_vacuum()
+    else:  # pragma: no cover (Laydown runs on SQLite and PostgreSQL only)
+        done = False
+    if not done:
+        logger.warning(
+            "Erased personal data may remain in the database files until `laydown vault scrub` "
+            "succeeds (the database was busy)."
+        )
+    return done
+
+
+def _sqlite_checkpoint(attempts: int = 50) -> bool:
+    with connection.cursor() as cursor:
+        for _ in range(attempts):
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _frames, _copied = cursor.fetchone()
+            if not busy:
+                return True
+            time.sleep(0.1)  # a reader holds an older snapshot: let it finish
+    return False
+
+
+def _postgresql_vacuum() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        try:
+            cursor.execute(f"VACUUM FULL {', '.join(TABLES)}")
+        except DatabaseError:
+            return False
+        finally:
+            cursor.execute("RESET lock_timeout")
+    return True
