@@ -24,6 +24,16 @@ def log_key() -> str:
     return keys.log_verifier_key()
 
 
+@pytest.fixture(autouse=True)
+def fresh_tile_cache() -> Iterator[None]:
+    """Each test builds its own log: full tiles kept in memory by an earlier one are not its."""
+    from laydown.ledger import tilecache
+
+    tilecache.clear()
+    yield
+    tilecache.clear()
+
+
 @pytest.fixture
 def subprocess_env(transactional_db: None) -> dict[str, str]:
     """Environment for a `laydown` subprocess that uses this test's database and data dir."""

@@ -164,8 +164,14 @@ def database_settings(url: DatabaseUrl, data_dir: Path) -> dict[str, object]:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"
                 ),
                 "transaction_mode": "IMMEDIATE",
+                # The busy timeout: a writer waits up to this many seconds for the write lock
+                # instead of failing at once with "database is locked".
                 "timeout": 30,
             },
+            # Keep connections across requests: opening one (and its PRAGMAs) cost more than
+            # serving /log/checkpoint.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "TEST": {"NAME": str(data_dir / "test-db.sqlite3")},
         }
     return {

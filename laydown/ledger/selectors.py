@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection, models
 
 from laydown import tlog
-from laydown.ledger import keys
+from laydown.ledger import keys, tilecache
 from laydown.ledger.models import Checkpoint, LogHead, LogWitness, Record, Tile
 
 
@@ -30,11 +31,32 @@ def checkpoint_latest() -> SignedCheckpoint:
 
 def checkpoint_public() -> SignedCheckpoint:
     """The checkpoint the log serves: with active witnesses, the newest one cosigned by at
-    least LAYDOWN_WITNESS_QUORUM of them (the policy); without witnesses, the newest."""
-    rows = Checkpoint.objects.order_by("-size")
-    if settings.LAYDOWN_WITNESS_QUORUM > 0 and LogWitness.objects.filter(active=True).exists():
-        rows = rows.filter(cosignatures__gte=settings.LAYDOWN_WITNESS_QUORUM)
-    return _signed(rows.first())
+    least LAYDOWN_WITNESS_QUORUM of them (the policy); without witnesses, the newest.
+
+    One hand-written query: every proof and every /log/checkpoint asks this, and the ORM's
+    own work was most of their cost."""
+    quorum = settings.LAYDOWN_WITNESS_QUORUM
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLIC_SQL, [quorum <= 0, quorum])
+        row = cursor.fetchone()
+    if row is None:
+        return _signed(None)
+    return SignedCheckpoint(size=row[0], root=bytes(row[1]), note=row[2])
+
+
+def _quoted(model: type[models.Model], *columns: str) -> list[str]:
+    qn = connection.ops.quote_name
+    return [qn(model._meta.db_table), *(qn(c) for c in columns)]
+
+
+_CP, _SIZE, _ROOT, _NOTE, _COSIGS = _quoted(Checkpoint, "size", "root", "note", "cosignatures")
+_LW, _ACTIVE = _quoted(LogWitness, "active")
+_PUBLIC_SQL = (
+    f"SELECT {_SIZE}, {_ROOT}, {_NOTE} FROM {_CP} "  # noqa: S608 (names, not values)
+    f"WHERE %s OR {_COSIGS} >= %s "
+    f"OR NOT EXISTS (SELECT 1 FROM {_LW} WHERE {_ACTIVE}) "
+    f"ORDER BY {_SIZE} DESC LIMIT 1"
+)
 
 
 def witnesses() -> list[LogWitness]:
@@ -52,11 +74,42 @@ def _signed(row: Checkpoint | None) -> SignedCheckpoint:
 
 
 def tile_read(level: int, index: int) -> bytes:
-    """The stored content of one tile (KeyError if absent): a TileReader for laydown.tlog."""
-    row = Tile.objects.filter(level=level, index=index).values_list("hashes", flat=True).first()
-    if row is None:
-        raise KeyError((level, index))
-    return bytes(row)
+    """The stored content of one tile (KeyError if absent): a TileReader for laydown.tlog.
+    Full tiles come from memory after their first read."""
+    key = (level, index)
+    found = tiles_read([key]).get(key)
+    if found is None:
+        raise KeyError(key)
+    return found
+
+
+def tiles_read(wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored content of the wanted tiles that exist, keyed by (level, index): full tiles
+    from memory, the rest in one (hand-written, hot-path) query."""
+    found: dict[tuple[int, int], bytes] = {}
+    missing: list[int] = []
+    for key in wanted:
+        cached = tilecache.get(key)
+        if cached is not None:
+            found[key] = cached
+        else:
+            missing.extend(key)
+    if not missing:
+        return found
+    match = " OR ".join([f"({_LEVEL} = %s AND {_INDEX} = %s)"] * (len(missing) // 2))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_LEVEL}, {_INDEX}, {_HASHES} FROM {_TILE} WHERE {match}", missing)  # noqa: S608
+        rows = cursor.fetchall()
+    keep = not connection.in_atomic_block  # never keep what a rollback may undo
+    for level, n, hashes in rows:
+        content = bytes(hashes)
+        found[(level, n)] = content
+        if keep:
+            tilecache.put((level, n), content)
+    return found
+
+
+_TILE, _LEVEL, _INDEX, _HASHES = _quoted(Tile, "level", "index", "hashes")
 
 
 def tile_content(tile: tlog.Tile) -> bytes | None:
@@ -76,12 +129,33 @@ def tile_content(tile: tlog.Tile) -> bytes | None:
 
 
 def proof_for_record(index: int) -> str | None:
-    """A C2SP tlog-proof of record `index` in the served checkpoint, or None if beyond it."""
+    """A C2SP tlog-proof of record `index` in the served checkpoint, or None if beyond it.
+
+    The tiles it needs are known in advance (at most two per level) and read at once; the
+    proof is checked against the signed root before it is served."""
     checkpoint = checkpoint_public()
     if not 0 <= index < checkpoint.size:
         return None
-    proof = tlog.tree_inclusion_proof(index, checkpoint.size, tile_read)
+    try:
+        proof = _checked_inclusion_proof(index, checkpoint)
+    except tlog.TlogError:
+        tilecache.clear()  # a cache older than this database: read everything again
+        proof = _checked_inclusion_proof(index, checkpoint)
     return tlog.format_tlog_proof(index, proof, checkpoint.note)
+
+
+def _checked_inclusion_proof(index: int, checkpoint: SignedCheckpoint) -> list[bytes]:
+    """Raises tlog.TileError or tlog.ProofError if the stored tiles do not give the root."""
+    tiles = tiles_read(tlog.tree_inclusion_tiles(index, checkpoint.size))
+    with tilecache.hashes_lock:
+        proof = tlog.tree_inclusion_proof(
+            index, checkpoint.size, lambda lv, n: tiles[(lv, n)], tilecache.hashes
+        )
+    leaf_tile = tiles[(0, index // tlog.TILE_WIDTH)]
+    offset = index % tlog.TILE_WIDTH * tlog.HASH_SIZE
+    leaf = leaf_tile[offset : offset + tlog.HASH_SIZE]
+    tlog.verify_inclusion(leaf, index, checkpoint.size, proof, checkpoint.root)
+    return proof
 
 
 def records_iter(start: int = 0, chunk: int = 5000) -> Iterator[Record]:

@@ -17,7 +17,6 @@ from laydown import tlog
 from laydown.ledger import clock, keys
 from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
 from laydown.ledger.records import canonical_record, check_actor, check_data, check_kind, rfc3339
-from laydown.ledger.selectors import tile_read
 
 Entry = tuple[str, Mapping[str, object]]
 
@@ -169,7 +168,9 @@ def _read_edge_tiles(size: int) -> dict[tuple[int, int], bytes]:
 def _reader(tiles: Mapping[tuple[int, int], bytes]) -> tlog.TileReader:
     def read(level: int, n: int) -> bytes:
         found = tiles.get((level, n))
-        return found if found is not None else tile_read(level, n)
+        if found is None:  # not an edge tile: tiles_append reads only those
+            raise KeyError((level, n))
+        return found
 
     return read
 

@@ -72,6 +72,7 @@ from .tiles import (
     tree_consistency_proof,
     tree_hash,
     tree_inclusion_proof,
+    tree_inclusion_tiles,
     tree_root,
     verify_tiles,
 )
@@ -163,6 +164,7 @@ __all__ = [
     "tree_consistency_proof",
     "tree_hash",
     "tree_inclusion_proof",
+    "tree_inclusion_tiles",
     "tree_root",
     "verify_consistency",
     "verify_inclusion",

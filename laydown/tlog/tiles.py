@@ -38,6 +38,7 @@ __all__ = [
     "tree_consistency_proof",
     "tree_hash",
     "tree_inclusion_proof",
+    "tree_inclusion_tiles",
     "tree_root",
     "verify_tiles",
 ]
@@ -299,6 +300,31 @@ def tree_inclusion_proof(
     if not 0 <= index < size:
         raise ProofError(f"index {index} is not in a tree of size {size}")
     return inclusion_path(index, size, _tile_mth(read_tile, cache, size))
+
+
+def tree_inclusion_tiles(index: int, size: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` of every tile :func:`tree_inclusion_proof` reads for leaf
+    ``index`` in the tree of ``size`` leaves (at most two per level), computed without reading
+    or hashing anything, so a caller can fetch them all at once.
+
+    Raises :class:`ProofError` unless ``0 <= index < size``.
+    """
+    if not 0 <= index < size:
+        raise ProofError(f"index {index} is not in a tree of size {size}")
+    needed: set[tuple[int, int]] = set()
+
+    def mth(lo: int, hi: int) -> bytes:
+        pos, remaining = lo, hi - lo
+        while remaining:
+            h = remaining.bit_length() - 1
+            tl, r = divmod(h, TILE_HEIGHT)
+            needed.add((tl, ((pos >> h) << r) // TILE_WIDTH))
+            pos += 1 << h
+            remaining -= 1 << h
+        return b""
+
+    inclusion_path(index, size, mth)
+    return sorted(needed)
 
 
 def tree_consistency_proof(

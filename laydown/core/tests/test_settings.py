@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from laydown.core.env import parse_database_url
+from laydown.core.env import database_settings, parse_database_url
 
 CLI = [sys.executable, "-m", "laydown.cli"]
 
@@ -79,6 +79,18 @@ def test_sqlite_runs_in_wal_mode(db) -> None:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
+
+
+def test_both_databases_keep_connections_and_sqlite_writers_wait_for_the_lock(
+    tmp_path: Path,
+) -> None:
+    sqlite = database_settings(parse_database_url("X", "sqlite:////srv/l.sqlite3"), tmp_path)
+    pg = database_settings(parse_database_url("X", "postgresql://a@h/db"), tmp_path)
+    assert sqlite["CONN_MAX_AGE"] == pg["CONN_MAX_AGE"] == 60
+    options = sqlite["OPTIONS"]
+    assert isinstance(options, dict)
+    assert options["timeout"] == 30  # the busy timeout, in seconds
+    assert "journal_mode=WAL" in options["init_command"]
 
 
 def test_postgresql_is_reachable_when_the_run_asks_for_it() -> None:

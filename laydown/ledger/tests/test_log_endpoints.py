@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from laydown import tlog
-from laydown.ledger import keys, selectors, services
+from laydown.ledger import keys, selectors, services, tilecache
 from laydown.ledger.models import Record
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,40 @@ def test_the_start_page_shows_the_log_size_and_checkpoint(client: Client, log_of
     assert response.status_code == 200
     assert b'id="log-size">600<' in response.content
     assert selectors.checkpoint_latest().note.splitlines()[2].encode() in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_proof_reads_the_tiles_it_needs_in_one_query_and_keeps_full_tiles(
+    django_assert_num_queries,
+) -> None:
+    services.record_append_batch(
+        entries=[("test.sample", {"n": i}) for i in range(66000)], actor="clerk:1"
+    )
+    leaves = [
+        bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
+    ]
+    verifier = tlog.new_verifier(keys.log_verifier_key())
+    with django_assert_num_queries(2):  # the served checkpoint, the tiles
+        text = selectors.proof_for_record(1234)
+    assert text is not None
+    assert tlog.verify_tlog_proof(text, leaves[1234], [verifier]).size == 66000
+    assert tilecache.get((0, 1234 // 256)) == b"".join(leaves[1024:1280])
+    with django_assert_num_queries(2):  # the partial tiles are read again, the full ones not
+        text = selectors.proof_for_record(1235)
+    assert tlog.verify_tlog_proof(text, leaves[1235], [verifier]).size == 66000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_tile_in_memory_that_is_not_this_logs_never_gives_a_wrong_proof() -> None:
+    services.record_append_batch(
+        entries=[("test.sample", {"n": i}) for i in range(600)], actor="clerk:1"
+    )
+    leaves = [
+        bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
+    ]
+    tilecache.put((0, 0), bytes(32 * 256))  # e.g. left over from a database restored since
+    text = selectors.proof_for_record(5)
+    assert text is not None
+    verifier = tlog.new_verifier(keys.log_verifier_key())
+    assert tlog.verify_tlog_proof(text, leaves[5], [verifier]).size == 600
+    assert tilecache.get((0, 0)) == b"".join(leaves[:256])

@@ -53,3 +53,19 @@ def test_the_edge_tiles_are_the_partial_tile_of_each_level() -> None:
         tlog.Tile(1, 1, 17),
         tlog.Tile(2, 0, 1),
     ]
+
+
+@pytest.mark.parametrize("size", [1, 2, 255, 256, 257, 70001])
+def test_inclusion_tiles_are_exactly_the_tiles_a_proof_reads(size: int) -> None:
+    tree = tlog.MemoryTree()
+    tree.append_hashes(_leaves(size))
+    for index in {0, size // 3, size - 1}:
+        read: set[tuple[int, int]] = set()
+
+        def recording(level: int, n: int, read: set[tuple[int, int]] = read) -> bytes:
+            read.add((level, n))
+            return tree.read_tile(level, n)
+
+        proof = tlog.tree_inclusion_proof(index, size, recording)
+        assert sorted(read) == tlog.tree_inclusion_tiles(index, size)
+        assert proof == tree.inclusion_proof(index)
