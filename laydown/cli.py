@@ -15,7 +15,7 @@ COMMANDS = {
     "migrate": "create or update the database tables",
     "keys": "print the log's verifier key; `keys init` creates the signing key if absent",
     "log": "`log export DIR`: write the checkpoint, tiles and a record bundle as static files",
-    "ledger": "`ledger replay`: check every record against its leaf and rebuild projections",
+    "ledger": "`ledger replay`: check the log, rebuild projections; `ledger coverage`: of what",
     "verify": "verify a log (URL or exported directory) against its verifier key; no database",
     "demo": "load the demo data (idempotent)",
     "witness": "`witness init|key|trust|serve DIR`: run a C2SP tlog-witness; no database",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -220,3 +221,24 @@ def test_the_cli_sets_up_organisations_users_and_grants(monkeypatch) -> None:
         call_command("user", "create", "bob", "--org", "nowhere")
     with pytest.raises(CommandError, match="No user"):
         call_command("grant", "nobody", "observer")
+
+
+def test_an_administrator_sets_a_password_at_the_shell_and_the_log_says_only_that(
+    monkeypatch, clerk
+) -> None:
+    monkeypatch.setenv("LAYDOWN_NEW_PASSWORD", "another-horse-battery-7")
+    call_command("user", "password", "gulnara")
+    clerk.refresh_from_db()
+    assert clerk.check_password("another-horse-battery-7")
+    record = Record.objects.get(kind="accounts.password_set")
+    assert record.data == {"user": clerk.pseudonym} and record.actor == "system"
+    with pytest.raises(CommandError, match="No user"):
+        call_command("user", "password", "nobody")
+    monkeypatch.setenv("LAYDOWN_NEW_PASSWORD", "short")
+    with pytest.raises(CommandError, match="short"):
+        call_command("user", "password", "gulnara")
+    with pytest.raises(PermissionDenied):
+        services.user_password_set(
+            actor=principal_for_user(clerk), user=clerk, password="a-third-horse-battery-5"
+        )
+    assert Record.objects.filter(kind="accounts.password_set").count() == 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.core.management import call_command
 
-from laydown.ledger import kinds
+from laydown.ledger import coverage, kinds
 
 
 def _all_models() -> dict[str, type]:
@@ -50,3 +53,13 @@ def test_declaring_a_model_twice_or_without_a_reason_is_refused() -> None:
         kinds.register_not_replayed({"accounts.User": "it is replayed, so this is a mistake"})
     with pytest.raises(ValueError, match="say why"):
         kinds.register_not_replayed({"test.Nothing": " "})
+
+
+def test_docs_replay_md_is_what_laydown_ledger_coverage_prints(capsys) -> None:
+    docs = Path(__file__).resolve().parents[3] / "docs" / "replay.md"
+    call_command("ledger", "coverage")
+    printed = capsys.readouterr().out
+    assert printed == coverage.coverage_markdown()
+    assert docs.read_text(encoding="utf-8") == printed, (
+        "docs/replay.md is out of date: run `laydown ledger coverage > docs/replay.md`"
+    )

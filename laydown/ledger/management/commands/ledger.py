@@ -4,14 +4,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from laydown.ledger import replay
+from laydown.ledger import coverage, replay
 
 
 class Command(BaseCommand):
     help = (
         "`ledger replay`: check that every stored record hashes to its leaf, that the records "
         "give the root of every stored checkpoint and the tiles the newest one's, then rebuild "
-        "every projection from the log (`--check`: check only)."
+        "every projection from the log (`--check`: check only). `ledger coverage`: what replay "
+        "rebuilds and what it leaves out, and why (the text of docs/replay.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,8 +21,12 @@ class Command(BaseCommand):
         replay_parser.add_argument(
             "--check", action="store_true", help="only verify the log; change nothing"
         )
+        sub.add_parser("coverage", help="print what replay rebuilds and what it leaves out")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "coverage":
+            self.stdout.write(coverage.coverage_markdown(), ending="")
+            return
         try:
             result = replay.ledger_replay(progress=True, check_only=options["check"])
         except replay.ReplayError as exc:
