@@ -1,7 +1,7 @@
 """Writes of accounts: organisations, users, role grants, API tokens, sign-in lock-outs.
 
 Each service authorises, validates, appends its ledger record and applies it, in one
-transaction (ARCHITECTURE.md, "The write path"). `SYSTEM` is the operator at the shell
+transaction (docs/architecture.md, "The write path"). `SYSTEM` is the operator at the shell
 (`laydown org create`, `laydown user create`, `laydown grant`): whoever holds the data
 directory holds the keys anyway.
 """

@@ -254,8 +254,8 @@ def sites_list(*, principal: Principal | None = None, kind: str = "") -> list[Si
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the hand-in receipt shows. Deliberately no armed group (ARCHITECTURE.md, data
-    protection): the person keeps the receipt, and it must not expose them."""
+    """What the hand-in receipt shows. Deliberately no armed group (docs/architecture.md,
+    "Personal data"): the person keeps the receipt, and it must not expose them."""
 
     tag: str
     category: str  # translated label

@@ -1,7 +1,7 @@
 """Writes to the ledger. Every change in Laydown goes through `record_append(_batch)`.
 
 Callers run these inside their own `transaction.atomic()` together with the projection change
-(see ARCHITECTURE.md, "The write path"); a record is then either committed and applied, or absent.
+(docs/architecture.md, "The write path"); a record is then either committed and applied, or absent.
 """
 
 from __future__ import annotations
