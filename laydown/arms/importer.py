@@ -124,16 +124,15 @@ def items_check(
 ) -> imports.Checked[Entry]:
     """Check every row; return the record data of each and every problem found."""
     rows = list(table.rows)  # the reader stops one row past MAX_ROWS
-    sites = _sites(actor, (values.get("site", "") for _n, values in rows))
+    sites = _sites(actor, (values["site"] for _n, values in rows))
     seen: dict[tuple[str, str, str], list[int]] = {}  # normalised key -> rows of this file
-    serials = [values.get("serial", "") for _n, values in rows]
+    serials = [values["serial"] for _n, values in rows]
     normalised = [normalise_serial(s) for s in serials]
     earlier = _registered_keys(set(normalised) - {""})
     weapon_keys: dict[tuple[str, str], tuple[str, str]] = {}  # (make, model) -> same_weapon_key
     checked: list[tuple[int, Entry]] = []
     problems: list[Problem] = []
-    for done, (n, given) in enumerate(rows, start=1):
-        values = {c: given.get(c, "") for c in COLUMNS}
+    for done, (n, values) in enumerate(rows, start=1):
         fast = _fields_fast(values)
         if fast is None:
             clean, errors = services.item_fields_check(

@@ -355,3 +355,16 @@ def test_a_full_site_page_lists_the_first_rows_with_whole_counts(
     assert tags[0] in page and tags[1] in page and tags[4] not in page
     assert "5 weapons and 0 lots here; the first 2 weapons are listed." in page
     assert "/arms/items/?site=depot-a&amp;status=in_storage" in page
+
+
+def test_a_decompression_bomb_or_a_non_zip_file_gets_a_short_refusal_on_the_page(
+    clerk: Client,
+) -> None:
+    from laydown.core.tests import hostile_files
+
+    bomb = hostile_files.shared_string_bomb(["site", "category"], 20 * hostile_files.MB)
+    for name, content in (("items.xlsx", bomb), ("items.xlsx", b"site,category\n")):
+        response = clerk.post("/arms/import/", {"file": _upload(name, content)})
+        assert response.status_code == 400 and len(response.content) < 100_000
+        assert response.context["form"].errors["file"]
+    assert not Item.objects.exists()

@@ -96,7 +96,9 @@ def test_a_workbook_with_more_rows_than_allowed_is_refused_while_it_is_read(
 
 def test_blank_lines_of_a_csv_file_are_skipped_and_row_numbers_kept() -> None:
     rows = imports.read_table(name="p.csv", content=b"pcode,name\n\n\nXA01,North\n" + b"\n" * 10)
-    assert rows == [(4, {"pcode": "XA01", "name": "North"})]
+    assert [(n, {k: v for k, v in row.items() if v}) for n, row in rows] == [
+        (4, {"pcode": "XA01", "name": "North"})
+    ]
 
 
 # ---- 2. uploads are refused by their size before they are read ---------------------------

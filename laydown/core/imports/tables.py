@@ -54,8 +54,8 @@ Row = tuple[int, dict[str, str]]  # (row number as the spreadsheet shows it, val
 @dataclass
 class Table:
     """The header's columns and, as they are read, the non-empty rows: values by column name
-    (known columns only), stripped strings. A cell too long to be real is not passed on: its
-    row is left out and a problem noted in `problems`."""
+    (every column of the layout, "" if the file has not got it), stripped strings. A cell too
+    long to be real is not passed on: its row is left out and a problem noted in `problems`."""
 
     columns: list[str]
     rows: Iterator[Row]
@@ -134,13 +134,12 @@ def header_problems(layout: Layout, header: list[str]) -> list[Problem]:
 def _rows(
     layout: Layout, header: list[str], cells: Iterable[Sequence[object]], problems: list[Problem]
 ) -> Iterator[Row]:
-    known = [(i, c) for i, c in enumerate(header) if c in layout.columns]
+    present = [(c, header.index(c)) for c in layout.columns if c in header]
+    absent = {c: "" for c in layout.columns if c not in header}
     read = 0
     for number, raw in enumerate(cells, start=2):
-        if not raw:
-            continue
-        values = {c: cell_text(raw[i]) if i < len(raw) else "" for i, c in known}
-        if not any(values.values()) and not any(cell_text(v) for v in raw):
+        texts = [v.strip() if type(v) is str else cell_text(v) for v in raw]
+        if not any(texts):
             continue  # an empty row, or padding up to a far-away cell
         read += 1
         if read > layout.max_rows:
@@ -148,10 +147,15 @@ def _rows(
                 _("At most %(n)d rows per file: split it.") % {"n": layout.max_rows},
                 _("too many rows"),
             )
-        long = [(c, v) for c, v in values.items() if len(v) > MAX_CELL_CHARS]
-        if long:
-            problems += [Problem(number, c, v, _too_long()) for c, v in long]
-            continue
+        width = len(texts)
+        values = {c: texts[i] if i < width else "" for c, i in present}
+        if absent:
+            values.update(absent)
+        if sum(map(len, texts)) > MAX_CELL_CHARS:
+            long = [(c, v) for c, v in values.items() if len(v) > MAX_CELL_CHARS]
+            if long:
+                problems += [Problem(number, c, v, _too_long()) for c, v in long]
+                continue
         yield number, values
 
 

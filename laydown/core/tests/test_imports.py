@@ -7,6 +7,7 @@ import io
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -44,12 +45,12 @@ def read(name: str, content: bytes, layout: imports.Layout = LAYOUT) -> list[imp
 def test_csv_and_xlsx_rows_come_as_stripped_text_by_column_numbered_as_a_spreadsheet() -> None:
     csv = b"\xef\xbb\xbfName,SEX,other\n\n Aram ,m,x\nLena,f,\n"
     assert read("p.csv", csv) == [
-        (3, {"name": "Aram", "sex": "m"}),
-        (4, {"name": "Lena", "sex": "f"}),
+        (3, {"name": "Aram", "sex": "m", "note": ""}),
+        (4, {"name": "Lena", "sex": "f", "note": ""}),
     ]
     book = hostile.workbook([["name", "sex", "note"], [None], ["Aram", 1975.0, None]])
     assert read("p.xlsx", book) == [(3, {"name": "Aram", "sex": "1975", "note": ""})]
-    assert read("p.csv", b"name;sex\nAram;m\n") == [(2, {"name": "Aram", "sex": "m"})]
+    assert read("p.csv", b"name;sex\nAram;m\n") == [(2, {"name": "Aram", "sex": "m", "note": ""})]
 
 
 def test_header_problems_name_row_1_and_the_column() -> None:
@@ -165,3 +166,17 @@ def test_a_problem_shows_a_long_value_only_as_an_excerpt() -> None:
     problem = imports.Problem(7, "make", "é" * 10_000, "too long")
     assert problem.value.startswith("é" * 60) and "10000 characters" in problem.value
     assert len(str(problem)) < 150
+
+
+def test_the_commands_refuse_a_file_over_the_limit_before_reading_it(tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    from laydown.core.imports.cli import file_read
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"x" * 2000)
+    assert file_read(path, 2000) == b"x" * 2000
+    with pytest.raises(CommandError, match="larger than"):
+        file_read(path, 1999)
+    with pytest.raises(CommandError, match="Cannot read"):
+        file_read(tmp_path / "missing.csv", 1999)

@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
 from laydown.accounts.services import SYSTEM
 from laydown.arms import importer
-from laydown.core.errors import ValidationError
+from laydown.core.imports.cli import file_read, import_run
 
 
 class Command(BaseCommand):
@@ -43,34 +42,15 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user {options['username']!r}.")
             actor = principal_for_user(user)
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
-        with Progress(
-            "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
-        ) as bar:
-            tasks: dict[str, Any] = {}
-
-            def progress(phase: str, done: int, total: int) -> None:
-                if phase not in tasks:
-                    label = "Checking rows" if phase == "check" else "Importing records"
-                    tasks[phase] = bar.add_task(label, total=total)
-                bar.update(tasks[phase], completed=done)
-
-            try:
-                result = importer.items_import(
-                    actor=actor, name=path.name, content=content, progress=progress
-                )
-            except importer.ImportRefused as exc:
-                bar.stop()
-                for problem in exc.problems:
-                    self.stderr.write(str(problem))
-                raise CommandError(
-                    f"{len(exc.problems)} problems in {path}; nothing was imported."
-                ) from exc
-            except ValidationError as exc:
-                raise CommandError(exc.message) from exc
+        content = file_read(path, importer.LAYOUT.max_bytes)
+        result = import_run(
+            self,
+            path,
+            {"check": "Checking rows", "import": "Importing records"},
+            lambda progress: importer.items_import(
+                actor=actor, name=path.name, content=content, progress=progress
+            ),
+        )
         self.stdout.write(
             f"Imported {result.count} items ({result.first_tag} to {result.last_tag}); "
             f"{result.duplicates_confirmed} confirmed duplicates."

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from laydown.access.permissions import Principal
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
-from laydown.core.errors import ValidationError
+from laydown.core.imports.cli import file_read, import_run
 from laydown.people import importer
 
 
@@ -45,10 +44,7 @@ class Command(BaseCommand):
         if not options["username"]:
             raise CommandError("Say whose import this is: --as USERNAME (a registrar, say).")
         actor = self._actor(options["username"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        data = file_read(path, importer.MAX_BYTES)
         count = self._run(actor, path, data, dry_run=options["dry_run"])
         if options["dry_run"]:
             self.stdout.write(f"{count} rows checked in {path}: no problems; nothing written.")
@@ -63,26 +59,11 @@ class Command(BaseCommand):
 
     def _run(self, actor: Principal, path: Path, data: bytes, *, dry_run: bool) -> int:
         call = importer.participants_check if dry_run else importer.participants_import
-        with Progress(
-            "{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
-        ) as bar:
-            tasks: dict[str, Any] = {}
-
-            def progress(phase: str, done: int, total: int) -> None:
-                if phase not in tasks:
-                    label = "Checking rows" if phase == "check" else "Registering participants"
-                    tasks[phase] = bar.add_task(label, total=total)
-                bar.update(tasks[phase], completed=done)
-
-            try:
-                result = call(actor=actor, filename=path.name, data=data, progress=progress)
-            except importer.ImportInvalid as exc:
-                bar.stop()
-                for problem in exc.problems:
-                    self.stderr.write(str(problem))
-                raise CommandError(
-                    f"{len(exc.problems)} problems in {path}; nothing was imported."
-                ) from exc
-            except ValidationError as exc:
-                raise CommandError(exc.message) from exc
+        labels = {"check": "Checking rows", "import": "Registering participants"}
+        result = import_run(
+            self,
+            path,
+            labels,
+            lambda progress: call(actor=actor, filename=path.name, data=data, progress=progress),
+        )
         return result if isinstance(result, int) else len(result)
