@@ -14,6 +14,10 @@ define(
     ALL_ROLES,
     own_org=True,
 )
-define("accounts.user_manage", "Create users, list them, reset second factors", [Role.ADMIN])
+define(
+    "accounts.user_manage",
+    "Create users, list them, deactivate and reactivate them, set passwords, reset second factors",
+    [Role.ADMIN],
+)
 define("accounts.role_grant", "Grant and revoke roles", [Role.ADMIN])
 define("accounts.token_revoke_any", "Revoke any organisation's API token", [Role.ADMIN])

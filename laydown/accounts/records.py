@@ -45,6 +45,13 @@ def _apply_user_created(record: Record) -> None:
         user.save(update_fields=["password"])
 
 
+def _apply_user_active(active: bool) -> kinds.Apply:
+    def apply(record: Record) -> None:
+        User.objects.filter(pseudonym=record.data["user"]).update(is_active=active)
+
+    return apply
+
+
 def _apply_role_granted(record: Record) -> None:
     d = record.data
     RoleGrant.objects.create(
@@ -97,6 +104,16 @@ USER_CREATED = kinds.register(
     description="A user account was created: pseudonym, username, e-mail and organisation "
     "(the password stays out of the log).",
     apply=_apply_user_created,
+)
+USER_DEACTIVATED = kinds.register(
+    "accounts.user_deactivated",
+    description="An administrator deactivated a user: no sign-in, no API token works.",
+    apply=_apply_user_active(False),
+)
+USER_REACTIVATED = kinds.register(
+    "accounts.user_reactivated",
+    description="An administrator reactivated a deactivated user.",
+    apply=_apply_user_active(True),
 )
 PASSWORD_SET = kinds.register(
     "accounts.password_set",

@@ -116,6 +116,26 @@ def user_create(
     return user
 
 
+def user_active_set(*, actor: Principal, user: User, active: bool) -> None:
+    """Deactivate `user` (no sign-in, no token works, sessions end) or reactivate them."""
+    _check(actor, "accounts.user_manage")
+    if active == user.is_active:
+        raise ValidationError(
+            (_("%(user)s is already active.") if active else _("%(user)s is already deactivated."))
+            % {"user": user.username},
+            fields={"user": _("unchanged")},
+        )
+    if not active and actor.user_id == user.pk:
+        raise ValidationError(
+            _("You cannot deactivate yourself; ask another administrator."),
+            fields={"user": _("yourself")},
+        )
+    kind = records.USER_REACTIVATED if active else records.USER_DEACTIVATED
+    with transaction.atomic():
+        _append(kind.name, {"user": user.pseudonym}, actor)
+    user.refresh_from_db(fields=["is_active"])
+
+
 def user_password_set(*, actor: Principal, user: User, password: str) -> None:
     """Give `user` a new password (lost, or none after a replay into an empty database).
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("organisations/", views.organisations, name="organisations"),
     path("users/", views.users, name="users"),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),
+    path("users/<int:user_id>/active/", views.user_active, name="user_active"),
     path("users/<int:user_id>/grants/", views.user_grant, name="user_grant"),
     path("users/<int:user_id>/grants/revoke/", views.user_revoke, name="user_revoke"),
     path(

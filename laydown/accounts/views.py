@@ -276,3 +276,19 @@ def user_second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse
         % {"name": user.username},
     )
     return redirect("accounts:user_detail", user_id=user.pk)
+
+
+@requires("accounts.user_manage")
+@require_POST
+def user_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Deactivate or reactivate a user (`active` posted as 1 or 0)."""
+    user = _user_or_404(user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_active_set(actor=principal_of(request), user=user, active=active)
+    except ValidationError as exc:
+        messages.error(request, exc.message)
+        return _user_page(request, user, status=400)
+    done = _("%(name)s is active again.") if active else _("%(name)s is deactivated.")
+    messages.success(request, done % {"name": user.username})
+    return redirect("accounts:user_detail", user_id=user.pk)

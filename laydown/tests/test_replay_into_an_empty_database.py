@@ -142,6 +142,10 @@ def more_accounts_records() -> None:
     )
     accounts.token_revoke(actor=principal_for_user(admin), public_id=token.public_id)
     accounts.user_password_set(actor=accounts.SYSTEM, user=clerk, password="A-new-one-for-clerk")
+    auditor = User.objects.get(username="auditor")
+    accounts.user_active_set(actor=accounts.SYSTEM, user=auditor, active=False)
+    accounts.user_active_set(actor=accounts.SYSTEM, user=auditor, active=True)
+    accounts.user_active_set(actor=accounts.SYSTEM, user=auditor, active=False)
     # A user whose record predates usernames in the log: rebuilt under its pseudonym.
     ledger.record_append(
         kind=USER_CREATED.name,
@@ -162,6 +166,7 @@ def test_replay_into_an_empty_database_rebuilds_every_replayed_table(programme) 
     for label, rows in before.items():
         assert after[label] == rows, f"{label} differs after replay into an empty database"
     assert User.objects.get(pseudonym="u-0123456789ab").username == "u-0123456789ab"
+    assert not User.objects.get(username="auditor").is_active
 
 
 def test_after_such_a_replay_users_sign_in_once_an_administrator_sets_a_password(users) -> None:
@@ -180,6 +185,7 @@ def test_after_such_a_replay_users_sign_in_once_an_administrator_sets_a_password
 def test_replay_in_place_keeps_passwords_and_second_factors(users) -> None:
     devices = TOTPDevice.objects.count()
     replay.ledger_replay()
+    assert not User.objects.get(username="auditor").is_active  # still deactivated
     assert TOTPDevice.objects.count() == devices > 0
     assert _signs_in("admin", accounts_demo.demo_password("admin")) is not None
     assert _signs_in("clerk", "A-new-one-for-clerk") is not None

@@ -168,7 +168,7 @@ def test_a_bad_scope_or_a_missing_grant_is_refused_and_nothing_changes(admin, cl
 def test_a_user_id_that_does_not_exist_gives_404_everywhere(admin) -> None:
     ghost = User(pk=987654)
     assert admin.get(detail(ghost)).status_code == 404
-    for suffix in ("user_grant", "user_revoke", "user_second_factor_reset"):
+    for suffix in ("user_grant", "user_revoke", "user_second_factor_reset", "user_active"):
         response = admin.post(detail(ghost, suffix), {"role": "admin", "scope": "programme"})
         assert response.status_code == 404
         assert "There is nothing at this address" in response.content.decode()
@@ -186,6 +186,33 @@ def test_an_admin_resets_a_lost_second_factor_with_a_ledger_record(admin) -> Non
     again = admin.post(detail(custodian, "user_second_factor_reset"))
     assert again.status_code == 400
     assert "has no second factor to reset" in again.content.decode()
+
+
+def test_an_admin_deactivates_a_user_who_then_cannot_sign_in_and_reactivates_them(
+    admin, clerk_user
+) -> None:
+    clerk = signed_in(clerk_user, verified=False)
+    assert clerk.get(reverse("accounts:profile")).status_code == 200
+    assert "Deactivate" in admin.get(detail(clerk_user)).content.decode()
+    response = admin.post(detail(clerk_user, "user_active"), {"active": "0"})
+    assert response["Location"] == detail(clerk_user)
+    assert kinds_logged()[-1] == "accounts.user_deactivated"
+    clerk_user.refresh_from_db()
+    assert not clerk_user.is_active
+    assert clerk.get(reverse("accounts:profile")).status_code == 302  # its session ended
+    again = admin.post(detail(clerk_user, "user_active"), {"active": "0"})
+    assert again.status_code == 400 and "already deactivated" in again.content.decode()
+    assert "Reactivate" in admin.get(detail(clerk_user)).content.decode()
+    admin.post(detail(clerk_user, "user_active"), {"active": "1"})
+    assert kinds_logged()[-1] == "accounts.user_reactivated"
+    assert User.objects.get(pk=clerk_user.pk).is_active
+
+
+def test_an_admin_cannot_deactivate_themselves(admin) -> None:
+    ann = User.objects.get(username="ann")
+    response = admin.post(detail(ann, "user_active"), {"active": "0"})
+    assert response.status_code == 400 and "cannot deactivate yourself" in response.content.decode()
+    assert User.objects.get(pk=ann.pk).is_active
 
 
 def test_an_admin_without_the_second_factor_is_sent_to_it_first() -> None:

@@ -61,6 +61,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "accounts:token_revoke": lambda s: {"public_id": s.token_id},
     "accounts:user_detail": lambda s: {"user_id": s.user.pk},
     "accounts:user_grant": lambda s: {"user_id": s.user.pk},
+    "accounts:user_active": lambda s: {"user_id": s.user.pk},
     "accounts:user_revoke": lambda s: {"user_id": s.user.pk},
     "accounts:user_second_factor_reset": lambda s: {"user_id": s.user.pk},
     "api:organisation_detail": lambda s: {"code": s.org_code},

@@ -242,3 +242,15 @@ def test_an_administrator_sets_a_password_at_the_shell_and_the_log_says_only_tha
             actor=principal_for_user(clerk), user=clerk, password="a-third-horse-battery-5"
         )
     assert Record.objects.filter(kind="accounts.password_set").count() == 1
+
+
+def test_a_user_is_deactivated_and_reactivated_at_the_shell(clerk, capsys) -> None:
+    call_command("user", "deactivate", "gulnara")
+    assert not User.objects.get(pk=clerk.pk).is_active
+    with pytest.raises(CommandError, match="already deactivated"):
+        call_command("user", "deactivate", "gulnara")
+    call_command("user", "reactivate", "gulnara")
+    assert User.objects.get(pk=clerk.pk).is_active
+    assert "Reactivated gulnara." in capsys.readouterr().out
+    kinds = list(Record.objects.order_by("index").values_list("kind", flat=True))
+    assert kinds[-2:] == ["accounts.user_deactivated", "accounts.user_reactivated"]
