@@ -18,7 +18,10 @@ READ = define(
     scoped=True,
 )
 SITE_MANAGE = define(
-    "arms.site_manage", "Create sites and containers", [R.ADMIN, R.PROGRAMME_MANAGER]
+    "arms.site_manage",
+    "Create sites (in one's region) and containers (at one's sites)",
+    [R.ADMIN, R.PROGRAMME_MANAGER],
+    scoped=True,
 )
 ITEM_REGISTER = define(
     "arms.item_register",

@@ -100,6 +100,7 @@ RULES = define(
 )
 REFUSALS = define(
     "people.refusals",
-    "See refused requests for participants' data",
+    "See refused requests for the data of participants in one's scope",
     [R.ADMIN, R.PROGRAMME_MANAGER, R.AUDITOR],
+    scoped=True,
 )

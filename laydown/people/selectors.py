@@ -212,8 +212,13 @@ def cycle_lines(cycle: PaymentCycle, page: int = 1, *, principal: Principal) -> 
     return paginate(rows, page, 100)
 
 
-def refusals(page: int = 1) -> Page:
-    return paginate(Refusal.objects.all(), page, 100)
+def refusals(principal: Principal, page: int = 1) -> Page:
+    """Refused requests about participants in `principal`'s scope (programme-wide: all)."""
+    everywhere, regions = _regions(principal, perms.REFUSALS.name)
+    rows = Refusal.objects.all()
+    if not everywhere:
+        rows = rows.filter(subject__in=Participant.objects.filter(region__in=regions).values("pk"))
+    return paginate(rows, page, 100)
 
 
 # ---- ID card and access report (these read the vault: each read is recorded) ---------------

@@ -482,5 +482,5 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 @requires("people.refusals")
 def refusals(request: HttpRequest) -> HttpResponse:
-    page = selectors.refusals(_int(request.GET.get("page")))
+    page = selectors.refusals(principal_of(request), _int(request.GET.get("page")))
     return render(request, "people/refusals.html", {"page": page})

@@ -247,7 +247,7 @@ def inspection_sign(request: HttpRequest, code: str, payload: SignedReportIn) ->
 def item_bundle(request: HttpRequest, tag: str) -> dict[str, object]:
     """An item's or lot's records with inclusion proofs and the cosigned checkpoint; check it
     offline with `laydown verify BUNDLE.json --key ...`."""
-    bundle = selectors.item_bundle(tag)
+    bundle = selectors.item_bundle(principal(request), tag)
     if bundle is None:
         raise Http404(_("No records for %(t)s.") % {"t": tag})
     return bundle

@@ -44,6 +44,8 @@ COUNTERSIGN = define(
 )
 ITEM_BUNDLE = define(
     "verification.item_bundle",
-    "Download an item's records with inclusion proofs and a cosigned checkpoint",
+    "Download the records of an item held in one's scope, with inclusion proofs and a "
+    "cosigned checkpoint",
     [R.ADMIN, R.OBSERVER, R.AUDITOR],
+    scoped=True,
 )

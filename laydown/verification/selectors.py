@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from laydown import tlog
-from laydown.arms.models import CustodyEvent
+from laydown.access.permissions import Principal, is_allowed
+from laydown.access.roles import Scope
+from laydown.arms.models import AmmoLot, CustodyEvent, Item
 from laydown.ledger import selectors as ledger
 from laydown.ledger.models import Record
 from laydown.verification.models import Accreditation, DestructionEvent, Inspection
@@ -76,12 +78,27 @@ def destruction_events() -> list[DestructionEvent]:
     return list(DestructionEvent.objects.order_by("code"))
 
 
-def item_bundle(tag: str) -> dict[str, object] | None:
+def _held_in_scope(principal: Principal, tag: str) -> bool:
+    """Whether the item or lot `tag` is now at a site `principal`'s bundle grant covers."""
+    site = (
+        Item.objects.filter(tag=tag).values_list("site_id", "site__region").first()
+        or AmmoLot.objects.filter(tag=tag).values_list("site_id", "site__region").first()
+    )
+    if site is None:
+        return False
+    scope = Scope(site=site[0], region=site[1])
+    return is_allowed(principal, "verification.item_bundle", scope=scope)
+
+
+def item_bundle(principal: Principal, tag: str) -> dict[str, object] | None:
     """An item's (or lot's) records with tlog-proofs against the served checkpoint.
 
     Enough to check offline, with `laydown verify BUNDLE.json --key ...`, that each record is
-    in the log the witnesses cosigned. None if the tag has no history.
+    in the log the witnesses cosigned. None if the tag has no history, or if the item is held
+    outside `principal`'s scope (it looks absent, as elsewhere).
     """
+    if not _held_in_scope(principal, tag):
+        return None
     indices = sorted(
         set(CustodyEvent.objects.filter(item_id=tag).values_list("record_index", flat=True))
         | set(CustodyEvent.objects.filter(lot_id=tag).values_list("record_index", flat=True))
@@ -114,6 +131,6 @@ def item_bundle(tag: str) -> dict[str, object] | None:
     }
 
 
-def item_bundle_json(tag: str) -> str | None:
-    bundle = item_bundle(tag)
+def item_bundle_json(principal: Principal, tag: str) -> str | None:
+    bundle = item_bundle(principal, tag)
     return None if bundle is None else json.dumps(bundle, ensure_ascii=False, indent=1)

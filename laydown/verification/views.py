@@ -181,7 +181,7 @@ def destruction_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @requires("verification.item_bundle")
 def item_bundle(request: HttpRequest, tag: str) -> HttpResponse:
-    text = selectors.item_bundle_json(tag)
+    text = selectors.item_bundle_json(principal_of(request), tag)
     if text is None:
         raise Http404(_("No records for this tag."))
     response = HttpResponse(text, content_type="application/json")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal
+from laydown.access.permissions import Principal, authorize
+from laydown.access.roles import Scope
+from laydown.accounts.services import SYSTEM
 from laydown.arms import checks, records
 from laydown.arms.models import Container, Seal, Site
 from laydown.arms.services.common import append_record, authorize_at, seal_of
@@ -24,7 +26,8 @@ def site_create(
     status: str = SiteStatus.OPEN,
 ) -> Site:
     """Create a site; coordinates are micro-degrees (integers: 40.123456° -> 40123456)."""
-    authorize_at(actor, "arms.site_manage")
+    if actor is not SYSTEM:
+        authorize(actor, "arms.site_manage", scope=Scope(region=region))
     code = code.strip().lower()
     for field, value in (("code", code), ("region", region)):
         if not checks.CODE.match(value):
@@ -55,7 +58,7 @@ def site_create(
 
 
 def container_create(*, actor: Principal, site: Site, code: str, racks: int = 0) -> Container:
-    authorize_at(actor, "arms.site_manage")
+    authorize_at(actor, "arms.site_manage", site)
     code = code.strip().lower()
     if not checks.CODE.match(code):
         raise checks.refuse(

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from laydown import tlog
+from laydown.access.permissions import Principal
 from laydown.arms import services as arms
 from laydown.arms.models import Item
 from laydown.core.errors import ValidationError
@@ -212,7 +213,10 @@ def test_an_item_bundle_verifies_offline_and_tampering_is_caught(
 ) -> None:
     cosign()
     tag = stock[5].tag
-    bundle = verification.item_bundle(tag)
+    auditor = Principal(
+        user_id=9, pseudonym="u-auditor", organisation_id=1, grants=(("auditor", "programme"),)
+    )
+    bundle = verification.item_bundle(auditor, tag)
     assert bundle is not None and len(bundle["records"]) >= 1
     path = tmp_path / "item.json"
     path.write_text(json.dumps(bundle))
