@@ -32,6 +32,7 @@ class Problem:
     reason: str
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "column", excerpt(self.column))  # a header cell names it
         object.__setattr__(self, "value", excerpt(self.value))
         object.__setattr__(self, "reason", excerpt(self.reason, REASON_MAX))
 

@@ -2,8 +2,9 @@
 
 `archive_check` runs first and refuses, with a clear reason, a file that is not a zip archive,
 is damaged, unpacks to more than the caller allows, holds a run of text longer than any cell
-may be, or more shared strings than the import can use; it reads the archive in small chunks
-and keeps none of it. After it, nothing the readers below hold can be larger than those caps.
+may be, more shared strings than the import can use, or a DOCTYPE (entity expansion); it
+reads the archive in small chunks and keeps none of it. After it, nothing the readers below
+hold can be larger than those caps.
 
 `xlsx_rows` yields exactly what openpyxl's `worksheets[0].iter_rows(values_only=True)` of a
 read-only, data-only workbook yields, at most `max_columns` wide. openpyxl's read-only reader
@@ -72,12 +73,19 @@ def _member_check(archive: zipfile.ZipFile, member: zipfile.ZipInfo, max_strings
     xml = name.endswith((".xml", ".rels", ".vml"))
     strings = name.endswith("sharedstrings.xml")
     run = count = size = 0
+    tail = b""
     try:
         with archive.open(member) as source:
             while chunk := source.read(CHUNK):
                 size += len(chunk)
                 if not xml:
                     continue
+                if b"<!DOCTYPE" in tail + chunk[:16] or b"<!DOCTYPE" in chunk:
+                    raise _refused(  # OOXML parts have none; entities could expand a billion times
+                        _("The XLSX file holds a document type declaration; no workbook has one."),
+                        _("unreadable"),
+                    )
+                tail = chunk[-16:]
                 first = chunk.find(b"<")
                 if first < 0:
                     run += len(chunk)

@@ -169,3 +169,19 @@ def cases(header: list[str]) -> list[tuple[str, str, Callable[[], bytes], str]]:
         ("corrupt-xlsx", "f.xlsx", lambda: corrupt_member(good()), "damaged"),
         ("csv-field-200kb", "f.csv", lambda: csv_with_long_field(header, 200_000), "characters"),
     ]
+
+
+def entity_bomb(header: list[str]) -> bytes:
+    """A sheet whose DOCTYPE defines entities that expand a billion times ("billion laughs")."""
+    content = workbook([header])
+    entities = b'<!ENTITY a0 "lol">' + b"".join(
+        b'<!ENTITY a%d "%s">' % (n, b"&a%d;" % (n - 1) * 10) for n in range(1, 10)
+    )
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE worksheet [' + entities + b"]>"
+        b"<worksheet " + _MAIN + b"><sheetData>"
+        b'<row r="1">' + b"".join(_inline(c, n) for n, c in enumerate(header)) + b"</row>"
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t>&a9;</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
+    return rewritten(content, {SHEET: [sheet]})

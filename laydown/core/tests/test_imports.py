@@ -147,6 +147,13 @@ def test_a_file_that_is_not_or_no_longer_xlsx_is_refused_clearly(content: bytes,
     assert [p.row for p in caught.value.problems] == [0]
 
 
+def test_an_entity_expansion_bomb_is_refused_quickly() -> None:
+    content = hostile.entity_bomb(["name", "sex"])
+    answer, seconds, peak = measured(lambda: read("p.xlsx", content))
+    assert isinstance(answer, imports.ImportRefused) and "document type" in answer.message
+    assert seconds < 1 and peak < 5 * hostile.MB
+
+
 def test_a_csv_field_over_128_kb_is_refused_naming_its_row() -> None:
     with pytest.raises(imports.ImportRefused) as caught:
         read("p.csv", hostile.csv_with_long_field(["name", "sex"], 200_000))
