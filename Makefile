@@ -71,7 +71,7 @@ pytest-postgres: $(STAMP) ## the database tests on PostgreSQL, when LAYDOWN_TEST
 	else \
 	  rm -rf var/test-postgres && \
 	  LAYDOWN_DATA_DIR=var/test-postgres LAYDOWN_DATABASE_URL="$$LAYDOWN_TEST_POSTGRES_URL" \
-	    $(BIN)/pytest --ignore=laydown/tlog -m "not browser"; \
+	    $(BIN)/pytest --ignore=laydown/tlog -m "not browser and not api_fuzz"; \
 	fi
 
 fmt: $(STAMP) ## format and fix what ruff can

@@ -10,31 +10,63 @@ Every error has one shape, `{"error": {"code": ..., "message": ..., "fields": {.
 |---|---|---|
 | 401 | `not_authenticated`, `token_invalid`, `second_factor_required` | no or bad credentials |
 | 403 | `forbidden`, `csrf_failed` | the credentials do not allow this action |
-| 404 | `not_found` | no such record, or one you may not see (the two look the same) |
+| 404 | `not_found` | no such record, or one you may not see (the two look alike); no such path |
 | 400 | `bad_request` | the body is not JSON at all |
+| 413 | `too_large` | the body is larger than the server accepts |
 | 422 | `invalid` | the input is wrong; `fields` names each field and what is wrong |
-| 429 | `throttled` | too many requests |
+| 500 | `server_error` | our fault: the error is logged, nothing is said about it |
 
-Invalid input is 422 whether the request did not match the schema or a service rejected it.
+Invalid input is 422 whether the request did not match the schema or a service rejected it;
+that includes text that is no text (control characters, lone surrogates such as `"\\ud800"`,
+Unicode non-characters such as U+FFFF) anywhere in the path, the query or the body. Each
+operation lists in this document the error statuses it can answer.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from typing import Any
+
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
+from ninja.parser import Parser
 
 from laydown.access.permissions import NotAuthenticated
 from laydown.accounts.api import router as accounts_router
 from laydown.accounts.api_auth import credentials
 from laydown.arms.api import router as arms_router
 from laydown.assistance.api import router as assistance_router
+from laydown.core.api_errors import too_large_message
 from laydown.core.errors import ValidationError
+from laydown.core.text_guard import refuse_bad_text
 from laydown.people.api import router as people_router
 from laydown.verification.api import router as verification_router
+
+
+class TextCheckingParser(Parser):
+    """Ninja's parser, refusing text that is no text (laydown.core.text_guard) in bodies and forms."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        refuse_bad_text(data)  # ninja answers 400 for any error here: see _http_error
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        refuse_bad_text(parsed)
+        return parsed
+
 
 api = NinjaAPI(
     title="Laydown API",
@@ -44,6 +76,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     auth=credentials(),  # operations replace it with their own through `api_action`
+    parser=TextCheckingParser(),
 )
 api.add_router("/", accounts_router)
 api.add_router("/arms", arms_router)
@@ -51,7 +84,7 @@ api.add_router("/people", people_router)
 api.add_router("/assistance", assistance_router)
 api.add_router("/verification", verification_router)
 
-HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 429: "throttled"}
+HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 413: "too_large"}
 
 
 def error_response(
@@ -115,8 +148,18 @@ def _schema_mismatch(request: HttpRequest, exc: SchemaError) -> HttpResponse:
     return error_response(request, 422, "invalid", message, fields)
 
 
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(request, 413, "too_large", too_large_message())
+    message = _("The request could not be understood; nothing was changed.")
+    return error_response(request, 400, "bad_request", message)
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ValidationError):  # the body parsed, its text did not pass
+        return _invalid(request, exc.__cause__)
     if exc.status_code == 400:  # ninja could not parse the body at all
         message = _(
             "The request body is not valid JSON. Send a JSON object with Content-Type: "

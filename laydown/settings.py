@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "laydown.core.text_guard.TextGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "laydown.core.security.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",

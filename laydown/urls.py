@@ -15,3 +15,9 @@ urlpatterns = [
     path("reports/", include("laydown.reports.urls")),
     path("api/v1/", api.urls),
 ]
+
+# Under /api/, Django's own error answers use the API's error shape too (core.api_errors).
+handler400 = "laydown.core.api_errors.bad_request"
+handler403 = "laydown.core.api_errors.permission_denied"
+handler404 = "laydown.core.api_errors.page_not_found"
+handler500 = "laydown.core.api_errors.server_error"

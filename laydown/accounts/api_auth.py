@@ -30,6 +30,7 @@ from laydown.access.permissions import (
 )
 from laydown.access.web import needs_second_factor, principal_for_user, principal_of
 from laydown.accounts import services
+from laydown.core.api_errors import document_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -138,6 +139,7 @@ def api_action(action: str) -> Callable[[F], F]:
         def set_auth(operation: Any) -> None:
             operation.auth_param = credentials(action)
             operation._set_auth(operation.auth_param)
+            document_errors(operation, public=ACTIONS[action].audience == ANYONE)
             # Integrators see in the OpenAPI document which action a token needs.
             operation.openapi_extra = {
                 **(operation.openapi_extra or {}),

@@ -37,6 +37,7 @@ from laydown.accounts.forms import (
 from laydown.accounts.models import User
 from laydown.core.errors import ValidationError
 from laydown.core.forms import show_service_error
+from laydown.core.paging import page_number
 
 PAGE_SIZE = 50
 T = TypeVar("T")
@@ -57,7 +58,7 @@ def _posted(request: HttpRequest) -> QueryDict | None:
 
 
 def _page(request: HttpRequest, items: Sequence[T] | QuerySet[Any]) -> Page[Any]:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return Paginator(items, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
 
 
 # ---- Sign-in, second factor, sign-out -----------------------------------------------------

@@ -18,6 +18,8 @@ from ninja import Field, Query, Router, Schema, Status
 from laydown.accounts.api_auth import api_action, principal
 from laydown.arms import selectors, services
 from laydown.arms.models import AmmoLot, Container, CustodyEvent, Item, Materiel, Shipment, Site
+from laydown.core.api_types import IsoDateTime
+from laydown.core.paging import PageNumber, PerPage
 
 router = Router(tags=["arms"])
 
@@ -243,10 +245,10 @@ class SearchQuery(Schema):
     site: str = ""
     container: str = ""
     status: str = ""
-    collected_from: dt.datetime | None = None
-    collected_to: dt.datetime | None = Field(None, description="exclusive")
-    page: int = Field(1, ge=1)
-    per_page: int = Field(50, ge=1, le=selectors.MAX_PER_PAGE)
+    collected_from: IsoDateTime | None = None
+    collected_to: IsoDateTime | None = Field(None, description="exclusive")
+    page: PageNumber = 1
+    per_page: PerPage = 50
 
 
 # ---- lookups -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Views authorise the action itself; selectors narrow the rows.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,23 +33,9 @@ from laydown.arms.models import (
 )
 from laydown.arms.normalise import normalise_serial
 from laydown.arms.vocab import Category, Condition, ItemStatus, LotStatus, SealStatus
+from laydown.core.paging import Page, paginate
 
-MAX_PER_PAGE = 200
 MAX_MOVABLE = 1000  # items or lots offered on one dispatch or disposal page
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of rows, without counting them all (a count of 10^6 rows is slow)."""
-
-    rows: list[Any]
-    number: int
-    per_page: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
 
 
 def site_filter(principal: Principal | None, field: str = "site") -> Q:
@@ -65,20 +52,19 @@ def site_filter(principal: Principal | None, field: str = "site") -> Q:
     return Q(**{f"{field}__in": sites}) | Q(**{f"{region}__in": regions})
 
 
-def _paginate(rows: QuerySet[Any], page: int, per_page: int) -> Page:
-    page = max(page, 1)
-    per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    start = (page - 1) * per_page
-    chunk = list(rows[start : start + per_page + 1])
-    return Page(
-        rows=chunk[:per_page], number=page, per_page=per_page, has_next=len(chunk) > per_page
-    )
-
-
 def _prefix_range(field: str, prefix: str) -> Q:
-    """`field` starts with `prefix`, as a range both databases answer from a B-tree index."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+    """`field` starts with `prefix`, as a range both databases answer from a B-tree index.
+
+    The upper bound is the prefix with its last character incremented: past U+10FFFF it
+    carries to the character before (none left: no upper bound), and it skips the surrogates,
+    which no database can store."""
+    stem = prefix.rstrip(chr(sys.maxunicode))
+    if not stem:
+        return Q(**{f"{field}__gte": prefix})
+    after = ord(stem[-1]) + 1
+    if 0xD800 <= after <= 0xDFFF:
+        after = 0xE000
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": stem[:-1] + chr(after)})
 
 
 def _serial_contains(rows: QuerySet[Item], wanted: str) -> QuerySet[Item]:
@@ -145,7 +131,7 @@ def item_search(
         rows = rows.filter(collected_at__gte=collected_from)
     if collected_to is not None:
         rows = rows.filter(collected_at__lt=collected_to)
-    return _paginate(rows.order_by("-tag"), page, per_page)
+    return paginate(rows.order_by("-tag"), page, per_page)
 
 
 def item_get(tag: str, *, principal: Principal | None = None) -> Item | None:

@@ -36,6 +36,7 @@ from laydown.arms.models import AmmoLot, Item, Site
 from laydown.arms.vocab import ItemStatus
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
+from laydown.core.paging import page_number
 
 IMPORT_PROGRESS_SECONDS = 3600
 TEMPLATE_TYPES = {
@@ -286,7 +287,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
             status=data["status"],
             collected_from=_day_start(data["collected_from"]),
             collected_to=_day_start(data["collected_to"], days=1),
-            page=int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1,
+            page=page_number(request.GET.get("page")),
         )
     query = request.GET.copy()
     query.pop("page", None)

@@ -15,7 +15,6 @@ visit is refused (403) by the service. Household personal data is read only thro
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,19 +36,18 @@ from laydown.assistance.models import (
     Project,
     Visit,
 )
+from laydown.core.api_types import IsoDate
 from laydown.core.errors import ValidationError
+from laydown.core.paging import PageNumber, PerPage, paginate
 
 router = Router(tags=["assistance"])
-
-MAX_PER_PAGE = 200
-
 
 # ---- schemas -------------------------------------------------------------------------------
 
 
 class Paging(Schema):
-    page: int = Field(1, ge=1)
-    per_page: int = Field(50, ge=1, le=MAX_PER_PAGE)
+    page: PageNumber = 1
+    per_page: PerPage = 50
 
 
 class DistributionFilters(Paging):
@@ -57,8 +55,8 @@ class DistributionFilters(Paging):
     sector: str = ""
     commodity: str = ""
     place: str = Field("", description="a P-code; places under it are included")
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
 
 
 class OwnedOut(Schema):
@@ -109,7 +107,7 @@ class DistributionPage(Schema):
 
 class DistributionIn(Schema):
     partner: str = Field("", description="the organisation's code; yours if omitted")
-    date: dt.date
+    date: IsoDate
     place: str = Field(description="the P-code of the place")
     sector: str
     activity: str
@@ -151,7 +149,7 @@ class HouseholdIn(Schema):
     members: list[MemberIn] = Field(description="1 to 40 members, the head first")
     legal_basis: str
     purpose: str
-    retain_until: dt.date
+    retain_until: IsoDate
     override_reason: str = Field(
         "", description="register despite a suspected duplicate (programme managers)"
     )
@@ -216,7 +214,7 @@ class ProjectIn(Schema):
 
 
 class ProgressIn(Schema):
-    date: dt.date
+    date: IsoDate
     status: str
     percent_complete: int
     note: str = ""
@@ -238,7 +236,7 @@ class CommitmentIn(Schema):
     text: str
     owner_side: str
     owner: str
-    due: dt.date
+    due: IsoDate
 
 
 class CommitmentOut(Schema):
@@ -275,7 +273,7 @@ class MeetingDetailOut(MeetingOut):
 class MeetingIn(Schema):
     organisation: str = Field("", description="the convener's code; yours if omitted")
     title: str
-    date: dt.date
+    date: IsoDate
     place: str
     topics: list[str]
     outcomes: str = ""
@@ -295,7 +293,7 @@ class FollowUpIn(Schema):
 
 class StopIn(Schema):
     place: str
-    date: dt.date
+    date: IsoDate
     note: str = ""
 
 
@@ -333,15 +331,15 @@ class VisitDetailOut(VisitOut):
 class VisitIn(Schema):
     organisation: str = Field("", description="the visiting organisation; yours if omitted")
     purpose: str
-    planned_start: dt.date
-    planned_end: dt.date
+    planned_start: IsoDate
+    planned_end: IsoDate
     itinerary: list[StopIn] = []
 
 
 class VisitChangeIn(Schema):
     status: str = Field(description="agreed, postponed or done")
-    planned_start: dt.date | None = None
-    planned_end: dt.date | None = None
+    planned_start: IsoDate | None = None
+    planned_end: IsoDate | None = None
     findings: str | None = None
     report_summary: str | None = None
     note: str = ""
@@ -360,7 +358,7 @@ class CorrectionIn(Schema):
     """The figures to correct (others keep their values) and why."""
 
     reason: str
-    date: dt.date | None = None
+    date: IsoDate | None = None
     place: str | None = None
     sector: str | None = None
     activity: str | None = None
@@ -551,13 +549,12 @@ class ProjectChangeIn(Schema):
 
 
 def _page(rows: QuerySet[Any] | Iterable[Any], page: int, per_page: int) -> dict[str, Any]:
-    start = (page - 1) * per_page
-    chunk = list(itertools.islice(rows, start, start + per_page + 1))
+    found = paginate(rows, page, per_page)
     return {
-        "items": chunk[:per_page],
-        "page": page,
-        "per_page": per_page,
-        "has_next": len(chunk) > per_page,
+        "items": found.rows,
+        "page": found.number,
+        "per_page": found.per_page,
+        "has_next": found.has_next,
     }
 
 
@@ -896,8 +893,7 @@ def project_progress(request: HttpRequest, code: str, payload: ProgressIn) -> Pr
 @api_action("assistance.read")
 def meeting_list(request: HttpRequest, paging: Query[Paging]) -> list[Meeting]:
     """Dialogue meetings, newest first (every reader sees every meeting)."""
-    start = (paging.page - 1) * paging.per_page
-    return list(selectors.meeting_list()[start : start + paging.per_page])
+    return paginate(selectors.meeting_list(), paging.page, paging.per_page).rows
 
 
 @router.post("/meetings", response={201: MeetingDetailOut}, url_name="assistance_meeting_record")

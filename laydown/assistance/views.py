@@ -46,13 +46,14 @@ from laydown.assistance.forms import (
 from laydown.assistance.vocab import Commodity, ComplaintStatus, PlaceLevel, Sector
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
+from laydown.core.paging import page_number
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _page(request: HttpRequest, rows: Any) -> Page[Any]:
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return Paginator(rows, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
 
 
 def _posted(request: HttpRequest) -> Any:

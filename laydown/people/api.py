@@ -22,9 +22,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from laydown.accounts.api_auth import api_action, principal
+from laydown.core.api_errors import ErrorBody
+from laydown.core.api_types import IsoDate
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 from laydown.core.imports import problems_of
+from laydown.core.paging import PageNumber, PerPage
 from laydown.people import importer, selectors, services
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
 
@@ -64,8 +67,8 @@ class ParticipantFilters(Schema):
     category: str = ""
     status: str = ""
     pseudonym: str = Field("", description="a prefix of the pseudonym")
-    page: int = Field(1, ge=1)
-    per_page: int = Field(50, ge=1, le=selectors.MAX_PER_PAGE)
+    page: PageNumber = 1
+    per_page: PerPage = 50
 
 
 class ScreeningOut(Schema):
@@ -184,7 +187,7 @@ class ProfileIn(Schema):
 
 class RegisterIn(Schema):
     name: str
-    born: dt.date | None = Field(None, description="the date of birth, if known")
+    born: IsoDate | None = Field(None, description="the date of birth, if known")
     age: int | None = Field(None, description="the age in years, when the date is not known")
     sex: str = Field(description="f, m or x")
     category: str = Field(description="combatant, associated, dependant or child")
@@ -210,7 +213,7 @@ class ScreenIn(Schema):
     answers: dict[str, str] = Field({}, description="question code -> yes, no or unknown")
     decision: str = Field(description="eligible or ineligible")
     reason: str = ""
-    joined_on: dt.date | None = None
+    joined_on: IsoDate | None = None
 
 
 class AppealIn(Schema):
@@ -226,13 +229,13 @@ class ReferralIn(Schema):
     kind: str = Field(description="education, jobs, health or psychosocial")
     service: str
     note: str = ""
-    follow_up_due: dt.date | None = None
+    follow_up_due: IsoDate | None = None
 
 
 class FollowUpIn(Schema):
     status: str = Field(description="referred, accepted, completed or dropped")
     note: str = ""
-    next_due: dt.date | None = None
+    next_due: IsoDate | None = None
 
 
 class CycleOut(Schema):
@@ -277,7 +280,7 @@ class ReasonIn(Schema):
 
 class IdentityIn(Schema):
     name: str
-    born: dt.date | None = Field(None, description="the date of birth, if known")
+    born: IsoDate | None = Field(None, description="the date of birth, if known")
     age: int | None = Field(None, description="the age in years, when the date is not known")
     sex: str = Field(description="f, m or x")
 
@@ -340,7 +343,7 @@ class CutOffOut(Schema):
 
 
 class CutOffIn(Schema):
-    date: dt.date
+    date: IsoDate
 
 
 class CycleIn(Schema):
@@ -374,11 +377,12 @@ class ProblemOut(Schema):
     reason: str
 
 
-class ImportErrorBody(Schema):
-    code: str
-    message: str
-    fields: dict[str, str]
-    problems: list[ProblemOut]
+class ImportErrorBody(ErrorBody):
+    problems: list[ProblemOut] = Field(
+        [],
+        description="each problem of the file by row and column; absent or empty when the "
+        "request itself is wrong (no file, too large, a bad parameter): see `fields`",
+    )
 
 
 class ImportErrorOut(Schema):
@@ -714,7 +718,7 @@ def cycle_list(request: HttpRequest) -> list[PaymentCycle]:
 
 @router.get("/cycles/{code}", response=CycleDetailOut, url_name="people_cycle_detail")
 @api_action("people.payment")
-def cycle_detail(request: HttpRequest, code: str, page: int = 1) -> dict[str, Any]:
+def cycle_detail(request: HttpRequest, code: str, page: PageNumber = 1) -> dict[str, Any]:
     """A payment cycle and one page (100) of its lines, by pseudonym."""
     cycle = _cycle(code)
     lines = selectors.cycle_lines(cycle, page, principal=principal(request))

@@ -12,7 +12,7 @@ from typing import Any
 
 import segno
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from laydown.access.permissions import ACTIONS, Principal, grants_for, is_allowe
 from laydown.access.roles import PROGRAMME, Scope
 from laydown.arms.models import AmmoLot, Item, Materiel
 from laydown.core.errors import ValidationError
+from laydown.core.paging import Page, paginate
 from laydown.ledger.models import Record
 from laydown.people import permissions as perms
 from laydown.people import services
@@ -33,27 +34,7 @@ from laydown.people.models import (
 )
 from laydown.people.vocab import Category, DuplicateStatus, Status
 
-MAX_PER_PAGE = 200
 SMALL = 5  # counts below this are shown as "<5"
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[Any]
-    number: int
-    per_page: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def paginate(rows: QuerySet[Any], page: int, per_page: int = 50) -> Page:
-    page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-    start = (page - 1) * per_page
-    chunk = list(rows[start : start + per_page + 1])
-    return Page(chunk[:per_page], page, per_page, len(chunk) > per_page)
 
 
 def _regions(principal: Principal, action: str) -> tuple[bool, list[str]]:

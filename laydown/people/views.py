@@ -20,6 +20,7 @@ from laydown.access.web import principal_of, requires
 from laydown.core import spreadsheet
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
+from laydown.core.paging import page_number
 from laydown.people import checks, forms, importer, selectors, services
 from laydown.people.entitlements import CURRENCY, RULES
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
@@ -43,10 +44,6 @@ def _attempt(request: HttpRequest, call: Callable[[], Any], done: str) -> bool:
     return True
 
 
-def _int(value: str | None, default: int = 1) -> int:
-    return int(value) if value and value.isdigit() else default
-
-
 @requires("people.read")
 def participant_list(request: HttpRequest) -> HttpResponse:
     q = request.GET
@@ -56,7 +53,7 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         category=q.get("category", ""),
         status=q.get("status", ""),
         pseudonym=q.get("pseudonym", ""),
-        page=_int(q.get("page")),
+        page=page_number(q.get("page")),
     )
     query = q.copy()
     query.pop("page", None)
@@ -402,7 +399,7 @@ def cycle(request: HttpRequest, code: str) -> HttpResponse:
         )
         return redirect("people:cycle", code=code)
     page = selectors.cycle_lines(
-        found, _int(request.GET.get("page")), principal=principal_of(request)
+        found, page_number(request.GET.get("page")), principal=principal_of(request)
     )
     return render(request, "people/cycle.html", {"cycle": found, "page": page})
 
@@ -482,5 +479,5 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 @requires("people.refusals")
 def refusals(request: HttpRequest) -> HttpResponse:
-    page = selectors.refusals(principal_of(request), _int(request.GET.get("page")))
+    page = selectors.refusals(principal_of(request), page_number(request.GET.get("page")))
     return render(request, "people/refusals.html", {"page": page})

@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema, Status
 
 from laydown.accounts import api_selectors as accounts
 from laydown.accounts.api_auth import api_action, principal
+from laydown.core.api_types import IsoDate
 from laydown.core.errors import ValidationError
 from laydown.verification import selectors, services
 from laydown.verification.models import Accreditation, DestructionEvent, Inspection
@@ -75,7 +76,7 @@ class InspectionDetailOut(InspectionOut):
 
 class PlanIn(Schema):
     sites: list[str]
-    planned_for: dt.date
+    planned_for: IsoDate
     team: list[str] = Field(description="the observers' pseudonyms")
     sample_percent: int | None = Field(None, description="give this or sample_count")
     sample_count: int | None = None
@@ -114,8 +115,8 @@ class AccreditationIn(Schema):
     observer: str = Field(description="the observer's pseudonym")
     vkey: str = Field(description="the verifier key from `laydown observer keygen`")
     sites: list[str] = Field([], description="site codes; none means every site")
-    valid_from: dt.date
-    valid_until: dt.date
+    valid_from: IsoDate
+    valid_until: IsoDate
 
 
 class RevokeIn(Schema):

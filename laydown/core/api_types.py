@@ -1,0 +1,35 @@
+"""Field types of the API's input that accept what the OpenAPI document says, and no more.
+
+Pydantic's lax mode reads a number as a date or a moment (seconds since 1970), so
+`{"date": 0}` set a cut-off of 1970-01-01 and `?collected_to=0.5` filtered by 1970, while the
+document promises `format: date`. These types take ISO 8601 text only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+__all__ = ["IsoDate", "IsoDateTime"]
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_only(pattern: re.Pattern[str], example: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ValueError(f"expected ISO 8601 text such as {example}")
+        return value
+
+    return check
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_only(_DATE, "2026-06-01"))]
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_only(_DATETIME, "2026-06-01T09:30:00Z"))]
