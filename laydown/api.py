@@ -53,7 +53,7 @@ from laydown.verification.api import router as verification_router
 
 
 class TextCheckingParser(Parser):
-    """Ninja's parser, refusing text that is no text (laydown.core.text_guard) in bodies and forms."""
+    """Ninja's parser, refusing text that is no text (core.text_guard) in bodies and forms."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = super().parse_body(request)

@@ -19,10 +19,10 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from laydown.access.permissions import ACTIONS, is_allowed
+from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.permissions import ACTIONS, is_allowed
 from laydown.accounts.tests.pages_helpers import FAST_HASHERS, user_with_role
 from laydown.arms import services as arms_services
 from laydown.arms.tests.base import MANAGER

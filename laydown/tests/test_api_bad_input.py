@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from laydown.access.permissions import ACTIONS, is_allowed
+from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
-from laydown.accounts.access import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.permissions import ACTIONS, is_allowed
 from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.api import api
 from laydown.arms import selectors as arms_selectors
