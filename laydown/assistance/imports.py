@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.assistance import permissions, selectors, services
+from laydown.assistance import permissions, services
 from laydown.core import imports
 from laydown.core.errors import ValidationError
+from laydown.vault import services as vault
 
 T = TypeVar("T")
 
@@ -187,6 +188,7 @@ def households_import(
     retain_until: dt.date,
 ) -> ImportResult:
     authorize(actor, permissions.IMPORT.name)
+    vault.vault_terms_check(legal_basis=legal_basis, purpose=purpose, retain_until=retain_until)
     seen: dict[tuple[str, str], int] = {}
 
     def check(number: int, row: dict[str, str]) -> services.HouseholdInput:
@@ -200,7 +202,7 @@ def households_import(
             members=parse_members(row.get("members")),
             override_reason=row.get("override_reason", ""),
         )
-        _refuse_duplicates(actor, number, checked, seen)
+        _refuse_duplicates(actor, number, checked, seen, purpose)
         return checked
 
     def write(households: Sequence[services.HouseholdInput]) -> list[str]:
@@ -221,31 +223,33 @@ def _refuse_duplicates(
     number: int,
     checked: services.HouseholdInput,
     seen: dict[tuple[str, str], int],
+    purpose: str,
 ) -> None:
-    matches = selectors.household_duplicates(checked.blind)
+    """Refuse a row matching an earlier household or row; the row is valid otherwise (checked
+    first), and an answer naming another organisation's match is recorded and limited as on
+    the registration page (`services.household_duplicates_refuse`)."""
     rows = sorted({seen[(f, v)] for f, v in checked.blind.items() if (f, v) in seen})
     seen.update({(f, v): number for f, v in checked.blind.items()})
-    if not (matches or rows):
-        return
     if checked.record["override_reason"]:
         authorize(actor, permissions.DUPLICATE_OVERRIDE.name)
         return
-    shown, elsewhere = selectors.duplicates_shown(actor, matches)
-    what = ", ".join(shown + [_("row %(n)d") % {"n": n} for n in rows])
-    message = []
-    if what:
-        message.append(
+    services.elsewhere_answers_check(actor)
+    try:
+        services.household_duplicates_refuse(actor=actor, checked=checked, purpose=purpose)
+    except services.DuplicateSuspected as exc:
+        raise ValidationError(
+            _("%(refusal)s Matching rows of this file: %(rows)s.")
+            % {"refusal": exc.message, "rows": ", ".join(str(n) for n in rows)}
+            if rows
+            else exc.message,
+            fields={"head_name": _("possible duplicate")},
+        ) from None
+    if rows:
+        raise ValidationError(
             _(
-                "This household matches %(what)s (same head at the place, document or phone); "
-                "a programme manager may import it with an override_reason."
+                "This household matches row %(rows)s of this file (same head at the place, "
+                "document or phone); a programme manager may import it with an override_reason."
             )
-            % {"what": what}
+            % {"rows": ", ".join(str(n) for n in rows)},
+            fields={"head_name": _("possible duplicate")},
         )
-    if elsewhere:
-        message.append(
-            _(
-                "A possible duplicate is registered by another organisation; a programme "
-                "manager must decide, and may import it with an override_reason."
-            )
-        )
-    raise ValidationError(" ".join(message), fields={"head_name": _("possible duplicate")})

@@ -433,6 +433,13 @@ HOUSEHOLD_REGISTERED = _register(
     "(households it matched), override_reason (the manager's reason, or '')}.",
     _apply_household_registered,
 )
+DUPLICATE_ELSEWHERE_ANSWERED = kinds.register(
+    "assistance.duplicate_elsewhere_answered",
+    description="A partner's registration or import was told that a possible duplicate is "
+    "registered by another organisation (so that such lookups are on record and limited): "
+    "{organisation (the asking partner's code), households (the matching households of other "
+    "organisations), purpose (the purpose stated for the registration)}.",
+)
 DISTRIBUTION_RECORDED = _register(
     "assistance.distribution_recorded",
     "A distribution was recorded (5W): {distribution, organisation, sector, activity, commodity, "

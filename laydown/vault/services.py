@@ -74,6 +74,26 @@ def _subject_key(subject: str, *, create: bool) -> tuple[SubjectKey, bytes]:
     return row, crypto.unwrap(bytes(row.wrapped_key), subject)
 
 
+def vault_terms_check(*, legal_basis: str, purpose: str, retain_until: dt.date) -> None:
+    """Refuse (ValidationError naming the field) terms `vault_write` would refuse; callers
+    check them before anything whose answer must not depend on them (a duplicate check)."""
+    if legal_basis not in LEGAL_BASES:
+        raise ValidationError(
+            _("Legal basis %(b)r is not one of: %(all)s.")
+            % {"b": legal_basis, "all": ", ".join(LEGAL_BASES)},
+            fields={"legal_basis": _("unknown")},
+        )
+    if not purpose.strip():
+        raise ValidationError(
+            _("State the purpose of keeping this data."), fields={"purpose": _("required")}
+        )
+    text.bidi_controls_refuse(purpose, "purpose")
+    if retain_until <= timezone.now().date():
+        raise ValidationError(
+            _("The retention date must be in the future."), fields={"retain_until": _("past")}
+        )
+
+
 def vault_write(
     *,
     principal: Principal,
@@ -88,22 +108,8 @@ def vault_write(
 ) -> None:
     """Encrypt and store one category of a subject's data (replacing what was there)."""
     authorize(principal, action)
-    if legal_basis not in LEGAL_BASES:
-        raise ValidationError(
-            _("Legal basis %(b)r is not one of: %(all)s.")
-            % {"b": legal_basis, "all": ", ".join(LEGAL_BASES)},
-            fields={"legal_basis": _("unknown")},
-        )
-    if not purpose.strip():
-        raise ValidationError(
-            _("State the purpose of keeping this data."), fields={"purpose": _("required")}
-        )
-    if retain_until <= timezone.now().date():
-        raise ValidationError(
-            _("The retention date must be in the future."), fields={"retain_until": _("past")}
-        )
+    vault_terms_check(legal_basis=legal_basis, purpose=purpose, retain_until=retain_until)
     text.bidi_controls_refuse(dict(data), "data")
-    text.bidi_controls_refuse(purpose, "purpose")
     plaintext = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
     if len(plaintext) > MAX_ENTRY_BYTES:
         raise ValidationError(_("The data is too large."), fields={"data": _("too large")})

@@ -28,10 +28,14 @@ from laydown.assistance.services.distributions import (
 from laydown.assistance.services.households import (
     DuplicateSuspected,
     HouseholdInput,
+    LookupsPaused,
+    elsewhere_answers_check,
     household_check,
+    household_duplicates_refuse,
     household_personal_data,
     household_register,
     household_register_checked,
+    household_terms_check,
     member_check,
 )
 from laydown.assistance.services.partners import partner_profile_set
@@ -58,7 +62,11 @@ __all__ = [
     "distribution_correct",
     "distribution_record",
     "distributions_append",
+    "LookupsPaused",
+    "elsewhere_answers_check",
     "household_check",
+    "household_duplicates_refuse",
+    "household_terms_check",
     "household_personal_data",
     "household_register",
     "household_register_checked",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
@@ -26,8 +27,9 @@ from laydown.assistance.services.common import (
 )
 from laydown.assistance.vocab import AgeGroup, Sex, SpecificNeed
 from laydown.core.errors import ValidationError
-from laydown.core.text import digits_fold, identifier_fold
+from laydown.core.text import bidi_controls_refuse, digits_fold, identifier_fold
 from laydown.ledger import services as ledger
+from laydown.ledger.models import Record
 from laydown.vault import services as vault
 
 MAX_MEMBERS = 40
@@ -107,12 +109,95 @@ def household_check(
         "override_reason": checks.text("override_reason", override_reason, max_length=500),
     }
     personal = {"head_name": name, "phone": phone, "document": document}
+    bidi_controls_refuse(personal, "data")  # the vault would refuse them, after the check
     return HouseholdInput(record=record, personal=personal, blind=blind)
 
 
 def _duplicate_refusal(actor: Principal, matches: list[str]) -> DuplicateSuspected:
     shown, elsewhere = duplicates_shown(actor, matches)
     return DuplicateSuspected(duplicate_message(shown, elsewhere), households=shown)
+
+
+# A partner learns from a refused registration that a phone, document or head's name is
+# registered by another organisation: that a person is someone else's beneficiary. The answer
+# is given only after everything else is valid (so a refusal for another reason says nothing),
+# each such answer is a ledger record with the registration's stated purpose, and a user who
+# meets more than this many in a day is paused, whatever they send, until the day has passed.
+ELSEWHERE_ANSWERS_PER_DAY = 20
+
+
+class LookupsPaused(ValidationError):
+    code = "lookups_paused"
+
+
+def elsewhere_answers_check(actor: Principal) -> None:
+    """Refuse every registration by `actor` once they met too many duplicates elsewhere in
+    the last 24 hours (the refusal does not depend on what they register)."""
+    since = timezone.now() - dt.timedelta(days=1)
+    met = Record.objects.filter(
+        kind=records.DUPLICATE_ELSEWHERE_ANSWERED.name, actor=actor_name(actor), at__gte=since
+    ).count()
+    if met >= ELSEWHERE_ANSWERS_PER_DAY:
+        raise LookupsPaused(
+            _(
+                "You met %(n)d possible duplicates registered by other organisations in the "
+                "last 24 hours; registering households is paused for you until the day has "
+                "passed. A programme manager can register them meanwhile."
+            )
+            % {"n": met}
+        )
+
+
+def elsewhere_answer_record(
+    *, actor: Principal, organisation: str, households: Sequence[str], purpose: str
+) -> None:
+    """Record, in its own transaction (it stays when the registration is refused), that
+    `actor` was told of duplicates in other organisations. Call outside a transaction."""
+    with transaction.atomic():
+        ledger.record_append(
+            kind=records.DUPLICATE_ELSEWHERE_ANSWERED.name,
+            data={
+                "organisation": organisation,
+                "households": sorted(households),
+                "purpose": purpose,
+            },
+            actor=actor_name(actor),
+        )
+
+
+def household_duplicates_refuse(
+    *, actor: Principal, checked: HouseholdInput, purpose: str, also: Sequence[str] = ()
+) -> None:
+    """Raise DuplicateSuspected if `checked` matches earlier households (or `also`, matches
+    found otherwise), recording the answer when some are another organisation's."""
+    matches = sorted(set(household_duplicates(checked.blind)) | set(also))
+    if not matches or checked.record["override_reason"]:
+        return
+    shown, elsewhere = duplicates_shown(actor, matches)
+    if elsewhere:
+        elsewhere_answer_record(
+            actor=actor,
+            organisation=checked.record["organisation"],
+            households=[m for m in matches if m not in shown],
+            purpose=purpose,
+        )
+    raise DuplicateSuspected(duplicate_message(shown, elsewhere), households=shown)
+
+
+def household_terms_check(
+    *,
+    actor: Principal,
+    checked: HouseholdInput,
+    legal_basis: str,
+    purpose: str,
+    retain_until: dt.date,
+) -> None:
+    """Everything but the duplicate check: the vault's terms, an override's permission and the
+    lookup limit, so that a refusal for any of these says nothing about duplicates."""
+    vault.vault_terms_check(legal_basis=legal_basis, purpose=purpose, retain_until=retain_until)
+    if checked.record["override_reason"]:
+        authorize(actor, permissions.DUPLICATE_OVERRIDE.name)
+    elsewhere_answers_check(actor)
 
 
 def household_register(
@@ -140,6 +225,14 @@ def household_register(
         members=members,
         override_reason=override_reason,
     )
+    household_terms_check(
+        actor=actor,
+        checked=checked,
+        legal_basis=legal_basis,
+        purpose=purpose,
+        retain_until=retain_until,
+    )
+    household_duplicates_refuse(actor=actor, checked=checked, purpose=purpose)
     with transaction.atomic():
         codes = household_register_checked(
             actor=actor,

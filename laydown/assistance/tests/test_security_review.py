@@ -23,6 +23,7 @@ from laydown.assistance.models import Household
 from laydown.assistance.tests.base import VAULT, log_size, today
 from laydown.core.errors import ValidationError
 from laydown.core.tests import hostile_files
+from laydown.ledger.models import Record
 from laydown.vault import services as vault
 
 pytestmark = pytest.mark.django_db
@@ -142,7 +143,9 @@ def test_a_duplicate_in_another_organisation_is_reported_without_its_code(
     assert refused.value.households == []
     assert "another organisation" in refused.value.message
     assert "programme manager" in refused.value.message
-    assert log_size() == before and Household.objects.count() == 1
+    # the answer is on record (a lookup of another organisation's beneficiaries), nothing else
+    assert log_size() == before + 1 and Household.objects.count() == 1
+    assert Record.objects.latest("index").kind == "assistance.duplicate_elsewhere_answered"
 
 
 def test_a_duplicate_in_ones_own_organisation_is_named_beside_one_elsewhere(
