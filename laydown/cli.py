@@ -54,6 +54,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "laydown") -> int:
         return sampling_main(args[1:], prog=f"{prog} inspection")
     if args[0] == "serve":
         os.environ.setdefault("LAYDOWN_WITNESS_AUTOPUSH", "1")  # the web process pushes
+        os.environ.setdefault("LAYDOWN_GROUP_COMMIT", "1")  # concurrent writes share commits
         args = ["runserver", "--noreload", "--insecure", *(args[1:] or ["127.0.0.1:8000"])]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laydown.settings")
     from django.core.exceptions import ImproperlyConfigured

@@ -48,6 +48,9 @@ secret_files_check(LAYDOWN_LOG_KEY_FILE, DATA_DIR / "vault.key")
 # after each commit (`laydown serve` turns it on; commands and tests leave it off).
 LAYDOWN_WITNESS_QUORUM = env_int("LAYDOWN_WITNESS_QUORUM", 1)
 LAYDOWN_WITNESS_AUTOPUSH = env_bool("LAYDOWN_WITNESS_AUTOPUSH", False)
+# Concurrent single writes of one process share a transaction and a checkpoint
+# (laydown.ledger.group); `laydown serve` turns it on.
+LAYDOWN_GROUP_COMMIT = env_bool("LAYDOWN_GROUP_COMMIT", False)
 
 # Reports: public figures below this count are shown as "<N"; map tiles (empty: no tiles, the
 # plain map of site positions alone), e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png

@@ -36,6 +36,7 @@ from laydown.arms.vocab import (
 )
 from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
+from laydown.ledger.group import grouped
 
 MIN_YEAR = 1800
 
@@ -95,6 +96,7 @@ def item_fields_check(
     return clean, problems
 
 
+@grouped
 def item_collect(
     *,
     actor: Principal,
@@ -204,6 +206,7 @@ def lot_fields_check(
     return data
 
 
+@grouped
 def lot_collect(*, actor: Principal, site: Site, **fields: Any) -> AmmoLot:
     """Register an ammunition lot handed in (fields as `lot_fields_check`). Mass is in grams."""
     authorize_at(actor, "arms.item_register", site)
@@ -215,6 +218,7 @@ def lot_collect(*, actor: Principal, site: Site, **fields: Any) -> AmmoLot:
     return AmmoLot.objects.get(tag=tag)
 
 
+@grouped
 def materiel_collect(
     *,
     actor: Principal,

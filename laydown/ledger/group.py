@@ -1,0 +1,138 @@
+"""Group commit: concurrent single writes of one process share one transaction, one fsync and
+one signed checkpoint.
+
+A service decorated with `@grouped` called outside any transaction, with
+LAYDOWN_GROUP_COMMIT on (`laydown serve` turns it on), is handed to this process's committer
+thread. The committer takes every call waiting (at most MAX_BATCH; none is held back for a
+timer: a batch is whatever queued while the previous commit ran), runs each in its own
+savepoint of one transaction in which appends sign no checkpoint, signs one checkpoint for
+the batch, commits, and only then answers each caller with its own result or its own error:
+
+- a caller whose service raises gets that exception; its savepoint is rolled back, so its
+  records and projection changes are gone and the others' are kept;
+- if the commit itself fails (or the process dies first), every caller of the batch gets the
+  error (or nothing): no caller is told "saved" for a record that was not committed.
+
+Across processes (several web workers) nothing changes: each committer's transaction takes
+the log head lock, which stays the single source of order.
+"""
+
+from __future__ import annotations
+
+import functools
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, ParamSpec, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import translation
+
+from laydown.ledger import services
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+MAX_BATCH = 200
+
+
+class _Call:
+    def __init__(self, run: Callable[[], Any], language: str | None) -> None:
+        self.run = run
+        self.language = language
+        self.future: Future[Any] = Future()
+
+
+_queue: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+_started = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def grouped(service: Callable[P, R]) -> Callable[P, R]:
+    """Run `service` through the committer when group commit is on and the caller is not
+    already inside a transaction (then it joins that transaction as before)."""
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not settings.LAYDOWN_GROUP_COMMIT or connection.in_atomic_block:
+            return service(*args, **kwargs)
+        call = _Call(functools.partial(service, *args, **kwargs), translation.get_language())
+        _ensure_committer()
+        _queue.put(call)
+        result: R = call.future.result()
+        return result
+
+    return wrapper
+
+
+def _ensure_committer() -> None:
+    global _thread
+    with _started:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(
+                target=_commit_loop, name="laydown-group-commit", daemon=True
+            )
+            _thread.start()
+
+
+_STOP = _Call(lambda: None, None)
+
+
+def shutdown() -> None:
+    """Stop the committer after the calls queued before, closing its connection."""
+    global _thread
+    with _started:
+        thread, _thread = _thread, None
+    if thread is not None and thread.is_alive():
+        _queue.put(_STOP)
+        thread.join()
+
+
+def _commit_loop() -> None:
+    try:
+        while True:
+            batch = [_queue.get()]
+            while len(batch) < MAX_BATCH and batch[-1] is not _STOP:
+                try:
+                    batch.append(_queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = batch[-1] is _STOP
+            if stop:
+                batch.pop()
+            if batch:
+                commit_batch(batch)
+            if stop:
+                return
+    finally:
+        connection.close()
+
+
+def commit_batch(batch: list[_Call]) -> None:
+    """Run the calls in one transaction, each in its own savepoint; answer after the commit."""
+    close_old_connections()
+    outcomes: list[tuple[bool, Any]] = []
+    try:
+        with transaction.atomic(), services.checkpoint_deferred():
+            for call in batch:
+                outcomes.append(_run_one(call))
+    except BaseException as exc:  # the commit (or the batch's checkpoint) failed: nothing saved
+        connection.close()
+        for call in batch:
+            call.future.set_exception(exc)
+        return
+    for call, (ok, value) in zip(batch, outcomes, strict=True):
+        if ok:
+            call.future.set_result(value)
+        else:
+            call.future.set_exception(value)
+
+
+def _run_one(call: _Call) -> tuple[bool, Any]:
+    try:
+        with translation.override(call.language), transaction.atomic():
+            return True, call.run()
+    except Exception as exc:  # this caller's own error: its savepoint is rolled back
+        return False, exc

@@ -1,0 +1,140 @@
+"""Group commit: concurrent single writes share one transaction and one checkpoint, and each
+caller still gets its own record or its own error, and only once it is committed."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+from django.test import override_settings
+
+from laydown.core.errors import ValidationError
+from laydown.ledger import group, keys, replay, selectors, services
+from laydown.ledger.models import Checkpoint, Record
+from laydown.ledger.tests.test_faults import assert_log_is_whole
+
+
+@group.grouped
+def register(n: int, *, fail: bool = False) -> Record:
+    """A service as the apps write them: append, then maybe refuse (after appending)."""
+    record = services.record_append(kind="test.sample", data={"n": n}, actor="clerk")
+    if fail:
+        raise ValidationError(f"record {n} refused", fields={"n": "refused"})
+    return record
+
+
+@pytest.fixture
+def committer() -> Iterator[None]:
+    with override_settings(LAYDOWN_GROUP_COMMIT=True):
+        yield
+    group.shutdown()
+
+
+def calls(*specs: tuple[int, bool]) -> list[group._Call]:
+    return [group._Call(lambda n=n, f=f: register.__wrapped__(n, fail=f), None) for n, f in specs]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_signs_one_checkpoint_and_one_callers_error_spares_the_others(committer) -> None:
+    services.record_append(kind="test.sample", data={"n": -1}, actor="clerk")
+    batch = calls((0, False), (1, False), (2, True), (3, False))
+    group.commit_batch(batch)
+    assert [c.future.result().index for c in batch if c is not batch[2]] == [1, 2, 3]
+    with pytest.raises(ValidationError, match="record 2 refused"):
+        batch[2].future.result()
+    assert [r.data["n"] for r in Record.objects.order_by("index")] == [-1, 0, 1, 3]
+    assert list(Checkpoint.objects.order_by("size").values_list("size", flat=True)) == [1, 4]
+    assert_log_is_whole(4)
+    assert replay.ledger_replay(check_only=True).checkpoints == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_batch_cannot_commit_no_caller_is_told_saved(committer) -> None:
+    services.record_append(kind="test.sample", data={"n": -1}, actor="clerk")
+    key = keys.key_path()
+    moved = key.with_name("log.key.away")
+
+    def lose_the_key() -> None:  # the batch's checkpoint cannot be signed: the commit fails
+        key.rename(moved)
+        keys.log_signer.cache_clear()
+
+    batch = [*calls((0, False), (1, False)), group._Call(lose_the_key, None)]
+    try:
+        group.commit_batch(batch)
+    finally:
+        moved.rename(key)
+        keys.log_signer.cache_clear()
+    for call in batch:
+        with pytest.raises(Exception, match="no signing key"):
+            call.future.result()
+    assert selectors.log_size() == 1
+    assert Record.objects.count() == 1
+    assert_log_is_whole(1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_callers_share_commits_and_each_gets_its_own_record(committer) -> None:
+    results: dict[int, int | str] = {}
+
+    def client(c: int) -> None:
+        for i in range(10):
+            n = c * 100 + i
+            try:
+                results[n] = register(n, fail=(n % 7 == 0)).index
+            except ValidationError as exc:
+                results[n] = exc.message
+
+    threads = [threading.Thread(target=client, args=(c,)) for c in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stored = {r.data["n"]: r.index for r in Record.objects.all()}
+    assert stored == {n: i for n, i in results.items() if isinstance(i, int)}
+    assert {n for n, i in results.items() if isinstance(i, str)} == {
+        n for n in results if n % 7 == 0
+    }
+    assert len(stored) == 80 - len([n for n in results if n % 7 == 0])
+    assert Checkpoint.objects.count() < len(stored)  # batches formed while a commit ran
+    assert_log_is_whole(len(stored))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_the_service_runs_in_it_as_before(committer) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        record = register(5)
+        assert threading.current_thread() is threading.main_thread()
+    assert record.index == 0
+    assert group._thread is None  # the committer was never needed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_killed_mid_batch_kept_every_record_it_reported_saved(
+    subprocess_env: dict[str, str],
+) -> None:
+    saved: list[int] = []
+    with subprocess.Popen(
+        [sys.executable, "-m", "laydown.ledger.tests.group_writer", "12"],
+        env=subprocess_env,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as writer:
+        assert writer.stdout is not None
+        for line in writer.stdout:
+            saved.append(int(line.split()[-1]))
+            if len(saved) == 300:
+                break
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    assert writer.returncode == -signal.SIGKILL
+    size = selectors.log_size()
+    assert set(saved) <= set(range(size)), "a caller was told saved for a lost record"
+    assert Checkpoint.objects.order_by("-size").first().size == size
+    assert Checkpoint.objects.count() < size  # the writer's calls were grouped
+    assert_log_is_whole(size)
