@@ -9,6 +9,8 @@ otherwise, naming the first bad index or file.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -78,17 +80,10 @@ def verify_log(
     log_verifier = _verifier(log_key, "log key")
     witnesses = [_verifier(k, "witness key") for k in witness_keys]
     checkpoint = _open_checkpoint(source.read("checkpoint"), log_verifier, witnesses, quorum)
-    tiles = _read_tiles(source, checkpoint.size, progress)
-
-    def read_tile(level: int, index: int) -> bytes:
-        return tiles[(level, index)]
-
-    def report(done: int) -> None:
-        if progress:
-            progress("Recomputing the tree", done, checkpoint.size)
-
+    records = _BundleCheck(bundle, checkpoint.size) if bundle is not None else None
     try:
-        root = tlog.verify_tiles(checkpoint.size, read_tile, report)
+        with records if records is not None else contextlib.nullcontext():
+            root = _stream_tree(source, checkpoint.size, records, progress)
     except tlog.TileError as exc:
         raise VerifyError(f"tiles: {exc}") from exc
     if root != checkpoint.root_hash:
@@ -97,9 +92,7 @@ def verify_log(
             f"{checkpoint.root_hash.hex()} (a tile or the checkpoint was altered)"
         )
     if since is not None:
-        _check_consistency(since, log_verifier, checkpoint, read_tile)
-    if bundle is not None:
-        _check_bundle(bundle, checkpoint.size, read_tile, progress)
+        _check_consistency(since, log_verifier, checkpoint, _on_demand(source, checkpoint.size))
     return checkpoint
 
 
@@ -172,25 +165,106 @@ def _open_checkpoint(
     return checkpoint
 
 
-def _read_tiles(
-    source: Source, size: int, progress: Callable[[str, int, int], None] | None
-) -> dict[tuple[int, int], bytes]:
-    wanted = tlog.tiles_for_size(size)
-    tiles: dict[tuple[int, int], bytes] = {}
-    chunk = 256
-    for start in range(0, len(wanted), chunk):
-        part = wanted[start : start + chunk]
-        for tile, content in zip(
-            part, source.read_many([tlog.tile_path(t) for t in part]), strict=True
-        ):
-            if len(content) != tile.width * 32:
-                raise VerifyError(
-                    f"{tlog.tile_path(tile)}: {len(content)} bytes, expected {tile.width * 32}"
-                )
-            tiles[(tile.level, tile.index)] = content
+_CHUNK = 64  # level-0 tiles read at once (512 KiB): memory does not grow with the log
+
+
+def _read_tile(source: Source, tile: tlog.Tile, content: bytes | None = None) -> bytes:
+    if content is None:
+        content = source.read(tlog.tile_path(tile))
+    if len(content) != tile.width * tlog.HASH_SIZE:
+        raise VerifyError(
+            f"{tlog.tile_path(tile)}: {len(content)} bytes, expected {tile.width * tlog.HASH_SIZE}"
+        )
+    return content
+
+
+def _full_root(content: bytes) -> bytes:
+    sha = hashlib.sha256
+    one = b"\x01"
+    level = [content[i : i + 32] for i in range(0, len(content), 32)]
+    while len(level) > 1:
+        it = iter(level)
+        level = [sha(one + a + b).digest() for a, b in zip(it, it, strict=False)]
+    return level[0]
+
+
+def _stream_tree(
+    source: Source,
+    size: int,
+    records: _BundleCheck | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> bytes:
+    """Recompute the tree from the leaf tiles upwards, reading each tile once, in order, and
+    checking each higher-level tile as soon as the tiles below it are read. Memory holds at
+    most one tile's worth of computed hashes per level, whatever the size of the log."""
+    expected: list[list[bytes]] = [[] for _ in range(12)]  # level -> entries computed so far
+    checked = [0] * 12  # level -> full tiles checked
+
+    def completed(level: int, root: bytes) -> None:
+        entries = expected[level]
+        entries.append(root)
+        if len(entries) == tlog.TILE_WIDTH:
+            tile = tlog.Tile(level, checked[level])
+            _compare(tile, _read_tile(source, tile), entries)
+            checked[level] += 1
+            expected[level] = []
+            completed(level + 1, _full_root(b"".join(entries)))
+
+    full, width = divmod(size, tlog.TILE_WIDTH)
+    for start in range(0, full, _CHUNK):
+        part = [tlog.Tile(0, n) for n in range(start, min(start + _CHUNK, full))]
+        contents = source.read_many([tlog.tile_path(t) for t in part])
+        for tile, content in zip(part, contents, strict=True):
+            _read_tile(source, tile, content)
+            if records is not None:
+                records.check(tile.index, content)
+            completed(1, _full_root(content))
         if progress:
-            progress("Reading tiles", min(start + chunk, len(wanted)), len(wanted))
-    return tiles
+            progress("Recomputing the tree", (start + len(part)) * tlog.TILE_WIDTH, size)
+    edge: dict[tuple[int, int], bytes] = {}
+    if width:
+        content = _read_tile(source, tlog.Tile(0, full, width))
+        if records is not None:
+            records.check(full, content)
+        edge[(0, full)] = content
+    level, count = 1, full
+    while count:
+        n, width = divmod(count, tlog.TILE_WIDTH)
+        if width:
+            tile = tlog.Tile(level, n, width)
+            edge[(level, n)] = _read_tile(source, tile)
+            _compare(tile, edge[(level, n)], expected[level])
+        count, level = n, level + 1
+    return tlog.tree_root(size, lambda lv, n: edge[(lv, n)])
+
+
+def _compare(tile: tlog.Tile, stored: bytes, entries: list[bytes]) -> None:
+    if stored == b"".join(entries):
+        return
+    for i, want in enumerate(entries):
+        got = stored[i * 32 : (i + 1) * 32]
+        if got != want:
+            child = tlog.Tile(tile.level - 1, tile.index * tlog.TILE_WIDTH + i)
+            raise VerifyError(
+                f"tiles: tile {tlog.tile_path(tile)} hash {i} is {got.hex()}, but the root of "
+                f"tile {tlog.tile_path(child)} is {want.hex()}"
+            )
+
+
+def _on_demand(source: Source, size: int) -> tlog.TileReader:
+    """A tile reader for the few tiles a consistency proof needs, fetched when asked for."""
+    kept: dict[tuple[int, int], bytes] = {}
+
+    def read(level: int, n: int) -> bytes:
+        if (level, n) not in kept:
+            count = size >> (tlog.TILE_HEIGHT * level)
+            width = min(tlog.TILE_WIDTH, count - n * tlog.TILE_WIDTH)
+            if width <= 0:
+                raise KeyError((level, n))
+            kept[(level, n)] = _read_tile(source, tlog.Tile(level, n, width))
+        return kept[(level, n)]
+
+    return read
 
 
 def _check_consistency(
@@ -224,30 +298,49 @@ def _check_consistency(
         ) from exc
 
 
-def _check_bundle(
-    path: Path,
-    size: int,
-    read_tile: tlog.TileReader,
-    progress: Callable[[str, int, int], None] | None,
-) -> None:
-    index = 0
-    try:
-        with open(path, "rb") as lines:
-            for line in lines:
-                if index >= size:
-                    raise VerifyError(f"{path}: more records than the checkpoint's {size}")
-                leaf = read_tile(0, index // 256)[(index % 256) * 32 : (index % 256 + 1) * 32]
-                if tlog.leaf_hash(line.rstrip(b"\n")) != leaf:
+class _BundleCheck:
+    """Checks the lines of a record bundle against the leaf tiles as they are read."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self.size = size
+        self.index = 0
+
+    def __enter__(self) -> _BundleCheck:
+        try:
+            self.lines = open(self.path, "rb")  # noqa: SIM115 - closed by __exit__
+        except OSError as exc:
+            raise VerifyError(f"{self.path}: cannot read ({exc.strerror})") from exc
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        try:
+            if kind is None:
+                extra = self.lines.readline()
+                if extra:
                     raise VerifyError(
-                        f"{path}: record {index} (line {index + 1}) does not hash to its leaf"
+                        f"{self.path}: more records than the checkpoint's {self.size}"
                     )
-                index += 1
-                if progress and index % 4096 == 0:
-                    progress("Checking records", index, size)
-    except OSError as exc:
-        raise VerifyError(f"{path}: cannot read ({exc.strerror})") from exc
-    if index != size:
-        raise VerifyError(f"{path}: holds {index} records, the checkpoint has {size}")
+                if self.index != self.size:
+                    raise VerifyError(
+                        f"{self.path}: holds {self.index} records, the checkpoint has {self.size}"
+                    )
+        finally:
+            self.lines.close()
+
+    def check(self, tile_index: int, content: bytes) -> None:
+        for offset in range(0, len(content), 32):
+            line = self.lines.readline()
+            if not line:
+                raise VerifyError(
+                    f"{self.path}: holds {self.index} records, the checkpoint has {self.size}"
+                )
+            if tlog.leaf_hash(line.rstrip(b"\n")) != content[offset : offset + 32]:
+                raise VerifyError(
+                    f"{self.path}: record {self.index} (line {self.index + 1}) does not hash to "
+                    "its leaf"
+                )
+            self.index += 1
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
