@@ -192,3 +192,21 @@ def test_laydown_verify_runs_without_django_settings(
     )
     assert result.returncode == 0, result.stderr
     assert "size 260" in result.stdout
+
+
+def test_verify_holds_one_tile_per_level_in_memory_not_the_whole_log(export_dir: Path) -> None:
+    import tracemalloc
+
+    from laydown.verify import Source, verify_log
+
+    append(70_000)  # 274 leaf tiles, 2.2 MB of hashes
+    bundle = export(export_dir)
+    tracemalloc.start()
+    try:
+        with Source(str(export_dir)) as source:
+            checkpoint = verify_log(source, keys.log_verifier_key(), bundle=bundle)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert checkpoint.size == 70_000
+    assert peak < 1_500_000, f"verify held {peak:,} bytes"
