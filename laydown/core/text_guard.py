@@ -5,7 +5,7 @@ any input may carry control characters or Unicode non-characters (U+FFFE, U+10FF
 is text a person meant: a lone surrogate cannot be stored or encoded as UTF-8, PostgreSQL
 refuses NUL, XML (hence XLSX) refuses most controls, and U+10FFFF broke prefix searches. The
 API's parser (`laydown.api`) checks JSON bodies, queries and forms; `TextGuardMiddleware`
-checks the path and the query and form of every page. Both name the field and the character.
+checks every path and query, and the forms of pages. Both name the field and the character.
 (What text may say once it is text, such as bidi controls in free text, is `laydown.core.text`.)
 """
 
@@ -74,19 +74,23 @@ def refuse_bad_text(data: Any, where: str = "") -> None:
         )
 
 
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def _request_text(request: HttpRequest) -> dict[str, Any]:
     def flat(values: list[str]) -> str | list[str]:
         return values[0] if len(values) == 1 else values
 
     text: dict[str, Any] = {"path": request.path}
     text.update((key, flat(values)) for key, values in request.GET.lists())
-    if request.content_type == "application/x-www-form-urlencoded":
+    # A page's form (the CSRF check reads it anyway); the API's forms are its parser's job.
+    if request.content_type in FORMS and not request.path.startswith("/api/"):
         text.update((key, flat(values)) for key, values in request.POST.lists())
     return text
 
 
 class TextGuardMiddleware:
-    """Refuse a request whose path, query or (URL-encoded) form holds no acceptable text:
+    """Refuse a request whose path, query or page form holds no acceptable text:
     a 422 in the API's error shape under /api/, a 400 page elsewhere."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -213,3 +214,22 @@ def test_a_number_is_not_taken_for_a_date(
     error = api_error(response, 422, "invalid")
     assert set(data) <= set(error["fields"]), error
     assert "ISO 8601" in error["message"]
+
+
+@pytest.mark.parametrize("multipart", [True, False])
+def test_a_page_form_with_a_control_character_is_refused_and_writes_nothing(
+    powerful: User, multipart: bool
+) -> None:
+    before = log_size()
+    form = ITEM_FIELDS | {"serial": "KT-1975-001", "make": "Kalash\uffffnikov"}
+    client = signed_in(powerful)
+    if multipart:
+        response = client.post("/arms/sites/cp-north/items/new/", form)
+    else:
+        body = urlencode(form)
+        response = client.post(
+            "/arms/sites/cp-north/items/new/", body, "application/x-www-form-urlencoded"
+        )
+    assert response.status_code == 400
+    assert "make" in response.content.decode() and "U+FFFF" in response.content.decode()
+    assert log_size() == before
