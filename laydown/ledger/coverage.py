@@ -26,6 +26,8 @@ password and without a second factor, which never enter the log. An administrato
 user's password again (`laydown user password USERNAME` at the shell, for the first
 administrator too); users then enrol a second factor at their next sign-in. Replayed in place,
 users and organisations are updated rather than deleted, so passwords and second factors stay.
+A user whose `accounts.user_created` record predates usernames in the log (before November
+2026) is rebuilt into an empty database under its pseudonym as username.
 What is left out and is not short-lived state (the vault, access logs) is backed up with the
 database.
 """
