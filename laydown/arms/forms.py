@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from laydown.arms import importer
 from laydown.arms.models import ShipmentLine, StockCheckLine
 from laydown.arms.services import Crate
 from laydown.arms.vocab import (
@@ -28,7 +29,7 @@ from laydown.arms.vocab import (
     Unit,
 )
 
-MAX_IMPORT_BYTES = 50 * 1024 * 1024  # about 500,000 rows of CSV
+MAX_IMPORT_BYTES = importer.LAYOUT.max_bytes  # about 500,000 rows of CSV
 MAX_PHOTO_UPLOAD_BYTES = 10 * 1024 * 1024
 IMPORT_TYPES = (".csv", ".xlsx")
 

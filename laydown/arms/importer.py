@@ -68,7 +68,7 @@ LAYOUT = imports.Layout(
     columns=COLUMNS,
     required=REQUIRED,
     max_rows=MAX_ROWS,
-    max_bytes=50 * 2**20,  # about 500,000 rows of CSV; forms.MAX_IMPORT_BYTES
+    max_bytes=50 * 2**20,  # about 500,000 rows of CSV
     max_columns=64,
     unknown_refused=True,
 )

@@ -36,6 +36,7 @@ from laydown.arms.models import AmmoLot, Item, Site
 from laydown.arms.vocab import ItemStatus
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
+from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import page_number
 
 IMPORT_PROGRESS_SECONDS = 3600
@@ -630,7 +631,7 @@ def import_items(request: HttpRequest) -> HttpResponse:
             result = importer.items_import(
                 actor=principal_of(request),
                 name=upload.name,
-                content=upload.read(),
+                content=upload_content(upload, importer.LAYOUT),
                 progress=progress,
             )
         except importer.ImportRefused as exc:

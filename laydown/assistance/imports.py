@@ -8,6 +8,7 @@ Row numbers are those a spreadsheet shows: the header is row 1.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -60,7 +61,19 @@ HOUSEHOLD_COLUMNS = (
 PLACE_COLUMNS = ("pcode", "name", "level", "parent", "lat_micro", "lon_micro")
 
 
-def _layout(columns: tuple[str, ...], required: tuple[str, ...]) -> imports.Layout:
+_KINDS = {
+    "places": (PLACE_COLUMNS, ("pcode", "name", "level")),
+    "distributions": (
+        DISTRIBUTION_COLUMNS,
+        tuple(c for c in DISTRIBUTION_COLUMNS if c not in ("partner", "over_delivery_reason")),
+    ),
+    "households": (HOUSEHOLD_COLUMNS, ("place", "head_name", "members")),
+}
+
+
+def layout_of(kind: str) -> imports.Layout:
+    """The layout of an import file of `kind` (places, distributions or households)."""
+    columns, required = _KINDS[kind]
     return imports.Layout(
         columns=columns, required=required, max_rows=MAX_ROWS, max_bytes=MAX_BYTES
     )
@@ -83,7 +96,8 @@ class ImportResult:
 
 def read_table(*, name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """The non-blank rows of a CSV or XLSX file of places, numbered, by column name."""
-    table = imports.table_read(_layout(PLACE_COLUMNS, ()), name=name, content=content)
+    layout = dataclasses.replace(layout_of("places"), required=())
+    table = imports.table_read(layout, name=name, content=content)
     return list(table.rows)
 
 
@@ -137,7 +151,7 @@ def places_import(*, actor: Principal, name: str, content: bytes) -> ImportResul
     def write(rows: Sequence[dict[str, Any]]) -> list[str]:
         return services.places_append(actor=actor, rows=list(rows))
 
-    return _run(_layout(PLACE_COLUMNS, ("pcode", "name", "level")), name, content, check, write)
+    return _run(layout_of("places"), name, content, check, write)
 
 
 def distributions_import(*, actor: Principal, name: str, content: bytes) -> ImportResult:
@@ -150,10 +164,7 @@ def distributions_import(*, actor: Principal, name: str, content: bytes) -> Impo
     def write(rows: Sequence[tuple[Organisation, dict[str, Any]]]) -> list[str]:
         return services.distributions_append(actor=actor, rows=list(rows))
 
-    required = tuple(
-        c for c in DISTRIBUTION_COLUMNS if c not in ("partner", "over_delivery_reason")
-    )
-    return _run(_layout(DISTRIBUTION_COLUMNS, required), name, content, check, write)
+    return _run(layout_of("distributions"), name, content, check, write)
 
 
 def parse_members(value: object) -> list[dict[str, Any]]:
@@ -214,8 +225,7 @@ def households_import(
             retain_until=retain_until,
         )
 
-    layout = _layout(HOUSEHOLD_COLUMNS, ("place", "head_name", "members"))
-    return _run(layout, name, content, check, write)
+    return _run(layout_of("households"), name, content, check, write)
 
 
 def _refuse_duplicates(

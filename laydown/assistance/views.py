@@ -46,6 +46,7 @@ from laydown.assistance.forms import (
 from laydown.assistance.vocab import Commodity, ComplaintStatus, PlaceLevel, Sector
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
+from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import page_number
 
 PAGE_SIZE = 50
@@ -309,11 +310,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 def _run_import(request: HttpRequest, data: dict[str, Any]) -> imports.ImportResult:
     upload = data["file"]
-    if (upload.size or 0) > imports.MAX_BYTES:
-        raise imports.ImportRefused.whole_file(
-            _("The file is larger than 20 MB: split it."), _("too large")
-        )
-    content = upload.read(imports.MAX_BYTES + 1)
+    content = upload_content(upload, imports.layout_of(data["kind"]))
     common = {"actor": principal_of(request), "name": upload.name, "content": content}
     if data["kind"] == "places":
         return imports.places_import(**common)

@@ -27,6 +27,7 @@ from laydown.core.api_types import IsoDate
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 from laydown.core.imports import problems_of
+from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import PageNumber, PerPage
 from laydown.people import importer, selectors, services
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
@@ -786,11 +787,7 @@ def participants_import(
     row, column, value and reason. `dry_run=true` only checks."""
     actor, name = principal(request), file.name or ""
     try:
-        if (file.size or 0) > importer.MAX_BYTES:  # refused unread
-            raise importer.ImportInvalid.whole_file(
-                _("The file is larger than 20 MB."), _("too large")
-            )
-        data = file.read(importer.MAX_BYTES + 1)
+        data = upload_content(file, importer.LAYOUT)
         if dry_run:
             rows = len(importer.participants_check(actor=actor, filename=name, data=data))
         else:

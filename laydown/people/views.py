@@ -20,6 +20,7 @@ from laydown.access.web import principal_of, requires
 from laydown.core import spreadsheet
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
+from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import page_number
 from laydown.people import checks, forms, importer, selectors, services
 from laydown.people.entitlements import CURRENCY, RULES
@@ -460,7 +461,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
             count = importer.participants_import(
                 actor=principal_of(request),
                 filename=upload.name,
-                data=forms.upload_read(upload, importer.MAX_BYTES),
+                data=upload_content(upload, importer.LAYOUT),
             )
         except importer.ImportInvalid as exc:
             problems = exc.problems

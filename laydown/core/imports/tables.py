@@ -68,7 +68,7 @@ def table_read(layout: Layout, *, name: str, content: bytes) -> Table:
         raise ImportRefused.whole_file(
             _("The file is larger than %(mb)d MB: split it.") % {"mb": layout.max_bytes // 2**20},
             _("too large"),
-        )
+        )  # the same refusal as uploads.too_large
     lower = name.lower()
     cells: Iterator[Sequence[object]]
     if lower.endswith(".xlsx"):
