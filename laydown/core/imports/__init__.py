@@ -4,7 +4,8 @@ households; OpenRosa submissions next).
 1. `table_read(layout, name=..., content=...)` opens a CSV or XLSX file: size, format and
    header checked first (ImportRefused / HeaderRefused), then rows read one at a time as
    values by column name, with every cap a hostile file could try to exceed (tables.py,
-   xlsx.py).
+   xlsx.py). `table_of(layout, records)` makes the same table of records that come without a
+   file (OpenRosa submissions).
 2. `rows_check(table, check)` checks every row, collecting problems by row, column, value and
    reason (`Problem`, values shown only as a short excerpt).
 3. `checked_or_refused(checked)` refuses the file if any problem remains; then
@@ -30,7 +31,15 @@ from laydown.core.imports.problems import (
     excerpt,
     problems_of,
 )
-from laydown.core.imports.tables import MAX_CELL_CHARS, Layout, Row, Table, cell_text, table_read
+from laydown.core.imports.tables import (
+    MAX_CELL_CHARS,
+    Layout,
+    Row,
+    Table,
+    cell_text,
+    table_of,
+    table_read,
+)
 from laydown.core.imports.templates import template_write
 
 __all__ = [
@@ -51,6 +60,7 @@ __all__ = [
     "no_progress",
     "problems_of",
     "rows_check",
+    "table_of",
     "table_read",
     "template_write",
     "write_all",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -101,6 +101,17 @@ def table_read(layout: Layout, *, name: str, content: bytes) -> Table:
     return table
 
 
+def table_of(layout: Layout, records: Iterable[Mapping[str, object]], *, first: int = 1) -> Table:
+    """A table of records that come without a file (OpenRosa submissions, API batches): each a
+    mapping of column names to values, numbered from `first`, read as lazily and under the same
+    caps as a file's rows (row limit, cell length; unknown names ignored)."""
+    header = list(layout.columns)
+    cells = ([record.get(c) for c in header] for record in records)
+    table = Table(columns=header, rows=iter(()))
+    table.rows = _rows(layout, header, cells, table.problems, first=first)
+    return table
+
+
 def header_problems(layout: Layout, header: list[str]) -> list[Problem]:
     """Empty names between named columns, names given twice, unknown names (if refused) and
     required columns missing, each a problem of row 1."""
@@ -132,12 +143,17 @@ def header_problems(layout: Layout, header: list[str]) -> list[Problem]:
 
 
 def _rows(
-    layout: Layout, header: list[str], cells: Iterable[Sequence[object]], problems: list[Problem]
+    layout: Layout,
+    header: list[str],
+    cells: Iterable[Sequence[object]],
+    problems: list[Problem],
+    *,
+    first: int = 2,
 ) -> Iterator[Row]:
     present = [(c, header.index(c)) for c in layout.columns if c in header]
     absent = {c: "" for c in layout.columns if c not in header}
     read = 0
-    for number, raw in enumerate(cells, start=2):
+    for number, raw in enumerate(cells, start=first):
         texts = [v.strip() if type(v) is str else cell_text(v) for v in raw]
         if not any(texts):
             continue  # an empty row, or padding up to a far-away cell

@@ -187,3 +187,14 @@ def test_the_commands_refuse_a_file_over_the_limit_before_reading_it(tmp_path: P
         file_read(path, 1999)
     with pytest.raises(CommandError, match="Cannot read"):
         file_read(tmp_path / "missing.csv", 1999)
+
+
+def test_records_without_a_file_become_a_table_under_the_same_caps() -> None:
+    records = [{"name": "Aram", "sex": "m", "extra": "x"}, {}, {"name": "A" * 40_000, "sex": 1}]
+    table = imports.table_of(LAYOUT, iter(records))
+    checked = imports.rows_check(table, lambda _n, values: values["name"])
+    assert checked.entries == [(1, "Aram")]
+    assert [(p.row, p.column) for p in checked.problems] == [(3, "name")]
+    many = imports.table_of(LAYOUT, ({"name": "N"} for _ in range(10**9)))
+    with pytest.raises(imports.ImportRefused, match="At most 100 rows"):
+        list(many.rows)
