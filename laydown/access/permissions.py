@@ -74,6 +74,12 @@ class Principal:
 ANONYMOUS = Principal(user_id=None, pseudonym=None, organisation_id=None)
 
 
+def actor_of(principal: Principal) -> str:
+    """How ledger records, custody events and refusal logs name `principal` as their actor, the
+    same in every app: its pseudonym ("system" for the operator at the shell), or "anonymous"."""
+    return principal.pseudonym or "anonymous"
+
+
 def grants_for(principal: Principal, action: Action) -> list[tuple[str, str]]:
     return [(role, scope) for role, scope in principal.grants if role in action.roles]
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import ACTIONS, Principal, authorize, is_allowed
+from laydown.access.permissions import ACTIONS, Principal, actor_of, authorize, is_allowed
 from laydown.access.roles import OrgKind, Role, check_scope_string
 from laydown.accounts import records, totp
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, SealedTOTPDevice, User
@@ -34,10 +34,6 @@ TOKEN_PREFIX = "ldt_"  # noqa: S105  (a marker that lets scanners spot leaked to
 MAX_TOKEN_DAYS = 366
 
 
-def _actor(principal: Principal) -> str:
-    return principal.pseudonym or "anonymous"
-
-
 def _check(principal: Principal, action: str) -> None:
     if principal is not SYSTEM:
         authorize(principal, action)
@@ -45,7 +41,7 @@ def _check(principal: Principal, action: str) -> None:
 
 def _append(kind: str, data: dict[str, object], principal: Principal) -> Record:
     """Append the record; the ledger applies it to the projection in the same transaction."""
-    return ledger.record_append(kind=kind, data=data, actor=_actor(principal))
+    return ledger.record_append(kind=kind, data=data, actor=actor_of(principal))
 
 
 def org_create(*, actor: Principal, code: str, name: str, kind: str) -> Organisation:

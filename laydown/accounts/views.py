@@ -6,16 +6,14 @@ again and raise ValidationError, which the form shows next to the field it names
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import django_otp
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Page as CountedPage
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -35,12 +33,11 @@ from laydown.accounts.forms import (
     UserForm,
 )
 from laydown.accounts.models import User
+from laydown.core import paging
 from laydown.core.errors import ValidationError
 from laydown.core.forms import show_service_error
-from laydown.core.paging import page_number
 
 PAGE_SIZE = 50
-T = TypeVar("T")
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -57,8 +54,8 @@ def _posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def _page(request: HttpRequest, items: Sequence[T] | QuerySet[Any]) -> Page[Any]:
-    return Paginator(items, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+def _page(request: HttpRequest, items: Any) -> CountedPage[Any]:
+    return paging.page_of(request, items, PAGE_SIZE)
 
 
 # ---- Sign-in, second factor, sign-out -----------------------------------------------------
@@ -201,6 +198,7 @@ def users(request: HttpRequest) -> HttpResponse:
         "organisations": choices,
         "org": org,
         "users": _page(request, selectors.user_list(organisation=org)),
+        "query": paging.query_without_page(request),
     }
     return render(request, "accounts/users.html", context, status=400 if form.errors else 200)
 

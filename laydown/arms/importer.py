@@ -19,15 +19,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal, authorize
+from laydown.access.permissions import Principal, actor_of, authorize
 from laydown.access.roles import Scope
 from laydown.accounts.services import SYSTEM
-from laydown.arms import checks, records, selectors, services
+from laydown.arms import records, selectors, services
 from laydown.arms.models import Item, Site
 from laydown.arms.normalise import mixed_scripts, normalise_serial
 from laydown.arms.services.common import ITEM_PREFIX
 from laydown.arms.vocab import Category, Condition, SiteStatus
-from laydown.core import imports
+from laydown.core import imports, validators
 from laydown.ledger import services as ledger
 
 COLUMNS = (
@@ -235,7 +235,7 @@ def _fields_fast(values: dict[str, str]) -> dict[str, Any] | None:
     if values["photos"].split():
         return None  # photos are looked up in the file store by the full check
     handed_in_by = values["handed_in_by"] or None
-    if handed_in_by is not None and not checks.PSEUDONYM.match(handed_in_by):
+    if handed_in_by is not None and not validators.PSEUDONYM.match(handed_in_by):
         return None
     return {
         "site": values["site"],
@@ -302,7 +302,7 @@ def items_write(
     with records.applies_buffered():
         for start in range(0, len(records_of), BATCH):
             ledger.record_append_batch(
-                entries=records_of[start : start + BATCH], actor=actor.pseudonym or "anonymous"
+                entries=records_of[start : start + BATCH], actor=actor_of(actor)
             )
             progress("import", min(start + BATCH, len(records_of)), len(records_of))
     return ImportResult(

@@ -9,21 +9,26 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from laydown.arms import checks
+from laydown.core import validators
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 20
+IMAGE_KINDS = ("jpeg", "png", "webp")
 
 
 def photos_check(value: Sequence[str]) -> list[str]:
     photos = list(value)
     if len(photos) > MAX_PHOTOS:
-        raise checks.refuse(
+        raise validators.refuse(
             "photos", _("too many"), _("At most %(max)d photos.") % {"max": MAX_PHOTOS}
         )
     for sha in photos:
-        if not isinstance(sha, str) or not checks.SHA256.match(sha) or not photo_path(sha).exists():
-            raise checks.refuse(
+        if (
+            not isinstance(sha, str)
+            or not validators.SHA256.match(sha)
+            or not photo_path(sha).exists()
+        ):
+            raise validators.refuse(
                 "photos",
                 _("unknown photo"),
                 _("Photo %(sha)r is not in the file store; upload it first.") % {"sha": sha},
@@ -35,26 +40,16 @@ def photo_path(sha: str) -> Path:
     return settings.DATA_DIR / "files" / sha[:2] / sha
 
 
-def _image_kind(data: bytes) -> str | None:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
-
-
 def photo_store(*, data: bytes) -> str:
     """Store a JPEG, PNG or WebP photo by its SHA-256 (which records then name); return it."""
     if len(data) > MAX_PHOTO_BYTES:
-        raise checks.refuse(
+        raise validators.refuse(
             "photos",
             _("too big"),
             _("The photo is %(size)d bytes; the limit is 10 MB.") % {"size": len(data)},
         )
-    if _image_kind(data) is None:
-        raise checks.refuse(
+    if validators.file_kind(data) not in IMAGE_KINDS:
+        raise validators.refuse(
             "photos", _("not an image"), _("The file is not a JPEG, PNG or WebP image.")
         )
     sha = hashlib.sha256(data).hexdigest()

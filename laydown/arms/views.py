@@ -34,6 +34,7 @@ from laydown.access.web import principal_of, requires
 from laydown.arms import forms, importer, photos, selectors, services
 from laydown.arms.models import AmmoLot, Item, Site
 from laydown.arms.vocab import ItemStatus
+from laydown.core import paging
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
 from laydown.core.imports.uploads import upload_content
@@ -290,9 +291,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
             collected_to=_day_start(data["collected_to"], days=1),
             page=page_number(request.GET.get("page")),
         )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "page": page, "query": paging.query_without_page(request)}
     return render(request, "arms/items.html", context, status=_status(form))
 
 

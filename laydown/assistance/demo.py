@@ -20,8 +20,9 @@ from laydown.access.roles import OrgKind
 from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
 from laydown.accounts.models import Organisation, User
-from laydown.assistance import checks, services
+from laydown.assistance import services
 from laydown.assistance.models import Distribution, Household, PartnerProfile
+from laydown.core import validators
 
 # (pcode, name, level, parent, lat, lon) — a fictional country "XA".
 PLACES = [
@@ -111,7 +112,7 @@ def demo_load() -> Iterator[str]:
     rng = random.Random(20_260_101)  # noqa: S311  (fictional demo figures, not secrets)
     manager, partner_user = _principals()
     orgs = _partners()
-    today = checks.today()
+    today = validators.today()
     days = [today - dt.timedelta(days=n) for n in range(4, -1, -1)]  # the demo's five days
     for code, _name, kind, sectors, contact in PARTNERS:
         services.partner_profile_set(

@@ -9,36 +9,23 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from laydown.assistance import checks
+from laydown.core import validators
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 IMAGE_KINDS = ("jpeg", "png", "webp")
 DOCUMENT_KINDS = (*IMAGE_KINDS, "pdf")
 
 
-def file_kind(data: bytes) -> str | None:
-    """What the bytes are, by their signature: jpeg, png, webp, pdf, or None."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    return None
-
-
 def file_check(*, data: bytes, field: str = "photo", kinds: Sequence[str] = IMAGE_KINDS) -> None:
     """Refuse, naming `field`, an empty file, one over 10 MB, or one not of `kinds`."""
     if not data or len(data) > MAX_PHOTO_BYTES:
-        raise checks.refuse(
+        raise validators.refuse(
             field,
             _("empty or too large"),
             _("The file is %(size)d bytes; it must be 1 byte to 10 MB.") % {"size": len(data)},
         )
-    if file_kind(data) not in kinds:
-        raise checks.refuse(
+    if validators.file_kind(data) not in kinds:
+        raise validators.refuse(
             field,
             _("wrong type"),
             _("The file is not one of: %(kinds)s.")

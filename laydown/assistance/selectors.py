@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from laydown.access.permissions import CROSS_ORG_ROLES, Principal, is_allowed
 from laydown.access.roles import OrgKind
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks
 from laydown.assistance.models import (
     Commitment,
     Complaint,
@@ -31,6 +30,7 @@ from laydown.assistance.models import (
     Visit,
 )
 from laydown.assistance.vocab import CLOSED_COMMITMENTS, REACHED_FIELDS, VisitStatus
+from laydown.core import validators
 from laydown.vault import services as vault
 
 M = TypeVar("M", bound=Model)
@@ -140,7 +140,7 @@ class DistributionFilters:
     def from_query(cls, query: Mapping[str, str]) -> DistributionFilters:
         def day(name: str) -> dt.date | None:
             try:
-                return checks.date(name, query.get(name, ""))
+                return validators.date(name, query.get(name, ""))
             except Exception:  # noqa: BLE001  (a bad filter value is ignored, not an error)
                 return None
 
@@ -317,7 +317,7 @@ def commitment_get(code: str) -> Commitment | None:
 
 
 def commitments_overdue(today: dt.date | None = None) -> QuerySet[Commitment]:
-    today = today or checks.today()
+    today = today or validators.today()
     return (
         Commitment.objects.select_related("meeting")
         .filter(due__lt=today)
@@ -349,7 +349,7 @@ def assistance_summary(principal: Principal) -> dict[str, Any]:
     """The figures of the dashboard, situation report and public page's assistance section."""
     distributions = distribution_list(principal)
     span = distributions.aggregate(first=Min("date"), last=Max("date"))
-    today = checks.today()
+    today = validators.today()
     commitments = Commitment.objects.all()
     return {
         "reached_by_sector": reached_by(principal, "sector"),

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page as CountedPage
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.web import principal_of, requires
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks, exports, imports, selectors, services
+from laydown.assistance import exports, imports, selectors, services
 from laydown.assistance.forms import (
     CommitmentFollowUpForm,
     CommitmentForm,
@@ -44,17 +44,17 @@ from laydown.assistance.forms import (
     show_service_error,
 )
 from laydown.assistance.vocab import Commodity, ComplaintStatus, PlaceLevel, Sector
+from laydown.core import paging, validators
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 from laydown.core.imports.uploads import upload_content
-from laydown.core.paging import page_number
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _page(request: HttpRequest, rows: Any) -> Page[Any]:
-    return Paginator(rows, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+def _page(request: HttpRequest, rows: Any) -> CountedPage[Any]:
+    return paging.page_of(request, rows, PAGE_SIZE)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -410,7 +410,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @requires("assistance.read")
 def meeting_detail(request: HttpRequest, code: str) -> HttpResponse:
     row = _found(selectors.meeting_get(code))
-    context = {"meeting": row, "today": checks.today()}
+    context = {"meeting": row, "today": validators.today()}
     return render(request, "assistance/meeting_detail.html", context)
 
 
@@ -464,7 +464,7 @@ def project_edit(request: HttpRequest, code: str) -> HttpResponse:
 @requires("assistance.project_manage")
 def project_progress(request: HttpRequest, code: str) -> HttpResponse:
     row = _found(selectors.project_get(principal_of(request), code))
-    initial = {"date": checks.today(), "status": row.status}
+    initial = {"date": validators.today(), "status": row.status}
     initial["percent_complete"] = row.percent_complete
     form = ProgressForm(_posted(request), request.FILES or None, initial=initial)
 

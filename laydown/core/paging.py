@@ -4,6 +4,9 @@ Pages are numbered from 1 and never counted in full (a count of 10^6 rows is slo
 number is bounded: the database's OFFSET is a 64-bit integer, and `?page=10**30` once made
 every list a 500. The API refuses a number out of range (422, through `PageNumber`); a page
 clamps it (`page_number`), so a hand-edited address shows an empty page, not an error.
+
+Every list page shows its pager with the one include `_pagination.html`, which takes a `Page`
+or, for short lists counted in full, Django's `Paginator` page (`page_of`).
 """
 
 from __future__ import annotations
@@ -13,9 +16,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from django.core.paginator import Page as CountedPage
+from django.core.paginator import Paginator
+from django.http import HttpRequest
 from pydantic import Field
 
-__all__ = ["MAX_PAGE", "MAX_PER_PAGE", "Page", "PageNumber", "PerPage", "page_number", "paginate"]
+__all__ = [
+    "MAX_PAGE",
+    "MAX_PER_PAGE",
+    "Page",
+    "PageNumber",
+    "PerPage",
+    "page_number",
+    "page_of",
+    "paginate",
+    "query_without_page",
+]
 
 MAX_PER_PAGE = 200
 MAX_PAGE = 10_000_000  # 10^7 rows one by one, 2 x 10^9 at 200 a page: past the planned scale
@@ -58,3 +74,16 @@ def paginate(rows: Iterable[Any], page: int, per_page: int = 50) -> Page:
     else:
         chunk = list(itertools.islice(rows, start, start + per_page + 1))
     return Page(chunk[:per_page], page, per_page, len(chunk) > per_page)
+
+
+def page_of(request: HttpRequest, rows: Any, per_page: int) -> CountedPage[Any]:
+    """The page of `rows`, counted in full, that the request's `page` asks for (the last if
+    beyond it): for short lists whose pager says "Page n of m"."""
+    return Paginator(rows, per_page).get_page(page_number(request.GET.get("page")))
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The request's query string less `page`, for the pager's links to keep the filters."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from laydown.access.web import principal_of, requires
-from laydown.core import spreadsheet
+from laydown.core import paging, spreadsheet
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
+from laydown.core.forms import run_form, show_service_error
 from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import page_number
 from laydown.people import checks, forms, importer, selectors, services
@@ -56,14 +57,12 @@ def participant_list(request: HttpRequest) -> HttpResponse:
         pseudonym=q.get("pseudonym", ""),
         page=page_number(q.get("page")),
     )
-    query = q.copy()
-    query.pop("page", None)
     return render(
         request,
         "people/list.html",
         {
             "page": page,
-            "query": query.urlencode(),
+            "query": paging.query_without_page(request),
             "filters": q,
             "regions": selectors.regions(principal_of(request)),
             "categories": Category.choices,
@@ -89,8 +88,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 health={"notes": d["health"]} if d["health"] else None,
             )
         except ValidationError as exc:
-            for field, reason in exc.fields.items():
-                form.add_error(field if field in form.fields else None, f"{exc.message} ({reason})")
+            show_service_error(form, exc)
         else:
             messages.success(request, _("Registered as %(p)s.") % {"p": participant.pk})
             return redirect("people:person", pseudonym=participant.pk)
@@ -257,22 +255,21 @@ def access_report(request: HttpRequest, pseudonym: str) -> HttpResponse:
 def correct(request: HttpRequest, pseudonym: str) -> HttpResponse:
     participant = _participant(request, pseudonym, "people.register")
     form = forms.CorrectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+
+    def corrected() -> Participant:
         d = form.cleaned_data
-        identity = {k: d[k] for k in ("name", "born", "age", "sex")} if d["name"] else None
-        if _attempt(
-            request,
-            lambda: services.participant_correct(
-                actor=principal_of(request),
-                participant=participant,
-                reason=d["reason"],
-                identity=identity,
-                dependants=d["dependants"],
-                region=d["region"] or None,
-            ),
-            _("Corrected."),
-        ):
-            return redirect("people:person", pseudonym=pseudonym)
+        return services.participant_correct(
+            actor=principal_of(request),
+            participant=participant,
+            reason=d["reason"],
+            identity={k: d[k] for k in ("name", "born", "age", "sex")} if d["name"] else None,
+            dependants=d["dependants"],
+            region=d["region"] or None,
+        )
+
+    if request.method == "POST" and run_form(form, corrected)[0]:
+        messages.success(request, _("Corrected."))
+        return redirect("people:person", pseudonym=pseudonym)
     title = _("Correct the data of %(p)s") % {"p": pseudonym}
     return render(request, "people/form.html", {"form": form, "title": title})
 

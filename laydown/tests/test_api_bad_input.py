@@ -16,11 +16,12 @@ from laydown.access.permissions import ACTIONS, is_allowed
 from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
 from laydown.accounts.models import User
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.api import api
 from laydown.arms import selectors as arms_selectors
 from laydown.arms import services as arms_services
-from laydown.arms.tests.base import ITEM_FIELDS, MANAGER, log_size
+from laydown.arms.tests.base import MANAGER
+from laydown.fixtures import ITEM_FIELDS
+from laydown.testing import FAST_HASHERS, log_size, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 

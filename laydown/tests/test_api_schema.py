@@ -23,9 +23,9 @@ from laydown.access.permissions import ACTIONS, is_allowed
 from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
 from laydown.accounts.models import User
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, user_with_role
 from laydown.arms import services as arms_services
 from laydown.arms.tests.base import MANAGER
+from laydown.testing import FAST_HASHERS, user_with_role
 from laydown.wsgi import application
 
 pytestmark = pytest.mark.api_fuzz

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal, authorize
+from laydown.access.permissions import Principal, actor_of, authorize
 from laydown.core import text
 from laydown.core.errors import LaydownError, ValidationError
 from laydown.ledger import services as ledger
@@ -51,10 +51,6 @@ def erasure_listen(listener: ErasureListener) -> ErasureListener:
     if listener not in _erasure_listeners:
         _erasure_listeners.append(listener)
     return listener
-
-
-def _actor(principal: Principal) -> str:
-    return principal.pseudonym or "system"
 
 
 def _subject_key(subject: str, *, create: bool) -> tuple[SubjectKey, bytes]:
@@ -138,7 +134,7 @@ def vault_write(
                 "purpose": purpose.strip(),
                 "retain_until": retain_until.isoformat(),
             },
-            actor=_actor(principal),
+            actor=actor_of(principal),
         )
 
 
@@ -159,7 +155,7 @@ def vault_read(
         ledger.record_append(
             kind=records.READ.name,
             data={"subject": subject, "categories": wanted, "purpose": purpose.strip()},
-            actor=_actor(principal),
+            actor=actor_of(principal),
         )
     return out
 
@@ -168,7 +164,7 @@ def vault_erase(*, principal: Principal, action: str, subject: str, reason: str)
     """Destroy the subject's key and ciphertexts; the pseudonymous records stay, unresolvable."""
     authorize(principal, action)
     with transaction.atomic():
-        _erase(subject, reason, _actor(principal))
+        _erase(subject, reason, actor_of(principal))
 
 
 def _erase(subject: str, reason: str, actor: str) -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laydown import tlog
-from laydown.access.permissions import Principal, authorize
+from laydown.access.permissions import Principal, actor_of, authorize
 from laydown.access.roles import OrgKind, Role
 from laydown.accounts.models import User
 from laydown.arms import services as arms
@@ -49,7 +49,7 @@ def _code(prefix: str) -> str:
 
 
 def _append(kind: str, data: dict[str, object], actor: Principal) -> None:
-    ledger_services.record_append(kind=kind, data=data, actor=actor.pseudonym or "system")
+    ledger_services.record_append(kind=kind, data=data, actor=actor_of(actor))
 
 
 def _check_sites(codes: Sequence[str]) -> list[str]:

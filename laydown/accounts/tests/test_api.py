@@ -11,21 +11,28 @@ import pytest
 from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Router
 from ninja.testing import TestClient
 
-from laydown.access.roles import SECOND_FACTOR_ROLES, OrgKind, Role
+from laydown.access.roles import OrgKind, Role
 from laydown.access.web import principal_for_user
 from laydown.accounts import services
 from laydown.accounts.api_auth import api_action
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
 from laydown.ledger.models import Record
+from laydown.testing import (
+    PASSWORD,
+    assert_error,
+    bearer,
+    organisation,
+    post_json,
+    signed_in,
+    token_for,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-Horse-battery-9"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 TOKEN_PROBLEM = "The token is invalid, expired or revoked."
 
 
@@ -35,73 +42,23 @@ def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def make_org(code: str, kind: str = OrgKind.OPERATOR) -> Organisation:
-    return services.org_create(actor=services.SYSTEM, code=code, name=code.title(), kind=kind)
-
-
-def make_user(username: str, org: str, role: str | None = None, scope: str = "programme") -> User:
-    user = services.user_create(
-        actor=services.SYSTEM, username=username, password=PASSWORD, organisation=org
-    )
-    if role is not None:
-        services.role_grant(actor=services.SYSTEM, user=user, role=role, scope=scope)
-    return user
-
-
-def sign_in(client: Client, user: User, *, second_factor: bool = True) -> Client:
-    """Sign `user` in; with `second_factor`, as if they had entered their TOTP code too."""
-    client.force_login(user, backend=MODEL_BACKEND)
-    roles = set(user.grants.values_list("role", flat=True))
-    if second_factor and roles & SECOND_FACTOR_ROLES:
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        session = client.session
-        session["otp_device_id"] = device.persistent_id
-        session.save()
-    return client
-
-
-def token_for(user: User, actions: list[str], days: int = 30) -> str:
-    _token, secret = services.token_create(
-        actor=principal_for_user(user), name="integration", actions=actions, days=days
-    )
-    return secret
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def post_json(client: Client, url: str, data: dict[str, Any], **kw: Any) -> Any:
-    return client.post(url, json.dumps(data), content_type="application/json", **kw)
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["code"] == code
-    assert body["error"]["message"]
-    return body["error"]  # type: ignore[no-any-return]
-
-
 @pytest.fixture
 def orgs() -> dict[str, Organisation]:
     return {
-        "operator": make_org("operator"),
-        "red-cross": make_org("red-cross", OrgKind.HUMANITARIAN_PARTNER),
-        "blue-crescent": make_org("blue-crescent", OrgKind.HUMANITARIAN_PARTNER),
+        "operator": organisation("operator"),
+        "red-cross": organisation("red-cross", OrgKind.HUMANITARIAN_PARTNER),
+        "blue-crescent": organisation("blue-crescent", OrgKind.HUMANITARIAN_PARTNER),
     }
 
 
 @pytest.fixture
 def admin(orgs: dict[str, Organisation]) -> User:
-    return make_user("ada", "operator", Role.ADMIN)
+    return user_with_role("ada", Role.ADMIN, org="operator")
 
 
 @pytest.fixture
 def partner(orgs: dict[str, Organisation]) -> User:
-    return make_user("pat", "red-cross", Role.PARTNER_STAFF)
+    return user_with_role("pat", Role.PARTNER_STAFF, org="red-cross")
 
 
 @pytest.fixture
@@ -110,7 +67,7 @@ def ledger_size() -> Any:
 
 
 def test_me_tells_a_signed_in_user_who_they_are(client: Client, partner: User) -> None:
-    sign_in(client, partner)
+    signed_in(partner, client=client)
     body = client.get("/api/v1/me").json()
     assert body["username"] == "pat"
     assert body["pseudonym"] == partner.pseudonym
@@ -191,7 +148,7 @@ def test_an_expired_revoked_or_unknown_token_is_a_401_that_does_not_say_which(
 
 
 def test_a_bad_token_is_refused_even_with_a_valid_session(client: Client, admin: User) -> None:
-    sign_in(client, admin)
+    signed_in(admin, client=client)
     assert_error(client.get("/api/v1/me", headers=bearer("nonsense")), 401, "token_invalid")
 
 
@@ -208,7 +165,7 @@ def test_no_credentials_is_a_401_that_says_how_to_authenticate(client: Client) -
 def test_a_session_post_without_the_csrf_token_is_refused_and_changes_nothing(
     admin: User, ledger_size: Any
 ) -> None:
-    client = sign_in(Client(enforce_csrf_checks=True), admin)
+    client = signed_in(admin, client=Client(enforce_csrf_checks=True))
     before = ledger_size()
     data = {"code": "csrf-org", "name": "Forged", "kind": "operator"}
     error = assert_error(post_json(client, "/api/v1/organisations", data), 403, "csrf_failed")
@@ -238,17 +195,17 @@ def test_a_token_post_needs_no_csrf_token(admin: User) -> None:
 def test_roles_that_need_a_second_factor_cannot_use_an_unverified_session(
     client: Client, admin: User
 ) -> None:
-    sign_in(client, admin, second_factor=False)
+    signed_in(admin, client=client, verified=False)
     error = assert_error(client.get("/api/v1/me"), 401, "second_factor_required")
     assert "second factor" in error["message"]
-    sign_in(client, admin)
+    signed_in(admin, client=client)
     assert client.get("/api/v1/me").status_code == 200
 
 
 def test_an_admin_creates_an_organisation_and_the_ledger_records_it(
     client: Client, admin: User, ledger_size: Any
 ) -> None:
-    sign_in(client, admin)
+    signed_in(admin, client=client)
     before = ledger_size()
     data = {"code": "un-office", "name": "UN Office", "kind": "un_office"}
     response = post_json(client, "/api/v1/organisations", data)
@@ -261,7 +218,7 @@ def test_an_admin_creates_an_organisation_and_the_ledger_records_it(
 def test_invalid_input_is_a_422_naming_the_field_and_changes_nothing(
     client: Client, admin: User, ledger_size: Any
 ) -> None:
-    sign_in(client, admin)
+    signed_in(admin, client=client)
     before = ledger_size()
     bad_code = post_json(
         client, "/api/v1/organisations", {"code": "Not OK!", "name": "X", "kind": "operator"}
@@ -282,7 +239,7 @@ def test_invalid_input_is_a_422_naming_the_field_and_changes_nothing(
 def test_another_organisations_record_looks_exactly_like_a_missing_one(
     client: Client, partner: User, orgs: dict[str, Organisation]
 ) -> None:
-    sign_in(client, partner)
+    signed_in(partner, client=client)
     assert client.get("/api/v1/organisations/red-cross").json()["code"] == "red-cross"
     other = client.get("/api/v1/organisations/blue-crescent")
     missing = client.get("/api/v1/organisations/no-such-org")
@@ -294,21 +251,21 @@ def test_another_organisations_record_looks_exactly_like_a_missing_one(
 
 
 def test_admins_see_any_organisation(client: Client, admin: User) -> None:
-    sign_in(client, admin)
+    signed_in(admin, client=client)
     assert client.get("/api/v1/organisations/blue-crescent").status_code == 200
 
 
 def test_a_signed_in_user_without_roles_is_refused_organisations_with_403(
     client: Client, orgs: dict[str, Organisation]
 ) -> None:
-    sign_in(client, make_user("nobody", "operator"))
+    signed_in(user_with_role("nobody", None, org="operator"), client=client)
     # Refused before the record is looked up, so the 403 says nothing about which codes exist.
     for code in ("operator", "no-such-org"):
         assert_error(client.get(f"/api/v1/organisations/{code}"), 403, "forbidden")
 
 
 def test_the_user_list_never_shows_passwords_or_hashes(client: Client, admin: User) -> None:
-    sign_in(client, admin)
+    signed_in(admin, client=client)
     response = client.get("/api/v1/users")
     assert response.status_code == 200
     users = {u["username"]: u for u in response.json()}
@@ -320,7 +277,7 @@ def test_the_user_list_never_shows_passwords_or_hashes(client: Client, admin: Us
 def test_an_admin_creates_a_user_and_grants_and_revokes_a_role(
     client: Client, admin: User, ledger_size: Any
 ) -> None:
-    sign_in(client, admin)
+    signed_in(admin, client=client)
     data = {"username": "carl", "password": PASSWORD, "organisation": "operator"}
     created = post_json(client, "/api/v1/users", data)
     assert created.status_code == 201, created.content
@@ -343,7 +300,7 @@ def test_an_admin_creates_a_user_and_grants_and_revokes_a_role(
 
 
 def test_only_admins_grant_roles(client: Client, partner: User, admin: User) -> None:
-    sign_in(client, partner)
+    signed_in(partner, client=client)
     grant = {"role": "admin", "scope": "programme"}
     assert_error(
         post_json(client, f"/api/v1/users/{partner.pseudonym}/grants", grant), 403, "forbidden"
@@ -352,7 +309,7 @@ def test_only_admins_grant_roles(client: Client, partner: User, admin: User) -> 
 
 
 def test_a_token_secret_is_shown_once_and_stored_only_hashed(client: Client, partner: User) -> None:
-    sign_in(client, partner)
+    signed_in(partner, client=client)
     data = {"name": "sync", "actions": ["account.profile", "accounts.org_view"], "days": 7}
     created = post_json(client, "/api/v1/tokens", data)
     assert created.status_code == 201, created.content
@@ -400,7 +357,7 @@ def test_someone_elses_token_cannot_be_revoked_and_looks_missing(
 ) -> None:
     token_for(admin, ["account.profile"])
     admins_token = ApiToken.objects.get(user=admin).public_id
-    sign_in(client, partner)
+    signed_in(partner, client=client)
     before = ledger_size()
     theirs = client.post(f"/api/v1/tokens/{admins_token}/revoke")
     missing = client.post("/api/v1/tokens/000000000000/revoke")
@@ -413,7 +370,7 @@ def test_someone_elses_token_cannot_be_revoked_and_looks_missing(
 def test_an_admin_revokes_anyones_token(client: Client, partner: User, admin: User) -> None:
     token_for(partner, ["account.profile"])
     public_id = ApiToken.objects.get(user=partner).public_id
-    sign_in(client, admin)
+    signed_in(admin, client=client)
     assert client.post(f"/api/v1/tokens/{public_id}/revoke").status_code == 200
     assert ApiToken.objects.get(public_id=public_id).revoked_at is not None
 

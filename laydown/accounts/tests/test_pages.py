@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.accounts.models import Organisation, RoleGrant, User
-from laydown.accounts.tests.pages_helpers import (
+from laydown.testing import (
     FAST_HASHERS,
     kinds_logged,
     organisation,

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.accounts import demo
 from laydown.accounts.models import Organisation, User
-from laydown.accounts.tests.pages_helpers import (
+from laydown.testing import (
     FAST_HASHERS,
     PASSWORD,
     code_for,

@@ -12,12 +12,7 @@ from django.urls import reverse
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import ApiToken, User
 from laydown.accounts.services import token_create
-from laydown.accounts.tests.pages_helpers import (
-    FAST_HASHERS,
-    kinds_logged,
-    signed_in,
-    user_with_role,
-)
+from laydown.testing import FAST_HASHERS, kinds_logged, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 

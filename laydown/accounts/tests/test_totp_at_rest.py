@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.accounts import totp
 from laydown.accounts.models import SealedTOTPDevice
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, PASSWORD, code_for, user_with_role
+from laydown.testing import FAST_HASHERS, PASSWORD, code_for, user_with_role
 
 pytestmark = pytest.mark.django_db
 SECOND_FACTOR = reverse("accounts:second_factor")

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal
+from laydown.access.permissions import Principal, actor_of
 from laydown.arms import checks, records
 from laydown.arms.models import AmmoLot, Item, Materiel, Site
 from laydown.arms.photos import photos_check
@@ -19,7 +19,6 @@ from laydown.arms.services.common import (
     MATERIEL_PREFIX,
     MAX_MATERIEL_QUANTITY,
     MAX_QUANTITY,
-    actor_name,
     allocate_tags,
     append_record,
     authorize_at,
@@ -34,6 +33,7 @@ from laydown.arms.vocab import (
     MaterielType,
     Unit,
 )
+from laydown.core import validators
 from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
 from laydown.ledger.group import grouped
@@ -72,21 +72,21 @@ def item_fields_check(
     clean: dict[str, Any] = {}
     problems: dict[str, ValidationError] = {}
     field_checks: dict[str, Callable[[], Any]] = {
-        "category": lambda: checks.choice("category", category, Category.values),
-        "make": lambda: checks.text("make", make, max_length=100, required=True),
-        "model": lambda: checks.text("model", model, max_length=100, required=True),
-        "calibre": lambda: checks.text("calibre", calibre, max_length=50),
+        "category": lambda: validators.choice("category", category, Category.values),
+        "make": lambda: validators.text("make", make, max_length=100, required=True),
+        "model": lambda: validators.text("model", model, max_length=100, required=True),
+        "calibre": lambda: validators.text("calibre", calibre, max_length=50),
         "serial": lambda: checks.serial(serial),
-        "markings": lambda: checks.text("markings", markings, max_length=500),
+        "markings": lambda: validators.text("markings", markings, max_length=500),
         "country": lambda: checks.country(country),
         "year": lambda: (
             None
             if year in (None, "")
-            else checks.integer("year", year, minimum=MIN_YEAR, maximum=2100)
+            else validators.integer("year", year, minimum=MIN_YEAR, maximum=2100)
         ),
-        "condition": lambda: checks.choice("condition", condition, Condition.values),
+        "condition": lambda: validators.choice("condition", condition, Condition.values),
         "photos": lambda: photos_check(photos),
-        "handed_in_by": lambda: checks.pseudonym("handed_in_by", handed_in_by),
+        "handed_in_by": lambda: validators.pseudonym("handed_in_by", handed_in_by),
     }
     for field, check in field_checks.items():
         try:
@@ -139,7 +139,7 @@ def item_collect(
             " ".join(e.message for e in problems.values()),
             fields={f: r for e in problems.values() for f, r in e.fields.items()},
         )
-    reason = checks.text("confirm_duplicate_reason", confirm_duplicate_reason, max_length=500)
+    reason = validators.text("confirm_duplicate_reason", confirm_duplicate_reason, max_length=500)
     with transaction.atomic():
         earlier = duplicates_of(serial=clean["serial"], make=clean["make"], model=clean["model"])
         if earlier and not reason:
@@ -167,7 +167,7 @@ def item_collect(
                     {"item": tag, "duplicate_of": earlier, "reason": reason},
                 )
             )
-        ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+        ledger.record_append_batch(entries=entries, actor=actor_of(actor))
     return Item.objects.get(tag=tag)
 
 
@@ -185,24 +185,28 @@ def lot_fields_check(
 ) -> dict[str, Any]:
     """The clean record data of a lot, or a ValidationError naming the first bad field."""
     data = {
-        "type": checks.choice("type", type, AmmoType.values),
-        "calibre": checks.text("calibre", calibre, max_length=50),
-        "lot_number": checks.text("lot_number", lot_number, max_length=100),
-        "quantity": checks.integer("quantity", quantity, minimum=1, maximum=MAX_QUANTITY),
-        "unit": checks.choice("unit", unit, Unit.values),
-        "hazard_division": checks.choice("hazard_division", hazard_division, HazardDivision.values),
-        "compatibility_group": checks.choice(
+        "type": validators.choice("type", type, AmmoType.values),
+        "calibre": validators.text("calibre", calibre, max_length=50),
+        "lot_number": validators.text("lot_number", lot_number, max_length=100),
+        "quantity": validators.integer("quantity", quantity, minimum=1, maximum=MAX_QUANTITY),
+        "unit": validators.choice("unit", unit, Unit.values),
+        "hazard_division": validators.choice(
+            "hazard_division", hazard_division, HazardDivision.values
+        ),
+        "compatibility_group": validators.choice(
             "compatibility_group", compatibility_group, COMPATIBILITY_GROUPS
         ),
-        "condition": checks.choice("condition", condition, Condition.values),
-        "handed_in_by": checks.pseudonym("handed_in_by", handed_in_by),
+        "condition": validators.choice("condition", condition, Condition.values),
+        "handed_in_by": validators.pseudonym("handed_in_by", handed_in_by),
     }
     if data["type"] == AmmoType.EXPLOSIVE and data["unit"] != Unit.GRAMS:
-        raise checks.refuse(
+        raise validators.refuse(
             "unit", _("impossible unit"), _("Bulk explosives are weighed in grams.")
         )
     if data["type"] == AmmoType.CARTRIDGE and data["unit"] == Unit.GRAMS:
-        raise checks.refuse("unit", _("impossible unit"), _("Cartridges are counted in rounds."))
+        raise validators.refuse(
+            "unit", _("impossible unit"), _("Cartridges are counted in rounds.")
+        )
     return data
 
 
@@ -231,13 +235,15 @@ def materiel_collect(
 ) -> Materiel:
     authorize_at(actor, "arms.item_register", site)
     open_site_check(site)
-    idents = [checks.text("identifiers", i, max_length=100, required=True) for i in identifiers]
+    idents = [validators.text("identifiers", i, max_length=100, required=True) for i in identifiers]
     data = {
-        "type": checks.choice("type", type, MaterielType.values),
-        "description": checks.text("description", description, max_length=500, required=True),
-        "quantity": checks.integer("quantity", quantity, minimum=1, maximum=MAX_MATERIEL_QUANTITY),
+        "type": validators.choice("type", type, MaterielType.values),
+        "description": validators.text("description", description, max_length=500, required=True),
+        "quantity": validators.integer(
+            "quantity", quantity, minimum=1, maximum=MAX_MATERIEL_QUANTITY
+        ),
         "identifiers": idents[:100],
-        "handed_in_by": checks.pseudonym("handed_in_by", handed_in_by),
+        "handed_in_by": validators.pseudonym("handed_in_by", handed_in_by),
     }
     with transaction.atomic():
         (tag,) = allocate_tags(MATERIEL_PREFIX)

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal, authorize
+from laydown.access.permissions import Principal, actor_of, authorize
 from laydown.access.roles import Scope
 from laydown.accounts.services import SYSTEM
-from laydown.arms import checks
 from laydown.arms.models import AmmoLot, Container, Item, Seal, Site, TagCounter
 from laydown.arms.vocab import ItemStatus, SealStatus, SiteStatus
+from laydown.core import validators
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
 
@@ -21,10 +21,6 @@ MAX_MATERIEL_QUANTITY = 100_000
 MAX_LINES = 2000  # items and lots in one shipment or disposal record
 ITEM_PREFIX, LOT_PREFIX, MATERIEL_PREFIX = "LD", "LA", "LM"
 SHIPMENT_PREFIX, CHECK_PREFIX, DISPOSAL_PREFIX, INCIDENT_PREFIX = "SH", "SC", "DS", "IN"
-
-
-def actor_name(principal: Principal) -> str:
-    return principal.pseudonym or "anonymous"
 
 
 def authorize_at(principal: Principal, action: str, site: Site | None = None) -> None:
@@ -37,7 +33,7 @@ def authorize_at(principal: Principal, action: str, site: Site | None = None) ->
 
 
 def append_record(kind: str, data: Mapping[str, Any], actor: Principal) -> Record:
-    return ledger.record_append(kind=kind, data=data, actor=actor_name(actor))
+    return ledger.record_append(kind=kind, data=data, actor=actor_of(actor))
 
 
 def allocate_tags(prefix: str, count: int = 1) -> list[str]:
@@ -51,7 +47,7 @@ def allocate_tags(prefix: str, count: int = 1) -> list[str]:
 
 def open_site_check(site: Site) -> None:
     if site.status != SiteStatus.OPEN:
-        raise checks.refuse(
+        raise validators.refuse(
             "site",
             _("not open"),
             _("Site %(site)s is %(status)s.") % {"site": site.code, "status": site.status},
@@ -59,9 +55,9 @@ def open_site_check(site: Site) -> None:
 
 
 def witnesses_check(value: Sequence[str], actor: Principal) -> list[str]:
-    witnesses = [checks.pseudonym("witnesses", w, required=True) or "" for w in value]
+    witnesses = [validators.pseudonym("witnesses", w, required=True) or "" for w in value]
     if not witnesses or len(set(witnesses)) != len(witnesses) or actor.pseudonym in witnesses:
-        raise checks.refuse(
+        raise validators.refuse(
             "witnesses",
             _("missing"),
             _("Name at least one witness, each once, other than yourself."),
@@ -79,14 +75,14 @@ def locked_item(tag: str) -> Item:
     """The item's row, locked until the transaction ends; call inside transaction.atomic()."""
     item = Item.objects.select_for_update().filter(tag=tag).first()
     if item is None:
-        raise checks.refuse("item", _("unknown"), _("No item %(tag)s.") % {"tag": tag})
+        raise validators.refuse("item", _("unknown"), _("No item %(tag)s.") % {"tag": tag})
     return item
 
 
 def refuse_if_sealed(container: Container | None, doing: str) -> None:
     seal = seal_of(container)
     if seal is not None:
-        raise checks.refuse(
+        raise validators.refuse(
             "container",
             _("sealed"),
             _("Container %(c)s is sealed (seal %(seal)s): break the seal before %(doing)s.")
@@ -101,7 +97,7 @@ def movable_check(
     for tag in sorted(tags):
         row = found.get(tag)
         if row is None or row.site_id != site.code or row.status != ItemStatus.IN_STORAGE:
-            raise checks.refuse(
+            raise validators.refuse(
                 field,
                 _("not at the sending site"),
                 _("%(tag)s is not in storage at the sending site %(site)s.")

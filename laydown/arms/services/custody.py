@@ -6,16 +6,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
-from laydown.arms import checks, records
+from laydown.arms import records
 from laydown.arms.models import Container, Item
 from laydown.arms.services.common import append_record, authorize_at, locked_item, refuse_if_sealed
 from laydown.arms.vocab import Condition, ItemStatus
+from laydown.core import validators
 
 
 def _rack(container: Container, rack: int | None) -> int | None:
     if rack is None:
         return None
-    return checks.integer("rack", rack, minimum=1, maximum=max(container.racks, 1))
+    return validators.integer("rack", rack, minimum=1, maximum=max(container.racks, 1))
 
 
 def item_book(
@@ -27,14 +28,14 @@ def item_book(
     with transaction.atomic():
         locked = locked_item(item.tag)
         if locked.site_id != container.site_id or locked.status != ItemStatus.IN_STORAGE:
-            raise checks.refuse(
+            raise validators.refuse(
                 "item",
                 _("not at this site"),
                 _("Item %(tag)s is not in storage at site %(site)s.")
                 % {"tag": locked.tag, "site": container.site_id},
             )
         if locked.container_id is not None:
-            raise checks.refuse(
+            raise validators.refuse(
                 "item",
                 _("already booked"),
                 _("Item %(tag)s is already booked into container %(c)s.")
@@ -50,14 +51,16 @@ def item_remove(*, actor: Principal, item: Item, by: str, organisation: str, pur
     """Take an item out of storage for a purpose (inspection, evidence, training ...)."""
     authorize_at(actor, "arms.custody", item.site)
     data = {
-        "by": checks.pseudonym("by", by, required=True),
-        "organisation": checks.text("organisation", organisation, max_length=100, required=True),
-        "purpose": checks.text("purpose", purpose, max_length=500, required=True),
+        "by": validators.pseudonym("by", by, required=True),
+        "organisation": validators.text(
+            "organisation", organisation, max_length=100, required=True
+        ),
+        "purpose": validators.text("purpose", purpose, max_length=500, required=True),
     }
     with transaction.atomic():
         locked = locked_item(item.tag)
         if locked.status != ItemStatus.IN_STORAGE:
-            raise checks.refuse(
+            raise validators.refuse(
                 "item",
                 _("not in storage"),
                 _("Item %(tag)s is %(status)s, not in storage.")
@@ -81,11 +84,11 @@ def item_return(
     authorize_at(actor, "arms.custody", container.site)
     rack = _rack(container, rack)
     if condition is not None:
-        checks.choice("condition", condition, Condition.values)
+        validators.choice("condition", condition, Condition.values)
     with transaction.atomic():
         locked = locked_item(item.tag)
         if locked.status != ItemStatus.REMOVED or locked.site_id != container.site_id:
-            raise checks.refuse(
+            raise validators.refuse(
                 "item",
                 _("not removed here"),
                 _("Item %(tag)s was not removed from site %(site)s.")

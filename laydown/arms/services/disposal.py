@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
-from laydown.arms import checks, records
+from laydown.arms import records
 from laydown.arms.models import AmmoLot, Disposal, Incident, Item, Site
 from laydown.arms.services.common import (
     DISPOSAL_PREFIX,
@@ -22,6 +22,7 @@ from laydown.arms.services.common import (
     witnesses_check,
 )
 from laydown.arms.vocab import Condition, DisposalMethod, IncidentKind, ItemStatus, LotStatus
+from laydown.core import validators
 
 
 def item_report_lost(
@@ -35,15 +36,15 @@ def item_report_lost(
     """Report an item or a lot lost or stolen; open an incident."""
     thing = item or lot
     if thing is None or (item is not None and lot is not None):
-        raise checks.refuse("item", _("required"), _("Name either an item or a lot."))
+        raise validators.refuse("item", _("required"), _("Name either an item or a lot."))
     authorize_at(actor, "arms.report_lost", thing.site)
-    kind = checks.choice("kind", kind, IncidentKind.values)
-    description = checks.text("description", description, max_length=2000, required=True)
+    kind = validators.choice("kind", kind, IncidentKind.values)
+    description = validators.text("description", description, max_length=2000, required=True)
     model: Any = Item if item is not None else AmmoLot
     with transaction.atomic():
         locked = model.objects.select_for_update().get(tag=thing.tag)
         if locked.status in (ItemStatus.LOST, ItemStatus.DISPOSED, LotStatus.DESTROYED_IN_PLACE):
-            raise checks.refuse(
+            raise validators.refuse(
                 "item" if item is not None else "lot",
                 _("not held"),
                 _("%(tag)s is %(status)s.") % {"tag": locked.tag, "status": locked.status},
@@ -73,12 +74,12 @@ def dispose(
 ) -> Disposal:
     """Record the destruction, transfer to the State or deactivation of items and lots at `site`."""
     authorize_at(actor, "arms.dispose", site)
-    method = checks.choice("method", method, DisposalMethod.values)
+    method = validators.choice("method", method, DisposalMethod.values)
     witness_list = witnesses_check(witnesses, actor)
-    reference = checks.text("reference", reference, max_length=200)
+    reference = validators.text("reference", reference, max_length=200)
     tags = [*items, *lots]
     if not tags or len(set(tags)) != len(tags) or len(tags) > MAX_LINES:
-        raise checks.refuse(
+        raise validators.refuse(
             "items",
             _("invalid"),
             _("Give 1 to %(max)d different items and lots.") % {"max": MAX_LINES},
@@ -116,12 +117,12 @@ def lot_destroy_in_place(
     """Record that an unsafe lot was destroyed where it lay (too dangerous to move)."""
     authorize_at(actor, "arms.dispose", lot.site)
     witness_list = witnesses_check(witnesses, actor)
-    reason = checks.text("reason", reason, max_length=500, required=True)
-    reference = checks.text("reference", reference, max_length=200)
+    reason = validators.text("reason", reason, max_length=500, required=True)
+    reference = validators.text("reference", reference, max_length=200)
     with transaction.atomic():
         locked = AmmoLot.objects.select_for_update().get(tag=lot.tag)
         if locked.condition != Condition.UNSAFE or locked.status != LotStatus.IN_STORAGE:
-            raise checks.refuse(
+            raise validators.refuse(
                 "lot",
                 _("not unsafe"),
                 _("Lot %(tag)s must be held and recorded as unsafe to be destroyed in place.")

@@ -23,6 +23,7 @@ from laydown.arms.services.common import (
     open_site_check,
 )
 from laydown.arms.vocab import ShipmentStatus
+from laydown.core import validators
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,19 @@ def _check_crates(crates: Sequence[Crate]) -> None:
         or len(set(codes)) != len(codes)
         or not all(checks.SEAL.match(c.code) for c in crates)
     ):
-        raise checks.refuse(
+        raise validators.refuse(
             "crates", _("invalid"), _("Give one or more crates, each with its own code.")
         )
     seals = [c.seal for c in crates]
     if len(set(seals)) != len(seals) or not all(checks.SEAL.match(s) for s in seals):
-        raise checks.refuse(
+        raise validators.refuse(
             "crates", _("seal missing"), _("Every crate needs its own seal number.")
         )
     tags = [t for c in crates for t in (*c.items, *c.lots)]
     if len(set(tags)) != len(tags):
-        raise checks.refuse("items", _("listed twice"), _("An item or lot is listed twice."))
+        raise validators.refuse("items", _("listed twice"), _("An item or lot is listed twice."))
     if not tags or len(tags) > MAX_LINES:
-        raise checks.refuse(
+        raise validators.refuse(
             "items",
             _("too many"),
             _("A shipment carries 1 to %(max)d items and lots.") % {"max": MAX_LINES},
@@ -67,7 +68,7 @@ def shipment_dispatch(
     """Send items and lots in sealed crates; they are in transit until received."""
     authorize_at(actor, "arms.shipment", from_site)
     if from_site.code == to_site.code:
-        raise checks.refuse("to_site", _("same site"), _("A shipment goes to another site."))
+        raise validators.refuse("to_site", _("same site"), _("A shipment goes to another site."))
     open_site_check(to_site)
     _check_crates(crates)
     item_tags = [t for c in crates for t in c.items]
@@ -114,15 +115,15 @@ def shipment_receive(
     in transit (report them lost once searched for); unexpected tags are flagged, not moved.
     """
     authorize_at(actor, "arms.shipment", shipment.to_site)
-    declaration = checks.text("declaration", declaration, max_length=2000, required=True)
+    declaration = validators.text("declaration", declaration, max_length=2000, required=True)
     counted = {
-        tag: checks.integer("received_lots", q, minimum=0, maximum=MAX_QUANTITY)
+        tag: validators.integer("received_lots", q, minimum=0, maximum=MAX_QUANTITY)
         for tag, q in (received_lots or {}).items()
     }
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().get(code=shipment.code)
         if shipment.status != ShipmentStatus.DISPATCHED:
-            raise checks.refuse(
+            raise validators.refuse(
                 "shipment",
                 _("already received"),
                 _("Shipment %(code)s was already received.") % {"code": shipment.code},
@@ -131,7 +132,7 @@ def shipment_receive(
         crates = {line.crate for line in lines}
         unknown_crates = sorted(set(broken_seals) - crates)
         if unknown_crates:
-            raise checks.refuse(
+            raise validators.refuse(
                 "broken_seals",
                 _("unknown crate"),
                 _("Crates %(crates)s are not in this shipment.")

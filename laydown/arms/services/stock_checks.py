@@ -8,11 +8,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
-from laydown.arms import checks, records
+from laydown.arms import records
 from laydown.arms.models import Item, Site, StockCheck, StockCheckLine
 from laydown.arms.sampling import sample_seed
 from laydown.arms.services.common import CHECK_PREFIX, allocate_tags, append_record, authorize_at
 from laydown.arms.vocab import ItemStatus, StockCheckKind, StockCheckStatus
+from laydown.core import validators
 from laydown.ledger import selectors as ledger_selectors
 
 
@@ -25,7 +26,7 @@ def stock_check_plan(*, actor: Principal, site: Site, full: bool = False) -> Sto
     authorize_at(actor, "arms.stock_check", site)
     with transaction.atomic():
         if not Item.objects.filter(site=site, status=ItemStatus.IN_STORAGE).exists():
-            raise checks.refuse(
+            raise validators.refuse(
                 "site",
                 _("nothing to count"),
                 _("No items are in storage at %(site)s.") % {"site": site.code},
@@ -55,13 +56,13 @@ def stock_check_record(
     on the list is flagged as a discrepancy."""
     authorize_at(actor, "arms.stock_check", check.site)
     notes = {
-        tag: checks.text("mismatches", note, max_length=500, required=True)
+        tag: validators.text("mismatches", note, max_length=500, required=True)
         for tag, note in (mismatches or {}).items()
     }
     with transaction.atomic():
         check = StockCheck.objects.select_for_update().get(code=check.code)
         if check.status != StockCheckStatus.PLANNED:
-            raise checks.refuse(
+            raise validators.refuse(
                 "check",
                 _("already counted"),
                 _("Check %(code)s was counted.") % {"code": check.code},
@@ -71,7 +72,7 @@ def stock_check_record(
         )
         unknown = sorted(set(notes) - expected)
         if unknown:
-            raise checks.refuse(
+            raise validators.refuse(
                 "mismatches",
                 _("not on the list"),
                 _("%(tags)s are not on this check's list.") % {"tags": ", ".join(unknown)},

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
-from laydown.access.permissions import Principal
-from laydown.ledger import selectors as ledger_selectors
-
-
-def principal(pseudonym: str, *grants: tuple[str, str]) -> Principal:
-    return Principal(user_id=1, pseudonym=pseudonym, organisation_id=1, grants=grants)
-
+from laydown.testing import principal
 
 MANAGER = principal("u-manager", ("programme_manager", "programme"))
 CLERK = principal("u-clerk", ("collection_clerk", "programme"))
@@ -19,21 +15,36 @@ CUSTODIAN = principal("u-custodian", ("custodian", "programme"))
 CUSTODIAN_2 = principal("u-custodian-2", ("custodian", "programme"))
 OBSERVER = principal("u-observer", ("observer", "programme"))
 
-ITEM_FIELDS: dict[str, Any] = {
-    "category": "sa_assault_rifle",
-    "make": "Kalashnikov",
-    "model": "AKM",
-    "calibre": "7.62x39mm",
-    "markings": "star, arrow in triangle",
-    "country": "SU",
-    "year": 1975,
-    "condition": "serviceable",
-}
-
-
-def log_size() -> int:
-    return ledger_selectors.log_size()
-
 
 def png_bytes(extra: int = 0) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + b"\0" * (64 + extra)
+
+
+HEADER = ["site", "category", "make", "model", "serial", "year", "condition"]
+
+
+def csv_bytes(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def good_rows(n: int, site: str = "cp-north") -> list[list[object]]:
+    return [
+        [site, "sa_assault_rifle", "Kalashnikov", "AKM", f"IM{i:06d}", 1980, "serviceable"]
+        for i in range(n)
+    ]
+
+
+LOT_FIELDS: dict[str, Any] = {
+    "type": "cartridge",
+    "calibre": "7.62x39mm",
+    "lot_number": "270-85",
+    "quantity": 1440,
+    "unit": "rounds",
+    "hazard_division": "1.4",
+    "compatibility_group": "S",
+    "condition": "serviceable",
+}

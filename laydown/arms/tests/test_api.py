@@ -11,9 +11,9 @@ from django.test import Client
 
 from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, user_with_role
 from laydown.arms.models import Container, Item, Shipment, Site
-from laydown.arms.tests.base import ITEM_FIELDS, log_size
+from laydown.fixtures import ITEM_FIELDS
+from laydown.testing import FAST_HASHERS, log_size, user_with_role
 
 pytestmark = pytest.mark.django_db
 

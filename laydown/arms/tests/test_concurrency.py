@@ -14,8 +14,10 @@ from django.db import connection
 from laydown.access.permissions import Principal
 from laydown.arms import services
 from laydown.arms.models import Container, CustodyEvent, Item, Site, TagCounter
-from laydown.arms.tests.base import CLERK, CUSTODIAN, CUSTODIAN_2, ITEM_FIELDS, log_size
+from laydown.arms.tests.base import CLERK, CUSTODIAN, CUSTODIAN_2
 from laydown.core.errors import ValidationError
+from laydown.fixtures import ITEM_FIELDS
+from laydown.testing import log_size
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from laydown.arms.models import CustodyEvent, Item
 from laydown.arms.normalise import mixed_scripts, normalise_serial
 from laydown.arms.services import DuplicateSuspected
-from laydown.arms.tests.base import log_size
 from laydown.ledger.models import Record
+from laydown.testing import log_size
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,6 @@ imported whole in one transaction, or not at all."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,28 +14,12 @@ from openpyxl import Workbook, load_workbook
 
 from laydown.arms import importer
 from laydown.arms.models import CustodyEvent, Item, Site, TagCounter
-from laydown.arms.tests.base import CLERK, CLERK_NORTH, log_size
+from laydown.arms.tests.base import CLERK, CLERK_NORTH, HEADER, csv_bytes, good_rows
 from laydown.core.tests import hostile_files
 from laydown.ledger import services as ledger_services
+from laydown.testing import log_size
 
 pytestmark = pytest.mark.django_db
-
-HEADER = ["site", "category", "make", "model", "serial", "year", "condition"]
-
-
-def csv_bytes(rows: list[list[object]], header: list[str] = HEADER) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def good_rows(n: int, site: str = "cp-north") -> list[list[object]]:
-    return [
-        [site, "sa_assault_rifle", "Kalashnikov", "AKM", f"IM{i:06d}", 1980, "serviceable"]
-        for i in range(n)
-    ]
 
 
 def test_a_valid_csv_is_imported_with_consecutive_tags(sites: dict[str, Site]) -> None:

@@ -10,10 +10,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.arms import forms
 from laydown.arms.models import Container, Item, Shipment, Site
-from laydown.arms.tests.base import ITEM_FIELDS, log_size, png_bytes
+from laydown.arms.tests.base import png_bytes
+from laydown.fixtures import ITEM_FIELDS
+from laydown.testing import FAST_HASHERS, log_size, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,10 @@ from django.apps import apps
 from laydown.arms import importer, records, services
 from laydown.arms.models import Container, Item, Site
 from laydown.arms.services import Crate
-from laydown.arms.tests.base import CLERK, CUSTODIAN, MANAGER, log_size
-from laydown.arms.tests.test_import import csv_bytes, good_rows
-from laydown.arms.tests.test_services import LOT_FIELDS
+from laydown.arms.tests.base import CLERK, CUSTODIAN, LOT_FIELDS, MANAGER, csv_bytes, good_rows
 from laydown.ledger import replay
 from laydown.ledger import services as ledger
+from laydown.testing import log_size
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -8,8 +8,7 @@ from django.db import connection
 
 from laydown.arms import importer, search_index, selectors
 from laydown.arms.models import Item, Site
-from laydown.arms.tests.base import CLERK
-from laydown.arms.tests.test_import import csv_bytes, good_rows
+from laydown.arms.tests.base import CLERK, csv_bytes, good_rows
 from laydown.ledger import replay
 
 pytestmark = pytest.mark.django_db

@@ -26,26 +26,16 @@ from laydown.arms.tests.base import (
     CLERK,
     CLERK_NORTH,
     CUSTODIAN,
-    ITEM_FIELDS,
+    LOT_FIELDS,
     MANAGER,
     OBSERVER,
-    log_size,
     png_bytes,
 )
 from laydown.core.errors import ValidationError
+from laydown.fixtures import ITEM_FIELDS
+from laydown.testing import log_size
 
 pytestmark = pytest.mark.django_db
-
-LOT_FIELDS: dict[str, Any] = {
-    "type": "cartridge",
-    "calibre": "7.62x39mm",
-    "lot_number": "270-85",
-    "quantity": 1440,
-    "unit": "rounds",
-    "hazard_division": "1.4",
-    "compatibility_group": "S",
-    "condition": "serviceable",
-}
 
 
 def state() -> tuple[int, list[Any]]:

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal
+from laydown.access.permissions import Principal, actor_of
 from laydown.access.roles import OrgKind
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks
 from laydown.assistance.models import CodeCounter, Place
+from laydown.core import validators
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
 
@@ -22,12 +22,8 @@ MAX_QUANTITY = 10**12
 VAULT_CATEGORY = "household_identity"
 
 
-def actor_name(principal: Principal) -> str:
-    return principal.pseudonym or "system"
-
-
 def append_record(kind: str, data: Mapping[str, Any], actor: Principal) -> Record:
-    return ledger.record_append(kind=kind, data=data, actor=actor_name(actor))
+    return ledger.record_append(kind=kind, data=data, actor=actor_of(actor))
 
 
 def allocate_codes(prefix: str, count: int = 1) -> list[str]:
@@ -41,7 +37,7 @@ def allocate_codes(prefix: str, count: int = 1) -> list[str]:
 
 def partner_check(field: str, organisation: Organisation) -> Organisation:
     if organisation.kind != OrgKind.HUMANITARIAN_PARTNER:
-        raise checks.refuse(
+        raise validators.refuse(
             field,
             _("not a humanitarian partner"),
             _("%(org)s is not a humanitarian partner organisation.") % {"org": organisation.name},
@@ -53,7 +49,7 @@ def known_place(field: str, value: object) -> Place:
     pcode = "" if value is None else str(getattr(value, "pcode", value)).strip().upper()
     place = Place.objects.filter(pcode=pcode).first()
     if place is None:
-        raise checks.refuse(
+        raise validators.refuse(
             field,
             _("unknown place"),
             _("%(field)s: there is no place with P-code %(pcode)r.")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks, permissions, records
+from laydown.assistance import permissions, records
 from laydown.assistance.models import Complaint, Distribution
 from laydown.assistance.services.common import (
     COMPLAINT_PREFIX,
@@ -17,6 +17,7 @@ from laydown.assistance.services.common import (
     partner_check,
 )
 from laydown.assistance.vocab import ComplaintChannel, ComplaintStatus
+from laydown.core import validators
 
 
 def complaint_open(
@@ -31,15 +32,17 @@ def complaint_open(
     authorize(actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=organisation.pk)
     partner_check("organisation", organisation)
     if distribution is not None and distribution.organisation_id != organisation.pk:
-        raise checks.refuse(
+        raise validators.refuse(
             "distribution", _("another partner's"), _("The distribution is another partner's.")
         )
     data = {
         "organisation": organisation.code,
         "distribution": distribution.code if distribution else None,
         "place": known_place("place", place).pcode,
-        "channel": checks.choice("channel", channel, ComplaintChannel.values),
-        "description": checks.text("description", description, max_length=5000, required=True),
+        "channel": validators.choice("channel", channel, ComplaintChannel.values),
+        "description": validators.text(
+            "description", description, max_length=5000, required=True, multiline=True
+        ),
     }
     with transaction.atomic():
         code = allocate_codes(COMPLAINT_PREFIX)[0]
@@ -54,11 +57,11 @@ def complaint_follow_up(
         actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=complaint.organisation_id
     )
     if complaint.status == ComplaintStatus.CLOSED:
-        raise checks.refuse("status", _("closed"), _("The complaint is closed."))
+        raise validators.refuse("status", _("closed"), _("The complaint is closed."))
     data = {
         "complaint": complaint.code,
-        "status": checks.choice("status", status, ComplaintStatus.values),
-        "note": checks.text("note", note, max_length=5000, required=True),
+        "status": validators.choice("status", status, ComplaintStatus.values),
+        "note": validators.text("note", note, max_length=5000, required=True, multiline=True),
     }
     with transaction.atomic():
         append_record(records.COMPLAINT_FOLLOWED_UP.name, data, actor)

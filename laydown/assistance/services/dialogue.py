@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks, permissions, records
+from laydown.assistance import permissions, records
 from laydown.assistance.models import Commitment, Meeting
 from laydown.assistance.services.common import (
     COMMITMENT_PREFIX,
@@ -22,31 +22,36 @@ from laydown.assistance.services.common import (
     known_place,
 )
 from laydown.assistance.vocab import CommitmentStatus, MeetingSide
+from laydown.core import validators
 
 
 def _participant(i: int, p: Mapping[str, Any]) -> Data:
     field = f"participants.{i}"
     return {
-        "side": checks.choice(f"{field}.side", p.get("side"), MeetingSide.values),
-        "organisation": checks.text(
+        "side": validators.choice(f"{field}.side", p.get("side"), MeetingSide.values),
+        "organisation": validators.text(
             f"{field}.organisation", p.get("organisation"), max_length=200, required=True
         ),
-        "count": checks.integer(f"{field}.count", p.get("count", 1), minimum=1, maximum=500),
-        "function": checks.text(f"{field}.function", p.get("function"), max_length=200),
+        "count": validators.integer(f"{field}.count", p.get("count", 1), minimum=1, maximum=500),
+        "function": validators.text(f"{field}.function", p.get("function"), max_length=200),
     }
 
 
 def _commitment(c: Mapping[str, Any], meeting_date: dt.date, prefix: str = "") -> Data:
     """Clean a commitment's fields, each error naming `prefix` + the field."""
-    due = checks.date(f"{prefix}due", c.get("due"))
+    due = validators.date(f"{prefix}due", c.get("due"))
     if due < meeting_date:
-        raise checks.refuse(
+        raise validators.refuse(
             f"{prefix}due", _("before the meeting"), _("A commitment is due after its meeting.")
         )
     return {
-        "text": checks.text(f"{prefix}text", c.get("text"), max_length=500, required=True),
-        "owner_side": checks.choice(f"{prefix}owner_side", c.get("owner_side"), MeetingSide.values),
-        "owner": checks.text(f"{prefix}owner", c.get("owner"), max_length=200, required=True),
+        "text": validators.text(
+            f"{prefix}text", c.get("text"), max_length=500, required=True, multiline=True
+        ),
+        "owner_side": validators.choice(
+            f"{prefix}owner_side", c.get("owner_side"), MeetingSide.values
+        ),
+        "owner": validators.text(f"{prefix}owner", c.get("owner"), max_length=200, required=True),
         "due": due.isoformat(),
     }
 
@@ -64,21 +69,21 @@ def meeting_record(
     commitments: Sequence[Mapping[str, Any]] = (),
 ) -> Meeting:
     authorize(actor, permissions.DIALOGUE_MANAGE.name)
-    day = checks.date("date", date, not_future=True)
-    clean_topics = [checks.text("topics", t, max_length=200, required=True) for t in topics]
+    day = validators.date("date", date, not_future=True)
+    clean_topics = [validators.text("topics", t, max_length=200, required=True) for t in topics]
     if not clean_topics:
-        raise checks.refuse("topics", _("required"), _("Name at least one topic."))
+        raise validators.refuse("topics", _("required"), _("Name at least one topic."))
     if not participants:
-        raise checks.refuse(
+        raise validators.refuse(
             "participants", _("required"), _("Name at least one side that took part.")
         )
     data = {
         "organisation": organisation.code,
-        "title": checks.text("title", title, max_length=200, required=True),
+        "title": validators.text("title", title, max_length=200, required=True),
         "date": day.isoformat(),
         "place": known_place("place", place).pcode,
         "topics": clean_topics,
-        "outcomes": checks.text("outcomes", outcomes, max_length=10000),
+        "outcomes": validators.text("outcomes", outcomes, max_length=10000, multiline=True),
         "participants": [_participant(i, p) for i, p in enumerate(participants)],
     }
     promised = [_commitment(c, day, f"commitments.{i}.") for i, c in enumerate(commitments)]
@@ -118,8 +123,8 @@ def commitment_follow_up(
     authorize(actor, permissions.DIALOGUE_MANAGE.name)
     data = {
         "commitment": commitment.code,
-        "status": checks.choice("status", status, CommitmentStatus.values),
-        "note": checks.text("note", note, max_length=5000, required=True),
+        "status": validators.choice("status", status, CommitmentStatus.values),
+        "note": validators.text("note", note, max_length=5000, required=True, multiline=True),
     }
     with transaction.atomic():
         append_record(records.COMMITMENT_FOLLOWED_UP.name, data, actor)

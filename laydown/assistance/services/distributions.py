@@ -8,40 +8,44 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal, authorize
+from laydown.access.permissions import Principal, actor_of, authorize
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks, permissions, records
+from laydown.assistance import permissions, records
 from laydown.assistance.models import Distribution, DistributionRecipient, Household
 from laydown.assistance.services.common import (
     DISTRIBUTION_PREFIX,
     MAX_QUANTITY,
     Data,
-    actor_name,
     allocate_codes,
     append_record,
     known_place,
     partner_check,
 )
 from laydown.assistance.vocab import REACHED_FIELDS, Commodity, Sector, Unit
+from laydown.core import validators
 from laydown.ledger import services as ledger
 
 
 def distribution_check(fields: Mapping[str, Any]) -> Data:
     """Clean the 5W fields of a distribution (all but organisation and code)."""
     data: Data = {
-        "sector": checks.choice("sector", fields.get("sector"), Sector.values),
-        "activity": checks.text("activity", fields.get("activity"), max_length=200, required=True),
-        "commodity": checks.choice("commodity", fields.get("commodity"), Commodity.values),
-        "item": checks.text("item", fields.get("item"), max_length=120, required=True),
-        "unit": checks.choice("unit", fields.get("unit"), Unit.values),
+        "sector": validators.choice("sector", fields.get("sector"), Sector.values),
+        "activity": validators.text(
+            "activity", fields.get("activity"), max_length=200, required=True
+        ),
+        "commodity": validators.choice("commodity", fields.get("commodity"), Commodity.values),
+        "item": validators.text("item", fields.get("item"), max_length=120, required=True),
+        "unit": validators.choice("unit", fields.get("unit"), Unit.values),
         "place": known_place("place", fields.get("place")).pcode,
-        "date": checks.date("date", fields.get("date"), not_future=True).isoformat(),
+        "date": validators.date("date", fields.get("date"), not_future=True).isoformat(),
     }
     for name in ("quantity_planned", "quantity_delivered"):
-        data[name] = checks.integer(name, fields.get(name), maximum=MAX_QUANTITY)
-    reason = checks.text("over_delivery_reason", fields.get("over_delivery_reason"), max_length=500)
+        data[name] = validators.integer(name, fields.get(name), maximum=MAX_QUANTITY)
+    reason = validators.text(
+        "over_delivery_reason", fields.get("over_delivery_reason"), max_length=500, multiline=True
+    )
     if data["quantity_delivered"] > data["quantity_planned"] and not reason:
-        raise checks.refuse(
+        raise validators.refuse(
             "over_delivery_reason",
             _("required when delivered exceeds planned"),
             _(
@@ -56,12 +60,14 @@ def distribution_check(fields: Mapping[str, Any]) -> Data:
         )
     data["over_delivery_reason"] = reason
     for name in REACHED_FIELDS:
-        data[name] = checks.integer(name, fields.get(name) or 0)
+        data[name] = validators.integer(name, fields.get(name) or 0)
     added = sum(data[name] for name in REACHED_FIELDS)
     total = fields.get("reached_total")
-    data["reached_total"] = added if total in (None, "") else checks.integer("reached_total", total)
+    data["reached_total"] = (
+        added if total in (None, "") else validators.integer("reached_total", total)
+    )
     if data["reached_total"] != added:
-        raise checks.refuse(
+        raise validators.refuse(
             "reached_total",
             _("does not add up"),
             _(
@@ -70,11 +76,11 @@ def distribution_check(fields: Mapping[str, Any]) -> Data:
             )
             % {"total": data["reached_total"], "sum": added},
         )
-    data["reached_disabled"] = checks.integer(
+    data["reached_disabled"] = validators.integer(
         "reached_disabled", fields.get("reached_disabled") or 0
     )
     if data["reached_disabled"] > data["reached_total"]:
-        raise checks.refuse(
+        raise validators.refuse(
             "reached_disabled",
             _("more than reached"),
             _("People with disabilities reached (%(d)d) cannot exceed all people reached (%(t)d).")
@@ -115,7 +121,7 @@ def distributions_append(
         )
         for code, (org, data) in zip(codes, rows, strict=True)
     ]
-    ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+    ledger.record_append_batch(entries=entries, actor=actor_of(actor))
     return codes
 
 
@@ -129,7 +135,7 @@ def distribution_correct(
     current = {name: getattr(distribution, name) for name in records.DISTRIBUTION_FIELDS}
     current.update(place=distribution.place_id, date=distribution.date)
     data = distribution_check({**current, **fields})
-    reason = checks.text("reason", reason, max_length=500, required=True)
+    reason = validators.text("reason", reason, max_length=500, required=True, multiline=True)
     with transaction.atomic():
         Distribution.objects.select_for_update().get(code=distribution.code)
         entry = {"distribution": distribution.code, **data, "reason": reason}
@@ -152,7 +158,7 @@ def recipients_list(
     )
     unknown = [h for h in wanted if h not in known]
     if unknown or not wanted:
-        raise checks.refuse(
+        raise validators.refuse(
             "households",
             _("unknown household"),
             _("Not households of this partner: %(codes)s.") % {"codes": ", ".join(unknown) or "—"},
@@ -182,8 +188,8 @@ def monitoring_note_add(
     )
     data = {
         "distribution": distribution.code,
-        "note": checks.text("note", note, max_length=5000, required=True),
-        "satisfied_percent": checks.optional_integer(
+        "note": validators.text("note", note, max_length=5000, required=True, multiline=True),
+        "satisfied_percent": validators.optional_integer(
             "satisfied_percent", satisfied_percent, minimum=0, maximum=100
         ),
     }

@@ -13,19 +13,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal, authorize
+from laydown.access.permissions import Principal, actor_of, authorize
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks, permissions, records
+from laydown.assistance import permissions, records
 from laydown.assistance.models import Household
 from laydown.assistance.selectors import duplicate_message, duplicates_shown, household_duplicates
 from laydown.assistance.services.common import (
     VAULT_CATEGORY,
     Data,
-    actor_name,
     known_place,
     partner_check,
 )
 from laydown.assistance.vocab import AgeGroup, Sex, SpecificNeed
+from laydown.core import validators
 from laydown.core.errors import ValidationError
 from laydown.core.text import bidi_controls_refuse, digits_fold, identifier_fold
 from laydown.ledger import services as ledger
@@ -53,9 +53,11 @@ def _normalised(value: str) -> str:
 def member_check(index: int, member: Mapping[str, Any]) -> Data:
     field = f"members.{index}"
     return {
-        "sex": checks.choice(f"{field}.sex", member.get("sex"), Sex.values),
-        "age_group": checks.choice(f"{field}.age_group", member.get("age_group"), AgeGroup.values),
-        "specific_needs": checks.choices(
+        "sex": validators.choice(f"{field}.sex", member.get("sex"), Sex.values),
+        "age_group": validators.choice(
+            f"{field}.age_group", member.get("age_group"), AgeGroup.values
+        ),
+        "specific_needs": validators.choices(
             f"{field}.specific_needs", member.get("specific_needs") or [], SpecificNeed.values
         ),
     }
@@ -82,15 +84,15 @@ def household_check(
 ) -> HouseholdInput:
     partner_check("organisation", organisation)
     place_row = known_place("place", place)
-    name = checks.text("head_name", head_name, max_length=200, required=True)
-    phone = checks.text("phone", phone, max_length=40)
+    name = validators.text("head_name", head_name, max_length=200, required=True)
+    phone = validators.text("phone", phone, max_length=40)
     if phone and not re.fullmatch(r"\+?[\d\s()-]{5,40}", phone):
-        raise checks.refuse(
+        raise validators.refuse(
             "phone", _("not a phone number"), _("The phone number has letters in it.")
         )
-    document = checks.text("document", document, max_length=60)
+    document = validators.text("document", document, max_length=60)
     if not members or len(members) > MAX_MEMBERS:
-        raise checks.refuse(
+        raise validators.refuse(
             "members",
             _("1 to 40 members"),
             _("A household has 1 to %(max)d members, the head first.") % {"max": MAX_MEMBERS},
@@ -106,7 +108,9 @@ def household_check(
         "place": place_row.pcode,
         "members": clean,
         "duplicate_of": [],
-        "override_reason": checks.text("override_reason", override_reason, max_length=500),
+        "override_reason": validators.text(
+            "override_reason", override_reason, max_length=500, multiline=True
+        ),
     }
     personal = {"head_name": name, "phone": phone, "document": document}
     bidi_controls_refuse(personal, "data")  # the vault would refuse them, after the check
@@ -135,7 +139,7 @@ def elsewhere_answers_check(actor: Principal) -> None:
     the last 24 hours (the refusal does not depend on what they register)."""
     since = timezone.now() - dt.timedelta(days=1)
     met = Record.objects.filter(
-        kind=records.DUPLICATE_ELSEWHERE_ANSWERED.name, actor=actor_name(actor), at__gte=since
+        kind=records.DUPLICATE_ELSEWHERE_ANSWERED.name, actor=actor_of(actor), at__gte=since
     ).count()
     if met >= ELSEWHERE_ANSWERS_PER_DAY:
         raise LookupsPaused(
@@ -161,7 +165,7 @@ def elsewhere_answer_record(
                 "households": sorted(households),
                 "purpose": purpose,
             },
-            actor=actor_name(actor),
+            actor=actor_of(actor),
         )
 
 
@@ -282,7 +286,7 @@ def household_register_checked(
         seen.update({(f, v): code for f, v in checked.blind.items()})
         entries.append((records.HOUSEHOLD_REGISTERED.name, record))
         codes.append(code)
-    ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+    ledger.record_append_batch(entries=entries, actor=actor_of(actor))
     return codes
 
 
@@ -294,7 +298,7 @@ def household_personal_data(
         actor, permissions.HOUSEHOLD_PERSONAL_DATA.name, organisation_id=household.organisation_id
     )
     if not (purpose or "").strip():
-        raise checks.refuse(
+        raise validators.refuse(
             "purpose",
             _("required"),
             _("State why you need this household's personal data; the reason is recorded."),
@@ -304,6 +308,6 @@ def household_personal_data(
         action=permissions.HOUSEHOLD_PERSONAL_DATA.name,
         subject=household.code,
         categories=[VAULT_CATEGORY],
-        purpose=checks.text("purpose", purpose, max_length=200, required=True),
+        purpose=validators.text("purpose", purpose, max_length=200, required=True),
     )
     return data.get(VAULT_CATEGORY, {})

@@ -8,10 +8,11 @@ from django.db import transaction
 
 from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks, permissions, records
+from laydown.assistance import permissions, records
 from laydown.assistance.models import PartnerProfile
 from laydown.assistance.services.common import append_record, partner_check
 from laydown.assistance.vocab import PartnerKind, Sector
+from laydown.core import validators
 
 
 def partner_profile_set(
@@ -26,9 +27,9 @@ def partner_profile_set(
     partner_check("organisation", organisation)
     data = {
         "organisation": organisation.code,
-        "partner_kind": checks.choice("partner_kind", partner_kind, PartnerKind.values),
-        "sectors": checks.choices("sectors", list(sectors), Sector.values),
-        "contact": checks.text("contact", contact, max_length=200),
+        "partner_kind": validators.choice("partner_kind", partner_kind, PartnerKind.values),
+        "sectors": validators.choices("sectors", list(sectors), Sector.values),
+        "contact": validators.text("contact", contact, max_length=200),
     }
     with transaction.atomic():
         append_record(records.PARTNER_PROFILE_SET.name, data, actor)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks, permissions, records
+from laydown.assistance import permissions, records
 from laydown.assistance.files import file_store
 from laydown.assistance.models import Project
 from laydown.assistance.services.common import (
@@ -23,12 +23,15 @@ from laydown.assistance.services.common import (
     partner_check,
 )
 from laydown.assistance.vocab import ProjectSector, ProjectStatus
+from laydown.core import validators
 
 
 def _photos(value: Sequence[str], *, more: int = 0) -> list[str]:
     if len(value) + more > 20:
-        raise checks.refuse("photos", _("too many"), _("At most 20 photos per progress report."))
-    return [checks.sha256("photos", v) for v in value]
+        raise validators.refuse(
+            "photos", _("too many"), _("At most 20 photos per progress report.")
+        )
+    return [validators.sha256("photos", v) for v in value]
 
 
 def project_create(
@@ -45,20 +48,20 @@ def project_create(
 ) -> Project:
     authorize(actor, permissions.PROJECT_MANAGE.name, organisation_id=organisation.pk)
     partner_check("organisation", organisation)
-    currency = checks.text("currency", currency, max_length=3, required=True).upper()
+    currency = validators.text("currency", currency, max_length=3, required=True).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise checks.refuse(
+        raise validators.refuse(
             "currency", _("not ISO 4217"), _("Currency: three letters, as USD or EUR.")
         )
     data = {
         "organisation": organisation.code,
-        "name": checks.text("name", name, max_length=200, required=True),
-        "sector": checks.choice("sector", sector, ProjectSector.values),
+        "name": validators.text("name", name, max_length=200, required=True),
+        "sector": validators.choice("sector", sector, ProjectSector.values),
         "place": known_place("place", place).pcode,
-        "budget": checks.integer("budget", budget, maximum=MAX_QUANTITY),
+        "budget": validators.integer("budget", budget, maximum=MAX_QUANTITY),
         "currency": currency,
-        "status": checks.choice("status", status, ProjectStatus.values),
-        "percent_complete": checks.integer("percent_complete", percent_complete, maximum=100),
+        "status": validators.choice("status", status, ProjectStatus.values),
+        "percent_complete": validators.integer("percent_complete", percent_complete, maximum=100),
     }
     with transaction.atomic():
         code = allocate_codes(PROJECT_PREFIX)[0]
@@ -83,27 +86,27 @@ def project_update(
     history.
     """
     authorize(actor, permissions.PROJECT_MANAGE.name, organisation_id=project.organisation_id)
-    currency = checks.text(
+    currency = validators.text(
         "currency", project.currency if currency is None else currency, max_length=3, required=True
     ).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise checks.refuse(
+        raise validators.refuse(
             "currency", _("not ISO 4217"), _("Currency: three letters, as USD or EUR.")
         )
     data = {
         "project": project.code,
-        "name": checks.text(
+        "name": validators.text(
             "name", project.name if name is None else name, max_length=200, required=True
         ),
-        "sector": checks.choice(
+        "sector": validators.choice(
             "sector", project.sector if sector is None else sector, ProjectSector.values
         ),
         "place": known_place("place", project.place_id if place is None else place).pcode,
-        "budget": checks.integer(
+        "budget": validators.integer(
             "budget", project.budget if budget is None else budget, maximum=MAX_QUANTITY
         ),
         "currency": currency,
-        "reason": checks.text("reason", reason, max_length=500, required=True),
+        "reason": validators.text("reason", reason, max_length=500, required=True, multiline=True),
     }
     with transaction.atomic():
         Project.objects.select_for_update().get(code=project.code)
@@ -128,20 +131,20 @@ def project_progress(
     (JPEG, PNG or WebP), stored by hash once everything else is valid.
     """
     authorize(actor, permissions.PROJECT_MANAGE.name, organisation_id=project.organisation_id)
-    percent = checks.integer("percent_complete", percent_complete, maximum=100)
-    status = checks.choice("status", status, ProjectStatus.values)
+    percent = validators.integer("percent_complete", percent_complete, maximum=100)
+    status = validators.choice("status", status, ProjectStatus.values)
     if status == ProjectStatus.COMPLETED and percent != 100:
-        raise checks.refuse(
+        raise validators.refuse(
             "percent_complete",
             _("not 100"),
             _("A completed project is 100%% complete; it says %(p)d%%.") % {"p": percent},
         )
     data: Data = {
         "project": project.code,
-        "date": checks.date("date", date, not_future=True).isoformat(),
+        "date": validators.date("date", date, not_future=True).isoformat(),
         "status": status,
         "percent_complete": percent,
-        "note": checks.text("note", note, max_length=5000),
+        "note": validators.text("note", note, max_length=5000, multiline=True),
         "photos": _photos(photos, more=len(photo_files)),
     }
     stored = [file_store(data=f, field="photos") for f in photo_files]

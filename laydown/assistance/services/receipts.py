@@ -13,11 +13,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
-from laydown.assistance import checks, permissions, records
-from laydown.assistance.files import file_check, file_kind
+from laydown.assistance import permissions, records
+from laydown.assistance.files import file_check
 from laydown.assistance.models import Distribution, DistributionRecipient, Household
 from laydown.assistance.services.common import VAULT_CATEGORY, append_record
 from laydown.assistance.vocab import ReceiptKind
+from laydown.core import validators
 from laydown.vault import crypto as vault_crypto
 from laydown.vault import services as vault
 from laydown.vault.models import Entry as VaultEntry
@@ -40,21 +41,21 @@ def receipt_record(
         distribution=distribution, household_id=household
     ).first()
     if row is None:
-        raise checks.refuse(
+        raise validators.refuse(
             "household",
             _("not on the list"),
             _("Household %(h)s is not on this distribution's recipient list.") % {"h": household},
         )
     if row.received_at is not None:
-        raise checks.refuse(
+        raise validators.refuse(
             "household", _("already received"), _("This receipt is recorded already.")
         )
-    kind = checks.choice("receipt_kind", receipt_kind, ReceiptKind.values)
+    kind = validators.choice("receipt_kind", receipt_kind, ReceiptKind.values)
     if photo:
         file_check(data=photo, field="photo")
         digest = hashlib.sha256(photo).hexdigest()
     else:
-        digest = checks.sha256("receipt_sha256", receipt_sha256)
+        digest = validators.sha256("receipt_sha256", receipt_sha256)
     data = {
         "distribution": distribution.code,
         "household": household,
@@ -94,7 +95,7 @@ def _receipt_photo_store(
     """
     identity = VaultEntry.objects.filter(subject_id=household, category=VAULT_CATEGORY).first()
     if identity is None:
-        raise checks.refuse(
+        raise validators.refuse(
             "household",
             _("no personal data"),
             _("Household %(h)s has no personal data kept: its receipt photo cannot be kept.")
@@ -109,7 +110,7 @@ def _receipt_photo_store(
         data={
             "key": key.hex(),
             "sha256": hashlib.sha256(photo).hexdigest(),
-            "kind": file_kind(photo) or "",
+            "kind": validators.file_kind(photo) or "",
         },
         legal_basis=identity.legal_basis,
         purpose=identity.purpose,
@@ -135,11 +136,11 @@ def receipt_photo(
         action=permissions.HOUSEHOLD_PERSONAL_DATA.name,
         subject=household.code,
         categories=[category],
-        purpose=checks.text("purpose", purpose, max_length=200, required=True),
+        purpose=validators.text("purpose", purpose, max_length=200, required=True),
     ).get(category)
     path = receipt_photo_path(household.code, distribution.code)
     if not data or not path.exists():
-        raise checks.refuse("household", _("no photo"), _("No photo of this receipt is kept."))
+        raise validators.refuse("household", _("no photo"), _("No photo of this receipt is kept."))
     key = bytes.fromhex(str(data["key"]))
     return vault_crypto.unseal(
         key, path.read_bytes(), _receipt_aad(household.code, distribution.code)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
 from laydown.accounts.models import Organisation
-from laydown.assistance import checks, permissions, records
+from laydown.assistance import permissions, records
 from laydown.assistance.files import DOCUMENT_KINDS, file_store
 from laydown.assistance.models import Visit
 from laydown.assistance.services.common import (
@@ -22,6 +22,7 @@ from laydown.assistance.services.common import (
     known_place,
 )
 from laydown.assistance.vocab import VisitStatus
+from laydown.core import validators
 
 VISIT_MOVES = {
     VisitStatus.PROPOSED: {VisitStatus.AGREED, VisitStatus.POSTPONED},
@@ -34,9 +35,9 @@ VISIT_MOVES = {
 def _itinerary(value: Sequence[Mapping[str, Any]], start: dt.date, end: dt.date) -> list[Data]:
     stops = []
     for i, stop in enumerate(value):
-        day = checks.date(f"itinerary.{i}.date", stop.get("date"))
+        day = validators.date(f"itinerary.{i}.date", stop.get("date"))
         if not start <= day <= end:
-            raise checks.refuse(
+            raise validators.refuse(
                 f"itinerary.{i}.date",
                 _("outside the visit"),
                 _("Stop %(n)d is on %(d)s, outside the visit's dates.")
@@ -46,17 +47,19 @@ def _itinerary(value: Sequence[Mapping[str, Any]], start: dt.date, end: dt.date)
             {
                 "place": known_place(f"itinerary.{i}.place", stop.get("place")).pcode,
                 "date": day.isoformat(),
-                "note": checks.text(f"itinerary.{i}.note", stop.get("note"), max_length=500),
+                "note": validators.text(
+                    f"itinerary.{i}.note", stop.get("note"), max_length=500, multiline=True
+                ),
             }
         )
     return stops
 
 
 def _visit_dates(start: object, end: object) -> tuple[dt.date, dt.date]:
-    first = checks.date("planned_start", start)
-    last = checks.date("planned_end", end)
+    first = validators.date("planned_start", start)
+    last = validators.date("planned_end", end)
     if last < first:
-        raise checks.refuse(
+        raise validators.refuse(
             "planned_end", _("before the start"), _("The visit ends before it starts.")
         )
     return first, last
@@ -75,7 +78,9 @@ def visit_propose(
     start, end = _visit_dates(planned_start, planned_end)
     data = {
         "organisation": organisation.code,
-        "purpose": checks.text("purpose", purpose, max_length=500, required=True),
+        "purpose": validators.text(
+            "purpose", purpose, max_length=500, required=True, multiline=True
+        ),
         "planned_start": start.isoformat(),
         "planned_end": end.isoformat(),
         "itinerary": _itinerary(itinerary, start, end),
@@ -100,9 +105,9 @@ def visit_update(
 ) -> Visit:
     """Agree, postpone (with new dates) or close a visit with its findings and report."""
     authorize(actor, permissions.VISIT_MANAGE.name, organisation_id=visit.organisation_id)
-    status = checks.choice("status", status, VisitStatus.values)
+    status = validators.choice("status", status, VisitStatus.values)
     if status not in VISIT_MOVES[VisitStatus(visit.status)]:
-        raise checks.refuse(
+        raise validators.refuse(
             "status",
             _("not allowed now"),
             _("A %(old)s visit cannot become %(new)s.") % {"old": visit.status, "new": status},
@@ -110,8 +115,8 @@ def visit_update(
     start, end = _visit_dates(
         planned_start or visit.planned_start, planned_end or visit.planned_end
     )
-    if status == VisitStatus.DONE and start > checks.today():
-        raise checks.refuse(
+    if status == VisitStatus.DONE and start > validators.today():
+        raise validators.refuse(
             "status", _("not yet"), _("A visit that has not started cannot be done.")
         )
     data = {
@@ -119,19 +124,23 @@ def visit_update(
         "status": status,
         "planned_start": start.isoformat(),
         "planned_end": end.isoformat(),
-        "findings": checks.text(
-            "findings", visit.findings if findings is None else findings, max_length=20000
+        "findings": validators.text(
+            "findings",
+            visit.findings if findings is None else findings,
+            max_length=20000,
+            multiline=True,
         ),
-        "report_summary": checks.text(
+        "report_summary": validators.text(
             "report_summary",
             visit.report_summary if report_summary is None else report_summary,
             max_length=5000,
+            multiline=True,
         ),
         "report_sha256": visit.report_sha256,
-        "note": checks.text("note", note, max_length=2000),
+        "note": validators.text("note", note, max_length=2000, multiline=True),
     }
     if status != VisitStatus.DONE and (data["findings"] or data["report_sha256"] or report):
-        raise checks.refuse(
+        raise validators.refuse(
             "findings", _("not done"), _("Findings and a report come after the visit.")
         )
     if report:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from typing import Any
+
+from django.apps import apps
+from openpyxl import Workbook
 
 from laydown.access.permissions import Principal
 from laydown.accounts.models import Organisation
-from laydown.ledger import selectors as ledger_selectors
 
 
 def staff_of(org: Organisation, pseudonym: str) -> Principal:
@@ -63,5 +67,37 @@ VAULT = {
 }
 
 
-def log_size() -> int:
-    return ledger_selectors.log_size()
+SURROGATE = {"id"}  # auto ids of child rows are not in the records; everything else must match
+
+
+def snapshot() -> dict[str, list[dict[str, Any]]]:
+    tables = {}
+    for model in apps.get_app_config("assistance").get_models():
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname not in SURROGATE]
+        rows = model.objects.values(*fields)
+        tables[model.__name__] = sorted(rows, key=lambda r: repr(sorted(r.items())))
+    return tables
+
+
+def csv_bytes(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def xlsx_bytes(rows: list[dict]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(rows[0]))
+    for row in rows:
+        sheet.append(list(row.values()))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def distribution_rows(n: int, partner: str = "icrc") -> list[dict]:
+    day = (today() - dt.timedelta(days=2)).isoformat()
+    return [{"partner": partner, "date": day, **DISTRIBUTION} for _ in range(n)]

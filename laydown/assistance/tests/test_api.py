@@ -12,25 +12,19 @@ from django.test import Client
 
 from laydown.access.roles import Role
 from laydown.accounts.models import Organisation, User
-from laydown.accounts.tests.test_api import (
-    assert_error,
-    bearer,
-    make_user,
-    post_json,
-    sign_in,
-    token_for,
-)
 from laydown.assistance import selectors
 from laydown.assistance.models import Distribution, Household, Place
-from laydown.assistance.tests.base import (
-    DISTRIBUTION,
-    MEMBERS,
-    VAULT,
-    log_size,
-    staff_of,
-    today,
-)
+from laydown.assistance.tests.base import DISTRIBUTION, MEMBERS, VAULT, staff_of, today
 from laydown.ledger.models import Record
+from laydown.testing import (
+    assert_error,
+    bearer,
+    log_size,
+    post_json,
+    signed_in,
+    token_for,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,17 +40,17 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def icrc_user(orgs: dict[str, Organisation], places: dict[str, Place]) -> User:
-    return make_user("icrc-1", "icrc", Role.PARTNER_STAFF)
+    return user_with_role("icrc-1", Role.PARTNER_STAFF, org="icrc")
 
 
 @pytest.fixture
 def relief_user(orgs: dict[str, Organisation]) -> User:
-    return make_user("relief-1", "relief", Role.PARTNER_STAFF)
+    return user_with_role("relief-1", Role.PARTNER_STAFF, org="relief")
 
 
 @pytest.fixture
 def manager_user(orgs: dict[str, Organisation]) -> User:
-    return make_user("mgr", "operator", Role.PROGRAMME_MANAGER)
+    return user_with_role("mgr", Role.PROGRAMME_MANAGER, org="operator")
 
 
 def distribution_data(**overrides: Any) -> dict[str, Any]:
@@ -106,12 +100,12 @@ def test_a_partner_sees_only_its_own_distributions_and_the_others_are_404(
     distribute: Callable[..., Distribution],
 ) -> None:
     theirs = distribute()
-    sign_in(client, relief_user)
+    signed_in(relief_user, client=client)
     assert client.get(f"{URL}/distributions").json()["items"] == []
     other = assert_error(client.get(f"{URL}/distributions/{theirs.code}"), 404, "not_found")
     missing = assert_error(client.get(f"{URL}/distributions/DI-999999"), 404, "not_found")
     assert other == missing  # another's record and no record look the same
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     assert [d["code"] for d in client.get(f"{URL}/distributions").json()["items"]] == [theirs.code]
 
 
@@ -133,7 +127,7 @@ def test_a_partner_cannot_record_for_another_organisation(
 def test_households_go_to_the_vault_and_personal_data_needs_a_purpose(
     client: Client, icrc_user: User, relief_user: User
 ) -> None:
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     created = post_json(client, f"{URL}/households", household_data())
     assert created.status_code == 201, created.content
     body = created.json()
@@ -149,7 +143,7 @@ def test_households_go_to_the_vault_and_personal_data_needs_a_purpose(
     last = Record.objects.order_by("-index").first()
     assert last is not None and last.kind == "vault.read"
     assert last.data["purpose"] == "distribution list check"
-    sign_in(client, relief_user)
+    signed_in(relief_user, client=client)
     assert_error(client.get(f"{url}?purpose=curious"), 404, "not_found")
     assert_error(client.get(f"{URL}/households/{body['code']}"), 404, "not_found")
 
@@ -199,7 +193,7 @@ def test_projects_are_created_progressed_and_kept_within_the_organisation(
 def test_a_manager_records_a_meeting_and_follows_up_its_commitment(
     client: Client, manager_user: User, icrc_user: User, places: dict[str, Place]
 ) -> None:
-    sign_in(client, manager_user)
+    signed_in(manager_user, client=client)
     meeting = {
         "title": "Reintegration in Millford",
         "date": YESTERDAY,
@@ -235,7 +229,7 @@ def test_a_manager_records_a_meeting_and_follows_up_its_commitment(
     listed = client.get(f"{URL}/commitments?status=in_progress", headers=bearer(partner)).json()
     assert [c["code"] for c in listed] == [commitment]
     before = log_size()
-    sign_in(client, icrc_user)  # partner staff do not hold dialogue_manage
+    signed_in(icrc_user, client=client)  # partner staff do not hold dialogue_manage
     refused = post_json(client, f"{URL}/meetings", meeting)
     assert "assistance.dialogue_manage" in assert_error(refused, 403, "forbidden")["message"]
     assert log_size() == before
@@ -244,7 +238,7 @@ def test_a_manager_records_a_meeting_and_follows_up_its_commitment(
 def test_monitoring_visits_are_proposed_and_agreed_by_their_organisation_only(
     client: Client, icrc_user: User, relief_user: User
 ) -> None:
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     start = today() + dt.timedelta(days=10)
     visit = {
         "purpose": "Post-distribution monitoring",
@@ -303,12 +297,12 @@ def test_no_credentials_is_a_401_and_writes_nothing(
 def test_a_role_without_the_action_is_a_403_and_writes_nothing(
     client: Client, orgs: dict[str, Organisation], places: dict[str, Place]
 ) -> None:
-    registrar = make_user("reg", "operator", Role.REGISTRAR)
-    auditor = make_user("aud", "operator", Role.AUDITOR)
+    registrar = user_with_role("reg", Role.REGISTRAR, org="operator")
+    auditor = user_with_role("aud", Role.AUDITOR, org="operator")
     before = log_size()
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     assert_error(client.get(f"{URL}/distributions"), 403, "forbidden")
-    sign_in(client, auditor)  # auditors read, never write
+    signed_in(auditor, client=client)  # auditors read, never write
     assert client.get(f"{URL}/distributions").status_code == 200
     created = post_json(client, f"{URL}/distributions", distribution_data(partner="icrc"))
     assert "assistance.distribution_record" in assert_error(created, 403, "forbidden")["message"]
@@ -318,7 +312,7 @@ def test_a_role_without_the_action_is_a_403_and_writes_nothing(
 def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
     client: Client, icrc_user: User
 ) -> None:
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     before = log_size()
     cases = [
         (distribution_data(reached_total=999), "reached_total"),

@@ -15,14 +15,6 @@ from django.test import Client
 
 from laydown.access.roles import Role
 from laydown.accounts.models import Organisation, User
-from laydown.accounts.tests.test_api import (
-    assert_error,
-    bearer,
-    make_user,
-    post_json,
-    sign_in,
-    token_for,
-)
 from laydown.assistance import services
 from laydown.assistance.models import (
     Commitment,
@@ -34,7 +26,16 @@ from laydown.assistance.models import (
     Place,
     Project,
 )
-from laydown.assistance.tests.base import log_size, staff_of, today
+from laydown.assistance.tests.base import staff_of, today
+from laydown.testing import (
+    assert_error,
+    bearer,
+    log_size,
+    post_json,
+    signed_in,
+    token_for,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,17 +50,17 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def icrc_user(orgs: dict[str, Organisation], places: dict[str, Place]) -> User:
-    return make_user("icrc-1", "icrc", Role.PARTNER_STAFF)
+    return user_with_role("icrc-1", Role.PARTNER_STAFF, org="icrc")
 
 
 @pytest.fixture
 def relief_user(orgs: dict[str, Organisation]) -> User:
-    return make_user("relief-1", "relief", Role.PARTNER_STAFF)
+    return user_with_role("relief-1", Role.PARTNER_STAFF, org="relief")
 
 
 @pytest.fixture
 def manager_user(orgs: dict[str, Organisation], places: dict[str, Place]) -> User:
-    return make_user("mgr", "operator", Role.PROGRAMME_MANAGER)
+    return user_with_role("mgr", Role.PROGRAMME_MANAGER, org="operator")
 
 
 def send(client: Client, method: str, url: str, data: Any, **kw: Any) -> Any:
@@ -74,7 +75,7 @@ def test_a_partner_corrects_its_distribution_and_fields_left_out_keep_their_valu
     client: Client, icrc_user: User, distribute: Callable[..., Distribution]
 ) -> None:
     row = distribute()
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     url = f"{URL}/distributions/{row.code}/corrections"
     fixed = post_json(client, url, {"reason": "recount", "quantity_delivered": 4900})
     assert fixed.status_code == 200, fixed.content
@@ -114,7 +115,7 @@ def test_households_are_listed_and_receive_with_a_photo_hash(
 ) -> None:
     row = distribute()
     first, second = register(), register()
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     url = f"{URL}/distributions/{row.code}/recipients"
     listed = post_json(client, url, {"households": [first.code, second.code]})
     assert listed.status_code == 200, listed.content
@@ -150,13 +151,13 @@ def test_another_partners_households_cannot_be_put_on_the_list(
 ) -> None:
     row = distribute()
     theirs = register(organisation=orgs["relief"], actor=staff_of(orgs["relief"], "u-relief-9"))
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     before = log_size()
     response = post_json(
         client, f"{URL}/distributions/{row.code}/recipients", {"households": [theirs.code]}
     )
     assert theirs.code in assert_error(response, 422, "invalid")["message"]
-    sign_in(client, relief_user)
+    signed_in(relief_user, client=client)
     assert_error(client.get(f"{URL}/distributions/{row.code}/recipients"), 404, "not_found")
     assert log_size() == before and not DistributionRecipient.objects.exists()
 
@@ -168,7 +169,7 @@ def test_monitoring_notes_are_added_and_read_back(
     client: Client, icrc_user: User, distribute: Callable[..., Distribution]
 ) -> None:
     row = distribute()
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     url = f"{URL}/distributions/{row.code}/notes"
     added = post_json(client, url, {"note": "Bags arrived dry", "satisfied_percent": 90})
     assert added.status_code == 201 and added.json()[0]["satisfied_percent"] == 90
@@ -189,7 +190,7 @@ def test_a_complaint_is_opened_followed_up_and_stays_within_the_partner(
     distribute: Callable[..., Distribution],
 ) -> None:
     row = distribute()
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     complaint = {
         "place": "XA010101",
         "distribution": row.code,
@@ -207,7 +208,7 @@ def test_a_complaint_is_opened_followed_up_and_stays_within_the_partner(
     assert [f["note"] for f in followed.json()["follow_ups"]] == ["Refilled"]
     listed = client.get(f"{URL}/complaints?status=resolved").json()["items"]
     assert [c["code"] for c in listed] == [code]
-    sign_in(client, relief_user)
+    signed_in(relief_user, client=client)
     before = log_size()
     assert client.get(f"{URL}/complaints").json()["items"] == []
     assert_error(client.get(f"{URL}/complaints/{code}"), 404, "not_found")
@@ -221,7 +222,7 @@ def test_a_complaint_is_opened_followed_up_and_stays_within_the_partner(
 
 
 def test_a_complaint_without_a_description_names_the_field(client: Client, icrc_user: User) -> None:
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     before = log_size()
     response = post_json(
         client,
@@ -236,7 +237,7 @@ def test_a_complaint_without_a_description_names_the_field(client: Client, icrc_
 
 
 def test_places_are_listed_by_level_and_parent(client: Client, icrc_user: User) -> None:
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     settlements = client.get(f"{URL}/places?level=settlement").json()["items"]
     assert [p["pcode"] for p in settlements] == ["XA010101", "XA010102"]
     assert settlements[0]["lat_micro"] == 40_100_000 and settlements[0]["parent"] == "XA0101"
@@ -247,7 +248,7 @@ def test_places_are_listed_by_level_and_parent(client: Client, icrc_user: User) 
 def test_partners_see_their_own_profile_and_set_only_theirs(
     client: Client, icrc_user: User, manager_user: User
 ) -> None:
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     profile = {"partner_kind": "red_cross", "sectors": ["health"], "contact": "Delegation"}
     saved = send(client, "put", f"{URL}/partners/icrc/profile", profile)
     assert saved.status_code == 200, saved.content
@@ -263,7 +264,7 @@ def test_partners_see_their_own_profile_and_set_only_theirs(
     bad = send(client, "put", f"{URL}/partners/icrc/profile", {**profile, "sectors": ["war"]})
     assert "sectors" in assert_error(bad, 422, "invalid")["fields"]
     assert log_size() == before and PartnerProfile.objects.count() == 1
-    sign_in(client, manager_user)
+    signed_in(manager_user, client=client)
     assert [p["code"] for p in client.get(f"{URL}/partners").json()] == ["icrc", "relief"]
 
 
@@ -275,7 +276,7 @@ def test_the_household_list_holds_no_personal_data_and_stays_within_the_partner(
 ) -> None:
     household = register(head_name="Anahit Secretname", place="XA010102")
     register()
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     response = client.get(f"{URL}/households?per_page=1")
     body = response.json()
     assert len(body["items"]) == 1 and body["has_next"] is True
@@ -283,7 +284,7 @@ def test_the_household_list_holds_no_personal_data_and_stays_within_the_partner(
     assert "555" not in response.content.decode()
     placed = client.get(f"{URL}/households?place=XA010102").json()["items"]
     assert [h["code"] for h in placed] == [household.code]
-    sign_in(client, relief_user)
+    signed_in(relief_user, client=client)
     assert client.get(f"{URL}/households").json()["items"] == []
 
 
@@ -302,7 +303,7 @@ def test_a_project_is_changed_with_a_reason_by_its_partner_only(
         budget=9000,
         currency="USD",
     )
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     url = f"{URL}/projects/{project.code}"
     changed = send(client, "patch", url, {"budget": 12000, "reason": "steel prices"})
     assert changed.status_code == 200, changed.content
@@ -310,7 +311,7 @@ def test_a_project_is_changed_with_a_reason_by_its_partner_only(
     before = log_size()
     no_reason = send(client, "patch", url, {"budget": 1})
     assert "reason" in assert_error(no_reason, 422, "invalid")["fields"]
-    sign_in(client, relief_user)
+    signed_in(relief_user, client=client)
     assert_error(send(client, "patch", url, {"budget": 1, "reason": "x"}), 404, "not_found")
     assert log_size() == before and Project.objects.get().budget == 12000
 
@@ -318,7 +319,7 @@ def test_a_project_is_changed_with_a_reason_by_its_partner_only(
 def test_a_manager_adds_a_commitment_to_a_meeting_and_partners_may_not(
     client: Client, manager_user: User, icrc_user: User, orgs: dict[str, Organisation]
 ) -> None:
-    sign_in(client, manager_user)
+    signed_in(manager_user, client=client)
     meeting = post_json(
         client,
         f"{URL}/meetings",
@@ -345,7 +346,7 @@ def test_a_manager_adds_a_commitment_to_a_meeting_and_partners_may_not(
     early = {**commitment, "due": (today() - dt.timedelta(days=9)).isoformat()}
     refused = post_json(client, f"{URL}/meetings/{meeting}/commitments", early)
     assert "due" in assert_error(refused, 422, "invalid")["fields"]
-    sign_in(client, icrc_user)
+    signed_in(icrc_user, client=client)
     forbidden = post_json(client, f"{URL}/meetings/{meeting}/commitments", commitment)
     assert "assistance.dialogue_manage" in assert_error(forbidden, 403, "forbidden")["message"]
     assert log_size() == before and Commitment.objects.count() == 1

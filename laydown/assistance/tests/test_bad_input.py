@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied
 
 from laydown.assistance import services
 from laydown.assistance.models import Distribution, Household
-from laydown.assistance.tests.base import MEMBERS, VAULT, log_size, today
+from laydown.assistance.tests.base import MEMBERS, VAULT, today
 from laydown.core.errors import ValidationError
+from laydown.testing import log_size
 from laydown.vault.models import Entry, SubjectKey
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +109,7 @@ def test_a_household_with_an_invalid_member_stores_nothing(register) -> None:
     before = log_size()
     with pytest.raises(ValidationError) as refused:
         register(members=[*MEMBERS, {"sex": "x", "age_group": "18-59"}])
-    assert refused.value.fields == {"members.3.sex": "unknown"}
+    assert refused.value.fields == {"members.3.sex": "unknown value"}
     assert log_size() == before and not Household.objects.exists() and not Entry.objects.exists()
 
 

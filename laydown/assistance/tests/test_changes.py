@@ -12,11 +12,11 @@ from django.core.exceptions import PermissionDenied
 from laydown.access.permissions import Principal
 from laydown.assistance import files, services
 from laydown.assistance.models import Commitment, Project
-from laydown.assistance.tests.base import log_size, today
-from laydown.assistance.tests.test_replay import snapshot
+from laydown.assistance.tests.base import snapshot, today
 from laydown.core.errors import ValidationError
 from laydown.ledger import replay
 from laydown.ledger.models import Record
+from laydown.testing import log_size
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,10 @@ from django.core.exceptions import PermissionDenied
 
 from laydown.assistance import imports, services
 from laydown.assistance.models import Household
-from laydown.assistance.tests.base import VAULT, log_size, today
+from laydown.assistance.tests.base import VAULT, today
 from laydown.core.errors import LaydownError
 from laydown.ledger.models import Record
+from laydown.testing import log_size
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 
 from laydown.assistance import services
 from laydown.assistance.models import Household
-from laydown.assistance.tests.base import log_size
 from laydown.ledger.models import Record
+from laydown.testing import log_size
 
 pytestmark = pytest.mark.django_db
 

@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from openpyxl import Workbook
 
 from laydown.assistance import imports
 from laydown.assistance.models import Distribution, Household, Place
-from laydown.assistance.tests.base import DISTRIBUTION, VAULT, log_size, today
+from laydown.assistance.tests.base import VAULT, csv_bytes, distribution_rows, today, xlsx_bytes
+from laydown.testing import log_size
 from laydown.vault.models import SubjectKey
 
 pytestmark = pytest.mark.django_db
 
 RETAIN = {"retain_until": today() + dt.timedelta(days=365), **VAULT}
-
-
-def csv_bytes(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def xlsx_bytes(rows: list[dict]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(list(rows[0]))
-    for row in rows:
-        sheet.append(list(row.values()))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def distribution_rows(n: int, partner: str = "icrc") -> list[dict]:
-    day = (today() - dt.timedelta(days=2)).isoformat()
-    return [{"partner": partner, "date": day, **DISTRIBUTION} for _ in range(n)]
 
 
 def test_a_valid_distribution_file_is_imported_in_one_batch(places, icrc_staff) -> None:

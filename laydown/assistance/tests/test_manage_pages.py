@@ -13,7 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
 from laydown.assistance import services
 from laydown.assistance.models import (
     Commitment,
@@ -24,7 +23,8 @@ from laydown.assistance.models import (
     Project,
     Visit,
 )
-from laydown.assistance.tests.base import log_size, today
+from laydown.assistance.tests.base import today
+from laydown.testing import log_size, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 

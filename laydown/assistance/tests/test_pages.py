@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
 from laydown.assistance.models import Distribution
-from laydown.assistance.tests.base import DISTRIBUTION, log_size, today
+from laydown.assistance.tests.base import DISTRIBUTION, today
+from laydown.testing import log_size, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_reading_personal_data_needs_a_purpose_and_is_recorded(icrc_client, regi
 
 
 def test_the_import_page_lists_problems_and_imports_nothing(icrc_client, places) -> None:
-    from laydown.assistance.tests.test_import import csv_bytes, distribution_rows
+    from laydown.assistance.tests.base import csv_bytes, distribution_rows
 
     rows = distribution_rows(3)
     rows[1]["reached_total"] = "7"

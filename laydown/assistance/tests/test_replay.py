@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 
 from laydown.accounts import demo as accounts_demo
 from laydown.assistance import demo, selectors
 from laydown.assistance.models import Distribution, Household, Meeting, Project, Visit
+from laydown.assistance.tests.base import snapshot
 from laydown.ledger import demo as ledger_demo
 from laydown.ledger import replay
 from laydown.ledger.models import Record
 
 pytestmark = pytest.mark.django_db
-
-SURROGATE = {"id"}  # auto ids of child rows are not in the records; everything else must match
-
-
-def snapshot() -> dict[str, list[dict[str, Any]]]:
-    tables = {}
-    for model in apps.get_app_config("assistance").get_models():
-        fields = [f.attname for f in model._meta.concrete_fields if f.attname not in SURROGATE]
-        rows = model.objects.values(*fields)
-        tables[model.__name__] = sorted(rows, key=lambda r: repr(sorted(r.items())))
-    return tables
 
 
 @pytest.fixture

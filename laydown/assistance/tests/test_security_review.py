@@ -17,13 +17,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 from openpyxl import Workbook
 
-from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
 from laydown.assistance import forms, imports, services, views
 from laydown.assistance.models import Household
-from laydown.assistance.tests.base import VAULT, log_size, today
+from laydown.assistance.tests.base import VAULT, today
 from laydown.core.errors import ValidationError
 from laydown.core.tests import hostile_files
 from laydown.ledger.models import Record
+from laydown.testing import log_size, signed_in, user_with_role
 from laydown.vault import services as vault
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from laydown.access.permissions import Principal
+from laydown.access.permissions import Principal, actor_of
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
 from laydown.people import permissions as perms
@@ -20,12 +20,8 @@ RETENTION_YEARS = {"identity": 10, "contact": 5, "photo": 10, "profile": 5, "hea
 PERSONAL = ("identity", "contact", "photo", "profile")
 
 
-def actor_name(principal: Principal) -> str:
-    return principal.pseudonym or "system"
-
-
 def append_record(kind: str, data: Mapping[str, Any], principal: Principal) -> Record:
-    return ledger.record_append(kind=kind, data=data, actor=actor_name(principal))
+    return ledger.record_append(kind=kind, data=data, actor=actor_of(principal))
 
 
 def today_or(today: dt.date | None) -> dt.date:

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
-from laydown.people import checks, records
+from laydown.core import validators
 from laydown.people import permissions as perms
+from laydown.people import records
 from laydown.people.models import DuplicateFlag, Participant
 from laydown.people.services.common import append_record
 from laydown.people.services.refusals import check_access
@@ -20,12 +21,14 @@ def duplicate_decide(
     """A manager decides a suspected duplicate: `distinct` people, or the `same` person (the
     later registration becomes void)."""
     check_access(actor, perms.DECIDE.name, flag.participant)
-    decision = checks.choice("decision", decision, [DuplicateStatus.DISTINCT, DuplicateStatus.SAME])
-    reason = checks.text("reason", reason, max_length=500, required=True)
+    decision = validators.choice(
+        "decision", decision, [DuplicateStatus.DISTINCT, DuplicateStatus.SAME]
+    )
+    reason = validators.text("reason", reason, max_length=500, required=True, multiline=True)
     with transaction.atomic():
         flag = DuplicateFlag.objects.select_for_update().get(pk=flag.pk)
         if flag.status != DuplicateStatus.OPEN:
-            raise checks.refuse(
+            raise validators.refuse(
                 "flag", _("decided"), _("This suspected duplicate is already decided.")
             )
         append_record(
@@ -38,7 +41,7 @@ def duplicate_decide(
 
 def refuse_if_duplicate_open(participant: Participant) -> None:
     if participant.duplicate_flags.filter(status=DuplicateStatus.OPEN).exists():
-        raise checks.refuse(
+        raise validators.refuse(
             "participant",
             _("possible duplicate"),
             _("%(p)s may be registered twice: a manager must decide first.")

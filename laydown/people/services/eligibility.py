@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, authorize
 from laydown.access.roles import Scope
-from laydown.people import checks, records
+from laydown.core import validators
 from laydown.people import permissions as perms
+from laydown.people import records
 from laydown.people.models import Appeal, CutOff, Participant
 from laydown.people.services.common import append_record
 from laydown.people.services.duplicates import refuse_if_duplicate_open
@@ -51,11 +52,11 @@ def participant_screen(
     decision against the suggestion needs a reason)."""
     check_access(actor, perms.SCREEN.name, participant)
     clean = _answers(answers, joined_on)
-    decision = checks.choice("decision", decision, Decision.values)
-    reason = checks.text("reason", reason, max_length=500)
+    decision = validators.choice("decision", decision, Decision.values)
+    reason = validators.text("reason", reason, max_length=500, multiline=True)
     suggested = suggested_decision(clean)
     if decision != suggested and not reason:
-        raise checks.refuse(
+        raise validators.refuse(
             "reason",
             _("required"),
             _("The decision differs from the rule's suggestion (%(s)s): give the reason.")
@@ -64,7 +65,7 @@ def participant_screen(
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if participant.status != Status.REGISTERED:
-            raise checks.refuse(
+            raise validators.refuse(
                 "participant",
                 _("wrong status"),
                 _("Only registered participants are screened; %(p)s is %(s)s.")
@@ -87,7 +88,7 @@ def participant_screen(
 
 def _answers(answers: Mapping[str, str], joined_on: dt.date | None) -> dict[str, str]:
     clean = {
-        q: checks.choice(q, answers.get(q, "unknown") or "unknown", ANSWERS) for q in QUESTIONS
+        q: validators.choice(q, answers.get(q, "unknown") or "unknown", ANSWERS) for q in QUESTIONS
     }
     cut_off = CutOff.objects.filter(id=1).first()
     if joined_on is not None and cut_off is not None:
@@ -97,11 +98,11 @@ def _answers(answers: Mapping[str, str], joined_on: dt.date | None) -> dict[str,
 
 def appeal_lodge(*, actor: Principal, participant: Participant, grounds: str) -> Appeal:
     check_access(actor, perms.REGISTER.name, participant)
-    grounds = checks.text("grounds", grounds, max_length=1000, required=True)
+    grounds = validators.text("grounds", grounds, max_length=1000, required=True, multiline=True)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if participant.status != Status.INELIGIBLE:
-            raise checks.refuse(
+            raise validators.refuse(
                 "participant",
                 _("wrong status"),
                 _("Only a decision of ineligibility can be appealed."),
@@ -114,12 +115,12 @@ def appeal_lodge(*, actor: Principal, participant: Participant, grounds: str) ->
 
 def appeal_decide(*, actor: Principal, appeal: Appeal, outcome: str, reason: str) -> Appeal:
     check_access(actor, perms.DECIDE.name, appeal.participant)
-    outcome = checks.choice("outcome", outcome, AppealOutcome.values)
-    reason = checks.text("reason", reason, max_length=500, required=True)
+    outcome = validators.choice("outcome", outcome, AppealOutcome.values)
+    reason = validators.text("reason", reason, max_length=500, required=True, multiline=True)
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
         if appeal.outcome:
-            raise checks.refuse("appeal", _("decided"), _("This appeal is already decided."))
+            raise validators.refuse("appeal", _("decided"), _("This appeal is already decided."))
         append_record(
             records.APPEAL_DECIDED.name,
             {"appeal": appeal.pk, "outcome": outcome, "reason": reason},
@@ -130,11 +131,11 @@ def appeal_decide(*, actor: Principal, appeal: Appeal, outcome: str, reason: str
 
 def participant_revoke(*, actor: Principal, participant: Participant, reason: str) -> Participant:
     check_access(actor, perms.DECIDE.name, participant)
-    reason = checks.text("reason", reason, max_length=500, required=True)
+    reason = validators.text("reason", reason, max_length=500, required=True, multiline=True)
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if participant.status != Status.ELIGIBLE:
-            raise checks.refuse(
+            raise validators.refuse(
                 "participant",
                 _("wrong status"),
                 _("Only an eligible participant's eligibility can be revoked."),

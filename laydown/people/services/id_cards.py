@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal
+from laydown.access.permissions import Principal, actor_of
+from laydown.core import validators
 from laydown.ledger import services as ledger
-from laydown.people import checks, records
 from laydown.people import permissions as perms
+from laydown.people import records
 from laydown.people.models import Participant
-from laydown.people.services.common import actor_name
 from laydown.people.services.duplicates import refuse_if_duplicate_open
 from laydown.people.services.refusals import check_access
 from laydown.people.vocab import Status
@@ -24,7 +24,7 @@ def id_cards_issue(*, actor: Principal, participants: Iterable[Participant]) -> 
     for participant in chosen:
         check_access(actor, perms.REGISTER.name, participant)
         if participant.status != Status.ELIGIBLE:
-            raise checks.refuse(
+            raise validators.refuse(
                 "participant",
                 _("not eligible"),
                 _("%(p)s is not eligible: no ID card.") % {"p": participant.pk},
@@ -32,5 +32,5 @@ def id_cards_issue(*, actor: Principal, participants: Iterable[Participant]) -> 
         refuse_if_duplicate_open(participant)
     with transaction.atomic():
         entries = [(records.ID_CARD_ISSUED.name, {"participant": p.pk}) for p in chosen]
-        ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+        ledger.record_append_batch(entries=entries, actor=actor_of(actor))
     return len(chosen)

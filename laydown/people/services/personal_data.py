@@ -9,12 +9,13 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal
+from laydown.access.permissions import Principal, actor_of
+from laydown.core import validators
 from laydown.ledger import services as ledger
 from laydown.people import checks, records
 from laydown.people import permissions as perms
 from laydown.people.models import Participant
-from laydown.people.services.common import actor_name, append_record, today_or, vault_put
+from laydown.people.services.common import append_record, today_or, vault_put
 from laydown.people.services.refusals import check_access, check_not_erased, check_region, refused
 from laydown.people.services.registration import Person, identity_of, match_keys, person_check
 from laydown.people.vocab import Sex
@@ -71,7 +72,7 @@ def participant_correct(
     if health:
         check_access(actor, perms.HEALTH.name, participant)
     check_not_erased(actor, perms.REGISTER.name, participant)
-    reason = checks.text("reason", reason, max_length=500, required=True)
+    reason = validators.text("reason", reason, max_length=500, required=True, multiline=True)
     day = today_or(today)
     changes: dict[str, object] = {}
     if region is not None and checks.region(region) != participant.region:
@@ -97,7 +98,7 @@ def participant_correct(
                 vault_put(actor, participant.pk, category, dict(data), day, keys)
                 written.append(category)
         if not written and not changes:
-            raise checks.refuse(
+            raise validators.refuse(
                 "reason", _("nothing"), _("Nothing to correct: change at least one field.")
             )
         append_record(
@@ -164,16 +165,16 @@ def participant_erase(*, actor: Principal, participant: Participant, reason: str
     """Erase a participant's personal data: the vault destroys their key; the pseudonymous
     records stay, and no longer resolve to anyone."""
     check_access(actor, perms.ERASE.name, participant)
-    reason = checks.text("reason", reason, max_length=500, required=True)
+    reason = validators.text("reason", reason, max_length=500, required=True, multiline=True)
     if participant.erased_at is not None:
-        raise checks.refuse(
+        raise validators.refuse(
             "participant", _("erased"), _("This participant's data is already erased.")
         )
     with transaction.atomic():
         vault.vault_erase(
             principal=actor, action=perms.ERASE.name, subject=participant.pk, reason=reason
         )  # its listener, `vault_erased`, appends people.erased
-        vault_erased(participant.pk, reason, actor_name(actor))  # in case the vault held nothing
+        vault_erased(participant.pk, reason, actor_of(actor))  # in case the vault held nothing
     return Participant.objects.get(pk=participant.pk)
 
 

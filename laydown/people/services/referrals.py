@@ -7,8 +7,9 @@ import datetime as dt
 from django.db import transaction
 
 from laydown.access.permissions import Principal
-from laydown.people import checks, records
+from laydown.core import validators
 from laydown.people import permissions as perms
+from laydown.people import records
 from laydown.people.models import Participant, Referral
 from laydown.people.services.common import append_record
 from laydown.people.services.refusals import check_access
@@ -25,9 +26,9 @@ def referral_create(
     follow_up_due: dt.date | None = None,
 ) -> Referral:
     check_access(actor, perms.REFERRAL.name, participant)
-    kind = checks.choice("kind", kind, ReferralKind.values)
-    service = checks.text("service", service, max_length=200, required=True)
-    note = checks.text("note", note, max_length=1000)
+    kind = validators.choice("kind", kind, ReferralKind.values)
+    service = validators.text("service", service, max_length=200, required=True)
+    note = validators.text("note", note, max_length=1000, multiline=True)
     with transaction.atomic():
         rec = append_record(
             records.REFERRED.name,
@@ -52,8 +53,8 @@ def referral_follow_up(
     next_due: dt.date | None = None,
 ) -> Referral:
     check_access(actor, perms.REFERRAL.name, referral.participant)
-    status = checks.choice("status", status, ReferralStatus.values)
-    note = checks.text("note", note, max_length=1000)
+    status = validators.choice("status", status, ReferralStatus.values)
+    note = validators.text("note", note, max_length=1000, multiline=True)
     with transaction.atomic():
         append_record(
             records.FOLLOWED_UP.name,

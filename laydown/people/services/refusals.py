@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import NotAuthenticated, Principal, authorize
+from laydown.access.permissions import NotAuthenticated, Principal, actor_of, authorize
 from laydown.access.roles import Scope
 from laydown.people import permissions as perms
 from laydown.people.models import Participant, Refusal
@@ -17,7 +17,7 @@ def refusal_record(*, principal: Principal, action: str, subject: str, reason: s
     refused one)."""
     Refusal.objects.create(
         at=timezone.now(),
-        actor=principal.pseudonym or "anonymous",
+        actor=actor_of(principal),
         action=action,
         subject=subject,
         reason=reason[:500],

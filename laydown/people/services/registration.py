@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
+from laydown.core import validators
 from laydown.people import checks, records
 from laydown.people import permissions as perms
 from laydown.people.matching import duplicates_find
@@ -60,30 +61,30 @@ def person_check(
 ) -> Person:
     """Validate a registration's fields (no permission, no database writes)."""
     day = today_or(today)
-    clean_name = checks.text("name", name, max_length=200, required=True)
+    clean_name = validators.text("name", name, max_length=200, required=True)
     if not name_key(clean_name):
-        raise checks.refuse(
+        raise validators.refuse(
             "name", _("no letters"), _("The name has no letters in any known script.")
         )
     birth = checks.born(born, day)
     years = checks.age_on(birth, day) if birth else checks.age(age)
-    category = checks.choice("category", category, Category.values)
+    category = validators.choice("category", category, Category.values)
     is_child = years < ADULT_AGE
     if is_child and category in (Category.COMBATANT, Category.ASSOCIATED):
-        raise checks.refuse(
+        raise validators.refuse(
             "category",
             _("under 18"),
             _("Anyone under 18 is registered as a child (or a dependant), never as a combatant."),
         )
     if category == Category.CHILD and not is_child:
-        raise checks.refuse(
+        raise validators.refuse(
             "category", _("18 or older"), _("Only people under 18 are registered as children.")
         )
     return Person(
         name=clean_name,
         born=birth,
         birth_year=birth.year if birth else day.year - years,
-        sex=checks.choice("sex", sex, Sex.values),
+        sex=validators.choice("sex", sex, Sex.values),
         category=category,
         region=checks.region(region),
         dependants=checks.dependants(dependants),

@@ -10,14 +10,15 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal, authorize, is_allowed
+from laydown.access.permissions import Principal, actor_of, authorize, is_allowed
 from laydown.access.roles import Scope
+from laydown.core import validators
 from laydown.ledger import services as ledger
-from laydown.people import checks, records
 from laydown.people import permissions as perms
+from laydown.people import records
 from laydown.people.entitlements import instalment_amount, instalments_due
 from laydown.people.models import Participant, PaymentCycle, PaymentLine
-from laydown.people.services.common import actor_name, append_record
+from laydown.people.services.common import append_record
 from laydown.people.vocab import CycleStatus, Status
 
 _CYCLE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
@@ -25,7 +26,7 @@ _CYCLE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
 
 def _cycle_code(value: str) -> str:
     if not _CYCLE.match(value or ""):
-        raise checks.refuse("cycle", _("bad month"), _("A cycle is a month, like 2026-11."))
+        raise validators.refuse("cycle", _("bad month"), _("A cycle is a month, like 2026-11."))
     return value
 
 
@@ -59,7 +60,7 @@ def payment_cycle_draft(*, actor: Principal, cycle: str) -> PaymentCycle:
     with transaction.atomic():
         existing = PaymentCycle.objects.select_for_update().filter(pk=code).first()
         if existing and existing.status == CycleStatus.APPROVED:
-            raise checks.refuse(
+            raise validators.refuse(
                 "cycle", _("frozen"), _("The list of %(c)s is approved and frozen.") % {"c": code}
             )
         append_record(
@@ -74,7 +75,7 @@ def payment_cycle_approve(*, actor: Principal, cycle: PaymentCycle) -> PaymentCy
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
         if cycle.status != CycleStatus.DRAFT:
-            raise checks.refuse("cycle", _("frozen"), _("This list is already approved."))
+            raise validators.refuse("cycle", _("frozen"), _("This list is already approved."))
         lines = list(cycle.lines.order_by("participant").values_list("key", "instalment", "amount"))
         digest = hashlib.sha256(repr(lines).encode()).hexdigest()
         append_record(
@@ -94,7 +95,7 @@ def payments_record(*, actor: Principal, cycle: PaymentCycle, references: Mappin
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
         if cycle.status != CycleStatus.APPROVED:
-            raise checks.refuse(
+            raise validators.refuse(
                 "cycle", _("not approved"), _("Payments follow an approved list only.")
             )
         lines = {
@@ -108,16 +109,16 @@ def payments_record(*, actor: Principal, cycle: PaymentCycle, references: Mappin
         for pseudonym, reference in references.items():
             line = lines.get(pseudonym)
             if line is None:
-                raise checks.refuse(
+                raise validators.refuse(
                     "participant",
                     _("not on the list"),
                     _("%(p)s is not on the list of %(c)s.") % {"p": pseudonym, "c": cycle.pk},
                 )
             if line.paid_at is not None:
-                raise checks.refuse(
+                raise validators.refuse(
                     "participant", _("paid"), _("%(p)s is already paid.") % {"p": pseudonym}
                 )
-            ref = checks.text("reference", reference, max_length=100, required=True)
+            ref = validators.text("reference", reference, max_length=100, required=True)
             entries.append(
                 (
                     records.PAID.name,
@@ -129,5 +130,5 @@ def payments_record(*, actor: Principal, cycle: PaymentCycle, references: Mappin
                     },
                 )
             )
-        ledger.record_append_batch(entries=entries, actor=actor_name(actor))
+        ledger.record_append_batch(entries=entries, actor=actor_of(actor))
     return len(entries)

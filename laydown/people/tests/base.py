@@ -11,11 +11,7 @@ from typing import Any
 from laydown.access.permissions import Principal
 from laydown.people import services
 from laydown.people.models import Participant
-
-
-def principal(pseudonym: str, *grants: tuple[str, str]) -> Principal:
-    return Principal(user_id=1, pseudonym=pseudonym, organisation_id=1, grants=grants)
-
+from laydown.testing import principal
 
 REGISTRAR = principal("u-registrar", ("registrar", "region:north"))
 REGISTRAR_SOUTH = principal("u-registrar-south", ("registrar", "region:south"))

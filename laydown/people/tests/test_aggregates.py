@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from laydown.people import selectors, services
-from laydown.people.tests.base import REGISTRAR, YES, principal, register
+from laydown.people.tests.base import REGISTRAR, YES, register
+from laydown.testing import principal
 
 pytestmark = pytest.mark.django_db
 EVERYWHERE = principal("u-registrar-all", ("registrar", "programme"))

@@ -12,20 +12,20 @@ from django.test import Client
 from laydown.access.roles import OrgKind, Role
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.tests.test_api import (
-    assert_error,
-    bearer,
-    make_org,
-    make_user,
-    post_json,
-    sign_in,
-    token_for,
-)
 from laydown.ledger.models import Record
 from laydown.ledger.selectors import log_size
 from laydown.people import selectors, services
 from laydown.people.models import Participant, Refusal
 from laydown.people.tests.base import MANAGER, YES, png, register
+from laydown.testing import (
+    assert_error,
+    bearer,
+    organisation,
+    post_json,
+    signed_in,
+    token_for,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,14 +50,14 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def registrar() -> User:
-    make_org("operator")
-    return make_user("reg", "operator", Role.REGISTRAR, "region:north")
+    organisation("operator")
+    return user_with_role("reg", Role.REGISTRAR, "region:north", org="operator")
 
 
 @pytest.fixture
 def partner(registrar: User) -> User:
-    make_org("red-cross", OrgKind.HUMANITARIAN_PARTNER)
-    return make_user("pat", "red-cross", Role.PARTNER_STAFF)
+    organisation("red-cross", OrgKind.HUMANITARIAN_PARTNER)
+    return user_with_role("pat", Role.PARTNER_STAFF, org="red-cross")
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_the_list_filters_and_pages(client: Client, registrar: User) -> None:
     for n in range(3):
         register(actor, name=f"Person Number {'abc'[n]}", photo=png(n))
     register(actor, name="Ani Petrosyan", category="associated", born="1992-01-01")
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     first = client.get(f"{URL}/participants?per_page=2").json()
     assert len(first["items"]) == 2 and first["has_next"] is True
     last = client.get(f"{URL}/participants?per_page=2&page=2").json()
@@ -97,7 +97,7 @@ def test_the_list_filters_and_pages(client: Client, registrar: User) -> None:
 def test_personal_data_needs_a_purpose_and_each_read_is_a_ledger_record(
     client: Client, registrar: User, participant: Participant
 ) -> None:
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     url = f"{URL}/participants/{participant.pk}/personal-data"
     before = log_size()
     error = assert_error(client.get(url), 422, "invalid")
@@ -130,7 +130,7 @@ def test_a_participants_file_is_pseudonymous(
 def test_screening_an_appeal_and_its_decision_through_the_api(
     client: Client, registrar: User, participant: Participant
 ) -> None:
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     answers = {**YES, "names_unit": "no", "weapon_handling": "no", "handed_in": "no"}
     screened = post_json(
         client,
@@ -143,7 +143,7 @@ def test_screening_an_appeal_and_its_decision_through_the_api(
         client, f"{URL}/participants/{participant.pk}/appeals", {"grounds": "I was there"}
     )
     assert appeal.status_code == 201 and appeal.json()["participant"] == participant.pk
-    manager = make_user("mgr", "operator", Role.PROGRAMME_MANAGER)
+    manager = user_with_role("mgr", Role.PROGRAMME_MANAGER, org="operator")
     secret = token_for(manager, ["people.decide"])
     decided = post_json(
         client,
@@ -182,9 +182,9 @@ def test_referrals_and_their_follow_up_through_the_api(
 
 
 def test_payment_cycles_are_listed_and_shown_with_their_lines(client: Client) -> None:
-    make_org("operator")
-    manager = make_user("mgr", "operator", Role.PROGRAMME_MANAGER)
-    registrar = principal_for_user(make_user("reg", "operator", Role.REGISTRAR))
+    organisation("operator")
+    manager = user_with_role("mgr", Role.PROGRAMME_MANAGER, org="operator")
+    registrar = principal_for_user(user_with_role("reg", Role.REGISTRAR, org="operator"))
     participant = services.participant_screen(
         actor=registrar, participant=register(registrar), answers=YES, decision="eligible"
     )
@@ -226,9 +226,9 @@ def test_no_credentials_is_a_401_and_writes_nothing(client: Client, registrar: U
 def test_a_partner_is_refused_participants_with_a_403_and_nothing_written(
     client: Client, partner: User, participant: Participant
 ) -> None:
-    secret = token_for(make_user("reg2", "operator", Role.REGISTRAR), ["people.read"])
+    secret = token_for(user_with_role("reg2", Role.REGISTRAR, org="operator"), ["people.read"])
     before = log_size()
-    sign_in(client, partner)
+    signed_in(partner, client=client)
     assert_error(client.get(f"{URL}/participants"), 403, "forbidden")
     url = f"{URL}/participants/{participant.pk}/personal-data?purpose=curious"
     assert_error(client.get(url), 403, "forbidden")
@@ -241,7 +241,7 @@ def test_a_partner_is_refused_participants_with_a_403_and_nothing_written(
 def test_a_registrar_of_another_region_gets_a_404_like_a_missing_one_logged_not_ledgered(
     client: Client, registrar: User, participant: Participant
 ) -> None:
-    south = make_user("south", "operator", Role.REGISTRAR, "region:south")
+    south = user_with_role("south", Role.REGISTRAR, "region:south", org="operator")
     secret = token_for(south, ["people.read", "people.personal_data"])
     before = log_size()
     for url in (
@@ -259,7 +259,7 @@ def test_a_registrar_of_another_region_gets_a_404_like_a_missing_one_logged_not_
 def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
     client: Client, registrar: User, participant: Participant
 ) -> None:
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     before = log_size()
     child = post_json(client, f"{URL}/participants", {**PERSON, "born": "2015-01-01"})
     assert assert_error(child, 422, "invalid")["fields"] == {"category": "under 18"}
@@ -277,5 +277,5 @@ def test_bad_input_is_a_422_naming_the_field_and_writes_nothing(
 
 
 def test_an_unknown_participant_is_a_404(client: Client, registrar: User) -> None:
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     assert_error(client.get(f"{URL}/participants/p-000000000000"), 404, "not_found")

@@ -15,21 +15,21 @@ from django.test import Client
 from laydown.access.roles import OrgKind, Role
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.tests.test_api import (
-    assert_error,
-    bearer,
-    make_org,
-    make_user,
-    post_json,
-    sign_in,
-    token_for,
-)
 from laydown.core.tests import hostile_files
 from laydown.ledger.models import Record
 from laydown.ledger.selectors import log_size
 from laydown.people import services
 from laydown.people.models import CutOff, DuplicateFlag, Participant, PaymentCycle
 from laydown.people.tests.base import YES, register
+from laydown.testing import (
+    assert_error,
+    bearer,
+    organisation,
+    post_json,
+    signed_in,
+    token_for,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +44,13 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def registrar() -> User:
-    make_org("operator")
-    return make_user("reg", "operator", Role.REGISTRAR, "region:north")
+    organisation("operator")
+    return user_with_role("reg", Role.REGISTRAR, "region:north", org="operator")
 
 
 @pytest.fixture
 def manager(registrar: User) -> User:
-    return make_user("mgr", "operator", Role.PROGRAMME_MANAGER)
+    return user_with_role("mgr", Role.PROGRAMME_MANAGER, org="operator")
 
 
 def eligible(registrar: User, **fields: Any) -> Participant:
@@ -91,7 +91,7 @@ def test_revocation_is_refused_to_registrars_and_for_participants_not_eligible(
     other = register(principal_for_user(registrar), name="Ani Aslanyan", born="1992-01-01")
     secret = token_for(manager, ["people.decide"])
     before = log_size()
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     refused = post_json(client, f"{URL}/participants/{p.pk}/revocation", {"reason": "x"})
     assert "people.decide" in assert_error(refused, 403, "forbidden")["message"]
     not_eligible = post_json(
@@ -142,7 +142,7 @@ def test_duplicate_decisions_are_refused_to_registrars_and_checked(
     flag = DuplicateFlag.objects.get()
     secret = token_for(manager, ["people.decide"])
     before = log_size()
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     assert_error(client.get(f"{URL}/duplicates"), 403, "forbidden")
     url = f"{URL}/duplicates/{flag.pk}/decision"
     assert_error(post_json(client, url, {"decision": "same", "reason": "x"}), 403, "forbidden")
@@ -177,11 +177,11 @@ def test_the_cut_off_date_is_set_by_a_programme_manager_and_read_by_registrars(
 def test_the_cut_off_date_is_refused_to_others_and_to_bad_dates(
     client: Client, registrar: User, manager: User
 ) -> None:
-    regional = make_user("mgr-north", "operator", Role.PROGRAMME_MANAGER, "region:north")
+    regional = user_with_role("mgr-north", Role.PROGRAMME_MANAGER, "region:north", org="operator")
     secret = token_for(manager, ["people.decide"])
     regional_secret = token_for(regional, ["people.decide"])
     before = log_size()
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     assert_error(put_json(client, f"{URL}/cut-off", {"date": "2026-01-31"}), 403, "forbidden")
     assert_error(
         put_json(client, f"{URL}/cut-off", {"date": "2026-01-31"}, headers=bearer(regional_secret)),
@@ -337,11 +337,11 @@ def import_error(response: Any) -> dict[str, Any]:
 def test_an_import_is_refused_to_partners_and_to_an_unreadable_file(
     client: Client, registrar: User
 ) -> None:
-    make_org("red-cross", OrgKind.HUMANITARIAN_PARTNER)
-    partner = make_user("pat", "red-cross", Role.PARTNER_STAFF)
+    organisation("red-cross", OrgKind.HUMANITARIAN_PARTNER)
+    partner = user_with_role("pat", Role.PARTNER_STAFF, org="red-cross")
     secret = token_for(registrar, ["people.import", "people.register", "people.personal_data"])
     before = log_size()
-    sign_in(client, partner)
+    signed_in(partner, client=client)
     assert_error(client.post(f"{URL}/imports", upload(GOOD)), 403, "forbidden")
     client.logout()
     missing = client.post(f"{URL}/imports", upload("name,sex\nA,m\n"), headers=bearer(secret))

@@ -12,20 +12,20 @@ from django.test import Client
 from laydown.access.roles import Role
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
-from laydown.accounts.tests.test_api import (
-    assert_error,
-    bearer,
-    make_org,
-    make_user,
-    post_json,
-    sign_in,
-    token_for,
-)
 from laydown.ledger.models import Record
 from laydown.ledger.selectors import log_size
 from laydown.people import services
 from laydown.people.models import Participant, Refusal
 from laydown.people.tests.base import YES, png, register
+from laydown.testing import (
+    assert_error,
+    bearer,
+    organisation,
+    post_json,
+    signed_in,
+    token_for,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,18 +40,18 @@ def fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def registrar() -> User:
-    make_org("operator")
-    return make_user("reg", "operator", Role.REGISTRAR, "region:north")
+    organisation("operator")
+    return user_with_role("reg", Role.REGISTRAR, "region:north", org="operator")
 
 
 @pytest.fixture
 def manager(registrar: User) -> User:
-    return make_user("mgr", "operator", Role.PROGRAMME_MANAGER)
+    return user_with_role("mgr", Role.PROGRAMME_MANAGER, org="operator")
 
 
 @pytest.fixture
 def south(registrar: User) -> User:
-    return make_user("south", "operator", Role.REGISTRAR, "region:south")
+    return user_with_role("south", Role.REGISTRAR, "region:south", org="operator")
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_a_correction_rewrites_the_vault_and_records_the_reason_not_the_data(
 def test_a_correction_without_a_reason_or_a_change_is_a_422_and_writes_nothing(
     client: Client, registrar: User, participant: Participant
 ) -> None:
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     before = log_size()
     url = f"{URL}/{participant.pk}/correction"
     nothing = post_json(client, url, {"reason": "none"})
@@ -137,7 +137,7 @@ def test_a_correction_without_a_reason_or_a_change_is_a_422_and_writes_nothing(
 def test_erasure_needs_the_erase_action_then_reads_are_refused_and_explained(
     client: Client, registrar: User, manager: User, participant: Participant
 ) -> None:
-    sign_in(client, registrar)
+    signed_in(registrar, client=client)
     secret = token_for(manager, ["people.erase"])
     without = token_for(manager, ["people.read"])  # the manager's, but not for erasure
     before = log_size()

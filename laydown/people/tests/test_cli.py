@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from openpyxl import load_workbook
 
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, user_with_role
 from laydown.ledger.selectors import log_size
 from laydown.people.importer import COLUMNS
 from laydown.people.models import Participant
+from laydown.testing import FAST_HASHERS, user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,11 @@ from django.test import override_settings
 from django.urls import reverse
 
 from laydown.access.web import principal_for_user
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
-from laydown.accounts.tests.test_api import bearer, token_for
 from laydown.ledger.models import Record
 from laydown.people import services
 from laydown.people.models import Refusal
 from laydown.people.tests.base import CHILD_OFFICER, YES, register, unmasked
+from laydown.testing import FAST_HASHERS, bearer, signed_in, token_for, user_with_role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashers")]
 MISSING = "p-000000000000"

@@ -14,10 +14,10 @@ from django.test import override_settings
 from django.urls import reverse
 from openpyxl import Workbook
 
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.core.errors import ValidationError
 from laydown.people import checks, forms, importer
 from laydown.people.models import Participant
+from laydown.testing import FAST_HASHERS, signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from laydown.access.web import principal_for_user
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.ledger.models import Record
 from laydown.people import services
 from laydown.people.models import Participant, PaymentCycle, Refusal
 from laydown.people.tests.base import YES, png, register, unmasked
+from laydown.testing import FAST_HASHERS, signed_in, user_with_role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashers")]
 

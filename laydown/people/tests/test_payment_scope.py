@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 
 from laydown.core.errors import ValidationError
 from laydown.people import selectors, services
-from laydown.people.tests.base import MANAGER, REGISTRAR, REGISTRAR_SOUTH, YES, principal, register
+from laydown.people.tests.base import MANAGER, REGISTRAR, REGISTRAR_SOUTH, YES, register
+from laydown.testing import principal
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +67,7 @@ def test_drafting_and_approving_a_list_of_every_region_needs_a_programme_wide_gr
 
 def test_the_cycle_api_shows_a_registrar_only_their_regions_lines(cycle, client) -> None:
     from laydown.access.web import principal_for_user
-    from laydown.accounts.tests.pages_helpers import user_with_role
-    from laydown.accounts.tests.test_api import bearer, token_for
+    from laydown.testing import bearer, token_for, user_with_role
 
     found, north, south = cycle
     registrar = user_with_role("reg-n", "registrar", "region:north")

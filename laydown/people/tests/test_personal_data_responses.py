@@ -11,10 +11,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from laydown.access.web import principal_for_user
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.ledger.models import Record
 from laydown.people import selectors
 from laydown.people.tests.base import png, register
+from laydown.testing import FAST_HASHERS, signed_in, user_with_role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashers")]
 

@@ -12,12 +12,12 @@ from django.test import override_settings
 from django.urls import reverse
 
 from laydown.access.web import principal_for_user
-from laydown.accounts.tests.pages_helpers import FAST_HASHERS, signed_in, user_with_role
 from laydown.ledger import replay
 from laydown.ledger.models import Record
 from laydown.people import services
 from laydown.people.models import Participant, Refusal
 from laydown.people.tests.base import MANAGER, REGISTRAR, png, register
+from laydown.testing import FAST_HASHERS, signed_in, user_with_role
 from laydown.vault.models import Entry, SubjectKey
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,3 @@
-"""Fixtures of the reports and browser tests, gathered from the apps that own them."""
+"""Fixtures of the reports' browser tests (the shared ones come from laydown.fixtures)."""
 
-from laydown.arms.tests.conftest import collect, containers, sites  # noqa: F401
 from laydown.reports.tests.browser import page  # noqa: F401
-from laydown.verification.tests.conftest import cosign, make_observer, manager  # noqa: F401

@@ -9,8 +9,8 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown import tlog
-from laydown.accounts.tests.pages_helpers import PASSWORD, code_for, user_with_role
 from laydown.reports.tests.browser import screenshot, serious_accessibility_violations, sign_in
+from laydown.testing import PASSWORD, code_for, user_with_role
 from laydown.verification import services as verification
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
 from laydown.arms import importer
 from laydown.people import importer as people_importer
+from laydown.testing import signed_in, user_with_role
 
 pytestmark = pytest.mark.django_db
 

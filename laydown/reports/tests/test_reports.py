@@ -9,11 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
 from laydown.arms import services as arms
-from laydown.arms.tests.base import CLERK
 from laydown.reports.periods import period_from
 from laydown.reports.selectors import collected, public_figures
+from laydown.testing import principal, signed_in, user_with_role
+
+CLERK = principal("u-clerk", ("collection_clerk", "programme"))
 
 pytestmark = pytest.mark.django_db
 

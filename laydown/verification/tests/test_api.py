@@ -14,16 +14,9 @@ from laydown import tlog
 from laydown.access.permissions import Principal
 from laydown.access.roles import Role
 from laydown.accounts.models import User
-from laydown.accounts.tests.test_api import (
-    assert_error,
-    bearer,
-    make_user,
-    post_json,
-    sign_in,
-    token_for,
-)
 from laydown.arms.models import Item
 from laydown.ledger.selectors import log_size
+from laydown.testing import assert_error, bearer, post_json, signed_in, token_for, user_with_role
 from laydown.verification import services
 from laydown.verification.models import Accreditation, Inspection, InspectionStatus
 
@@ -104,9 +97,9 @@ def test_an_observer_session_needs_the_second_factor_and_then_reads_the_item_bun
     item = collect()
     cosign()
     observer = user_of(make_observer().principal)
-    sign_in(client, observer, second_factor=False)
+    signed_in(observer, client=client, verified=False)
     assert_error(client.get(f"{URL}/items/{item.tag}/bundle"), 401, "second_factor_required")
-    sign_in(client, observer)
+    signed_in(observer, client=client)
     bundle = client.get(f"{URL}/items/{item.tag}/bundle")
     assert bundle.status_code == 200
     assert bundle.json()["tag"] == item.tag and bundle.json()["records"]
@@ -117,9 +110,9 @@ def test_a_manager_accredits_and_revokes_an_observer_with_a_session(
     client: Client, manager: Principal, make_observer: Any, sites: Any
 ) -> None:
     make_observer()  # makes the observer delegation
-    newcomer = make_user("newcomer", "nordland", Role.OBSERVER)
+    newcomer = user_with_role("newcomer", Role.OBSERVER, org="nordland")
     _skey, vkey = tlog.generate_key("nordland.example/newcomer")
-    sign_in(client, user_of(manager))
+    signed_in(user_of(manager), client=client)
     today = dt.datetime.now(dt.UTC).date()
     data = {
         "observer": newcomer.pseudonym,
@@ -170,7 +163,7 @@ def test_an_observer_who_was_present_countersigns_a_destruction(
     again = post_json(client, f"{url}/countersign", body, headers=bearer(secret))
     assert "destruction" in assert_error(again, 422, "invalid")["fields"]
     assert log_size() == before
-    sign_in(client, user_of(manager))
+    signed_in(user_of(manager), client=client)
     assert client.get(url).json()["status"] == "done"
     assert [d["code"] for d in client.get(f"{URL}/destructions").json()] == [event.code]
 
@@ -189,12 +182,12 @@ def test_a_role_without_the_action_or_off_the_team_is_a_403_and_writes_nothing(
     on_team, other = make_observer(), make_observer("other")
     cosign()
     inspection = plan(manager, on_team)
-    partner = make_user("pat", "operator", Role.PARTNER_STAFF)
+    partner = user_with_role("pat", Role.PARTNER_STAFF, org="operator")
     stranger = token_for(user_of(other.principal), INSPECT)
     before = log_size()
-    sign_in(client, partner)
+    signed_in(partner, client=client)
     assert_error(client.get(f"{URL}/inspections"), 403, "forbidden")
-    sign_in(client, user_of(manager))  # managers plan, only observers inspect
+    signed_in(user_of(manager), client=client)  # managers plan, only observers inspect
     refused = post_json(client, f"{URL}/inspections/{inspection.code}/open", {"nonce": "x" * 10})
     assert "verification.inspect" in assert_error(refused, 403, "forbidden")["message"]
     off_team = post_json(

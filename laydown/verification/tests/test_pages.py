@@ -8,7 +8,7 @@ import pytest
 
 from laydown import tlog
 from laydown.accounts.models import User
-from laydown.accounts.tests.pages_helpers import signed_in
+from laydown.testing import signed_in
 from laydown.verification import services
 from laydown.verification.models import InspectionStatus
 

@@ -1,14 +1,15 @@
-"""Field checks shared by the services and the importers.
+"""Field validators shared by every app's services, importers and API.
 
-Each returns the clean value or raises a ValidationError naming the field, what is wrong and
-how to put it right.
+Each returns the clean value or raises a ValidationError whose `fields` maps the field to a
+short reason, with a message saying what is wrong and how to put it right. An app keeps in its
+own `checks.py` only what is its own (serials, P-code hierarchies, dates of birth...).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,16 +17,26 @@ from django.utils.translation import gettext as _
 from laydown.core.errors import ValidationError
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-PCODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,18}$")
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # site and region codes
+PSEUDONYM = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")  # ISO 3166-1 alpha-2
+PCODE = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,18}$")  # OCHA P-code: the country, then the area
 MAX_COUNT = 10_000_000
 EARLIEST = dt.date(2000, 1, 1)
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_WHOLE_NUMBER = re.compile(r"\s*-?\d+\s*")
 
 
 def refuse(field: str, reason: str, message: str) -> ValidationError:
     return ValidationError(message, fields={field: reason})
 
 
-def text(field: str, value: object, *, max_length: int, required: bool = False) -> str:
+def text(
+    field: str, value: object, *, max_length: int, required: bool = False, multiline: bool = False
+) -> str:
+    """The value as stripped text. Control characters are refused; `multiline` text (notes,
+    descriptions, reasons) may hold line breaks and tabs."""
     out = "" if value is None else str(value).strip()
     if required and not out:
         raise refuse(field, _("required"), _("%(field)s is required.") % {"field": field})
@@ -35,7 +46,7 @@ def text(field: str, value: object, *, max_length: int, required: bool = False) 
             _("too long"),
             _("%(field)s is longer than %(max)d characters.") % {"field": field, "max": max_length},
         )
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in out):
+    if (_CONTROL_BUT_LINES if multiline else _CONTROL).search(out):
         raise refuse(
             field,
             _("control characters"),
@@ -44,23 +55,26 @@ def text(field: str, value: object, *, max_length: int, required: bool = False) 
     return out
 
 
-def choice(field: str, value: object, choices: Sequence[str]) -> str:
-    value = "" if value is None else str(value).strip()
-    if value not in choices:
+def choice(field: str, value: object, choices: Iterable[str]) -> str:
+    allowed = list(choices)
+    out = "" if value is None else str(value).strip()
+    if out not in allowed:
         raise refuse(
             field,
-            _("unknown"),
+            _("unknown value"),
             _("%(field)s %(value)r is not one of: %(choices)s.")
-            % {"field": field, "value": value, "choices": ", ".join(choices)},
+            % {"field": field, "value": value, "choices": ", ".join(allowed)},
         )
-    return value
+    return out
 
 
-def choices(field: str, values: object, allowed: Sequence[str]) -> list[str]:
+def choices(field: str, values: object, allowed: Iterable[str]) -> list[str]:
+    """Several of `allowed`, as a list or a string separated by commas, semicolons or spaces."""
     if isinstance(values, str):
         values = [v for v in re.split(r"[,;\s]+", values) if v]
     if not isinstance(values, list | tuple):
         raise refuse(field, _("not a list"), _("%(field)s must be a list.") % {"field": field})
+    allowed = list(allowed)
     return sorted({choice(field, v, allowed) for v in values})
 
 
@@ -70,7 +84,7 @@ def integer(field: str, value: object, *, minimum: int = 0, maximum: int = MAX_C
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)  # spreadsheets hand whole numbers over as floats
-    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+    elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
         number = int(value)
     if number is None or not minimum <= number <= maximum:
         raise refuse(
@@ -89,6 +103,8 @@ def optional_integer(field: str, value: object, *, minimum: int, maximum: int) -
 
 
 def date(field: str, value: object, *, not_future: bool = False) -> dt.date:
+    """A date (a date, a datetime or YYYY-MM-DD) from 2000 on; with `not_future`, not after
+    today."""
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, str):
@@ -129,6 +145,36 @@ def sha256(field: str, value: object) -> str:
             % {"field": field},
         )
     return out
+
+
+def pseudonym(field: str, value: object, *, required: bool = False) -> str | None:
+    """A person's pseudonymous id (never a name), or None when not given."""
+    if value is None or value == "":
+        if required:
+            raise refuse(field, _("required"), _("%(field)s is required.") % {"field": field})
+        return None
+    if not isinstance(value, str) or not PSEUDONYM.match(value):
+        raise refuse(
+            field,
+            _("not a pseudonym"),
+            _("%(field)s must be a pseudonymous id (letters, digits, . _ : -), not a name.")
+            % {"field": field},
+        )
+    return value
+
+
+def file_kind(data: bytes) -> str | None:
+    """What the bytes are, by their signature (whatever a file's name says): jpeg, png, webp,
+    pdf, or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    return None
 
 
 def today() -> dt.date:
