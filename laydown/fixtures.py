@@ -172,3 +172,13 @@ def cosign(db: None, tmp_path: Path) -> Callable[[], None]:
         assert [r.status for r in results] in (["ok"], ["current"])
 
     return run
+
+
+# ---- users ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; tests that create many users and test no hashing ask for
+    MD5 with `pytest.mark.usefixtures("fast_password_hashing")` (never in production)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -241,16 +241,24 @@ class Complaint(models.Model):
         return self.code
 
 
-class ComplaintFollowUp(models.Model):
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="follow_ups")
+class StatusUpdate(models.Model):
+    """One step of a record's status history: what the ledger record at `record_index` said.
+    A subclass adds the record it belongs to and gives `status` its choices."""
+
     record_index = models.PositiveBigIntegerField(unique=True)
-    status = models.CharField(max_length=12, choices=ComplaintStatus.choices)
+    status = models.CharField(max_length=12)
     note = models.TextField()
     at = models.DateTimeField()
     actor = models.CharField(max_length=100)
 
     class Meta:
+        abstract = True
         ordering = ["record_index"]
+
+
+class ComplaintFollowUp(StatusUpdate):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="follow_ups")
+    status = models.CharField(max_length=12, choices=ComplaintStatus.choices)
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.status}"
@@ -353,16 +361,9 @@ class Commitment(models.Model):
         return self.code
 
 
-class CommitmentUpdate(models.Model):
+class CommitmentUpdate(StatusUpdate):
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="updates")
-    record_index = models.PositiveBigIntegerField(unique=True)
     status = models.CharField(max_length=12, choices=CommitmentStatus.choices)
-    note = models.TextField()
-    at = models.DateTimeField()
-    actor = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["record_index"]
 
     def __str__(self) -> str:
         return f"{self.commitment_id} {self.status}"
@@ -397,16 +398,10 @@ class Visit(models.Model):
         return f"{self.code} {self.purpose[:40]}"
 
 
-class VisitUpdate(models.Model):
+class VisitUpdate(StatusUpdate):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="updates")
-    record_index = models.PositiveBigIntegerField(unique=True)
     status = models.CharField(max_length=12, choices=VisitStatus.choices)
     note = models.TextField(blank=True)
-    at = models.DateTimeField()
-    actor = models.CharField(max_length=100)
-
-    class Meta:
-        ordering = ["record_index"]
 
     def __str__(self) -> str:
         return f"{self.visit_id} {self.status}"

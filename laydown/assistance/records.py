@@ -30,6 +30,7 @@ from laydown.assistance.models import (
     Place,
     Project,
     ProjectProgress,
+    StatusUpdate,
     Visit,
     VisitUpdate,
 )
@@ -210,16 +211,22 @@ def _apply_complaint_opened(record: Record) -> None:
     _bump(d["complaint"])
 
 
-def _apply_complaint_followed_up(record: Record) -> None:
+def _status_update(model: type[StatusUpdate], parent: str, record: Record) -> None:
+    """Add the step of `parent`'s status history that `record` says (status, note)."""
     d = record.data
-    ComplaintFollowUp.objects.create(
-        complaint_id=d["complaint"],
+    model._default_manager.create(
+        **{f"{parent}_id": d[parent]},
         record_index=record.index,
         status=d["status"],
         note=d["note"],
         at=record.at,
         actor=record.actor,
     )
+
+
+def _apply_complaint_followed_up(record: Record) -> None:
+    d = record.data
+    _status_update(ComplaintFollowUp, "complaint", record)
     Complaint.objects.filter(code=d["complaint"]).update(status=d["status"], updated_at=record.at)
 
 
@@ -325,14 +332,7 @@ def _apply_commitment_added(record: Record) -> None:
 
 def _apply_commitment_followed_up(record: Record) -> None:
     d = record.data
-    CommitmentUpdate.objects.create(
-        commitment_id=d["commitment"],
-        record_index=record.index,
-        status=d["status"],
-        note=d["note"],
-        at=record.at,
-        actor=record.actor,
-    )
+    _status_update(CommitmentUpdate, "commitment", record)
     Commitment.objects.filter(code=d["commitment"]).update(
         status=d["status"], status_note=d["note"], updated_at=record.at
     )
@@ -360,14 +360,7 @@ def _apply_visit_proposed(record: Record) -> None:
 
 def _apply_visit_updated(record: Record) -> None:
     d = record.data
-    VisitUpdate.objects.create(
-        visit_id=d["visit"],
-        record_index=record.index,
-        status=d["status"],
-        note=d["note"],
-        at=record.at,
-        actor=record.actor,
-    )
+    _status_update(VisitUpdate, "visit", record)
     Visit.objects.filter(code=d["visit"]).update(
         status=d["status"],
         planned_start=_date(d["planned_start"]),

@@ -11,7 +11,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.accounts.models import Organisation, RoleGrant, User
 from laydown.testing import (
-    FAST_HASHERS,
     kinds_logged,
     organisation,
     signed_in,
@@ -19,15 +18,10 @@ from laydown.testing import (
     user_with_role,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 ORGS = reverse("accounts:organisations")
 USERS = reverse("accounts:users")
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from laydown.accounts import services
 from laydown.accounts.models import ApiToken, User
 from laydown.ledger.models import Record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 # Third-party views treated as public, each with the reason it is safe. Nothing else may be.
 PUBLIC_THIRD_PARTY = {
@@ -312,12 +312,6 @@ def expected_allowed(action: str, walker: str) -> bool:
     if walker == ANONYMOUS:
         return False
     return audience == SIGNED_IN or walker in ACTIONS[action].roles
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """Argon2 is deliberately slow; these tests create many users and test no hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # ---- fixtures: one organisation, one user per role, and the records URLs point at ----

@@ -12,16 +12,11 @@ from django.urls import reverse
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import ApiToken, User
 from laydown.accounts.services import token_create
-from laydown.testing import FAST_HASHERS, kinds_logged, signed_in, user_with_role
+from laydown.testing import kinds_logged, signed_in, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 TOKENS = reverse("accounts:tokens")
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

@@ -15,15 +15,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.accounts import totp
 from laydown.accounts.models import SealedTOTPDevice
-from laydown.testing import FAST_HASHERS, PASSWORD, code_for, user_with_role
+from laydown.testing import PASSWORD, code_for, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 SECOND_FACTOR = reverse("accounts:second_factor")
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def stored_key(device_pk: int) -> str:

@@ -104,3 +104,20 @@ def movable_check(
                 % {"tag": tag, "site": site.code},
             )
         refuse_if_sealed(row.container, _("taking %(tag)s out") % {"tag": tag})
+
+
+def movable_lock(item_tags: Collection[str], lot_tags: Collection[str], site: Site) -> None:
+    """Lock the items and lots about to leave `site` and check each is in storage there and
+    not in a sealed container. Call inside the transaction that records their move."""
+    items = list(
+        Item.objects.select_for_update(of=("self",))
+        .filter(tag__in=item_tags)
+        .select_related("container")
+    )
+    lots = list(
+        AmmoLot.objects.select_for_update(of=("self",))
+        .filter(tag__in=lot_tags)
+        .select_related("container")
+    )
+    movable_check(items, item_tags, site, "items")
+    movable_check(lots, lot_tags, site, "lots")

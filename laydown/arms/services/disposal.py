@@ -18,7 +18,7 @@ from laydown.arms.services.common import (
     allocate_tags,
     append_record,
     authorize_at,
-    movable_check,
+    movable_lock,
     witnesses_check,
 )
 from laydown.arms.vocab import Condition, DisposalMethod, IncidentKind, ItemStatus, LotStatus
@@ -85,18 +85,7 @@ def dispose(
             _("Give 1 to %(max)d different items and lots.") % {"max": MAX_LINES},
         )
     with transaction.atomic():
-        locked_items = list(
-            Item.objects.select_for_update(of=("self",))
-            .filter(tag__in=items)
-            .select_related("container")
-        )
-        locked_lots = list(
-            AmmoLot.objects.select_for_update(of=("self",))
-            .filter(tag__in=lots)
-            .select_related("container")
-        )
-        movable_check(locked_items, items, site, "items")
-        movable_check(locked_lots, lots, site, "lots")
+        movable_lock(items, lots, site)
         (code,) = allocate_tags(DISPOSAL_PREFIX)
         data = {
             "disposal": code,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
 from laydown.arms import checks, records
-from laydown.arms.models import AmmoLot, Item, Shipment, ShipmentLine, Site
+from laydown.arms.models import Shipment, ShipmentLine, Site
 from laydown.arms.services.common import (
     MAX_LINES,
     MAX_QUANTITY,
@@ -19,7 +19,7 @@ from laydown.arms.services.common import (
     allocate_tags,
     append_record,
     authorize_at,
-    movable_check,
+    movable_lock,
     open_site_check,
 )
 from laydown.arms.vocab import ShipmentStatus
@@ -74,18 +74,7 @@ def shipment_dispatch(
     item_tags = [t for c in crates for t in c.items]
     lot_tags = [t for c in crates for t in c.lots]
     with transaction.atomic():
-        items = list(
-            Item.objects.select_for_update(of=("self",))
-            .filter(tag__in=item_tags)
-            .select_related("container")
-        )
-        lots = list(
-            AmmoLot.objects.select_for_update(of=("self",))
-            .filter(tag__in=lot_tags)
-            .select_related("container")
-        )
-        movable_check(items, item_tags, from_site, "items")
-        movable_check(lots, lot_tags, from_site, "lots")
+        movable_lock(item_tags, lot_tags, from_site)
         (code,) = allocate_tags(SHIPMENT_PREFIX)
         data = {
             "shipment": code,

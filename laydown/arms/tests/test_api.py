@@ -13,16 +13,11 @@ from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
 from laydown.arms.models import Container, Item, Shipment, Site
 from laydown.fixtures import ITEM_FIELDS
-from laydown.testing import FAST_HASHERS, log_size, user_with_role
+from laydown.testing import log_size, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 ITEM = ITEM_FIELDS | {"site": "cp-north", "serial": "KT-API-1"}
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def token(username: str, role: str, actions: list[str], scope: str = "programme") -> str:

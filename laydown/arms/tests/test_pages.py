@@ -14,16 +14,11 @@ from laydown.arms import forms
 from laydown.arms.models import Container, Item, Shipment, Site
 from laydown.arms.tests.base import png_bytes
 from laydown.fixtures import ITEM_FIELDS
-from laydown.testing import FAST_HASHERS, log_size, signed_in, user_with_role
+from laydown.testing import log_size, signed_in, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 FORM = {k: v for k, v in ITEM_FIELDS.items()} | {"serial": "KT-1975-001"}
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def client_for(username: str, role: str, scope: str = "programme") -> Client:

@@ -26,7 +26,7 @@ from laydown.assistance.models import (
 from laydown.assistance.tests.base import today
 from laydown.testing import log_size, signed_in, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"x" * 64
@@ -34,11 +34,6 @@ PDF = b"%PDF-1.7\n" + b"x" * 64
 
 def png(name: str = "photo.png", data: bytes = PNG) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="image/png")
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

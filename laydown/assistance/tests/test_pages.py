@@ -18,22 +18,17 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def fast_hashes(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def icrc_client(fast_hashes, orgs) -> Client:
+def icrc_client(fast_password_hashing, orgs) -> Client:
     return signed_in(user_with_role("icrc-user", "partner_staff", org="icrc"))
 
 
 @pytest.fixture
-def relief_client(fast_hashes, orgs) -> Client:
+def relief_client(fast_password_hashing, orgs) -> Client:
     return signed_in(user_with_role("relief-user", "partner_staff", org="relief"))
 
 
 @pytest.fixture
-def manager_client(fast_hashes, orgs) -> Client:
+def manager_client(fast_password_hashing, orgs) -> Client:
     return signed_in(user_with_role("manager-user", "programme_manager", org="operator"))
 
 

@@ -63,14 +63,11 @@ def participant_screen(
             % {"s": suggested},
         )
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
-        if participant.status != Status.REGISTERED:
-            raise validators.refuse(
-                "participant",
-                _("wrong status"),
-                _("Only registered participants are screened; %(p)s is %(s)s.")
-                % {"p": participant.pk, "s": participant.get_status_display()},
-            )
+        participant = _locked_in_status(
+            participant,
+            Status.REGISTERED,
+            _("Only registered participants are screened; %(p)s is %(s)s."),
+        )
         refuse_if_duplicate_open(participant)
         append_record(
             records.SCREENED.name,
@@ -100,13 +97,9 @@ def appeal_lodge(*, actor: Principal, participant: Participant, grounds: str) ->
     check_access(actor, perms.REGISTER.name, participant)
     grounds = validators.text("grounds", grounds, max_length=1000, required=True, multiline=True)
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
-        if participant.status != Status.INELIGIBLE:
-            raise validators.refuse(
-                "participant",
-                _("wrong status"),
-                _("Only a decision of ineligibility can be appealed."),
-            )
+        participant = _locked_in_status(
+            participant, Status.INELIGIBLE, _("Only a decision of ineligibility can be appealed.")
+        )
         rec = append_record(
             records.APPEAL_LODGED.name, {"participant": participant.pk, "grounds": grounds}, actor
         )
@@ -133,14 +126,23 @@ def participant_revoke(*, actor: Principal, participant: Participant, reason: st
     check_access(actor, perms.DECIDE.name, participant)
     reason = validators.text("reason", reason, max_length=500, required=True, multiline=True)
     with transaction.atomic():
-        participant = Participant.objects.select_for_update().get(pk=participant.pk)
-        if participant.status != Status.ELIGIBLE:
-            raise validators.refuse(
-                "participant",
-                _("wrong status"),
-                _("Only an eligible participant's eligibility can be revoked."),
-            )
+        participant = _locked_in_status(
+            participant,
+            Status.ELIGIBLE,
+            _("Only an eligible participant's eligibility can be revoked."),
+        )
         append_record(
             records.REVOKED.name, {"participant": participant.pk, "reason": reason}, actor
         )
     return Participant.objects.get(pk=participant.pk)
+
+
+def _locked_in_status(participant: Participant, status: str, refusal: str) -> Participant:
+    """The participant's row, locked, if it is in `status`; else refuse with `refusal` (which
+    may name the participant, %(p)s, and its status, %(s)s). Call inside the transaction that
+    records the change: the status is checked on the locked row."""
+    locked = Participant.objects.select_for_update().get(pk=participant.pk)
+    if locked.status != status:
+        message = refusal % {"p": locked.pk, "s": locked.get_status_display()}
+        raise validators.refuse("participant", _("wrong status"), message)
+    return locked

@@ -4,7 +4,6 @@ with the right status and shape that leave the ledger as it was."""
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -27,7 +26,7 @@ from laydown.testing import (
     user_with_role,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 URL = "/api/v1/people"
 PERSON = {
@@ -40,12 +39,6 @@ PERSON = {
     "contact": {"phone": "+374 10 000000", "village": "Norashen"},
     "profile": {"education": "secondary", "skills": ["driving"]},
 }
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """Argon2 is deliberately slow; these tests create users and test no hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from laydown.reports.tests.browser import screenshot, serious_accessibility_viol
 from laydown.testing import PASSWORD, code_for, user_with_role
 from laydown.verification import services as verification
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.usefixtures("fast_password_hashing"),
+]
 
 
 @pytest.fixture

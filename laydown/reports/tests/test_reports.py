@@ -16,12 +16,7 @@ from laydown.testing import principal, signed_in, user_with_role
 
 CLERK = principal("u-clerk", ("collection_clerk", "programme"))
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 
 @pytest.fixture

@@ -20,16 +20,10 @@ from laydown.testing import assert_error, bearer, post_json, signed_in, token_fo
 from laydown.verification import services
 from laydown.verification.models import Accreditation, Inspection, InspectionStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 URL = "/api/v1/verification"
 INSPECT = ["verification.read", "verification.inspection_plan", "verification.inspect"]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """Argon2 is deliberately slow; these tests create users and test no hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
