@@ -341,12 +341,7 @@ def item_search(request: HttpRequest, filters: Query[SearchQuery]) -> dict[str, 
     query = filters.dict()
     query["serial_partial"] = not query.pop("serial_start")
     page = selectors.item_search(principal=principal(request), **query)
-    return {
-        "items": page.rows,
-        "page": page.number,
-        "per_page": page.per_page,
-        "has_next": page.has_next,
-    }
+    return page.as_api()
 
 
 @router.get("/items/{tag}", response=ItemDetailOut, url_name="arms_item_get")

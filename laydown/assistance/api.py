@@ -15,10 +15,8 @@ visit is refused (403) by the service. Household personal data is read only thro
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -548,16 +546,6 @@ class ProjectChangeIn(Schema):
 # ---- helpers -------------------------------------------------------------------------------
 
 
-def _page(rows: QuerySet[Any] | Iterable[Any], page: int, per_page: int) -> dict[str, Any]:
-    found = paginate(rows, page, per_page)
-    return {
-        "items": found.rows,
-        "page": found.number,
-        "per_page": found.per_page,
-        "has_next": found.has_next,
-    }
-
-
 def _found(row: Any) -> Any:
     if row is None:
         raise Http404(_("No such record, or not one of your organisation's."))
@@ -599,7 +587,7 @@ def _filters(f: DistributionFilters) -> selectors.DistributionFilters:
 def distribution_list(request: HttpRequest, filters: Query[DistributionFilters]) -> dict[str, Any]:
     """Distributions you may see, newest first, filtered like the 5W export."""
     rows = selectors.distribution_list(principal(request), _filters(filters))
-    return _page(rows, filters.page, filters.per_page)
+    return paginate(rows, filters.page, filters.per_page).as_api()
 
 
 @router.post(
@@ -706,7 +694,7 @@ def note_add(request: HttpRequest, code: str, payload: NoteIn) -> Status[Any]:
 def complaint_list(request: HttpRequest, filters: Query[ComplaintFilters]) -> dict[str, Any]:
     """Complaints you may see, newest first; `status` filters."""
     rows = selectors.complaint_list(principal(request), status=filters.status)
-    return _page(rows, filters.page, filters.per_page)
+    return paginate(rows, filters.page, filters.per_page).as_api()
 
 
 @router.post(
@@ -764,7 +752,7 @@ def place_list(request: HttpRequest, filters: Query[PlaceFilters]) -> dict[str, 
     rows = selectors.place_list(
         level=filters.level or None, parent=filters.parent.strip().upper() or None
     )
-    return _page(rows, filters.page, filters.per_page)
+    return paginate(rows, filters.page, filters.per_page).as_api()
 
 
 @router.get("/partners", response=list[PartnerOut], url_name="assistance_partner_list")
@@ -795,7 +783,7 @@ def partner_profile_set(request: HttpRequest, code: str, payload: PartnerProfile
 def household_list(request: HttpRequest, filters: Query[HouseholdFilters]) -> dict[str, Any]:
     """Households by pseudonym, newest first: no names, phones or documents."""
     rows = selectors.household_list(principal(request), place=filters.place.strip().upper())
-    return _page(rows, filters.page, filters.per_page)
+    return paginate(rows, filters.page, filters.per_page).as_api()
 
 
 @router.post("/households", response={201: HouseholdOut}, url_name="assistance_household_register")
@@ -843,7 +831,7 @@ def household_personal_data(request: HttpRequest, code: str, purpose: str) -> di
 @api_action("assistance.read")
 def project_list(request: HttpRequest, filters: Query[ProjectFilters]) -> dict[str, Any]:
     rows = selectors.project_list(principal(request), sector=filters.sector, status=filters.status)
-    return _page(rows, filters.page, filters.per_page)
+    return paginate(rows, filters.page, filters.per_page).as_api()
 
 
 @router.post("/projects", response={201: ProjectOut}, url_name="assistance_project_create")
@@ -1000,4 +988,4 @@ def visit_update(request: HttpRequest, code: str, payload: VisitChangeIn) -> Vis
 def five_w(request: HttpRequest, filters: Query[DistributionFilters]) -> dict[str, Any]:
     """The 5W table as JSON, as the CSV export: aggregate figures, no household, no person."""
     rows = selectors.five_w_rows(principal(request), _filters(filters))
-    return _page(rows, filters.page, filters.per_page)
+    return paginate(rows, filters.page, filters.per_page).as_api()

@@ -53,6 +53,15 @@ class Page:
     def has_previous(self) -> bool:
         return self.number > 1
 
+    def as_api(self, key: str = "items") -> dict[str, Any]:
+        """The API's page object: the rows under `key`, the page number, its size, has_next."""
+        return {
+            key: self.rows,
+            "page": self.number,
+            "per_page": self.per_page,
+            "has_next": self.has_next,
+        }
+
 
 def page_number(value: str | int | None) -> int:
     """A page's number from a query string, clamped to 1..MAX_PAGE (1 if not a number)."""

@@ -444,12 +444,7 @@ def _categories(values: list[str]) -> list[str]:
 def participant_list(request: HttpRequest, filters: Query[ParticipantFilters]) -> dict[str, Any]:
     """Participants of your regions (children only for child protection), by pseudonym."""
     page = selectors.participant_search(principal=principal(request), **filters.dict())
-    return {
-        "items": page.rows,
-        "page": page.number,
-        "per_page": page.per_page,
-        "has_next": page.has_next,
-    }
+    return page.as_api()
 
 
 @router.post(
@@ -723,13 +718,7 @@ def cycle_detail(request: HttpRequest, code: str, page: PageNumber = 1) -> dict[
     """A payment cycle and one page (100) of its lines, by pseudonym."""
     cycle = _cycle(code)
     lines = selectors.cycle_lines(cycle, page, principal=principal(request))
-    return {
-        "cycle": cycle,
-        "lines": lines.rows,
-        "page": lines.number,
-        "per_page": lines.per_page,
-        "has_next": lines.has_next,
-    }
+    return {"cycle": cycle, **lines.as_api("lines")}
 
 
 @router.post("/cycles", response={201: CycleOut}, url_name="people_cycle_draft")
