@@ -28,6 +28,7 @@ from laydown.arms.normalise import mixed_scripts, normalise_serial
 from laydown.arms.services.common import ITEM_PREFIX
 from laydown.arms.vocab import Category, Condition, SiteStatus
 from laydown.core import imports, validators
+from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
 
 COLUMNS = (
@@ -135,19 +136,7 @@ def items_check(
     for done, (n, values) in enumerate(rows, start=1):
         fast = _fields_fast(values)
         if fast is None:
-            clean, errors = services.item_fields_check(
-                category=values["category"],
-                make=values["make"],
-                model=values["model"],
-                calibre=values["calibre"],
-                serial=values["serial"],
-                markings=values["markings"],
-                country=values["country"],
-                year=values["year"] or None,
-                condition=values["condition"],
-                handed_in_by=values["handed_in_by"] or None,
-                photos=values["photos"].split(),
-            )
+            clean, errors = fields_checked(values)
             problems += [Problem(n, f, values[f], e.message) for f, e in errors.items()]
             data = {"site": values["site"], **clean}
         else:
@@ -200,6 +189,25 @@ _CONTROL = re.compile(r"[\x00-\x1f]")
 # Letters of the Cyrillic block only (every letter there is named CYRILLIC ...): one script.
 _CYRILLIC = re.compile(r"[\u0400-\u04ff\x00-\x40\x5b-\x60\x7b-\x7f]*")
 _TEXTS = (("make", 100), ("model", 100), ("calibre", 50), ("serial", 100), ("markings", 500))
+
+
+def fields_checked(
+    values: dict[str, str],
+) -> tuple[dict[str, Any], dict[str, ValidationError]]:
+    """A row's item fields through the full checks of `item_fields_check` (its messages)."""
+    return services.item_fields_check(
+        category=values["category"],
+        make=values["make"],
+        model=values["model"],
+        calibre=values["calibre"],
+        serial=values["serial"],
+        markings=values["markings"],
+        country=values["country"],
+        year=values["year"] or None,
+        condition=values["condition"],
+        handed_in_by=values["handed_in_by"] or None,
+        photos=values["photos"].split(),
+    )
 
 
 def _fields_fast(values: dict[str, str]) -> dict[str, Any] | None:

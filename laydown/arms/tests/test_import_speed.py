@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from laydown.arms import importer, services
+from laydown.arms import importer
 from laydown.arms.vocab import Category, Condition
 
 # ---- the row shortcut ------------------------------------------------------------------------
@@ -45,19 +45,7 @@ def test_the_row_shortcut_accepts_only_valid_rows_and_gives_the_full_checks_data
     values: dict[str, Any],
 ) -> None:
     fast = importer._fields_fast(values)
-    clean, errors = services.item_fields_check(
-        category=values["category"],
-        make=values["make"],
-        model=values["model"],
-        calibre=values["calibre"],
-        serial=values["serial"],
-        markings=values["markings"],
-        country=values["country"],
-        year=values["year"] or None,
-        condition=values["condition"],
-        handed_in_by=values["handed_in_by"] or None,
-        photos=values["photos"].split(),
-    )
+    clean, errors = importer.fields_checked(values)
     if fast is not None:
         assert not errors
         assert fast == {"site": values["site"], **clean}
