@@ -53,6 +53,17 @@ def _typed(attrs: dict[str, Any] | None = None, **more: Any) -> forms.TextInput:
     )
 
 
+def _handed_in_by(help_text: Any = "") -> forms.CharField:
+    """The optional pseudonymous id of who handed something in (never a name)."""
+    return forms.CharField(
+        label=_("Handed in by (pseudonymous id, optional)"),
+        max_length=100,
+        required=False,
+        widget=_typed(),
+        help_text=help_text,
+    )
+
+
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*"}
 
 
@@ -104,12 +115,8 @@ class ItemForm(forms.Form):
     year = forms.IntegerField(
         label=_("Year of manufacture"), required=False, widget=forms.TextInput(attrs=NUMERIC)
     )
-    handed_in_by = forms.CharField(
-        label=_("Handed in by (pseudonymous id, optional)"),
-        max_length=100,
-        required=False,
-        widget=_typed(),
-        help_text=_("Never a name: the person's id from the demobilization register."),
+    handed_in_by = _handed_in_by(
+        help_text=_("Never a name: the person's id from the demobilization register.")
     )
     photos = forms.FileField(
         label=_("Photo (JPEG, PNG or WebP, at most 10 MB)"),
@@ -171,12 +178,7 @@ class LotForm(forms.Form):
     condition = forms.ChoiceField(
         label=_("Condition"), choices=Condition.choices, widget=forms.RadioSelect
     )
-    handed_in_by = forms.CharField(
-        label=_("Handed in by (pseudonymous id, optional)"),
-        max_length=100,
-        required=False,
-        widget=_typed(),
-    )
+    handed_in_by = _handed_in_by()
 
     def service_fields(self) -> dict[str, Any]:
         return {**self.cleaned_data, "handed_in_by": self.cleaned_data["handed_in_by"] or None}
@@ -197,12 +199,7 @@ class MaterielForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
     )
-    handed_in_by = forms.CharField(
-        label=_("Handed in by (pseudonymous id, optional)"),
-        max_length=100,
-        required=False,
-        widget=_typed(),
-    )
+    handed_in_by = _handed_in_by()
 
     def service_fields(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -71,7 +71,22 @@ def _parts(line: str, count: int) -> list[str]:
     return (parts + [""] * count)[:count]
 
 
-class DistributionForm(forms.Form):
+class _PartnerAndPlace(forms.Form):
+    """A form with `partner` and `place` fields whose choices the view gives."""
+
+    def __init__(
+        self,
+        *args: object,
+        partners: list[tuple[str, str]],
+        places: list[tuple[str, str]],
+        **kw: object,
+    ) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.fields["partner"].choices = partners  # type: ignore[attr-defined]
+        self.fields["place"].choices = places  # type: ignore[attr-defined]
+
+
+class DistributionForm(_PartnerAndPlace):
     partner = forms.ChoiceField(label=_("Partner"))
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.ChoiceField(label=_("Place"))
@@ -100,17 +115,6 @@ class DistributionForm(forms.Form):
         label=_("Of whom people with disabilities"), min_value=0, initial=0
     )
 
-    def __init__(
-        self,
-        *args: object,
-        partners: list[tuple[str, str]],
-        places: list[tuple[str, str]],
-        **kw: object,
-    ) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.fields["partner"].choices = partners  # type: ignore[attr-defined]
-        self.fields["place"].choices = places  # type: ignore[attr-defined]
-
 
 class CorrectionForm(DistributionForm):
     reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
@@ -126,7 +130,7 @@ MEMBERS_HELP = _(
 )
 
 
-class HouseholdForm(forms.Form):
+class HouseholdForm(_PartnerAndPlace):
     partner = forms.ChoiceField(label=_("Partner"))
     place = forms.ChoiceField(label=_("Settlement"))
     head_name = forms.CharField(label=_("Name of the head of household"), max_length=200)
@@ -149,17 +153,6 @@ class HouseholdForm(forms.Form):
         max_length=500,
         required=False,
     )
-
-    def __init__(
-        self,
-        *args: object,
-        partners: list[tuple[str, str]],
-        places: list[tuple[str, str]],
-        **kw: object,
-    ) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
-        self.fields["partner"].choices = partners  # type: ignore[attr-defined]
-        self.fields["place"].choices = places  # type: ignore[attr-defined]
 
 
 class PurposeForm(forms.Form):
