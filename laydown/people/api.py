@@ -173,6 +173,9 @@ class PersonFileOut(Schema):
     payments: list[PaymentOut]
     hand_ins: list[HandInOut]
     dependants: list[str]
+    flags_elsewhere: int = Field(
+        0, description="suspected duplicates with participants outside your scope (not named)"
+    )
 
 
 class ContactIn(Schema):
@@ -475,7 +478,9 @@ def participant_register(request: HttpRequest, payload: RegisterIn) -> Status[An
 @api_action("people.read")
 def participant_detail(request: HttpRequest, pseudonym: str) -> selectors.PersonFile:
     """A participant's pseudonymous file: screening, appeals, duplicates, referrals, support."""
-    return selectors.person_file(_participant(request, pseudonym, "people.read"))
+    return selectors.person_file(
+        _participant(request, pseudonym, "people.read"), principal(request)
+    )
 
 
 @router.get(

@@ -151,18 +151,34 @@ class PersonFile:
     payments: list[Any]
     hand_ins: list[HandIn]
     dependants: list[str] = field(default_factory=list)
+    flags_elsewhere: int = 0  # suspected duplicates with participants the reader may not see
 
 
-def person_file(participant: Participant) -> PersonFile:
-    """Everything the projection holds about one participant (no personal data)."""
+def person_file(participant: Participant, principal: Principal | None = None) -> PersonFile:
+    """Everything the projection holds about one participant (no personal data).
+
+    For a `principal`, suspected duplicates with a participant it may not see (another region)
+    are counted, not named: their pseudonym would tell a registrar that someone of that name
+    is registered elsewhere. A programme manager decides them."""
     p = participant
+    flags = list(
+        DuplicateFlag.objects.filter(Q(participant=p) | Q(other=p.pk)).order_by("flagged_at")
+    )
+    shown = flags
+    if principal is not None:
+        others = {f.other for f in flags} | {f.participant_id for f in flags}
+        seen = set(
+            Participant.objects.filter(visible(principal), pk__in=others).values_list(
+                "pk", flat=True
+            )
+        )
+        shown = [f for f in flags if f.other in seen and f.participant_id in seen]
     return PersonFile(
         participant=p,
         screenings=list(p.screenings.all()),
         appeals=list(p.appeals.all()),
-        flags=list(
-            DuplicateFlag.objects.filter(Q(participant=p) | Q(other=p.pk)).order_by("flagged_at")
-        ),
+        flags=shown,
+        flags_elsewhere=len(flags) - len(shown),
         referrals=list(p.referrals.prefetch_related("follow_ups")),
         payments=list(PaymentLine.objects.filter(participant=p).select_related("cycle")),
         hand_ins=hand_ins(p.pk),
@@ -254,7 +270,7 @@ def access_report(*, actor: Principal, participant: Participant) -> dict[str, An
         personal["photo"] = {"sha256": personal["photo"].get("sha256", "")}
     return {
         "personal": personal,
-        "file": person_file(participant),
+        "file": person_file(participant, actor),
         "history": vault_history(participant.pk, since=participant.registered_at),
     }
 

@@ -114,7 +114,7 @@ def person(request: HttpRequest, pseudonym: str) -> HttpResponse:
         request,
         "people/person.html",
         {
-            "file": selectors.person_file(participant),
+            "file": selectors.person_file(participant, principal_of(request)),
             "p": participant,
             "screen_form": forms.ScreenForm(),
             "referral_form": forms.ReferralForm(),

@@ -76,3 +76,27 @@ def test_the_cycle_api_shows_a_registrar_only_their_regions_lines(cycle, client)
     body = client.get(f"/api/v1/people/cycles/{found.pk}", headers=bearer(secret)).json()
     assert [line["participant"] for line in body["lines"]] == [north.pk]
     assert south.pk not in str(body)
+
+
+def test_a_suspected_duplicate_in_another_region_is_counted_not_named() -> None:
+    north = register(REGISTRAR)
+    south = register(REGISTRAR_SOUTH, region="south")  # same name and birth date: flagged
+    for p in (north, south):
+        whole = selectors.person_file(p)
+        assert len(whole.flags) == 1  # without a reader: everything (replay, managers' tools)
+    mine = selectors.person_file(north, REGISTRAR)
+    assert mine.flags == [] and mine.flags_elsewhere == 1
+    assert south.pk not in str(mine)
+    managers = selectors.person_file(north, MANAGER)
+    assert len(managers.flags) == 1 and managers.flags_elsewhere == 0
+
+
+def test_the_person_page_of_a_registrar_does_not_name_a_duplicate_elsewhere(client) -> None:
+    from laydown.access.web import principal_for_user
+    from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
+
+    registrar = user_with_role("reg-north", "registrar", "region:north")
+    north = register(principal_for_user(registrar))
+    south = register(REGISTRAR_SOUTH, region="south")
+    page = signed_in(registrar).get(f"/people/{north.pk}/").content.decode()
+    assert south.pk not in page and "outside your scope" in page
