@@ -2,7 +2,9 @@
 
 Pydantic's lax mode reads a number as a date or a moment (seconds since 1970), so
 `{"date": 0}` set a cut-off of 1970-01-01 and `?collected_to=0.5` filtered by 1970, while the
-document promises `format: date`. These types take ISO 8601 text only.
+document promises `format: date`. These types take ISO 8601 text only. A moment's UTC offset
+must be one the world uses (-14:00 to +14:00; PostgreSQL refused +17:07 with a 500) and the
+moment is kept in UTC; one without an offset is taken as UTC.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 __all__ = ["IsoDate", "IsoDateTime"]
 
@@ -31,5 +33,24 @@ def _iso_only(pattern: re.Pattern[str], example: str) -> Callable[[Any], Any]:
     return check
 
 
+MAX_OFFSET = dt.timedelta(hours=14)
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    offset = value.utcoffset()
+    if offset is None:
+        return value.replace(tzinfo=dt.UTC)
+    if abs(offset) > MAX_OFFSET:
+        raise ValueError("expected a UTC offset from -14:00 to +14:00")
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("expected a moment between the years 1 and 9999 in UTC") from None
+
+
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_only(_DATE, "2026-06-01"))]
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_only(_DATETIME, "2026-06-01T09:30:00Z"))]
+IsoDateTime = Annotated[
+    dt.datetime,
+    BeforeValidator(_iso_only(_DATETIME, "2026-06-01T09:30:00Z")),
+    AfterValidator(_in_utc),
+]

@@ -234,3 +234,17 @@ def test_a_page_form_with_a_control_character_is_refused_and_writes_nothing(
     assert response.status_code == 400
     assert "make" in response.content.decode() and "U+FFFF" in response.content.decode()
     assert log_size() == before
+
+
+def test_a_moment_with_an_offset_no_clock_uses_is_refused(headers: dict[str, str]) -> None:
+    url = "/api/v1/arms/items"
+    error = api_error(
+        Client().get(url, {"collected_to": "2026-01-01T00:00:00+17:07"}, headers=headers),
+        422,
+        "invalid",
+    )
+    assert "collected_to" in error["fields"]
+    far = Client().get(url, {"collected_from": "0001-01-01T00:30:00+01:00"}, headers=headers)
+    api_error(far, 422, "invalid")
+    fine = Client().get(url, {"collected_to": "2026-01-01T00:00:00+14:00"}, headers=headers)
+    assert fine.status_code == 200, fine.content
