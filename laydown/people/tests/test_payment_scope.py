@@ -93,7 +93,7 @@ def test_a_suspected_duplicate_in_another_region_is_counted_not_named() -> None:
 
 def test_the_person_page_of_a_registrar_does_not_name_a_duplicate_elsewhere(client) -> None:
     from laydown.access.web import principal_for_user
-    from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
+    from laydown.testing import signed_in, user_with_role
 
     registrar = user_with_role("reg-north", "registrar", "region:north")
     north = register(principal_for_user(registrar))
