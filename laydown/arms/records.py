@@ -702,3 +702,4 @@ STOCK_CHECK_COUNTED = _register(
     _apply_stock_check_counted,
 )
 kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])
+kinds.register_buffered_applies(applies_buffered)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,22 @@ def _declare(into: dict[str, str], label: str, why: str) -> None:
 
 def all_resets() -> list[Callable[[], None]]:
     return list(_RESETS)
+
+
+_BUFFERED: list[Callable[[], AbstractContextManager[None]]] = []
+
+
+def register_buffered_applies(factory: Callable[[], AbstractContextManager[None]]) -> None:
+    """Declare a context manager under which an app's applies may keep their rows and write
+    them in bulk when it ends (as imports do); replay applies records in chunks under every
+    one of them. Applies of other kinds must flush what is kept first, so the result is the
+    same as applying one by one."""
+    if factory not in _BUFFERED:
+        _BUFFERED.append(factory)
+
+
+def all_buffered_applies() -> list[Callable[[], AbstractContextManager[None]]]:
+    return list(_BUFFERED)
 
 
 @dataclass(frozen=True)
