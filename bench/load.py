@@ -1,0 +1,339 @@
+"""Load benchmark over real HTTP: concurrent clerks registering weapons one per request, and
+observers fetching proofs.
+
+    python bench/load.py [--clients 1,10,50] [--seconds 8] [--db sqlite,postgres]
+                         [--proof-size 1000000] [--write docs/benchmarks.md]
+
+For each database: a fresh data directory and database, a user with the collection clerk role and an
+API token, then `laydown serve` (the server Laydown ships) in its own process, with group
+commit on and, for comparison, off. N client threads (httpx, keep-alive) each POST
+/api/v1/items one weapon at a time for a fixed time: records/s, p50/p95 latency, errors.
+With --proof-size, a log of that many records is built (batched appends) and GET
+/log/proof/<random index> is timed from the client, with the server process's CPU time per
+request read from /proc. Clients and server share the machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get(
+    "LAYDOWN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laydown_bench_load"
+)
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def setup_child() -> None:
+    """In the benchmark's data directory: migrate, keys, a site, a registrar with a token."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from laydown.access.roles import OrgKind, Role
+    from laydown.access.web import principal_for_user
+    from laydown.accounts import services as accounts
+    from laydown.arms import services as arms
+    from laydown.ledger import keys
+    from laydown.ledger import services as ledger
+    from laydown.vault import crypto
+
+    call_command("migrate", verbosity=0)
+    keys.key_create_if_absent()
+    crypto.master_key_create_if_absent()
+    accounts.org_create(actor=accounts.SYSTEM, code="op", name="Op", kind=OrgKind.OPERATOR)
+    user = accounts.user_create(
+        actor=accounts.SYSTEM,
+        username="clerk",
+        password="bench-load-2026!",  # noqa: S106 - a throwaway database
+        organisation="op",
+    )
+    accounts.role_grant(
+        actor=accounts.SYSTEM, user=user, role=Role.COLLECTION_CLERK, scope="programme"
+    )
+    arms.site_create(
+        actor=accounts.SYSTEM, code="cp-1", name="cp-1", kind="collection_point", region="r1"
+    )
+    _token, secret = accounts.token_create(
+        actor=principal_for_user(user), name="bench", actions=["arms.item_register"], days=1
+    )
+    size = int(os.environ.get("BENCH_PROOF_SIZE", "0"))
+    from laydown.ledger import selectors
+
+    while selectors.log_size() < size:
+        n = min(10_000, size - selectors.log_size())
+        ledger.record_append_batch(
+            entries=[("ledger.witness_refused", {"n": i, "status": 0}) for i in range(n)],
+            actor="bench",
+        )
+    print(json.dumps({"token": secret}))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, env: dict[str, str], group_commit: bool) -> None:
+        self.port = free_port()
+        env = dict(env, LAYDOWN_GROUP_COMMIT="1" if group_commit else "0")
+        env["LAYDOWN_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+        self.process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "laydown.cli", "serve", f"127.0.0.1:{self.port}"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        import httpx
+
+        for _ in range(300):
+            try:
+                httpx.get(self.url + "/log/checkpoint", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise SystemExit("the server did not start")
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def load(url: str, token: str, clients: int, seconds: float, start_serial: int) -> dict[str, Any]:
+    import httpx
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def clerk(c: int) -> None:
+        rng = random.Random(c)
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+            i = 0
+            while time.perf_counter() < deadline:
+                body = {
+                    "site": "cp-1",
+                    "category": "sa_assault_rifle",
+                    "make": "Kalashnikov",
+                    "model": "AKM",
+                    "calibre": "7.62x39mm",
+                    "serial": f"LD{start_serial + c:03d}-{i:07d}",
+                    "year": rng.randint(1950, 2015),
+                    "condition": "serviceable",
+                }
+                t0 = time.perf_counter()
+                response = http.post("/api/v1/arms/items", json=body)
+                took = time.perf_counter() - t0
+                with lock:
+                    if response.status_code == 201:
+                        latencies.append(took)
+                    else:
+                        errors.append(f"{response.status_code} {response.text[:200]}")
+                i += 1
+
+    threads = [threading.Thread(target=clerk, args=(c,)) for c in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "clients": clients,
+        "records": len(latencies),
+        "per_s": len(latencies) / elapsed,
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else 0.0,
+        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else 0.0,
+        "errors": len(errors),
+        "first_error": errors[0] if errors else "",
+    }
+
+
+def proofs(server: Server, size: int, count: int) -> dict[str, Any]:
+    import httpx
+
+    rng = random.Random(3)
+    indices = [rng.randrange(size) for _ in range(count)]
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        for i in indices[:50]:  # warm up connections and caches
+            http.get(f"/log/proof/{i}")
+        cpu0 = server.cpu_seconds()
+        took = []
+        for i in indices:
+            t0 = time.perf_counter()
+            response = http.get(f"/log/proof/{i}")
+            took.append(time.perf_counter() - t0)
+            assert response.status_code == 200, response.text[:200]
+        cpu = server.cpu_seconds() - cpu0
+    took.sort()
+    return {
+        "size": size,
+        "proofs": count,
+        "p50_ms": 1000 * took[count // 2],
+        "p95_ms": 1000 * took[int(count * 0.95)],
+        "server_cpu_ms": 1000 * cpu / count,
+    }
+
+
+def run_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="laydown-load-") as data_dir:
+        env = dict(os.environ, LAYDOWN_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="laydown.settings")
+        env["PYTHONPATH"] = str(ROOT)
+        if db == "postgres":
+            _pg_recreate(PG_URL)
+            env["LAYDOWN_DATABASE_URL"] = PG_URL
+        else:
+            env["LAYDOWN_DATABASE_URL"] = ""
+        env["BENCH_PROOF_SIZE"] = str(args.proof_size if db == args.proof_db else 0)
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, __file__, "--setup"], env=env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"{db} setup failed:\n{done.stderr[-4000:]}")
+        token = json.loads(done.stdout.strip().splitlines()[-1])["token"]
+        out: dict[str, Any] = {"db": db, "runs": []}
+        serial = 0
+        for group_commit in (True, False):
+            server = Server(env, group_commit)
+            try:
+                for clients in args.clients:
+                    cpu0 = server.cpu_seconds()
+                    result = load(server.url, token, clients, args.seconds, serial)
+                    cpu = server.cpu_seconds() - cpu0
+                    result["server_cpu_ms"] = 1000 * cpu / max(1, result["records"])
+                    serial += clients
+                    result["group_commit"] = group_commit
+                    out["runs"].append(result)
+                    print(db, json.dumps(result), file=sys.stderr)
+                if group_commit and db == args.proof_db and args.proof_size:
+                    out["proof"] = proofs(server, args.proof_size, args.proofs)
+                    print(db, json.dumps(out["proof"]), file=sys.stderr)
+            finally:
+                server.stop()
+        return out
+
+
+def _pg_recreate(url: str) -> None:
+    import psycopg
+
+    base, _sep, name = url.rpartition("/")
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "<!-- load:begin -->",
+        "## Load: single registrations and proofs over HTTP",
+        "",
+        f"Written by `python bench/load.py --clients {','.join(map(str, args.clients))} "
+        f"--seconds {args.seconds:g} --proof-size {args.proof_size} --write docs/benchmarks.md` "
+        "(issue 20).",
+        "",
+        f"- Date: {now}",
+        f"- Machine: {machine()}; load average at the end {os.getloadavg()[0]:.1f}",
+        "- Server: `laydown serve` (Django's threaded server, one process), clients in another "
+        "process on the same 2 cores (httpx, keep-alive), each POSTing `/api/v1/arms/items` one "
+        f"weapon at a time for {args.seconds:g} s per row.",
+        "",
+        "| database | group commit | clients | registrations/s | p50 (ms) | p95 (ms) | errors "
+        "| server CPU per registration (ms) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        for run in result["runs"]:
+            lines.append(
+                f"| {result['db']} | {'on' if run['group_commit'] else 'off'} | "
+                f"{run['clients']} | {run['per_s']:,.0f} | {run['p50_ms']:.1f} | "
+                f"{run['p95_ms']:.1f} | {run['errors']} | {run['server_cpu_ms']:.1f} |"
+            )
+    for result in results:
+        proof = result.get("proof")
+        if proof:
+            lines += [
+                "",
+                f"Served proofs at {proof['size']:,} leaves ({result['db']}, {proof['proofs']} "
+                f"random indices, one client): p50 {proof['p50_ms']:.2f} ms, p95 "
+                f"{proof['p95_ms']:.2f} ms wall at the client; server CPU "
+                f"{proof['server_cpu_ms']:.2f} ms per request (the whole request: Django, "
+                "permission check, the checkpoint and tiles queries, the proof).",
+            ]
+    lines += ["<!-- load:end -->", ""]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    marked = re.compile(r"<!-- load:begin -->.*?<!-- load:end -->\n?", re.S)
+    if marked.search(text):
+        text = marked.sub(lambda _m: section, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="1,10,50")
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--proof-size", type=int, default=0)
+    parser.add_argument("--proof-db", default="sqlite")
+    parser.add_argument("--proofs", type=int, default=500)
+    parser.add_argument("--write", type=Path)
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.setup:
+        setup_child()
+        return
+    args.clients = [int(c) for c in args.clients.split(",")]
+    results = [run_db(db, args) for db in args.db.split(",")]
+    text = markdown(results, args)
+    print(text)
+    if args.write:
+        write_section(args.write, text)
+
+
+if __name__ == "__main__":
+    main()

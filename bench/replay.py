@@ -1,0 +1,133 @@
+"""Replay beside import: `laydown ledger replay` of a registry log, and importing it.
+
+    python bench/replay.py [--items 100000] [--db sqlite]
+
+In a fresh data directory and database: import `--items` weapons from CSV (the registry
+import, one ledger record per item), then, in a new process, `ledger_replay()` of the whole
+log (every record checked against its leaf, the tiles and every checkpoint, then applied).
+Prints records/s of both, CPU time beside wall time, and the replay process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = os.environ.get(
+    "LAYDOWN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laydown_bench_replay"
+)
+
+
+def import_child(items: int) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from laydown.accounts.services import SYSTEM
+    from laydown.arms import importer, services
+    from laydown.ledger import keys, selectors
+    from laydown.vault import crypto
+
+    call_command("migrate", verbosity=0)
+    keys.key_create_if_absent()
+    crypto.master_key_create_if_absent()
+    services.site_create(
+        actor=SYSTEM, code="cp-1", name="cp-1", kind="collection_point", region="r1"
+    )
+    rows = [HEADER] + [
+        f"cp-1,sa_assault_rifle,Kalashnikov,AKM,7.62x39mm,RB{i:07d},{1950 + i % 60},serviceable"
+        for i in range(items)
+    ]
+    text = "\n".join(rows)
+    w0, c0 = time.perf_counter(), time.process_time()
+    result = importer.items_import(actor=SYSTEM, name="items.csv", content=text.encode())
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    return {"items": result.count, "records": selectors.log_size(), "wall": wall, "cpu": cpu}
+
+
+def replay_child() -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from laydown.ledger import replay
+
+    w0, c0 = time.perf_counter(), time.process_time()
+    result = replay.ledger_replay()
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"records": result.records, "wall": wall, "cpu": cpu, "peak_mb": peak_mb}
+
+
+HEADER = "site,category,make,model,calibre,serial,year,condition"
+
+
+def _pg_recreate(url: str) -> None:
+    import psycopg
+
+    base, _sep, name = url.rpartition("/")
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def run(db: str, items: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="laydown-replay-") as data_dir:
+        env = dict(os.environ, LAYDOWN_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="laydown.settings")
+        env["PYTHONPATH"] = str(ROOT)
+        env["LAYDOWN_DATABASE_URL"] = PG_URL if db == "postgres" else ""
+        if db == "postgres":
+            _pg_recreate(PG_URL)
+        out = {}
+        for step in ("--import-child", "--replay-child"):
+            done = subprocess.run(  # noqa: S603
+                [sys.executable, __file__, step, f"--items={items}"],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"{db} {step} failed:\n{done.stderr[-4000:]}")
+            out[step.strip("-").split("-")[0]] = json.loads(done.stdout.strip().splitlines()[-1])
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--db", default="sqlite")
+    parser.add_argument("--import-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--replay-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.import_child:
+        print(json.dumps(import_child(args.items)))
+        return
+    if args.replay_child:
+        print(json.dumps(replay_child()))
+        return
+    for db in args.db.split(","):
+        result = run(db, args.items)
+        imp, rep = result["import"], result["replay"]
+        print(
+            f"{db}: import {imp['records']:,} records in {imp['wall']:.1f} s wall / "
+            f"{imp['cpu']:.1f} s CPU ({imp['records'] / imp['wall']:,.0f}/s wall, "
+            f"{imp['records'] / imp['cpu']:,.0f}/s CPU); replay {rep['records']:,} records in "
+            f"{rep['wall']:.1f} s wall / {rep['cpu']:.1f} s CPU "
+            f"({rep['records'] / rep['wall']:,.0f}/s wall, {rep['records'] / rep['cpu']:,.0f}/s "
+            f"CPU), peak {rep['peak_mb']:.0f} MB"
+        )
+        print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
