@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+
 from laydown.arms.bulk import Columns, Row, insert_many
 from laydown.arms.models import (
     AmmoLot,
@@ -596,9 +598,13 @@ _TABLES = (
 
 
 def _reset() -> None:
-    """Empty the registry's tables, children before parents."""
-    for model in _TABLES:
-        model.objects.all().delete()
+    """Empty the registry's tables, children before parents.
+
+    One DELETE per table: the ORM's delete() would first load every row (to cascade), which
+    at 10^5 items costs hundreds of MB; the order here makes cascading unnecessary."""
+    with connection.cursor() as cursor:
+        for model in _TABLES:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
 
 
 def _register(name: str, description: str, apply: kinds.Apply) -> kinds.RecordKind:
