@@ -62,7 +62,7 @@ def jobs(n: int, proofs: int) -> dict[str, tuple[Callable[[], object], Callable[
         tree = pymerkle.InmemoryTree(algorithm="sha256")
         for entry in entries:
             tree.append_entry(entry)
-        assert tree.get_state() == expected
+        assert tree.get_root() == expected
 
     def ours_batch() -> None:
         tree = tlog.MemoryTree()
@@ -72,7 +72,7 @@ def jobs(n: int, proofs: int) -> dict[str, tuple[Callable[[], object], Callable[
     def theirs_batch() -> None:
         tree = pymerkle.InmemoryTree(algorithm="sha256")
         tree.append_entries(entries)
-        assert tree.get_state() == expected
+        assert tree.get_root() == expected
 
     ours_tree = tlog.MemoryTree()
     ours_tree.append(entries)
