@@ -65,7 +65,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
     "ninja",
     "laydown.core",
     "laydown.ledger",
@@ -81,8 +80,7 @@ INSTALLED_APPS = [
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "laydown.accounts.signin.ThrottledModelBackend",
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
@@ -99,15 +97,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 OTP_TOTP_ISSUER = "Laydown"
 
-# Throttling of failed sign-ins (django-axes): lock an account after 5 failures for 15 minutes.
-AXES_FAILURE_LIMIT = env_int("LAYDOWN_SIGNIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "laydown.accounts.signin.lockout_response"
-# Lock per account, not per address: a collection point's clerks share one NAT address, and one
-# mistyping clerk must not lock out the rest. (axes warns about this choice; it is deliberate.)
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Throttling of failed sign-ins (laydown.accounts.signin): past this many failures on one
+# account (4x from one address) each further try waits 1, 2, 4 ... s, at most 15 minutes.
+LAYDOWN_SIGNIN_FAILURE_LIMIT = env_int("LAYDOWN_SIGNIN_FAILURE_LIMIT", 5, minimum=1)
+SILENCED_SYSTEM_CHECKS: list[str] = []
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -121,7 +114,6 @@ MIDDLEWARE = [
     "laydown.core.text_guard.TextGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "laydown.core.security.SecurityHeadersMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "laydown.urls"

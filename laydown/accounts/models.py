@@ -92,3 +92,20 @@ class SealedTOTPDevice(TOTPDevice):  # type: ignore[misc]  # django-otp has no t
     @property
     def bin_key(self) -> bytes:
         return totp.seed_open(self.key, user_id=self.user_id)
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins counted per bucket: `address:<ip>`, `account:<user id>` or
+    `device:<user id>` (tries from a browser the user signed in from before). Never keyed by
+    what was typed: a username that names no account counts only against the address."""
+
+    bucket = models.CharField(max_length=80, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    wait_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["last_failure_at"])]
+
+    def __str__(self) -> str:
+        return self.bucket

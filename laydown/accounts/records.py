@@ -134,7 +134,8 @@ TOKEN_REVOKED = kinds.register(
 )
 SIGNIN_THROTTLED = kinds.register(
     "accounts.signin_throttled",
-    description="Sign-in failures for one account went above the throttle; it is locked out.",
+    description="Sign-in failures for one account reached the throttle: further tries wait "
+    "longer and longer (the account is named by pseudonym; nothing typed is recorded).",
 )
 kinds.register_reset(
     _reset, models=[m._meta.label for m in (Organisation, User, RoleGrant, ApiToken)]
@@ -156,12 +157,8 @@ kinds.register_not_replayed(
         "accounts.SealedTOTPDevice": "The same second-factor devices as otp_totp.TOTPDevice "
         "(a proxy that opens sealed seeds): secrets, kept out of the log.",
         "sessions.Session": "Sign-in sessions: short-lived state; users sign in again.",
-        "axes.AccessAttempt": "Failed sign-ins counted for the lock-out: short-lived security "
-        "state (a lock-out itself is recorded, accounts.signin_throttled).",
-        "axes.AccessAttemptExpiration": "Expiry of counted sign-in failures: short-lived state.",
-        "axes.AccessFailureLog": "Log of failed sign-ins kept by django-axes: an access log, not "
-        "a projection.",
-        "axes.AccessLog": "Log of sign-ins kept by django-axes: an access log, not a projection.",
+        "accounts.SignInThrottle": "Failed sign-ins counted for the throttle: short-lived "
+        "security state (an account reaching it is recorded, accounts.signin_throttled).",
         "auth.Group": "Django groups: Laydown grants access by role grants and has none.",
         "auth.Permission": "Django model permissions: created by `laydown migrate`; unused.",
         "auth.Group_permissions": "Links of Django groups and permissions: unused.",

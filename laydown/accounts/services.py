@@ -1,4 +1,4 @@
-"""Writes of accounts: organisations, users, role grants, API tokens, sign-in lock-outs.
+"""Writes of accounts: organisations, users, role grants, API tokens, sign-in throttles.
 
 Each service authorises, validates, appends its ledger record and applies it, in one
 transaction (docs/architecture.md, "The write path"). `SYSTEM` is the operator at the shell
@@ -274,14 +274,10 @@ def token_authenticate(secret: str) -> ApiToken | None:
     return token
 
 
-def signin_throttled(*, username: str, failures: int) -> None:
-    """Record that an account was locked out after `failures` failed sign-ins."""
-    user = User.objects.filter(username__iexact=username).first()
-    data: dict[str, object] = {
-        "user": user.pseudonym if user else None,
-        "username_sha256": None if user else hashlib.sha256(username.encode()).hexdigest(),
-        "failures": failures,
-    }
+def signin_throttled(*, user: User, failures: int) -> None:
+    """Record that sign-ins to `user`'s account reached the throttle after `failures` failures
+    (each further try waits longer); the record names the account by pseudonym, nothing typed."""
+    data: dict[str, object] = {"user": user.pseudonym, "failures": failures}
     with transaction.atomic():
         ledger.record_append(kind=records.SIGNIN_THROTTLED.name, data=data, actor="system")
 

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from laydown.access.web import needs_second_factor, principal_for_user, principal_of, requires
-from laydown.accounts import selectors, services
+from laydown.accounts import selectors, services, signin
 from laydown.accounts.forms import (
     CodeForm,
     GrantForm,
@@ -65,13 +65,18 @@ def _page(request: HttpRequest, items: Any) -> CountedPage[Any]:
 @never_cache
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = AuthenticationForm(request, data=_posted(request))
-    if form.is_valid():  # authenticate() goes through axes, which throttles failures
+    if form.is_valid():  # authenticate() goes through laydown.accounts.signin's throttle
         user = form.get_user()
         auth_login(request, user)
         if needs_second_factor(request, principal_for_user(user)):
             query = urlencode({"next": _next_url(request)})
-            return redirect(f"{reverse('accounts:second_factor')}?{query}")
-        return redirect(_next_url(request))
+            response = redirect(f"{reverse('accounts:second_factor')}?{query}")
+        else:
+            response = redirect(_next_url(request))
+        signin.device_cookie_set(response, user)
+        return response
+    if getattr(request, "signin_wait", 0):
+        return signin.throttled_response(request, request.signin_wait)  # type: ignore[attr-defined]
     status = 401 if form.is_bound else 200
     context = {"form": form, "next": _next_url(request)}
     return render(request, "accounts/sign_in.html", context, status=status)

@@ -72,16 +72,16 @@ def test_the_sign_in_page_is_served_with_a_content_security_policy() -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_too_many_failures_lock_the_account_with_429_and_one_ledger_record() -> None:
+def test_too_many_failures_hold_the_account_back_with_429_and_one_ledger_record() -> None:
     user_with_role("gulnara", "collection_clerk")
     client = Client()
-    limit = settings.AXES_FAILURE_LIMIT
+    limit = settings.LAYDOWN_SIGNIN_FAILURE_LIMIT
     statuses = [sign_in(client, "gulnara", f"wrong-{i}").status_code for i in range(limit + 2)]
-    assert statuses[: limit - 1] == [401] * (limit - 1)
-    assert statuses[limit - 1 :] == [429] * 3
-    locked = sign_in(client, "gulnara")  # even the right password, while locked
-    assert locked.status_code == 429
-    assert "locked for 15 minutes" in locked.content.decode()
+    assert statuses[:limit] == [401] * limit  # the limit-th try is still checked
+    assert statuses[limit:] == [429] * 2  # then each try must wait
+    held = sign_in(client, "gulnara")  # even the right password, while it must wait
+    assert held.status_code == 429
+    assert "Wait 1 seconds" in held.content.decode() and held["Retry-After"] == "1"
     assert not is_signed_in(client)
     assert kinds_logged().count("accounts.signin_throttled") == 1
 
