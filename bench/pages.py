@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="programme")
     device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
     client = Client(HTTP_HOST="localhost")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="laydown.accounts.signin.ThrottledModelBackend")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

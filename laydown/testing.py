@@ -27,7 +27,7 @@ from laydown.ledger.models import Record
 PASSWORD = "correct-horse-battery-9"
 # Argon2 is deliberately slow; tests that create many users hash with MD5 (never in production).
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "laydown.accounts.signin.ThrottledModelBackend"
 
 
 def principal(pseudonym: str, *grants: tuple[str, str], organisation_id: int = 1) -> Principal:

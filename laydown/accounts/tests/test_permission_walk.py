@@ -219,7 +219,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
 ANONYMOUS = "anonymous"
 NO_ROLE = "no_role"
 WALKERS = [ANONYMOUS, NO_ROLE, *Role.values]
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "laydown.accounts.signin.ThrottledModelBackend"
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
 
 

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from laydown.accounts.models import SignInThrottle
-from laydown.accounts.tests.pages_helpers import PASSWORD, kinds_logged, user_with_role
 from laydown.ledger.models import Record
+from laydown.testing import PASSWORD, kinds_logged, user_with_role
 
 pytestmark = pytest.mark.django_db
 SIGN_IN = reverse("accounts:sign_in")
