@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -34,6 +35,17 @@ def fresh_tile_cache() -> Iterator[None]:
     tilecache.clear()
     yield
     tilecache.clear()
+
+
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings: Any, request: pytest.FixtureRequest) -> None:
+    """Background jobs run inside the call that queues them, so a test sees their outcome at
+    once; tests marked `worker` keep the database queue and run the real `laydown worker`."""
+    if request.node.get_closest_marker("worker") is None:
+        settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "laydown.core",
     "laydown.ledger",
     "laydown.accounts",
@@ -75,8 +77,14 @@ INSTALLED_APPS = [
     "laydown.reports",
     "laydown.assistance",
     "laydown.people",
+    "laydown.jobs",
     "laydown.demo",
 ]
+
+# Background jobs (imports) are queued in the database and run by `laydown worker`
+# (django-tasks' database backend: no broker). The test suite runs them at once instead,
+# but for the tests of the worker itself.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

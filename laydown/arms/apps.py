@@ -7,4 +7,5 @@ class ArmsConfig(AppConfig):
     verbose_name = "Disarmament registry"
 
     def ready(self) -> None:
-        from laydown.arms import permissions, records  # noqa: F401  (register actions and kinds)
+        # register actions, record kinds and the import job kind
+        from laydown.arms import import_job, permissions, records  # noqa: F401

@@ -32,4 +32,5 @@ urlpatterns = [
     path("import/", views.import_items, name="import"),
     path("import/template.<slug:fmt>", views.import_template, name="import_template"),
     path("import/progress/<slug:job>.json", views.import_progress, name="import_progress"),
+    path("import/jobs/<slug:job>/", views.import_job_page, name="import_job"),
 ]

@@ -18,7 +18,6 @@ from typing import Any
 import segno
 from django import forms as django_forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -31,7 +30,7 @@ from django.views.decorators.http import require_POST
 from laydown.access.permissions import Principal, is_allowed
 from laydown.access.roles import Scope
 from laydown.access.web import principal_of, requires
-from laydown.arms import forms, importer, photos, selectors, services
+from laydown.arms import forms, import_job, importer, photos, selectors, services
 from laydown.arms.models import AmmoLot, Item, Site
 from laydown.arms.vocab import ItemStatus
 from laydown.core import paging
@@ -39,8 +38,11 @@ from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
 from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import page_number
+from laydown.jobs import services as jobs
+from laydown.jobs.models import ImportJob, JobState
+from laydown.jobs.runner import job_refusal
+from laydown.jobs.selectors import job_of, job_progress
 
-IMPORT_PROGRESS_SECONDS = 3600
 TEMPLATE_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -611,53 +613,80 @@ def disposal_new(request: HttpRequest, code: str) -> HttpResponse:
 # ---- bulk import ---------------------------------------------------------------------------
 
 
-def _progress_key(request: HttpRequest, job: str) -> str:
-    return f"arms-import:{principal_of(request).user_id}:{job}"
+@requires("arms.import")
+def import_items(request: HttpRequest) -> HttpResponse:
+    """Take the file and queue it as a job; show its outcome at once if it is already over
+    (a small file, or a task backend that runs at once), else follow it on its own page."""
+    form = forms.ImportForm(_posted(request), request.FILES or None)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = jobs.import_submit(
+                actor=principal_of(request),
+                kind=import_job.KIND,
+                name=upload.name,
+                content=upload_content(upload, importer.LAYOUT),
+                job_id=form.cleaned_data["job"],
+            )
+        except importer.ImportRefused as exc:
+            form.add_error("file", exc.message)
+        else:
+            return _import_outcome(request, job, form)
+    if not form.is_bound:
+        form = forms.ImportForm(initial={"job": uuid.uuid4().hex})
+    context = {"form": form, "problems": [], "columns": importer.COLUMNS}
+    return render(request, "arms/import.html", context, status=_status(form))
+
+
+def _import_outcome(
+    request: HttpRequest, job: ImportJob, form: forms.ImportForm | None = None
+) -> HttpResponse:
+    if job.state == JobState.DONE:
+        messages.success(
+            request,
+            _("%(n)d items imported (%(first)s to %(last)s).")
+            % {
+                "n": job.result.get("count", 0),
+                "first": job.result.get("first_tag", "-"),
+                "last": job.result.get("last_tag", "-"),
+            },
+        )
+        return redirect(f"{reverse('arms:items')}?tag=LD-")
+    if job.state == JobState.REFUSED:
+        refusal, above = job_refusal(job), ""
+        if form is None:  # the job's own page: a fresh form, the refusal above it
+            form, above = forms.ImportForm(initial={"job": uuid.uuid4().hex}), refusal.message
+        else:
+            form.add_error("file", refusal.message)
+        context = {
+            "form": form,
+            "refusal": above,
+            "problems": refusal.problems,
+            "problem_count": job.problem_count,
+            "columns": importer.COLUMNS,
+        }
+        return render(request, "arms/import.html", context, status=400)
+    return redirect("arms:import_job", job=str(job.id))
 
 
 @requires("arms.import")
-def import_items(request: HttpRequest) -> HttpResponse:
-    form = forms.ImportForm(_posted(request), request.FILES or None)
-    problems: list[importer.Problem] = []
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        key = _progress_key(request, form.cleaned_data["job"] or "none")
-
-        def progress(phase: str, done: int, total: int) -> None:
-            cache.set(key, {"phase": phase, "done": done, "total": total}, IMPORT_PROGRESS_SECONDS)
-
-        try:
-            result = importer.items_import(
-                actor=principal_of(request),
-                name=upload.name,
-                content=upload_content(upload, importer.LAYOUT),
-                progress=progress,
-            )
-        except importer.ImportRefused as exc:
-            problems = exc.problems
-            form.add_error("file", exc.message)
-        except ValidationError as exc:
-            show_service_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(n)d items imported (%(first)s to %(last)s).")
-                % {"n": result.count, "first": result.first_tag, "last": result.last_tag},
-            )
-            return redirect(f"{reverse('arms:items')}?tag=LD-")
-        finally:
-            cache.delete(key)
-    if not form.is_bound:
-        form = forms.ImportForm(initial={"job": uuid.uuid4().hex})
-    context = {"form": form, "problems": problems, "columns": importer.COLUMNS}
-    return render(request, "arms/import.html", context, status=_status(form))
+def import_job_page(request: HttpRequest, job: str) -> HttpResponse:
+    """A queued or running import, followed until it ends; then its outcome."""
+    found = job_of(principal_of(request), job, import_job.KIND)
+    if found is None:
+        raise Http404(job)
+    if found.finished and found.state != JobState.FAILED:
+        return _import_outcome(request, found)
+    context = {"job": found, "progress": job_progress(found)}
+    return render(request, "arms/import_job.html", context)
 
 
 @requires("arms.import")
 def import_progress(request: HttpRequest, job: str) -> JsonResponse:
-    """How far the import of `job` is: {"phase": "check"|"import"|"waiting", "done", "total"}."""
-    found = cache.get(_progress_key(request, job)) or {"phase": "waiting", "done": 0, "total": 0}
-    return JsonResponse(found, headers={"Cache-Control": "no-store"})
+    """How far the import `job` is: {"state", "phase": "check"|"import"|"waiting"|..., "done",
+    "total"}; "waiting" for a job not (yet) known."""
+    found = job_of(principal_of(request), job, import_job.KIND)
+    return JsonResponse(job_progress(found), headers={"Cache-Control": "no-store"})
 
 
 @requires("arms.import")

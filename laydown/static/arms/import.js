@@ -3,6 +3,8 @@
  * The file is sent with XMLHttpRequest (for the upload's own progress), then the page asks
  * the server how far checking and importing are, by the job id the form carries, until the
  * answer arrives; the answer replaces the page's main part (or follows its redirect).
+ * On a job's own page (a large file written in the background) it asks until the job is over,
+ * then reloads the page, which shows the outcome. Without JavaScript that page refreshes itself.
  */
 (function () {
   "use strict";
@@ -60,5 +62,29 @@
       xhr.send(new FormData(form));
     });
   }
+  function follow() {
+    var status = document.getElementById("job-status");
+    if (!status || !window.fetch) { return; }
+    var bar = document.getElementById("job-progress");
+    var text = document.getElementById("job-label");
+    var words = {
+      check: status.getAttribute("data-checking"),
+      import: status.getAttribute("data-importing"),
+      waiting: status.getAttribute("data-waiting")
+    };
+    function poll() {
+      fetch(status.getAttribute("data-progress"), { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.json(); })
+        .then(function (p) {
+          if (["done", "refused", "failed"].indexOf(p.state) >= 0) { window.location.reload(); return; }
+          if (p.total > 0) { bar.max = p.total; bar.value = p.done; }
+          text.textContent = (words[p.phase] || words.waiting) + (p.total > 0 ? " " + p.done + " / " + p.total : "");
+          window.setTimeout(poll, 1000);
+        })
+        .catch(function () { window.setTimeout(poll, 3000); });
+    }
+    poll();
+  }
   setUp();
+  follow();
 })();

@@ -10,14 +10,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
 from laydown.accounts.services import SYSTEM
-from laydown.arms import importer
+from laydown.arms import import_job, importer
 from laydown.core.imports.cli import file_read, import_run
+from laydown.jobs.services import job_run_here
 
 
 class Command(BaseCommand):
     help = (
         "`import items FILE [--as USERNAME]`: check every row of a CSV or XLSX file of items, "
-        "report every problem, and import the file only if it has none (in one transaction). "
+        "report every problem, and import the file only if it has none, written in batches "
+        "so that others can register meanwhile (a run cut short goes on with `laydown worker`). "
         "`import template FILE`: write an empty file with the columns (XLSX or CSV)."
     )
 
@@ -47,11 +49,15 @@ class Command(BaseCommand):
             self,
             path,
             {"check": "Checking rows", "import": "Importing records"},
-            lambda progress: importer.items_import(
-                actor=actor, name=path.name, content=content, progress=progress
+            lambda progress: job_run_here(
+                actor=actor,
+                kind=import_job.KIND,
+                name=path.name,
+                content=content,
+                progress=progress,
             ),
         )
         self.stdout.write(
-            f"Imported {result.count} items ({result.first_tag} to {result.last_tag}); "
-            f"{result.duplicates_confirmed} confirmed duplicates."
+            f"Imported {result['count']} items ({result['first_tag']} to {result['last_tag']}); "
+            f"{result['duplicates_confirmed']} confirmed duplicates."
         )

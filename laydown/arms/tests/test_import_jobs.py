@@ -1,0 +1,200 @@
+"""Imports as background jobs: checked whole, written in batches while others register, and
+resumed after a crash without writing a row twice."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from laydown.accounts.models import User
+from laydown.accounts.tests.pages_helpers import signed_in, user_with_role
+from laydown.arms import import_job, services
+from laydown.arms.models import Item, Site
+from laydown.arms.tests.base import CLERK, ITEM_FIELDS, log_size
+from laydown.arms.tests.test_import import csv_bytes, good_rows
+from laydown.jobs import services as jobs
+from laydown.jobs.models import ImportJob, JobState, StagedRow
+from laydown.ledger.tests.test_faults import assert_log_is_whole
+
+
+def _serials(prefix: str, n: int, site: str = "cp-north") -> bytes:
+    rows = good_rows(n, site)
+    for i, row in enumerate(rows):
+        row[4] = f"{prefix}{i:06d}"
+    return csv_bytes(rows)
+
+
+def _in_threads(*calls: Any) -> list[object]:
+    results: list[object] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait()
+            results[n] = calls[n]()
+        except Exception as exc:  # noqa: BLE001  (the test inspects it)
+            results[n] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_large_imports_and_twenty_registrations_at_once_all_land_once(
+    sites: dict[str, Site],
+) -> None:
+    rows = 5000  # three batches each: the registrations get the log between them
+    size = log_size()
+
+    def imported(prefix: str) -> Any:
+        return jobs.job_run_here(
+            actor=CLERK,
+            kind=import_job.KIND,
+            name=f"{prefix}.csv",
+            content=_serials(prefix, rows),
+            progress=lambda *_: None,
+        )
+
+    def registered(n: int) -> Any:
+        return services.item_collect(
+            actor=CLERK, site=sites["cp-north"], serial=f"ONE{n:03d}", **ITEM_FIELDS
+        )
+
+    results = _in_threads(
+        lambda: imported("IMPA"),
+        lambda: imported("IMPB"),
+        *[lambda n=n: registered(n) for n in range(20)],
+    )
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    assert results[0]["count"] == results[1]["count"] == rows  # type: ignore[index]
+    for prefix, expected in (("IMPA", rows), ("IMPB", rows), ("ONE", 20)):
+        assert Item.objects.filter(serial__startswith=prefix).count() == expected
+    assert Item.objects.values("serial").distinct().count() == 2 * rows + 20
+    assert log_size() == size + 2 * rows + 20
+    assert_log_is_whole(log_size())
+    assert not StagedRow.objects.exists()
+    assert set(ImportJob.objects.values_list("state", flat=True)) == {JobState.DONE}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_import_killed_mid_way_is_resumed_by_the_worker_without_a_row_twice(
+    sites: dict[str, Site],
+    subprocess_env: dict[str, str],
+    laydown_cmd: list[str],
+    tmp_path: Path,
+) -> None:
+    rows = 20_000
+    path = tmp_path / "items.csv"
+    path.write_bytes(_serials("KILL", rows))
+    size = log_size()
+    with subprocess.Popen(
+        [*laydown_cmd, "import", "items", str(path)],
+        env=subprocess_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    ) as cli:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            job = ImportJob.objects.first()
+            if job is not None and job.state == JobState.WRITING and job.rows_written >= 2000:
+                break
+            time.sleep(0.02)
+        cli.send_signal(signal.SIGKILL)
+    job = ImportJob.objects.get()
+    assert job.state == JobState.WRITING and 0 < job.rows_written < rows, "not killed mid-way"
+    assert Item.objects.count() == job.rows_written  # each batch whole, or not at all
+
+    call_command("worker", "--batch", "--resume-after", "0")
+
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.attempts == 2
+    assert job.result["count"] == rows
+    assert Item.objects.count() == rows
+    assert Item.objects.values("serial").distinct().count() == rows
+    assert log_size() == size + rows
+    assert_log_is_whole(log_size())
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_import_sent_from_the_page_is_run_by_the_worker_and_followed_on_its_page(
+    sites: dict[str, Site],
+) -> None:
+    user = user_with_role("clerk", "collection_clerk")
+    client = signed_in(user)
+    response = client.post(
+        "/arms/import/",
+        {"file": _upload("items.csv", _serials("PAGE", 30))},
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/jobs/{job.id}/")
+    assert job.state == JobState.QUEUED and not Item.objects.exists()  # not run in the request
+    waiting = client.get(response["Location"])
+    assert waiting.status_code == 200 and b'id="job-status"' in waiting.content
+    progress = client.get(f"/arms/import/progress/{job.id}.json").json()
+    assert progress["state"] == "queued"
+
+    call_command("worker", "--batch")
+
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.user_id == user.pk
+    assert Item.objects.filter(serial__startswith="PAGE").count() == 30
+    assert client.get(f"/arms/import/progress/{job.id}.json").json()["state"] == "done"
+    done = client.get(f"/arms/import/jobs/{job.id}/")
+    assert done.status_code == 302 and "/arms/items/" in done["Location"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_import_shows_every_problem_on_its_page_and_writes_nothing(
+    sites: dict[str, Site],
+) -> None:
+    client = signed_in(user_with_role("clerk", "collection_clerk"))
+    content = _serials("BAD", 3).replace(b"1980", b"1492")
+    client.post("/arms/import/", {"file": _upload("items.csv", content)})
+    job = ImportJob.objects.get()
+    size = log_size()
+    call_command("worker", "--batch")
+    job.refresh_from_db()
+    assert job.state == JobState.REFUSED and job.problem_count == 3
+    assert bytes(job.content) == b""  # the file is not kept once refused
+    page = client.get(f"/arms/import/jobs/{job.id}/")
+    assert page.status_code == 400
+    assert [(p.row, p.column) for p in page.context["problems"]] == [
+        (2, "year"),
+        (3, "year"),
+        (4, "year"),
+    ]
+    assert log_size() == size and not Item.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_job_is_seen_only_by_the_user_who_sent_it(sites: dict[str, Site]) -> None:
+    client = signed_in(user_with_role("clerk", "collection_clerk"))
+    other = User.objects.create(username="other", pseudonym="u-other")
+    job = ImportJob.objects.create(kind=import_job.KIND, user_id=other.pk, name="x.csv")
+    assert client.get(f"/arms/import/jobs/{job.id}/").status_code == 404
+    assert client.get(f"/arms/import/progress/{job.id}.json").json()["state"] == "waiting"
+    assert client.get("/arms/import/jobs/not-a-uuid/").status_code == 404
+
+
+def _upload(name: str, content: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/csv")

@@ -1,0 +1,16 @@
+"""What replay leaves out of this app: operational state, not facts of the programme."""
+
+from laydown.ledger import kinds
+
+_WHY = (
+    "Operational state of a background import (its file, progress and staged rows); the "
+    "records the import writes are in the log and replayed by their own apps."
+)
+kinds.register_not_replayed(
+    {
+        "jobs.ImportJob": _WHY,
+        "jobs.StagedRow": _WHY,
+        "django_tasks_db.DBTaskResult": "The task queue of `laydown worker`: which job runs "
+        "next; its work is recorded by the jobs themselves.",
+    }
+)

@@ -1,0 +1,46 @@
+"""The kinds of import a job can run, registered by the apps that own them (arms: items).
+
+A kind says how to check a whole file (`check`: read it and check every row, as the
+importer framework does), how to keep a checked row while it waits (`dump` / `load`, JSON),
+and how to write a batch of them (`write`, inside the job's transaction; it returns what to
+add to the job's result, which `merge` folds in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from laydown.access.permissions import Principal
+from laydown.core.imports import Checked, Progress
+
+Result = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    name: str
+    check: Callable[[Principal, str, bytes, Progress], Checked[Any]]
+    dump: Callable[[Any], dict[str, Any]]
+    load: Callable[[dict[str, Any]], Any]
+    write: Callable[[Principal, Sequence[Any]], Result]
+    merge: Callable[[Result, Result], Result]
+    batch: int = 2000  # rows per transaction: other writers wait at most one batch
+
+
+_KINDS: dict[str, ImportKind] = {}
+
+
+def register(kind: ImportKind) -> ImportKind:
+    if _KINDS.get(kind.name, kind) is not kind:
+        raise ValueError(f"import kind {kind.name!r} is registered twice")
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def get(name: str) -> ImportKind:
+    try:
+        return _KINDS[name]
+    except KeyError:
+        raise LookupError(f"no import kind {name!r}") from None

@@ -1,0 +1,63 @@
+"""`laydown worker`: run background jobs (imports) from the database queue.
+
+It is django-tasks' database worker (`db_worker`) with one thing added: at start and every
+minute it queues again the import jobs whose runner went silent (a worker killed mid-import),
+which then go on from their last written batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+
+from laydown.jobs.services import STALLED_AFTER, jobs_resume_stalled
+
+RESUME_EVERY = 60.0  # seconds
+
+
+class Command(BaseCommand):
+    help = (
+        "Run background jobs (imports) until stopped; resume jobs whose worker died. "
+        "--batch: run what is queued, then exit."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch", action="store_true", help="exit when the queue is empty")
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+        parser.add_argument(
+            "--resume-after",
+            type=float,
+            default=STALLED_AFTER.total_seconds(),
+            help="seconds of silence after which a started import is taken as stalled and resumed",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stalled_after = timedelta(seconds=options["resume_after"])
+        self._resume()
+        stop = threading.Event()
+        if not options["batch"]:
+            threading.Thread(target=self._resume_loop, args=(stop,), daemon=True).start()
+        extra = ["--batch"] if options["batch"] else []
+        try:
+            call_command(
+                "db_worker", "--interval", str(options["interval"]), "--no-startup-delay", *extra
+            )
+        finally:
+            stop.set()
+
+    def _resume(self) -> None:
+        for job in jobs_resume_stalled(self.stalled_after):
+            self.stdout.write(f"Resumed import {job.id} ({job.kind}, {job.name}).")
+
+    def _resume_loop(self, stop: threading.Event) -> None:
+        while not stop.wait(RESUME_EVERY):
+            close_old_connections()
+            try:
+                self._resume()
+            finally:
+                connection.close()

@@ -1,0 +1,72 @@
+"""Submitting an import as a background job, and resuming the jobs whose runner died."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from laydown.access.permissions import Principal
+from laydown.jobs import kinds, runner, tasks
+from laydown.jobs.models import ImportJob, JobState
+
+MAX_ATTEMPTS = 5
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def import_submit(
+    *, actor: Principal, kind: str, name: str, content: bytes, job_id: str = ""
+) -> ImportJob:
+    """Keep the file as a job and queue it; return the job (finished already if the task
+    backend runs tasks at once). `job_id` is the id the page made for its progress bar."""
+    kinds.get(kind)  # an unknown kind is a bug: fail before anything is kept
+    if actor.user_id is None:  # the worker acts as the job's user: it must have one
+        raise PermissionDenied(_("Only a signed-in user can send an import to the worker."))
+    try:
+        wanted = uuid.UUID(job_id) if job_id else uuid.uuid4()
+    except ValueError:
+        wanted = uuid.uuid4()
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                id=wanted, kind=kind, user_id=actor.user_id, name=name[:255], content=content
+            )
+    except IntegrityError:  # the page sent the same id twice (a resubmitted form)
+        job = ImportJob.objects.create(
+            kind=kind, user_id=actor.user_id, name=name[:255], content=content
+        )
+    tasks.import_job_run.enqueue(str(job.id))
+    job.refresh_from_db()
+    return job
+
+
+def jobs_resume_stalled(after: timedelta = STALLED_AFTER) -> list[ImportJob]:
+    """Queue again the jobs whose runner went silent (killed, machine restarted); give up on
+    those tried MAX_ATTEMPTS times. Returns the jobs queued again."""
+    resumed = []
+    for job in runner.jobs_stalled(after):
+        if job.attempts >= MAX_ATTEMPTS:
+            runner.job_fail(job, f"stopped after {job.attempts} attempts")
+            continue
+        tasks.import_job_run.enqueue(str(job.id))
+        resumed.append(job)
+    return resumed
+
+
+def job_run_here(
+    *, actor: Principal, kind: str, name: str, content: bytes, progress: runner.Progress
+) -> kinds.Result:
+    """Run an import in this process (the CLI), the same staged way as the worker: its
+    result, or the ImportRefused the importer would raise. A run cut short (Ctrl-C) is a
+    stalled job that `laydown worker` goes on with."""
+    kinds.get(kind)
+    job = ImportJob.objects.create(
+        kind=kind, user_id=actor.user_id, name=name[:255], content=content
+    )
+    done = runner.job_run(job.id, lambda _job: actor, progress)
+    if done.state == JobState.REFUSED:
+        raise runner.job_refusal(done)
+    return done.result
