@@ -31,14 +31,15 @@ lock: ## re-pin requirements.txt and requirements-dev.txt (hashes) from pyprojec
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --extra dev \
 	  --output-file requirements-dev.txt pyproject.toml
 
-demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve it with two witnesses
+demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve it with two witnesses and the worker
 	$(BIN)/laydown migrate --noinput
 	$(BIN)/laydown keys init
 	$(BIN)/laydown demo
 	@data=$${LAYDOWN_DATA_DIR:-var}; \
 	$(BIN)/laydown witness serve $$data/witnesses/nordland --listen 127.0.0.1:7381 & w1=$$!; \
 	$(BIN)/laydown witness serve $$data/witnesses/un-office --listen 127.0.0.1:7382 & w2=$$!; \
-	trap 'kill $$w1 $$w2 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/laydown worker & wk=$$!; \
+	trap 'kill $$w1 $$w2 $$wk 2>/dev/null' EXIT INT TERM; \
 	sleep 1; $(BIN)/laydown log push; \
 	echo "Laydown demo: http://127.0.0.1:8000/ (users and passwords above)"; \
 	$(BIN)/laydown serve 127.0.0.1:8000

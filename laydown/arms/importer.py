@@ -3,9 +3,10 @@
 Two phases. First every row is checked with the same checks as `services.item_collect`
 (`item_fields_check`, the duplicate rule, the site and the importer's permission there), and
 every problem is reported as (row, column, value, reason) without writing anything. Only a
-file without problems is imported: in ONE transaction, its records appended in batches with
-`record_append_batch` and applied with bulk inserts (`records.applies_buffered`), so a crash
-at any point leaves nothing of the file behind.
+file without problems is imported: `items_import` in ONE transaction (its records appended
+in batches with `record_append_batch` and applied with bulk inserts,
+`records.applies_buffered`); the pages and the command go through a background job instead
+(`laydown.arms.import_job`), which calls `items_write` once per batch of staged rows.
 """
 
 from __future__ import annotations

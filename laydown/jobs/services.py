@@ -69,4 +69,5 @@ def job_run_here(
     done = runner.job_run(job.id, lambda _job: actor, progress)
     if done.state == JobState.REFUSED:
         raise runner.job_refusal(done)
-    return done.result
+    result: kinds.Result = done.result
+    return result
