@@ -10,7 +10,7 @@ kinds.register_not_replayed(
     {
         "jobs.ImportJob": _WHY,
         "jobs.StagedRow": _WHY,
-        "django_tasks_db.DBTaskResult": "The task queue of `laydown worker`: which job runs "
+        "django_tasks_database.DBTaskResult": "The task queue of `laydown worker`: which job runs "
         "next; its work is recorded by the jobs themselves.",
     }
 )
