@@ -10,13 +10,17 @@ space without overwriting it. So, once an erasure has committed:
 - PostgreSQL: `VACUUM FULL` of the vault tables rewrites them (and their TOAST tables) into new
   files and unlinks the old ones. It takes an exclusive lock on the vault tables for the time of
   the rewrite; if it cannot get it within LOCK_TIMEOUT the scrub is left for
-  `laydown vault scrub` (and the next erasure), and a warning says so.
+  `laydown vault scrub` (and the next erasure), and a warning says so. A rewrite copies the
+  deleted rows that an open snapshot may still see (VERBOSE reports them), so it is repeated
+  for up to 10 s until none is kept.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
+from typing import Any
 
 from django.db import DatabaseError, connection
 
@@ -59,13 +63,35 @@ def _sqlite_checkpoint(attempts: int = 50) -> bool:
     return False
 
 
-def _postgresql_vacuum() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-        try:
-            cursor.execute(f"VACUUM FULL {', '.join(TABLES)}")
-        except DatabaseError:
-            return False
-        finally:
-            cursor.execute("RESET lock_timeout")
-    return True
+def _postgresql_vacuum(attempts: int = 40) -> bool:
+    """VACUUM FULL until it reports no dead row kept: a row deleted while another transaction's
+    snapshot may still see it (an autovacuum ANALYZE, a long report) is copied, not removed."""
+    kept: list[int] = []
+
+    def notice(diagnostic: Any) -> None:
+        found = re.match(
+            r"(\d+) dead row versions cannot be removed", diagnostic.message_detail or ""
+        )
+        if found:
+            kept.append(int(found.group(1)))
+
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.add_notice_handler(notice)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            try:
+                for _ in range(attempts):
+                    kept.clear()
+                    cursor.execute(f"VACUUM (FULL, VERBOSE) {', '.join(TABLES)}")
+                    if not any(kept):
+                        return True
+                    time.sleep(0.25)
+            except DatabaseError:
+                return False
+            finally:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        raw.remove_notice_handler(notice)
+    return False
