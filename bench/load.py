@@ -19,11 +19,7 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
-import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,44 +27,29 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _server import (
+    Server,
+    bench_env,
+    clerk_create,
+    machine,
+    run_setup,
+    setup_programme,
+    write_section,
+)
+
 PG_URL = os.environ.get(
     "LAYDOWN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laydown_bench_load"
 )
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def setup_child() -> None:
     """In the benchmark's data directory: migrate, keys, a site, a registrar with a token."""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from laydown.access.roles import OrgKind, Role
+    setup_programme()
     from laydown.access.web import principal_for_user
     from laydown.accounts import services as accounts
-    from laydown.arms import services as arms
-    from laydown.ledger import keys
     from laydown.ledger import services as ledger
-    from laydown.vault import crypto
 
-    call_command("migrate", verbosity=0)
-    keys.key_create_if_absent()
-    crypto.master_key_create_if_absent()
-    accounts.org_create(actor=accounts.SYSTEM, code="op", name="Op", kind=OrgKind.OPERATOR)
-    user = accounts.user_create(
-        actor=accounts.SYSTEM,
-        username="clerk",
-        password="bench-load-2026!",  # noqa: S106 - a throwaway database
-        organisation="op",
-    )
-    accounts.role_grant(
-        actor=accounts.SYSTEM, user=user, role=Role.COLLECTION_CLERK, scope="programme"
-    )
-    arms.site_create(
-        actor=accounts.SYSTEM, code="cp-1", name="cp-1", kind="collection_point", region="r1"
-    )
+    user = clerk_create("clerk", "bench-load-2026!")
     _token, secret = accounts.token_create(
         actor=principal_for_user(user), name="bench", actions=["arms.item_register"], days=1
     )
@@ -82,45 +63,6 @@ def setup_child() -> None:
             actor="bench",
         )
     print(json.dumps({"token": secret}))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class Server:
-    def __init__(self, env: dict[str, str], group_commit: bool) -> None:
-        self.port = free_port()
-        env = dict(env, LAYDOWN_GROUP_COMMIT="1" if group_commit else "0")
-        env["LAYDOWN_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-        self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "laydown.cli", "serve", f"127.0.0.1:{self.port}"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        import httpx
-
-        for _ in range(300):
-            try:
-                httpx.get(self.url + "/log/checkpoint", timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise SystemExit("the server did not start")
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
 
 
 def load(url: str, token: str, clients: int, seconds: float, start_serial: int) -> dict[str, Any]:
@@ -204,20 +146,9 @@ def proofs(server: Server, size: int, count: int) -> dict[str, Any]:
 
 def run_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="laydown-load-") as data_dir:
-        env = dict(os.environ, LAYDOWN_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="laydown.settings")
-        env["PYTHONPATH"] = str(ROOT)
-        if db == "postgres":
-            _pg_recreate(PG_URL)
-            env["LAYDOWN_DATABASE_URL"] = PG_URL
-        else:
-            env["LAYDOWN_DATABASE_URL"] = ""
+        env = bench_env(data_dir, PG_URL if db == "postgres" else "")
         env["BENCH_PROOF_SIZE"] = str(args.proof_size if db == args.proof_db else 0)
-        done = subprocess.run(  # noqa: S603
-            [sys.executable, __file__, "--setup"], env=env, capture_output=True, text=True
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"{db} setup failed:\n{done.stderr[-4000:]}")
-        token = json.loads(done.stdout.strip().splitlines()[-1])["token"]
+        token = run_setup(__file__, env, db)["token"]
         out: dict[str, Any] = {"db": db, "runs": []}
         serial = 0
         for group_commit in (True, False):
@@ -238,27 +169,6 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 server.stop()
         return out
-
-
-def _pg_recreate(url: str) -> None:
-    import psycopg
-
-    base, _sep, name = url.rpartition("/")
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
@@ -303,16 +213,6 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    marked = re.compile(r"<!-- load:begin -->.*?<!-- load:end -->\n?", re.S)
-    if marked.search(text):
-        text = marked.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="1,10,50")
@@ -332,7 +232,7 @@ def main() -> None:
     text = markdown(results, args)
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, text, "load")
 
 
 if __name__ == "__main__":

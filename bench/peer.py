@@ -22,13 +22,14 @@ import datetime as dt
 import os
 import platform
 import random
-import re
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _server import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -135,16 +136,6 @@ def markdown(results: dict[str, Any], args: argparse.Namespace, version: str) ->
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    marked = re.compile(r"<!-- peer:begin -->.*?<!-- peer:end -->\n?", re.S)
-    if marked.search(text):
-        text = marked.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaves", type=int, default=200_000)
@@ -161,7 +152,7 @@ def main() -> None:
     text = markdown(results, args, version("pymerkle"))
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, text, "peer")
 
 
 if __name__ == "__main__":

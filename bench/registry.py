@@ -26,9 +26,7 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -36,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _server import machine, pg_recreate, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -294,7 +294,7 @@ def run_child(db: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="laydown-bench-") as data_dir:
         env = dict(os.environ, LAYDOWN_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="laydown.settings")
         if db == "postgres":
-            _pg_recreate(PG_URL)
+            pg_recreate(PG_URL)
             env["LAYDOWN_DATABASE_URL"] = PG_URL
         else:
             env["LAYDOWN_DATABASE_URL"] = ""
@@ -313,30 +313,6 @@ def _forward(args: argparse.Namespace) -> list[str]:
         f"--search-items={args.search_items}",
         f"--queries={args.queries}",
     ]
-
-
-def _pg_recreate(url: str) -> None:
-    import psycopg
-
-    base, _sep, name = url.rpartition("/")
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 ROWS = [
@@ -420,17 +396,6 @@ def _version(name: str) -> str:
     return version(name)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the registry section of `path` (or append it)."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    marked = re.compile(r"<!-- registry:begin -->.*?<!-- registry:end -->\n?", re.S)
-    if marked.search(text):
-        text = marked.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
@@ -453,7 +418,7 @@ def main() -> None:
     print(text)
     print(json.dumps(results))
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, text, "registry")
 
 
 if __name__ == "__main__":

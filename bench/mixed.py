@@ -1,0 +1,383 @@
+"""Mixed load over real HTTP: 40 users reading, registering weapons and signing in at once.
+
+    python bench/mixed.py [--clients 40] [--seconds 120] [--db sqlite,postgres]
+                          [--mix api=45,page=20,register=30,signin=5] [--addresses 10]
+                          [--items 1000] [--write docs/benchmarks.md]
+
+For each database: a fresh data directory and database with --items weapons already
+registered, a collection clerk per client (no second factor) and an API token, then `laydown
+serve` (whatever server it runs) in its own process. Each client thread (httpx, keep-alive)
+first signs in to the pages as its own clerk, then loops for --seconds, picking each step by
+the --mix weights:
+
+- api: GET /api/v1/arms/items, a page of 1-5 or a filter (make, status, partial serial);
+- page: the item list page with its signed-in session, first page or a filtered page;
+- register: POST /api/v1/arms/items, one weapon;
+- signin: a new browser (no cookies) signing in through the real sign-in page: GET the form
+  (its CSRF token), POST username and password, expecting the redirect (two requests, timed
+  apart as "sign-in form" and "sign-in").
+
+The sign-in throttle counts every try against the client's address (a right password undoes
+it) and refuses an address with 20 tries in flight. So that the bench measures sign-ins, not
+the throttle doing its job, clients connect from --addresses loopback addresses, 127.0.0.2 and
+up (Linux routes all of 127/8 to lo), a few clients per address; --addresses 1 puts every
+client on 127.0.0.1. Requests/s, p50/p95 per kind, errors by status; a 5xx's traceback is
+taken from the server's output, which is kept in var/bench-mixed-DB-server.log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from _server import (
+    ROOT,
+    Server,
+    bench_env,
+    clerk_create,
+    machine,
+    run_setup,
+    setup_programme,
+    write_section,
+)
+
+PG_URL = os.environ.get(
+    "LAYDOWN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laydown_bench_mixed"
+)
+PASSWORD = "bench-mixed-2026!"  # noqa: S105 - a throwaway database
+KINDS = {  # what each kind's request must answer
+    "api list": 200,
+    "items page": 200,
+    "register": 201,
+    "sign-in form": 200,
+    "sign-in": 302,
+}
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+MAKES = ["Kalashnikov", "Colt", "FN Herstal", "Heckler & Koch", "Norinco"]
+
+
+def setup_child() -> None:
+    """Migrate, keys, a collection point, --items weapons, a clerk per client, an API token."""
+    site = setup_programme()
+    from laydown.access.web import principal_for_user
+    from laydown.accounts import services as accounts
+    from laydown.arms import services as arms
+
+    users = []
+    first = None
+    for n in range(int(os.environ["BENCH_CLIENTS"])):
+        user = clerk_create(f"clerk{n:02d}", PASSWORD)
+        users.append(user.username)
+        first = first or user
+    assert first is not None, "at least one client"
+    clerk = principal_for_user(first)
+    rng = random.Random(1)
+    for i in range(int(os.environ["BENCH_ITEMS"])):
+        arms.item_collect(actor=clerk, site=site, **weapon(rng, f"PRE-{i:07d}"))
+    _token, secret = accounts.token_create(
+        actor=clerk, name="bench", actions=["arms.item_register", "arms.read"], days=1
+    )
+    print(json.dumps({"token": secret, "users": users}))
+
+
+def weapon(rng: random.Random, serial: str) -> dict[str, Any]:
+    return {
+        "category": "sa_assault_rifle",
+        "make": rng.choice(MAKES),
+        "model": "AKM",
+        "calibre": "7.62x39mm",
+        "serial": serial,
+        "year": rng.randint(1950, 2015),
+        "condition": "serviceable",
+    }
+
+
+@dataclass
+class Tally:
+    """Every request's kind, status and time; the first answer of each unexpected status."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    times: dict[str, list[float]] = field(default_factory=dict)
+    errors: Counter[tuple[str, str]] = field(default_factory=Counter)
+    samples: dict[str, str] = field(default_factory=dict)
+
+    def add(self, kind: str, status: str, took: float, text: str = "") -> None:
+        with self.lock:
+            self.times.setdefault(kind, []).append(took)
+            if status != str(KINDS[kind]):
+                self.errors[(kind, status)] += 1
+                self.samples.setdefault(status, f"{kind}: {text[:300]}")
+
+
+class User:
+    """One client thread: its clerk, its loopback address, its API and page sessions."""
+
+    def __init__(self, n: int, args: argparse.Namespace, url: str, token: str, username: str):
+        import httpx
+
+        self.httpx = httpx
+        self.rng = random.Random(n)
+        self.n = n
+        self.url = url
+        self.username = username
+        self.address = f"127.0.0.{2 + n % args.addresses}" if args.addresses > 1 else "127.0.0.1"
+        self.api = self.client(headers={"Authorization": f"Bearer {token}"})
+        self.pages = self.client()
+        self.registered = 0
+        status, _text = self.sign_in(self.pages, None)
+        if status != "302":
+            raise SystemExit(f"{username} could not sign in before the run: {status} {_text}")
+
+    def client(self, headers: dict[str, str] | None = None) -> Any:
+        transport = self.httpx.HTTPTransport(local_address=self.address)
+        return self.httpx.Client(
+            base_url=self.url, headers=headers, transport=transport, timeout=60
+        )
+
+    def request(
+        self, tally: Tally | None, kind: str, http: Any, method: str, path: str, **kw: Any
+    ) -> tuple[Any, str, str]:
+        t0 = time.perf_counter()
+        try:
+            response = http.request(method, path, **kw)
+            status, text = str(response.status_code), response.text
+        except self.httpx.HTTPError as exc:
+            response, status, text = None, type(exc).__name__, str(exc)
+        if tally is not None:
+            tally.add(kind, status, time.perf_counter() - t0, text)
+        return response, status, text
+
+    def sign_in(self, http: Any, tally: Tally | None) -> tuple[str, str]:
+        path = "/accounts/sign-in/"
+        _r, status, text = self.request(tally, "sign-in form", http, "GET", path)
+        token = CSRF.search(text)
+        if token is None:
+            return status, "no CSRF token in the sign-in form"
+        body = {"csrfmiddlewaretoken": token[1], "username": self.username, "password": PASSWORD}
+        headers = {"Referer": self.url + path}
+        _r, status, text = self.request(
+            tally, "sign-in", http, "POST", path, data=body, headers=headers
+        )
+        return status, text
+
+    def step(self, kind: str, tally: Tally) -> None:
+        rng = self.rng
+        if kind == "api":
+            params: dict[str, Any] = rng.choice(
+                [
+                    {"page": rng.randint(1, 5)},
+                    {"make": rng.choice(MAKES)},
+                    {"status": "collected", "per_page": 20},
+                    {"serial": f"{rng.randint(0, 999):03d}"},
+                ]
+            )
+            self.request(tally, "api list", self.api, "GET", "/api/v1/arms/items", params=params)
+        elif kind == "page":
+            params = rng.choice([{}, {"make": rng.choice(MAKES), "page": rng.randint(1, 3)}])
+            self.request(tally, "items page", self.pages, "GET", "/arms/items/", params=params)
+        elif kind == "register":
+            body = dict(weapon(rng, f"MX{self.n:02d}-{self.registered:07d}"), site="cp-1")
+            self.registered += 1
+            self.request(tally, "register", self.api, "POST", "/api/v1/arms/items", json=body)
+        else:
+            with self.client() as browser:  # a new browser: no session, no device cookie
+                self.sign_in(browser, tally)
+
+    def close(self) -> None:
+        self.api.close()
+        self.pages.close()
+
+
+def run_load(url: str, setup: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    users = [User(n, args, url, setup["token"], setup["users"][n]) for n in range(args.clients)]
+    kinds, weights = zip(*args.mix.items(), strict=True)
+    tally = Tally()
+    deadline = time.perf_counter() + args.seconds
+
+    def loop(user: User) -> None:
+        while time.perf_counter() < deadline:
+            user.step(user.rng.choices(kinds, weights)[0], tally)
+
+    threads = [threading.Thread(target=loop, args=(user,)) for user in users]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    for user in users:
+        user.close()
+    return summary(tally, elapsed)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return 1000 * values[min(len(values) - 1, int(len(values) * q))] if values else 0.0
+
+
+def summary(tally: Tally, elapsed: float) -> dict[str, Any]:
+    kinds = {}
+    for kind in KINDS:
+        times = sorted(tally.times.get(kind, []))
+        errors = sum(n for (k, _s), n in tally.errors.items() if k == kind)
+        kinds[kind] = {
+            "requests": len(times),
+            "per_s": len(times) / elapsed,
+            "p50_ms": percentile(times, 0.50),
+            "p95_ms": percentile(times, 0.95),
+            "errors": errors,
+        }
+    every = sorted(t for times in tally.times.values() for t in times)
+    by_status = Counter[str]()
+    for (_kind, status), n in tally.errors.items():
+        by_status[status] += n
+    return {
+        "seconds": elapsed,
+        "requests": len(every),
+        "per_s": len(every) / elapsed,
+        "p50_ms": percentile(every, 0.50),
+        "p95_ms": percentile(every, 0.95),
+        "kinds": kinds,
+        "errors": dict(by_status),
+        "error_kinds": {f"{k} {s}": n for (k, s), n in tally.errors.items()},
+        "samples": tally.samples,
+    }
+
+
+def tracebacks(log: Path) -> list[str]:
+    """The distinct tracebacks in the server's output (the last line of each, counted)."""
+    found: Counter[str] = Counter()
+    blocks = re.split(
+        r"(?m)^(?=Traceback \(most recent call last\):)", log.read_text(errors="replace")
+    )
+    first: dict[str, str] = {}
+    for block in blocks[1:]:
+        lines = block.splitlines()
+        end = next((i for i, line in enumerate(lines[1:], 1) if not line.startswith(" ")), 0)
+        text = "\n".join(lines[: end + 1])
+        found[lines[end]] += 1
+        first.setdefault(lines[end], text)
+    return [f"{n} x {last}\n{first[last]}" for last, n in found.most_common()]
+
+
+def run_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
+    log_path = ROOT / "var" / f"bench-mixed-{db}-server.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="laydown-mixed-") as data_dir:
+        env = bench_env(data_dir, PG_URL if db == "postgres" else "")
+        env["BENCH_CLIENTS"] = str(args.clients)
+        env["BENCH_ITEMS"] = str(args.items)
+        started = time.perf_counter()
+        setup = run_setup(__file__, env, db)
+        print(f"{db}: set up in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        with log_path.open("wb") as log:
+            server = Server(env, group_commit=True, log=log)
+            try:
+                load_before = os.getloadavg()[0]
+                cpu0 = server.cpu_seconds()
+                result = run_load(server.url, setup, args)
+                result["server_cpu_s"] = server.cpu_seconds() - cpu0
+                result["server_processes"] = len(server.pids())
+                result["load"] = (load_before, os.getloadavg()[0])
+            finally:
+                server.stop()
+    result["db"] = db
+    result["tracebacks"] = tracebacks(log_path)
+    print(db, json.dumps(result, indent=1), file=sys.stderr)
+    return result
+
+
+def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    mix = ",".join(f"{k}={v:g}" for k, v in args.mix.items())
+    lines = [
+        "<!-- mixed:begin -->",
+        "## Mixed load: 40 users reading, registering and signing in (issue 17)",
+        "",
+        f"Written by `python bench/mixed.py --clients {args.clients} --seconds {args.seconds:g} "
+        f"--mix {mix} --addresses {args.addresses} --items {args.items} "
+        "--write docs/benchmarks.md`.",
+        "",
+        f"- Date: {now}",
+        f"- Machine: {machine()}, shared: other sessions ran their tests meanwhile; load average "
+        + "; ".join(
+            f"{r['db']} {r['load'][0]:.1f} at the start, {r['load'][1]:.1f} at the end"
+            for r in results
+        ),
+        f"- Server: {args.server}",
+        f"- {args.clients} client threads in one process on the same cores (httpx, keep-alive), "
+        f"from {args.addresses} loopback address(es), each for {args.seconds:g} s; "
+        f"{args.items:,} weapons registered before.",
+        "",
+        "| database | kind | requests | per s | p50 (ms) | p95 (ms) | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        for kind, k in r["kinds"].items():
+            lines.append(
+                f"| {r['db']} | {kind} | {k['requests']:,} | {k['per_s']:.1f} | "
+                f"{k['p50_ms']:.0f} | {k['p95_ms']:.0f} | {k['errors']} |"
+            )
+        errors = ", ".join(f"{n} x {s}" for s, n in sorted(r["errors"].items())) or "none"
+        lines.append(
+            f"| {r['db']} | **all** | {r['requests']:,} | **{r['per_s']:.1f}** | "
+            f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {errors} |"
+        )
+    for r in results:
+        lines.append("")
+        lines.append(
+            f"{r['db']}: server CPU {r['server_cpu_s']:.0f} s over {r['seconds']:.0f} s "
+            f"({r['server_processes']} server process(es) at the end)."
+        )
+    lines += ["<!-- mixed:end -->", ""]
+    return "\n".join(lines)
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    mix = {}
+    for part in text.split(","):
+        kind, _eq, weight = part.partition("=")
+        if kind not in ("api", "page", "register", "signin") or not weight:
+            raise SystemExit(f"--mix: {part!r} is not api=, page=, register= or signin=WEIGHT")
+        mix[kind] = float(weight)
+    return mix
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--mix", type=parse_mix, default="api=45,page=20,register=30,signin=5")
+    parser.add_argument("--addresses", type=int, default=10)
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--server", default="`laydown serve`", help="its description, for --write")
+    parser.add_argument("--write", type=Path)
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.setup:
+        setup_child()
+        return
+    results = [run_db(db, args) for db in args.db.split(",")]
+    for r in results:
+        for traceback in r["tracebacks"]:
+            print(f"{r['db']}: server traceback: {traceback}", file=sys.stderr)
+    text = markdown(results, args)
+    print(text)
+    if args.write:
+        write_section(args.write, text, "mixed")
+
+
+if __name__ == "__main__":
+    main()
