@@ -117,7 +117,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         import httpx
 
-        for _ in range(300):
+        for _ in range(600):  # gunicorn collects static files first
             if self.process.poll() is not None:
                 raise SystemExit(f"the server exited with status {self.process.returncode}")
             try:

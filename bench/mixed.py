@@ -65,6 +65,7 @@ KINDS = {  # what each kind's request must answer
     "sign-in": 302,
 }
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+URL = re.compile(r"https?://\S+ ")
 MAKES = ["Kalashnikov", "Colt", "FN Herstal", "Heckler & Koch", "Norinco"]
 
 
@@ -211,7 +212,7 @@ def run_load(url: str, setup: dict[str, Any], args: argparse.Namespace) -> dict[
             user.step(user.rng.choices(kinds, weights)[0], tally)
 
     threads = [threading.Thread(target=loop, args=(user,)) for user in users]
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
@@ -219,7 +220,7 @@ def run_load(url: str, setup: dict[str, Any], args: argparse.Namespace) -> dict[
     elapsed = time.perf_counter() - started
     for user in users:
         user.close()
-    return summary(tally, elapsed)
+    return dict(summary(tally, elapsed), client_cpu_s=time.process_time() - cpu0)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -255,12 +256,31 @@ def summary(tally: Tally, elapsed: float) -> dict[str, Any]:
     }
 
 
+def server_said(log: Path, processes: int) -> str:
+    """What `laydown serve` ran: its own start line, or else Django's development server."""
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("laydown serve:"):
+            said = URL.sub("", line)
+            return f"`{said}` ({processes} processes)"
+    return f"`laydown serve` = Django's development server (runserver, {processes} process)"
+
+
+def _log_text(line: str) -> str:
+    """A log line as text: a JSON log line's fields one a line (a traceback among them)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(record, dict):
+        return line
+    return "\n".join(str(value) for value in record.values())
+
+
 def tracebacks(log: Path) -> list[str]:
     """The distinct tracebacks in the server's output (the last line of each, counted)."""
     found: Counter[str] = Counter()
-    blocks = re.split(
-        r"(?m)^(?=Traceback \(most recent call last\):)", log.read_text(errors="replace")
-    )
+    text = "\n".join(map(_log_text, log.read_text(errors="replace").splitlines()))
+    blocks = re.split(r"(?m)^(?=Traceback \(most recent call last\):)", text)
     first: dict[str, str] = {}
     for block in blocks[1:]:
         lines = block.splitlines()
@@ -293,6 +313,7 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 server.stop()
     result["db"] = db
+    result["server"] = server_said(log_path, result["server_processes"])
     result["tracebacks"] = tracebacks(log_path)
     print(db, json.dumps(result, indent=1), file=sys.stderr)
     return result
@@ -315,7 +336,7 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f"{r['db']} {r['load'][0]:.1f} at the start, {r['load'][1]:.1f} at the end"
             for r in results
         ),
-        f"- Server: {args.server}",
+        "- Server: " + "; ".join(f"{r['db']}: {r['server']}" for r in results),
         f"- {args.clients} client threads in one process on the same cores (httpx, keep-alive), "
         f"from {args.addresses} loopback address(es), each for {args.seconds:g} s; "
         f"{args.items:,} weapons registered before.",
@@ -337,7 +358,9 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     for r in results:
         lines.append("")
         lines.append(
-            f"{r['db']}: server CPU {r['server_cpu_s']:.0f} s over {r['seconds']:.0f} s "
+            f"{r['db']}: server CPU {r['server_cpu_s']:.0f} s "
+            f"({1000 * r['server_cpu_s'] / max(1, r['requests']):.0f} ms a request), clients' CPU "
+            f"{r['client_cpu_s']:.0f} s, over {r['seconds']:.0f} s of load "
             f"({r['server_processes']} server process(es) at the end)."
         )
     lines += ["<!-- mixed:end -->", ""]
@@ -362,7 +385,6 @@ def main() -> None:
     parser.add_argument("--mix", type=parse_mix, default="api=45,page=20,register=30,signin=5")
     parser.add_argument("--addresses", type=int, default=10)
     parser.add_argument("--items", type=int, default=1000)
-    parser.add_argument("--server", default="`laydown serve`", help="its description, for --write")
     parser.add_argument("--write", type=Path)
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
