@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # pyproject.toml keeps the ranges; after changing them, run `make lock` and commit both files.
 LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
 
-.PHONY: help install lock demo serve test lint typecheck interop-tools pytest pytest-postgres fmt bench clean
+.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools pytest pytest-postgres fmt bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ lock: ## re-pin requirements.txt and requirements-dev.txt (hashes) from pyprojec
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --extra dev \
 	  --output-file requirements-dev.txt pyproject.toml
 
-demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve it with two witnesses and the worker
+demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve it (gunicorn) with two witnesses and the worker
 	$(BIN)/laydown migrate --noinput
 	$(BIN)/laydown keys init
 	$(BIN)/laydown demo
@@ -44,8 +44,11 @@ demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve 
 	echo "Laydown demo: http://127.0.0.1:8000/ (users and passwords above)"; \
 	$(BIN)/laydown serve 127.0.0.1:8000
 
-serve: $(STAMP) ## serve without loading demo data
+serve: $(STAMP) ## serve without loading demo data (gunicorn; LAYDOWN_WORKERS, LAYDOWN_THREADS)
 	$(BIN)/laydown serve 127.0.0.1:8000
+
+serve-dev: $(STAMP) ## serve with Django's development server
+	$(BIN)/laydown serve --dev 127.0.0.1:8000
 
 test: lint typecheck interop-tools pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS = {
-    "serve": "serve the web application (default 127.0.0.1:8000)",
+    "serve": "serve the web application with gunicorn (default 127.0.0.1:8000); --dev: Django's",
     "migrate": "create or update the database tables",
     "keys": "print the log's verifier key; `keys init` creates the signing key if absent",
     "log": "`log export DIR`: write the checkpoint, tiles and a record bundle as static files",
@@ -52,15 +52,15 @@ def main(argv: Sequence[str] | None = None, prog: str = "laydown") -> int:
         from laydown.verification.sampling import main as sampling_main
 
         return sampling_main(args[1:], prog=f"{prog} inspection")
-    if args[0] == "serve":
-        os.environ.setdefault("LAYDOWN_WITNESS_AUTOPUSH", "1")  # the web process pushes
-        os.environ.setdefault("LAYDOWN_GROUP_COMMIT", "1")  # concurrent writes share commits
-        args = ["runserver", "--noreload", "--insecure", *(args[1:] or ["127.0.0.1:8000"])]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laydown.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     try:
+        if args[0] == "serve":
+            from laydown.server import main as serve_main
+
+            return serve_main(args[1:], prog=f"{prog} serve")
         execute_from_command_line([prog, *args])
     except ImproperlyConfigured as exc:
         print(f"{prog}: configuration error: {exc}", file=sys.stderr)

@@ -8,7 +8,10 @@ witness row and, when the status changes, recorded in the ledger for everybody t
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -162,13 +165,25 @@ def push_soon() -> None:
     _wake.set()
 
 
+@contextlib.contextmanager
+def _one_pusher_at_a_time() -> Iterator[None]:
+    """Hold the data directory's push lock: the workers of `laydown serve` each push after
+    their own commits, one at a time, and each reads the newest checkpoint only once it holds
+    the lock. Two pushes at once could send a witness an older checkpoint after a newer one,
+    which it refuses (and the refusal would be recorded in the ledger)."""
+    with open(settings.DATA_DIR / "witness-push.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        yield
+
+
 def _push_loop() -> None:
     while True:
         _wake.wait()
         _wake.clear()
         try:
-            if LogWitness.objects.filter(active=True).exists():
-                witness_push()
+            with _one_pusher_at_a_time():
+                if LogWitness.objects.filter(active=True).exists():
+                    witness_push()
         except Exception:  # noqa: BLE001 - keep pushing later; the status rows show failures
             import logging
 
