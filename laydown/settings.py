@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "laydown.people",
     "laydown.jobs",
     "laydown.demo",
+    "laydown.ops",
 ]
 
 # Background jobs (imports) are queued in the database and run by `laydown worker`
@@ -112,6 +113,7 @@ LAYDOWN_SIGNIN_FAILURE_LIMIT = env_int("LAYDOWN_SIGNIN_FAILURE_LIMIT", 5, minimu
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 MIDDLEWARE = [
+    "laydown.ops.health.HealthMiddleware",  # /healthz, /readyz: before host checks and sessions
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
