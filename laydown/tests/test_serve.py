@@ -1,4 +1,5 @@
-"""`laydown serve` as a real process: gunicorn's workers answer pages and hashed static files,
+"""`laydown serve` as a real process: gunicorn's workers answer pages, hashed static files and
+the health checks,
 SIGHUP replaces the workers while it keeps serving, SIGTERM stops it cleanly."""
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ def test_the_production_server_serves_pages_and_hashed_static_files(served: Serv
     assert "max-age=315360000" in static.headers["cache-control"]
     assert static.headers["content-encoding"] == "gzip"
     assert "2 workers x 2 threads" in served.output()
+    assert httpx.get(served.url + "/healthz", timeout=10).json() == {"status": "ok"}
+    ready = httpx.get(served.url + "/readyz", timeout=10)
+    assert ready.status_code == 200, ready.text
 
 
 def test_sighup_replaces_the_workers_and_sigterm_stops_cleanly(served: Served) -> None:
