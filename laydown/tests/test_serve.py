@@ -1,6 +1,6 @@
 """`laydown serve` as a real process: gunicorn's workers answer pages, hashed static files and
-the health checks,
-SIGHUP replaces the workers while it keeps serving, SIGTERM stops it cleanly."""
+the health checks; SIGHUP replaces the workers while it keeps serving; SIGTERM stops it
+cleanly."""
 
 from __future__ import annotations
 
