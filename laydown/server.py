@@ -43,12 +43,14 @@ def default_workers(cpus: int) -> int:
 
 
 DEFAULT_THREADS = 4
+LOG_FORMATS = ("json", "text")
 
 
 def server_options(bind: str) -> dict[str, Any]:
     """gunicorn's settings for `laydown serve`, read from LAYDOWN_WORKERS and LAYDOWN_THREADS
     (a bad value stops the start with a message naming the variable)."""
-    from laydown.core.env import env_int
+    from laydown.core.env import env_choice, env_int
+    from laydown.core.logs import gunicorn_logging
 
     workers = env_int("LAYDOWN_WORKERS", default_workers(cpu_count()), minimum=1)
     threads = env_int("LAYDOWN_THREADS", DEFAULT_THREADS, minimum=1)
@@ -61,8 +63,11 @@ def server_options(bind: str) -> dict[str, Any]:
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "keepalive": 5,
         "proc_name": "laydown",
-        "accesslog": None,  # each request is logged once, by laydown.core.request_log
+        "accesslog": None,  # one line per request, by laydown.core.request_log (no query)
         "errorlog": "-",
+        "logconfig_dict": gunicorn_logging(
+            env_choice("LAYDOWN_LOG_FORMAT", "json", LOG_FORMATS)  # as settings.py reads it
+        ),
         "control_socket_disable": True,  # no socket in $HOME shared by every instance
         "worker_exit": _worker_exit,
     }

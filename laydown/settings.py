@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from laydown.core.env import (
     database_settings,
     env_bool,
+    env_choice,
     env_data_dir,
     env_int,
     env_origin,
@@ -20,6 +21,7 @@ from laydown.core.env import (
     secret_files_check,
     secret_key,
 )
+from laydown.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_data_dir("LAYDOWN_DATA_DIR", "./var/")
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",  # `serve --dev` serves static files as production does
     "django.contrib.staticfiles",
+    "django_guid",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "ninja",
@@ -113,6 +116,8 @@ LAYDOWN_SIGNIN_FAILURE_LIMIT = env_int("LAYDOWN_SIGNIN_FAILURE_LIMIT", 5, minimu
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",  # the request id (X-Request-ID), in every log line
+    "laydown.core.request_log.RequestLogMiddleware",  # one line per request
     "laydown.ops.health.HealthMiddleware",  # /healthz, /readyz: before host checks and sessions
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -191,12 +196,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"one_line_client_errors": {"()": "laydown.core.logs.OneLineClientErrors"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    # a refusal (403) or a missing page is one line, not a traceback; server errors keep theirs
-    "loggers": {"django.request": {"filters": ["one_line_client_errors"]}},
-}
+# The request id: a proxy's X-Request-ID (a UUID or 32 hex digits, as nginx's $request_id) is
+# kept, anything else replaced by a new one; returned in the response's X-Request-ID.
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": True, "EXPOSE_HEADER": False}
+
+# Logs: one JSON object a line on stderr (LAYDOWN_LOG_FORMAT=text for people reading a terminal),
+# each with the time, level, logger, message and the request id of the request it belongs to.
+LAYDOWN_LOG_FORMAT = env_choice("LAYDOWN_LOG_FORMAT", "json", ("json", "text"))  # as laydown.server
+LOGGING = logging_config(LAYDOWN_LOG_FORMAT)

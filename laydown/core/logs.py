@@ -1,8 +1,9 @@
-"""Logging filters."""
+"""Logging: the settings' configuration and its filters."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 
 class OneLineClientErrors(logging.Filter):
@@ -19,3 +20,70 @@ class OneLineClientErrors(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+def _formatter(log_format: str) -> dict[str, Any]:
+    if log_format == "text":
+        return {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    from pythonjsonlogger.core import RESERVED_ATTRS
+
+    return {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+        "rename_fields": {"levelname": "level", "name": "logger"},
+        "timestamp": "time",
+        # Django adds the request object to its lines: its text holds the query string
+        "reserved_attrs": [*RESERVED_ATTRS, "request", "server_time"],
+    }
+
+
+def _console(log_format: str) -> dict[str, Any]:
+    """The filters, formatter and stderr handler of every log line."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {
+                "()": "django_guid.log_filters.CorrelationId",
+                "correlation_id_field": "request_id",
+            },
+            "one_line_client_errors": {"()": "laydown.core.logs.OneLineClientErrors"},
+        },
+        "formatters": {"laydown": _formatter(log_format)},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "laydown",
+                "filters": ["request_id"],
+            }
+        },
+    }
+
+
+def logging_config(log_format: str) -> dict[str, Any]:
+    """Settings' LOGGING: every line on stderr, as one JSON object (`json`) or plain text,
+    carrying the id of the request it was written in (`request_id`, from django-guid)."""
+    return {
+        **_console(log_format),
+        "root": {"handlers": ["console"], "level": "WARNING"},
+        "loggers": {
+            # a refusal (403) or a missing page is one line, not a traceback; 5xx keep theirs
+            "django.request": {"filters": ["one_line_client_errors"]},
+            "laydown.request": {"level": "INFO"},
+        },
+    }
+
+
+def gunicorn_logging(log_format: str) -> dict[str, Any]:
+    """gunicorn's own lines (workers started, stopped, killed) in the same shape; it has no
+    access log: laydown.core.request_log writes one line per request."""
+    return {
+        **_console(log_format),
+        "root": {"handlers": ["console"], "level": "WARNING"},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            # its lines would carry the query string, which may hold names searched for
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        },
+    }

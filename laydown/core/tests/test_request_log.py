@@ -1,0 +1,76 @@
+"""Every request has an id (a proxy's X-Request-ID kept, else a new one), returned to the
+client and carried by each JSON log line of that request; one line per request, without the
+query string."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from laydown.core.logs import logging_config
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """What the settings' console handler writes, while the test runs."""
+    (console,) = [h for h in logging.getLogger().handlers if h.name == "console"]
+    assert isinstance(console, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = console.setStream(buffer)
+    yield buffer
+    console.setStream(previous)
+
+
+def lines(buffer: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+def test_a_proxys_request_id_is_kept_and_carried_by_the_request_line(log_lines) -> None:
+    rid = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # nginx's $request_id: 32 hex digits
+    response = Client().get("/log/checkpoint?name=Someone", HTTP_X_REQUEST_ID=rid)
+    assert response["X-Request-ID"] == rid
+    (line,) = [x for x in lines(log_lines) if x["logger"] == "laydown.request"]
+    assert line["request_id"] == rid
+    assert line["method"] == "GET"
+    assert line["path"] == "/log/checkpoint"
+    assert line["status"] == response.status_code
+    assert isinstance(line["duration_ms"], float)
+    assert line["level"] == "INFO"
+    assert re.match(r"\d{4}-\d\d-\d\dT", str(line["time"]))
+    assert "Someone" not in log_lines.getvalue()
+
+
+def test_without_a_valid_id_the_request_gets_a_new_one(log_lines) -> None:
+    response = Client().get("/log/checkpoint", HTTP_X_REQUEST_ID='x"\n{"forged": 1}')
+    rid = response["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", rid)
+    assert lines(log_lines)[-1]["request_id"] == rid
+    assert "forged" not in log_lines.getvalue()
+    assert Client().get("/log/checkpoint")["X-Request-ID"] != rid
+
+
+def test_errors_logged_during_a_request_carry_its_id(log_lines, settings) -> None:
+    settings.ALLOWED_HOSTS = ["laydown.example.org"]
+    response = Client().get("/", HTTP_HOST="elsewhere.example")
+    assert response.status_code == 400
+    rid = response["X-Request-ID"]
+    refused = [x for x in lines(log_lines) if x["logger"] == "django.security.DisallowedHost"]
+    assert refused and refused[0]["request_id"] == rid and refused[0]["level"] == "ERROR"
+
+
+def test_health_probes_are_not_logged_unless_they_fail(log_lines) -> None:
+    assert Client().get("/healthz").status_code == 200
+    assert log_lines.getvalue() == ""
+
+
+def test_text_logs_for_a_terminal_carry_the_id_too() -> None:
+    config = logging_config("text")
+    assert "%(request_id)s" in config["formatters"]["laydown"]["format"]
