@@ -18,6 +18,7 @@ COMMANDS = {
     "ledger": "`ledger replay`: check the log, rebuild projections; `ledger coverage`: of what",
     "verify": "verify a log (URL or exported directory) against its verifier key; no database",
     "demo": "load the demo data (idempotent)",
+    "backup": "`backup DIR`: database, files and passphrase-sealed keys; `restore DIR` checks",
     "witness": "`witness init|key|trust|serve DIR`: run a C2SP tlog-witness; no database",
     "observer": "`observer keygen NAME --out FILE`, `observer sign DOC --key FILE`; no database",
     "inspection": "`inspection sample --root --nonce --percent|--count INVENTORY`: recompute",
