@@ -53,6 +53,8 @@ LAYDOWN_WITNESS_AUTOPUSH = env_bool("LAYDOWN_WITNESS_AUTOPUSH", False)
 # Concurrent single writes of one process share a transaction and a checkpoint
 # (laydown.ledger.group); `laydown serve` turns it on.
 LAYDOWN_GROUP_COMMIT = env_bool("LAYDOWN_GROUP_COMMIT", False)
+# /readyz fails while a background task has waited over a minute (no `laydown worker` running)
+LAYDOWN_READY_NEEDS_WORKER = env_bool("LAYDOWN_READY_NEEDS_WORKER", False)
 
 # Reports: public figures below this count are shown as "<N"; map tiles (empty: no tiles, the
 # plain map of site positions alone), e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png

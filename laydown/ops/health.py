@@ -7,6 +7,9 @@ They are public, say nothing about anybody, and are never cached.
 - `/healthz`: the process is up and answers (200).
 - `/readyz`: this process can serve: the database answers, every migration is applied, the
   log's signing key and the vault's master key are readable (200, else 503 naming the check).
+  It also reports the background jobs (tasks waiting for `laydown worker`, how long the
+  oldest has waited, the last heartbeat of an import job); with LAYDOWN_READY_NEEDS_WORKER
+  on, a task waiting longer than WORKER_LATE_SECONDS (no worker is taking them) fails it.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from laydown.core.errors import ConfigurationError
 
@@ -63,12 +68,50 @@ def keys() -> str:
     return OK
 
 
+WORKER_LATE_SECONDS = 60
+
+
+def jobs() -> dict[str, object]:
+    """The background queue, for information: no name, file or user, only counts and times."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from laydown.jobs.models import ImportJob
+
+    try:
+        waiting = DBTaskResult.objects.ready()
+        oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+        beat = ImportJob.objects.order_by("-heartbeat_at").values_list("heartbeat_at", flat=True)
+        last_beat = beat.exclude(heartbeat_at=None).first()
+        return {
+            "queued": waiting.count(),
+            "running": DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count(),
+            "oldest_queued_seconds": (
+                None if oldest is None else round((timezone.now() - oldest).total_seconds())
+            ),
+            "last_job_heartbeat": None if last_beat is None else last_beat.isoformat(),
+        }
+    except DatabaseError:
+        return {"queued": None}
+
+
+def worker(queue: dict[str, object]) -> str:
+    waited = queue.get("oldest_queued_seconds")
+    if isinstance(waited, int) and waited > WORKER_LATE_SECONDS:
+        return f"a task has waited {waited} s: is `laydown worker` running?"
+    return OK
+
+
 READY_CHECKS: dict[str, Check] = {"database": database, "migrations": migrations, "keys": keys}
 
 
-def readiness() -> tuple[bool, dict[str, str]]:
-    results = {name: check() for name, check in READY_CHECKS.items()}
-    return all(value == OK for value in results.values()), results
+def readiness() -> tuple[bool, dict[str, object]]:
+    checks = {name: check() for name, check in READY_CHECKS.items()}
+    queue = jobs() if checks["database"] == OK and checks["migrations"] == OK else {}
+    if settings.LAYDOWN_READY_NEEDS_WORKER:
+        checks["worker"] = worker(queue)
+    ready = all(value == OK for value in checks.values())
+    return ready, {"ready": ready, "checks": checks, "jobs": queue}
 
 
 def _answer(status: int, body: dict[str, object]) -> HttpResponse:
@@ -85,6 +128,6 @@ class HealthMiddleware:
         if request.path == "/healthz":
             return _answer(200, {"status": "ok"})
         if request.path == "/readyz":
-            ready, checks = readiness()
-            return _answer(200 if ready else 503, {"ready": ready, "checks": checks})
+            ready, body = readiness()
+            return _answer(200 if ready else 503, body)
         return self.get_response(request)

@@ -30,11 +30,42 @@ def test_a_probe_by_ip_address_over_plain_http_is_answered() -> None:
 def test_readyz_reports_each_check() -> None:
     response = Client().get("/readyz")
     assert response.status_code == 200, response.content
-    assert response.json() == {
-        "ready": True,
-        "checks": {"database": "ok", "migrations": "ok", "keys": "ok"},
+    body = response.json()
+    assert body["ready"] is True
+    assert body["checks"] == {"database": "ok", "migrations": "ok", "keys": "ok"}
+    assert body["jobs"] == {
+        "queued": 0,
+        "running": 0,
+        "oldest_queued_seconds": None,
+        "last_job_heartbeat": None,
     }
     assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_readyz_reports_waiting_tasks_and_fails_on_them_only_when_told(settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    five_minutes_ago = timezone.now() - timedelta(seconds=300)
+    task = DBTaskResult.objects.create(  # as the database backend queues one
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="laydown.jobs.tasks.import_job_run",
+        queue_name="default",
+        backend_name="default",
+        run_after=five_minutes_ago,
+    )
+    DBTaskResult.objects.filter(pk=task.pk).update(enqueued_at=five_minutes_ago)
+    body = Client().get("/readyz").json()
+    assert body["ready"] is True
+    assert body["jobs"]["queued"] == 1
+    assert 299 <= body["jobs"]["oldest_queued_seconds"] <= 400
+    settings.LAYDOWN_READY_NEEDS_WORKER = True
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"].endswith("is `laydown worker` running?")
 
 
 @pytest.mark.django_db
