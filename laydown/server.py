@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -119,15 +120,15 @@ def serving_environment() -> None:
 
 
 def collect_static() -> None:
-    """Copy the static files under hashed names into STATIC_ROOT (unchanged ones are kept);
-    run in the master before any worker starts, which then serve them from memory's index."""
-    import django
-    from django.core.management import call_command
-    from django.db import connections
-
-    django.setup()
-    call_command("collectstatic", interactive=False, verbosity=0)
-    connections.close_all()  # nothing of the master's is inherited by the workers
+    """Copy the static files under hashed names into STATIC_ROOT (unchanged ones are kept),
+    before any worker starts. In a child process: the master must not import the application,
+    or the workers SIGHUP starts would be forked with the old code already loaded."""
+    done = subprocess.run(  # noqa: S603 - our own command, no shell
+        [sys.executable, "-m", "laydown.cli", "collectstatic", "--noinput", "--verbosity=0"],
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"laydown serve: collectstatic failed (exit {done.returncode})")
 
 
 def main(args: Sequence[str], prog: str = "laydown serve") -> int:

@@ -63,7 +63,7 @@ class Served:
     def answers(self) -> bool:
         assert self.process.poll() is None, self.output()
         try:
-            return httpx.get(self.url + "/", timeout=5).status_code == 200
+            return httpx.get(self.url + "/", timeout=10).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -107,7 +107,8 @@ def test_sighup_replaces_the_workers_and_sigterm_stops_cleanly(served: Served) -
     assert len(first) == 2
     served.process.send_signal(signal.SIGHUP)
     wait_for(lambda: len(served.workers()) == 4, 60, "two new workers after SIGHUP")
-    assert served.answers()
+    # requests wait in the listening socket while the new workers load the application
+    wait_for(served.answers, 60, "an answer from the new workers")
     served.process.send_signal(signal.SIGTERM)
     assert served.process.wait(timeout=60) == 0, served.output()
     assert "Shutting down: Master" in served.output()
