@@ -183,7 +183,8 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "",
         f"- Date: {now}",
         f"- Machine: {machine()}; load average at the end {os.getloadavg()[0]:.1f}",
-        "- Server: `laydown serve` (Django's threaded server, one process), clients in another "
+        "- Server: `laydown serve` (gunicorn, LAYDOWN_WORKERS x LAYDOWN_THREADS), clients in "
+        "another "
         "process on the same 2 cores (httpx, keep-alive), each POSTing `/api/v1/arms/items` one "
         f"weapon at a time for {args.seconds:g} s per row.",
         "",
