@@ -25,7 +25,8 @@ MAX_COUNT = 10_000_000
 EARLIEST = dt.date(2000, 1, 1)
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_WHOLE_NUMBER = re.compile(r"\s*-?\d+\s*")
+# ASCII digits and blanks only: `\s` and `\d` would admit characters `int()` refuses (U+001F)
+_WHOLE_NUMBER = re.compile(r"[ \t]*-?[0-9]+[ \t]*")
 
 
 def refuse(field: str, reason: str, message: str) -> ValidationError:

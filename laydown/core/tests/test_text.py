@@ -67,3 +67,12 @@ def test_free_text_with_a_bidi_control_is_refused_naming_the_field(control: str)
 
 def test_free_text_in_any_script_with_direction_marks_is_accepted() -> None:
     bidi_controls_refuse({"note": "مرحبا\u200f 12", "name": "Арам", "n": 3}, "data")
+
+
+def test_a_whole_number_with_a_control_character_is_refused_not_a_crash() -> None:
+    from laydown.core import validators
+
+    for text in ("0\x1f", "1975\x1c", "\x1e12"):
+        with pytest.raises(ValidationError):
+            validators.integer("year", text, minimum=0, maximum=3000)
+    assert validators.integer("year", " 1975 ", minimum=0, maximum=3000) == 1975
