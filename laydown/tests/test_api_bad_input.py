@@ -19,7 +19,7 @@ from laydown.accounts.models import User
 from laydown.api import api
 from laydown.arms import selectors as arms_selectors
 from laydown.arms import services as arms_services
-from laydown.arms.tests.base import MANAGER
+from laydown.fixtures import ARMS_MANAGER as MANAGER
 from laydown.fixtures import ITEM_FIELDS
 from laydown.testing import FAST_HASHERS, log_size, signed_in, user_with_role
 

@@ -24,7 +24,7 @@ from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
 from laydown.accounts.models import User
 from laydown.arms import services as arms_services
-from laydown.arms.tests.base import MANAGER
+from laydown.fixtures import ARMS_MANAGER as MANAGER
 from laydown.testing import FAST_HASHERS, user_with_role
 from laydown.wsgi import application
 

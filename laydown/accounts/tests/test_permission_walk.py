@@ -11,320 +11,37 @@ refusal never adds to the ledger.
 
 from __future__ import annotations
 
-import inspect
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import resolve_url
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.urls import include, path, reverse
 from ninja import NinjaAPI
-from ninja.operation import PathView
 
-from laydown.access.permissions import ACTIONS, ANYONE, SIGNED_IN, is_allowed
+from laydown.access.permissions import ACTIONS, ANYONE, is_allowed
 from laydown.access.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 from laydown.access.web import principal_for_user
 from laydown.accounts import services
 from laydown.accounts.models import ApiToken, User
-from laydown.ledger.models import Record
+from laydown.testing.walk import (
+    NO_ROLE,
+    WALKERS,
+    Endpoint,
+    Samples,
+    collect,
+    expected_allowed,
+    make_user,
+    request,
+    signed_in,
+    url_of,
+    walk,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
-
-# Third-party views treated as public, each with the reason it is safe. Nothing else may be.
-PUBLIC_THIRD_PARTY = {
-    "set_language": "Django's language switch: it only sets the language cookie",
-    "api:openapi-json": "django-ninja's OpenAPI document: it describes the API, holds no data",
-    "api:openapi-view": "django-ninja's page that renders that document",
-    "api:api-root": "django-ninja's root: always a 404, it anchors the API's URL names",
-}
-
-
-@dataclass(frozen=True)
-class Samples:
-    """Records that parameterised URLs point at, created by the `samples` fixture."""
-
-    org_code: str
-    user: User
-    token_id: str
-
-
-# How to fill in each parameterised URL. A URL with parameters and no entry fails the walk.
-SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
-    "ledger:tile": lambda s: {"path": "0/000"},
-    "ledger:proof": lambda s: {"index": 0},
-    "accounts:token_revoke": lambda s: {"public_id": s.token_id},
-    "accounts:user_detail": lambda s: {"user_id": s.user.pk},
-    "accounts:user_grant": lambda s: {"user_id": s.user.pk},
-    "accounts:user_active": lambda s: {"user_id": s.user.pk},
-    "accounts:user_revoke": lambda s: {"user_id": s.user.pk},
-    "accounts:user_second_factor_reset": lambda s: {"user_id": s.user.pk},
-    "api:organisation_detail": lambda s: {"code": s.org_code},
-    "api:token_revoke": lambda s: {"public_id": s.token_id},
-    "api:role_grant": lambda s: {"pseudonym": s.user.pseudonym},
-    "api:role_revoke": lambda s: {"pseudonym": s.user.pseudonym},
-    # Unknown codes: the permission check runs first, then the page answers 404.
-    "verification:inspection": lambda s: {"code": "INS-000000"},
-    "verification:inspection_text": lambda s: {"code": "INS-000000", "part": "report"},
-    "verification:destruction": lambda s: {"code": "DES-000000"},
-    "verification:item_bundle": lambda s: {"tag": "LD-000000"},
-    "reports:export": lambda s: {"dataset": "sites", "fmt": "csv"},
-    # The registry: unknown codes and tags; the action is checked first, then the page says 404.
-    **{
-        f"arms:{name}": lambda s: {"code": "no-such-site"}
-        for name in (
-            "site",
-            "item_new",
-            "lot_new",
-            "materiel_new",
-            "shipment_new",
-            "stock_check_new",
-            "disposal_new",
-            "container",
-            "container_seal",
-            "seal_break",
-            "shipment",
-            "shipment_receive",
-            "stock_check",
-            "stock_check_count",
-        )
-    },
-    **{
-        f"arms:{name}": lambda s: {"tag": "LD-000000"}
-        for name in (
-            "item",
-            "item_receipt",
-            "item_book",
-            "item_remove",
-            "item_return",
-            "item_lost",
-            "lot",
-            "lot_lost",
-            "materiel",
-        )
-    },
-    "arms:import_template": lambda s: {"fmt": "csv"},
-    "arms:import_progress": lambda s: {"job": "0"},
-    "arms:import_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
-    **{
-        f"api:arms_{name}": lambda s: {"tag": "LD-000000"}
-        for name in (
-            "item_get",
-            "lot_get",
-            "materiel_get",
-            "item_book",
-            "item_remove",
-            "item_return",
-            "item_lost",
-        )
-    },
-    "api:arms_site_get": lambda s: {"code": "no-such-site"},
-    "api:arms_shipment_get": lambda s: {"code": "SH-000000"},
-    "api:arms_shipment_receive": lambda s: {"code": "SH-000000"},
-    "assistance:distribution_detail": lambda s: {"code": "DI-000000"},
-    "assistance:distribution_correct": lambda s: {"code": "DI-000000"},
-    "assistance:distribution_receipt": lambda s: {"code": "DI-000000"},
-    "assistance:household_detail": lambda s: {"code": "h-000000000000"},
-    "assistance:household_personal_data": lambda s: {"code": "h-000000000000"},
-    "assistance:project_detail": lambda s: {"code": "PR-000000"},
-    "assistance:meeting_detail": lambda s: {"code": "DM-000000"},
-    "assistance:visit_detail": lambda s: {"code": "MV-000000"},
-    "assistance:visit_update": lambda s: {"code": "MV-000000"},
-    "assistance:distribution_recipients": lambda s: {"code": "DI-000000"},
-    "assistance:monitoring_note_new": lambda s: {"code": "DI-000000"},
-    "assistance:complaint_detail": lambda s: {"code": "CO-000000"},
-    "assistance:complaint_follow_up": lambda s: {"code": "CO-000000"},
-    "assistance:partner_edit": lambda s: {"code": "no-such-partner"},
-    "assistance:project_edit": lambda s: {"code": "PR-000000"},
-    "assistance:project_progress": lambda s: {"code": "PR-000000"},
-    "assistance:commitment_new": lambda s: {"code": "DM-000000"},
-    "assistance:commitment_follow_up": lambda s: {"code": "CM-000000"},
-    # Unknown pseudonyms and codes: the decorator checks the action, then the page answers 404.
-    "people:cycle": lambda s: {"code": "2000-01"},
-    "people:cycle_approve": lambda s: {"code": "2000-01"},
-    "people:appeal_decide": lambda s: {"code": "AP-0"},
-    "people:follow_up": lambda s: {"code": "RF-0"},
-    **{
-        f"people:{name}": lambda s: {"pseudonym": "p-000000000000"}
-        for name in (
-            "person",
-            "screen",
-            "appeal",
-            "revoke",
-            "card",
-            "card_issue",
-            "certificate",
-            "access_report",
-            "correct",
-            "erase",
-            "refer",
-        )
-    },
-    # The API: unknown ids again; the action is checked first, then the answer is 404.
-    "api:people_participant_detail": lambda s: {"pseudonym": "p-000000000000"},
-    "api:people_personal_data": lambda s: {"pseudonym": "p-000000000000"},
-    "api:people_screen": lambda s: {"pseudonym": "p-000000000000"},
-    "api:people_appeal": lambda s: {"pseudonym": "p-000000000000"},
-    "api:people_refer": lambda s: {"pseudonym": "p-000000000000"},
-    "api:people_appeal_decide": lambda s: {"code": "AP-0"},
-    "api:people_referral_follow_up": lambda s: {"code": "RF-0"},
-    "api:people_cycle_detail": lambda s: {"code": "2000-01"},
-    **{
-        f"api:people_{name}": lambda s: {"pseudonym": "p-000000000000"}
-        for name in ("revoke", "card", "card_issue", "access_report", "correct", "erase")
-    },
-    "api:people_duplicate_decide": lambda s: {"code": "DU-0"},
-    "api:people_cycle_approve": lambda s: {"code": "2000-01"},
-    "api:people_payments_record": lambda s: {"code": "2000-01"},
-    "api:assistance_distribution_detail": lambda s: {"code": "DI-000000"},
-    "api:assistance_household_detail": lambda s: {"code": "h-000000000000"},
-    "api:assistance_household_personal_data": lambda s: {"code": "h-000000000000"},
-    "api:assistance_project_detail": lambda s: {"code": "PR-000000"},
-    "api:assistance_project_progress": lambda s: {"code": "PR-000000"},
-    "api:assistance_meeting_detail": lambda s: {"code": "DM-000000"},
-    "api:assistance_commitment_follow_up": lambda s: {"code": "CM-000000"},
-    "api:assistance_visit_detail": lambda s: {"code": "MV-000000"},
-    "api:assistance_visit_update": lambda s: {"code": "MV-000000"},
-    **{
-        f"api:assistance_{name}": lambda s: {"code": "DI-000000"}
-        for name in (
-            "distribution_correct",
-            "recipient_list",
-            "recipients_add",
-            "receipt_record",
-            "note_list",
-            "note_add",
-        )
-    },
-    "api:assistance_complaint_detail": lambda s: {"code": "CO-000000"},
-    "api:assistance_complaint_follow_up": lambda s: {"code": "CO-000000"},
-    "api:assistance_partner_profile_set": lambda s: {"code": "no-such-partner"},
-    "api:assistance_project_update": lambda s: {"code": "PR-000000"},
-    "api:assistance_commitment_add": lambda s: {"code": "DM-000000"},
-    "api:verification_inspection_detail": lambda s: {"code": "INS-000000"},
-    "api:verification_inspection_open": lambda s: {"code": "INS-000000"},
-    "api:verification_inspection_finding": lambda s: {"code": "INS-000000"},
-    "api:verification_inspection_close": lambda s: {"code": "INS-000000"},
-    "api:verification_inspection_sign": lambda s: {"code": "INS-000000"},
-    "api:verification_item_bundle": lambda s: {"tag": "LD-000000"},
-    "api:verification_accreditation_revoke": lambda s: {"code": "ACC-000000"},
-    "api:verification_destruction_detail": lambda s: {"code": "DES-000000"},
-    "api:verification_destruction_countersign": lambda s: {"code": "DES-000000"},
-}
-
-ANONYMOUS = "anonymous"
-NO_ROLE = "no_role"
-WALKERS = [ANONYMOUS, NO_ROLE, *Role.values]
-MODEL_BACKEND = "laydown.accounts.signin.ThrottledModelBackend"
-PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str  # with its namespace, as reverse() wants it
-    route: str
-    method: str  # the method to walk with; pages: GET (POST when GET is not allowed)
-    action: str | None
-    is_api: bool
-    parameters: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return f"{self.method} /{self.route} ({self.name})"
-
-
-def _patterns(
-    resolver: URLResolver, prefix: str = "", namespace: str = ""
-) -> Iterator[tuple[str, str | None, URLPattern]]:
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            inner = ":".join(n for n in (namespace, entry.namespace) if n)
-            yield from _patterns(entry, prefix + str(entry.pattern), inner)
-        else:
-            name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
-            yield prefix + str(entry.pattern), name, entry
-
-
-def ninja_path_view(callback: Any) -> PathView | None:
-    """django-ninja's URL callback is a closure over the PathView holding the operations."""
-    try:
-        view = inspect.getclosurevars(callback).nonlocals.get("self")
-    except TypeError:  # not a plain function (functools.partial, a class...)
-        return None
-    return view if isinstance(view, PathView) else None
-
-
-def collect(urlconf: str | None = None) -> tuple[list[Endpoint], list[str]]:
-    """Every walkable endpoint of `urlconf`, and the problems that make URLs unwalkable."""
-    endpoints: list[Endpoint] = []
-    problems: list[str] = []
-    seen_path_views: set[int] = set()
-    for route, name, pattern in _patterns(get_resolver(urlconf)):
-        if name in PUBLIC_THIRD_PARTY:
-            continue
-        if not name:
-            problems.append(f"/{route} has no URL name, so the walk cannot build its URL")
-            continue
-        parameters = tuple(a or b for a, b in PARAMETER.findall(route))
-        path_view = ninja_path_view(pattern.callback)
-        if path_view is None:
-            action = getattr(pattern.callback, "laydown_action", None)
-            endpoints.append(Endpoint(name, route, "GET", action, False, parameters))
-            continue
-        if id(path_view) in seen_path_views:
-            continue  # ninja adds one URL pattern per operation of the same path
-        seen_path_views.add(id(path_view))
-        namespace = name.rpartition(":")[0]
-        for operation in path_view.operations:
-            op_name = getattr(operation, "url_name", None)
-            op_name = f"{namespace}:{op_name}" if op_name and namespace else op_name or name
-            action = getattr(operation.view_func, "laydown_action", None)
-            if action and any(
-                getattr(cb, "action", None) != action for cb in operation.auth_callbacks
-            ):
-                problems.append(f"/{route} ({op_name}): its auth does not check {action!r}")
-            for method in operation.methods:
-                endpoints.append(Endpoint(op_name, route, method, action, True, parameters))
-    for endpoint in endpoints:
-        if endpoint.parameters and endpoint.name not in SAMPLE_KWARGS:
-            problems.append(
-                f"{endpoint} has parameters {endpoint.parameters} but no entry in SAMPLE_KWARGS"
-                " of laydown/accounts/tests/test_permission_walk.py"
-            )
-        kind = "operation with @api_action" if endpoint.is_api else "view with @requires"
-        if endpoint.action is None:
-            problems.append(f"{endpoint} declares no action: decorate the {kind}(...)")
-        elif endpoint.action not in ACTIONS:
-            problems.append(f"{endpoint} declares {endpoint.action!r}, not in the matrix")
-    return endpoints, problems
-
 
 ENDPOINTS, PROBLEMS = collect()
 
 
-def expected_allowed(action: str, walker: str) -> bool:
-    audience = ACTIONS[action].audience
-    if audience == ANYONE:
-        return True
-    if walker == ANONYMOUS:
-        return False
-    return audience == SIGNED_IN or walker in ACTIONS[action].roles
-
-
 # ---- fixtures: one organisation, one user per role, and the records URLs point at ----
-
-
-def _user(username: str, role: str | None) -> User:
-    user = services.user_create(
-        actor=services.SYSTEM, username=username, password="walk-Password-2026", organisation="walk"
-    )
-    if role:
-        services.role_grant(actor=services.SYSTEM, user=user, role=role, scope="programme")
-    return user
 
 
 @pytest.fixture
@@ -335,7 +52,7 @@ def walk_org() -> str:
 
 @pytest.fixture
 def samples(walk_org: str) -> Samples:
-    target = _user("target", Role.COLLECTION_CLERK)
+    target = make_user("target", Role.COLLECTION_CLERK)
     token, _secret = services.token_create(
         actor=principal_for_user(target), name="sample", actions=["account.profile"], days=5
     )
@@ -344,88 +61,10 @@ def samples(walk_org: str) -> Samples:
 
 @pytest.fixture
 def users(walk_org: str) -> dict[str, User]:
-    found = {NO_ROLE: _user("walker-no-role", None)}
+    found = {NO_ROLE: make_user("walker-no-role", None)}
     for role in Role.values:
-        found[role] = _user(f"walker-{role}", role)
+        found[role] = make_user(f"walker-{role}", role)
     return found
-
-
-def signed_in(client: Client, user: User | None, *, second_factor: bool = True) -> Client:
-    client.logout()
-    if user is None:
-        return client
-    client.force_login(user, backend=MODEL_BACKEND)
-    if second_factor and set(user.grants.values_list("role", flat=True)) & SECOND_FACTOR_ROLES:
-        device, _created = TOTPDevice.objects.get_or_create(
-            user=user, name="walk", defaults={"confirmed": True}
-        )
-        session = client.session
-        session["otp_device_id"] = device.persistent_id  # as django_otp.login() does
-        session.save()
-    return client
-
-
-def url_of(endpoint: Endpoint, samples: Samples) -> str:
-    kwargs = SAMPLE_KWARGS[endpoint.name](samples) if endpoint.parameters else {}
-    return reverse(endpoint.name, kwargs=kwargs)
-
-
-def request(client: Client, endpoint: Endpoint, url: str, **headers: str) -> HttpResponse:
-    if endpoint.is_api:
-        method = getattr(client, endpoint.method.lower())
-        if endpoint.method in ("GET", "HEAD", "DELETE"):
-            return method(url, headers=headers)  # type: ignore[no-any-return]
-        return method(url, "{}", content_type="application/json", headers=headers)  # type: ignore[no-any-return]
-    response = client.get(url, headers=headers)
-    if response.status_code == 405:  # a POST-only page: post an empty form
-        response = client.post(url, {}, headers=headers)
-    return response
-
-
-def verdict(endpoint: Endpoint, response: HttpResponse) -> str:
-    """'allowed', or how the request was refused: '401', '403', 'sign-in'."""
-    if response.status_code in (401, 403):
-        return str(response.status_code)
-    if not endpoint.is_api and response.status_code == 302:
-        if response["Location"].startswith(resolve_url(settings.LOGIN_URL)):
-            return "sign-in"
-    return "allowed"
-
-
-def walk(
-    client: Client,
-    user: User | None,
-    samples: Samples,
-    walker: str,
-    endpoints: list[Endpoint],
-    expect: Callable[[Endpoint], bool],
-    **headers: str,
-) -> list[str]:
-    """Request every endpoint as `user`; return every disagreement with the matrix."""
-    mismatches = []
-    refused_as = "sign-in" if walker == ANONYMOUS else "403"
-    for endpoint in endpoints:
-        signed_in(client, user)  # afresh each time: a sign-out page must not end the walk
-        before = Record.objects.count()
-        try:
-            response = request(client, endpoint, url_of(endpoint, samples), **headers)
-        except Exception as exc:  # noqa: BLE001  (report every endpoint, not just the first)
-            mismatches.append(f"{walker}: {endpoint} raised {exc!r}")
-            continue
-        got = verdict(endpoint, response)
-        allowed = expect(endpoint)
-        wanted = (
-            "allowed"
-            if allowed
-            else ("401" if endpoint.is_api and walker == ANONYMOUS else refused_as)
-        )
-        if got != wanted:
-            mismatches.append(
-                f"{walker}: {endpoint} gave {response.status_code} ({got}); the matrix: {wanted}"
-            )
-        if not allowed and Record.objects.count() != before:
-            mismatches.append(f"{walker}: {endpoint} was refused but wrote to the ledger")
-    return mismatches
 
 
 # ---- the tests ----

@@ -25,16 +25,10 @@ from laydown.access.permissions import ACTIONS, ANYONE, SIGNED_IN, Principal
 from laydown.access.roles import Role
 from laydown.accounts import services as accounts
 from laydown.accounts.models import User
-from laydown.accounts.tests.test_permission_walk import (
-    ENDPOINTS,
-    Endpoint,
-    _user,
-    request,
-    signed_in,
-)
 from laydown.arms import services as arms
 from laydown.people import services as people
-from laydown.people.tests.base import YES
+from laydown.testing import YES
+from laydown.testing.walk import Endpoint, collect, make_user, request, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +103,7 @@ def markers() -> dict[str, set[str]]:
 
 
 def _lists() -> list[Endpoint]:
-    found = [e for e in ENDPOINTS if e.method == "GET" and (not e.parameters or e.name in EXTRA)]
+    found = [e for e in collect()[0] if e.method == "GET" and (not e.parameters or e.name in EXTRA)]
     return [e for e in found if e.action and ACTIONS[e.action].audience not in (ANYONE,)]
 
 
@@ -139,7 +133,7 @@ SCOPED_ROLES = sorted(
 def test_a_role_granted_for_one_region_lists_nothing_of_another(
     client: Client, markers: dict[str, set[str]], role: str
 ) -> None:
-    user: User = _user(f"north-{role}", None)
+    user: User = make_user(f"north-{role}", None)
     accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="region:north")
     leaks, north_seen = [], set()
     for endpoint in _lists():
@@ -163,7 +157,7 @@ def test_an_item_bundle_of_another_region_looks_absent(
 ) -> None:
     from django.urls import reverse
 
-    user: User = _user(f"north-{role}", None)
+    user: User = make_user(f"north-{role}", None)
     accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="region:north")
     for name in ("verification:item_bundle", "api:verification_item_bundle"):
         for region, wanted in (("north", 200), ("south", 404)):

@@ -15,9 +15,8 @@ from openpyxl import Workbook, load_workbook
 from laydown.arms import importer
 from laydown.arms.models import CustodyEvent, Item, Site, TagCounter
 from laydown.arms.tests.base import CLERK, CLERK_NORTH, HEADER, csv_bytes, good_rows
-from laydown.core.tests import hostile_files
 from laydown.ledger import services as ledger_services
-from laydown.testing import log_size
+from laydown.testing import hostile_files, log_size
 
 pytestmark = pytest.mark.django_db
 

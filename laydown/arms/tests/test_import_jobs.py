@@ -17,13 +17,12 @@ from django.db import connection
 from laydown.accounts.models import User
 from laydown.arms import import_job, services
 from laydown.arms.models import Item, Site
-from laydown.arms.tests.base import CLERK
-from laydown.arms.tests.test_import import csv_bytes, good_rows
+from laydown.arms.tests.base import CLERK, csv_bytes, good_rows
 from laydown.fixtures import ITEM_FIELDS
 from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob, JobState, StagedRow
-from laydown.ledger.tests.test_faults import assert_log_is_whole
 from laydown.testing import log_size, signed_in, user_with_role
+from laydown.testing.ledger import assert_log_is_whole
 
 
 def _serials(prefix: str, n: int, site: str = "cp-north") -> bytes:

@@ -356,7 +356,7 @@ def test_a_full_site_page_lists_the_first_rows_with_whole_counts(
 def test_a_decompression_bomb_or_a_non_zip_file_gets_a_short_refusal_on_the_page(
     clerk: Client,
 ) -> None:
-    from laydown.core.tests import hostile_files
+    from laydown.testing import hostile_files
 
     bomb = hostile_files.shared_string_bomb(["site", "category"], 20 * hostile_files.MB)
     for name, content in (("items.xlsx", bomb), ("items.xlsx", b"site,category\n")):

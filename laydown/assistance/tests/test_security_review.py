@@ -21,9 +21,8 @@ from laydown.assistance import forms, imports, services, views
 from laydown.assistance.models import Household
 from laydown.assistance.tests.base import VAULT, today
 from laydown.core.errors import ValidationError
-from laydown.core.tests import hostile_files
 from laydown.ledger.models import Record
-from laydown.testing import log_size, signed_in, user_with_role
+from laydown.testing import hostile_files, log_size, signed_in, user_with_role
 from laydown.vault import services as vault
 
 pytestmark = pytest.mark.django_db

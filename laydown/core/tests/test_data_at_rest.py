@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from laydown.core import private
-from laydown.core.tests.test_settings import run_laydown
+from laydown.testing.cli import run_laydown
 
 KEY_FILES = ["log.key", "vault.key", "secret_key"]
 

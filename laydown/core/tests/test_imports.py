@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from laydown.core import imports
-from laydown.core.tests import hostile_files as hostile
+from laydown.testing import hostile_files as hostile
 
 LAYOUT = imports.Layout(
     columns=("name", "sex", "note"), required=("name", "sex"), max_rows=100, max_bytes=20 * 2**20

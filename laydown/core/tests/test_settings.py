@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from laydown.core.env import database_settings, parse_database_url
-
-CLI = [sys.executable, "-m", "laydown.cli"]
-
-
-def run_laydown(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LAYDOWN_")}
-    clean.update({"LAYDOWN_DATA_DIR": str(tmp_path / "data"), **env})
-    return subprocess.run(
-        [*CLI, *args], env=clean, capture_output=True, text=True, timeout=120, check=False
-    )
+from laydown.testing.cli import run_laydown
 
 
 @pytest.mark.parametrize(

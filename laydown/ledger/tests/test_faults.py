@@ -11,22 +11,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from laydown import tlog
 from laydown.ledger import keys, selectors
 from laydown.ledger.models import Checkpoint, Record
+from laydown.testing.ledger import assert_log_is_whole
 from laydown.verify import main as verify_main
 
 WRITER = [sys.executable, "-m", "laydown.ledger.tests.writer"]
-
-
-def assert_log_is_whole(size: int) -> None:
-    indices = list(Record.objects.order_by("index").values_list("index", "body", "leaf_hash"))
-    assert [i for i, _b, _h in indices] == list(range(size))
-    for _i, body, leaf in indices:
-        assert tlog.leaf_hash(bytes(body)) == bytes(leaf)
-    leaves = [bytes(h) for _i, _b, h in indices]
-    assert tlog.verify_tiles(size, selectors.tile_read) == tlog.root_hash(leaves)
-    assert selectors.checkpoint_latest().root == tlog.root_hash(leaves)
 
 
 @pytest.mark.django_db(transaction=True)

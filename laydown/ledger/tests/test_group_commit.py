@@ -15,7 +15,7 @@ from django.test import override_settings
 from laydown.core.errors import ValidationError
 from laydown.ledger import group, keys, replay, selectors, services
 from laydown.ledger.models import Checkpoint, Record
-from laydown.ledger.tests.test_faults import assert_log_is_whole
+from laydown.testing.ledger import assert_log_is_whole
 
 
 @group.grouped

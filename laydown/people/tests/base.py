@@ -11,7 +11,7 @@ from typing import Any
 from laydown.access.permissions import Principal
 from laydown.people import services
 from laydown.people.models import Participant
-from laydown.testing import principal
+from laydown.testing import YES, principal  # noqa: F401  (YES: re-exported for the people tests)
 
 REGISTRAR = principal("u-registrar", ("registrar", "region:north"))
 REGISTRAR_SOUTH = principal("u-registrar-south", ("registrar", "region:south"))
@@ -61,11 +61,6 @@ def register(
         health={"conditions": ["hearing loss"]},
         today=TODAY,
     )
-
-
-YES = dict.fromkeys(
-    ("names_unit", "weapon_handling", "handed_in", "on_group_list", "before_cut_off"), "yes"
-)
 
 
 def unmasked(response: Any) -> str:

@@ -15,7 +15,6 @@ from django.test import Client
 from laydown.access.roles import OrgKind, Role
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
-from laydown.core.tests import hostile_files
 from laydown.ledger.models import Record
 from laydown.ledger.selectors import log_size
 from laydown.people import services
@@ -24,6 +23,7 @@ from laydown.people.tests.base import YES, register
 from laydown.testing import (
     assert_error,
     bearer,
+    hostile_files,
     organisation,
     post_json,
     signed_in,

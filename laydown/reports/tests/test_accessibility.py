@@ -14,11 +14,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.access.roles import Role
 from laydown.accounts import services as accounts
-from laydown.accounts.tests.test_permission_walk import collect
 from laydown.arms.models import Item, Shipment, Site
 from laydown.demo.load import demo_load
 from laydown.reports.tests.browser import screenshot, serious_accessibility_violations, sign_in
 from laydown.testing import PASSWORD, code_for
+from laydown.testing.walk import collect
 from laydown.verification.models import Inspection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]

@@ -15,7 +15,7 @@ from django.db import connection
 
 from laydown.vault import services
 from laydown.vault.models import BlindIndex, Entry, SubjectKey
-from laydown.vault.tests.test_vault import ACTION, REGISTRAR, vault_action, write  # noqa: F401
+from laydown.vault.tests.base import ACTION, REGISTRAR, write
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

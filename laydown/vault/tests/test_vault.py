@@ -1,56 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from laydown.access.permissions import ACTIONS, Principal, define
 from laydown.core.errors import ValidationError
 from laydown.ledger import selectors
 from laydown.ledger.models import Record
 from laydown.vault import services
 from laydown.vault.models import Entry, SubjectKey
+from laydown.vault.tests.base import ACTION, CLERK, IDENTITY, REGISTRAR, TODAY, write
 
 pytestmark = pytest.mark.django_db
-
-ACTION = "test.vault_personal_data"
-
-
-@pytest.fixture(autouse=True)
-def vault_action() -> Iterator[None]:
-    """A test-only action in the matrix, removed afterwards so docs/permissions.md stays true."""
-    define(ACTION, "Test action: personal data in the vault", ["registrar"])
-    yield
-    del ACTIONS[ACTION]
-
-
-REGISTRAR = Principal(
-    user_id=1, pseudonym="u-registrar", organisation_id=1, grants=(("registrar", "programme"),)
-)
-CLERK = Principal(
-    user_id=2, pseudonym="u-clerk", organisation_id=1, grants=(("collection_clerk", "programme"),)
-)
-TODAY = dt.datetime.now(dt.UTC).date()
-LATER = TODAY + dt.timedelta(days=365)
-IDENTITY = {"name": "Арам Петросян", "name_latin": "Aram Petrosyan", "born": "1990-04-02"}
-
-
-def write(subject: str = "p-0001", **overrides) -> None:
-    args = {
-        "principal": REGISTRAR,
-        "action": ACTION,
-        "subject": subject,
-        "category": "identity",
-        "data": IDENTITY,
-        "legal_basis": "consent",
-        "purpose": "demobilization registration",
-        "retain_until": LATER,
-        "blind_indexes": {"name": "aram petrosyan", "born": "1990-04-02"},
-    }
-    services.vault_write(**{**args, **overrides})
 
 
 def test_personal_data_is_encrypted_at_rest_and_absent_from_the_ledger() -> None:

@@ -28,6 +28,10 @@ PASSWORD = "correct-horse-battery-9"
 # Argon2 is deliberately slow; tests that create many users hash with MD5 (never in production).
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MODEL_BACKEND = "laydown.accounts.signin.ThrottledModelBackend"
+# The answers that make a participant eligible (people's screening questions).
+YES = dict.fromkeys(
+    ("names_unit", "weapon_handling", "handed_in", "on_group_list", "before_cut_off"), "yes"
+)
 
 
 def principal(pseudonym: str, *grants: tuple[str, str], organisation_id: int = 1) -> Principal:
