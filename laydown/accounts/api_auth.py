@@ -29,7 +29,7 @@ from laydown.access.permissions import (
     authorize,
 )
 from laydown.access.web import needs_second_factor, principal_for_user, principal_of
-from laydown.accounts import services
+from laydown.accounts import selectors
 from laydown.core.api_errors import document_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,7 +65,7 @@ class BearerToken(HttpBearer):
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal:
-        api_token = services.token_authenticate(token.strip())
+        api_token = selectors.token_authenticate(token.strip())
         if api_token is None or not api_token.user.is_active:
             raise TokenInvalid(
                 _(

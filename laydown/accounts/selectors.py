@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import ACTIONS, ANYONE, Action, Principal, is_allowed
 from laydown.access.roles import SECOND_FACTOR_ROLES, Role
+from laydown.accounts import services
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, SealedTOTPDevice, User
 
 
@@ -129,3 +130,15 @@ def token_actions_offered(principal: Principal) -> list[Action]:
         for name, action in sorted(ACTIONS.items())
         if action.audience != ANYONE and is_allowed(principal, name)
     ]
+
+
+def token_authenticate(secret: str) -> ApiToken | None:
+    """The active token with this secret, or None (unknown, revoked or expired)."""
+    if not secret.startswith(services.TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user").filter(digest=services.token_digest(secret)).first()
+    )
+    if token is None or token.revoked_at is not None or token.expires_at <= timezone.now():
+        return None
+    return token

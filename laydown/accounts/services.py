@@ -264,16 +264,6 @@ def token_revoke(*, actor: Principal, public_id: str) -> None:
         _append(records.TOKEN_REVOKED.name, {"token": public_id}, actor)
 
 
-def token_authenticate(secret: str) -> ApiToken | None:
-    """The active token with this secret, or None (unknown, revoked or expired)."""
-    if not secret.startswith(TOKEN_PREFIX):
-        return None
-    token = ApiToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
-    if token is None or token.revoked_at is not None or token.expires_at <= timezone.now():
-        return None
-    return token
-
-
 def signin_throttled(*, user: User, failures: int) -> None:
     """Record that sign-ins to `user`'s account reached the throttle after `failures` failures
     (each further try waits longer); the record names the account by pseudonym, nothing typed."""

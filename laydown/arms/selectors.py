@@ -227,7 +227,10 @@ def site_contents(
     )
 
 
-def container_seal(container: Container) -> Seal | None:
+def container_seal(container: Container | None) -> Seal | None:
+    """The seal applied on `container` now, if any (None for no container)."""
+    if container is None:
+        return None
     return Seal.objects.filter(container=container, status=SealStatus.APPLIED).first()
 
 

@@ -182,7 +182,7 @@ def container_seal(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def container_seal_break(request: HttpRequest, code: str) -> HttpResponse:
     container = selectors.container_get(code, principal=principal_of(request))
-    seal = selectors.container_seal(container) if container is not None else None
+    seal = selectors.container_seal(container)
     if seal is None:
         raise Http404(_("Container %(code)s carries no seal.") % {"code": code})
     form = forms.SealBreakForm(request.POST)

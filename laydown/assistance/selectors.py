@@ -31,7 +31,7 @@ from laydown.assistance.models import (
 )
 from laydown.assistance.vocab import CLOSED_COMMITMENTS, REACHED_FIELDS, VisitStatus
 from laydown.core import validators
-from laydown.vault import services as vault
+from laydown.vault import selectors as vault_selectors
 
 M = TypeVar("M", bound=Model)
 
@@ -417,7 +417,9 @@ def household_duplicates(blind: Mapping[str, str]) -> list[str]:
     """Households whose head (name at the place), document or phone match these."""
     found: set[str] = set()
     for field, value in blind.items():
-        found.update(vault.vault_matches(field=f"household_{field}", normalised_value=value))
+        found.update(
+            vault_selectors.vault_matches(field=f"household_{field}", normalised_value=value)
+        )
     return sorted(found)
 
 

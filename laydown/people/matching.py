@@ -6,14 +6,14 @@ from collections.abc import Mapping
 
 from laydown.people.models import Participant
 from laydown.people.vocab import Status
-from laydown.vault import services as vault
+from laydown.vault import selectors as vault_selectors
 
 
 def duplicates_find(keys: Mapping[str, str], *, exclude: str = "") -> dict[str, list[str]]:
     """Earlier registrations matching any key: pseudonym -> the fields that matched."""
     found: dict[str, list[str]] = {}
     for field in sorted(keys):
-        for subject in vault.vault_matches(field=field, normalised_value=keys[field]):
+        for subject in vault_selectors.vault_matches(field=field, normalised_value=keys[field]):
             if subject != exclude:
                 found.setdefault(subject, []).append(field)
     void = set(

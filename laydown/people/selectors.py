@@ -24,6 +24,7 @@ from laydown.core.paging import Page, paginate
 from laydown.ledger.models import Record
 from laydown.people import permissions as perms
 from laydown.people import services
+from laydown.people.entitlements import instalment_amount, instalments_due
 from laydown.people.models import (
     CutOff,
     DuplicateFlag,
@@ -32,7 +33,7 @@ from laydown.people.models import (
     PaymentLine,
     Refusal,
 )
-from laydown.people.vocab import Category, DuplicateStatus, Status
+from laydown.people.vocab import Category, CycleStatus, DuplicateStatus, Status
 
 SMALL = 5  # counts below this are shown as "<5"
 
@@ -198,6 +199,28 @@ def cut_off() -> CutOff | None:
 
 def cycles() -> list[PaymentCycle]:
     return list(PaymentCycle.objects.all()[:120])
+
+
+def payment_lines(cycle: str) -> list[list[Any]]:
+    """[pseudonym, instalment, amount] for each eligible adult with an ID card and
+    instalments left, counting those in other approved cycles."""
+    paid: dict[str, int] = {}
+    for pseudonym in (
+        PaymentLine.objects.filter(cycle__status=CycleStatus.APPROVED)
+        .exclude(cycle=cycle)
+        .values_list("participant", flat=True)
+    ):
+        paid[pseudonym] = paid.get(pseudonym, 0) + 1
+    lines = []
+    eligible = Participant.objects.filter(
+        status=Status.ELIGIBLE, is_child=False, erased_at__isnull=True
+    ).exclude(id_card_number="")
+    for p in eligible.values("pseudonym", "category", "dependants").order_by("pseudonym"):
+        amount = instalment_amount(category=p["category"], dependants=p["dependants"])
+        done = paid.get(p["pseudonym"], 0)
+        if amount and instalments_due(category=p["category"], paid=done):
+            lines.append([p["pseudonym"], done + 1, amount])
+    return lines
 
 
 def cycle_lines(cycle: PaymentCycle, page: int = 1, *, principal: Principal) -> Page:

@@ -207,11 +207,3 @@ def vault_purge_expired(*, today: dt.date | None = None) -> list[str]:
                 _erase(subject, "retention period ended", "system")
                 erased.append(subject)
     return erased
-
-
-def vault_matches(*, field: str, normalised_value: str) -> list[str]:
-    """Subjects whose blind index for `field` equals that of `normalised_value`."""
-    digest = crypto.blind(field, normalised_value)
-    return sorted(
-        BlindIndex.objects.filter(field=field, digest=digest).values_list("subject_id", flat=True)
-    )

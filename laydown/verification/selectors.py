@@ -12,7 +12,12 @@ from laydown.access.roles import Scope
 from laydown.arms.models import AmmoLot, CustodyEvent, Item
 from laydown.ledger import selectors as ledger
 from laydown.ledger.models import Record
-from laydown.verification.models import Accreditation, DestructionEvent, Inspection
+from laydown.verification.models import (
+    Accreditation,
+    DestructionEvent,
+    FindingResult,
+    Inspection,
+)
 
 # Where an item or lot stands after a record of each kind (kinds not listed change nothing).
 STATUS_AFTER = {
@@ -134,3 +139,47 @@ def item_bundle(principal: Principal, tag: str) -> dict[str, object] | None:
 def item_bundle_json(principal: Principal, tag: str) -> str | None:
     bundle = item_bundle(principal, tag)
     return None if bundle is None else json.dumps(bundle, ensure_ascii=False, indent=1)
+
+
+def report_text(inspection: Inspection) -> str:
+    """The report observers sign: plain text, every line derived from recorded facts."""
+    findings = {f.tag: f for f in inspection.findings.all()}
+    cp = tlog.parse_checkpoint(inspection.checkpoint_note.split("\n\n", 1)[0] + "\n")
+    lines = [
+        "Laydown inspection report",
+        f"inspection {inspection.code}",
+        f"sites {' '.join(inspection.sites)}",
+        f"team {' '.join(inspection.team)}",
+        f"checkpoint {cp.origin} {cp.size} {inspection.checkpoint_root}",
+        f"nonce {inspection.nonce}",
+        f"inventory {inspection.inventory_sha256} {inspection.inventory_size} items",
+        f"sample {len(inspection.sample)} items",
+    ]
+    for tag in inspection.sample:
+        f = findings[tag]
+        lines.append(f"item {tag} {f.result} {','.join(f.mismatches) or '-'}")
+    recorded = dict(AmmoLot.objects.filter(tag__in=inspection.lots).values_list("tag", "quantity"))
+    for tag in inspection.lots:
+        f = findings[tag]
+        lines.append(f"lot {tag} {f.result} counted {f.counted} recorded {recorded.get(tag)}")
+    return "\n".join(line.replace("\n", " ") for line in lines) + "\n"
+
+
+def discrepancies(inspection: Inspection) -> list[dict[str, str]]:
+    recorded = dict(AmmoLot.objects.filter(tag__in=inspection.lots).values_list("tag", "quantity"))
+    out = []
+    for f in inspection.findings.all().order_by("tag"):
+        if f.result != FindingResult.FOUND:
+            out.append({"tag": f.tag, "summary": f"{f.result}: {','.join(f.mismatches) or '-'}"})
+        elif f.tag in recorded and f.counted != recorded[f.tag]:
+            out.append(
+                {"tag": f.tag, "summary": f"counted {f.counted}, recorded {recorded[f.tag]}"}
+            )
+    return out
+
+
+def items_at(site: str) -> list[str]:
+    """Tags of items in storage at a site now (for planning)."""
+    return list(
+        Item.objects.filter(site_id=site, status="in_storage").values_list("tag", flat=True)
+    )

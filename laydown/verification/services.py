@@ -21,7 +21,7 @@ from laydown.access.permissions import Principal, actor_of, authorize
 from laydown.access.roles import OrgKind, Role
 from laydown.accounts.models import User
 from laydown.arms import services as arms
-from laydown.arms.models import AmmoLot, Item, Site
+from laydown.arms.models import Site
 from laydown.core.errors import ValidationError
 from laydown.ledger import selectors as ledger
 from laydown.ledger import services as ledger_services
@@ -284,43 +284,6 @@ def inspection_record(
         )
 
 
-def report_text(inspection: Inspection) -> str:
-    """The report observers sign: plain text, every line derived from recorded facts."""
-    findings = {f.tag: f for f in inspection.findings.all()}
-    cp = tlog.parse_checkpoint(inspection.checkpoint_note.split("\n\n", 1)[0] + "\n")
-    lines = [
-        "Laydown inspection report",
-        f"inspection {inspection.code}",
-        f"sites {' '.join(inspection.sites)}",
-        f"team {' '.join(inspection.team)}",
-        f"checkpoint {cp.origin} {cp.size} {inspection.checkpoint_root}",
-        f"nonce {inspection.nonce}",
-        f"inventory {inspection.inventory_sha256} {inspection.inventory_size} items",
-        f"sample {len(inspection.sample)} items",
-    ]
-    for tag in inspection.sample:
-        f = findings[tag]
-        lines.append(f"item {tag} {f.result} {','.join(f.mismatches) or '-'}")
-    recorded = dict(AmmoLot.objects.filter(tag__in=inspection.lots).values_list("tag", "quantity"))
-    for tag in inspection.lots:
-        f = findings[tag]
-        lines.append(f"lot {tag} {f.result} counted {f.counted} recorded {recorded.get(tag)}")
-    return "\n".join(line.replace("\n", " ") for line in lines) + "\n"
-
-
-def _discrepancies(inspection: Inspection) -> list[dict[str, str]]:
-    recorded = dict(AmmoLot.objects.filter(tag__in=inspection.lots).values_list("tag", "quantity"))
-    out = []
-    for f in inspection.findings.all().order_by("tag"):
-        if f.result != FindingResult.FOUND:
-            out.append({"tag": f.tag, "summary": f"{f.result}: {','.join(f.mismatches) or '-'}"})
-        elif f.tag in recorded and f.counted != recorded[f.tag]:
-            out.append(
-                {"tag": f.tag, "summary": f"counted {f.counted}, recorded {recorded[f.tag]}"}
-            )
-    return out
-
-
 def inspection_close(*, actor: Principal, code: str) -> Inspection:
     authorize(actor, "verification.inspect")
     with transaction.atomic():
@@ -337,8 +300,8 @@ def inspection_close(*, actor: Principal, code: str) -> Inspection:
             records.CLOSED.name,
             {
                 "inspection": code,
-                "report": report_text(inspection),
-                "follow_ups": _discrepancies(inspection),
+                "report": selectors.report_text(inspection),
+                "follow_ups": selectors.discrepancies(inspection),
             },
             actor,
         )
@@ -485,10 +448,3 @@ def destruction_countersign(*, actor: Principal, code: str, signed_statement: st
         accreditation = active_accreditation(actor.pseudonym or "", [event.site])
         _check_signed(signed_statement, accreditation, event.statement, _("statement"))
         _append(records.COUNTERSIGNED.name, {"destruction": code, "note": signed_statement}, actor)
-
-
-def items_at(site: str) -> list[str]:
-    """Tags of items in storage at a site now (for planning)."""
-    return list(
-        Item.objects.filter(site_id=site, status="in_storage").values_list("tag", flat=True)
-    )

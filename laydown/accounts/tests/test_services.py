@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from laydown.access.web import principal_for_user
+from laydown.accounts import selectors as accounts_selectors
 from laydown.accounts import services
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
 from laydown.core.errors import ValidationError
@@ -148,10 +149,10 @@ def test_a_token_is_stored_hashed_and_authenticates_until_revoked(clerk) -> None
     assert secret.startswith("ldt_")
     assert secret not in token.digest and len(token.digest) == 64
     assert b"ldt_" not in b"".join(bytes(b) for b in Record.objects.values_list("body", flat=True))
-    assert services.token_authenticate(secret) == token
-    assert services.token_authenticate(secret + "x") is None
+    assert accounts_selectors.token_authenticate(secret) == token
+    assert accounts_selectors.token_authenticate(secret + "x") is None
     services.token_revoke(actor=actor, public_id=token.public_id)
-    assert services.token_authenticate(secret) is None
+    assert accounts_selectors.token_authenticate(secret) is None
 
 
 def test_an_expired_token_does_not_authenticate(clerk) -> None:
@@ -159,7 +160,7 @@ def test_an_expired_token_does_not_authenticate(clerk) -> None:
         actor=principal_for_user(clerk), name="old", actions=["account.profile"], days=1
     )
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert services.token_authenticate(secret) is None
+    assert accounts_selectors.token_authenticate(secret) is None
 
 
 def test_a_token_cannot_carry_actions_its_owner_may_not_do(clerk) -> None:

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from laydown.access.permissions import Principal, actor_of, authorize
 from laydown.access.roles import Scope
 from laydown.accounts.services import SYSTEM
-from laydown.arms.models import AmmoLot, Container, Item, Seal, Site, TagCounter
-from laydown.arms.vocab import ItemStatus, SealStatus, SiteStatus
+from laydown.arms.models import AmmoLot, Container, Item, Site, TagCounter
+from laydown.arms.selectors import container_seal
+from laydown.arms.vocab import ItemStatus, SiteStatus
 from laydown.core import validators
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
@@ -65,12 +66,6 @@ def witnesses_check(value: Sequence[str], actor: Principal) -> list[str]:
     return witnesses
 
 
-def seal_of(container: Container | None) -> Seal | None:
-    if container is None:
-        return None
-    return Seal.objects.filter(container=container, status=SealStatus.APPLIED).first()
-
-
 def locked_item(tag: str) -> Item:
     """The item's row, locked until the transaction ends; call inside transaction.atomic()."""
     item = Item.objects.select_for_update().filter(tag=tag).first()
@@ -80,7 +75,7 @@ def locked_item(tag: str) -> Item:
 
 
 def refuse_if_sealed(container: Container | None, doing: str) -> None:
-    seal = seal_of(container)
+    seal = container_seal(container)
     if seal is not None:
         raise validators.refuse(
             "container",

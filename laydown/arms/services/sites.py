@@ -10,7 +10,8 @@ from laydown.access.roles import Scope
 from laydown.accounts.services import SYSTEM
 from laydown.arms import checks, records
 from laydown.arms.models import Container, Seal, Site
-from laydown.arms.services.common import append_record, authorize_at, seal_of
+from laydown.arms.selectors import container_seal
+from laydown.arms.services.common import append_record, authorize_at
 from laydown.arms.vocab import SealStatus, SiteKind, SiteStatus
 from laydown.core import validators
 
@@ -97,7 +98,7 @@ def seal_apply(*, actor: Principal, container: Container, number: str) -> Seal:
         )
     with transaction.atomic():
         container = Container.objects.select_for_update().get(code=container.code)
-        current = seal_of(container)
+        current = container_seal(container)
         if current is not None:
             raise validators.refuse(
                 "container",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,11 +14,10 @@ from laydown.access.roles import Scope
 from laydown.core import validators
 from laydown.ledger import services as ledger
 from laydown.people import permissions as perms
-from laydown.people import records
-from laydown.people.entitlements import instalment_amount, instalments_due
-from laydown.people.models import Participant, PaymentCycle, PaymentLine
+from laydown.people import records, selectors
+from laydown.people.models import PaymentCycle
 from laydown.people.services.common import append_record
-from laydown.people.vocab import CycleStatus, Status
+from laydown.people.vocab import CycleStatus
 
 _CYCLE = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")
 
@@ -28,28 +26,6 @@ def _cycle_code(value: str) -> str:
     if not _CYCLE.match(value or ""):
         raise validators.refuse("cycle", _("bad month"), _("A cycle is a month, like 2026-11."))
     return value
-
-
-def payment_lines(cycle: str) -> list[list[Any]]:
-    """[pseudonym, instalment, amount] for each eligible adult with an ID card and
-    instalments left, counting those in other approved cycles."""
-    paid: dict[str, int] = {}
-    for pseudonym in (
-        PaymentLine.objects.filter(cycle__status=CycleStatus.APPROVED)
-        .exclude(cycle=cycle)
-        .values_list("participant", flat=True)
-    ):
-        paid[pseudonym] = paid.get(pseudonym, 0) + 1
-    lines = []
-    eligible = Participant.objects.filter(
-        status=Status.ELIGIBLE, is_child=False, erased_at__isnull=True
-    ).exclude(id_card_number="")
-    for p in eligible.values("pseudonym", "category", "dependants").order_by("pseudonym"):
-        amount = instalment_amount(category=p["category"], dependants=p["dependants"])
-        done = paid.get(p["pseudonym"], 0)
-        if amount and instalments_due(category=p["category"], paid=done):
-            lines.append([p["pseudonym"], done + 1, amount])
-    return lines
 
 
 def payment_cycle_draft(*, actor: Principal, cycle: str) -> PaymentCycle:
@@ -64,7 +40,9 @@ def payment_cycle_draft(*, actor: Principal, cycle: str) -> PaymentCycle:
                 "cycle", _("frozen"), _("The list of %(c)s is approved and frozen.") % {"c": code}
             )
         append_record(
-            records.CYCLE_DRAFTED.name, {"cycle": code, "lines": payment_lines(code)}, actor
+            records.CYCLE_DRAFTED.name,
+            {"cycle": code, "lines": selectors.payment_lines(code)},
+            actor,
         )
     return PaymentCycle.objects.get(pk=code)
 

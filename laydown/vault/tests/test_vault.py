@@ -9,6 +9,7 @@ from django.core.management import call_command
 from laydown.core.errors import ValidationError
 from laydown.ledger import selectors
 from laydown.ledger.models import Record
+from laydown.vault import selectors as vault_selectors
 from laydown.vault import services
 from laydown.vault.models import Entry, SubjectKey
 from laydown.vault.tests.base import ACTION, CLERK, IDENTITY, REGISTRAR, TODAY, write
@@ -86,18 +87,18 @@ def test_erasure_destroys_the_key_and_later_reads_fail() -> None:
             purpose="x",
         )
     assert Record.objects.filter(kind="vault.erased").count() == 1
-    assert services.vault_matches(field="name", normalised_value="aram petrosyan") == []
+    assert vault_selectors.vault_matches(field="name", normalised_value="aram petrosyan") == []
 
 
 def test_blind_indexes_find_duplicates_without_decrypting() -> None:
     write("p-0001")
     write("p-0002", blind_indexes={"name": "aram petrosyan", "born": "1991-01-01"})
     write("p-0003", blind_indexes={"name": "anna hakobyan"})
-    assert services.vault_matches(field="name", normalised_value="aram petrosyan") == [
+    assert vault_selectors.vault_matches(field="name", normalised_value="aram petrosyan") == [
         "p-0001",
         "p-0002",
     ]
-    assert services.vault_matches(field="born", normalised_value="1990-04-02") == ["p-0001"]
+    assert vault_selectors.vault_matches(field="born", normalised_value="1990-04-02") == ["p-0001"]
 
 
 def test_purge_expired_erases_subjects_past_retention() -> None:
