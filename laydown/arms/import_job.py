@@ -15,7 +15,11 @@ KIND = "arms.items"
 
 
 def _check(
-    actor: Principal, name: str, content: bytes, progress: imports.Progress
+    actor: Principal,
+    name: str,
+    content: bytes,
+    progress: imports.Progress,
+    params: kinds.Params,
 ) -> imports.Checked[importer.Entry]:
     table = imports.table_read(importer.LAYOUT, name=name, content=content)
     return importer.items_check(actor, table, progress)

@@ -8,6 +8,7 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the actions in the permission matrix and the record kinds.
+        import laydown.assistance.import_job
         import laydown.assistance.permissions
         import laydown.assistance.records  # noqa: F401
         from laydown.assistance.services.receipts import receipt_photos_forget

@@ -111,14 +111,27 @@ def _run(
     """Read and check the file (a file-level refusal is raised); write only if no row has a
     problem, in one transaction."""
     try:
-        table = imports.table_read(layout, name=name, content=content)
+        checked = rows_checked(layout, name, content, check)
     except imports.HeaderRefused as exc:
         return ImportResult(problems=exc.problems)
-    checked = imports.rows_check(table, check, reasons="message", refusal_column="partner")
     result = ImportResult(rows=checked.rows, problems=checked.problems)
     if not result.problems:
         result.created = imports.write_all([e for _n, e in checked.entries], write)
     return result
+
+
+def rows_checked(
+    layout: imports.Layout,
+    name: str,
+    content: bytes,
+    check: Callable[[int, dict[str, str]], T],
+    progress: imports.Progress = imports.no_progress,
+) -> imports.Checked[T]:
+    """Every row of the file checked, every problem found (a refusal of the file is raised)."""
+    table = imports.table_read(layout, name=name, content=content)
+    return imports.rows_check(
+        table, check, reasons="message", refusal_column="partner", progress=progress
+    )
 
 
 def _partner_of(actor: Principal, value: object, action: str) -> Organisation:
@@ -140,6 +153,11 @@ def _partner_of(actor: Principal, value: object, action: str) -> Organisation:
 
 
 def places_import(*, actor: Principal, name: str, content: bytes) -> ImportResult:
+    return _run(layout_of("places"), name, content, places_checker(actor), places_writer(actor))
+
+
+def places_checker(actor: Principal) -> Callable[[int, dict[str, str]], dict[str, Any]]:
+    """A row check of a places file (places named earlier in the file count as parents)."""
     authorize(actor, permissions.PLACE_MANAGE.name)
     pending: dict[str, str] = {}
 
@@ -148,23 +166,39 @@ def places_import(*, actor: Principal, name: str, content: bytes) -> ImportResul
         pending[data["pcode"]] = data["level"]
         return data
 
+    return check
+
+
+def places_writer(actor: Principal) -> Callable[[Sequence[dict[str, Any]]], list[str]]:
     def write(rows: Sequence[dict[str, Any]]) -> list[str]:
         return services.places_append(actor=actor, rows=list(rows))
 
-    return _run(layout_of("places"), name, content, check, write)
+    return write
 
 
 def distributions_import(*, actor: Principal, name: str, content: bytes) -> ImportResult:
+    check, write = distributions_checker(actor), distributions_writer(actor)
+    return _run(layout_of("distributions"), name, content, check, write)
+
+
+Distribution = tuple[Organisation, dict[str, Any]]
+
+
+def distributions_checker(actor: Principal) -> Callable[[int, dict[str, str]], Distribution]:
     authorize(actor, permissions.IMPORT.name)
 
-    def check(_number: int, row: dict[str, str]) -> tuple[Organisation, dict[str, Any]]:
+    def check(_number: int, row: dict[str, str]) -> Distribution:
         org = _partner_of(actor, row.get("partner"), permissions.DISTRIBUTION_RECORD.name)
         return org, services.distribution_check(row)
 
-    def write(rows: Sequence[tuple[Organisation, dict[str, Any]]]) -> list[str]:
+    return check
+
+
+def distributions_writer(actor: Principal) -> Callable[[Sequence[Distribution]], list[str]]:
+    def write(rows: Sequence[Distribution]) -> list[str]:
         return services.distributions_append(actor=actor, rows=list(rows))
 
-    return _run(layout_of("distributions"), name, content, check, write)
+    return write
 
 
 def parse_members(value: object) -> list[dict[str, Any]]:
@@ -198,6 +232,18 @@ def households_import(
     purpose: str,
     retain_until: dt.date,
 ) -> ImportResult:
+    check = households_checker(
+        actor, legal_basis=legal_basis, purpose=purpose, retain_until=retain_until
+    )
+    write = households_writer(
+        actor, legal_basis=legal_basis, purpose=purpose, retain_until=retain_until
+    )
+    return _run(layout_of("households"), name, content, check, write)
+
+
+def households_checker(
+    actor: Principal, *, legal_basis: str, purpose: str, retain_until: dt.date
+) -> Callable[[int, dict[str, str]], services.HouseholdInput]:
     authorize(actor, permissions.IMPORT.name)
     vault.vault_terms_check(legal_basis=legal_basis, purpose=purpose, retain_until=retain_until)
     seen: dict[tuple[str, str], int] = {}
@@ -216,6 +262,12 @@ def households_import(
         _refuse_duplicates(actor, number, checked, seen, purpose)
         return checked
 
+    return check
+
+
+def households_writer(
+    actor: Principal, *, legal_basis: str, purpose: str, retain_until: dt.date
+) -> Callable[[Sequence[services.HouseholdInput]], list[str]]:
     def write(households: Sequence[services.HouseholdInput]) -> list[str]:
         return services.household_register_checked(
             actor=actor,
@@ -225,7 +277,7 @@ def households_import(
             retain_until=retain_until,
         )
 
-    return _run(layout_of("households"), name, content, check, write)
+    return write
 
 
 def _refuse_duplicates(

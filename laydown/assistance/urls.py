@@ -45,6 +45,8 @@ urlpatterns = [
         name="household_personal_data",
     ),
     path("import/", views.import_file, name="import"),
+    path("import/jobs/<slug:job>/", views.import_job_page, name="import_job"),
+    path("import/progress/<slug:job>.json", views.import_progress, name="import_progress"),
     path("export/5w.csv", views.export_csv, name="export_csv"),
     path("export/5w-hxl.csv", views.export_hxl, name="export_hxl"),
     path("export/5w.xlsx", views.export_xlsx, name="export_xlsx"),

@@ -12,7 +12,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page as CountedPage
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.web import principal_of, requires
 from laydown.accounts.models import Organisation
-from laydown.assistance import exports, imports, selectors, services
+from laydown.assistance import exports, import_job, imports, selectors, services
 from laydown.assistance.forms import (
     CommitmentFollowUpForm,
     CommitmentForm,
@@ -48,6 +54,10 @@ from laydown.core import paging, validators
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 from laydown.core.imports.uploads import upload_content
+from laydown.jobs import services as jobs
+from laydown.jobs.models import ImportJob, JobState
+from laydown.jobs.runner import job_refusal
+from laydown.jobs.selectors import job_of, job_progress
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -292,41 +302,93 @@ def household_personal_data(request: HttpRequest, code: str) -> HttpResponse:
 
 @requires("assistance.import")
 def import_file(request: HttpRequest) -> HttpResponse:
+    """Take the file and queue it as a job (a households file sealed: it holds names and
+    phones); show its outcome at once if it is already over, else follow it on its page."""
     form = ImportForm(_posted(request), request.FILES or None)
-    result = None
     if form.is_valid():
         try:
-            result = _run_import(request, form.cleaned_data)
+            job = _import_submit(request, form.cleaned_data)
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
-            if result.ok:
-                messages.success(request, _("%(n)d rows imported.") % {"n": len(result.created)})
-                return redirect("assistance:import")
-    status = 400 if form.errors or (result and not result.ok) else 200
-    context = {"form": form, "result": result}
+            return _import_outcome(request, job, form)
+    return _import_page(request, form, [], status=400 if form.errors else 200)
+
+
+def _import_submit(request: HttpRequest, data: dict[str, Any]) -> ImportJob:
+    upload, params = data["file"], {}
+    content = upload_content(upload, imports.layout_of(data["kind"]))
+    if data["kind"] == "households":
+        if not data["retain_until"]:
+            raise ValidationError(
+                _("Households: give the date until which their personal data is kept."),
+                fields={"retain_until": _("required")},
+            )
+        params = import_job.household_params(
+            legal_basis=data["legal_basis"],
+            purpose=data["purpose"],
+            retain_until=data["retain_until"],
+        )
+    return jobs.import_submit(
+        actor=principal_of(request),
+        kind=import_job.KIND_OF[data["kind"]],
+        name=upload.name,
+        content=content,
+        params=params,
+    )
+
+
+def _import_page(
+    request: HttpRequest, form: ImportForm, problems: list[imports.Problem], status: int
+) -> HttpResponse:
+    context = {"form": form, "result": {"problems": problems}}
     return render(request, "assistance/import.html", context, status=status)
 
 
-def _run_import(request: HttpRequest, data: dict[str, Any]) -> imports.ImportResult:
-    upload = data["file"]
-    content = upload_content(upload, imports.layout_of(data["kind"]))
-    common = {"actor": principal_of(request), "name": upload.name, "content": content}
-    if data["kind"] == "places":
-        return imports.places_import(**common)
-    if data["kind"] == "distributions":
-        return imports.distributions_import(**common)
-    if not data["retain_until"]:
-        raise ValidationError(
-            _("Households: give the date until which their personal data is kept."),
-            fields={"retain_until": _("required")},
-        )
-    return imports.households_import(
-        **common,
-        legal_basis=data["legal_basis"],
-        purpose=data["purpose"],
-        retain_until=data["retain_until"],
-    )
+def _import_outcome(
+    request: HttpRequest, job: ImportJob, form: ImportForm | None = None
+) -> HttpResponse:
+    if job.state == JobState.DONE:
+        count = job.result.get("count", 0)
+        messages.success(request, _("%(n)d rows imported.") % {"n": count})
+        return redirect("assistance:import")
+    if job.state == JobState.REFUSED:
+        refusal = job_refusal(job)
+        form = form or ImportForm()
+        if form.is_bound:
+            form.add_error(None, refusal.message)
+        else:
+            messages.error(request, refusal.message)
+        return _import_page(request, form, refusal.problems, status=400)
+    return redirect("assistance:import_job", job=str(job.id))
+
+
+def _import_job_of(request: HttpRequest, job: str) -> ImportJob | None:
+    actor = principal_of(request)
+    for kind in import_job.KIND_OF.values():
+        found = job_of(actor, job, kind)
+        if found is not None:
+            return found
+    return None
+
+
+@requires("assistance.import")
+def import_job_page(request: HttpRequest, job: str) -> HttpResponse:
+    """A queued or running import, followed until it ends; then its outcome."""
+    found = _import_job_of(request, job)
+    if found is None:
+        raise Http404(job)
+    if found.finished and found.state != JobState.FAILED:
+        return _import_outcome(request, found)
+    context = {"job": found, "progress": job_progress(found)}
+    return render(request, "assistance/import_job.html", context)
+
+
+@requires("assistance.import")
+def import_progress(request: HttpRequest, job: str) -> JsonResponse:
+    """How far the import `job` is (see laydown.jobs.selectors.job_progress)."""
+    found = _import_job_of(request, job)
+    return JsonResponse(job_progress(found), headers={"Cache-Control": "no-store"})
 
 
 def _rows(request: HttpRequest) -> Any:

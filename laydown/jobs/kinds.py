@@ -1,9 +1,11 @@
 """The kinds of import a job can run, registered by the apps that own them (arms: items).
 
 A kind says how to check a whole file (`check`: read it and check every row, as the
-importer framework does), how to keep a checked row while it waits (`dump` / `load`, JSON),
-and how to write a batch of them (`write`, inside the job's transaction; it returns what to
-add to the job's result, which `merge` folds in).
+importer framework does; `params` are what the page gave beside the file), how to keep a
+checked row while it waits (`dump` / `load`, JSON), and how to write a batch of them
+(`write`, inside the job's transaction; it returns what to add to the job's result, which
+`merge` folds in). A kind whose files hold personal data is `sealed`: the file and the
+staged rows are kept encrypted (laydown.jobs.sealing).
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ from laydown.access.permissions import Principal
 from laydown.core.imports import Checked, Progress
 
 Result = dict[str, Any]
+Params = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class ImportKind:
     name: str
-    check: Callable[[Principal, str, bytes, Progress], Checked[Any]]
+    check: Callable[[Principal, str, bytes, Progress, Params], Checked[Any]]
     dump: Callable[[Any], dict[str, Any]]
     load: Callable[[dict[str, Any]], Any]
     write: Callable[[Principal, Sequence[Any]], Result]
     merge: Callable[[Result, Result], Result]
     batch: int = 2000  # rows per transaction: other writers wait at most one batch
+    sealed: bool = False  # keep the file and the staged rows encrypted at rest
 
 
 _KINDS: dict[str, ImportKind] = {}

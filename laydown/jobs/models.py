@@ -34,6 +34,7 @@ class ImportJob(models.Model):
     user_id = models.IntegerField(null=True, blank=True)
     name = models.CharField(max_length=255)
     content = models.BinaryField(default=b"")  # emptied once the rows are staged or refused
+    params = models.JSONField(default=dict)  # what the kind needs beside the file (no secret)
     state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
     phase = models.CharField(max_length=10, default="waiting")
     done = models.PositiveIntegerField(default=0)

@@ -4,7 +4,9 @@
    importer does in one go. Any problem refuses the file whole (state `refused`, the problems
    kept for the page); nothing is written.
 2. **Stage**: the checked rows are kept as JSON (`StagedRow`), numbered, and the file is
-   dropped. From here the outcome is decided: every row will be written.
+   dropped. From here the outcome is decided: every row will be written. A `sealed` kind
+   keeps the file and each row encrypted (laydown.jobs.sealing); the file and the staged
+   rows are deleted when the job ends, whatever the end (done, refused, failed).
 3. **Write** (state `writing`): batches of `kind.batch` rows, each in its own transaction,
    which first moves `rows_written` forward with a conditional UPDATE (taking the write lock
    at once, so a second runner of the same job finds the count moved and stops) and then
@@ -29,7 +31,7 @@ from django.utils import timezone
 from laydown.access.permissions import Principal
 from laydown.core.errors import ValidationError
 from laydown.core.imports import ImportRefused, Problem
-from laydown.jobs import kinds
+from laydown.jobs import kinds, sealing
 from laydown.jobs.models import ImportJob, JobState, StagedRow
 
 MAX_PROBLEMS_KEPT = 1000
@@ -64,10 +66,11 @@ def job_run(job_id: uuid.UUID, actor_of: ActorOf, progress: Progress = _no_progr
         if job.state == JobState.WRITING:
             _write(job, kind, actor, progress)
     except ImportRefused as exc:
-        _refuse(job, exc.problems, exc.message)
-    except (ValidationError, PermissionDenied) as exc:
-        reason = exc.message if isinstance(exc, ValidationError) else str(exc)
-        _refuse(job, [Problem(0, "", "", reason)], reason)
+        _refuse(job, exc.problems, exc.message, exc.fields)
+    except ValidationError as exc:
+        _refuse(job, [Problem(0, "", "", exc.message)], exc.message, exc.fields)
+    except PermissionDenied as exc:
+        _refuse(job, [Problem(0, "", "", str(exc))], str(exc), {})
     return job
 
 
@@ -81,13 +84,19 @@ def _check_and_stage(
         _update(job, phase=phase, done=done, total=total)
         progress(phase, done, total)
 
-    checked = kind.check(actor, job.name, bytes(job.content), report)
+    content = sealing.content_open(kind, job.id, bytes(job.content))
+    checked = kind.check(actor, job.name, content, report, dict(job.params))
+    del content
     if checked.problems:
         raise ImportRefused(checked.problems)
     entries = [entry for _number, entry in checked.entries]
     for start in range(0, len(entries), STAGE_BATCH):
         StagedRow.objects.bulk_create(
-            StagedRow(job=job, number=start + n, payload=kind.dump(entry))
+            StagedRow(
+                job=job,
+                number=start + n,
+                payload=sealing.payload_seal(kind, job.id, start + n, kind.dump(entry)),
+            )
             for n, entry in enumerate(entries[start : start + STAGE_BATCH])
         )
     _update(
@@ -105,7 +114,8 @@ def _write(job: ImportJob, kind: kinds.ImportKind, actor: Principal, progress: P
     while job.rows_written < job.rows_staged:
         start = job.rows_written
         rows = StagedRow.objects.filter(job=job, number__gte=start).order_by("number")
-        payloads = list(rows.values_list("payload", flat=True)[: kind.batch])
+        kept = list(rows.values_list("number", "payload")[: kind.batch])
+        payloads = [sealing.payload_open(kind, job.id, n, p) for n, p in kept]
         end = start + len(payloads)
         with transaction.atomic():
             moved = ImportJob.objects.filter(pk=job.pk, rows_written=start).update(
@@ -123,13 +133,14 @@ def _write(job: ImportJob, kind: kinds.ImportKind, actor: Principal, progress: P
     _update(job, state=JobState.DONE, phase="done", done=job.rows_staged)
 
 
-def _refuse(job: ImportJob, problems: list[Problem], message: str) -> None:
+def _refuse(job: ImportJob, problems: list[Problem], message: str, fields: dict[str, str]) -> None:
     StagedRow.objects.filter(job=job).delete()
     _update(
         job,
         state=JobState.REFUSED,
         phase="refused",
         content=b"",
+        result={"fields": dict(fields)},  # the refusal's fields, for the API's error body
         problems=[p.as_dict() for p in problems[:MAX_PROBLEMS_KEPT]],
         problem_count=len(problems),
         message=message,
@@ -144,7 +155,7 @@ def job_problems(job: ImportJob) -> list[Problem]:
 def job_refusal(job: ImportJob) -> ImportRefused:
     """A refused job as the refusal the importer would have raised."""
     problems = job_problems(job) or [Problem(0, "", "", job.message)]
-    return ImportRefused(problems, job.message or None)
+    return ImportRefused(problems, job.message or None, fields=job.result.get("fields") or None)
 
 
 def jobs_stalled(after: timedelta) -> list[ImportJob]:
@@ -155,5 +166,7 @@ def jobs_stalled(after: timedelta) -> list[ImportJob]:
 
 
 def job_fail(job: ImportJob, reason: str) -> None:
-    """Give up on a job (e.g. after too many attempts); what it wrote stays written."""
-    _update(job, state=JobState.FAILED, phase="failed", message=reason)
+    """Give up on a job (e.g. after too many attempts); what it wrote stays written, what it
+    kept to write (the file, the staged rows) is dropped."""
+    StagedRow.objects.filter(job=job).delete()
+    _update(job, state=JobState.FAILED, phase="failed", content=b"", message=reason)

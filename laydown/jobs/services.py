@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
-from laydown.jobs import kinds, runner, tasks
+from laydown.jobs import kinds, runner, sealing, tasks
 from laydown.jobs.models import ImportJob, JobState
 
 MAX_ATTEMPTS = 5
@@ -18,11 +18,17 @@ STALLED_AFTER = timedelta(minutes=2)
 
 
 def import_submit(
-    *, actor: Principal, kind: str, name: str, content: bytes, job_id: str = ""
+    *,
+    actor: Principal,
+    kind: str,
+    name: str,
+    content: bytes,
+    job_id: str = "",
+    params: kinds.Params | None = None,
 ) -> ImportJob:
     """Keep the file as a job and queue it; return the job (finished already if the task
     backend runs tasks at once). `job_id` is the id the page made for its progress bar."""
-    kinds.get(kind)  # an unknown kind is a bug: fail before anything is kept
+    registered = kinds.get(kind)  # an unknown kind is a bug: fail before anything is kept
     if actor.user_id is None:  # the worker acts as the job's user: it must have one
         raise PermissionDenied(_("Only a signed-in user can send an import to the worker."))
     try:
@@ -31,16 +37,31 @@ def import_submit(
         wanted = uuid.uuid4()
     try:
         with transaction.atomic():
-            job = ImportJob.objects.create(
-                id=wanted, kind=kind, user_id=actor.user_id, name=name[:255], content=content
-            )
+            job = _job_create(registered, wanted, actor, name, content, params)
     except IntegrityError:  # the page sent the same id twice (a resubmitted form)
-        job = ImportJob.objects.create(
-            kind=kind, user_id=actor.user_id, name=name[:255], content=content
-        )
+        job = _job_create(registered, uuid.uuid4(), actor, name, content, params)
     tasks.import_job_run.enqueue(str(job.id))
     job.refresh_from_db()
     return job
+
+
+def _job_create(
+    kind: kinds.ImportKind,
+    job_id: uuid.UUID,
+    actor: Principal,
+    name: str,
+    content: bytes,
+    params: kinds.Params | None = None,
+) -> ImportJob:
+    kept = sealing.content_seal(kind, job_id, content)
+    return ImportJob.objects.create(
+        id=job_id,
+        kind=kind.name,
+        user_id=actor.user_id,
+        name=name[:255],
+        content=kept,
+        params=params or {},
+    )
 
 
 def jobs_resume_stalled(after: timedelta = STALLED_AFTER) -> list[ImportJob]:
@@ -62,10 +83,7 @@ def job_run_here(
     """Run an import in this process (the CLI), the same staged way as the worker: its
     result, or the ImportRefused the importer would raise. A run cut short (Ctrl-C) is a
     stalled job that `laydown worker` goes on with."""
-    kinds.get(kind)
-    job = ImportJob.objects.create(
-        kind=kind, user_id=actor.user_id, name=name[:255], content=content
-    )
+    job = _job_create(kinds.get(kind), uuid.uuid4(), actor, name, content)
     done = runner.job_run(job.id, lambda _job: actor, progress)
     if done.state == JobState.REFUSED:
         raise runner.job_refusal(done)

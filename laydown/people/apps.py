@@ -7,7 +7,11 @@ class PeopleConfig(AppConfig):
     verbose_name = "Demobilization and reintegration"
 
     def ready(self) -> None:
-        from laydown.people import permissions, records  # noqa: F401  (register actions and kinds)
+        from laydown.people import (  # noqa: F401  (register actions, kinds, import kinds)
+            import_job,
+            permissions,
+            records,
+        )
         from laydown.people.services import vault_erased
         from laydown.vault.services import erasure_listen
 

@@ -95,12 +95,26 @@ def participants_check(
     progress: Progress = imports.no_progress,
 ) -> list[tuple[services.Person, dict[str, str]]]:
     """Check every row (nothing is written); raise ImportInvalid listing all problems."""
-    day = today or timezone.now().date()
-    table = imports.table_read(LAYOUT, name=filename, content=data)
-    checked = imports.rows_check(
-        table, lambda _n, row: (_check_row(actor, row, day), row), progress=progress
+    checked = participants_checked(
+        actor=actor, filename=filename, data=data, today=today, progress=progress
     )
     return imports.checked_or_refused(checked)
+
+
+def participants_checked(
+    *,
+    actor: Principal,
+    filename: str,
+    data: bytes,
+    today: dt.date | None = None,
+    progress: Progress = imports.no_progress,
+) -> imports.Checked[tuple[services.Person, dict[str, str]]]:
+    """Every row checked and every problem found (a refusal if the file cannot be read)."""
+    day = today or timezone.now().date()
+    table = imports.table_read(LAYOUT, name=filename, content=data)
+    return imports.rows_check(
+        table, lambda _n, row: (_check_row(actor, row, day), row), progress=progress
+    )
 
 
 def participants_import(

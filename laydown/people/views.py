@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,7 +23,11 @@ from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
 from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import page_number
-from laydown.people import checks, forms, importer, selectors, services
+from laydown.jobs import services as jobs
+from laydown.jobs.models import ImportJob, JobState
+from laydown.jobs.runner import job_refusal
+from laydown.jobs.selectors import job_of, job_progress
+from laydown.people import checks, forms, import_job, importer, selectors, services
 from laydown.people.entitlements import CURRENCY, RULES
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
 from laydown.people.vocab import QUESTIONS, Category, Status
@@ -450,29 +454,66 @@ def aggregates(request: HttpRequest) -> HttpResponse:
 
 @requires("people.import")
 def import_file(request: HttpRequest) -> HttpResponse:
+    """Take the file and queue it as a job (kept sealed: it holds names and phones); show its
+    outcome at once if it is already over, else follow it on its own page."""
     form = forms.ImportForm(request.POST or None, request.FILES or None)
-    problems: list[importer.Problem] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            count = importer.participants_import(
+            job = jobs.import_submit(
                 actor=principal_of(request),
-                filename=upload.name,
-                data=upload_content(upload, importer.LAYOUT),
+                kind=import_job.KIND,
+                name=upload.name,
+                content=upload_content(upload, importer.LAYOUT),
             )
         except importer.ImportInvalid as exc:
-            problems = exc.problems
             messages.error(request, exc.message)
-        except ValidationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("%(n)d participants imported.") % {"n": count})
-            return redirect("people:list")
-    return render(
-        request,
-        "people/import.html",
-        {"form": form, "problems": problems, "columns": importer.COLUMNS},
-    )
+            return _import_page(request, form, exc.problems, status=400)
+        return _import_outcome(request, job, form)
+    return _import_page(request, form, [])
+
+
+def _import_page(
+    request: HttpRequest,
+    form: forms.ImportForm,
+    problems: list[importer.Problem],
+    status: int = 200,
+) -> HttpResponse:
+    context = {"form": form, "problems": problems, "columns": importer.COLUMNS}
+    return render(request, "people/import.html", context, status=status)
+
+
+def _import_outcome(
+    request: HttpRequest, job: ImportJob, form: forms.ImportForm | None = None
+) -> HttpResponse:
+    if job.state == JobState.DONE:
+        count = job.result.get("count", 0)
+        messages.success(request, _("%(n)d participants imported.") % {"n": count})
+        return redirect("people:list")
+    if job.state == JobState.REFUSED:
+        refusal = job_refusal(job)
+        messages.error(request, refusal.message)
+        return _import_page(request, form or forms.ImportForm(), refusal.problems, status=400)
+    return redirect("people:import_job", job=str(job.id))
+
+
+@requires("people.import")
+def import_job_page(request: HttpRequest, job: str) -> HttpResponse:
+    """A queued or running import, followed until it ends; then its outcome."""
+    found = job_of(principal_of(request), job, import_job.KIND)
+    if found is None:
+        raise Http404(job)
+    if found.finished and found.state != JobState.FAILED:
+        return _import_outcome(request, found)
+    context = {"job": found, "progress": job_progress(found)}
+    return render(request, "people/import_job.html", context)
+
+
+@requires("people.import")
+def import_progress(request: HttpRequest, job: str) -> JsonResponse:
+    """How far the import `job` is (see laydown.jobs.selectors.job_progress)."""
+    found = job_of(principal_of(request), job, import_job.KIND)
+    return JsonResponse(job_progress(found), headers={"Cache-Control": "no-store"})
 
 
 @requires("people.refusals")

@@ -101,3 +101,18 @@ def xlsx_bytes(rows: list[dict]) -> bytes:
 def distribution_rows(n: int, partner: str = "icrc") -> list[dict]:
     day = (today() - dt.timedelta(days=2)).isoformat()
     return [{"partner": partner, "date": day, **DISTRIBUTION} for _ in range(n)]
+
+
+def household_rows(n: int) -> list[dict]:
+    return [
+        {
+            "partner": "icrc",
+            "place": "XA010101",
+            "head_name": f"Import Head {i}",
+            "phone": f"+99 {i:05d}",
+            "document": f"ID{i:06d}",
+            "members": "f/18-59/single_caregiver; m/5-17; f/0-4",
+            "override_reason": "",
+        }
+        for i in range(n)
+    ]

@@ -9,7 +9,14 @@ from django.core.exceptions import PermissionDenied
 
 from laydown.assistance import imports
 from laydown.assistance.models import Distribution, Household, Place
-from laydown.assistance.tests.base import VAULT, csv_bytes, distribution_rows, today, xlsx_bytes
+from laydown.assistance.tests.base import (
+    VAULT,
+    csv_bytes,
+    distribution_rows,
+    household_rows,
+    today,
+    xlsx_bytes,
+)
 from laydown.testing import log_size
 from laydown.vault.models import SubjectKey
 
@@ -86,21 +93,6 @@ def test_roles_without_the_import_action_are_refused(places, orgs) -> None:
         imports.distributions_import(
             actor=auditor, name="d.csv", content=csv_bytes(distribution_rows(1))
         )
-
-
-def household_rows(n: int) -> list[dict]:
-    return [
-        {
-            "partner": "icrc",
-            "place": "XA010101",
-            "head_name": f"Import Head {i}",
-            "phone": f"+99 {i:05d}",
-            "document": f"ID{i:06d}",
-            "members": "f/18-59/single_caregiver; m/5-17; f/0-4",
-            "override_reason": "",
-        }
-        for i in range(n)
-    ]
 
 
 def test_households_are_imported_with_personal_data_in_the_vault_only(places, icrc_staff) -> None:

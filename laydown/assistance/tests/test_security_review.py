@@ -118,7 +118,7 @@ def test_an_import_upload_over_20_mb_is_refused_unread(manager) -> None:
     request = RequestFactory().post("/")
     data = {"file": HugeUpload(imports.MAX_BYTES + 1), "kind": "places"}
     with pytest.raises(imports.ImportRefused) as refused:
-        views._run_import(request, data)
+        views._import_submit(request, data)
     assert "20 MB" in refused.value.message
 
 

@@ -11,7 +11,8 @@ from laydown.access.permissions import Principal
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
 from laydown.core.imports.cli import file_read, import_run
-from laydown.people import importer
+from laydown.jobs import services as jobs
+from laydown.people import import_job, importer
 
 
 class Command(BaseCommand):
@@ -58,12 +59,20 @@ class Command(BaseCommand):
         return principal_for_user(user)
 
     def _run(self, actor: Principal, path: Path, data: bytes, *, dry_run: bool) -> int:
-        call = importer.participants_check if dry_run else importer.participants_import
         labels = {"check": "Checking rows", "import": "Registering participants"}
-        result = import_run(
-            self,
-            path,
-            labels,
-            lambda progress: call(actor=actor, filename=path.name, data=data, progress=progress),
-        )
-        return result if isinstance(result, int) else len(result)
+
+        def run(progress: importer.Progress) -> int:
+            if dry_run:
+                checked = importer.participants_check(
+                    actor=actor, filename=path.name, data=data, progress=progress
+                )
+                return len(checked)
+            # the staged, sealed path of the worker, in this process (committed in batches)
+            done = jobs.job_run_here(
+                actor=actor, kind=import_job.KIND, name=path.name, content=data, progress=progress
+            )
+            count: int = done["count"]
+            return count
+
+        result: int = import_run(self, path, labels, run)
+        return result
