@@ -35,6 +35,7 @@ from laydown.jobs import kinds, sealing
 from laydown.jobs.models import ImportJob, JobState, StagedRow
 
 MAX_PROBLEMS_KEPT = 1000
+REFUSAL_ROW = -1  # the sealed refusal's place among the job's sealed values (rows are 0..n)
 STAGE_BATCH = 5000
 ActorOf = Callable[[ImportJob], Principal]
 Progress = Callable[[str, int, int], None]
@@ -134,28 +135,46 @@ def _write(job: ImportJob, kind: kinds.ImportKind, actor: Principal, progress: P
 
 
 def _refuse(job: ImportJob, problems: list[Problem], message: str, fields: dict[str, str]) -> None:
+    """Keep the refusal for the page; a sealed kind's problems quote cells of personal data,
+    so they (and the message, which quotes the first) are kept sealed too."""
     StagedRow.objects.filter(job=job).delete()
+    kind = kinds.get(job.kind)
+    kept: list[dict[str, object]] = [p.as_dict() for p in problems[:MAX_PROBLEMS_KEPT]]
+    if kind.sealed:
+        sealed = sealing.payload_seal(
+            kind, job.id, REFUSAL_ROW, {"problems": kept, "message": message}
+        )
+        kept, message = [sealed], ""
     _update(
         job,
         state=JobState.REFUSED,
         phase="refused",
         content=b"",
         result={"fields": dict(fields)},  # the refusal's fields, for the API's error body
-        problems=[p.as_dict() for p in problems[:MAX_PROBLEMS_KEPT]],
+        problems=kept,
         problem_count=len(problems),
         message=message,
     )
 
 
+def _refusal_kept(job: ImportJob) -> tuple[list[dict[str, Any]], str]:
+    kind = kinds.get(job.kind)
+    if kind.sealed and job.problems:
+        opened = sealing.payload_open(kind, job.id, REFUSAL_ROW, job.problems[0])
+        return opened["problems"], opened["message"]
+    return job.problems, job.message
+
+
 def job_problems(job: ImportJob) -> list[Problem]:
     """The problems kept for a refused job (the first MAX_PROBLEMS_KEPT)."""
-    return [Problem(**p) for p in job.problems]
+    return [Problem(**p) for p in _refusal_kept(job)[0]]
 
 
 def job_refusal(job: ImportJob) -> ImportRefused:
     """A refused job as the refusal the importer would have raised."""
-    problems = job_problems(job) or [Problem(0, "", "", job.message)]
-    return ImportRefused(problems, job.message or None, fields=job.result.get("fields") or None)
+    message = _refusal_kept(job)[1]
+    problems = job_problems(job) or [Problem(0, "", "", message)]
+    return ImportRefused(problems, message or None, fields=job.result.get("fields") or None)
 
 
 def jobs_stalled(after: timedelta) -> list[ImportJob]:

@@ -38,8 +38,11 @@ def _upload(body: str = BODY) -> io.BytesIO:
 def _jobs_tables_raw() -> bytes:
     """Every byte the jobs tables hold for the file and the staged rows, read with SQL."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, content FROM jobs_importjob")
-        kept = [bytes(name.encode()) + bytes(content) for name, content in cursor.fetchall()]
+        cursor.execute("SELECT name, content, CAST(problems AS TEXT), message FROM jobs_importjob")
+        kept = [
+            name.encode() + bytes(content) + problems.encode() + message.encode()
+            for name, content, problems, message in cursor.fetchall()
+        ]
         cursor.execute("SELECT CAST(payload AS TEXT) FROM jobs_stagedrow")
         kept += [payload.encode() for (payload,) in cursor.fetchall()]
     return b"\n".join(kept)
@@ -105,6 +108,20 @@ def test_a_refused_file_is_dropped_and_its_problems_shown() -> None:
     job = ImportJob.objects.get()
     assert job.state == JobState.REFUSED and bytes(job.content) == b""
     assert not Participant.objects.exists() and not StagedRow.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_files_problems_quote_personal_data_only_sealed_and_the_page_opens_them() -> None:
+    client = signed_in(user_with_role("reg", "registrar", "region:north"))
+    body = BODY.replace(f"{NAME},1990-01-01", f"{NAME},1990-13-45")
+    response = client.post(reverse("people:import"), {"file": _upload(body)})
+    assert response.status_code == 400
+    assert "1990-13-45" in response.content.decode()  # shown to its sender
+    job = ImportJob.objects.get()
+    assert job.state == JobState.REFUSED and job.problem_count >= 1
+    raw = _jobs_tables_raw()
+    assert _plain(raw) == [] and b"1990-13-45" not in raw  # kept sealed, the message too
+    assert [p.column for p in runner.job_problems(job)] == ["born"]
 
 
 @pytest.mark.django_db
