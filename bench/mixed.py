@@ -354,7 +354,7 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "--write docs/benchmarks.md`.",
         "",
         f"- Date: {now}",
-        f"- Machine: {machine()}, shared: other sessions ran their tests meanwhile; load average "
+        f"- Machine: {machine()}; load average (the bench's own threads count in it) "
         + "; ".join(
             f"{r['db']} {r['load'][0]:.1f} at the start, {r['load'][1]:.1f} at the end"
             for r in results
