@@ -41,7 +41,8 @@ from laydown.core.paging import page_number
 from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob, JobState
 from laydown.jobs.runner import job_refusal
-from laydown.jobs.selectors import job_of, job_progress
+from laydown.jobs.selectors import job_of
+from laydown.jobs.web import job_page, progress_answer
 
 TEMPLATE_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -673,20 +674,14 @@ def _import_outcome(
 def import_job_page(request: HttpRequest, job: str) -> HttpResponse:
     """A queued or running import, followed until it ends; then its outcome."""
     found = job_of(principal_of(request), job, import_job.KIND)
-    if found is None:
-        raise Http404(job)
-    if found.finished and found.state != JobState.FAILED:
-        return _import_outcome(request, found)
-    context = {"job": found, "progress": job_progress(found)}
-    return render(request, "arms/import_job.html", context)
+    return job_page(request, found, template="arms/import_job.html", outcome=_import_outcome)
 
 
 @requires("arms.import")
 def import_progress(request: HttpRequest, job: str) -> JsonResponse:
     """How far the import `job` is: {"state", "phase": "check"|"import"|"waiting"|..., "done",
     "total"}; "waiting" for a job not (yet) known."""
-    found = job_of(principal_of(request), job, import_job.KIND)
-    return JsonResponse(job_progress(found), headers={"Cache-Control": "no-store"})
+    return progress_answer(job_of(principal_of(request), job, import_job.KIND))
 
 
 @requires("arms.import")

@@ -57,7 +57,8 @@ from laydown.core.imports.uploads import upload_content
 from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob, JobState
 from laydown.jobs.runner import job_refusal
-from laydown.jobs.selectors import job_of, job_progress
+from laydown.jobs.selectors import job_of
+from laydown.jobs.web import job_page, progress_answer
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -376,19 +377,13 @@ def _import_job_of(request: HttpRequest, job: str) -> ImportJob | None:
 def import_job_page(request: HttpRequest, job: str) -> HttpResponse:
     """A queued or running import, followed until it ends; then its outcome."""
     found = _import_job_of(request, job)
-    if found is None:
-        raise Http404(job)
-    if found.finished and found.state != JobState.FAILED:
-        return _import_outcome(request, found)
-    context = {"job": found, "progress": job_progress(found)}
-    return render(request, "assistance/import_job.html", context)
+    return job_page(request, found, template="assistance/import_job.html", outcome=_import_outcome)
 
 
 @requires("assistance.import")
 def import_progress(request: HttpRequest, job: str) -> JsonResponse:
     """How far the import `job` is (see laydown.jobs.selectors.job_progress)."""
-    found = _import_job_of(request, job)
-    return JsonResponse(job_progress(found), headers={"Cache-Control": "no-store"})
+    return progress_answer(_import_job_of(request, job))
 
 
 def _rows(request: HttpRequest) -> Any:

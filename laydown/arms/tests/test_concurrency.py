@@ -5,11 +5,7 @@ Runs on whichever database the suite uses (SQLite or PostgreSQL: set LAYDOWN_DAT
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from laydown.access.permissions import Principal
 from laydown.arms import services
@@ -18,30 +14,9 @@ from laydown.arms.tests.base import CLERK, CUSTODIAN, CUSTODIAN_2
 from laydown.core.errors import ValidationError
 from laydown.fixtures import ITEM_FIELDS
 from laydown.testing import log_size
+from laydown.testing.threads import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls: Any) -> list[object]:
-    """Run the calls in threads released at once; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            results[n] = calls[n]()
-        except Exception as exc:  # noqa: BLE001  (the test inspects it)
-            results[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_two_custodians_booking_the_same_item_at_once_one_is_refused(

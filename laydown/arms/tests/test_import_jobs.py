@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from laydown.accounts.models import User
 from laydown.arms import import_job, services
@@ -23,6 +21,7 @@ from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob, JobState, StagedRow
 from laydown.testing import log_size, signed_in, user_with_role
 from laydown.testing.ledger import assert_log_is_whole
+from laydown.testing.threads import race
 
 
 def _serials(prefix: str, n: int, site: str = "cp-north") -> bytes:
@@ -30,27 +29,6 @@ def _serials(prefix: str, n: int, site: str = "cp-north") -> bytes:
     for i, row in enumerate(rows):
         row[4] = f"{prefix}{i:06d}"
     return csv_bytes(rows)
-
-
-def _in_threads(*calls: Any) -> list[object]:
-    results: list[object] = [None] * len(calls)
-    barrier = threading.Barrier(len(calls))
-
-    def run(n: int) -> None:
-        try:
-            barrier.wait()
-            results[n] = calls[n]()
-        except Exception as exc:  # noqa: BLE001  (the test inspects it)
-            results[n] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -74,7 +52,7 @@ def test_two_large_imports_and_twenty_registrations_at_once_all_land_once(
             actor=CLERK, site=sites["cp-north"], serial=f"ONE{n:03d}", **ITEM_FIELDS
         )
 
-    results = _in_threads(
+    results = race(
         lambda: imported("IMPA"),
         lambda: imported("IMPB"),
         *[lambda n=n: registered(n) for n in range(20)],
