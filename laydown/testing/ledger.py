@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from laydown import tlog
 from laydown.ledger import selectors as ledger_selectors
-from laydown.ledger.models import Record
+from laydown.ledger.models import Record, Tile
 
 
 def assert_log_is_whole(size: int) -> None:
@@ -17,3 +17,23 @@ def assert_log_is_whole(size: int) -> None:
     leaves = [bytes(h) for _i, _b, h in indices]
     assert tlog.verify_tiles(size, ledger_selectors.tile_read) == tlog.root_hash(leaves)
     assert ledger_selectors.checkpoint_latest().root == tlog.root_hash(leaves)
+
+
+def record_forge(index: int) -> tuple[list[bytes], dict[tuple[int, int], bytes]]:
+    """What an insider with write access to the database does: rewrite the record at `index`,
+    its leaf hash and every tile, so that the tiles hash to a (forged) tree. Returns the forged
+    leaves and tiles (the log head and checkpoints are left as they were)."""
+    record = Record.objects.get(index=index)
+    body = bytes(record.body).replace(b'"n":', b'"n":10')
+    Record.objects.filter(index=index).update(body=body, leaf_hash=tlog.leaf_hash(body))
+    leaves = [
+        bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
+    ]
+    Tile.objects.all().delete()
+
+    def nothing(level: int, n: int) -> bytes:
+        raise KeyError((level, n))
+
+    tiles = tlog.tiles_append(0, leaves, nothing)
+    Tile.objects.bulk_create(Tile(level=lv, index=n, hashes=h) for (lv, n), h in tiles.items())
+    return leaves, tiles

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from laydown import tlog
 from laydown.ledger import replay, selectors, services
 from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
+from laydown.testing.ledger import record_forge
 
 pytestmark = pytest.mark.django_db
 
@@ -19,22 +20,8 @@ def append_one(n: int) -> None:
 
 
 def rewrite_record(index: int) -> list[bytes]:
-    """What an insider with write access to the database does: rewrite the record, its leaf
-    hash and every tile, so that the tiles hash to a (forged) tree. Returns the forged leaves."""
-    record = Record.objects.get(index=index)
-    body = bytes(record.body).replace(b'"n":', b'"n":10')
-    Record.objects.filter(index=index).update(body=body, leaf_hash=tlog.leaf_hash(body))
-    leaves = [
-        bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
-    ]
-    Tile.objects.all().delete()
-
-    def nothing(level: int, n: int) -> bytes:
-        raise KeyError((level, n))
-
-    tiles = tlog.tiles_append(0, leaves, nothing)
-    Tile.objects.bulk_create(Tile(level=lv, index=n, hashes=h) for (lv, n), h in tiles.items())
-    return leaves
+    """The insider's forgery (laydown.testing.ledger.record_forge); returns the forged leaves."""
+    return record_forge(index)[0]
 
 
 def test_each_append_signs_the_root_of_the_right_edge_kept_with_the_head() -> None:

@@ -16,7 +16,8 @@ from django.test import Client, override_settings
 
 from laydown import tlog
 from laydown.ledger import keys, selectors, services, witnessing
-from laydown.ledger.models import Checkpoint, LogHead, LogWitness, Record, Tile
+from laydown.ledger.models import Checkpoint, LogHead, LogWitness, Record
+from laydown.testing.ledger import record_forge
 from laydown.verify import main as verify_main
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -90,19 +91,7 @@ def verify(directory: Path, *extra: str) -> int:
 
 def rewrite_record(index: int) -> None:
     """What a dishonest operator with database access would do: rewrite, rehash, re-sign."""
-    record = Record.objects.get(index=index)
-    body = bytes(record.body).replace(b'"n":', b'"n":10')
-    Record.objects.filter(index=index).update(body=body, leaf_hash=tlog.leaf_hash(body))
-    leaves = [
-        bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
-    ]
-    Tile.objects.all().delete()
-
-    def nothing(level: int, n: int) -> bytes:
-        raise KeyError((level, n))
-
-    tiles = tlog.tiles_append(0, leaves, nothing)
-    Tile.objects.bulk_create(Tile(level=lv, index=n, hashes=h) for (lv, n), h in tiles.items())
+    leaves, tiles = record_forge(index)
     # The app now refuses to append to this (issue 17, item 11), so the operator also re-signs
     # the newest checkpoint with the log key and rewrites the log head's right edge.
     with pytest.raises(services.LogIntegrityError):
