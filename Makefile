@@ -10,7 +10,35 @@ STAMP := $(VENV)/.installed-stamp
 # pyproject.toml keeps the ranges; after changing them, run `make lock` and commit both files.
 LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
 
-.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools pytest pytest-postgres fmt bench clean
+.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools pytest pytest-postgres fmt bench clean messages translations catalogues
+
+# Translations (docs/translations.md). The .po catalogues are committed; the .mo files are built
+# from them (msgfmt, Debian's gettext, installed by .ci/install-gettext if missing) by every target
+# that runs Laydown, and are not committed.
+LOCALES := az hy ru
+PO_FILES := $(wildcard laydown/locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+MAKEMESSAGES_FLAGS := --no-obsolete --add-location=file --no-wrap --ignore='tests/*' \
+  --ignore='*/tests/*' --ignore='testing/*' --ignore='static/vendor/*' --ignore='demo/*'
+
+$(MO_FILES): %.mo: %.po
+	@command -v msgfmt >/dev/null || .ci/install-gettext
+	msgfmt --check-format -o $@ $<
+
+translations: $(MO_FILES) ## compile the translation catalogues (.po to .mo)
+
+messages: $(STAMP) ## update the catalogues from the source (az, hy, ru; django and djangojs)
+	@command -v xgettext >/dev/null || .ci/install-gettext
+	cd laydown && LAYDOWN_DATA_DIR=../var/check ../$(BIN)/laydown makemessages \
+	  $(addprefix --locale=,$(LOCALES)) --domain=django $(MAKEMESSAGES_FLAGS)
+	cd laydown && LAYDOWN_DATA_DIR=../var/check ../$(BIN)/laydown makemessages \
+	  $(addprefix --locale=,$(LOCALES)) --domain=djangojs $(MAKEMESSAGES_FLAGS)
+	sed -i '/^"POT-Creation-Date: /d' laydown/locale/*/LC_MESSAGES/*.po
+	$(MAKE) translations
+
+catalogues: ## fail on an untranslated or fuzzy entry in a catalogue (msgfmt --statistics)
+	@command -v msgfmt >/dev/null || .ci/install-gettext
+	.ci/check-catalogues $(CATALOGUE_LOCALES)
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -22,7 +50,7 @@ $(STAMP): pyproject.toml requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install Laydown with its development tools, as pinned
+install: $(STAMP) translations ## create .venv and install Laydown with its development tools, as pinned
 
 lock: ## re-pin requirements.txt and requirements-dev.txt (hashes) from pyproject.toml's ranges
 	@[ -x $(BIN)/pip-compile ] || $(MAKE) install
@@ -31,7 +59,7 @@ lock: ## re-pin requirements.txt and requirements-dev.txt (hashes) from pyprojec
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --extra dev \
 	  --output-file requirements-dev.txt pyproject.toml
 
-demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve it (gunicorn) with two witnesses and the worker
+demo: $(STAMP) translations ## install, migrate, create keys, load the demo programme, serve it (gunicorn) with two witnesses and the worker
 	$(BIN)/laydown migrate --noinput
 	$(BIN)/laydown keys init
 	$(BIN)/laydown demo
@@ -44,10 +72,10 @@ demo: $(STAMP) ## install, migrate, create keys, load the demo programme, serve 
 	echo "Laydown demo: http://127.0.0.1:8000/ (users and passwords above)"; \
 	$(BIN)/laydown serve 127.0.0.1:8000
 
-serve: $(STAMP) ## serve without loading demo data (gunicorn; LAYDOWN_WORKERS, LAYDOWN_THREADS)
+serve: $(STAMP) translations ## serve without loading demo data (gunicorn; LAYDOWN_WORKERS, LAYDOWN_THREADS)
 	$(BIN)/laydown serve 127.0.0.1:8000
 
-serve-dev: $(STAMP) ## serve with Django's development server
+serve-dev: $(STAMP) translations ## serve with Django's development server
 	$(BIN)/laydown serve --dev 127.0.0.1:8000
 
 test: lint typecheck interop-tools pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
@@ -65,11 +93,11 @@ interop-tools: ## install Go + golang.org/x/mod (Go client interop test) and Chr
 	.ci/install-go-interop
 	.ci/install-browser
 
-pytest: $(STAMP) ## the test suite on SQLite
+pytest: $(STAMP) translations ## the test suite on SQLite
 	rm -rf var/test-sqlite
 	LAYDOWN_DATA_DIR=var/test-sqlite LAYDOWN_DATABASE_URL= $(BIN)/pytest
 
-pytest-postgres: $(STAMP) ## the database tests on PostgreSQL, when LAYDOWN_TEST_POSTGRES_URL is set
+pytest-postgres: $(STAMP) translations ## the database tests on PostgreSQL, when LAYDOWN_TEST_POSTGRES_URL is set
 	@if [ -z "$$LAYDOWN_TEST_POSTGRES_URL" ]; then \
 	  echo "LAYDOWN_TEST_POSTGRES_URL is not set: PostgreSQL tests not run (CI sets it)."; \
 	else \
