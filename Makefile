@@ -36,8 +36,8 @@ messages: $(STAMP) ## update the catalogues from the source (az, hy, ru; django 
 	sed -i '/^"POT-Creation-Date: /d' laydown/locale/*/LC_MESSAGES/*.po
 	$(MAKE) translations
 
-catalogues: ## fail on an untranslated or fuzzy entry in a catalogue (msgfmt --statistics)
-	@command -v msgfmt >/dev/null || .ci/install-gettext
+CATALOGUE_LOCALES ?= $(LOCALES)
+catalogues: messages ## update the catalogues, fail on an untranslated or fuzzy entry (msgfmt --statistics)
 	.ci/check-catalogues $(CATALOGUE_LOCALES)
 
 help: ## list the targets
