@@ -366,6 +366,7 @@ class ReceiveForm(forms.Form):
 
 
 class StockCheckPlanForm(forms.Form):
+    # xgettext:no-python-format
     full = forms.BooleanField(label=_("Full count (instead of a 10% sample)"), required=False)
 
 

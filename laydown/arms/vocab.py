@@ -137,6 +137,7 @@ class ShipmentStatus(models.TextChoices):
 
 
 class StockCheckKind(models.TextChoices):
+    # xgettext:no-python-format
     SAMPLE = "sample", _("Weekly sample (at least 10% of serials)")
     FULL = "full", _("Full count")
 
