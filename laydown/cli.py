@@ -17,6 +17,8 @@ COMMANDS = {
     "log": "`log export DIR`: write the checkpoint, tiles and a record bundle as static files",
     "ledger": "`ledger replay`: check the log, rebuild projections; `ledger coverage`: of what",
     "verify": "verify a log (URL or exported directory) against its verifier key; no database",
+    "init": "start a real programme: tables, keys, the operator and its first administrator",
+    "token": "`token create USER --actions A,B --expires 30d`: an API token, printed once",
     "demo": "load the demo data (idempotent)",
     "backup": "`backup DIR`: database, files and passphrase-sealed keys; `restore DIR` checks",
     "witness": "`witness init|key|trust|serve DIR`: run a C2SP tlog-witness; no database",

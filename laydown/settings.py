@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "laydown.people",
     "laydown.jobs",
     "laydown.demo",
+    "laydown.setup",
     "laydown.ops",
 ]
 

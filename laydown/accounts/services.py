@@ -204,15 +204,32 @@ def token_digest(secret: str) -> str:
 
 
 def token_create(
-    *, actor: Principal, name: str, actions: list[str], days: int
+    *, actor: Principal, name: str, actions: list[str], days: int, owner: User | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a token for the acting user; return it with its secret, which is never stored."""
+    """Create a token for the acting user; return it with its secret, which is never stored.
+
+    The operator at the shell (SYSTEM, `laydown token create USER`) gives the token to `owner`:
+    it may hold only actions that the owner's roles allow."""
     _check(actor, "account.tokens")
-    if actor.user_id is None:
+    if actor is SYSTEM and owner is not None:
+        user = owner
+        if not user.is_active:
+            raise ValidationError(
+                _("%(user)s is deactivated.") % {"user": user.username},
+                fields={"user": _("inactive")},
+            )
+        holder = Principal(
+            user_id=user.pk,
+            pseudonym=user.pseudonym,
+            organisation_id=user.organisation_id,
+            grants=tuple(user.grants.values_list("role", "scope")),
+        )
+    elif actor.user_id is None:
         raise ValidationError(
             _("Only a signed-in user can own a token."), fields={"user": _("missing")}
         )
-    user = User.objects.get(pk=actor.user_id)
+    else:
+        user, holder = User.objects.get(pk=actor.user_id), actor
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationError(
@@ -224,7 +241,7 @@ def token_create(
             fields={"days": _("out of range")},
         )
     unknown = [a for a in actions if a not in ACTIONS]
-    denied = [a for a in actions if a in ACTIONS and not is_allowed(actor, a)]
+    denied = [a for a in actions if a in ACTIONS and not is_allowed(holder, a)]
     if not actions or unknown or denied:
         raise ValidationError(
             _("Choose actions that your roles allow. Unknown: %(unknown)s; not yours: %(denied)s.")
