@@ -84,6 +84,19 @@ class ItemIn(Schema):
     )
 
 
+class CorrectionIn(Schema):
+    fields: dict[str, str | int | list[str] | None] = Field(
+        description="the fields to correct and their right values; the others keep theirs. "
+        "Items: category, make, model, calibre, serial, markings, country, year, condition. "
+        "Lots: type, calibre, lot_number, quantity, unit, hazard_division, compatibility_group, "
+        "condition. Materiel: type, description, quantity, identifiers."
+    )
+    reason: str = Field(description="what was wrong and how it was found out")
+    confirm_duplicate_reason: str | None = Field(
+        None, description="items only: why this is another weapon, after a 422 `duplicate`"
+    )
+
+
 class ItemOut(Schema):
     tag: str
     category: str
@@ -329,6 +342,52 @@ def materiel_create(request: HttpRequest, payload: MaterielIn) -> Status[Any]:
     fields = payload.dict(exclude={"site"})
     row = services.materiel_collect(actor=principal(request), site=_site(payload.site), **fields)
     return Status(201, row)
+
+
+# ---- corrections ---------------------------------------------------------------------------
+
+
+@router.post("/items/{tag}/corrections", response=ItemDetailOut, url_name="arms_item_correct")
+@api_action("arms.correct")
+def item_correct(request: HttpRequest, tag: str, payload: CorrectionIn) -> dict[str, Any]:
+    """Correct fields of a registered weapon with a reason; the corrected serial is checked for
+    duplicates again (422 `duplicate` as at registration)."""
+    try:
+        item = services.item_correct(
+            actor=principal(request),
+            item=_item(request, tag),
+            reason=payload.reason,
+            confirm_duplicate_reason=payload.confirm_duplicate_reason,
+            **payload.fields,
+        )
+    except services.DuplicateSuspected as exc:
+        exc.fields = {**exc.fields, "duplicate_of": " ".join(exc.tags)}
+        raise
+    return _item_detail(item)
+
+
+@router.post("/lots/{tag}/corrections", response=LotOut, url_name="arms_lot_correct")
+@api_action("arms.correct")
+def lot_correct(request: HttpRequest, tag: str, payload: CorrectionIn) -> AmmoLot:
+    """Correct fields of a registered ammunition lot with a reason."""
+    lot = selectors.lot_get(tag, principal=principal(request))
+    if lot is None:
+        raise Http404(_("No lot %(tag)s that you may see.") % {"tag": tag})
+    return services.lot_correct(
+        actor=principal(request), lot=lot, reason=payload.reason, **payload.fields
+    )
+
+
+@router.post("/materiel/{tag}/corrections", response=MaterielOut, url_name="arms_materiel_correct")
+@api_action("arms.correct")
+def materiel_correct(request: HttpRequest, tag: str, payload: CorrectionIn) -> Materiel:
+    """Correct fields of registered materiel with a reason."""
+    row = selectors.materiel_get(tag, principal=principal(request))
+    if row is None:
+        raise Http404(_("No materiel %(tag)s that you may see.") % {"tag": tag})
+    return services.materiel_correct(
+        actor=principal(request), materiel=row, reason=payload.reason, **payload.fields
+    )
 
 
 # ---- reading -------------------------------------------------------------------------------

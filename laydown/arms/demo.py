@@ -109,11 +109,38 @@ def demo_load() -> Iterator[str]:
         services.stock_check_record(
             actor=SYSTEM, check=check, found=[line.item_id for line in check.lines.all()]
         )
+        _corrections()
     yield (
         f"Registry: {Item.objects.count()} weapons, {AmmoLot.objects.count()} lots, "
         f"{Materiel.objects.count()} items of materiel at {len(SITES)} sites over "
         f"{DAYS} days; {Shipment.objects.count()} shipments; one stock check."
     )
+
+
+def _corrections() -> None:
+    """Typos found later: a serial misread at intake, a lot number left out, a miscount."""
+    item = Item.objects.exclude(serial="").order_by("tag").first()
+    if item is not None:
+        services.item_correct(
+            actor=SYSTEM,
+            item=item,
+            serial=f"{item.serial}0",
+            reason="Last digit missed at intake; serial read again on the weapon at the depot.",
+            confirm_duplicate_reason="Checked against the other weapon: not the same one.",
+        )
+    lot = AmmoLot.objects.filter(lot_number="").order_by("tag").first()
+    if lot is not None:
+        services.lot_correct(
+            actor=SYSTEM, lot=lot, lot_number="270-85", reason="Lot number read on the crate."
+        )
+    materiel = Materiel.objects.order_by("tag").first()
+    if materiel is not None:
+        services.materiel_correct(
+            actor=SYSTEM,
+            materiel=materiel,
+            quantity=materiel.quantity + 1,
+            reason="Counted again at the depot: one more than registered.",
+        )
 
 
 def _sites() -> dict[str, Site]:

@@ -210,6 +210,47 @@ class MaterielForm(forms.Form):
         }
 
 
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Say what was wrong and how you know (e.g. serial checked on the weapon)."),
+    )
+
+
+class ItemCorrectForm(ItemForm):
+    """The registered fields of a weapon, filled with their current values, and a reason."""
+
+    photos = None  # type: ignore[assignment]
+    photo_sha = None  # type: ignore[assignment]
+    handed_in_by = None  # type: ignore[assignment]
+    reason = _reason_field()
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["confirm_duplicate_reason"] = data["confirm_duplicate_reason"] or None
+        return data
+
+
+class LotCorrectForm(LotForm):
+    handed_in_by = None  # type: ignore[assignment]
+    reason = _reason_field()
+
+    def service_fields(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class MaterielCorrectForm(MaterielForm):
+    handed_in_by = None  # type: ignore[assignment]
+    reason = _reason_field()
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["identifiers"] = [i.strip() for i in data["identifiers"].splitlines() if i.strip()]
+        return data
+
+
 class SearchForm(forms.Form):
     """The item list's filters (GET); every one optional."""
 

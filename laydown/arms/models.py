@@ -352,3 +352,10 @@ class CustodyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.record_index} {self.kind}"
+
+    @property
+    def corrected_fields(self) -> list[tuple[str, object, object]]:
+        """(field, previous value, new value) of a correction record; empty for other kinds."""
+        changes = self.details.get("changes") or {}
+        previous = self.details.get("previous") or {}
+        return [(field, previous.get(field), value) for field, value in changes.items()]

@@ -29,6 +29,13 @@ ITEM_REGISTER = define(
     [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
     scoped=True,
 )
+CORRECT = define(
+    "arms.correct",
+    "Correct a registered weapon, lot or materiel (a typo in a serial, a wrong calibre), with a "
+    "reason; the correction is a record of its own and the history keeps both",
+    [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
+    scoped=True,
+)
 IMPORT = define(
     "arms.import",
     "Bulk-import items from CSV or XLSX",

@@ -303,6 +303,39 @@ def _apply_duplicate_confirmed(record: Record) -> None:
     )
 
 
+def _correction_details(d: Data) -> Data:
+    return {"changes": d["changes"], "previous": d["previous"], "reason": d["reason"]}
+
+
+def _apply_item_corrected(record: Record) -> None:
+    _flush()
+    d = record.data
+    columns = dict(d["changes"])
+    if "serial" in columns:
+        columns["serial_normalised"] = normalise_serial(columns["serial"])
+    if d["duplicate_of"]:
+        columns["duplicate_reason"] = d["duplicate_reason"]
+    Item.objects.filter(tag=d["item"]).update(**columns)
+    details = _correction_details(d)
+    if d["duplicate_of"]:
+        details["duplicate_of"] = d["duplicate_of"]
+    _event(record, item_id=d["item"], details=details)
+
+
+def _apply_lot_corrected(record: Record) -> None:
+    _flush()
+    d = record.data
+    AmmoLot.objects.filter(tag=d["lot"]).update(**d["changes"])
+    _event(record, lot_id=d["lot"], details=_correction_details(d))
+
+
+def _apply_materiel_corrected(record: Record) -> None:
+    _flush()
+    d = record.data
+    Materiel.objects.filter(tag=d["materiel"]).update(**d["changes"])
+    _event(record, materiel_id=d["materiel"], details=_correction_details(d))
+
+
 # ---- custody -------------------------------------------------------------------------------
 
 
@@ -651,6 +684,23 @@ DUPLICATE_CONFIRMED = _register(
     "The clerk confirmed a suspected duplicate is a different weapon: {item, duplicate_of, "
     "reason}.",
     _apply_duplicate_confirmed,
+)
+ITEM_CORRECTED = _register(
+    "arms.item_corrected",
+    "Fields of a registered weapon were corrected; the collection record stays as it was: "
+    "{item, changes: {field: new value}, previous: {field: old value}, reason, duplicate_of "
+    "(tags the corrected serial matches), duplicate_reason}.",
+    _apply_item_corrected,
+)
+LOT_CORRECTED = _register(
+    "arms.lot_corrected",
+    "Fields of a registered ammunition lot were corrected: {lot, changes, previous, reason}.",
+    _apply_lot_corrected,
+)
+MATERIEL_CORRECTED = _register(
+    "arms.materiel_corrected",
+    "Fields of registered materiel were corrected: {materiel, changes, previous, reason}.",
+    _apply_materiel_corrected,
 )
 ITEM_BOOKED = _register(
     "arms.item_booked",

@@ -54,6 +54,7 @@ WHAT = {
     "arms.shipment": _lazy("dispatch or receive shipments"),
     "arms.stock_check": _lazy("run stock checks"),
     "arms.dispose": _lazy("record disposals"),
+    "arms.correct": _lazy("correct registrations"),
 }
 
 
@@ -76,6 +77,11 @@ def _site_for(request: HttpRequest, code: str, action: str) -> Site:
     site = selectors.site_get(code)
     if site is None:
         raise Http404(_("No site %(code)s.") % {"code": code})
+    _scope_check(request, action, site)
+    return site
+
+
+def _scope_check(request: HttpRequest, action: str, site: Site) -> None:
     if not is_allowed(
         principal_of(request), action, scope=Scope(site=site.code, region=site.region)
     ):
@@ -83,7 +89,6 @@ def _site_for(request: HttpRequest, code: str, action: str) -> Site:
             _("You may not %(what)s at %(site)s (%(code)s): your roles cover other sites.")
             % {"what": WHAT.get(action, action), "site": site.name, "code": site.code}
         )
-    return site
 
 
 def _item(request: HttpRequest, tag: str) -> Item:
@@ -107,7 +112,15 @@ def _visible_sites(principal: Principal) -> list[tuple[str, str]]:
 def _can(request: HttpRequest, code: str, region: str) -> dict[str, bool]:
     """Which registry actions the user may do at one site: `can.custody` in templates."""
     principal, scope = principal_of(request), Scope(site=code, region=region)
-    names = ("item_register", "custody", "shipment", "stock_check", "report_lost", "dispose")
+    names = (
+        "item_register",
+        "custody",
+        "shipment",
+        "stock_check",
+        "report_lost",
+        "dispose",
+        "correct",
+    )
     return {n: is_allowed(principal, f"arms.{n}", scope=scope) for n in names}
 
 
@@ -454,8 +467,94 @@ def materiel_detail(request: HttpRequest, tag: str) -> HttpResponse:
     row = selectors.materiel_get(tag, principal=principal_of(request))
     if row is None:
         raise Http404(_("No materiel %(tag)s that you may see.") % {"tag": tag})
-    context = {"materiel": row, "history": selectors.materiel_history(tag)}
+    context = {
+        "materiel": row,
+        "history": selectors.materiel_history(tag),
+        "can": _can(request, row.site_id, row.site.region),
+    }
     return render(request, "arms/materiel.html", context)
+
+
+# ---- corrections ---------------------------------------------------------------------------
+
+
+def _correct_page(
+    request: HttpRequest,
+    *,
+    site: Site,
+    form: Any,
+    run: Callable[[dict[str, Any]], object],
+    tag: str,
+    back: str,
+) -> HttpResponse:
+    """A correction form for one registered thing: run its service, or show the form again."""
+    _scope_check(request, "arms.correct", site)
+    duplicate_of: list[str] = []
+    if form.is_valid():
+        try:
+            run(form.service_fields())
+        except services.DuplicateSuspected as exc:
+            duplicate_of = exc.tags
+            show_service_error(form, exc)
+            form.show_confirmation()
+        except ValidationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(request, _("%(tag)s corrected.") % {"tag": tag})
+            return redirect(back, tag=tag)
+    context = {"form": form, "tag": tag, "back": back, "duplicate_of": duplicate_of}
+    return render(request, "arms/correct.html", context, status=_status(form))
+
+
+@requires("arms.correct")
+def item_correct(request: HttpRequest, tag: str) -> HttpResponse:
+    item = _item(request, tag)
+    initial = {f: getattr(item, f) for f in services.ITEM_FIELDS}
+    form = forms.ItemCorrectForm(_posted(request), initial=initial)
+    actor = principal_of(request)
+    return _correct_page(
+        request,
+        site=item.site,
+        form=form,
+        run=lambda d: services.item_correct(actor=actor, item=item, **d),
+        tag=tag,
+        back="arms:item",
+    )
+
+
+@requires("arms.correct")
+def lot_correct(request: HttpRequest, tag: str) -> HttpResponse:
+    lot = _lot(request, tag)
+    initial = {f: getattr(lot, f) for f in services.LOT_FIELDS}
+    form = forms.LotCorrectForm(_posted(request), initial=initial)
+    actor = principal_of(request)
+    return _correct_page(
+        request,
+        site=lot.site,
+        form=form,
+        run=lambda d: services.lot_correct(actor=actor, lot=lot, **d),
+        tag=tag,
+        back="arms:lot",
+    )
+
+
+@requires("arms.correct")
+def materiel_correct(request: HttpRequest, tag: str) -> HttpResponse:
+    row = selectors.materiel_get(tag, principal=principal_of(request))
+    if row is None:
+        raise Http404(_("No materiel %(tag)s that you may see.") % {"tag": tag})
+    initial = {f: getattr(row, f) for f in services.MATERIEL_FIELDS}
+    initial["identifiers"] = "\n".join(row.identifiers)
+    form = forms.MaterielCorrectForm(_posted(request), initial=initial)
+    actor = principal_of(request)
+    return _correct_page(
+        request,
+        site=row.site,
+        form=form,
+        run=lambda d: services.materiel_correct(actor=actor, materiel=row, **d),
+        tag=tag,
+        back="arms:materiel",
+    )
 
 
 # ---- shipments -----------------------------------------------------------------------------

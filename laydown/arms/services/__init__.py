@@ -20,8 +20,17 @@ from laydown.arms.services.collection import (
     lot_collect,
     lot_fields_check,
     materiel_collect,
+    materiel_fields_check,
 )
 from laydown.arms.services.common import allocate_tags
+from laydown.arms.services.corrections import (
+    ITEM_FIELDS,
+    LOT_FIELDS,
+    MATERIEL_FIELDS,
+    item_correct,
+    lot_correct,
+    materiel_correct,
+)
 from laydown.arms.services.custody import item_book, item_remove, item_return
 from laydown.arms.services.disposal import dispose, item_report_lost, lot_destroy_in_place
 from laydown.arms.services.shipments import Crate, shipment_dispatch, shipment_receive
@@ -31,20 +40,27 @@ from laydown.arms.services.stock_checks import stock_check_plan, stock_check_rec
 __all__ = [
     "Crate",
     "DuplicateSuspected",
+    "ITEM_FIELDS",
+    "LOT_FIELDS",
+    "MATERIEL_FIELDS",
     "MIN_YEAR",
     "allocate_tags",
     "container_create",
     "dispose",
     "item_book",
     "item_collect",
+    "item_correct",
     "item_fields_check",
     "item_remove",
     "item_report_lost",
     "item_return",
     "lot_collect",
+    "lot_correct",
     "lot_destroy_in_place",
     "lot_fields_check",
     "materiel_collect",
+    "materiel_correct",
+    "materiel_fields_check",
     "seal_apply",
     "seal_break",
     "shipment_dispatch",

@@ -222,6 +222,27 @@ def lot_collect(*, actor: Principal, site: Site, **fields: Any) -> AmmoLot:
     return AmmoLot.objects.get(tag=tag)
 
 
+def materiel_fields_check(
+    *,
+    type: object,
+    description: object,
+    quantity: object,
+    identifiers: Sequence[object] = (),
+    handed_in_by: object = None,
+) -> dict[str, Any]:
+    """The clean record data of materiel, or a ValidationError naming the first bad field."""
+    idents = [validators.text("identifiers", i, max_length=100, required=True) for i in identifiers]
+    return {
+        "type": validators.choice("type", type, MaterielType.values),
+        "description": validators.text("description", description, max_length=500, required=True),
+        "quantity": validators.integer(
+            "quantity", quantity, minimum=1, maximum=MAX_MATERIEL_QUANTITY
+        ),
+        "identifiers": idents[:100],
+        "handed_in_by": validators.pseudonym("handed_in_by", handed_in_by),
+    }
+
+
 @grouped
 def materiel_collect(
     *,
@@ -235,16 +256,13 @@ def materiel_collect(
 ) -> Materiel:
     authorize_at(actor, "arms.item_register", site)
     open_site_check(site)
-    idents = [validators.text("identifiers", i, max_length=100, required=True) for i in identifiers]
-    data = {
-        "type": validators.choice("type", type, MaterielType.values),
-        "description": validators.text("description", description, max_length=500, required=True),
-        "quantity": validators.integer(
-            "quantity", quantity, minimum=1, maximum=MAX_MATERIEL_QUANTITY
-        ),
-        "identifiers": idents[:100],
-        "handed_in_by": validators.pseudonym("handed_in_by", handed_in_by),
-    }
+    data = materiel_fields_check(
+        type=type,
+        description=description,
+        quantity=quantity,
+        identifiers=identifiers,
+        handed_in_by=handed_in_by,
+    )
     with transaction.atomic():
         (tag,) = allocate_tags(MATERIEL_PREFIX)
         append_record(
