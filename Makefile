@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # pyproject.toml keeps the ranges; after changing them, run `make lock` and commit both files.
 LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
 
-.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools pytest pytest-postgres fmt bench clean messages translations catalogues
+.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools pytest pytest-postgres fmt bench clean messages translations catalogues
 
 # Translations (docs/translations.md). The .po catalogues are committed; the .mo files are built
 # from them (msgfmt, Debian's gettext, installed by .ci/install-gettext if missing) by every target
@@ -78,7 +78,7 @@ serve: $(STAMP) translations ## serve without loading demo data (gunicorn; LAYDO
 serve-dev: $(STAMP) translations ## serve with Django's development server
 	$(BIN)/laydown serve --dev 127.0.0.1:8000
 
-test: lint typecheck interop-tools pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
+test: lint typecheck interop-tools server-tools pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
 
 lint: $(STAMP) ## ruff check and format check, the layering contracts, no missing migrations
 	$(BIN)/ruff check .
@@ -92,6 +92,9 @@ typecheck: $(STAMP) ## mypy --strict on the package and bench/ (not on tests)
 interop-tools: ## install Go + golang.org/x/mod (Go client interop test) and Chromium (browser tests)
 	.ci/install-go-interop
 	.ci/install-browser
+
+server-tools: ## install Debian's postgresql-client (backups on PostgreSQL) and nginx (the stack test), if missing
+	.ci/install-server-tools
 
 pytest: $(STAMP) translations ## the test suite on SQLite
 	rm -rf var/test-sqlite

@@ -20,7 +20,7 @@ COMMANDS = {
     "init": "start a real programme: tables, keys, the operator and its first administrator",
     "token": "`token create USER --actions A,B --expires 30d`: an API token, printed once",
     "demo": "load the demo data (idempotent)",
-    "backup": "`backup DIR`: database, files and passphrase-sealed keys; `restore DIR` checks",
+    "backup": "`backup DIR`: database, files and keys, age-encrypted; `restore DIR` checks it",
     "witness": "`witness init|key|trust|serve DIR`: run a C2SP tlog-witness; no database",
     "observer": "`observer keygen NAME --out FILE`, `observer sign DOC --key FILE`; no database",
     "inspection": "`inspection sample --root --nonce --percent|--count INVENTORY`: recompute",

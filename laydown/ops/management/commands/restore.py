@@ -9,26 +9,31 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from laydown.ledger import keys
 from laydown.ops import backup
-from laydown.ops.management.passphrase import passphrase_read
+from laydown.ops.management.passphrase import unlock_given
 from laydown.vault import crypto
 from laydown.verify import main as verify_main
 
 
 class Command(BaseCommand):
     help = (
-        "`restore DIR`: bring a `laydown backup` back into an empty data directory (passphrase "
-        "from LAYDOWN_BACKUP_PASSPHRASE or the prompt), then check it: `ledger replay --check` "
-        "and `laydown verify` of the restored log against the restored key."
+        "`restore DIR`: bring a `laydown backup` back into an empty data directory and an "
+        "empty database of the same engine (age identity from --identity or "
+        "LAYDOWN_BACKUP_IDENTITY, else the passphrase from LAYDOWN_BACKUP_PASSPHRASE or the "
+        "prompt), then check it: `ledger replay --check` and `laydown verify` of the restored "
+        "log against the restored key."
     )
     requires_system_checks: list[str] = []  # no database query before the copy
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("directory", type=Path)
+        parser.add_argument("--identity", type=Path, help="age identity file that opens it")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        directory = options["directory"]
         try:
+            sealed_by = str(backup.manifest_read(directory).get("encrypted"))
             manifest = backup.restore_into_empty(
-                directory=options["directory"], passphrase=passphrase_read(confirm=False)
+                directory=directory, unlock=unlock_given(options["identity"], sealed_by=sealed_by)
             )
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
