@@ -4,6 +4,7 @@ C2SP tlog-tiles storage, signed notes, checkpoints, cosignatures and tlog-proof 
 
 from __future__ import annotations
 
+from . import audit
 from .checkpoint import Checkpoint, open_checkpoint, parse_checkpoint, sign_checkpoint
 from .cosignature import (
     CosignatureSigner,
@@ -42,6 +43,16 @@ from .note import (
     new_verifier,
     open_note,
     sign_note,
+)
+from .policy import (
+    QUORUM_NONE,
+    PolicyError,
+    PolicyGroup,
+    PolicyWitness,
+    TlogPolicy,
+    format_policy,
+    parse_policy,
+    policy_for,
 )
 from .proofbundle import (
     TLOG_PROOF_HEADER,
@@ -89,6 +100,15 @@ from .witness import (
 )
 
 __all__ = [
+    "audit",
+    "QUORUM_NONE",
+    "PolicyError",
+    "PolicyGroup",
+    "PolicyWitness",
+    "TlogPolicy",
+    "format_policy",
+    "parse_policy",
+    "policy_for",
     "AddCheckpointRequest",
     "MAX_PROOF_LINES",
     "SIZE_CONTENT_TYPE",
