@@ -61,6 +61,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "api:role_revoke": lambda s: {"pseudonym": s.user.pseudonym},
     # Unknown codes: the permission check runs first, then the page answers 404.
     "verification:inspection": lambda s: {"code": "INS-000000"},
+    "verification:inspection_findings": lambda s: {"code": "INS-000000"},
     "verification:inspection_text": lambda s: {"code": "INS-000000", "part": "report"},
     "verification:destruction": lambda s: {"code": "DES-000000"},
     "verification:item_bundle": lambda s: {"tag": "LD-000000"},
@@ -210,6 +211,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "api:verification_inspection_detail": lambda s: {"code": "INS-000000"},
     "api:verification_inspection_open": lambda s: {"code": "INS-000000"},
     "api:verification_inspection_finding": lambda s: {"code": "INS-000000"},
+    "api:verification_inspection_findings": lambda s: {"code": "INS-000000"},
     "api:verification_inspection_close": lambda s: {"code": "INS-000000"},
     "api:verification_inspection_sign": lambda s: {"code": "INS-000000"},
     "api:verification_item_bundle": lambda s: {"tag": "LD-000000"},

@@ -215,6 +215,28 @@ def inspection_finding(request: HttpRequest, code: str, payload: FindingIn) -> I
     return _inspection(code)
 
 
+class FindingsIn(Schema):
+    findings: list[FindingIn] = Field(description="every finding of a walk, saved together")
+
+
+@router.post(
+    "/inspections/{code}/findings/batch",
+    response=InspectionDetailOut,
+    url_name="verification_inspection_findings",
+)
+@api_action("verification.inspect")
+def inspection_findings(request: HttpRequest, code: str, payload: FindingsIn) -> Inspection:
+    """Record many findings in one request, as one batch of records. Every line is checked
+    first; if any is refused nothing is saved and the 422 names each line's field as
+    `TAG.field`."""
+    services.inspection_record_many(
+        actor=principal(request),
+        code=_inspection(code).code,
+        findings=[services.FindingIn(**f.dict()) for f in payload.findings],
+    )
+    return _inspection(code)
+
+
 @router.post(
     "/inspections/{code}/close",
     response=InspectionDetailOut,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from laydown.verification.models import FindingResult
-from laydown.verification.services import MISMATCH_FIELDS
+from laydown.verification.selectors import Expected
+from laydown.verification.services import MISMATCH_FIELDS, FindingIn
 
 
 def _codes(value: str) -> list[str]:
@@ -16,15 +20,23 @@ def _codes(value: str) -> list[str]:
 class PlanForm(forms.Form):
     sites = forms.CharField(label=_("Sites"), help_text=_("Site codes, separated by spaces."))
     planned_for = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    team = forms.CharField(label=_("Team"), help_text=_("Observers' pseudonymous ids."))
+    team = forms.MultipleChoiceField(
+        label=_("Team"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Observers of the accredited organisations whose accreditation is valid."),
+    )
     sample_percent = forms.IntegerField(label=_("Sample (%)"), required=False, min_value=1)
     sample_count = forms.IntegerField(label=_("or sample (items)"), required=False, min_value=1)
+
+    def __init__(self, *args: Any, observers: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = observers  # type: ignore[attr-defined]
 
     def site_list(self) -> list[str]:
         return _codes(self.cleaned_data["sites"])
 
     def team_list(self) -> list[str]:
-        return _codes(self.cleaned_data["team"])
+        return list(self.cleaned_data["team"])
 
 
 class OpenForm(forms.Form):
@@ -66,3 +78,34 @@ class SignedNoteForm(forms.Form):
 class ResolveForm(forms.Form):
     tag = forms.CharField(widget=forms.HiddenInput)
     resolution = forms.CharField(label=_("Resolution"), max_length=1000)
+
+
+def findings_posted(
+    data: QueryDict, rows: list[Expected]
+) -> tuple[list[FindingIn], dict[str, str]]:
+    """The findings of the one-page form (fields `result-TAG`, `mismatches-TAG`, `counted-TAG`,
+    `notes-TAG`); lines left without a result are skipped. Returns them and, per tag, what
+    could not even be parsed (a count that is not a number)."""
+    findings: list[FindingIn] = []
+    problems: dict[str, str] = {}
+    for row in rows:
+        result = data.get(f"result-{row.tag}", "")
+        if not result:
+            continue
+        counted_text = data.get(f"counted-{row.tag}", "").strip()
+        counted = None
+        if counted_text:
+            if not counted_text.isdigit():
+                problems[row.tag] = str(_("The count is a whole number."))
+                continue
+            counted = int(counted_text)
+        findings.append(
+            FindingIn(
+                tag=row.tag,
+                result=result,
+                mismatches=tuple(data.getlist(f"mismatches-{row.tag}")),
+                counted=counted,
+                notes=data.get(f"notes-{row.tag}", ""),
+            )
+        )
+    return findings, problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from laydown import tlog
 from laydown.access.permissions import Principal, is_allowed
 from laydown.access.roles import Scope
+from laydown.accounts.models import User
 from laydown.arms.models import AmmoLot, CustodyEvent, Item
 from laydown.ledger import selectors as ledger
 from laydown.ledger.models import Record
@@ -69,6 +71,87 @@ def inventory_at(size: int, sites: Iterable[str]) -> Inventory:
 
 def accreditations_of(observer: str) -> list[Accreditation]:
     return list(Accreditation.objects.filter(observer=observer).order_by("-valid_until"))
+
+
+def accredited_observers(today: dt.date) -> list[tuple[str, str]]:
+    """(pseudonym, label) of observers holding an accreditation not revoked and not yet expired
+    on `today`: who may be put on an inspection team. The label names the user and the
+    organisation, so that a manager picks people, not pseudonyms."""
+    rows = Accreditation.objects.filter(revoked_at=None, valid_until__gte=today).order_by(
+        "organisation", "observer"
+    )
+    pseudonyms = sorted({a.observer for a in rows})
+    users = {
+        u.pseudonym: u
+        for u in User.objects.filter(pseudonym__in=pseudonyms).select_related("organisation")
+    }
+    out: dict[str, str] = {}
+    for accreditation in rows:
+        user = users.get(accreditation.observer)
+        if user is None or accreditation.observer in out:
+            continue
+        organisation = user.organisation.name if user.organisation else accreditation.organisation
+        out[accreditation.observer] = f"{user.get_full_name() or user.username} — {organisation}"
+    return sorted(out.items(), key=lambda pair: pair[1])
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the registry holds about a sampled item or a lot to count: what the observer checks."""
+
+    tag: str
+    is_lot: bool
+    what: str  # category, or the lot's type
+    make: str
+    model: str
+    serial: str
+    calibre: str
+    container: str
+    rack: int | None
+    quantity: int | None
+    unit: str
+
+
+def expected_rows(inspection: Inspection) -> list[Expected]:
+    """The sample, then the lots, each with the registry's current fields, in walking order
+    (container, rack, tag) so that a walk through the depot follows the form."""
+    items = Item.objects.filter(tag__in=inspection.sample)
+    lots = AmmoLot.objects.filter(tag__in=inspection.lots)
+    rows = [
+        Expected(
+            tag=i.tag,
+            is_lot=False,
+            what=i.get_category_display(),
+            make=i.make,
+            model=i.model,
+            serial=i.serial,
+            calibre=i.calibre,
+            container=i.container_id or "",
+            rack=i.rack,
+            quantity=None,
+            unit="",
+        )
+        for i in items
+    ]
+    rows.sort(key=lambda r: (r.container, r.rack or 0, r.tag))
+    lot_rows = [
+        Expected(
+            tag=lot.tag,
+            is_lot=True,
+            what=lot.get_type_display(),
+            make="",
+            model=lot.lot_number,
+            serial="",
+            calibre=lot.calibre,
+            container=lot.container_id or "",
+            rack=None,
+            quantity=lot.quantity,
+            unit=lot.get_unit_display(),
+        )
+        for lot in lots
+    ]
+    lot_rows.sort(key=lambda r: (r.container, r.tag))
+    return rows + lot_rows
 
 
 def inspections() -> list[Inspection]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -158,6 +159,18 @@ def inspection_plan(
     team = sorted(set(team))
     if not team:
         raise _refuse("team", _("Name at least one observer."))
+    accredited = set(
+        Accreditation.objects.filter(observer__in=team, revoked_at=None).values_list(
+            "observer", flat=True
+        )
+    )
+    strangers = [p for p in team if p not in accredited]
+    if strangers:
+        raise _refuse(
+            "team",
+            _("Not an accredited observer: %(p)s. Choose the team among the observers.")
+            % {"p": ", ".join(strangers)},
+        )
     code = _code("INS")
     with transaction.atomic():
         _append(
@@ -237,6 +250,50 @@ def inspection_open(*, actor: Principal, code: str, nonce: str) -> Inspection:
     return Inspection.objects.get(code=code)
 
 
+@dataclass(frozen=True)
+class FindingIn:
+    """One finding as an observer enters it: the sampled item or counted lot, and what was seen."""
+
+    tag: str
+    result: str
+    mismatches: Sequence[str] = ()
+    counted: int | None = None
+    notes: str = ""
+    photos: Sequence[str] = ()
+
+
+def _finding_check(finding: FindingIn, inspection: Inspection) -> dict[str, object]:
+    """The record data of one finding, or a ValidationError naming its field."""
+    tag, mismatches = finding.tag, finding.mismatches
+    if finding.result not in FindingResult.values:
+        raise _refuse(
+            "result", _("Result is one of: %(r)s.") % {"r": ", ".join(FindingResult.values)}
+        )
+    wrong = [m for m in mismatches if m not in MISMATCH_FIELDS]
+    if wrong or (finding.result == FindingResult.MISMATCH) != bool(mismatches):
+        raise _refuse(
+            "mismatches",
+            _("A mismatch names what differs (%(f)s); other results name nothing.")
+            % {"f": ", ".join(MISMATCH_FIELDS)},
+        )
+    if len(finding.notes) > 2000:
+        raise _refuse("notes", _("Notes are at most 2,000 characters."))
+    is_lot = tag in inspection.lots
+    if tag not in inspection.sample and not is_lot:
+        raise _refuse("tag", _("%(t)s is not in this inspection's sample.") % {"t": tag})
+    if is_lot and (finding.counted is None or finding.counted < 0):
+        raise _refuse("counted", _("Give the physical count of lot %(t)s.") % {"t": tag})
+    return {
+        "inspection": inspection.code,
+        "tag": tag,
+        "result": finding.result,
+        "mismatches": sorted(mismatches),
+        "counted": finding.counted if is_lot else None,
+        "notes": finding.notes.strip(),
+        "photos": list(finding.photos),
+    }
+
+
 def inspection_record(
     *,
     actor: Principal,
@@ -248,40 +305,54 @@ def inspection_record(
     notes: str = "",
     photos: Sequence[str] = (),
 ) -> None:
+    """Record one finding (as `inspection_record_many` with one line)."""
+    try:
+        inspection_record_many(
+            actor=actor,
+            code=code,
+            findings=[FindingIn(tag, result, tuple(mismatches), counted, notes, tuple(photos))],
+        )
+    except FindingsRefused as exc:
+        raise exc.problems[tag] from None
+
+
+class FindingsRefused(ValidationError):
+    """Some lines of a batch of findings were refused: `problems` maps each tag to its error.
+    Nothing of the batch was written."""
+
+    def __init__(self, problems: dict[str, ValidationError]) -> None:
+        first = next(iter(problems.values()))
+        message = _("Lines to correct: %(n)d. Nothing was saved.") % {"n": len(problems)}
+        super().__init__(
+            message if len(problems) > 1 else first.message,
+            fields={f"{tag}.{f}": r for tag, e in problems.items() for f, r in e.fields.items()},
+        )
+        self.problems = problems
+
+
+def inspection_record_many(*, actor: Principal, code: str, findings: Sequence[FindingIn]) -> int:
+    """Record the findings of a walk through a depot in one go: every line is checked first and
+    all refusals are reported together (FindingsRefused); if none, the findings are appended as
+    one batch of records under one checkpoint. Returns how many were recorded."""
     authorize(actor, "verification.inspect")
-    if result not in FindingResult.values:
-        raise _refuse(
-            "result", _("Result is one of: %(r)s.") % {"r": ", ".join(FindingResult.values)}
-        )
-    wrong = [m for m in mismatches if m not in MISMATCH_FIELDS]
-    if wrong or (result == FindingResult.MISMATCH) != bool(mismatches):
-        raise _refuse(
-            "mismatches",
-            _("A mismatch names what differs (%(f)s); other results name nothing.")
-            % {"f": ", ".join(MISMATCH_FIELDS)},
-        )
-    if len(notes) > 2000:
-        raise _refuse("notes", _("Notes are at most 2,000 characters."))
+    if not findings:
+        raise _refuse("findings", _("Enter at least one finding."))
+    tags = [f.tag for f in findings]
+    if len(set(tags)) != len(tags):
+        raise _refuse("findings", _("Each item or lot appears once in a batch of findings."))
     with transaction.atomic():
         inspection = _inspection(code, InspectionStatus.OPEN, actor)
-        is_lot = tag in inspection.lots
-        if tag not in inspection.sample and not is_lot:
-            raise _refuse("tag", _("%(t)s is not in this inspection's sample.") % {"t": tag})
-        if is_lot and (counted is None or counted < 0):
-            raise _refuse("counted", _("Give the physical count of lot %(t)s.") % {"t": tag})
-        _append(
-            records.FINDING.name,
-            {
-                "inspection": code,
-                "tag": tag,
-                "result": result,
-                "mismatches": sorted(mismatches),
-                "counted": counted,
-                "notes": notes.strip(),
-                "photos": list(photos),
-            },
-            actor,
-        )
+        entries: list[ledger_services.Entry] = []
+        problems: dict[str, ValidationError] = {}
+        for finding in findings:
+            try:
+                entries.append((records.FINDING.name, _finding_check(finding, inspection)))
+            except ValidationError as exc:
+                problems[finding.tag] = exc
+        if problems:
+            raise FindingsRefused(problems)
+        ledger_services.record_append_batch(entries=entries, actor=actor_of(actor))
+    return len(entries)
 
 
 def inspection_close(*, actor: Principal, code: str) -> Inspection:

@@ -7,6 +7,9 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("inspections/new/", views.inspection_new, name="inspection_new"),
     path("inspections/<slug:code>/", views.inspection_detail, name="inspection"),
+    path(
+        "inspections/<slug:code>/findings/", views.inspection_findings, name="inspection_findings"
+    ),
     path("inspections/<slug:code>/<slug:part>.txt", views.inspection_text, name="inspection_text"),
     path("destructions/<slug:code>/", views.destruction_detail, name="destruction"),
     path("items/<slug:tag>/bundle.json", views.item_bundle, name="item_bundle"),

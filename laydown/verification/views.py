@@ -9,14 +9,17 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from laydown.access.permissions import Principal
 from laydown.access.web import principal_of, requires
+from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form
 from laydown.ledger import selectors as ledger
 from laydown.verification import forms, selectors, services
+from laydown.verification.models import FindingResult
 
 Form = django_forms.Form
 
@@ -41,7 +44,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @requires("verification.inspection_plan")
 def inspection_new(request: HttpRequest) -> HttpResponse:
-    form = forms.PlanForm(request.POST or None)
+    observers = selectors.accredited_observers(timezone.localdate())
+    form = forms.PlanForm(request.POST or None, observers=observers)
     if request.method == "POST" and _attempt(
         request,
         form,
@@ -141,6 +145,51 @@ STEPS: dict[str, Step] = {
     "sign": ("sign_form", forms.SignedNoteForm, _sign, _lazy("Signed report recorded.")),
     "resolve": ("resolve_form", forms.ResolveForm, _resolve, _lazy("Follow-up resolved.")),
 }
+
+
+@requires("verification.inspect")
+def inspection_findings(request: HttpRequest, code: str) -> HttpResponse:
+    """All findings of a sample on one page, each line showing what the registry expects; saved
+    in one request as one batch of records (nothing if any line is refused)."""
+    inspection = _inspection_or_404(code)
+    rows = selectors.expected_rows(inspection)
+    done = {f.tag: f for f in inspection.findings.all()}
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        findings, problems = forms.findings_posted(request.POST, rows)
+        if not problems:
+            try:
+                count = services.inspection_record_many(
+                    actor=principal_of(request), code=code, findings=findings
+                )
+            except services.FindingsRefused as exc:
+                problems = {tag: e.message for tag, e in exc.problems.items()}
+            except ValidationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Findings recorded: %(n)d.") % {"n": count})
+                return redirect("verification:inspection", code=code)
+    context = {
+        "inspection": inspection,
+        "lines": [
+            {
+                "row": row,
+                "done": done.get(row.tag),
+                "problem": problems.get(row.tag, ""),
+                "result": request.POST.get(f"result-{row.tag}", ""),
+                "mismatches": request.POST.getlist(f"mismatches-{row.tag}"),
+                "counted": request.POST.get(f"counted-{row.tag}", ""),
+                "notes": request.POST.get(f"notes-{row.tag}", ""),
+            }
+            for row in rows
+        ],
+        "results": FindingResult.choices,
+        "mismatch_fields": services.MISMATCH_FIELDS,
+        "on_team": principal_of(request).pseudonym in inspection.team,
+        "problem_count": len(problems),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "verification/findings.html", context, status=status)
 
 
 @requires("verification.read")
