@@ -9,9 +9,8 @@ names, compressed copies) before the first worker starts and served by WhiteNois
 
 Per worker, as in one `runserver` process before: group commit (laydown.ledger.group) gathers
 the concurrent single registrations of that worker's threads into one transaction; several
-workers each have their own committer and take turns at the log head lock. Pushing new
-checkpoints to witnesses runs in whichever worker committed, one push at a time on the
-machine (laydown.ledger.witnessing holds a lock file in the data directory while pushing).
+workers each have their own committer and take turns at the log head lock. New checkpoints
+are pushed to witnesses by `laydown worker` (laydown.ops.periodic), not by the web processes.
 """
 
 from __future__ import annotations
@@ -114,7 +113,6 @@ def parse(args: Sequence[str], prog: str) -> argparse.Namespace:
 
 def serving_environment() -> None:
     """What the web processes of `laydown serve` do that commands and tests do not."""
-    os.environ.setdefault("LAYDOWN_WITNESS_AUTOPUSH", "1")  # the web process pushes
     os.environ.setdefault("LAYDOWN_GROUP_COMMIT", "1")  # concurrent writes share commits
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laydown.settings")
 

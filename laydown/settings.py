@@ -13,10 +13,12 @@ from laydown.core.env import (
     database_settings,
     env_bool,
     env_choice,
+    env_counts,
     env_data_dir,
     env_int,
     env_origin,
     env_str,
+    env_time,
     parse_database_url,
     secret_files_check,
     secret_key,
@@ -47,12 +49,22 @@ LAYDOWN_LOG_KEY_FILE = DATA_DIR / "log.key"
 secret_files_check(LAYDOWN_LOG_KEY_FILE, DATA_DIR / "vault.key")
 # How many witnesses must cosign a checkpoint before it is served as the log's checkpoint
 # (when witnesses are configured); and whether this process pushes new checkpoints itself
-# after each commit (`laydown serve` turns it on; commands and tests leave it off).
+# after each commit (off: `laydown worker` pushes them; on only for a server without one).
 LAYDOWN_WITNESS_QUORUM = env_int("LAYDOWN_WITNESS_QUORUM", 1)
 LAYDOWN_WITNESS_AUTOPUSH = env_bool("LAYDOWN_WITNESS_AUTOPUSH", False)
 # Concurrent single writes of one process share a transaction and a checkpoint
 # (laydown.ledger.group); `laydown serve` turns it on.
 LAYDOWN_GROUP_COMMIT = env_bool("LAYDOWN_GROUP_COMMIT", False)
+# Periodic work of `laydown worker` (laydown.jobs.schedule): a backup every night into
+# LAYDOWN_BACKUP_DIR (unset: none) at LAYDOWN_BACKUP_AT (UTC), encrypted to
+# LAYDOWN_BACKUP_RECIPIENT (or under LAYDOWN_BACKUP_PASSPHRASE), keeping the newest of each of
+# the last N days, weeks and months (LAYDOWN_BACKUP_KEEP); finished import jobs purged after
+# LAYDOWN_JOB_RETENTION_DAYS; new checkpoints pushed to witnesses every few seconds.
+LAYDOWN_BACKUP_DIR = env_str("LAYDOWN_BACKUP_DIR", "")
+LAYDOWN_BACKUP_AT = env_time("LAYDOWN_BACKUP_AT", "02:00")
+LAYDOWN_BACKUP_KEEP = env_counts("LAYDOWN_BACKUP_KEEP", "7,5,12", 3)
+LAYDOWN_JOB_RETENTION_DAYS = env_int("LAYDOWN_JOB_RETENTION_DAYS", 30, minimum=1)
+LAYDOWN_WITNESS_PUSH_EVERY = env_int("LAYDOWN_WITNESS_PUSH_EVERY", 5, minimum=1)
 # /readyz fails while a background task has waited over a minute (no `laydown worker` running)
 LAYDOWN_READY_NEEDS_WORKER = env_bool("LAYDOWN_READY_NEEDS_WORKER", False)
 

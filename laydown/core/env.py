@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -51,6 +52,28 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
     return value
+
+
+def env_time(name: str, default: str) -> time:
+    """A time of day, HH:MM (UTC)."""
+    raw = os.environ.get(name) or default
+    try:
+        hours, minutes = (int(part) for part in raw.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a time of day HH:MM (UTC).") from None
+
+
+def env_counts(name: str, default: str, count: int) -> tuple[int, ...]:
+    """`count` comma-separated whole numbers, each 0 or more."""
+    raw = os.environ.get(name) or default
+    try:
+        values = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != count or min(values) < 0:
+        raise ImproperlyConfigured(f"{name}={raw!r}: give {count} whole numbers, comma-separated.")
+    return values
 
 
 def env_data_dir(name: str, default: str) -> Path:

@@ -7,4 +7,7 @@ class JobsConfig(AppConfig):
     verbose_name = "Background jobs"
 
     def ready(self) -> None:
-        from laydown.jobs import coverage  # noqa: F401  (declares what replay leaves out)
+        from laydown.jobs import (
+            coverage,  # noqa: F401  (declares what replay leaves out)
+            periodic,  # noqa: F401  (registers the purge of old jobs)
+        )

@@ -10,6 +10,8 @@ kinds.register_not_replayed(
     {
         "jobs.ImportJob": _WHY,
         "jobs.StagedRow": _WHY,
+        "jobs.ScheduleRun": "When the worker last ran each piece of periodic work (backups, "
+        "purges, witness pushes) and how it went: operational state.",
         "django_tasks_database.DBTaskResult": "The task queue of `laydown worker`: which job runs "
         "next; its work is recorded by the jobs themselves.",
     }

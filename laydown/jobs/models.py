@@ -74,3 +74,18 @@ class StagedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} #{self.number}"
+
+
+class ScheduleRun(models.Model):
+    """The last run of one piece of periodic work (laydown.jobs.schedule): several workers
+    claim a run by moving `started_at` with a conditional update, so only one of them does it."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=True)
+    outcome = models.TextField(default="")
+    failures = models.PositiveIntegerField(default=0)  # in a row; spaces the next tries out
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.started_at})"

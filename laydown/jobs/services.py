@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
 from laydown.jobs import kinds, runner, sealing, tasks
-from laydown.jobs.models import ImportJob, JobState
+from laydown.jobs.models import FINISHED, ImportJob, JobState
 
 MAX_ATTEMPTS = 5
 STALLED_AFTER = timedelta(minutes=2)
@@ -89,3 +89,20 @@ def job_run_here(
         raise runner.job_refusal(done)
     result: kinds.Result = done.result
     return result
+
+
+def jobs_purge_finished(*, older_than: timedelta) -> tuple[int, int]:
+    """Delete the import jobs finished (done, refused, failed) longer ago than `older_than`,
+    with their staged rows, and the queue's finished task results as old; return how many of
+    each. The records an import wrote are in the log: only its operational trace goes."""
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - older_than
+    old_jobs = ImportJob.objects.alias(last=Coalesce("heartbeat_at", "created_at")).filter(
+        state__in=FINISHED, last__lt=cutoff
+    )
+    jobs, _ = old_jobs.delete()
+    results, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return jobs, results

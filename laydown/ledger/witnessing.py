@@ -166,7 +166,7 @@ def push_soon() -> None:
 
 
 @contextlib.contextmanager
-def _one_pusher_at_a_time() -> Iterator[None]:
+def one_pusher_at_a_time() -> Iterator[None]:
     """Hold the data directory's push lock: the workers of `laydown serve` each push after
     their own commits, one at a time, and each reads the newest checkpoint only once it holds
     the lock. Two pushes at once could send a witness an older checkpoint after a newer one,
@@ -181,7 +181,7 @@ def _push_loop() -> None:
         _wake.wait()
         _wake.clear()
         try:
-            with _one_pusher_at_a_time():
+            with one_pusher_at_a_time():
                 if LogWitness.objects.filter(active=True).exists():
                     witness_push()
         except Exception:  # noqa: BLE001 - keep pushing later; the status rows show failures

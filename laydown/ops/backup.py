@@ -35,6 +35,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -409,3 +410,65 @@ def _files_restore(
     _decrypt_file(sealed, plain, identities)
     with tarfile.open(plain) as tar:
         tar.extractall(data, filter="data")  # no absolute paths, links out or devices
+
+
+# ---- nightly backups and their retention ------------------------------------------------------
+
+NAME_FORMAT = "laydown-%Y-%m-%dT%H%MZ"
+
+
+def backup_nightly(
+    *, root: Path, recipients: Sequence[str], passphrase: str | None, keep: Sequence[int]
+) -> tuple[BackupResult, list[Path]]:
+    """A backup into `root`/laydown-<UTC time>, then the older ones beyond `keep` removed;
+    returns the backup and the directories removed."""
+    if not recipients and not passphrase:
+        raise BackupError(
+            "Nightly backups need LAYDOWN_BACKUP_RECIPIENT (an age recipient; "
+            "`laydown backup --keygen FILE` makes one) or LAYDOWN_BACKUP_PASSPHRASE."
+        )
+    now = datetime.now(UTC)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    result = backup_write(
+        directory=root / now.strftime(NAME_FORMAT), recipients=recipients, passphrase=passphrase
+    )
+    return result, backups_prune(root, keep=keep)
+
+
+def backups_kept(taken: Sequence[datetime], keep: Sequence[int]) -> set[datetime]:
+    """Grandfather-father-son: the newest backup of each of the last keep[0] days, keep[1]
+    ISO weeks and keep[2] months that have one (counted from the newest backup)."""
+    daily, weekly, monthly = keep
+    kept: set[datetime] = set()
+    for count, period in (
+        (daily, lambda t: t.date()),
+        (weekly, lambda t: t.isocalendar()[:2]),
+        (monthly, lambda t: (t.year, t.month)),
+    ):
+        seen: list[object] = []
+        for moment in sorted(taken, reverse=True):
+            key = period(moment)
+            if key not in seen:
+                seen.append(key)
+                if len(seen) > count:
+                    break
+                kept.add(moment)
+    return kept
+
+
+def backups_prune(root: Path, *, keep: Sequence[int]) -> list[Path]:
+    """Remove the backups of `root` (directories named as nightly backups, with a manifest)
+    that `backups_kept` does not keep."""
+    found: dict[datetime, Path] = {}
+    for path in root.iterdir():
+        try:
+            moment = datetime.strptime(path.name, NAME_FORMAT).replace(tzinfo=UTC)
+        except ValueError:
+            continue  # not ours: never touched
+        if path.is_dir() and (path / "manifest.json").is_file():
+            found[moment] = path
+    kept = backups_kept(list(found), keep)
+    removed = [path for moment, path in sorted(found.items()) if moment not in kept]
+    for path in removed:
+        shutil.rmtree(path)
+    return removed
