@@ -73,6 +73,18 @@ def accreditations_of(observer: str) -> list[Accreditation]:
     return list(Accreditation.objects.filter(observer=observer).order_by("-valid_until"))
 
 
+def accreditation_vkey(observer: str, sites: Iterable[str], today: dt.date) -> str:
+    """The verifier key of the observer's accreditation valid `today` for all of `sites` ("" if
+    none): what a signature in the browser must match before it is sent."""
+    wanted = set(sites)
+    for accreditation in Accreditation.objects.filter(
+        observer=observer, revoked_at=None, valid_from__lte=today, valid_until__gte=today
+    ):
+        if not accreditation.sites or wanted <= set(accreditation.sites):
+            return accreditation.vkey
+    return ""
+
+
 def accredited_observers(today: dt.date) -> list[tuple[str, str]]:
     """(pseudonym, label) of observers holding an accreditation not revoked and not yet expired
     on `today`: who may be put on an inspection team. The label names the user and the

@@ -1,8 +1,10 @@
 """Writes of verification: accreditations, inspections, reports, destruction monitoring.
 
 Observers sign with keys that never reach the server: `laydown observer keygen` makes a
-signed-note key on their machine, `laydown observer sign REPORT` signs; the service checks
-the signature against the key of a valid accreditation and keeps the signed note.
+signed-note key on their machine, `laydown observer sign REPORT` signs (offline), or the
+inspection page signs in the browser with WebCrypto Ed25519 (static/verification/sign.js: the
+key file is read locally or kept in the browser as a non-extractable key); either way the
+service checks the signature against the key of a valid accreditation and keeps the signed note.
 """
 
 from __future__ import annotations

@@ -91,6 +91,9 @@ def inspection_detail(request: HttpRequest, code: str) -> HttpResponse:
         "on_team": principal.pseudonym in inspection.team,
         "sample_rows": [(tag, findings.get(tag)) for tag in inspection.sample],
         "lot_rows": [(tag, findings.get(tag)) for tag in inspection.lots],
+        "my_vkey": selectors.accreditation_vkey(
+            principal.pseudonym or "", inspection.sites, timezone.localdate()
+        ),
         **forms_by_step,
     }
     return render(request, "verification/inspection_detail.html", context)
