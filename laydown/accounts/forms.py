@@ -77,3 +77,45 @@ class TokenForm(forms.Form):
         self.fields["actions"].choices = [  # type: ignore[attr-defined]
             (a.name, f"{a.name}: {a.description}") for a in offered
         ]
+
+
+class ProgrammeForm(forms.Form):
+    name = forms.CharField(label=_("Programme name"), max_length=200)
+    operator = forms.ChoiceField(label=_("Operator"))
+    classification = forms.CharField(
+        label=_("Classification marking"),
+        max_length=100,
+        required=False,
+        help_text=_("Printed at the top of every page and document, e.g. RESTRICTED."),
+    )
+    default_language = forms.ChoiceField(label=_("Default language"))
+    languages = forms.MultipleChoiceField(
+        label=_("Languages offered"), widget=forms.CheckboxSelectMultiple
+    )
+    time_zone = forms.CharField(
+        label=_("Time zone"), max_length=64, initial="UTC", help_text=_("e.g. Asia/Baku")
+    )
+    regions = forms.CharField(
+        label=_("Regions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One a line: code | name | P-code, e.g. north | Northern region | AZ01"),
+    )
+    logo = forms.FileField(
+        label=_("Logo (PNG, JPEG or WebP, at most 512 KiB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def __init__(
+        self,
+        *args: object,
+        operators: list[tuple[str, str]],
+        languages: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["operator"].choices = operators  # type: ignore[attr-defined]
+        self.fields["default_language"].choices = languages  # type: ignore[attr-defined]
+        self.fields["languages"].choices = languages  # type: ignore[attr-defined]

@@ -109,3 +109,22 @@ class SignInThrottle(models.Model):
 
     def __str__(self) -> str:
         return self.bucket
+
+
+class ProgrammeProfile(models.Model):
+    """Who runs the programme and how it presents itself: one row (pk 1), set by
+    `accounts.programme_profile_set` records. Receipts, ID cards, the situation report and the
+    public page show its name, logo and classification marking."""
+
+    name = models.CharField(max_length=200)
+    operator = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    classification = models.CharField(max_length=100, blank=True)  # e.g. RESTRICTED
+    default_language = models.CharField(max_length=10)
+    languages = models.JSONField(default=list)  # language codes offered
+    time_zone = models.CharField(max_length=64)
+    regions = models.JSONField(default=list)  # [{"code", "name", "pcode"}]
+    logo = models.CharField(max_length=64, blank=True)  # SHA-256 of the logo file, if any
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -21,3 +21,9 @@ define(
 )
 define("accounts.role_grant", "Grant and revoke roles", [Role.ADMIN])
 define("accounts.token_revoke_any", "Revoke any organisation's API token", [Role.ADMIN])
+define(
+    "accounts.programme_manage",
+    "Set the programme's profile: name, operator, logo, classification marking, languages, "
+    "time zone, regions",
+    [Role.ADMIN],
+)

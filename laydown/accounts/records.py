@@ -9,7 +9,7 @@ no usable password and no second factor; an administrator sets a new password
 
 from __future__ import annotations
 
-from laydown.accounts.models import ApiToken, Organisation, RoleGrant, User
+from laydown.accounts.models import ApiToken, Organisation, ProgrammeProfile, RoleGrant, User
 from laydown.ledger import kinds
 from laydown.ledger.models import Record
 
@@ -94,6 +94,25 @@ def _reset() -> None:
     # and other apps' rows point at organisations. Their applies update them in place.
     RoleGrant.objects.all().delete()
     ApiToken.objects.all().delete()
+    ProgrammeProfile.objects.all().delete()
+
+
+def _apply_programme_profile_set(record: Record) -> None:
+    d = record.data
+    ProgrammeProfile.objects.update_or_create(
+        pk=1,
+        defaults={
+            "name": d["name"],
+            "operator": Organisation.objects.get(code=d["operator"]),
+            "classification": d["classification"],
+            "default_language": d["default_language"],
+            "languages": d["languages"],
+            "time_zone": d["time_zone"],
+            "regions": d["regions"],
+            "logo": d["logo"],
+            "updated_at": record.at,
+        },
+    )
 
 
 ORG_CREATED = kinds.register(
@@ -137,8 +156,16 @@ SIGNIN_THROTTLED = kinds.register(
     description="Sign-in failures for one account reached the throttle: further tries wait "
     "longer and longer (the account is named by pseudonym; nothing typed is recorded).",
 )
+PROGRAMME_PROFILE_SET = kinds.register(
+    "accounts.programme_profile_set",
+    description="The programme's profile was set: {name, operator (organisation code), "
+    "classification, default_language, languages, time_zone, regions [{code, name, pcode}], "
+    "logo (SHA-256 of the file kept in the data directory, or empty)}.",
+    apply=_apply_programme_profile_set,
+)
 kinds.register_reset(
-    _reset, models=[m._meta.label for m in (Organisation, User, RoleGrant, ApiToken)]
+    _reset,
+    models=[m._meta.label for m in (Organisation, User, RoleGrant, ApiToken, ProgrammeProfile)],
 )
 _CREDENTIALS = (
     "a secret: never in the log. After a replay into an empty database the user has none until "

@@ -15,6 +15,7 @@ from laydown.access.permissions import ACTIONS, ANYONE, Action, Principal, is_al
 from laydown.access.roles import SECOND_FACTOR_ROLES, Role
 from laydown.accounts import services
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, SealedTOTPDevice, User
+from laydown.core.errors import ValidationError
 
 
 def organisation_list() -> QuerySet[Organisation]:
@@ -142,3 +143,35 @@ def token_authenticate(secret: str) -> ApiToken | None:
     if token is None or token.revoked_at is not None or token.expires_at <= timezone.now():
         return None
     return token
+
+
+def grants_at(scope: str) -> QuerySet[RoleGrant]:
+    """Who holds which role at exactly `scope` (`site:CODE`, `region:CODE`): a site's staff."""
+    return (
+        RoleGrant.objects.filter(scope=scope, user__is_active=True)
+        .select_related("user", "user__organisation")
+        .order_by("user__username", "role")
+    )
+
+
+def user_choices() -> list[tuple[str, str]]:
+    """Active users as (username, "username (organisation)") for a form's choice."""
+    users = User.objects.filter(is_active=True).select_related("organisation").order_by("username")
+    return [
+        (u.username, f"{u.username} ({u.organisation.code if u.organisation else '-'})")
+        for u in users
+    ]
+
+
+def user_by_username(username: str) -> User:
+    """The active user `username`; ValidationError naming the field `user` if there is none."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationError(
+            _("No active user %(u)s.") % {"u": username}, fields={"user": _("unknown")}
+        )
+    return user
+
+
+def organisation_kind(code: str) -> str | None:
+    return Organisation.objects.filter(code=code).values_list("kind", flat=True).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from laydown.accounts import views
+from laydown.accounts import programme_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<slug:public_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("organisations/", views.organisations, name="organisations"),
+    path("programme/", programme_views.programme_profile, name="programme"),
+    path("programme/logo/<slug:sha>", programme_views.programme_logo, name="programme_logo"),
     path("users/", views.users, name="users"),
     path("users/<int:user_id>/", views.user_detail, name="user_detail"),
     path("users/<int:user_id>/active/", views.user_active, name="user_active"),

@@ -32,6 +32,7 @@ class SiteOut(Schema):
     name: str
     kind: str
     region: str
+    place: str = Field("", description="the P-code of its place, if known")
     status: str
     lat_micro: int | None = Field(description="latitude in micro-degrees (x 10^6)")
     lon_micro: int | None = Field(description="longitude in micro-degrees (x 10^6)")
@@ -40,6 +41,7 @@ class SiteOut(Schema):
 class ContainerOut(Schema):
     code: str
     racks: int
+    status: str = "open"
     seal: str | None = Field(description="number of the intact seal, if sealed")
     items: list[str] = Field(description="the first 200 tags; item_count says how many in all")
     lots: list[str]
@@ -554,3 +556,125 @@ def shipment_receive(request: HttpRequest, code: str, payload: ReceiveIn) -> dic
         actor=principal(request), shipment=_shipment(request, code), **payload.dict()
     )
     return _shipment_out(shipment)
+
+
+# ---- site management -----------------------------------------------------------------------
+
+
+class SiteFieldsIn(Schema):
+    name: str
+    kind: str = Field(description="collection_point, storage_depot or destruction_site")
+    region: str = Field(description="the region's code (lower-case, as in grants)")
+    place: str = Field("", description="the P-code of its place, e.g. AZ0101")
+    lat_micro: int | None = Field(None, description="latitude in micro-degrees (x 10^6)")
+    lon_micro: int | None = Field(None, description="longitude in micro-degrees (x 10^6)")
+
+
+class SiteIn(SiteFieldsIn):
+    code: str
+    status: str = Field("open", description="open or planned")
+
+
+class StatusIn(Schema):
+    status: str = Field(description="sites: open, closed or planned; containers: open or closed")
+    reason: str = ""
+
+
+class ContainerIn(Schema):
+    code: str
+    racks: int = 0
+
+
+class ContainerEditIn(Schema):
+    racks: int
+
+
+class ContainerRowOut(Schema):
+    code: str
+    site: str = Field(alias="site_id")
+    racks: int
+    status: str
+
+
+def _site_seen(request: HttpRequest, code: str) -> Site:
+    site = selectors.site_get(code, principal=principal(request))
+    if site is None:
+        raise Http404(_("No site %(code)s that you may see.") % {"code": code})
+    return site
+
+
+def _container_seen(request: HttpRequest, code: str) -> Container:
+    container = selectors.container_get(code, principal=principal(request))
+    if container is None:
+        raise Http404(_("No container %(code)s that you may see.") % {"code": code})
+    return container
+
+
+@router.post("/sites", response={201: SiteOut}, url_name="arms_site_create")
+@api_action("arms.site_manage")
+def site_create(request: HttpRequest, payload: SiteIn) -> Status[Any]:
+    """Create a collection point, storage depot or destruction site."""
+    return Status(201, services.site_create(actor=principal(request), **payload.dict()))
+
+
+@router.put("/sites/{code}", response=SiteOut, url_name="arms_site_update")
+@api_action("arms.site_manage")
+def site_update(request: HttpRequest, code: str, payload: SiteFieldsIn) -> Site:
+    """Change a site's name, kind, region, place (P-code) or position."""
+    site = _site_seen(request, code)
+    return services.site_update(actor=principal(request), site=site, **payload.dict())
+
+
+@router.post("/sites/{code}/status", response=SiteOut, url_name="arms_site_status")
+@api_action("arms.site_manage")
+def site_status(request: HttpRequest, code: str, payload: StatusIn) -> Site:
+    """Open or close a site (a closed site takes in nothing more; its history stays)."""
+    site = _site_seen(request, code)
+    return services.site_status_set(actor=principal(request), site=site, **payload.dict())
+
+
+@router.delete("/sites/{code}", response={204: None}, url_name="arms_site_delete")
+@api_action("arms.site_manage")
+def site_delete(request: HttpRequest, code: str, reason: str) -> Status[None]:
+    """Delete a site made by mistake (`reason`: why); refused (422) once it has containers or
+    held anything: close it instead."""
+    site = _site_seen(request, code)
+    services.site_delete(actor=principal(request), site=site, reason=reason)
+    return Status(204, None)
+
+
+@router.post(
+    "/sites/{code}/containers", response={201: ContainerRowOut}, url_name="arms_container_create"
+)
+@api_action("arms.site_manage")
+def container_create(request: HttpRequest, code: str, payload: ContainerIn) -> Status[Any]:
+    """Set up a container (with its racks) in a storage depot."""
+    site = _site_seen(request, code)
+    box = services.container_create(actor=principal(request), site=site, **payload.dict())
+    return Status(201, box)
+
+
+@router.put("/containers/{code}", response=ContainerRowOut, url_name="arms_container_update")
+@api_action("arms.site_manage")
+def container_update(request: HttpRequest, code: str, payload: ContainerEditIn) -> Container:
+    box = _container_seen(request, code)
+    return services.container_update(actor=principal(request), container=box, racks=payload.racks)
+
+
+@router.post(
+    "/containers/{code}/status", response=ContainerRowOut, url_name="arms_container_status"
+)
+@api_action("arms.site_manage")
+def container_status(request: HttpRequest, code: str, payload: StatusIn) -> Container:
+    """Close an empty container or open it again."""
+    box = _container_seen(request, code)
+    return services.container_status_set(actor=principal(request), container=box, **payload.dict())
+
+
+@router.delete("/containers/{code}", response={204: None}, url_name="arms_container_delete")
+@api_action("arms.site_manage")
+def container_delete(request: HttpRequest, code: str, reason: str) -> Status[None]:
+    """Delete a container made by mistake; refused once it has held anything: close it instead."""
+    box = _container_seen(request, code)
+    services.container_delete(actor=principal(request), container=box, reason=reason)
+    return Status(204, None)

@@ -26,6 +26,8 @@ from laydown.arms.vocab import (
     IncidentKind,
     ItemStatus,
     MaterielType,
+    SiteKind,
+    SiteStatus,
     Unit,
 )
 
@@ -486,3 +488,101 @@ class ImportForm(forms.Form):
                 % {"size": (upload.size or 0) / 1e6, "max": MAX_IMPORT_BYTES // 1_000_000}
             )
         return upload
+
+
+# ---- sites and containers (site management) ----------------------------------------------
+
+MICRO = 1_000_000
+
+
+def _degrees(label: Any, limit: int) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-limit,
+        max_value=limit,
+        help_text=_("decimal degrees, e.g. 40.409264"),
+    )
+
+
+class SiteForm(forms.Form):
+    """A site's details; `code` and `status` only when it is created."""
+
+    code = forms.SlugField(
+        label=_("Code"), max_length=40, help_text=_("lower-case letters, digits and dashes")
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SiteKind.choices)
+    region = forms.SlugField(
+        label=_("Region"), max_length=40, help_text=_("the region's code, as in grants")
+    )
+    place = forms.CharField(
+        label=_("Place (P-code)"), max_length=20, required=False, help_text=_("e.g. AZ0101")
+    )
+    latitude = _degrees(_("Latitude"), 90)
+    longitude = _degrees(_("Longitude"), 180)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(SiteStatus.OPEN, SiteStatus.OPEN.label), (SiteStatus.PLANNED, _("Planned"))],
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]
+            del self.fields["status"]
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        lat, lon = data.pop("latitude"), data.pop("longitude")
+        data["lat_micro"] = None if lat is None else int(lat * MICRO)
+        data["lon_micro"] = None if lon is None else int(lon * MICRO)
+        return data
+
+    @staticmethod
+    def initial_of(site: Any) -> dict[str, Any]:
+        def degrees(micro: int | None) -> str:
+            return "" if micro is None else f"{micro / MICRO:.6f}"
+
+        return {
+            "name": site.name,
+            "kind": site.kind,
+            "region": site.region,
+            "place": site.place,
+            "latitude": degrees(site.lat_micro),
+            "longitude": degrees(site.lon_micro),
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is deleted"), max_length=500)
+
+
+class ContainerForm(forms.Form):
+    code = forms.SlugField(
+        label=_("Container code"), max_length=40, help_text=_("e.g. dep-north-c01")
+    )
+    racks = forms.IntegerField(label=_("Racks"), min_value=0, max_value=999, initial=0)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["code"]
+
+
+class SiteGrantForm(forms.Form):
+    user = forms.ChoiceField(label=_("User"))
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(
+        self, *args: Any, users: list[tuple[str, str]], roles: list[tuple[str, Any]], **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.fields["user"].choices = users  # type: ignore[attr-defined]
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from laydown.arms.vocab import (
     AmmoType,
     Category,
     Condition,
+    ContainerStatus,
     DisposalMethod,
     HazardDivision,
     IncidentKind,
@@ -41,6 +42,7 @@ class Site(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=SiteKind.choices)
     region = models.SlugField(max_length=CODE)
+    place = models.CharField(max_length=20, blank=True)  # the P-code of its place, if known
     lat_micro = models.IntegerField(null=True)  # latitude x 10^6
     lon_micro = models.IntegerField(null=True)  # longitude x 10^6
     status = models.CharField(max_length=10, choices=SiteStatus.choices)
@@ -68,6 +70,9 @@ class Container(models.Model):
     code = models.SlugField(max_length=CODE, primary_key=True)
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="containers")
     racks = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=ContainerStatus.choices, default=ContainerStatus.OPEN
+    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -19,7 +19,8 @@ READ = define(
 )
 SITE_MANAGE = define(
     "arms.site_manage",
-    "Create sites (in one's region) and containers (at one's sites)",
+    "Create, edit, open, close and (when never used) delete sites in one's region, and "
+    "containers and their racks at one's sites",
     [R.ADMIN, R.PROGRAMME_MANAGER],
     scoped=True,
 )

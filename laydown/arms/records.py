@@ -168,11 +168,29 @@ def _apply_site_created(record: Record) -> None:
         name=d["name"],
         kind=d["kind"],
         region=d["region"],
+        place=d.get("place", ""),
         lat_micro=d["lat_micro"],
         lon_micro=d["lon_micro"],
         status=d["status"],
         created_at=record.at,
     )
+
+
+def _apply_site_updated(record: Record) -> None:
+    _flush()
+    d = record.data
+    fields = ("name", "kind", "region", "place", "lat_micro", "lon_micro")
+    Site.objects.filter(code=d["code"]).update(**{f: d[f] for f in fields})
+
+
+def _apply_site_status_set(record: Record) -> None:
+    _flush()
+    Site.objects.filter(code=record.data["code"]).update(status=record.data["status"])
+
+
+def _apply_site_deleted(record: Record) -> None:
+    _flush()
+    Site.objects.filter(code=record.data["code"]).delete()
 
 
 def _apply_container_created(record: Record) -> None:
@@ -181,6 +199,21 @@ def _apply_container_created(record: Record) -> None:
     Container.objects.create(
         code=d["code"], site_id=d["site"], racks=d["racks"], created_at=record.at
     )
+
+
+def _apply_container_updated(record: Record) -> None:
+    _flush()
+    Container.objects.filter(code=record.data["code"]).update(racks=record.data["racks"])
+
+
+def _apply_container_status_set(record: Record) -> None:
+    _flush()
+    Container.objects.filter(code=record.data["code"]).update(status=record.data["status"])
+
+
+def _apply_container_deleted(record: Record) -> None:
+    _flush()
+    Container.objects.filter(code=record.data["code"]).delete()
 
 
 def _apply_seal_applied(record: Record) -> None:
@@ -646,13 +679,45 @@ def _register(name: str, description: str, apply: kinds.Apply) -> kinds.RecordKi
 
 SITE_CREATED = _register(
     "arms.site_created",
-    "A site was created: {code, name, kind, region, lat_micro, lon_micro, status}.",
+    "A site was created: {code, name, kind, region, place (P-code, may be empty or absent), "
+    "lat_micro, lon_micro, status}.",
     _apply_site_created,
+)
+SITE_UPDATED = _register(
+    "arms.site_updated",
+    "A site's details were changed: {code, name, kind, region, place, lat_micro, lon_micro}.",
+    _apply_site_updated,
+)
+SITE_STATUS_SET = _register(
+    "arms.site_status_set",
+    "A site was opened or closed (or planned again): {code, status, reason}.",
+    _apply_site_status_set,
+)
+SITE_DELETED = _register(
+    "arms.site_deleted",
+    "A site that never held anything was deleted (a mistake): {code, reason}.",
+    _apply_site_deleted,
 )
 CONTAINER_CREATED = _register(
     "arms.container_created",
     "A container was set up in a storage site: {code, site, racks}.",
     _apply_container_created,
+)
+CONTAINER_UPDATED = _register(
+    "arms.container_updated",
+    "A container's number of racks was changed: {code, racks}.",
+    _apply_container_updated,
+)
+CONTAINER_STATUS_SET = _register(
+    "arms.container_status_set",
+    "A container was closed (nothing may be booked into it) or opened again: "
+    "{code, status, reason}.",
+    _apply_container_status_set,
+)
+CONTAINER_DELETED = _register(
+    "arms.container_deleted",
+    "A container that never held anything was deleted (a mistake): {code, reason}.",
+    _apply_container_deleted,
 )
 SEAL_APPLIED = _register(
     "arms.seal_applied", "A numbered seal was applied: {seal, container}.", _apply_seal_applied

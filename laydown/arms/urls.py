@@ -1,11 +1,20 @@
 from django.urls import path
 
-from laydown.arms import views
+from laydown.arms import site_views, views
 
 app_name = "arms"
 urlpatterns = [
     path("", views.sites, name="sites"),
+    path("sites/new/", site_views.site_new, name="site_new"),
     path("sites/<slug:code>/", views.site_detail, name="site"),
+    path("sites/<slug:code>/edit/", site_views.site_edit, name="site_edit"),
+    path("sites/<slug:code>/status/", site_views.site_status, name="site_status"),
+    path("sites/<slug:code>/delete/", site_views.site_delete, name="site_delete"),
+    path("sites/<slug:code>/people/", site_views.site_people, name="site_people"),
+    path("sites/<slug:code>/containers/new/", site_views.container_new, name="container_new"),
+    path("containers/<slug:code>/edit/", site_views.container_edit, name="container_edit"),
+    path("containers/<slug:code>/status/", site_views.container_status, name="container_status"),
+    path("containers/<slug:code>/delete/", site_views.container_delete, name="container_delete"),
     path("sites/<slug:code>/items/new/", views.item_new, name="item_new"),
     path("sites/<slug:code>/lots/new/", views.lot_new, name="lot_new"),
     path("sites/<slug:code>/materiel/new/", views.materiel_new, name="materiel_new"),

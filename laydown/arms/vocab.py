@@ -21,6 +21,11 @@ class SiteStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class ContainerStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
 class Category(models.TextChoices):
     # Small arms (IDDRS / the UN small arms and light weapons definition)
     REVOLVER_PISTOL = "sa_revolver_pistol", _("Revolver or self-loading pistol")

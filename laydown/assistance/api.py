@@ -755,6 +755,36 @@ def place_list(request: HttpRequest, filters: Query[PlaceFilters]) -> dict[str, 
     return paginate(rows, filters.page, filters.per_page).as_api()
 
 
+class PlaceIn(Schema):
+    pcode: str = Field(description="OCHA P-code: the country's two letters, then the area")
+    name: str
+    level: str = Field(description="region, district or settlement")
+    parent: str | None = Field(None, description="the P-code of the place it is in (not regions)")
+    lat_micro: int | None = None
+    lon_micro: int | None = None
+
+
+class PlaceEditIn(Schema):
+    name: str
+    lat_micro: int | None = None
+    lon_micro: int | None = None
+
+
+@router.post("/places", response={201: PlaceOut}, url_name="assistance_place_create")
+@api_action("assistance.place_manage")
+def place_create(request: HttpRequest, payload: PlaceIn) -> Status[Any]:
+    """Create a place (its parent first); the CSV/XLSX import does many at once."""
+    return Status(201, services.place_create(actor=principal(request), **payload.dict()))
+
+
+@router.put("/places/{pcode}", response=PlaceOut, url_name="assistance_place_update")
+@api_action("assistance.place_manage")
+def place_update(request: HttpRequest, pcode: str, payload: PlaceEditIn) -> Any:
+    """Correct a place's name or position."""
+    place = _found(selectors.place_list().filter(pcode=pcode.strip().upper()).first())
+    return services.place_update(actor=principal(request), place=place, **payload.dict())
+
+
 @router.get("/partners", response=list[PartnerOut], url_name="assistance_partner_list")
 @api_action("assistance.read")
 def partner_list(request: HttpRequest) -> list[Organisation]:

@@ -21,7 +21,8 @@ READ = define(
 )
 PLACE_MANAGE = define(
     "assistance.place_manage",
-    "Create places (region, district, settlement) and import them from CSV",
+    "Create places (region, district, settlement), correct their names and positions, and "
+    "import them from CSV or XLSX",
     [R.ADMIN, R.PROGRAMME_MANAGER],
 )
 PARTNER_MANAGE = define(

@@ -105,6 +105,13 @@ def _apply_place_created(record: Record) -> None:
     )
 
 
+def _apply_place_updated(record: Record) -> None:
+    d = record.data
+    Place.objects.filter(pcode=d["pcode"]).update(
+        name=d["name"], lat_micro=d["lat_micro"], lon_micro=d["lon_micro"]
+    )
+
+
 # ---- households ----------------------------------------------------------------------------
 
 
@@ -418,6 +425,11 @@ PLACE_CREATED = _register(
     "A place was created: {pcode, name, level (region, district, settlement), parent (P-code "
     "or null), lat_micro, lon_micro (micro-degrees or null)}.",
     _apply_place_created,
+)
+PLACE_UPDATED = _register(
+    "assistance.place_updated",
+    "A place's name or position was corrected: {pcode, name, lat_micro, lon_micro}.",
+    _apply_place_updated,
 )
 HOUSEHOLD_REGISTERED = _register(
     "assistance.household_registered",

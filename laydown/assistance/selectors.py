@@ -58,6 +58,18 @@ def partner_list(principal: Principal) -> QuerySet[Organisation]:
     return rows.order_by("name")
 
 
+def project_owner_choices(principal: Principal) -> list[tuple[str, str]]:
+    """Who a project may belong to: the partners one may act for, and the operator itself."""
+    operators: list[tuple[str, str]] = []
+    if sees_all(principal):
+        rows = Organisation.objects.filter(kind=OrgKind.OPERATOR).order_by("name")
+        operators = [(o.code, o.name) for o in rows]
+    elif principal.organisation_id is not None:
+        own = Organisation.objects.filter(pk=principal.organisation_id, kind=OrgKind.OPERATOR)
+        operators = [(o.code, o.name) for o in own]
+    return partner_choices(principal) + operators
+
+
 def partner_get(principal: Principal, code: str) -> Organisation | None:
     return partner_list(principal).filter(code=code).first()
 

@@ -491,7 +491,11 @@ def visit_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @requires("assistance.project_manage")
 def project_new(request: HttpRequest) -> HttpResponse:
-    form = ProjectForm(_posted(request), choices=_choices(request))
+    choices = {
+        **_choices(request),
+        "partner": selectors.project_owner_choices(principal_of(request)),
+    }
+    form = ProjectForm(_posted(request), choices=choices)
 
     def act(f: Any) -> Done:
         fields = dict(f.cleaned_data)

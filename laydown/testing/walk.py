@@ -51,6 +51,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "ledger:proof": lambda s: {"index": 0},
     "accounts:token_revoke": lambda s: {"public_id": s.token_id},
     "accounts:user_detail": lambda s: {"user_id": s.user.pk},
+    "accounts:programme_logo": lambda s: {"sha": "0" * 64},
     "accounts:user_grant": lambda s: {"user_id": s.user.pk},
     "accounts:user_active": lambda s: {"user_id": s.user.pk},
     "accounts:user_revoke": lambda s: {"user_id": s.user.pk},
@@ -71,6 +72,14 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
         f"arms:{name}": lambda s: {"code": "no-such-site"}
         for name in (
             "site",
+            "site_edit",
+            "site_status",
+            "site_delete",
+            "site_people",
+            "container_new",
+            "container_edit",
+            "container_status",
+            "container_delete",
             "item_new",
             "lot_new",
             "materiel_new",
@@ -125,7 +134,19 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
             "item_lost",
         )
     },
-    "api:arms_site_get": lambda s: {"code": "no-such-site"},
+    **{
+        f"api:arms_{name}": lambda s: {"code": "no-such-site"}
+        for name in (
+            "site_get",
+            "site_update",
+            "site_status",
+            "site_delete",
+            "container_create",
+            "container_update",
+            "container_status",
+            "container_delete",
+        )
+    },
     "api:arms_shipment_get": lambda s: {"code": "SH-000000"},
     "api:arms_shipment_receive": lambda s: {"code": "SH-000000"},
     "assistance:distribution_detail": lambda s: {"code": "DI-000000"},
@@ -142,6 +163,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "assistance:complaint_detail": lambda s: {"code": "CO-000000"},
     "assistance:complaint_follow_up": lambda s: {"code": "CO-000000"},
     "assistance:partner_edit": lambda s: {"code": "no-such-partner"},
+    "api:assistance_place_update": lambda s: {"pcode": "XX0000"},
     "assistance:project_edit": lambda s: {"code": "PR-000000"},
     "assistance:project_progress": lambda s: {"code": "PR-000000"},
     "assistance:commitment_new": lambda s: {"code": "DM-000000"},

@@ -34,7 +34,19 @@ from laydown.arms.services.corrections import (
 from laydown.arms.services.custody import item_book, item_remove, item_return
 from laydown.arms.services.disposal import dispose, item_report_lost, lot_destroy_in_place
 from laydown.arms.services.shipments import Crate, shipment_dispatch, shipment_receive
-from laydown.arms.services.sites import container_create, seal_apply, seal_break, site_create
+from laydown.arms.services.sites import (
+    container_create,
+    container_delete,
+    container_status_set,
+    container_update,
+    seal_apply,
+    seal_break,
+    site_create,
+    site_delete,
+    site_fields_check,
+    site_status_set,
+    site_update,
+)
 from laydown.arms.services.stock_checks import stock_check_plan, stock_check_record
 
 __all__ = [
@@ -46,6 +58,9 @@ __all__ = [
     "MIN_YEAR",
     "allocate_tags",
     "container_create",
+    "container_delete",
+    "container_status_set",
+    "container_update",
     "dispose",
     "item_book",
     "item_collect",
@@ -66,6 +81,10 @@ __all__ = [
     "shipment_dispatch",
     "shipment_receive",
     "site_create",
+    "site_delete",
+    "site_fields_check",
+    "site_status_set",
+    "site_update",
     "stock_check_plan",
     "stock_check_record",
 ]

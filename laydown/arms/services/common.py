@@ -12,7 +12,7 @@ from laydown.access.roles import Scope
 from laydown.accounts.services import SYSTEM
 from laydown.arms.models import AmmoLot, Container, Item, Site, TagCounter
 from laydown.arms.selectors import container_seal
-from laydown.arms.vocab import ItemStatus, SiteStatus
+from laydown.arms.vocab import ContainerStatus, ItemStatus, SiteStatus
 from laydown.core import validators
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
@@ -72,6 +72,16 @@ def locked_item(tag: str) -> Item:
     if item is None:
         raise validators.refuse("item", _("unknown"), _("No item %(tag)s.") % {"tag": tag})
     return item
+
+
+def open_container_check(container: Container) -> None:
+    if Container.objects.filter(code=container.code, status=ContainerStatus.CLOSED).exists():
+        raise validators.refuse(
+            "container",
+            _("closed"),
+            _("Container %(c)s is closed: open it again first, or choose another.")
+            % {"c": container.code},
+        )
 
 
 def refuse_if_sealed(container: Container | None, doing: str) -> None:

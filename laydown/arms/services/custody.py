@@ -8,7 +8,13 @@ from django.utils.translation import gettext as _
 from laydown.access.permissions import Principal
 from laydown.arms import records
 from laydown.arms.models import Container, Item
-from laydown.arms.services.common import append_record, authorize_at, locked_item, refuse_if_sealed
+from laydown.arms.services.common import (
+    append_record,
+    authorize_at,
+    locked_item,
+    open_container_check,
+    refuse_if_sealed,
+)
 from laydown.arms.vocab import Condition, ItemStatus
 from laydown.core import validators
 
@@ -42,6 +48,7 @@ def item_book(
                 % {"tag": locked.tag, "c": locked.container_id},
             )
         refuse_if_sealed(container, _("booking items into it"))
+        open_container_check(container)
         data = {"item": locked.tag, "container": container.code, "rack": rack}
         append_record(records.ITEM_BOOKED.name, data, actor)
     return Item.objects.get(tag=item.tag)
@@ -95,6 +102,7 @@ def item_return(
                 % {"tag": locked.tag, "site": container.site_id},
             )
         refuse_if_sealed(container, _("returning items into it"))
+        open_container_check(container)
         data = {
             "item": locked.tag,
             "container": container.code,

@@ -39,7 +39,12 @@ from laydown.assistance.services.households import (
     member_check,
 )
 from laydown.assistance.services.partners import partner_profile_set
-from laydown.assistance.services.places import place_check, place_create, places_append
+from laydown.assistance.services.places import (
+    place_check,
+    place_create,
+    place_update,
+    places_append,
+)
 from laydown.assistance.services.projects import project_create, project_progress, project_update
 from laydown.assistance.services.receipts import (
     receipt_category,
@@ -76,6 +81,7 @@ __all__ = [
     "partner_profile_set",
     "place_check",
     "place_create",
+    "place_update",
     "places_append",
     "project_create",
     "project_progress",

@@ -45,6 +45,13 @@ def partner_check(field: str, organisation: Organisation) -> Organisation:
     return organisation
 
 
+def project_owner_check(field: str, organisation: Organisation) -> Organisation:
+    """A project belongs to a humanitarian partner, or to the programme's operator itself."""
+    if organisation.kind == OrgKind.OPERATOR:
+        return organisation
+    return partner_check(field, organisation)
+
+
 def known_place(field: str, value: object) -> Place:
     pcode = "" if value is None else str(getattr(value, "pcode", value)).strip().upper()
     place = Place.objects.filter(pcode=pcode).first()

@@ -87,6 +87,37 @@ def place_create(
     return Place.objects.get(pcode=data["pcode"])
 
 
+def place_update(
+    *,
+    actor: Principal,
+    place: Place,
+    name: str,
+    lat_micro: int | None = None,
+    lon_micro: int | None = None,
+) -> Place:
+    """Correct a place's name or position (its P-code, level and parent stay: records name it)."""
+    authorize(actor, permissions.PLACE_MANAGE.name)
+    lat = validators.optional_integer(
+        "lat_micro", lat_micro, minimum=-90_000_000, maximum=90_000_000
+    )
+    lon = validators.optional_integer(
+        "lon_micro", lon_micro, minimum=-180_000_000, maximum=180_000_000
+    )
+    if (lat is None) != (lon is None):
+        raise validators.refuse(
+            "lon_micro", _("half a position"), _("Give both coordinates or neither.")
+        )
+    data = {
+        "pcode": place.pcode,
+        "name": validators.text("name", name, max_length=120, required=True),
+        "lat_micro": lat,
+        "lon_micro": lon,
+    }
+    with transaction.atomic():
+        append_record(records.PLACE_UPDATED.name, data, actor)
+    return Place.objects.get(pcode=place.pcode)
+
+
 def places_append(*, actor: Principal, rows: Sequence[Data]) -> list[str]:
     """Record checked places (from `place_check`, parents first) in one ledger batch."""
     authorize(actor, permissions.PLACE_MANAGE.name)

@@ -20,7 +20,7 @@ from laydown.assistance.services.common import (
     allocate_codes,
     append_record,
     known_place,
-    partner_check,
+    project_owner_check,
 )
 from laydown.assistance.vocab import ProjectSector, ProjectStatus
 from laydown.core import validators
@@ -47,7 +47,7 @@ def project_create(
     percent_complete: int = 0,
 ) -> Project:
     authorize(actor, permissions.PROJECT_MANAGE.name, organisation_id=organisation.pk)
-    partner_check("organisation", organisation)
+    project_owner_check("organisation", organisation)
     currency = validators.text("currency", currency, max_length=3, required=True).upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise validators.refuse(

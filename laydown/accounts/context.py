@@ -1,0 +1,45 @@
+"""The programme's profile on every page (`programme` in templates) and in force per request:
+its time zone, and its default language when the browser asks for one it does not offer."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from laydown.accounts.models import ProgrammeProfile
+from laydown.accounts.programme import programme_profile
+
+
+def _profile(request: HttpRequest) -> ProgrammeProfile | None:
+    if not hasattr(request, "_laydown_programme"):
+        request._laydown_programme = programme_profile()  # type: ignore[attr-defined]
+    return request._laydown_programme  # type: ignore[attr-defined,no-any-return]
+
+
+def programme(request: HttpRequest) -> dict[str, object]:
+    """Template context processor."""
+    return {"programme": _profile(request)}
+
+
+class ProgrammeLocaleMiddleware:
+    """After LocaleMiddleware: the programme's time zone, and its default language in place of
+    a language it does not offer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        profile = _profile(request)
+        if profile is None:
+            return self.get_response(request)
+        timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
+        if translation.get_language() not in profile.languages:
+            translation.activate(profile.default_language)
+            request.LANGUAGE_CODE = profile.default_language
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
