@@ -278,6 +278,20 @@ def item_receipt(tag: str, *, principal: Principal | None = None) -> Receipt | N
     )
 
 
+def item_receipt_link(tag: str, log_url: str) -> str | None:
+    """The text of the receipt's second QR code: the link that proves, in anyone's browser,
+    that the item's collection record is in the log (ledger.selectors.receipt_text)."""
+    from laydown.ledger import selectors as ledger
+
+    index = (
+        CustodyEvent.objects.filter(item_id=tag, kind="arms.item_collected")
+        .order_by("record_index")
+        .values_list("record_index", flat=True)
+        .first()
+    )
+    return None if index is None else ledger.receipt_text(index, log_url)
+
+
 def counts(*, principal: Principal | None = None) -> dict[str, Any]:
     """Figures for dashboards: items by status, category and site; lots by status and unit."""
     items = Item.objects.filter(site_filter(principal))

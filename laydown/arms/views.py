@@ -126,7 +126,7 @@ def _can(request: HttpRequest, code: str, region: str) -> dict[str, bool]:
 
 def qr_svg(text: str) -> SafeString:
     svg = segno.make(text, error="m").svg_inline(scale=5, border=2, title=text)
-    return mark_safe(svg)  # noqa: S308  (segno's SVG paths; the title is a tag we allocated)
+    return mark_safe(svg)  # noqa: S308  (segno's SVG paths; segno escapes the title)
 
 
 # ---- sites and containers ------------------------------------------------------------------
@@ -338,7 +338,14 @@ def item_receipt(request: HttpRequest, tag: str) -> HttpResponse:
     receipt = selectors.item_receipt(tag, principal=principal_of(request))
     if receipt is None:
         raise Http404(_("No item %(tag)s that you may see.") % {"tag": tag})
-    return render(request, "arms/receipt.html", {"receipt": receipt, "qr": qr_svg(receipt.tag)})
+    link = selectors.item_receipt_link(receipt.tag, request.build_absolute_uri("/log"))
+    context = {
+        "receipt": receipt,
+        "qr": qr_svg(receipt.tag),
+        "proof_qr": qr_svg(link) if link else "",
+        "proof_link": link,
+    }
+    return render(request, "arms/receipt.html", context)
 
 
 def _item_action(

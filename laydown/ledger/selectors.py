@@ -167,3 +167,46 @@ def records_iter(start: int = 0, chunk: int = 5000) -> Iterator[Record]:
             return
         yield from batch
         position = batch[-1].index + 1
+
+
+def consistency_proof(old_size: int, new_size: int) -> list[bytes] | None:
+    """The RFC 9162 consistency proof from the tree of `old_size` to that of `new_size`, or
+    None unless 0 < old_size <= new_size <= the served checkpoint's size. Both trees are
+    fixed, so the answer never changes."""
+    if not 0 < old_size <= new_size <= checkpoint_public().size:
+        return None
+    return tlog.tree_consistency_proof(old_size, new_size, tile_read)
+
+
+def policy(log_url: str) -> tlog.TlogPolicy:
+    """The log's C2SP tlog-policy: its key, the active witnesses and the quorum the public
+    checkpoint needs (LAYDOWN_WITNESS_QUORUM). `laydown log publish` writes the same text."""
+    witnesses = [
+        (w.name.replace(" ", "_"), w.vkey, w.url)
+        for w in LogWitness.objects.filter(active=True).order_by("name")
+    ]
+    return tlog.policy_for(
+        keys.log_verifier_key(), log_url, witnesses, settings.LAYDOWN_WITNESS_QUORUM
+    )
+
+
+def receipt_text(index: int, log_url: str) -> str | None:
+    """The QR text that lets anyone check that record `index` is in the log
+    (tlog.audit.format_receipt): the origin, the index, the leaf hash, and the tree the log
+    serves now (the cosigned one if it holds the record, else the newest signed one), with the
+    link of the page that checks it. None if there is no such record."""
+    leaf = Record.objects.filter(index=index).values_list("leaf_hash", flat=True).first()
+    if leaf is None:
+        return None
+    tree = checkpoint_public()
+    if tree.size <= index:
+        tree = checkpoint_latest()
+    receipt = tlog.audit.Receipt(
+        log_url=log_url,
+        origin=keys.log_signer().name,
+        index=index,
+        leaf=bytes(leaf),
+        size=tree.size,
+        root=tree.root,
+    )
+    return tlog.audit.format_receipt(receipt)

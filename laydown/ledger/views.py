@@ -3,6 +3,8 @@ tlog-proof formats."""
 
 from __future__ import annotations
 
+import base64
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -20,7 +22,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "ledger/home.html",
-        {"checkpoint": selectors.checkpoint_public(), "witnesses": selectors.witnesses()},
+        {
+            "checkpoint": selectors.checkpoint_public(),
+            "witnesses": selectors.witnesses(),
+            "policy": tlog.format_policy(selectors.policy(log_url(request))),
+            "log_url": log_url(request),
+        },
     )
 
 
@@ -58,3 +65,41 @@ def proof(request: HttpRequest, index: int) -> HttpResponse:
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@require_GET
+@requires("public.view")
+def consistency(request: HttpRequest, old: int, new: int) -> HttpResponse:
+    """The consistency proof between two trees the log signed, one base64 hash a line."""
+    proof = selectors.consistency_proof(old, new)
+    if proof is None:
+        raise Http404(
+            "Both sizes must be within the served checkpoint, the first at most the second."
+        )
+    text = "".join(base64.b64encode(h).decode() + "\n" for h in proof)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = IMMUTABLE
+    return response
+
+
+@require_GET
+@requires("public.view")
+def policy(request: HttpRequest) -> HttpResponse:
+    """The log's C2SP tlog-policy (its key, witnesses and quorum), at a stable URL."""
+    text = tlog.format_policy(selectors.policy(log_url(request)))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+@requires("public.view")
+def receipt(request: HttpRequest) -> HttpResponse:
+    """The page a receipt's QR code opens: the browser checks the receipt itself (the record's
+    index and leaf hash travel in the link's fragment, which the browser never sends)."""
+    text = tlog.format_policy(selectors.policy(log_url(request)))
+    return render(request, "ledger/receipt.html", {"policy": text, "log_url": log_url(request)})
+
+
+def log_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/log")

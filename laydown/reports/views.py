@@ -105,8 +105,15 @@ def transparency(request: HttpRequest) -> HttpResponse:
         "witness": selectors.witness_status(),
         "log_key": _log_key(),
         "site_url": request.build_absolute_uri("/log"),
+        "policy": _policy(request.build_absolute_uri("/log")),
     }
     return render(request, "reports/transparency.html", context)
+
+
+def _policy(log_url: str) -> str:
+    from laydown import tlog
+
+    return tlog.format_policy(ledger.policy(log_url))
 
 
 def _log_key() -> str:

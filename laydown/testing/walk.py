@@ -49,6 +49,7 @@ class Samples:
 SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "ledger:tile": lambda s: {"path": "0/000"},
     "ledger:proof": lambda s: {"index": 0},
+    "ledger:consistency": lambda s: {"old": 1, "new": 1},
     "accounts:token_revoke": lambda s: {"public_id": s.token_id},
     "accounts:user_detail": lambda s: {"user_id": s.user.pk},
     "accounts:programme_logo": lambda s: {"sha": "0" * 64},

@@ -32,7 +32,11 @@ def test_an_anonymous_visitor_sees_the_public_page(
 ) -> None:
     page.goto(f"{live_server.url}/reports/transparency/")
     assert page.locator("#public-weapons").inner_text() == "30"
-    assert "laydown verify" in page.content()
+    assert "laydown-verify" in page.content()
+    page.wait_for_selector("#log-check[data-result]")
+    assert page.locator("#log-check").get_attribute("data-result") == "ok"
+    page.wait_for_selector("#log-check[data-result]")
+    assert page.locator("#log-check").get_attribute("data-result") == "ok"
     screenshot(page, "public-page")
     assert serious_accessibility_violations(page) == []
 

@@ -84,7 +84,7 @@ def test_the_public_page_suppresses_small_counts_and_names_no_site(stock):
     assert 'id="public-weapons">10<' in html
     assert "&lt;5" in html  # 3 mortars collected in one region, 1 lot
     assert "Collection point North" not in html and "cp-north" not in html
-    assert "laydown verify" in html
+    assert "laydown-verify" in html and "pip install ./verifier" in html
     figures = public_figures()
     assert {r["region"] for r in figures["regions"]} == {"north"}
 
