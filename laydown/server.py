@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -70,6 +71,7 @@ def server_options(bind: str) -> dict[str, Any]:
         ),
         "control_socket_disable": True,  # no socket in $HOME shared by every instance
         "worker_exit": _worker_exit,
+        "child_exit": _child_exit,
     }
 
 
@@ -78,6 +80,24 @@ def _worker_exit(server: Any, worker: Any) -> None:
     from laydown.ledger import group
 
     group.shutdown()
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """A dead worker's live metrics are dropped from the shared directory (its counts kept)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def metrics_directory() -> None:
+    """The workers' metrics are kept in files of <data dir>/metrics (prometheus_client's
+    multiprocess mode), emptied at each start: counters begin at 0 with the server."""
+    from laydown.core.env import env_data_dir
+
+    directory = env_data_dir("LAYDOWN_DATA_DIR", "./var/") / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700, parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 def _application(options: dict[str, Any]) -> Any:
@@ -138,6 +158,7 @@ def main(args: Sequence[str], prog: str = "laydown serve") -> int:
         execute_from_command_line([prog, "runserver", "--noreload", options.address])
         return 0
     server = server_options(options.address)
+    metrics_directory()
     collect_static()
     print(
         f"{prog}: http://{options.address}/ with {server['workers']} workers x "

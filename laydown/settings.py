@@ -17,6 +17,7 @@ from laydown.core.env import (
     env_data_dir,
     env_int,
     env_origin,
+    env_secret,
     env_str,
     env_time,
     parse_database_url,
@@ -65,6 +66,9 @@ LAYDOWN_BACKUP_AT = env_time("LAYDOWN_BACKUP_AT", "02:00")
 LAYDOWN_BACKUP_KEEP = env_counts("LAYDOWN_BACKUP_KEEP", "7,5,12", 3)
 LAYDOWN_JOB_RETENTION_DAYS = env_int("LAYDOWN_JOB_RETENTION_DAYS", 30, minimum=1)
 LAYDOWN_WITNESS_PUSH_EVERY = env_int("LAYDOWN_WITNESS_PUSH_EVERY", 5, minimum=1)
+# Prometheus metrics at /metrics for the holder of this token (Authorization: Bearer ...);
+# unset: /metrics answers 404 (laydown.ops.metrics).
+LAYDOWN_METRICS_TOKEN = env_secret("LAYDOWN_METRICS_TOKEN", minimum=24)
 # /readyz fails while a background task has waited over a minute (no `laydown worker` running)
 LAYDOWN_READY_NEEDS_WORKER = env_bool("LAYDOWN_READY_NEEDS_WORKER", False)
 
@@ -134,6 +138,7 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",  # the request id (X-Request-ID), in every log line
     "laydown.core.request_log.RequestLogMiddleware",  # one line per request
     "laydown.ops.health.HealthMiddleware",  # /healthz, /readyz: before host checks and sessions
+    "laydown.ops.metrics.MetricsMiddleware",  # /metrics (with the token); counts the others
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -54,6 +54,16 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_secret(name: str, *, minimum: int) -> str:
+    """A token others must present: empty (the feature off), or at least `minimum` characters."""
+    value = os.environ.get(name, "")
+    if value and len(value) < minimum:
+        raise ImproperlyConfigured(
+            f"{name} must be at least {minimum} characters (e.g. `openssl rand -hex 32`)."
+        )
+    return value
+
+
 def env_time(name: str, default: str) -> time:
     """A time of day, HH:MM (UTC)."""
     raw = os.environ.get(name) or default
