@@ -69,6 +69,9 @@ LAYDOWN_WITNESS_PUSH_EVERY = env_int("LAYDOWN_WITNESS_PUSH_EVERY", 5, minimum=1)
 # Prometheus metrics at /metrics for the holder of this token (Authorization: Bearer ...);
 # unset: /metrics answers 404 (laydown.ops.metrics).
 LAYDOWN_METRICS_TOKEN = env_secret("LAYDOWN_METRICS_TOKEN", minimum=24)
+# Never send one witness a checkpoint more often than this (seconds; 0: no limit): the public
+# witness network asks each log to declare such an interval (docs/verification.md).
+LAYDOWN_WITNESS_MIN_INTERVAL = env_int("LAYDOWN_WITNESS_MIN_INTERVAL", 0, minimum=0)
 # /readyz fails while a background task has waited over a minute (no `laydown worker` running)
 LAYDOWN_READY_NEEDS_WORKER = env_bool("LAYDOWN_READY_NEEDS_WORKER", False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -87,6 +88,9 @@ def consistency(request: HttpRequest, old: int, new: int) -> HttpResponse:
 def policy(request: HttpRequest) -> HttpResponse:
     """The log's C2SP tlog-policy (its key, witnesses and quorum), at a stable URL."""
     text = tlog.format_policy(selectors.policy(log_url(request)))
+    interval = settings.LAYDOWN_WITNESS_MIN_INTERVAL
+    if interval:  # a comment line: tlog-policy readers skip it
+        text = f"# witnesses are sent a checkpoint at most every {interval} s\n{text}"
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     return response

@@ -29,7 +29,7 @@ PUSH_TIMEOUT = 10.0
 @dataclass(frozen=True)
 class PushResult:
     witness: str
-    status: str  # ok, refused, unreachable, current
+    status: str  # ok, refused, unreachable, current, later (pushed too recently)
     detail: str = ""
 
 
@@ -77,6 +77,9 @@ def _push_one(http: httpx.Client, witness: LogWitness, size: int) -> PushResult:
     if witness.name in checkpoint.cosigned_by:
         _set_status(witness, "ok", "")
         return PushResult(witness.name, "current")
+    wait = _too_soon(witness)
+    if wait:
+        return PushResult(witness.name, "later", f"next push in {wait:.0f} s")
     old = witness.last_size
     for _attempt in range(2):
         if old > size:
@@ -99,6 +102,17 @@ def _push_one(http: httpx.Client, witness: LogWitness, size: int) -> PushResult:
             return _accept(witness, checkpoint.size, response.text)
         return _refused(witness, response.status_code, response.text.strip(), size)
     return _refused(witness, 409, "the witness's size keeps changing", size)
+
+
+def _too_soon(witness: LogWitness) -> float:
+    """Seconds until this witness may be sent a checkpoint again: public witnesses ask a log
+    to push no more often than an interval it declares (LAYDOWN_WITNESS_MIN_INTERVAL, 0: no
+    limit). A witness that answered with an error is not kept waiting longer than that."""
+    interval = settings.LAYDOWN_WITNESS_MIN_INTERVAL
+    if not interval or witness.last_contact_at is None:
+        return 0.0
+    waited = (timezone.now() - witness.last_contact_at).total_seconds()
+    return max(0.0, interval - waited)
 
 
 def _accept(witness: LogWitness, size: int, lines: str) -> PushResult:
