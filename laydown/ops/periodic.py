@@ -1,5 +1,5 @@
 """What `laydown worker` does on a schedule for operations (laydown.jobs.schedule): the nightly
-backup and pushing new checkpoints to the witnesses."""
+backup, pushing new checkpoints to the witnesses, and keeping the published copy of the log."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 from laydown.jobs import schedule
-from laydown.ledger import witnessing
+from laydown.ledger import publish, selectors, witnessing
 from laydown.ledger.models import Checkpoint, LogWitness
 from laydown.ops import backup
 
@@ -47,6 +47,27 @@ def _witness_push() -> schedule.Outcome:
     return schedule.Outcome(not failed, text)
 
 
+def log_publish_due() -> bool:
+    """A copy is configured and lags behind the served checkpoint."""
+    if not settings.LAYDOWN_LOG_PUBLISH_DIR:
+        return False
+    size = publish.published_size(Path(settings.LAYDOWN_LOG_PUBLISH_DIR))
+    return size != selectors.checkpoint_public().size
+
+
+def _log_publish() -> schedule.Outcome:
+    result = publish.log_publish(directory=Path(settings.LAYDOWN_LOG_PUBLISH_DIR))
+    return schedule.Outcome(True, f"published size {result.size} ({result.written} tiles)")
+
+
+schedule.register(
+    schedule.Periodic(
+        name="log-publish",
+        run=_log_publish,
+        every=timedelta(seconds=2),
+        enabled=log_publish_due,
+    )
+)
 schedule.register(
     schedule.Periodic(
         name="backup",

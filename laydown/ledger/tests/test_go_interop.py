@@ -179,3 +179,13 @@ def test_go_client_verifies_partial_tiles_at_three_levels(go_verify: Path, tmp_p
         assert (directory / tile).is_file(), tile
     wanted = [0, 255, 256, 65535, 65536, 69887, 69888, size - 1]
     _ok(go_verify, directory, _leaves(wanted), size)
+
+
+def test_go_client_verifies_the_published_copy_as_it_grows(go_verify: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "public"
+    total = 0
+    for count in (300, 500, 1):
+        _append(count, start=total)
+        total += count
+        call_command("log", "publish", str(copy), stdout=io.StringIO())
+        _ok(go_verify, copy, _leaves([0, 255, total // 2, total - 1]), total)

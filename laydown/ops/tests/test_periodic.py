@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from laydown.jobs.models import ScheduleRun
-from laydown.ledger import services, witnessing
+from laydown.ledger import publish, services, witnessing
 from laydown.ledger.models import Checkpoint, LogWitness
 from laydown.ops import backup
 from laydown.testing.witness import WitnessProcess
@@ -107,3 +107,16 @@ def test_the_worker_pushes_new_checkpoints_to_the_witness(
         assert "unreachable" in run.outcome
     finally:
         witness.stop()
+
+
+def test_the_worker_keeps_the_published_copy_of_the_log(
+    subprocess_env: dict[str, str], tmp_path: Path
+) -> None:
+    services.record_append_batch(
+        entries=[("test.sample", {"n": i}) for i in range(260)], actor="system"
+    )
+    copy = tmp_path / "public"
+    done = worker({**subprocess_env, "LAYDOWN_LOG_PUBLISH_DIR": str(copy)})
+    assert done.returncode == 0, done.stderr
+    assert "log-publish: published size 260" in done.stdout
+    assert publish.published_size(copy) == 260 and (copy / "tile/0/000").exists()

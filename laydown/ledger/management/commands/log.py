@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from laydown.core.errors import ValidationError
-from laydown.ledger import export, selectors, witnessing
+from laydown.ledger import export, publish, selectors, witnessing
 
 
 class Command(BaseCommand):
@@ -17,7 +17,8 @@ class Command(BaseCommand):
         "auditors only) to FILE, by default DIR.records.jsonl beside DIR. "
         "`log witness-add VKEY URL`: push checkpoints to this witness. "
         "`log push [--every SECONDS]`: push the newest checkpoint to the witnesses now (or "
-        "forever). `log witnesses`: each witness's status."
+        "forever). `log witnesses`: each witness's status. `log publish DIR`: keep DIR a "
+        "static copy of the public log (checkpoint, tiles, policy) for a web server or CDN."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         exp.add_argument("directory", type=Path)
         exp.add_argument("--bundle", type=Path, default=None)
         exp.add_argument("--no-bundle", action="store_true", help="write no record bundle")
+        pub = sub.add_parser("publish", help="update a static copy of the public log")
+        pub.add_argument("directory", type=Path)
         add = sub.add_parser("witness-add", help="add a witness (cosignature key and URL)")
         add.add_argument("vkey")
         add.add_argument("url", help="the witness's submission prefix, e.g. http://host:7380")
@@ -37,6 +40,8 @@ class Command(BaseCommand):
         action = options["action"]
         if action == "export":
             self._export(options)
+        elif action == "publish":
+            self._publish(options["directory"])
         elif action == "witness-add":
             try:
                 witness = witnessing.witness_add(
@@ -59,6 +64,13 @@ class Command(BaseCommand):
                     f"{w.name} {w.url} {state} last_size={w.last_size} {w.last_status} "
                     f"{w.last_error}".rstrip()
                 )
+
+    def _publish(self, directory: Path) -> None:
+        result = publish.log_publish(directory=directory)
+        self.stdout.write(
+            f"Published the checkpoint of size {result.size} to {directory}: "
+            f"{result.written} tiles written, {result.kept} full tiles already there."
+        )
 
     def _export(self, options: dict[str, Any]) -> None:
         directory: Path = options["directory"]
