@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from laydown.accounts.api_auth import api_action, principal
 from laydown.arms import selectors, services
 from laydown.arms.models import AmmoLot, Container, CustodyEvent, Item, Materiel, Shipment, Site
-from laydown.core.api_types import IsoDateTime
+from laydown.core.api_types import IsoDate
 from laydown.core.paging import PageNumber, PerPage
 
 router = Router(tags=["arms"])
@@ -260,8 +260,14 @@ class SearchQuery(Schema):
     site: str = ""
     container: str = ""
     status: str = ""
-    collected_from: IsoDateTime | None = None
-    collected_to: IsoDateTime | None = Field(None, description="exclusive")
+    collected_from: IsoDate | None = Field(
+        None, description="first day of collection, UTC (YYYY-MM-DD), included"
+    )
+    collected_to: IsoDate | None = Field(
+        None,
+        description="last day of collection, UTC (YYYY-MM-DD), included: the same meaning as "
+        "on the item list page",
+    )
     page: PageNumber = 1
     per_page: PerPage = 50
 

@@ -25,6 +25,7 @@ from laydown.arms.vocab import (
     HazardDivision,
     IncidentKind,
     ItemStatus,
+    LotStatus,
     MaterielType,
     SiteKind,
     SiteStatus,
@@ -278,6 +279,43 @@ class SearchForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["site"].choices = [("", _("any")), *sites]  # type: ignore[attr-defined]
+
+
+def _day_field(label: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class LotSearchForm(forms.Form):
+    """The lot list's filters (GET); dates as in the item list: whole days, both included."""
+
+    site = forms.ChoiceField(label=_("Site"), required=False)
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("any")), *AmmoType.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("any")), *LotStatus.choices]
+    )
+    collected_from = _day_field(_("Collected from"))
+    collected_to = _day_field(_("Collected until (inclusive)"))
+
+    def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["site"].choices = [("", _("any")), *sites]  # type: ignore[attr-defined]
+
+
+class MaterielSearchForm(forms.Form):
+    site = forms.ChoiceField(label=_("Site"), required=False)
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("any")), *MaterielType.choices]
+    )
+    collected_from = _day_field(_("Collected from"))
+    collected_to = _day_field(_("Collected until (inclusive)"))
 
     def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)

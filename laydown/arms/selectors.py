@@ -95,8 +95,8 @@ def item_search(
     site: str = "",
     container: str = "",
     status: str = "",
-    collected_from: dt.datetime | None = None,
-    collected_to: dt.datetime | None = None,
+    collected_from: dt.date | None = None,
+    collected_to: dt.date | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
@@ -127,11 +127,60 @@ def item_search(
     ):
         if value:
             rows = rows.filter(**{field: value})
-    if collected_from is not None:
-        rows = rows.filter(collected_at__gte=collected_from)
-    if collected_to is not None:
-        rows = rows.filter(collected_at__lt=collected_to)
+    rows = rows.filter(collected_between(collected_from, collected_to))
     return paginate(rows.order_by("-tag"), page, per_page)
+
+
+def collected_between(first: dt.date | None, last: dt.date | None) -> Q:
+    """Collected on the days `first` to `last`, both included, as UTC days.
+
+    The one meaning of `collected_from` and `collected_to` in the pages, the API and the links
+    of the reports: `?collected_from=2026-11-01&collected_to=2026-11-05` is five whole days.
+    """
+    q = Q()
+    if first is not None:
+        q &= Q(collected_at__gte=dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC))
+    if last is not None:
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        q &= Q(collected_at__lt=end)
+    return q
+
+
+def lot_search(
+    *,
+    principal: Principal | None = None,
+    site: str = "",
+    type: str = "",
+    status: str = "",
+    collected_from: dt.date | None = None,
+    collected_to: dt.date | None = None,
+    page: int = 1,
+) -> Page:
+    """Ammunition lots matching every given filter, newest tag first."""
+    rows = AmmoLot.objects.filter(site_filter(principal))
+    for field, value in (("site_id", site), ("type", type), ("status", status)):
+        if value:
+            rows = rows.filter(**{field: value})
+    rows = rows.filter(collected_between(collected_from, collected_to))
+    return paginate(rows.order_by("-tag"), page)
+
+
+def materiel_search(
+    *,
+    principal: Principal | None = None,
+    site: str = "",
+    type: str = "",
+    collected_from: dt.date | None = None,
+    collected_to: dt.date | None = None,
+    page: int = 1,
+) -> Page:
+    """Materiel matching every given filter, newest tag first."""
+    rows = Materiel.objects.filter(site_filter(principal))
+    for field, value in (("site_id", site), ("type", type)):
+        if value:
+            rows = rows.filter(**{field: value})
+    rows = rows.filter(collected_between(collected_from, collected_to))
+    return paginate(rows.order_by("-tag"), page)
 
 
 def item_get(tag: str, *, principal: Principal | None = None) -> Item | None:

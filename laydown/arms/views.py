@@ -8,7 +8,6 @@ ValidationError is shown next to the field it names, with status 400.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -280,12 +279,6 @@ def materiel_new(request: HttpRequest, code: str) -> HttpResponse:
 # ---- items: list, page, receipt, custody ----------------------------------------------------
 
 
-def _day_start(day: dt.date | None, days: int = 0) -> dt.datetime | None:
-    if day is None:
-        return None
-    return dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=dt.UTC)
-
-
 @requires("arms.read")
 def item_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
@@ -303,12 +296,38 @@ def item_list(request: HttpRequest) -> HttpResponse:
             category=data["category"],
             site=data["site"],
             status=data["status"],
-            collected_from=_day_start(data["collected_from"]),
-            collected_to=_day_start(data["collected_to"], days=1),
+            collected_from=data["collected_from"],
+            collected_to=data["collected_to"],
             page=page_number(request.GET.get("page")),
         )
     context = {"form": form, "page": page, "query": paging.query_without_page(request)}
     return render(request, "arms/items.html", context, status=_status(form))
+
+
+@requires("arms.read")
+def lot_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    form = forms.LotSearchForm(request.GET, sites=_visible_sites(principal))
+    page = None
+    if form.is_valid():
+        page = selectors.lot_search(
+            principal=principal, **form.cleaned_data, page=page_number(request.GET.get("page"))
+        )
+    context = {"form": form, "page": page, "query": paging.query_without_page(request)}
+    return render(request, "arms/lots.html", context, status=_status(form))
+
+
+@requires("arms.read")
+def materiel_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    form = forms.MaterielSearchForm(request.GET, sites=_visible_sites(principal))
+    page = None
+    if form.is_valid():
+        page = selectors.materiel_search(
+            principal=principal, **form.cleaned_data, page=page_number(request.GET.get("page"))
+        )
+    context = {"form": form, "page": page, "query": paging.query_without_page(request)}
+    return render(request, "arms/materiel_list.html", context, status=_status(form))
 
 
 def _item_page(

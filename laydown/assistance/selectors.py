@@ -385,6 +385,18 @@ def assistance_summary(principal: Principal) -> dict[str, Any]:
             status__in=[VisitStatus.PROPOSED, VisitStatus.AGREED]
         ).count(),
         "visits_done": Visit.objects.filter(status=VisitStatus.DONE).count(),
+        "visits_coming": list(
+            Visit.objects.filter(status__in=[VisitStatus.PROPOSED, VisitStatus.AGREED])
+            .order_by("planned_start", "code")
+            .values(
+                "code",
+                "organisation__name",
+                "purpose",
+                "planned_start",
+                "planned_end",
+                "status",
+            )
+        ),
         "households": visible(principal, Household.objects.all()).count(),
         "open_complaints": complaint_list(principal).filter(~Q(status="closed")).count(),
     }

@@ -200,27 +200,33 @@ def open_discrepancies() -> dict[str, int]:
 
 
 def inspections(period: Period) -> list[dict[str, Any]]:
+    """Inspections planned in the period with their findings, weapons and ammunition lots apart:
+    a sample of 12 weapons gives at most 12 found, however many lots were counted beside it."""
     rows = Inspection.objects.filter(
         planned_for__gte=period.start, planned_for__lte=period.end
-    ).annotate(
-        found=Count("findings", filter=Q(findings__result="found")),
-        not_found=Count("findings", filter=Q(findings__result="not_found")),
-        mismatch=Count("findings", filter=Q(findings__result="mismatch")),
-    )
-    return [
-        {
-            "code": i.code,
-            "sites": i.sites,
-            "date": i.planned_for,
-            "status": i.get_status_display(),
-            "sample": len(i.sample),
-            "found": i.found,
-            "not_found": i.not_found,
-            "mismatch": i.mismatch,
-            "signed": bool(i.signed_report),
-        }
-        for i in rows.order_by("planned_for", "code")
-    ]
+    ).prefetch_related("findings")
+    out = []
+    for i in rows.order_by("planned_for", "code"):
+        sample = set(i.sample)
+        weapons = [f for f in i.findings.all() if f.tag in sample]
+        lots = [f for f in i.findings.all() if f.tag not in sample]
+        out.append(
+            {
+                "code": i.code,
+                "sites": i.sites,
+                "date": i.planned_for,
+                "status": i.get_status_display(),
+                "sample": len(i.sample),
+                "found": sum(1 for f in weapons if f.result == "found"),
+                "not_found": sum(1 for f in weapons if f.result == "not_found"),
+                "mismatch": sum(1 for f in weapons if f.result == "mismatch"),
+                "lots": len(i.lots),
+                "lots_counted": len(lots),
+                "lots_differing": sum(1 for f in lots if f.result != "found"),
+                "signed": bool(i.signed_report),
+            }
+        )
+    return out
 
 
 def witness_status() -> dict[str, Any]:
@@ -291,8 +297,15 @@ def demobilization() -> dict[str, Any]:
 def assistance(principal: Principal) -> dict[str, Any]:
     """People reached by sector, partner and place; projects; commitments; visits."""
     from laydown.assistance.selectors import assistance_summary
+    from laydown.assistance.vocab import ProjectSector, ProjectStatus, VisitStatus
 
-    return assistance_summary(principal)
+    summary = assistance_summary(principal)
+    for project in summary["projects"]:
+        project["sector_label"] = ProjectSector(project["sector"]).label
+        project["status_label"] = ProjectStatus(project["status"]).label
+    for visit in summary["visits_coming"]:
+        visit["status_label"] = VisitStatus(visit["status"]).label
+    return summary
 
 
 def public_assistance() -> dict[str, Any]:

@@ -76,6 +76,8 @@ def sitrep(request: HttpRequest) -> HttpResponse:
     collected = selectors.collected(period)
     context |= {
         "period": period,
+        "period_first": period.start.isoformat(),
+        "period_last": period.end.isoformat(),
         "collected": collected,
         "day_rows": list(
             zip(
