@@ -65,6 +65,8 @@ LAYDOWN_BACKUP_DIR = env_str("LAYDOWN_BACKUP_DIR", "")
 LAYDOWN_BACKUP_AT = env_time("LAYDOWN_BACKUP_AT", "02:00")
 LAYDOWN_BACKUP_KEEP = env_counts("LAYDOWN_BACKUP_KEEP", "7,5,12", 3)
 LAYDOWN_JOB_RETENTION_DAYS = env_int("LAYDOWN_JOB_RETENTION_DAYS", 30, minimum=1)
+# How long a participant's ID card is valid from its issue: printed on the card as its expiry.
+LAYDOWN_ID_CARD_VALID_DAYS = env_int("LAYDOWN_ID_CARD_VALID_DAYS", 730, minimum=1)
 LAYDOWN_WITNESS_PUSH_EVERY = env_int("LAYDOWN_WITNESS_PUSH_EVERY", 5, minimum=1)
 # A static copy of the public log (checkpoint, tiles, policy) kept by `laydown worker` in
 # LAYDOWN_LOG_PUBLISH_DIR (unset: none) for a web server or CDN, served at

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from laydown.access.permissions import ACTIONS, Principal, grants_for
 from laydown.access.roles import PROGRAMME
+from laydown.accounts.models import User
 from laydown.arms import search_index
 from laydown.arms.models import (
     AmmoLot,
@@ -306,6 +307,8 @@ class Receipt:
     site_code: str
     site_name: str
     collected_by: str
+    clerk_name: str  # the registering user's name (or username): staff, not a participant
+    handed_in_by: str  # the person's pseudonym, never their name
 
 
 def item_receipt(tag: str, *, principal: Principal | None = None) -> Receipt | None:
@@ -324,6 +327,8 @@ def item_receipt(tag: str, *, principal: Principal | None = None) -> Receipt | N
         site_code=item.collected_site.code,
         site_name=item.collected_site.name,
         collected_by=item.collected_by,
+        clerk_name=_staff_name(item.collected_by),
+        handed_in_by=item.handed_in_by,
     )
 
 
@@ -339,6 +344,13 @@ def item_receipt_link(tag: str, log_url: str) -> str | None:
         .first()
     )
     return None if index is None else ledger.receipt_text(index, log_url)
+
+
+def _staff_name(pseudonym: str) -> str:
+    user = User.objects.filter(pseudonym=pseudonym).first()
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
 
 
 def counts(*, principal: Principal | None = None) -> dict[str, Any]:

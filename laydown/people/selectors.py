@@ -7,10 +7,12 @@ Reads of personal data go through `services.personal_data_read`, which records e
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
@@ -273,7 +275,16 @@ def id_card(*, actor: Principal, participant: Participant) -> dict[str, Any]:
         "photo_uri": f"data:{photo['mime']};base64,{photo['data']}" if photo else "",
         "qr_text": qr_text,
         "qr": qr_svg(qr_text),
+        "valid_until": id_card_expiry(participant),
     }
+
+
+def id_card_expiry(participant: Participant) -> dt.date | None:
+    """The last day the card is valid: LAYDOWN_ID_CARD_VALID_DAYS after its issue."""
+    if participant.id_card_issued_at is None:
+        return None
+    days = settings.LAYDOWN_ID_CARD_VALID_DAYS
+    return (participant.id_card_issued_at + dt.timedelta(days=days)).date()
 
 
 def access_report(*, actor: Principal, participant: Participant) -> dict[str, Any]:

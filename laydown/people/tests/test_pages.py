@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -99,6 +100,9 @@ def test_the_id_card_page_is_print_ready_and_its_read_is_recorded(registrar) -> 
     assert "Aram Petrosyan" in page and p.pk in page and "<svg" in page
     assert 'src="data:image/png;base64,' in page and "Northern Brigade" not in page
     assert Record.objects.filter(kind="vault.read").last().data["purpose"] == "ID card"
+    p.refresh_from_db()
+    expiry = (p.id_card_issued_at + dt.timedelta(days=730)).date().isoformat()
+    assert f'<dd class="date" id="card-expiry">{expiry}</dd>' in page  # never wrapped (card.css)
 
 
 def test_an_erased_persons_card_is_refused_and_explained(registrar) -> None:
