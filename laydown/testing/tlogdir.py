@@ -57,6 +57,10 @@ class StaticLog:
         ]
         return tlog.add_signatures(note, witnesses) if witnesses else note
 
+    def publish_with(self, *, cosigners: int) -> None:
+        """Serve the current checkpoint cosigned by only the first `cosigners` witnesses."""
+        (self.out / "checkpoint").write_text(self.signed(cosigners=cosigners), encoding="utf-8")
+
     def rollback(self, size: int) -> None:
         """Serve the checkpoint (and tiles) of an older tree, as a log rolled back would."""
         self.publish(size)

@@ -20,13 +20,20 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from laydown_verify import tlog
 from laydown_verify.tlog import audit
 
 AuditError = audit.AuditError
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--key", required=True, help="the log's verifier key (pin it)")
+    parser.add_argument("--key", help="the log's verifier key (pin it)")
+    parser.add_argument(
+        "--policy",
+        type=Path,
+        help="a C2SP tlog-policy file you pinned (the log's /log/policy, saved once): "
+        "gives the log key, the witness keys and the quorum",
+    )
     parser.add_argument(
         "--witness-key", action="append", default=[], help="a witness's verifier key (repeat)"
     )
@@ -74,9 +81,44 @@ def _monitor_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["monitor"]:
-        return _monitor(_monitor_parser().parse_args(args[1:]))
-    return _check(_check_parser().parse_args(args))
+    monitor = args[:1] == ["monitor"]
+    parser = _monitor_parser() if monitor else _check_parser()
+    parsed = parser.parse_args(args[1:] if monitor else args)
+    try:
+        _keys_from_policy(parsed)
+    except (AuditError, OSError) as exc:
+        print(f"FAIL: {exc}", file=sys.stderr)
+        return 1
+    if parsed.key is None:
+        parser.error("give the log's key (--key) or a pinned policy (--policy)")
+    return _monitor(parsed) if monitor else _check(parsed)
+
+
+def _keys_from_policy(args: argparse.Namespace) -> None:
+    """--policy FILE: the log key, the witness keys and the quorum come from the policy (a flat
+    quorum: `none`, one witness, or a group of witnesses with a threshold)."""
+    if args.policy is None:
+        return
+    try:
+        policy = tlog.parse_policy(args.policy.read_text(encoding="utf-8"))
+    except tlog.PolicyError as exc:
+        raise AuditError(f"{args.policy}: {exc}") from exc
+    if len(policy.logs) != 1:
+        raise AuditError(f"{args.policy}: names {len(policy.logs)} logs, one expected")
+    groups = {g.name: g for g in policy.groups}
+    witnesses = {w.name: w.vkey for w in policy.witnesses}
+    if policy.quorum == tlog.QUORUM_NONE:
+        keys, quorum = [], 0
+    elif policy.quorum in witnesses:
+        keys, quorum = [witnesses[policy.quorum]], 1
+    elif all(m in witnesses for m in groups[policy.quorum].members):
+        group = groups[policy.quorum]
+        keys, quorum = [witnesses[m] for m in group.members], group.threshold
+    else:
+        raise AuditError(f"{args.policy}: nested witness groups are not supported")
+    args.key = args.key or policy.logs[0][0]
+    args.witness_key = args.witness_key or keys
+    args.quorum = quorum if args.quorum is None else args.quorum
 
 
 def _check(args: argparse.Namespace) -> int:

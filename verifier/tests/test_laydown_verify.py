@@ -168,3 +168,19 @@ def test_the_monitor_names_a_bad_signature_and_a_stalled_log(python: Path, tmp_p
     (log.out / "checkpoint").write_text(log.signed(cosigners=1))
     done = run(python, *monitor)
     assert done.returncode == 1 and "FAIL: bad signature:" in done.stderr
+
+
+def test_a_pinned_policy_gives_the_keys_and_the_quorum(python: Path, tmp_path: Path) -> None:
+    from laydown import tlog
+
+    log = StaticLog(tmp_path / "log")
+    log.grow(20)
+    names = ("one", "two")
+    witnesses = [(n, k, "") for n, k in zip(names, log.witness_vkeys, strict=True)]
+    policy = tmp_path / "policy"
+    policy.write_text(tlog.format_policy(tlog.policy_for(log.vkey, "", witnesses, 2)))
+    done = run(python, str(log.out), "--policy", str(policy))
+    assert done.returncode == 0, done.stderr
+    log.publish_with(cosigners=1)
+    done = run(python, str(log.out), "--policy", str(policy))
+    assert done.returncode == 1 and "cosigned by 1 of the witnesses, 2 needed" in done.stderr

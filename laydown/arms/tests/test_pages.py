@@ -49,6 +49,8 @@ def test_a_clerk_registers_an_item_and_gets_the_receipt(clerk: Client) -> None:
     assert "Collection point North" in receipt and "Serviceable" in receipt
     assert "KT-1975-001" in receipt and "Assault rifle" in receipt
     assert "armed group" not in receipt.lower()
+    assert receipt.count("<svg") == 2  # the tag, and the link that proves the hand-in
+    assert "http://testserver/log/receipt#o=" in receipt and "&amp;i=" in receipt
 
 
 def test_an_error_is_shown_next_to_the_field_it_names(clerk: Client) -> None:
