@@ -106,7 +106,7 @@ pytest-postgres: $(STAMP) translations ## the database tests on PostgreSQL, when
 	else \
 	  rm -rf var/test-postgres && \
 	  LAYDOWN_DATA_DIR=var/test-postgres LAYDOWN_DATABASE_URL="$$LAYDOWN_TEST_POSTGRES_URL" \
-	    $(BIN)/pytest --ignore=laydown/tlog -m "not browser and not api_fuzz"; \
+	    $(BIN)/pytest --ignore=laydown/tlog -m "not browser and not api_fuzz and not stack"; \
 	fi
 
 fmt: $(STAMP) ## format and fix what ruff can
