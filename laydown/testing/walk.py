@@ -66,6 +66,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "verification:inspection_findings": lambda s: {"code": "INS-000000"},
     "verification:inspection_text": lambda s: {"code": "INS-000000", "part": "report"},
     "verification:destruction": lambda s: {"code": "DES-000000"},
+    "verification:accreditation_revoke": lambda s: {"code": "ACC-000000"},
     "verification:item_bundle": lambda s: {"tag": "LD-000000"},
     "reports:export": lambda s: {"dataset": "sites", "fmt": "csv"},
     # The registry: unknown codes and tags; the action is checked first, then the page says 404.

@@ -109,3 +109,39 @@ def findings_posted(
             )
         )
     return findings, problems
+
+
+class WitnessForm(forms.Form):
+    vkey = forms.CharField(
+        label=_("Witness's verifier key"),
+        max_length=300,
+        help_text=_("What `laydown witness key DIR` prints on the witness's machine."),
+    )
+    url = forms.CharField(
+        label=_("Witness's URL"), max_length=300, help_text=_("e.g. https://witness.example.org")
+    )
+
+
+class AccreditForm(forms.Form):
+    observer = forms.ChoiceField(label=_("Observer"))
+    vkey = forms.CharField(
+        label=_("The observer's verifier key"),
+        max_length=300,
+        help_text=_("Made by `laydown observer keygen` or on the inspection page."),
+    )
+    sites = forms.CharField(
+        label=_("Sites"), required=False, help_text=_("Site codes, separated by spaces; none: all.")
+    )
+    valid_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, observers: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["observer"].choices = observers  # type: ignore[attr-defined]
+
+    def site_list(self) -> list[str]:
+        return _codes(self.cleaned_data["sites"])
+
+
+class RevokeAccreditationForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is revoked"), max_length=300)

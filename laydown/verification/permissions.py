@@ -49,3 +49,8 @@ ITEM_BUNDLE = define(
     [R.ADMIN, R.OBSERVER, R.AUDITOR],
     scoped=True,
 )
+WITNESS_MANAGE = define(
+    "verification.witness_manage",
+    "Add a witness of the log (its cosignature key and URL), push checkpoints to the witnesses now",
+    [R.ADMIN],
+)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from laydown import tlog
 from laydown.access.permissions import Principal, is_allowed
-from laydown.access.roles import Scope
-from laydown.accounts.models import User
+from laydown.access.roles import OrgKind, Role, Scope
+from laydown.accounts.models import Organisation, User
 from laydown.arms.models import AmmoLot, CustodyEvent, Item
 from laydown.ledger import selectors as ledger
 from laydown.ledger.models import Record
@@ -278,3 +278,49 @@ def items_at(site: str) -> list[str]:
     return list(
         Item.objects.filter(site_id=site, status="in_storage").values_list("tag", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """An observer delegation or UN office: its observers and their accreditations."""
+
+    organisation: Organisation
+    observers: list[User]
+    accreditations: list[Accreditation]
+
+
+def delegations() -> list[Delegation]:
+    orgs = Organisation.objects.filter(
+        kind__in=[OrgKind.OBSERVER_DELEGATION, OrgKind.UN_OFFICE]
+    ).order_by("name")
+    out = []
+    for org in orgs:
+        members = list(
+            User.objects.filter(organisation=org, grants__role=Role.OBSERVER, is_active=True)
+            .distinct()
+            .order_by("username")
+        )
+        accreditations = list(
+            Accreditation.objects.filter(organisation=org.code).order_by("-valid_until", "code")
+        )
+        out.append(Delegation(org, members, accreditations))
+    return out
+
+
+def observer_choices() -> list[tuple[str, str]]:
+    """Users holding the observer role in a delegation or UN office: (username, label)."""
+    users = (
+        User.objects.filter(
+            grants__role=Role.OBSERVER,
+            is_active=True,
+            organisation__kind__in=[OrgKind.OBSERVER_DELEGATION, OrgKind.UN_OFFICE],
+        )
+        .select_related("organisation")
+        .distinct()
+        .order_by("username")
+    )
+    return [(u.username, f"{u.username} — {u.organisation.name}") for u in users]  # type: ignore[union-attr]
+
+
+def observer_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username, is_active=True).first()

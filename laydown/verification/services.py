@@ -28,6 +28,7 @@ from laydown.arms.models import Site
 from laydown.core.errors import ValidationError
 from laydown.ledger import selectors as ledger
 from laydown.ledger import services as ledger_services
+from laydown.ledger import witnessing
 from laydown.ledger.models import LogWitness
 from laydown.verification import records, sampling, selectors
 from laydown.verification.models import (
@@ -38,6 +39,7 @@ from laydown.verification.models import (
     Inspection,
     InspectionStatus,
 )
+from laydown.verification.permissions import WITNESS_MANAGE
 
 MISMATCH_FIELDS = ("serial", "markings", "condition", "location", "count")
 OBSERVER_ORG_KINDS = (OrgKind.OBSERVER_DELEGATION, OrgKind.UN_OFFICE)
@@ -521,3 +523,20 @@ def destruction_countersign(*, actor: Principal, code: str, signed_statement: st
         accreditation = active_accreditation(actor.pseudonym or "", [event.site])
         _check_signed(signed_statement, accreditation, event.statement, _("statement"))
         _append(records.COUNTERSIGNED.name, {"destruction": code, "note": signed_statement}, actor)
+
+
+# ---- witnesses of the log ------------------------------------------------------------------
+
+
+def witness_add(*, actor: Principal, vkey: str, url: str) -> LogWitness:
+    """Add (or re-activate) a witness by its cosignature verifier key and submission URL; the
+    ledger records it (`ledger.witness_added`). `laydown log witness-add` does the same."""
+    authorize(actor, WITNESS_MANAGE.name)
+    with transaction.atomic():
+        return witnessing.witness_add(actor=actor_of(actor), vkey=vkey.strip(), url=url.strip())
+
+
+def witnesses_push(*, actor: Principal) -> list[witnessing.PushResult]:
+    """Push the newest checkpoint to every active witness now (the worker does it on its own)."""
+    authorize(actor, WITNESS_MANAGE.name)
+    return witnessing.witness_push()

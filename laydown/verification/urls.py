@@ -1,10 +1,18 @@
 from django.urls import path
 
-from laydown.verification import views
+from laydown.verification import setup_views, views
 
 app_name = "verification"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("witnesses/", setup_views.witnesses, name="witnesses"),
+    path("witnesses/push/", setup_views.witnesses_push, name="witnesses_push"),
+    path("accreditations/", setup_views.accreditations, name="accreditations"),
+    path(
+        "accreditations/<slug:code>/revoke/",
+        setup_views.accreditation_revoke,
+        name="accreditation_revoke",
+    ),
     path("inspections/new/", views.inspection_new, name="inspection_new"),
     path("inspections/<slug:code>/", views.inspection_detail, name="inspection"),
     path(
