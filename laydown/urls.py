@@ -13,6 +13,7 @@ urlpatterns = [
     path("assistance/", include("laydown.assistance.urls")),
     path("people/", include("laydown.people.urls")),
     path("reports/", include("laydown.reports.urls")),
+    path("setup/", include("laydown.setup.urls")),
     path("api/v1/", api.urls),
 ]
 

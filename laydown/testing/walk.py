@@ -117,6 +117,8 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "arms:import_template": lambda s: {"fmt": "csv"},
     "arms:import_progress": lambda s: {"job": "0"},
     "arms:import_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
+    "setup:workbook_progress": lambda s: {"job": "0"},
+    "setup:workbook_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
     "people:import_progress": lambda s: {"job": "0"},
     "people:import_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
     "assistance:import_progress": lambda s: {"job": "0"},

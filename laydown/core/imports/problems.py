@@ -30,6 +30,7 @@ class Problem:
     column: str
     value: str
     reason: str
+    sheet: str = ""  # a workbook's sheet, when the file has several (laydown.core.imports.workbook)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column", excerpt(self.column))  # a header cell names it
@@ -37,6 +38,14 @@ class Problem:
         object.__setattr__(self, "reason", excerpt(self.reason, REASON_MAX))
 
     def __str__(self) -> str:
+        if self.sheet:
+            return _("sheet %(sheet)s, row %(row)d, %(column)s %(value)r: %(reason)s") % {
+                "sheet": self.sheet,
+                "row": self.row,
+                "column": self.column or "-",
+                "value": self.value,
+                "reason": self.reason,
+            }
         return _("row %(row)d, %(column)s %(value)r: %(reason)s") % {
             "row": self.row,
             "column": self.column or "-",
@@ -45,7 +54,15 @@ class Problem:
         }
 
     def as_dict(self) -> dict[str, object]:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+        found: dict[str, object] = {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
+        if self.sheet:
+            found["sheet"] = self.sheet
+        return found
 
 
 class ImportRefused(ValidationError):

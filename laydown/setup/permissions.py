@@ -1,0 +1,18 @@
+"""The actions of setting up a programme (docs/permissions.md)."""
+
+from __future__ import annotations
+
+from laydown.access.permissions import define
+from laydown.access.roles import Role
+
+CHECKLIST = define(
+    "setup.checklist",
+    "See the administrator's checklist 'before your first day': what is set up, with links",
+    [Role.ADMIN],
+)
+WORKBOOK = define(
+    "setup.workbook",
+    "Import the set-up workbook (organisations, places, sites, containers, users and grants); "
+    "each row also needs the action that creates it",
+    [Role.ADMIN],
+)
