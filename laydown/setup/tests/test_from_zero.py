@@ -163,7 +163,8 @@ def _submit(page: Any, label: str) -> None:
 
 WIDER_THAN_360 = """() => [...document.querySelectorAll('main *')]
     .filter(e => e.getBoundingClientRect().right > 361)
-    .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' ' + Math.round(e.getBoundingClientRect().right))
+    .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' '
+              + Math.round(e.getBoundingClientRect().right))
     .slice(0, 5)"""
 
 
