@@ -49,6 +49,7 @@ from laydown.core.api_errors import too_large_message
 from laydown.core.errors import ValidationError
 from laydown.core.text_guard import refuse_bad_text
 from laydown.people.api import router as people_router
+from laydown.tracing.api import router as tracing_router
 from laydown.verification.api import router as verification_router
 
 
@@ -83,6 +84,7 @@ api.add_router("/arms", arms_router)
 api.add_router("/people", people_router)
 api.add_router("/assistance", assistance_router)
 api.add_router("/verification", verification_router)
+api.add_router("/tracing", tracing_router)
 
 HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 413: "too_large"}
 

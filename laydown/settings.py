@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "laydown.vault",
     "laydown.arms",
     "laydown.verification",
+    "laydown.tracing",
     "laydown.reports",
     "laydown.assistance",
     "laydown.people",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("laydown.accounts.urls")),
     path("arms/", include("laydown.arms.urls")),
     path("verification/", include("laydown.verification.urls")),
+    path("tracing/", include("laydown.tracing.urls")),
     path("assistance/", include("laydown.assistance.urls")),
     path("people/", include("laydown.people.urls")),
     path("reports/", include("laydown.reports.urls")),

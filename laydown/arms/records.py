@@ -157,6 +157,12 @@ def _event(record: Record, *, details: Data | None = None, **refs: Any) -> None:
     _insert(_EVENT_COLUMNS, buffer.events if buffer is not None else None, row)
 
 
+def custody_event(record: Record, *, details: Data | None = None, **refs: Any) -> None:
+    """Add `record` to the history of the item, lot or materiel it names (`item_id=tag`...):
+    for the apply of another app's record about a registry thing (tracing's markings)."""
+    _event(record, details=details, **refs)
+
+
 # ---- sites, containers, seals --------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from laydown.access.permissions import ACTIONS, Principal, grants_for
 from laydown.access.roles import PROGRAMME
 from laydown.accounts.models import User
-from laydown.arms import search_index
+from laydown.arms import extensions, search_index
 from laydown.arms.models import (
     AmmoLot,
     Container,
@@ -111,15 +111,24 @@ def item_search(
     wanted = normalise_serial(serial)
     if wanted:
         if serial_partial:
-            rows = _serial_contains(rows, wanted)
+            by_serial = _serial_contains(rows, wanted)
         else:
-            rows = rows.filter(_prefix_range("serial_normalised", wanted))
+            by_serial = rows.filter(_prefix_range("serial_normalised", wanted))
+        if extensions.serial_matchers:  # other markings (tracing)
+            found = Q(tag__in=by_serial.values("tag"))
+            for matcher in extensions.serial_matchers:
+                found |= matcher(wanted)
+            rows = rows.filter(found)
+        else:
+            rows = by_serial
     if tag.strip():
         rows = rows.filter(_prefix_range("tag", tag.strip().upper()))
-    if make.strip():
-        rows = rows.filter(make__iexact=make.strip())
-    if model.strip():
-        rows = rows.filter(model__iexact=model.strip())
+    for field, value in (("make", make.strip()), ("model", model.strip())):
+        if value:
+            same = Q()
+            for name in extensions.same_values(field, value):
+                same |= Q(**{f"{field}__iexact": name})
+            rows = rows.filter(same)
     for field, value in (
         ("category", category),
         ("site_id", site),

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from laydown.access.permissions import Principal, is_allowed
 from laydown.access.roles import Scope
 from laydown.access.web import principal_of, requires
-from laydown.arms import forms, import_job, importer, photos, selectors, services
+from laydown.arms import extensions, forms, import_job, importer, photos, selectors, services
 from laydown.arms.models import AmmoLot, Item, Site
 from laydown.arms.vocab import ItemStatus
 from laydown.core import paging
@@ -343,6 +343,7 @@ def _item_page(
         "lost_form": bound.get("lost_form") or forms.LostForm(),
         "can": _can(request, item.site_id, item.site.region),
         "statuses": ItemStatus,
+        "panels": extensions.panels(extensions.item_panels, request, item),
     }
     return render(request, "arms/item.html", context, status=status)
 
@@ -467,6 +468,7 @@ def _lot_page(
         "history": selectors.lot_history(lot.tag),
         "lost_form": lost_form or forms.LostForm(),
         "can": _can(request, lot.site_id, lot.site.region),
+        "panels": extensions.panels(extensions.lot_panels, request, lot),
     }
     return render(request, "arms/lot.html", context, status=status)
 

@@ -9,6 +9,7 @@ from laydown.arms import demo as arms_demo
 from laydown.assistance import demo as assistance_demo
 from laydown.ledger import demo as ledger_demo
 from laydown.people import demo as people_demo
+from laydown.tracing import demo as tracing_demo
 from laydown.verification import demo as verification_demo
 
 
@@ -16,6 +17,7 @@ def demo_load() -> Iterator[str]:
     yield ledger_demo.demo_load()
     yield from accounts_demo.demo_load()
     yield from arms_demo.demo_load()
+    yield from tracing_demo.demo_load()
     yield from assistance_demo.demo_load()
     yield from people_demo.demo_load()
     # Last: its witnesses cosign the log once everything above is in it.

@@ -114,6 +114,15 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
             "materiel_correct",
         )
     },
+    **{
+        f"tracing:{name}": lambda s: {"tag": "LD-000000"}
+        for name in ("item_markings", "lot_markings", "recovery")
+    },
+    "tracing:photo": lambda s: {"sha": "0" * 64},
+    **{
+        f"api:tracing_{name}": lambda s: {"tag": "LD-000000"}
+        for name in ("markings_get", "markings_put", "lot_markings_put", "recovery_put")
+    },
     "arms:import_template": lambda s: {"fmt": "csv"},
     "arms:import_progress": lambda s: {"job": "0"},
     "arms:import_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
