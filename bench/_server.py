@@ -99,16 +99,24 @@ def free_port() -> int:
 
 
 class Server:
-    """`laydown serve` (whatever server it runs) on a free port of 127.0.0.1, started and ready.
+    """`laydown serve` (`--dev`: Django's server) on a free port of 127.0.0.1, started and ready.
 
     `log`, if given, receives the server's output (tracebacks of 5xx answers among it)."""
 
-    def __init__(self, env: dict[str, str], group_commit: bool, log: IO[bytes] | None = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        group_commit: bool,
+        log: IO[bytes] | None = None,
+        dev: bool = False,
+    ):
         self.port = free_port()
         env = dict(env, LAYDOWN_GROUP_COMMIT="1" if group_commit else "0")
         env["LAYDOWN_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "laydown.cli", "serve", f"127.0.0.1:{self.port}"],
+            [sys.executable, "-m", "laydown.cli", "serve"]
+            + (["--dev"] if dev else [])
+            + [f"127.0.0.1:{self.port}"],
             env=env,
             cwd=ROOT,
             stdout=log or subprocess.DEVNULL,

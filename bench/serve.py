@@ -1,0 +1,201 @@
+"""Django's development server against `laydown serve` (gunicorn), and nginx serving the
+published log, side by side on the demo data (issue 14).
+
+    python bench/serve.py [--seconds 8] [--connections 10,50] [--write docs/benchmarks.md]
+
+A fresh data directory and SQLite database get the demo (`laydown demo`), an API token of the
+demo's clerk and a published copy of the log (`laydown log publish`). Then, one server at a
+time, wrk (Debian's, `.ci/install-bench-tools`; keep-alive connections, 2 threads) asks each
+of: the checkpoint, a full tile, the public page and an authenticated API list, for --seconds
+at each number of connections: requests/s, p50 and p95 (wrk's own latency histogram, read by
+bench/wrk-report.lua), non-2xx answers and socket errors. Last, nginx with the deployment's
+site (deploy/nginx, TLS) in front of `laydown serve` serves the same tile from the published
+copy. Client and servers share the machine (its load is written beside the figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from _server import ROOT, Server, bench_env, machine, run_setup, write_section
+
+REPORT = Path(__file__).resolve().parent / "wrk-report.lua"
+
+
+def setup_child() -> None:
+    """The demo, a token for the demo's clerk (reading items), the published copy of the log."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from laydown.access.web import principal_for_user
+    from laydown.accounts import services as accounts
+    from laydown.accounts.models import User
+    from laydown.ledger import keys, publish, selectors
+
+    call_command("migrate", verbosity=0)
+    call_command("keys", "init", verbosity=0)
+    call_command("demo", verbosity=0)
+    _token, secret = accounts.token_create(
+        actor=principal_for_user(User.objects.get(username="clerk")),
+        name="bench",
+        actions=["arms.read"],
+        days=1,
+    )
+    public = Path(os.environ["BENCH_PUBLIC"])
+    publish.log_publish(directory=public / "log")
+    assert keys.log_verifier_key()
+    size = selectors.checkpoint_public().size
+    tile = "tile/0/000" if size >= 256 else f"tile/0/000.p/{size}"
+    print(json.dumps({"token": secret, "tile": tile, "size": size}))
+
+
+def wrk(url: str, connections: int, seconds: float, token: str = "") -> dict[str, Any]:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "-s", str(REPORT), url]
+    if token:
+        command[1:1] = ["-H", f"Authorization: Bearer {token}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)  # noqa: S603
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"wrk failed on {url}: {done.stdout}{done.stderr}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="laydown-bench-serve-"))
+    work.chmod(0o755)  # nginx's workers (nobody, under root) read the published copy
+    try:
+        env = bench_env(str(work / "data"), "")
+        env["BENCH_PUBLIC"] = str(work / "public")
+        setup = run_setup(__file__, env, "serve")
+        targets = [
+            ("checkpoint", "/log/checkpoint", False),
+            ("tile", f"/log/{setup['tile']}", False),
+            ("public page", "/", False),
+            ("API list", "/api/v1/arms/items?per_page=20", True),
+        ]
+        rows: list[dict[str, Any]] = []
+        for server_name, dev in (
+            ("development server (runserver)", True),
+            ("laydown serve", False),
+        ):
+            server = Server(env, group_commit=True, dev=dev)
+            try:
+                for label, path, auth in targets:
+                    for conns in args.connections:
+                        before = loadavg()
+                        found = wrk(
+                            server.url + path, conns, args.seconds, setup["token"] if auth else ""
+                        )
+                        rows.append(
+                            dict(found, server=server_name, what=label, conns=conns, load=before)
+                        )
+                        print(rows[-1], flush=True)
+                if not dev:
+                    rows += nginx_rows(args, work, server, setup["tile"])
+            finally:
+                server.stop()
+        return {"rows": rows, "size": setup["size"]}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def nginx_rows(args: argparse.Namespace, work: Path, server: Server, tile: str) -> list[Any]:
+    sys.path.insert(0, str(ROOT))
+    from laydown.testing.nginx import Nginx
+
+    proxy = Nginx(work / "nginx", upstream=f"127.0.0.1:{server.port}", public_root=work / "public")
+    rows = []
+    try:
+        for conns in args.connections:
+            before = loadavg()
+            found = wrk(f"{proxy.url}/log/{tile}", conns, args.seconds)
+            rows.append(
+                dict(
+                    found,
+                    server="nginx, published copy (TLS)",
+                    what="tile",
+                    conns=conns,
+                    load=before,
+                )
+            )
+            print(rows[-1], flush=True)
+    finally:
+        proxy.stop()
+    return rows
+
+
+def section(result: dict[str, Any], args: argparse.Namespace) -> str:
+    lines = [
+        "<!-- serve:begin -->",
+        "## Application server: Django's development server, `laydown serve`, nginx (issue 14)",
+        "",
+        f"Written by `python bench/serve.py --seconds {args.seconds:g}` on "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}. The demo data (a log of "
+        f"{result['size']} records), SQLite. Client: Debian's `wrk` (2 threads, keep-alive "
+        f"connections, its latency histogram), on the same machine as the servers. **The machine "
+        f"is shared by 8 helpers' test runs**: the load average (1/5/15 min, from /proc/loadavg) "
+        f"at the start of each run is beside it; figures move with it. `laydown serve` ran "
+        f"gunicorn with its defaults for this machine (LAYDOWN_WORKERS = 2 x CPUs + 1 = 5, 4 "
+        f"threads); the development server is `laydown serve --dev` (runserver, a thread per "
+        f"connection). nginx serves the published copy (`laydown log publish`) with the site of "
+        f"deploy/nginx over TLS (HTTP/1.1 from wrk).",
+        "",
+        "| server | what | connections | requests/s | p50 ms | p95 ms | non-2xx | socket errors "
+        "| load at start |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['server']} | {r['what']} | {r['conns']} | {r['rps']:,.0f} | "
+            f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['non2xx']} | {r['errors']} | {r['load']} |"
+        )
+    by = {(r["server"], r["what"], r["conns"]): r["rps"] for r in result["rows"]}
+    lines += ["", "Throughput of `laydown serve` over the development server's:", ""]
+    for (server, what, conns), rps in by.items():
+        if server != "laydown serve":
+            continue
+        dev = by.get(("development server (runserver)", what, conns))
+        if dev:
+            lines.append(f"- {what}, {conns} connections: {rps / dev:.1f}x")
+    lines += ["", "<!-- serve:end -->", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--setup":
+        setup_child()
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument(
+        "--connections", type=lambda s: [int(x) for x in s.split(",")], default=[10, 50]
+    )
+    parser.add_argument("--write", type=Path)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: run .ci/install-bench-tools")
+    result = run(args)
+    text = section(result, args)
+    print(text)
+    if args.write:
+        write_section(args.write, text, "serve")
+
+
+if __name__ == "__main__":
+    main()
