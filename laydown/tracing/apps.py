@@ -6,6 +6,6 @@ class TracingConfig(AppConfig):
     label = "tracing"
 
     def ready(self) -> None:
-        from laydown.tracing import hooks, permissions, records  # noqa: F401  (actions, kinds)
+        from laydown.tracing import hooks, import_job, permissions, records  # noqa: F401  (registries)
 
         hooks.install()

@@ -40,7 +40,7 @@ MAX_MARKINGS = 30
 MAX_REQUEST_ITEMS = 500
 
 
-def _authorize_at(actor: Principal, action: str, site: Site | None) -> None:
+def authorize_at(actor: Principal, action: str, site: Site | None) -> None:
     if actor is SYSTEM:
         return
     scope = None if site is None else Scope(site=site.code, region=site.region)
@@ -111,11 +111,32 @@ def markings_record(
     *, actor: Principal, item: Item, markings: Sequence[Mapping[str, object]]
 ) -> None:
     """Record the whole set of a weapon's markings (it replaces the set recorded before)."""
-    _authorize_at(actor, permissions.RECORD.name, item.site)
+    authorize_at(actor, permissions.RECORD.name, item.site)
     _count_check(markings)
     clean = [marking_check(n, m) for n, m in enumerate(markings)]
     with transaction.atomic():
         _append([(records.MARKINGS_RECORDED.name, {"tag": item.tag, "markings": clean})], actor)
+
+
+def markings_record_many(
+    *, actor: Principal, sets: Sequence[tuple[str, bool, Sequence[Mapping[str, object]]]]
+) -> None:
+    """Record the marking sets of many items and lots (tag, is a lot, markings) as one batch of
+    records: the markings import. Every set is checked and authorised before any is written."""
+    entries: list[tuple[str, Mapping[str, Any]]] = []
+    for tag, lot, markings in sets:
+        found = thing_at(tag)
+        if found is None:
+            raise validators.refuse("tag", _("unknown"), _("No item or lot %(t)s.") % {"t": tag})
+        authorize_at(actor, permissions.RECORD.name, found[1])
+        _count_check(markings)
+        check = lot_marking_check if lot else marking_check
+        kind = records.LOT_MARKINGS_RECORDED if lot else records.MARKINGS_RECORDED
+        clean = [check(n, m) for n, m in enumerate(markings)]
+        entries.append((kind.name, {"tag": tag, "markings": clean}))
+    if entries:
+        with transaction.atomic():
+            _append(entries, actor)
 
 
 def lot_marking_check(index: int, m: Mapping[str, object]) -> dict[str, Any]:
@@ -149,7 +170,7 @@ def lot_markings_record(
     *, actor: Principal, lot: AmmoLot, markings: Sequence[Mapping[str, object]]
 ) -> None:
     """Record the whole set of a lot's headstamps, labels and packing lists."""
-    _authorize_at(actor, permissions.RECORD.name, lot.site)
+    authorize_at(actor, permissions.RECORD.name, lot.site)
     _count_check(markings)
     clean = [lot_marking_check(n, m) for n, m in enumerate(markings)]
     with transaction.atomic():
@@ -184,7 +205,7 @@ def recovery_record(
             "tag", _("unknown"), _("No item, lot or materiel %(t)s.") % {"t": tag}
         )
     tag, site = found
-    _authorize_at(actor, permissions.RECORD.name, site)
+    authorize_at(actor, permissions.RECORD.name, site)
     if (lat_micro is None) != (lon_micro is None):
         raise validators.refuse(
             "lat_micro", _("half a position"), _("Give both coordinates or neither.")
@@ -353,7 +374,7 @@ def request_record(
             "tags", _("unknown"), _("No items %(t)s.") % {"t": ", ".join(unknown[:20])}
         )
     for item in items.values():
-        _authorize_at(actor, permissions.REQUEST_EXPORT.name, item.site)
+        authorize_at(actor, permissions.REQUEST_EXPORT.name, item.site)
     data = {
         "tags": clean_tags,
         "recipient": validators.text("recipient", recipient, max_length=200, required=True),

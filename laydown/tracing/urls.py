@@ -15,4 +15,8 @@ urlpatterns = [
     path("vocabulary.json", views.vocabulary_json, name="vocabulary_json"),
     path("requests/", views.request_new, name="requests"),
     path("photos/<str:sha>", views.photo, name="photo"),
+    path("import/", views.import_markings, name="import"),
+    path("import/template.<slug:fmt>", views.import_template, name="import_template"),
+    path("import/progress/<slug:job>.json", views.import_progress, name="import_progress"),
+    path("import/jobs/<slug:job>/", views.import_job_page, name="import_job"),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from django.contrib import messages
@@ -14,13 +17,26 @@ from django.views.decorators.http import require_POST
 from laydown.access.web import principal_of, requires
 from laydown.arms import photos
 from laydown.arms import selectors as arms
+from laydown.arms.forms import ImportForm
 from laydown.arms.models import AmmoLot, Item
 from laydown.core import validators
 from laydown.core.errors import ValidationError
 from laydown.core.forms import show_service_error
-from laydown.tracing import export, forms, permissions, selectors, services
+from laydown.core.imports import ImportRefused
+from laydown.core.imports.uploads import upload_content
+from laydown.jobs import services as jobs
+from laydown.jobs.models import ImportJob, JobState
+from laydown.jobs.runner import job_refusal
+from laydown.jobs.selectors import job_of
+from laydown.jobs.web import job_page, progress_answer
+from laydown.tracing import export, forms, import_job, importer, permissions, selectors, services
 from laydown.tracing.models import LotMarking, Marking
 from laydown.tracing.vocab import TermKind
+
+TEMPLATE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _item(request: HttpRequest, tag: str) -> Item:
@@ -316,4 +332,81 @@ def photo(request: HttpRequest, sha: str) -> FileResponse:
     kind = validators.file_kind(data)
     response = FileResponse(iter([data]), content_type=f"image/{kind}")
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ---- the markings import -------------------------------------------------------------------
+
+
+def _import_outcome(
+    request: HttpRequest, job: ImportJob, form: ImportForm | None = None
+) -> HttpResponse:
+    if job.state == JobState.DONE:
+        messages.success(
+            request,
+            _("Markings of %(n)d items and lots imported (%(m)d markings).")
+            % {"n": job.result.get("count", 0), "m": job.result.get("markings", 0)},
+        )
+        return redirect("tracing:search")
+    if job.state == JobState.REFUSED:
+        refusal, above = job_refusal(job), ""
+        if form is None:
+            form, above = ImportForm(initial={"job": uuid.uuid4().hex}), refusal.message
+        else:
+            form.add_error("file", refusal.message)
+        context = {
+            "form": form,
+            "refusal": above,
+            "problems": refusal.problems,
+            "problem_count": job.problem_count,
+            "columns": importer.COLUMNS,
+        }
+        return render(request, "tracing/import.html", context, status=400)
+    return redirect("tracing:import_job", job=str(job.id))
+
+
+@requires("tracing.record")
+def import_markings(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = jobs.import_submit(
+                actor=principal_of(request),
+                kind=import_job.KIND,
+                name=upload.name,
+                content=upload_content(upload, importer.LAYOUT),
+                job_id=form.cleaned_data["job"],
+            )
+        except ImportRefused as exc:
+            form.add_error("file", exc.message)
+        else:
+            return _import_outcome(request, job, form)
+    if not form.is_bound:
+        form = ImportForm(initial={"job": uuid.uuid4().hex})
+    context = {"form": form, "problems": [], "columns": importer.COLUMNS}
+    return render(request, "tracing/import.html", context, status=400 if form.is_bound else 200)
+
+
+@requires("tracing.record")
+def import_job_page(request: HttpRequest, job: str) -> HttpResponse:
+    found = job_of(principal_of(request), job, import_job.KIND)
+    return job_page(request, found, template="tracing/import_job.html", outcome=_import_outcome)
+
+
+@requires("tracing.record")
+def import_progress(request: HttpRequest, job: str) -> JsonResponse:
+    return progress_answer(job_of(principal_of(request), job, import_job.KIND))
+
+
+@requires("tracing.record")
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("csv", "xlsx"):
+        raise Http404(fmt)
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / f"laydown-markings.{fmt}"
+        importer.markings_template(path)
+        content = path.read_bytes()
+    response = HttpResponse(content, content_type=TEMPLATE_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="laydown-markings.{fmt}"'
     return response

@@ -432,3 +432,61 @@ def test_the_api_records_and_searches_markings(collect: Callable[..., Item]) -> 
         headers=bearer(secret),
     )
     assert recovery.status_code == 200 and recovery.json()["formation"] is None
+
+
+def _markings_csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["tag", "kind", "location", "text", "state", "manufacturer_code", "year"])
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_the_markings_import_checks_every_row_then_records_one_set_per_tag(
+    collect: Callable[..., Item], sites: dict[str, Site]
+) -> None:
+    a, b = collect(), collect()
+    lot = _lot(sites["depot-a"])
+    clerk = signed_in(user_with_role("clerk-imp", "collection_clerk"))
+    before = Record.objects.count()
+    bad = _markings_csv(
+        [
+            [a.tag, "serial", "receiver", "AB1", "", "", ""],
+            [a.tag, "stamp", "receiver", "AB2", "", "", ""],
+            ["LD-999999", "serial", "receiver", "X", "", "", ""],
+            [lot.tag, "headstamp", "", "", "", "539", "1700"],
+        ]
+    )
+    refused = clerk.post(
+        "/tracing/import/",
+        {"file": SimpleUploadedFile("m.csv", bad, content_type="text/csv")},
+    )
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    for fragment in ("stamp", "LD-999999", "1700"):
+        assert fragment in page
+    assert Record.objects.count() == before  # nothing written
+    good = _markings_csv(
+        [
+            [a.tag, "serial", "receiver", "AB1", "", "", ""],
+            [b.tag, "import", "barrel", "IMP 2001", "", "", ""],
+            [a.tag, "unit", "stock", "", "obliterated", "", ""],
+            [lot.tag, "headstamp", "", "", "", "539", "1987"],
+        ]
+    )
+    done = clerk.post(
+        "/tracing/import/",
+        {"file": SimpleUploadedFile("m.csv", good, content_type="text/csv")},
+    )
+    assert done.status_code == 302, done.content.decode()[:1500]
+    assert list(Marking.objects.filter(tag=a.tag).values_list("kind", "state")) == [
+        ("serial", "legible"),
+        ("unit", "obliterated"),
+    ]
+    assert LotMarking.objects.get(tag=lot.tag).year == 1987
+    kinds = list(Record.objects.filter(index__gte=before).values_list("kind", flat=True))
+    assert sorted(kinds) == sorted(
+        ["tracing.markings_recorded"] * 2 + ["tracing.lot_markings_recorded"]
+    )
+    template = clerk.get("/tracing/import/template.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
