@@ -140,6 +140,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 OTP_TOTP_ISSUER = "Laydown"
 
+# API tokens that authenticated are kept this many seconds per process (0: looked up every
+# time); a revocation, deactivation or change of roles drops them at once on this machine and
+# within this time elsewhere (laydown.accounts.token_cache).
+LAYDOWN_TOKEN_CACHE_SECONDS = env_int("LAYDOWN_TOKEN_CACHE_SECONDS", 5)
+
 # Throttling of failed sign-ins (laydown.accounts.signin): past this many failures on one
 # account (4x from one address) each further try waits 1, 2, 4 ... s, at most 15 minutes.
 LAYDOWN_SIGNIN_FAILURE_LIMIT = env_int("LAYDOWN_SIGNIN_FAILURE_LIMIT", 5, minimum=1)

@@ -29,7 +29,8 @@ from laydown.access.permissions import (
     authorize,
 )
 from laydown.access.web import needs_second_factor, principal_for_user, principal_of
-from laydown.accounts import selectors
+from laydown.accounts import selectors, token_cache
+from laydown.accounts.services import token_digest
 from laydown.core.api_errors import document_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,17 +66,25 @@ class BearerToken(HttpBearer):
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal:
-        api_token = selectors.token_authenticate(token.strip())
-        if api_token is None or not api_token.user.is_active:
-            raise TokenInvalid(
-                _(
-                    "The token is invalid, expired or revoked. Create a new one on your "
-                    "profile page or with POST /api/v1/tokens."
+        secret = token.strip()
+        digest = token_digest(secret)
+        principal = token_cache.get(digest)
+        if principal is None:
+            stamp = token_cache.stamp_read()
+            api_token = selectors.token_authenticate(secret)
+            if api_token is None or not api_token.user.is_active:
+                raise TokenInvalid(
+                    _(
+                        "The token is invalid, expired or revoked. Create a new one on your "
+                        "profile page or with POST /api/v1/tokens."
+                    )
                 )
+            principal = principal_for_user(
+                api_token.user, token_actions=frozenset(api_token.actions)
             )
-        principal = principal_for_user(api_token.user, token_actions=frozenset(api_token.actions))
-        # A token acts for the organisation it was issued in, whatever happens to its user.
-        principal = dataclasses.replace(principal, organisation_id=api_token.organisation_id)
+            # A token acts for the organisation it was issued in, whatever happens to its user.
+            principal = dataclasses.replace(principal, organisation_id=api_token.organisation_id)
+            token_cache.put(digest, api_token.expires_at, principal, stamp)
         return _authorized(request, principal, self.action)
 
 

@@ -9,6 +9,7 @@ no usable password and no second factor; an administrator sets a new password
 
 from __future__ import annotations
 
+from laydown.accounts import token_cache
 from laydown.accounts.models import ApiToken, Organisation, ProgrammeProfile, RoleGrant, User
 from laydown.ledger import kinds
 from laydown.ledger.models import Record
@@ -48,6 +49,7 @@ def _apply_user_created(record: Record) -> None:
 def _apply_user_active(active: bool) -> kinds.Apply:
     def apply(record: Record) -> None:
         User.objects.filter(pseudonym=record.data["user"]).update(is_active=active)
+        token_cache.access_changed()
 
     return apply
 
@@ -61,11 +63,13 @@ def _apply_role_granted(record: Record) -> None:
         granted_at=record.at,
         granted_by=record.actor,
     )
+    token_cache.access_changed()
 
 
 def _apply_role_revoked(record: Record) -> None:
     d = record.data
     RoleGrant.objects.filter(user__pseudonym=d["user"], role=d["role"], scope=d["scope"]).delete()
+    token_cache.access_changed()
 
 
 def _apply_token_created(record: Record) -> None:
@@ -87,6 +91,7 @@ def _apply_token_revoked(record: Record) -> None:
     ApiToken.objects.filter(public_id=record.data["token"], revoked_at=None).update(
         revoked_at=record.at
     )
+    token_cache.access_changed()
 
 
 def _reset() -> None:
@@ -95,6 +100,7 @@ def _reset() -> None:
     RoleGrant.objects.all().delete()
     ApiToken.objects.all().delete()
     ProgrammeProfile.objects.all().delete()
+    token_cache.access_changed()
 
 
 def _apply_programme_profile_set(record: Record) -> None:

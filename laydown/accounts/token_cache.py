@@ -1,0 +1,124 @@
+"""A short-lived cache of verified API tokens, so that an API request does not query the token,
+its user and the user's role grants each time (two queries and the ORM around them were a third
+of the server's CPU for a registration or a list through the API).
+
+Only tokens that authenticated are kept (an unknown secret is always looked up), each with the
+`Principal` it gave, for at most LAYDOWN_TOKEN_CACHE_SECONDS (default 5; 0 turns the cache
+off) and never past the token's own expiry. A change of who may do what drops every entry:
+
+- in this process at once, when the change is applied, and again when it commits;
+- in the other processes of the machine (gunicorn's workers) at their next request: the
+  change replaces the stamp file `access.stamp` in the data directory, whose identity each
+  look-up compares (one `stat`);
+- on other machines (several app servers on one PostgreSQL) within LAYDOWN_TOKEN_CACHE_SECONDS.
+
+"A change" is any applied record that revokes a token, deactivates or reactivates a user, or
+grants or revokes a role (laydown.accounts.records), and a replay's reset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from laydown.access.permissions import Principal
+
+__all__ = ["access_changed", "get", "put"]
+
+MAX_ENTRIES = 10_000  # past this many live tokens the cache starts again from empty
+
+_lock = threading.Lock()
+_entries: dict[str, tuple[float, dt.datetime, Principal]] = {}  # digest -> (kept at, expiry, who)
+_stamp: tuple[int, int] | None = None  # the stamp file's identity when the entries were kept
+
+
+def _stamp_path() -> Path:
+    return Path(settings.DATA_DIR) / "access.stamp"
+
+
+def _stamp_now() -> tuple[int, int]:
+    try:
+        found = os.stat(_stamp_path())
+    except FileNotFoundError:
+        return (0, 0)
+    return (found.st_ino, found.st_mtime_ns)
+
+
+def get(digest: str) -> Principal | None:
+    """The principal a token with this digest gave less than the cache's time ago, if it still
+    holds (no change of access since, not expired); None otherwise."""
+    global _stamp
+    seconds = settings.LAYDOWN_TOKEN_CACHE_SECONDS
+    if not seconds:
+        return None
+    stamp = _stamp_now()
+    with _lock:
+        if stamp != _stamp:
+            _entries.clear()
+            _stamp = stamp
+            return None
+        entry = _entries.get(digest)
+        if entry is None:
+            return None
+        kept_at, expires_at, principal = entry
+        if time.monotonic() - kept_at >= seconds or expires_at <= timezone.now():
+            del _entries[digest]
+            return None
+        return principal
+
+
+def put(digest: str, expires_at: dt.datetime, principal: Principal, stamp: tuple[int, int]) -> None:
+    """Keep what a token gave, looked up after the stamp file read `stamp` (`stamp_read()`):
+    if access changed meanwhile, the look-up may be stale and is not kept."""
+    if not settings.LAYDOWN_TOKEN_CACHE_SECONDS:
+        return
+    with _lock:
+        if stamp != _stamp:
+            return
+        if len(_entries) >= MAX_ENTRIES:
+            _entries.clear()
+        _entries[digest] = (time.monotonic(), expires_at, principal)
+
+
+def stamp_read() -> tuple[int, int]:
+    """The stamp file's identity now, to hand to `put` after looking a token up."""
+    global _stamp
+    stamp = _stamp_now()
+    with _lock:
+        if stamp != _stamp:
+            _entries.clear()
+            _stamp = stamp
+    return stamp
+
+
+def access_changed() -> None:
+    """Drop every kept token here now, and in every process of the machine once the change
+    commits (called by the applies that change who may do what)."""
+    _forget()
+    transaction.on_commit(_forget_everywhere)
+
+
+def _forget() -> None:
+    global _stamp
+    with _lock:
+        _entries.clear()
+        _stamp = None  # nothing is kept until the stamp is read again
+
+
+def _forget_everywhere() -> None:
+    path = _stamp_path()
+    fresh = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(descriptor, os.urandom(8))
+    finally:
+        os.close(descriptor)
+    os.replace(fresh, path)  # a new file: its inode differs from the one any process saw
+    _forget()
