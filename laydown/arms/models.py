@@ -31,6 +31,7 @@ from laydown.arms.vocab import (
     StockCheckStatus,
     Unit,
 )
+from laydown.core.choices import ChoiceLabels
 
 TAG = 20
 CODE = 40
@@ -127,7 +128,7 @@ class Disposal(models.Model):
         return self.code
 
 
-class Item(models.Model):
+class Item(ChoiceLabels, models.Model):
     """A serialised weapon."""
 
     tag = models.CharField(max_length=TAG, primary_key=True)
@@ -178,7 +179,7 @@ class Item(models.Model):
         return self.tag
 
 
-class AmmoLot(models.Model):
+class AmmoLot(ChoiceLabels, models.Model):
     """Ammunition or explosives of one type, calibre and lot, counted as one quantity."""
 
     tag = models.CharField(max_length=TAG, primary_key=True)
@@ -215,7 +216,7 @@ class AmmoLot(models.Model):
         return self.tag
 
 
-class Materiel(models.Model):
+class Materiel(ChoiceLabels, models.Model):
     tag = models.CharField(max_length=TAG, primary_key=True)
     type = models.CharField(max_length=10, choices=MaterielType.choices)
     description = models.CharField(max_length=500)
