@@ -2,7 +2,7 @@
 observers fetching proofs.
 
     python bench/load.py [--clients 1,10,50] [--seconds 8] [--db sqlite,postgres]
-                         [--proof-size 1000000] [--write docs/benchmarks.md]
+                         [--proof-size 1000000] [--runs 3] [--write docs/benchmarks.md]
 
 For each database: a fresh data directory and database, a user with the collection clerk role and an
 API token, then `laydown serve` (the server Laydown ships) in its own process, with group
@@ -10,7 +10,8 @@ commit on and, for comparison, off. N client threads (httpx, keep-alive) each PO
 /api/v1/items one weapon at a time for a fixed time: records/s, p50/p95 latency, errors.
 With --proof-size, a log of that many records is built (batched appends) and GET
 /log/proof/<random index> is timed from the client, with the server process's CPU time per
-request read from /proc. Clients and server share the machine's cores.
+request read from /proc. Clients and server share the machine's cores. Each row is run
+--runs times: the median is shown with (min-max) beside it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import datetime as dt
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import threading
@@ -37,6 +39,7 @@ from _server import (
     write_section,
 )
 
+WARM_UP_SECONDS = 3
 PG_URL = os.environ.get(
     "LAYDOWN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laydown_bench_load"
 )
@@ -154,61 +157,86 @@ def run_db(db: str, args: argparse.Namespace) -> dict[str, Any]:
         for group_commit in (True, False):
             server = Server(env, group_commit)
             try:
+                # Every worker imports the application's views on its first requests: not timed.
+                load(server.url, token, max(args.clients), WARM_UP_SECONDS, serial)
+                serial += max(args.clients)
                 for clients in args.clients:
-                    cpu0 = server.cpu_seconds()
-                    result = load(server.url, token, clients, args.seconds, serial)
-                    cpu = server.cpu_seconds() - cpu0
-                    result["server_cpu_ms"] = 1000 * cpu / max(1, result["records"])
-                    serial += clients
-                    result["group_commit"] = group_commit
-                    out["runs"].append(result)
-                    print(db, json.dumps(result), file=sys.stderr)
+                    runs = []
+                    for _run in range(args.runs):
+                        cpu0 = server.cpu_seconds()
+                        result = load(server.url, token, clients, args.seconds, serial)
+                        cpu = server.cpu_seconds() - cpu0
+                        result["server_cpu_ms"] = 1000 * cpu / max(1, result["records"])
+                        serial += clients
+                        runs.append(result)
+                        print(db, group_commit, json.dumps(result), file=sys.stderr)
+                    out["runs"].append(
+                        {"group_commit": group_commit, "clients": clients, "runs": runs}
+                    )
                 if group_commit and db == args.proof_db and args.proof_size:
-                    out["proof"] = proofs(server, args.proof_size, args.proofs)
+                    out["proof"] = [
+                        proofs(server, args.proof_size, args.proofs) for _run in range(args.runs)
+                    ]
                     print(db, json.dumps(out["proof"]), file=sys.stderr)
             finally:
                 server.stop()
         return out
 
 
-def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+def spread(values: list[float], fmt: str) -> str:
+    """median (min-max) of the runs, or the one value."""
+    ordered = sorted(values)
+    median = fmt.format(statistics.median(ordered))
+    if len(ordered) == 1:
+        return median
+    return f"{median} ({fmt.format(ordered[0])}-{fmt.format(ordered[-1])})"
+
+
+def markdown(results: list[dict[str, Any]], args: argparse.Namespace, load0: float) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "<!-- load:begin -->",
         "## Load: single registrations and proofs over HTTP",
         "",
         f"Written by `python bench/load.py --clients {','.join(map(str, args.clients))} "
-        f"--seconds {args.seconds:g} --proof-size {args.proof_size} --write docs/benchmarks.md` "
-        "(issue 20).",
+        f"--seconds {args.seconds:g} --proof-size {args.proof_size} --runs {args.runs} "
+        "--write docs/benchmarks.md` (issue 20).",
         "",
         f"- Date: {now}",
-        f"- Machine: {machine()}; load average at the end {os.getloadavg()[0]:.1f}",
+        f"- Machine: {machine()}; load average (1 min) {load0:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end",
         "- Server: `laydown serve` (gunicorn, LAYDOWN_WORKERS x LAYDOWN_THREADS), clients in "
-        "another "
-        "process on the same 2 cores (httpx, keep-alive), each POSTing `/api/v1/arms/items` one "
-        f"weapon at a time for {args.seconds:g} s per row.",
+        "another process on the same 2 cores (httpx, keep-alive), each POSTing "
+        f"`/api/v1/arms/items` one weapon at a time, no wait, for {args.seconds:g} s per run; "
+        f"{args.runs} run(s) per row: median (min-max).",
         "",
         "| database | group commit | clients | registrations/s | p50 (ms) | p95 (ms) | errors "
         "| server CPU per registration (ms) |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
-        for run in result["runs"]:
+        for row in result["runs"]:
+            runs = row["runs"]
             lines.append(
-                f"| {result['db']} | {'on' if run['group_commit'] else 'off'} | "
-                f"{run['clients']} | {run['per_s']:,.0f} | {run['p50_ms']:.1f} | "
-                f"{run['p95_ms']:.1f} | {run['errors']} | {run['server_cpu_ms']:.1f} |"
+                f"| {result['db']} | {'on' if row['group_commit'] else 'off'} | "
+                f"{row['clients']} | {spread([r['per_s'] for r in runs], '{:,.0f}')} | "
+                f"{spread([r['p50_ms'] for r in runs], '{:.0f}')} | "
+                f"{spread([r['p95_ms'] for r in runs], '{:.0f}')} | "
+                f"{sum(r['errors'] for r in runs)} | "
+                f"{spread([r['server_cpu_ms'] for r in runs], '{:.1f}')} |"
             )
     for result in results:
         proof = result.get("proof")
         if proof:
             lines += [
                 "",
-                f"Served proofs at {proof['size']:,} leaves ({result['db']}, {proof['proofs']} "
-                f"random indices, one client): p50 {proof['p50_ms']:.2f} ms, p95 "
-                f"{proof['p95_ms']:.2f} ms wall at the client; server CPU "
-                f"{proof['server_cpu_ms']:.2f} ms per request (the whole request: Django, "
-                "permission check, the checkpoint and tiles queries, the proof).",
+                f"Served proofs at {proof[0]['size']:,} leaves ({result['db']}, "
+                f"{proof[0]['proofs']} random indices a run, one client, {len(proof)} run(s)): "
+                f"p50 {spread([p['p50_ms'] for p in proof], '{:.2f}')} ms, p95 "
+                f"{spread([p['p95_ms'] for p in proof], '{:.2f}')} ms wall at the client; "
+                f"server CPU {spread([p['server_cpu_ms'] for p in proof], '{:.2f}')} ms per "
+                "request (the whole request: gunicorn, Django's middleware, the checkpoint and "
+                "tiles, the proof, the log line).",
             ]
     lines += ["<!-- load:end -->", ""]
     return "\n".join(lines)
@@ -222,6 +250,7 @@ def main() -> None:
     parser.add_argument("--proof-size", type=int, default=0)
     parser.add_argument("--proof-db", default="sqlite")
     parser.add_argument("--proofs", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--write", type=Path)
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -229,8 +258,9 @@ def main() -> None:
         setup_child()
         return
     args.clients = [int(c) for c in args.clients.split(",")]
+    load0 = os.getloadavg()[0]
     results = [run_db(db, args) for db in args.db.split(",")]
-    text = markdown(results, args)
+    text = markdown(results, args, load0)
     print(text)
     if args.write:
         write_section(args.write, text, "load")

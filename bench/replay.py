@@ -1,11 +1,13 @@
 """Replay beside import: `laydown ledger replay` of a registry log, and importing it.
 
-    python bench/replay.py [--items 100000] [--db sqlite]
+    python bench/replay.py [--items 100000] [--db sqlite] [--verify]
 
 In a fresh data directory and database: import `--items` weapons from CSV (the registry
 import, one ledger record per item), then, in a new process, `ledger_replay()` of the whole
 log (every record checked against its leaf, the tiles and every checkpoint, then applied).
 Prints records/s of both, CPU time beside wall time, and the replay process's peak memory.
+With --verify, the log is then exported (`laydown log export`) and `laydown verify` checks
+the export and its record bundle in a process of its own, whose peak memory is reported.
 """
 
 from __future__ import annotations
@@ -69,6 +71,30 @@ def replay_child() -> dict[str, Any]:
     return {"records": result.records, "wall": wall, "cpu": cpu, "peak_mb": peak_mb}
 
 
+def export_child(out: str) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from laydown.ledger import keys
+
+    w0 = time.perf_counter()
+    call_command("log", "export", out)
+    return {"key": keys.log_verifier_key(), "wall": time.perf_counter() - w0}
+
+
+def verify_child(out: str, key: str) -> dict[str, Any]:
+    """`laydown verify` of the export with its record bundle, as an outsider runs it."""
+    from laydown.verify import main as verify_main
+
+    w0, c0 = time.perf_counter(), time.process_time()
+    status = verify_main([out, "--key", key, "--records", out + ".records.jsonl", "--quiet"])
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"ok": status == 0, "wall": wall, "cpu": cpu, "peak_mb": peak_mb}
+
+
 HEADER = "site,category,make,model,calibre,serial,year,condition"
 
 
@@ -81,7 +107,17 @@ def _pg_recreate(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def run(db: str, items: int) -> dict[str, Any]:
+def child(step: list[str], env: dict[str, str], label: str) -> dict[str, Any]:
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, *step], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{label} {step[0]} failed:\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(db: str, items: int, verify: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="laydown-replay-") as data_dir:
         env = dict(os.environ, LAYDOWN_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="laydown.settings")
         env["PYTHONPATH"] = str(ROOT)
@@ -90,15 +126,11 @@ def run(db: str, items: int) -> dict[str, Any]:
             _pg_recreate(PG_URL)
         out = {}
         for step in ("--import-child", "--replay-child"):
-            done = subprocess.run(  # noqa: S603
-                [sys.executable, __file__, step, f"--items={items}"],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode != 0:
-                raise SystemExit(f"{db} {step} failed:\n{done.stderr[-4000:]}")
-            out[step.strip("-").split("-")[0]] = json.loads(done.stdout.strip().splitlines()[-1])
+            out[step.strip("-").split("-")[0]] = child([step, f"--items={items}"], env, db)
+        if verify:
+            export = str(Path(data_dir) / "export")
+            exported = child(["--export-child", export], env, db)
+            out["verify"] = child(["--verify-child", export, "--key", exported["key"]], env, db)
         return out
 
 
@@ -108,7 +140,17 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite")
     parser.add_argument("--import-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--replay-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--verify", action="store_true", help="export the log and verify it")
+    parser.add_argument("--export-child", help=argparse.SUPPRESS)
+    parser.add_argument("--verify-child", help=argparse.SUPPRESS)
+    parser.add_argument("--key", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.export_child:
+        print(json.dumps(export_child(args.export_child)))
+        return
+    if args.verify_child:
+        print(json.dumps(verify_child(args.verify_child, args.key)))
+        return
     if args.import_child:
         print(json.dumps(import_child(args.items)))
         return
@@ -116,7 +158,8 @@ def main() -> None:
         print(json.dumps(replay_child()))
         return
     for db in args.db.split(","):
-        result = run(db, args.items)
+        load_before = os.getloadavg()[0]
+        result = run(db, args.items, args.verify)
         imp, rep = result["import"], result["replay"]
         print(
             f"{db}: import {imp['records']:,} records in {imp['wall']:.1f} s wall / "
@@ -126,6 +169,13 @@ def main() -> None:
             f"({rep['records'] / rep['wall']:,.0f}/s wall, {rep['records'] / rep['cpu']:,.0f}/s "
             f"CPU), peak {rep['peak_mb']:.0f} MB"
         )
+        if "verify" in result:
+            ver = result["verify"]
+            print(
+                f"{db}: verify {'OK' if ver['ok'] else 'FAILED'} in {ver['wall']:.1f} s wall / "
+                f"{ver['cpu']:.1f} s CPU, peak {ver['peak_mb']:.0f} MB"
+            )
+        result["load"] = [load_before, os.getloadavg()[0]]
         print(json.dumps(result))
 
 
