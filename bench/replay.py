@@ -6,7 +6,9 @@ In a fresh data directory and database: import `--items` weapons from CSV (the r
 import, one ledger record per item), then, in a new process, `ledger_replay()` of the whole
 log (every record checked against its leaf, the tiles and every checkpoint, then applied).
 Prints records/s of both, CPU time beside wall time, and the replay process's peak memory.
-With --verify, the log is then exported (`laydown log export`) and `laydown verify` checks
+With --log-only, the log is filled with --items small ledger records by batched appends (no
+registry, no replay): enough to measure `laydown verify` at a size the import would take long
+to reach. With --verify, the log is then exported (`laydown log export`) and `laydown verify` checks
 the export and its record bundle in a process of its own, whose peak memory is reported.
 """
 
@@ -56,6 +58,28 @@ def import_child(items: int) -> dict[str, Any]:
     result = importer.items_import(actor=SYSTEM, name="items.csv", content=text.encode())
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     return {"items": result.count, "records": selectors.log_size(), "wall": wall, "cpu": cpu}
+
+
+def fill_child(records: int) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from laydown.ledger import keys, selectors
+    from laydown.ledger import services as ledger
+
+    call_command("migrate", verbosity=0)
+    keys.key_create_if_absent()
+    w0, c0 = time.perf_counter(), time.process_time()
+    while selectors.log_size() < records:
+        n = min(10_000, records - selectors.log_size())
+        ledger.record_append_batch(
+            entries=[("ledger.witness_refused", {"n": i, "status": 0}) for i in range(n)],
+            actor="bench",
+        )
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    return {"records": selectors.log_size(), "wall": wall, "cpu": cpu}
 
 
 def replay_child() -> dict[str, Any]:
@@ -117,7 +141,7 @@ def child(step: list[str], env: dict[str, str], label: str) -> dict[str, Any]:
     return result
 
 
-def run(db: str, items: int, verify: bool = False) -> dict[str, Any]:
+def run(db: str, items: int, verify: bool = False, log_only: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="laydown-replay-") as data_dir:
         env = dict(os.environ, LAYDOWN_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="laydown.settings")
         env["PYTHONPATH"] = str(ROOT)
@@ -125,7 +149,8 @@ def run(db: str, items: int, verify: bool = False) -> dict[str, Any]:
         if db == "postgres":
             _pg_recreate(PG_URL)
         out = {}
-        for step in ("--import-child", "--replay-child"):
+        steps = ("--fill-child",) if log_only else ("--import-child", "--replay-child")
+        for step in steps:
             out[step.strip("-").split("-")[0]] = child([step, f"--items={items}"], env, db)
         if verify:
             export = str(Path(data_dir) / "export")
@@ -141,10 +166,15 @@ def main() -> None:
     parser.add_argument("--import-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--replay-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--verify", action="store_true", help="export the log and verify it")
+    parser.add_argument("--log-only", action="store_true", help="small records, no replay")
+    parser.add_argument("--fill-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--export-child", help=argparse.SUPPRESS)
     parser.add_argument("--verify-child", help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.fill_child:
+        print(json.dumps(fill_child(args.items)))
+        return
     if args.export_child:
         print(json.dumps(export_child(args.export_child)))
         return
@@ -159,16 +189,21 @@ def main() -> None:
         return
     for db in args.db.split(","):
         load_before = os.getloadavg()[0]
-        result = run(db, args.items, args.verify)
-        imp, rep = result["import"], result["replay"]
-        print(
-            f"{db}: import {imp['records']:,} records in {imp['wall']:.1f} s wall / "
-            f"{imp['cpu']:.1f} s CPU ({imp['records'] / imp['wall']:,.0f}/s wall, "
-            f"{imp['records'] / imp['cpu']:,.0f}/s CPU); replay {rep['records']:,} records in "
-            f"{rep['wall']:.1f} s wall / {rep['cpu']:.1f} s CPU "
-            f"({rep['records'] / rep['wall']:,.0f}/s wall, {rep['records'] / rep['cpu']:,.0f}/s "
-            f"CPU), peak {rep['peak_mb']:.0f} MB"
-        )
+        result = run(db, args.items, args.verify, args.log_only)
+        if args.log_only:
+            fill = result["fill"]
+            print(f"{db}: {fill['records']:,} records appended in {fill['cpu']:.1f} s CPU")
+        else:
+            imp, rep = result["import"], result["replay"]
+            print(
+                f"{db}: import {imp['records']:,} records in {imp['wall']:.1f} s wall / "
+                f"{imp['cpu']:.1f} s CPU ({imp['records'] / imp['wall']:,.0f}/s wall, "
+                f"{imp['records'] / imp['cpu']:,.0f}/s CPU); replay {rep['records']:,} records in "
+                f"{rep['wall']:.1f} s wall / {rep['cpu']:.1f} s CPU "
+                f"({rep['records'] / rep['wall']:,.0f}/s wall, "
+                f"{rep['records'] / rep['cpu']:,.0f}/s "
+                f"CPU), peak {rep['peak_mb']:.0f} MB"
+            )
         if "verify" in result:
             ver = result["verify"]
             print(
