@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -42,6 +43,33 @@ def checkpoint_public() -> SignedCheckpoint:
     if row is None:
         return _signed(None)
     return SignedCheckpoint(size=row[0], root=bytes(row[1]), note=row[2])
+
+
+# The public log endpoints (/log/checkpoint, /log/proof) read the served checkpoint from memory
+# when this process read it less than SERVED_FRESH_SECONDS ago; an append committed by this
+# process, or a new cosignature kept by it, forgets it at once (other processes' appends show
+# within that time, as a checkpoint fetched a moment earlier would). Never inside a transaction.
+SERVED_FRESH_SECONDS = 1.0
+_served: tuple[float, SignedCheckpoint] | None = None
+
+
+def checkpoint_served() -> SignedCheckpoint:
+    """`checkpoint_public()` for the public log endpoints, at most SERVED_FRESH_SECONDS old."""
+    global _served
+    if connection.in_atomic_block:  # what this transaction sees, not what others committed
+        return checkpoint_public()
+    kept = _served
+    if kept is not None and time.monotonic() - kept[0] < SERVED_FRESH_SECONDS:
+        return kept[1]
+    found = checkpoint_public()
+    _served = (time.monotonic(), found)
+    return found
+
+
+def checkpoint_served_forget() -> None:
+    """Read the served checkpoint from the database next time (after a commit that changed it)."""
+    global _served
+    _served = None
 
 
 def _quoted(model: type[models.Model], *columns: str) -> list[str]:
@@ -133,13 +161,17 @@ def proof_for_record(index: int) -> str | None:
 
     The tiles it needs are known in advance (at most two per level) and read at once; the
     proof is checked against the signed root before it is served."""
-    checkpoint = checkpoint_public()
+    checkpoint = checkpoint_served()
+    if index >= checkpoint.size:  # perhaps committed since this process last read it
+        checkpoint = checkpoint_public()
     if not 0 <= index < checkpoint.size:
         return None
     try:
         proof = _checked_inclusion_proof(index, checkpoint)
     except tlog.TlogError:
         tilecache.clear()  # a cache older than this database: read everything again
+        checkpoint_served_forget()
+        checkpoint = checkpoint_public()
         proof = _checked_inclusion_proof(index, checkpoint)
     return tlog.format_tlog_proof(index, proof, checkpoint.note)
 

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from laydown import tlog
-from laydown.ledger import clock, keys
+from laydown.ledger import clock, keys, selectors
 from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
 from laydown.ledger.records import canonical_record, check_actor, check_data, check_kind, rfc3339
 
@@ -81,6 +81,7 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
             apply = registered[record.kind].apply
             if apply is not None:
                 apply(record)
+        transaction.on_commit(selectors.checkpoint_served_forget)
         transaction.on_commit(_push_to_witnesses)
     return records
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -35,10 +35,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("public.view")
 def checkpoint(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        selectors.checkpoint_public().note, content_type="text/plain; charset=utf-8"
-    )
-    response["Cache-Control"] = "no-cache"
+    served = selectors.checkpoint_served()
+    etag = f'"{served.size}-{served.root[:8].hex()}"'
+    response: HttpResponse
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(served.note, content_type="text/plain; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"  # it changes with every append: always revalidate
     return response
 
 

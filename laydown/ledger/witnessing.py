@@ -137,6 +137,7 @@ def cosignature_attach(*, witness: LogWitness, size: int, lines: str) -> None:
         checkpoint.cosigned_by = sorted({*checkpoint.cosigned_by, witness.name})
         checkpoint.cosignatures = len(checkpoint.cosigned_by)
         checkpoint.save(update_fields=["note", "cosigned_by", "cosignatures"])
+        transaction.on_commit(selectors.checkpoint_served_forget)
         witness.last_size = size
         witness.save(update_fields=["last_size"])
 

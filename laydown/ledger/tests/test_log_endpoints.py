@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from laydown import tlog
 from laydown.ledger import keys, selectors, services, tilecache
@@ -95,7 +99,7 @@ def test_a_proof_reads_the_tiles_it_needs_in_one_query_and_keeps_full_tiles(
     assert text is not None
     assert tlog.verify_tlog_proof(text, leaves[1234], [verifier]).size == 66000
     assert tilecache.get((0, 1234 // 256)) == b"".join(leaves[1024:1280])
-    with django_assert_num_queries(2):  # the partial tiles are read again, the full ones not
+    with django_assert_num_queries(1):  # the partial tiles again; checkpoint, full tiles kept
         text = selectors.proof_for_record(1235)
     assert tlog.verify_tlog_proof(text, leaves[1235], [verifier]).size == 66000
 
@@ -114,3 +118,52 @@ def test_a_full_tile_in_memory_that_is_not_this_logs_never_gives_a_wrong_proof()
     verifier = tlog.new_verifier(keys.log_verifier_key())
     assert tlog.verify_tlog_proof(text, leaves[5], [verifier]).size == 600
     assert tilecache.get((0, 0)) == b"".join(leaves[:256])
+
+
+def _checkpoint_queries(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries if "ledger_checkpoint" in q["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_served_checkpoint_is_kept_a_moment_and_forgotten_when_this_process_appends(
+    client: Client,
+) -> None:
+    services.record_append_batch(entries=[("test.sample", {"n": 1})], actor="clerk:1")
+    assert client.get("/log/checkpoint").content.decode().splitlines()[1] == "1"
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/log/checkpoint")
+    assert again.content.decode().splitlines()[1] == "1"
+    assert not _checkpoint_queries(queries)
+    services.record_append_batch(entries=[("test.sample", {"n": 2})], actor="clerk:1")
+    assert client.get("/log/checkpoint").content.decode().splitlines()[1] == "2"
+    time.sleep(selectors.SERVED_FRESH_SECONDS)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/log/checkpoint")
+    assert _checkpoint_queries(queries)  # read again once it is older than the window
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_checkpoint_has_an_etag_and_answers_304_while_it_is_unchanged(client: Client) -> None:
+    services.record_append_batch(entries=[("test.sample", {"n": 1})], actor="clerk:1")
+    first = client.get("/log/checkpoint")
+    assert first["Cache-Control"] == "no-cache"
+    unchanged = client.get("/log/checkpoint", headers={"If-None-Match": first["ETag"]})
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    services.record_append_batch(entries=[("test.sample", {"n": 2})], actor="clerk:1")
+    changed = client.get("/log/checkpoint", headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_committed_by_another_process_gets_its_proof_at_once(client: Client) -> None:
+    services.record_append_batch(entries=[("test.sample", {"n": 1})], actor="clerk:1")
+    seen = selectors.checkpoint_served()
+    services.record_append_batch(entries=[("test.sample", {"n": 2})], actor="clerk:1")
+    selectors._served = (time.monotonic(), seen)  # as if another process had appended it
+    response = client.get("/log/proof/1")
+    assert response.status_code == 200
+    leaf = bytes(Record.objects.get(index=1).leaf_hash)
+    verifier = tlog.new_verifier(keys.log_verifier_key())
+    assert tlog.verify_tlog_proof(response.content.decode(), leaf, [verifier]).size == 2
