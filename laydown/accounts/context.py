@@ -9,13 +9,15 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from laydown.accounts import token_cache
 from laydown.accounts.models import ProgrammeProfile
 from laydown.accounts.programme import programme_profile
 
 
 def _profile(request: HttpRequest) -> ProgrammeProfile | None:
     if not hasattr(request, "_laydown_programme"):
-        request._laydown_programme = programme_profile()  # type: ignore[attr-defined]
+        # Every request reads it: kept in memory, dropped when it or an organisation changes.
+        request._laydown_programme = token_cache.programme_kept(programme_profile)  # type: ignore[attr-defined]
     return request._laydown_programme  # type: ignore[attr-defined,no-any-return]
 
 

@@ -20,6 +20,7 @@ def _apply_org_created(record: Record) -> None:
     Organisation.objects.update_or_create(
         code=d["code"], defaults={"name": d["name"], "kind": d["kind"], "created_at": record.at}
     )
+    token_cache.access_changed()  # the programme's profile names its operator
 
 
 def _apply_user_created(record: Record) -> None:
@@ -119,6 +120,7 @@ def _apply_programme_profile_set(record: Record) -> None:
             "updated_at": record.at,
         },
     )
+    token_cache.access_changed()  # the profile kept in memory by every process
 
 
 ORG_CREATED = kinds.register(

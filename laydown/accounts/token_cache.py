@@ -14,6 +14,9 @@ off) and never past the token's own expiry. A change of who may do what drops ev
 
 "A change" is any applied record that revokes a token, deactivates or reactivates a user, or
 grants or revokes a role (laydown.accounts.records), and a replay's reset.
+
+The programme's profile, which every request reads (its time zone and languages), is kept the
+same way (`programme_kept`): setting it, or creating an organisation, counts as a change.
 """
 
 from __future__ import annotations
@@ -22,21 +25,26 @@ import datetime as dt
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from laydown.access.permissions import Principal
 
-__all__ = ["access_changed", "get", "put"]
+__all__ = ["access_changed", "get", "programme_kept", "put", "stamp_read"]
+
+T = TypeVar("T")
 
 MAX_ENTRIES = 10_000  # past this many live tokens the cache starts again from empty
 
 _lock = threading.Lock()
 _entries: dict[str, tuple[float, dt.datetime, Principal]] = {}  # digest -> (kept at, expiry, who)
 _stamp: tuple[int, int] | None = None  # the stamp file's identity when the entries were kept
+_programme: tuple[float, Any] | None = None  # (kept at, the profile or None)
 
 
 def _stamp_path() -> Path:
@@ -54,7 +62,7 @@ def _stamp_now() -> tuple[int, int]:
 def get(digest: str) -> Principal | None:
     """The principal a token with this digest gave less than the cache's time ago, if it still
     holds (no change of access since, not expired); None otherwise."""
-    global _stamp
+    global _stamp, _programme
     seconds = settings.LAYDOWN_TOKEN_CACHE_SECONDS
     if not seconds:
         return None
@@ -62,6 +70,7 @@ def get(digest: str) -> Principal | None:
     with _lock:
         if stamp != _stamp:
             _entries.clear()
+            _programme = None
             _stamp = stamp
             return None
         entry = _entries.get(digest)
@@ -89,13 +98,38 @@ def put(digest: str, expires_at: dt.datetime, principal: Principal, stamp: tuple
 
 def stamp_read() -> tuple[int, int]:
     """The stamp file's identity now, to hand to `put` after looking a token up."""
-    global _stamp
+    global _stamp, _programme
     stamp = _stamp_now()
     with _lock:
         if stamp != _stamp:
             _entries.clear()
+            _programme = None
             _stamp = stamp
     return stamp
+
+
+def programme_kept(load: Callable[[], T]) -> T:
+    """What `load()` (the programme's profile) gave less than the cache's time ago with no change
+    since; never kept inside a transaction (it may read what is not committed)."""
+    global _programme, _stamp
+    seconds = settings.LAYDOWN_TOKEN_CACHE_SECONDS
+    if not seconds or connection.in_atomic_block:
+        return load()
+    stamp = _stamp_now()
+    with _lock:
+        if stamp != _stamp:
+            _entries.clear()
+            _programme = None
+            _stamp = stamp
+        kept = _programme
+    if kept is not None and time.monotonic() - kept[0] < seconds:
+        found: T = kept[1]
+        return found
+    found = load()
+    with _lock:
+        if stamp == _stamp:
+            _programme = (time.monotonic(), found)
+    return found
 
 
 def access_changed() -> None:
@@ -106,9 +140,10 @@ def access_changed() -> None:
 
 
 def _forget() -> None:
-    global _stamp
+    global _stamp, _programme
     with _lock:
         _entries.clear()
+        _programme = None
         _stamp = None  # nothing is kept until the stamp is read again
 
 

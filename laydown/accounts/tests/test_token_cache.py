@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from laydown.access.roles import Role
 from laydown.access.web import principal_for_user
-from laydown.accounts import services, token_cache
+from laydown.accounts import programme, services, token_cache
 from laydown.accounts.models import ApiToken, User
 from laydown.testing import bearer, organisation, token_for, user_with_role
 
@@ -131,3 +131,34 @@ def test_an_unknown_secret_is_never_kept(client: Client, clerk: User) -> None:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(ME, headers=bearer("ldt_" + "x" * 40)).status_code == 401
         assert [q for q in queries if "accounts_apitoken" in q["sql"]]
+
+
+PROFILE = {
+    "name": "Northern Peace Programme",
+    "operator": "operator",
+    "default_language": "en",
+    "languages": ["en"],
+    "time_zone": "Asia/Baku",
+}
+
+
+def profile_queries(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/log/checkpoint").status_code == 200
+    return len([q for q in queries if "accounts_programmeprofile" in q["sql"]])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_programme_profile_is_kept_and_dropped_when_it_is_set_again(client: Client) -> None:
+    organisation("operator")
+    programme.programme_profile_set(actor=services.SYSTEM, **PROFILE)  # type: ignore[arg-type]
+    assert profile_queries(client) == 1
+    assert profile_queries(client) == 0  # every request reads it: kept
+    programme.programme_profile_set(
+        actor=services.SYSTEM,
+        **{**PROFILE, "time_zone": "UTC"},  # type: ignore[arg-type]
+    )
+    assert profile_queries(client) == 1
+    assert token_cache.programme_kept(programme.programme_profile).time_zone == "UTC"  # type: ignore[union-attr]
+    another_process_changes_access()
+    assert profile_queries(client) == 1
