@@ -70,9 +70,19 @@ def server_options(bind: str) -> dict[str, Any]:
             env_choice("LAYDOWN_LOG_FORMAT", "json", LOG_FORMATS)  # as settings.py reads it
         ),
         "control_socket_disable": True,  # no socket in $HOME shared by every instance
+        "post_worker_init": _worker_ready,
         "worker_exit": _worker_exit,
         "child_exit": _child_exit,
     }
+
+
+def _worker_ready(worker: Any) -> None:
+    """Import every view and build the API before the worker's first request, not during it
+    (about a second of CPU a worker, which the first requests after a start or a reload waited
+    for)."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - loading it is the point
 
 
 def _worker_exit(server: Any, worker: Any) -> None:
