@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from laydown.access.web import principal_of, requires
 from laydown.ledger import selectors as ledger
 from laydown.reports import charts, exports, selectors
+from laydown.reports.boundaries import boundaries_current
 from laydown.reports.periods import Period, PeriodError, period_from
 
 
@@ -52,7 +53,7 @@ def site_map(request: HttpRequest) -> HttpResponse:
     sites = selectors.holdings_by_site()
     context = {
         "sites": sites,
-        "plain": charts.plain_map(sites),
+        "plain": charts.plain_map(sites, boundaries_current()),
         "tiles": settings.LAYDOWN_MAP_TILES,
         "markers": [
             {
