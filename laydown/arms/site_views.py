@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -58,7 +59,7 @@ def site_new(request: HttpRequest) -> HttpResponse:
     if ok:
         messages.success(request, _("Site %(code)s created.") % {"code": site.code})
         return redirect("arms:site_edit", code=site.code)
-    context = {"form": form, "title": _("New site")}
+    context = {"form": form, "title": _("New site"), "tiles": settings.LAYDOWN_MAP_TILES}
     return render(request, "arms/site_form.html", context, status=400 if form.errors else 200)
 
 
@@ -72,6 +73,7 @@ def _site_page(request: HttpRequest, site: Site, status: int = 200, **bound: Any
         "delete_form": bound.get("delete_form") or forms.DeleteForm(),
         "containers": site.containers.order_by("code"),
         "can_grant": is_allowed(principal, "accounts.role_grant"),
+        "tiles": settings.LAYDOWN_MAP_TILES,
         "title": _("Manage %(name)s") % {"name": site.name},
     }
     return render(request, "arms/site_manage.html", context, status=status)

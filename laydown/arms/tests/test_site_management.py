@@ -271,3 +271,13 @@ def test_replay_rebuilds_sites_and_containers_as_their_managers_left_them(
     replay.ledger_replay()
     assert _snapshot() == before
     assert not Site.objects.filter(code="cp-north").exists()
+
+
+def test_with_a_tile_server_the_site_pages_offer_a_map_to_pick_the_position_on(
+    settings: Any,
+) -> None:
+    client = signed_in(user_with_role("admin1", "admin"))
+    assert "pick-map" not in client.get("/arms/sites/new/").content.decode()
+    settings.LAYDOWN_MAP_TILES = "https://tiles.example.org/{z}/{x}/{y}.png"
+    page = client.get("/arms/sites/new/").content.decode()
+    assert 'id="pick-map"' in page and "arms/pick.js" in page
