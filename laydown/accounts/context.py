@@ -26,14 +26,22 @@ def programme(request: HttpRequest) -> dict[str, object]:
     return {"programme": _profile(request)}
 
 
+# Answers that are not pages read no profile: the API (ISO times with their offset; its schema
+# is read with no database at all), the public log's checkpoint and tiles (served by the
+# thousand, cached), static files and the health checks.
+NOT_PAGES = ("/api/", "/log/", "/static/", "/healthz", "/readyz", "/metrics")
+
+
 class ProgrammeLocaleMiddleware:
-    """After LocaleMiddleware: the programme's time zone, and its default language in place of
-    a language it does not offer."""
+    """After LocaleMiddleware: on pages, the programme's time zone, and its default language in
+    place of a language it does not offer."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(NOT_PAGES):
+            return self.get_response(request)
         profile = _profile(request)
         if profile is None:
             return self.get_response(request)
