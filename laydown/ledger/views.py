@@ -26,8 +26,11 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "checkpoint": selectors.checkpoint_public(),
             "witnesses": selectors.witnesses(),
-            "policy": tlog.format_policy(selectors.policy(log_url(request))),
-            "log_url": log_url(request),
+            # relative: the front page must answer without reading the Host header (a probe by
+            # IP address gets its redirect or 400, not an error); the policy's log line then
+            # carries no URL, which tlog-policy allows
+            "policy": tlog.format_policy(selectors.policy("")),
+            "log_url": "/log",
         },
     )
 
