@@ -48,6 +48,7 @@ from laydown.assistance.api import router as assistance_router
 from laydown.core.api_errors import too_large_message
 from laydown.core.errors import ValidationError
 from laydown.core.text_guard import refuse_bad_text
+from laydown.field.api import router as field_router
 from laydown.people.api import router as people_router
 from laydown.tracing.api import router as tracing_router
 from laydown.verification.api import router as verification_router
@@ -85,6 +86,7 @@ api.add_router("/people", people_router)
 api.add_router("/assistance", assistance_router)
 api.add_router("/verification", verification_router)
 api.add_router("/tracing", tracing_router)
+api.add_router("/", field_router)
 
 HTTP_CODES = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 413: "too_large"}
 

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "laydown.assistance",
     "laydown.people",
     "laydown.jobs",
+    "laydown.field",
     "laydown.demo",
     "laydown.setup",
     "laydown.ops",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("people/", include("laydown.people.urls")),
     path("reports/", include("laydown.reports.urls")),
     path("setup/", include("laydown.setup.urls")),
+    path("field/", include("laydown.field.urls")),
     path("api/v1/", api.urls),
 ]
 

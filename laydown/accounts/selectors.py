@@ -175,3 +175,11 @@ def user_by_username(username: str) -> User:
 
 def organisation_kind(code: str) -> str | None:
     return Organisation.objects.filter(code=code).values_list("kind", flat=True).first()
+
+
+def token_by_secret(secret: str) -> ApiToken | None:
+    """The token with this secret whatever its state (revoked and expired ones too), or None."""
+    if not secret.startswith(services.TOKEN_PREFIX):
+        return None
+    digest = services.token_digest(secret)
+    return ApiToken.objects.select_related("user").filter(digest=digest).first()

@@ -281,6 +281,44 @@ def token_revoke(*, actor: Principal, public_id: str) -> None:
         _append(records.TOKEN_REVOKED.name, {"token": public_id}, actor)
 
 
+def token_issue_for(
+    *, actor: Principal, action: str, user: User, name: str, actions: list[str], days: int
+) -> tuple[ApiToken, str]:
+    """Create a token for another `user` (a device enrolled for them by a supervisor), allowed
+    to `actor` by `action`; limited to `actions` that the user's own roles allow. Call inside the
+    caller's transaction so that the token and what it is for commit together."""
+    _check(actor, action)
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError(
+            _("A token lives 1 to %(max)d days.") % {"max": MAX_TOKEN_DAYS},
+            fields={"days": _("out of range")},
+        )
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    public_id = secrets.token_hex(6)
+    expires = timezone.now() + dt.timedelta(days=days)
+    _append(
+        records.TOKEN_CREATED.name,
+        {
+            "token": public_id,
+            "user": user.pseudonym,
+            "organisation": user.organisation.code if user.organisation else "",
+            "name": name[:100],
+            "digest": token_digest(secret),
+            "actions": sorted(set(actions)),
+            "expires_at": expires.isoformat(),
+        },
+        actor,
+    )
+    return ApiToken.objects.get(public_id=public_id), secret
+
+
+def token_withdraw(*, actor: Principal, action: str, public_id: str) -> None:
+    """Revoke a token that `actor` issued for someone else under `action` (a device's)."""
+    _check(actor, action)
+    if ApiToken.objects.filter(public_id=public_id, revoked_at=None).exists():
+        _append(records.TOKEN_REVOKED.name, {"token": public_id}, actor)
+
+
 def signin_throttled(*, user: User, failures: int) -> None:
     """Record that sign-ins to `user`'s account reached the throttle after `failures` failures
     (each further try waits longer); the record names the account by pseudonym, nothing typed."""

@@ -13,13 +13,14 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from laydown.accounts.api_auth import api_action, principal
-from laydown.arms import selectors, services
+from laydown.arms import photos, selectors, services
 from laydown.arms.models import AmmoLot, Container, CustodyEvent, Item, Materiel, Shipment, Site
 from laydown.core.api_types import IsoDate
 from laydown.core.paging import PageNumber, PerPage
+from laydown.field.api import idempotent
 
 router = Router(tags=["arms"])
 
@@ -324,31 +325,59 @@ def _shipment_out(shipment: Shipment) -> dict[str, Any]:
 @router.post("/items", response={201: ItemOut}, url_name="arms_item_create")
 @api_action("arms.item_register")
 def item_create(request: HttpRequest, payload: ItemIn) -> Status[Any]:
-    """Register a weapon handed in at a collection point; its tag is allocated here."""
+    """Register a weapon handed in at a collection point; its tag is allocated here. With an
+    `Idempotency-Key` header, sending it again registers nothing and answers the same item."""
     fields = payload.dict(exclude={"site"})
     site = _site(payload.site)
     try:
-        item = services.item_collect(actor=principal(request), site=site, **fields)
+        once = idempotent(request, "arms.weapon", payload.dict())
+        item = (
+            services.item_collect(actor=principal(request), site=site, **fields)
+            if once is None
+            else Item.objects.get(tag=once.result["tag"])
+        )
     except services.DuplicateSuspected as exc:
         exc.fields = {**exc.fields, "duplicate_of": " ".join(exc.tags)}
         raise
     return Status(201, item)
 
 
+class PhotoOut(Schema):
+    sha256: str = Field(description="name the photo by this in an item's `photos`")
+
+
+@router.post("/photos", response={201: PhotoOut}, url_name="arms_photo_store")
+@api_action("arms.item_register")
+def photo_store(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:
+    """Store a photo (JPEG, PNG or WebP, at most 10 MB) by its SHA-256; storing it again
+    changes nothing, so a retried upload is harmless."""
+    sha = photos.photo_store(data=file.read(photos.MAX_PHOTO_BYTES + 1))
+    return Status(201, {"sha256": sha})
+
+
 @router.post("/lots", response={201: LotOut}, url_name="arms_lot_create")
 @api_action("arms.item_register")
 def lot_create(request: HttpRequest, payload: LotIn) -> Status[Any]:
-    """Register an ammunition lot (mass in grams)."""
+    """Register an ammunition lot (mass in grams); once per `Idempotency-Key`."""
     fields = payload.dict(exclude={"site"})
-    lot = services.lot_collect(actor=principal(request), site=_site(payload.site), **fields)
+    site = _site(payload.site)
+    once = idempotent(request, "arms.lot", payload.dict())
+    if once is not None:
+        return Status(201, AmmoLot.objects.get(tag=once.result["tag"]))
+    lot = services.lot_collect(actor=principal(request), site=site, **fields)
     return Status(201, lot)
 
 
 @router.post("/materiel", response={201: MaterielOut}, url_name="arms_materiel_create")
 @api_action("arms.item_register")
 def materiel_create(request: HttpRequest, payload: MaterielIn) -> Status[Any]:
+    """Register materiel handed in; once per `Idempotency-Key`."""
     fields = payload.dict(exclude={"site"})
-    row = services.materiel_collect(actor=principal(request), site=_site(payload.site), **fields)
+    site = _site(payload.site)
+    once = idempotent(request, "arms.materiel", payload.dict())
+    if once is not None:
+        return Status(201, Materiel.objects.get(tag=once.result["tag"]))
+    row = services.materiel_collect(actor=principal(request), site=site, **fields)
     return Status(201, row)
 
 

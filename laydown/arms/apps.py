@@ -8,4 +8,4 @@ class ArmsConfig(AppConfig):
 
     def ready(self) -> None:
         # register actions, record kinds and the import job kind
-        from laydown.arms import import_job, permissions, records  # noqa: F401
+        from laydown.arms import field_forms, import_job, permissions, records  # noqa: F401

@@ -37,6 +37,7 @@ from laydown.assistance.models import (
 from laydown.core.api_types import IsoDate
 from laydown.core.errors import ValidationError
 from laydown.core.paging import PageNumber, PerPage, paginate
+from laydown.field.api import idempotent
 
 router = Router(tags=["assistance"])
 
@@ -597,7 +598,11 @@ def distribution_list(request: HttpRequest, filters: Query[DistributionFilters])
 )
 @api_action("assistance.distribution_record")
 def distribution_record(request: HttpRequest, payload: DistributionIn) -> Status[Any]:
-    """Record a distribution: who, what, where, when, and the people reached by sex and age."""
+    """Record a distribution: who, what, where, when, and the people reached by sex and age.
+    Once per `Idempotency-Key`."""
+    once = idempotent(request, "assistance.distribution", payload.dict())
+    if once is not None:
+        return Status(201, Distribution.objects.get(code=once.result["code"]))
     fields = payload.dict(exclude={"partner"})
     row = services.distribution_record(
         actor=principal(request),

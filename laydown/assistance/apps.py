@@ -8,6 +8,7 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the actions in the permission matrix and the record kinds.
+        import laydown.assistance.field_forms
         import laydown.assistance.import_job
         import laydown.assistance.permissions
         import laydown.assistance.records  # noqa: F401

@@ -29,6 +29,7 @@ from laydown.core.errors import ValidationError
 from laydown.core.imports import problems_of
 from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import PageNumber, PerPage
+from laydown.field.api import idempotent
 from laydown.jobs import services as jobs
 from laydown.people import import_job, importer, selectors, services
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
@@ -456,7 +457,11 @@ def participant_list(request: HttpRequest, filters: Query[ParticipantFilters]) -
 )
 @api_action("people.register")
 def participant_register(request: HttpRequest, payload: RegisterIn) -> Status[Any]:
-    """Register a participant: their personal data goes to the vault, the answer holds none."""
+    """Register a participant: their personal data goes to the vault, the answer holds none.
+    Once per `Idempotency-Key` (the form `people.registration`, which may carry a screening)."""
+    once = idempotent(request, "people.registration", payload.dict())
+    if once is not None:
+        return Status(201, Participant.objects.get(pseudonym=once.result["participant"]))
     person = services.person_check(
         **payload.dict(include={"name", "born", "age", "sex", "category", "region"}),
         dependants=payload.dependants,

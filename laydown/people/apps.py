@@ -8,6 +8,7 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from laydown.people import (  # noqa: F401  (register actions, kinds, import kinds)
+            field_forms,
             import_job,
             permissions,
             records,

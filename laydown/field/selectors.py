@@ -1,0 +1,57 @@
+"""Reads of field capture: devices, submissions, the review queue."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from laydown.access.permissions import Principal, is_allowed
+from laydown.accounts import selectors as accounts
+from laydown.accounts.models import User
+from laydown.field.models import Device, Submission, SubmissionStatus
+
+
+def device_of_secret(secret: str) -> Device | None:
+    """The device whose credential is `secret`, whatever its state (revoked ones too)."""
+    token = accounts.token_by_secret(secret)
+    if token is None:
+        return None
+    return Device.objects.filter(token=token.public_id).first()
+
+
+def device_get(public_id: str) -> Device | None:
+    return Device.objects.filter(public_id=public_id).first()
+
+
+def devices_list() -> QuerySet[Device]:
+    return Device.objects.all()
+
+
+def user_of(device: Device) -> User | None:
+    return User.objects.filter(pseudonym=device.user).first()
+
+
+def users_by_pseudonym(pseudonyms: list[str]) -> dict[str, User]:
+    return {u.pseudonym: u for u in User.objects.filter(pseudonym__in=pseudonyms)}
+
+
+def submission_get(principal: Principal, submission_id: object) -> Submission | None:
+    """A submission its sender, or a reviewer, may see; None otherwise (and for a bad id)."""
+    try:
+        sid = uuid.UUID(str(submission_id))
+    except ValueError:
+        return None
+    row = Submission.objects.filter(id=sid).first()
+    if row is None:
+        return None
+    if row.actor == principal.pseudonym or is_allowed(principal, "field.review"):
+        return row
+    return None
+
+
+def review_queue(status: str = SubmissionStatus.NEEDS_REVIEW) -> QuerySet[Submission]:
+    rows = Submission.objects.exclude(status=SubmissionStatus.ACCEPTED, decided_at=None)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("received_at")
