@@ -1,0 +1,309 @@
+/* Laydown field app, page side: enrolment, the offline forms ("register the next one",
+   suggestions, lists from the device's vocabularies), the outbox page and sync on reconnect
+   (Background Sync where the browser has it, else a retry loop with back-off). Without
+   JavaScript the pages are ordinary forms that post to the server. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var O = window.LaydownOutbox;
+  var delay = 2000;
+  var retry = null;
+
+  function $(sel, el) { return (el || document).querySelector(sel); }
+  function $$(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }
+  function fmt(text, values) {
+    return (text || "").replace(/%\((\w+)\)s/g, function (_m, k) { return values[k] === undefined ? "" : values[k]; });
+  }
+  function status(text) {
+    var el = $("#field-status") || $("#sync-text");
+    if (el) { el.textContent = text; el.hidden = !text; }
+  }
+
+  function registerWorker() {
+    if (!("serviceWorker" in navigator) || !script.dataset.sw) return Promise.resolve(null);
+    return navigator.serviceWorker.register(script.dataset.sw).then(function () {
+      return navigator.serviceWorker.ready;
+    }).catch(function () { return null; });
+  }
+
+  /* The device's credential arrives in the enrolment link's fragment (never sent to a server). */
+  function enrol() {
+    var box = $("#enrol-status");
+    var secret = decodeURIComponent(location.hash.slice(1));
+    if (!secret) return Promise.resolve();
+    box.textContent = box.dataset.working;
+    return O.put("config", secret, "token").then(refreshDevice).then(function (ok) {
+      history.replaceState(null, "", location.pathname);
+      box.textContent = ok ? box.dataset.done : box.dataset.failed;
+    }, function () { box.textContent = navigator.onLine ? box.dataset.failed : box.dataset.offline; });
+  }
+
+  /* Online: fetch the device's key (a revoked device gets none) and the vocabularies. */
+  function refreshDevice() {
+    return O.token().then(function (secret) {
+      if (!secret || !navigator.onLine) return false;
+      return O.call("field/device").then(function (res) {
+        if (res.status === 401) return O.put("config", true, "revoked").then(function () { return false; });
+        if (!res.ok) return false;
+        return res.json().then(function (device) {
+          return O.keySet(device.key)
+            .then(function () { delete device.key; return O.put("config", device, "device"); })
+            .then(function () { return O.put("config", false, "revoked"); })
+            .then(function () { return O.call("field/vocab"); })
+            .then(function (r) { return r.ok ? r.json() : null; })
+            .then(function (vocab) { return vocab && O.put("config", vocab, "vocab"); })
+            .then(function () { return true; });
+        });
+      });
+    }).catch(function () { return false; });
+  }
+
+  function options(select, list) {
+    var keep = select.value;
+    $$("option", select).forEach(function (o) { if (o.value) o.remove(); });
+    (list || []).forEach(function (pair) {
+      var o = document.createElement("option");
+      o.value = pair[0]; o.textContent = pair[1];
+      select.appendChild(o);
+    });
+    if (keep) select.value = keep;
+  }
+
+  function unique(values) {
+    var seen = {}, out = [];
+    values.forEach(function (v) { if (v && !seen[v]) { seen[v] = 1; out.push(v); } });
+    return out;
+  }
+
+  /* Makes, models and calibres suggested from the site's recent entries first, then the whole
+     vocabulary; models follow the make typed. */
+  function suggest(form, values) {
+    var site = form.elements.site ? form.elements.site.value : "";
+    var make = form.elements.make ? form.elements.make.value.toLowerCase() : "";
+    var recent = ((values.recent || {})[site] || []).map(function (r) { return [r.make, r.model, r.calibre]; });
+    var rows = recent.concat(values.weapons || []);
+    var lists = {
+      makes: unique(rows.map(function (r) { return r[0]; })),
+      models: unique(rows.filter(function (r) { return !make || (r[0] || "").toLowerCase() === make; }).map(function (r) { return r[1]; })),
+      calibres: unique(rows.map(function (r) { return r[2]; }))
+    };
+    $$("input[data-suggest]", form).forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("list"));
+      if (!list) return;
+      list.innerHTML = "";
+      (lists[input.dataset.suggest] || []).slice(0, 100).forEach(function (v) {
+        var o = document.createElement("option"); o.value = v; list.appendChild(o);
+      });
+    });
+  }
+
+  function fillLists(form) {
+    return O.get("config", "vocab").then(function (vocab) {
+      var values = (vocab && vocab.values) || {};
+      $$("select[data-vocab]", form).forEach(function (s) {
+        if (values[s.dataset.vocab]) options(s, values[s.dataset.vocab]);
+      });
+      var holder = $("[data-questions]", form);
+      if (holder && values.questions) {
+        values.questions.forEach(function (q) {
+          var p = document.createElement("p"), label = document.createElement("label"), sel = document.createElement("select");
+          sel.name = holder.dataset.questions + q[0]; sel.id = "f-" + sel.name; label.htmlFor = sel.id; label.textContent = q[1];
+          ["", "yes", "no", "unknown"].forEach(function (v) { var o = document.createElement("option"); o.value = v; o.textContent = v || "—"; sel.appendChild(o); });
+          p.className = "field"; p.appendChild(label); p.appendChild(sel); holder.appendChild(p);
+        });
+      }
+      suggest(form, values);
+      form.addEventListener("input", function (e) {
+        if (e.target.name === "make" || e.target.name === "site") suggest(form, values);
+      });
+    });
+  }
+
+  /* The form's fields as the API's body: the same rules as the server's payload_from_post. */
+  function payloadOf(form) {
+    var payload = {};
+    $$("input, select, textarea", form).forEach(function (el) {
+      if (!el.name || el.type === "file" || el.name === "submission" || el.name === "csrfmiddlewaretoken") return;
+      var value = (el.value || "").trim();
+      if (!value) return;
+      var out = el.name === "identifiers" ? value.split(/\n/).map(function (s) { return s.trim(); }).filter(Boolean) : value;
+      var parts = el.name.split("."), into = payload;
+      parts.slice(0, -1).forEach(function (p) { into = into[p] = into[p] || {}; });
+      into[parts[parts.length - 1]] = out;
+    });
+    return payload;
+  }
+
+  function summaryOf(form, payload) {
+    var parts = ["site", "make", "model", "serial", "type", "calibre", "quantity", "description", "place", "item", "date"]
+      .filter(function (k) { return payload[k]; }).map(function (k) { return payload[k]; });
+    if (form.dataset.form === "people.registration") parts = [payload.region, payload.category];
+    return parts.join(" · ");
+  }
+
+  /* A photo made smaller (at most 1024 px, JPEG) before it is kept: a tent's network is slow. */
+  function photoOf(form) {
+    var input = form.elements.photo;
+    var file = input && input.files && input.files[0];
+    if (!file) return Promise.resolve([]);
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, 1024 / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return canvas.toDataURL("image/jpeg", 0.7).split(",")[1];
+    }).then(function (b64) { return [{ type: "image/jpeg", b64: b64 }]; });
+  }
+
+  function enhanceForm(form) {
+    return O.get("config", "key").then(function (key) {
+      fillLists(form);
+      var editing = new URLSearchParams(location.search).get("edit");
+      if (editing) loadForEdit(form, editing);
+      if (!key) { status(script.dataset.notEnrolled || ""); return; }
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var payload = payloadOf(form);
+        var id = editing || undefined;
+        photoOf(form).then(function (photos) {
+          return O.save(form.dataset.form, { payload: payload, photos: photos, summary: summaryOf(form, payload) }, id);
+        }).then(function () {
+          editing = null;
+          history.replaceState(null, "", location.pathname);
+          nextOne(form);
+          form.dataset.saved = String(Number(form.dataset.saved || 0) + 1);
+          status(script.dataset.saved);
+          counter();
+          soon();
+        }, function (err) { status(String(err)); });
+      });
+    });
+  }
+
+  function loadForEdit(form, id) {
+    O.get("outbox", id).then(function (rec) {
+      if (!rec) return;
+      return O.unseal(rec.id, rec.sealed).then(function (body) {
+        var flat = {};
+        (function walk(obj, prefix) {
+          Object.keys(obj || {}).forEach(function (k) {
+            var v = obj[k];
+            if (v && typeof v === "object" && !Array.isArray(v)) walk(v, prefix + k + ".");
+            else flat[prefix + k] = Array.isArray(v) ? v.join("\n") : v;
+          });
+        })(body.payload, "");
+        Object.keys(flat).forEach(function (name) { if (form.elements[name]) form.elements[name].value = flat[name]; });
+        var fields = (rec.problem && rec.problem.fields) || {};
+        Object.keys(fields).forEach(function (name) {
+          var slot = $('[data-error-for="' + name + '"]', form);
+          if (slot) slot.textContent = fields[name];
+        });
+        status((rec.problem && rec.problem.message) || rec.note || "");
+      });
+    });
+  }
+
+  /* "Register the next one": site, category, make, model (and the other kept fields) stay. */
+  function nextOne(form) {
+    $$("input, select, textarea", form).forEach(function (el) {
+      if (el.hasAttribute("data-keep") || el.type === "hidden") return;
+      if (el.tagName === "SELECT") el.selectedIndex = 0; else el.value = "";
+    });
+    $$(".field-error", form).forEach(function (el) { el.textContent = ""; });
+    var first = $$("input:not([data-keep]):not([type=hidden]), select:not([data-keep])", form)[0];
+    if (first) first.focus();
+  }
+
+  function counter() {
+    return O.all("outbox").then(function (rows) {
+      var n = rows.filter(function (r) { return r.status === "waiting"; }).length;
+      var el = $("#outbox-count");
+      if (el) el.textContent = n ? "(" + n + ")" : "";
+    });
+  }
+
+  function renderOutbox() {
+    var table = $("#outbox");
+    if (!table) return Promise.resolve();
+    var labels = $("#labels").dataset;
+    return Promise.all([O.all("outbox"), O.get("config", "device"), O.get("config", "revoked")]).then(function (got) {
+      var rows = got[0].sort(function (a, b) { return b.saved - a.saved; });
+      var device = got[1], line = $("#device-line");
+      line.textContent = got[2] ? labels.revoked : device
+        ? fmt(labels.device, { device: device.name, user: device.user, until: (device.expires_at || "").slice(0, 10) })
+        : labels.noDevice;
+      $("#sync-now").hidden = !device;
+      var body = $("tbody", table);
+      return Promise.all(rows.map(function (rec) {
+        return O.unseal(rec.id, rec.sealed).catch(function () { return {}; }).then(function (b) { return [rec, b]; });
+      })).then(function (pairs) {
+        body.innerHTML = "";
+        pairs.forEach(function (pair) {
+          var rec = pair[0], tr = document.createElement("tr");
+          tr.dataset.status = rec.status; tr.dataset.id = rec.id;
+          var why = rec.problem && rec.problem.message ? rec.problem.message : "";
+          if (rec.problem && rec.problem.fields) {
+            why += " " + Object.keys(rec.problem.fields).map(function (k) { return k + ": " + rec.problem.fields[k]; }).join("; ");
+          }
+          if (rec.note) why += " " + rec.note;
+          if (rec.result) why += " " + Object.keys(rec.result).map(function (k) { return rec.result[k]; }).join(" ");
+          [new Date(rec.saved).toLocaleString(), rec.form, pair[1].summary || "", labels[rec.status.replace("-", "_")] || rec.status, why.trim()]
+            .forEach(function (text) { var td = document.createElement("td"); td.textContent = text; tr.appendChild(td); });
+          if (rec.status === "refused" || rec.status === "sent_back") {
+            var a = document.createElement("a");
+            a.href = "../app/" + rec.form + "/?edit=" + rec.id; a.textContent = labels.edit;
+            tr.lastChild.appendChild(document.createTextNode(" ")); tr.lastChild.appendChild(a);
+          }
+          body.appendChild(tr);
+        });
+      });
+    });
+  }
+
+  function progress(done, total) {
+    var bar = $("#sync-progress"), labels = $("#labels");
+    if (bar) { bar.hidden = !total; bar.max = total || 1; bar.value = done; }
+    if (labels) status(total && done < total ? fmt(labels.dataset.sending, { done: done, total: total }) : labels.dataset.done);
+  }
+
+  /* Sync now if online; on failure try again after 2, 4, 8 ... 60 s. */
+  function sync() {
+    clearTimeout(retry);
+    if (!navigator.onLine) {
+      var labels = $("#labels");
+      if (labels) status(labels.dataset.offline);
+      return Promise.resolve();
+    }
+    return O.syncAll(progress).then(function () {
+      delay = 2000;
+    }, function () {
+      retry = setTimeout(sync, delay);
+      delay = Math.min(delay * 2, 60000);
+    }).then(function () { return Promise.all([counter(), renderOutbox()]); });
+  }
+
+  function soon() {
+    navigator.serviceWorker && navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.sync) return reg.sync.register("laydown-outbox");
+      return null;
+    }).catch(function () { return null; });
+    if (navigator.onLine) sync();
+  }
+
+  window.addEventListener("online", function () { refreshDevice().then(sync); });
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", function (e) {
+      if (e.data && e.data.outbox) { counter(); renderOutbox(); }
+    });
+  }
+
+  var started = registerWorker();
+  var enrolled = script.hasAttribute("data-enrol") ? enrol() : refreshDevice();
+  enrolled.then(function () {
+    var form = $("form.field-form");
+    var sn = $("#sync-now");
+    if (sn) sn.addEventListener("click", sync);
+    return Promise.all([form ? enhanceForm(form) : null, counter(), renderOutbox()]);
+  }).then(function () { return started; }).then(sync);
+  window.LaydownApp = { sync: sync, ready: enrolled };
+})();

@@ -1,0 +1,201 @@
+"""A clerk works without a network in Debian's Chromium: 20 weapons and 3 lots saved offline
+survive the browser being closed and reopened, and arrive exactly once when the network
+returns; replaying the same uploads writes nothing; a serial registered meanwhile elsewhere
+lands in the review queue; a revoked device's outbox is refused, with the reason, and kept."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from laydown.access.web import principal_for_user
+from laydown.arms import services as arms
+from laydown.arms.models import AmmoLot, Item, Site
+from laydown.field import services
+from laydown.field.models import Submission
+from laydown.ledger.models import Record
+from laydown.testing import bearer, post_json
+from laydown.testing.field import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    OUTBOX_STATUSES,
+    WEAPON,
+    enrolled_clerk,
+    save_offline,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
+
+UPLOADS = """async () => {
+  const O = self.LaydownOutbox;
+  const rows = await O.all("outbox");
+  return Promise.all(rows.map(async r => {
+    const body = await O.unseal(r.id, r.sealed);
+    return {id: r.id, form: r.form, device_at: r.device_at, payload: body.payload};
+  }));
+}"""
+LOT_FORM = {
+    "site": "cp-north",
+    "type": "cartridge",
+    "calibre": "7.62x39mm",
+    "quantity": "440",
+    "unit": "rounds",
+    "hazard_division": "1.4",
+    "compatibility_group": "S",
+    "condition": "serviceable",
+}
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """Launches Chromium with a profile kept on disk, so that it can be closed and reopened."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run .ci/install-browser (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # The service worker's requests obey the emulated network too (else "offline" covers pages
+    # only, and a Background Sync fired by the browser would still reach the server).
+    monkeypatch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+    with sync_playwright() as p:
+
+        def launch(offline: bool = False) -> Any:
+            return p.chromium.launch_persistent_context(
+                str(tmp_path / "profile"),
+                executable_path=CHROMIUM,
+                args=CHROMIUM_FLAGS,
+                offline=offline,
+                viewport={"width": 360, "height": 800},
+            )
+
+        yield launch
+
+
+def enrol(context: Any, base: str, secret: str) -> Any:
+    page = context.new_page()
+    page.goto(f"{base}/field/enrol/#{secret}")
+    page.wait_for_function(
+        "() => document.querySelector('#enrol-status').textContent"
+        " === document.querySelector('#enrol-status').dataset.done"
+    )
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    # the forms are opened once online, as a clerk does before leaving for the tent
+    page.goto(f"{base}/field/app/arms.weapon/")
+    page.goto(f"{base}/field/app/arms.lot/")
+    return page
+
+
+def statuses(page: Any) -> dict[str, int]:
+    return page.evaluate(OUTBOX_STATUSES)  # type: ignore[no-any-return]
+
+
+def wait_statuses(page: Any, expected: dict[str, int], timeout: float = 90) -> None:
+    """Poll the outbox (an async read: wait_for_function does not await promises)."""
+    deadline = time.monotonic() + timeout
+    while statuses(page) != expected:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the outbox holds {statuses(page)}, not {expected}")
+        page.wait_for_timeout(250)
+
+
+def test_23_records_saved_offline_arrive_exactly_once_after_a_restart(
+    browser: Any, live_server: Any, sites: dict[str, Site]
+) -> None:
+    base = live_server.url
+    enrolled = enrolled_clerk()
+    context = browser()
+    page = enrol(context, base, enrolled.secret)
+
+    context.set_offline(True)
+    page.goto(f"{base}/field/app/arms.weapon/")  # from the service worker's cache
+    first = {k: v for k, v in WEAPON.items()}
+    save_offline(page, {**first, "serial": "OFF-00"})
+    for n in range(1, 20):
+        # "register the next one": site, category, make and model stay
+        assert page.input_value('select[name="site"]') == "cp-north"
+        assert page.input_value('input[name="make"]') == "Kalashnikov"
+        save_offline(page, {"serial": f"OFF-{n:02d}", "condition": "serviceable"})
+    page.goto(f"{base}/field/app/arms.lot/")
+    for n in range(3):
+        save_offline(page, {**LOT_FORM, "lot_number": f"LOT-{n}"})
+    assert statuses(page) == {"waiting": 23}
+    assert Item.objects.count() == 0 and AmmoLot.objects.count() == 0
+    # what the device will upload, read back (and decrypted) from its outbox, for the replay
+    uploads: list[dict[str, Any]] = page.evaluate(UPLOADS)
+    context.close()
+
+    context = browser(offline=True)  # the browser reopened, still without a network
+    page = context.new_page()
+    page.goto(f"{base}/field/outbox/")
+    # Nothing was lost with the browser. (Chromium may start the service worker, and the
+    # Background Sync it still owes, before Playwright's network emulation covers it: a few may
+    # be sent already. On a tablet without a network they wait like the others.)
+    assert sum(statuses(page).values()) == 23
+    assert page.locator("#outbox tbody tr").count() == 23
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_statuses(page, {"sent": 23})
+    page.wait_for_selector("#outbox tbody tr[data-status=sent]")
+    assert Item.objects.filter(serial__startswith="OFF-").count() == 20
+    assert AmmoLot.objects.count() == 3
+    assert Submission.objects.filter(status="accepted").count() == 23
+    assert Record.objects.filter(kind="field.submission_received").count() == 23
+    context.close()
+
+    # the same uploads, replayed by a script: nothing new
+    assert len({u["id"] for u in uploads}) == 23
+    size = Record.objects.count()
+    for body in uploads:
+        again = post_json(
+            Client(), "/api/v1/field/submissions", body, headers=bearer(enrolled.secret)
+        )
+        assert again.status_code == 200 and again.json()["replayed"] is True
+    assert Record.objects.count() == size and Item.objects.count() == 20
+
+
+def test_a_duplicate_serial_goes_to_review_and_a_revoked_devices_outbox_is_kept(
+    browser: Any, live_server: Any, sites: dict[str, Site]
+) -> None:
+    base = live_server.url
+    enrolled = enrolled_clerk()
+    context = browser()
+    page = enrol(context, base, enrolled.secret)
+    context.set_offline(True)
+    page.goto(f"{base}/field/app/arms.weapon/")
+    save_offline(page, {**WEAPON, "serial": "DUP-9"})
+    # meanwhile, at another collection point, the same rifle is registered
+    other = enrolled_clerk("clerk-2")
+    arms.item_collect(
+        actor=principal_for_user(other.clerk),
+        site=sites["cp-north"],
+        **{k: v for k, v in WEAPON.items() if k != "site"},
+        serial="DUP-9",
+    )
+    context.set_offline(False)
+    page.goto(f"{base}/field/outbox/")
+    wait_statuses(page, {"needs_review": 1})
+    page.wait_for_selector("#outbox tbody tr[data-status=needs_review]")
+    held = Submission.objects.get()
+    assert held.status == "needs_review" and held.problem["code"] == "duplicate"
+
+    # the device is revoked while it holds a waiting submission
+    context.set_offline(True)
+    page.goto(f"{base}/field/app/arms.weapon/")
+    save_offline(page, {"serial": "LATE-1", "condition": "serviceable"})
+    services.device_revoke(
+        actor=principal_for_user(enrolled.supervisor), device=enrolled.device, reason="lost"
+    )
+    context.set_offline(False)
+    page.goto(f"{base}/field/outbox/")
+    wait_statuses(page, {"needs_review": 2})
+    row = page.locator("#outbox tbody tr[data-status=needs_review]", has_text="revoked")
+    assert row.count() == 1
+    kept = Submission.objects.get(problem__code="device_revoked")
+    assert services.payload_open(kept)["serial"] == "LATE-1"
+    assert not Item.objects.filter(serial="LATE-1").exists()
+    context.close()
