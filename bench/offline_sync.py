@@ -213,6 +213,7 @@ def markdown(r: dict[str, Any], args: argparse.Namespace) -> str:
         f" | {r['kept_bytes'] / n / 1024:.1f} KiB | {arrived} | {met} |"
     )
     today = dt.datetime.now(dt.UTC).date().isoformat()
+    floor = round(per * n / (args.kbits * 125), -1)
     return f"""<!-- offline-sync:begin -->
 ## Field capture: emptying an offline outbox over a slow network (issue 11)
 
@@ -228,10 +229,10 @@ JPEG at quality 0.7, drawn on a canvas: a gradient, shapes, the serial and a cam
 
 The link carries {args.kbits / 8:.0f} KB/s: the time is the bytes over the link
 ({per * n / 1024 / 1024:.1f} MiB in all), not the server; each record is two requests (the
-photo, then the submission naming it), four records in flight at a time. These bytes at the link's
-rate take about {round(per * n / (args.kbits * 125), -1):.0f} s (uploads and answers share it); two minutes at this rate hold
-{args.kbits * 125 * 120 / n / 1024:.0f} KiB a record, so the target needs photos of that size
-(a 320 px thumbnail) or photos sent apart from the records once a better network is there.
+photo, then the submission naming it), four records in flight at a time. These bytes at the
+link's rate take about {floor:.0f} s (uploads and answers share it); two minutes at this
+rate hold {args.kbits * 125 * 120 / n / 1024:.0f} KiB a record, so the target needs photos of
+that size (a 320 px thumbnail) or photos sent apart from the records once a better network is there.
 <!-- offline-sync:end -->
 """
 
