@@ -89,9 +89,10 @@ lint: $(STAMP) ## ruff check and format check, the layering contracts, no missin
 typecheck: $(STAMP) ## mypy --strict on the package and bench/ (not on tests)
 	LAYDOWN_DATA_DIR=var/check $(BIN)/mypy laydown bench
 
-interop-tools: ## install Go + golang.org/x/mod (Go client interop test) and Chromium (browser tests)
+interop-tools: ## install Go + golang.org/x/mod (Go client interop test), Chromium and the Noto fonts (browser tests, print)
 	.ci/install-go-interop
 	.ci/install-browser
+	.ci/install-fonts
 
 server-tools: ## install Debian's postgresql-client (backups on PostgreSQL) and nginx (the stack test), if missing
 	.ci/install-server-tools

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # intcomma: figures with the language's thousand separator
     "whitenoise.runserver_nostatic",  # `serve --dev` serves static files as production does
     "django.contrib.staticfiles",
     "django_guid",
@@ -165,6 +166,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "laydown.accounts.language.UserLanguageMiddleware",  # the signed-in user's language
     "django.contrib.messages.middleware.MessageMiddleware",
     "laydown.core.text_guard.TextGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -200,6 +202,7 @@ LANGUAGES = [
     ("ru", _("Russian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["laydown.formats"]  # one date format per language (laydown/formats)
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -13,7 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from laydown.access.roles import Role, Scope
 
@@ -28,7 +31,7 @@ CROSS_ORG_ROLES = frozenset({Role.ADMIN, Role.PROGRAMME_MANAGER, Role.AUDITOR})
 @dataclass(frozen=True)
 class Action:
     name: str
-    description: str
+    description: str | Promise  # translated (gettext_lazy): pages show it in the user's language
     roles: frozenset[str] = field(default_factory=frozenset)
     audience: str | None = None  # ANYONE or SIGNED_IN instead of roles
     scoped: bool = False  # a site/region grant covers only its own sites
@@ -41,7 +44,9 @@ class Action:
 ACTIONS: dict[str, Action] = {}
 
 
-def define(name: str, description: str, roles: Iterable[str] = (), **kw: object) -> Action:
+def define(
+    name: str, description: str | Promise, roles: Iterable[str] = (), **kw: object
+) -> Action:
     if name in ACTIONS:
         raise ValueError(f"action {name!r} is defined twice")
     action = Action(name=name, description=description, roles=frozenset(roles), **kw)  # type: ignore[arg-type]
@@ -136,7 +141,12 @@ def authorize(
 
 
 def matrix_markdown() -> str:
-    """docs/permissions.md: the matrix as a table, generated from ACTIONS."""
+    """docs/permissions.md: the matrix as a table, generated from ACTIONS, in English."""
+    with translation.override("en"):
+        return _matrix_markdown()
+
+
+def _matrix_markdown() -> str:
     roles = list(Role)
     head = "| action | " + " | ".join(r.value for r in roles) + " | scope | description |"
     lines = [
@@ -174,4 +184,4 @@ def matrix_markdown() -> str:
 # ---- The one action of no app. Each app defines its own in its permissions.py, imported by
 # its AppConfig.ready(), so the matrix is whole once Django has started. ----
 
-define("public.view", "Public pages, the served log and its proofs", audience=ANYONE)
+define("public.view", gettext_lazy("Public pages, the served log and its proofs"), audience=ANYONE)

@@ -75,7 +75,7 @@ class TokenForm(forms.Form):
     def __init__(self, *args: object, offered: list[Action], **kw: object) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.fields["actions"].choices = [  # type: ignore[attr-defined]
-            (a.name, f"{a.name}: {a.description}") for a in offered
+            (a.name, a.description) for a in offered
         ]
 
 

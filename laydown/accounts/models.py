@@ -42,6 +42,8 @@ class User(AbstractUser):
     )
     # The id that ledger records use for this user: random, stable, reveals nothing.
     pseudonym = models.CharField(max_length=20, unique=True, default=new_pseudonym)
+    # The language the user reads Laydown in (a code of settings.LANGUAGES); empty: the browser's.
+    language = models.CharField(max_length=10, blank=True, default="")
 
     def __str__(self) -> str:
         return self.username

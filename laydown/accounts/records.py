@@ -183,6 +183,8 @@ kinds.register_not_replayed(
     {
         "accounts.User.password": "The password hash is " + _CREDENTIALS + ".",
         "accounts.User.last_login": "Sign-in state, not a recorded change.",
+        "accounts.User.language": "A display preference the user sets, not a recorded change; "
+        "after a replay the browser's language applies until the user chooses again.",
         "accounts.User.is_staff": "Django admin flag; Laydown has no Django admin (always false).",
         "accounts.User.is_superuser": "Django flag; Laydown grants access by role grants only "
         "(always false).",

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -144,6 +145,21 @@ def user_password_set(*, actor: Principal, user: User, password: str) -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
         _append(records.PASSWORD_SET.name, {"user": user.pseudonym}, actor)
+
+
+def language_set(*, user: User, language: str) -> None:
+    """Keep `language` (a code of settings.LANGUAGES) as the language `user` reads Laydown in.
+
+    A display preference of the user's own, not a recorded change (no ledger record)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("Language %(code)r is not one of: %(all)s.")
+            % {"code": language, "all": ", ".join(dict(settings.LANGUAGES))},
+            fields={"language": _("unknown")},
+        )
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
 
 
 def _check_password(password: str, user: User) -> None:

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from laydown.access.web import needs_second_factor, principal_for_user, principal_of, requires
-from laydown.accounts import selectors, services, signin
+from laydown.accounts import language, selectors, services, signin
 from laydown.accounts.forms import (
     CodeForm,
     GrantForm,
@@ -74,6 +74,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         else:
             response = redirect(_next_url(request))
         signin.device_cookie_set(response, user)
+        language.at_sign_in(request, user, response)
         return response
     if getattr(request, "signin_wait", 0):
         return signin.throttled_response(request, request.signin_wait)  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from laydown.arms.vocab import (
     SiteStatus,
     Unit,
 )
+from laydown.core.forms import DatePicker
 
 MAX_IMPORT_BYTES = importer.LAYOUT.max_bytes  # about 500,000 rows of CSV
 MAX_PHOTO_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -272,12 +273,12 @@ class SearchForm(forms.Form):
     collected_from = forms.DateField(
         label=_("Collected from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
     collected_to = forms.DateField(
         label=_("Collected until (inclusive)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
 
     def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:

@@ -31,6 +31,7 @@ from laydown.arms.vocab import (
     StockCheckStatus,
     Unit,
 )
+from laydown.core import labels
 from laydown.core.choices import ChoiceLabels
 
 TAG = 20
@@ -361,7 +362,15 @@ class CustodyEvent(models.Model):
 
     @property
     def corrected_fields(self) -> list[tuple[str, object, object]]:
-        """(field, previous value, new value) of a correction record; empty for other kinds."""
+        """(field, previous value, new value) of a correction record, as labels (translated);
+        empty for other kinds."""
         changes = self.details.get("changes") or {}
         previous = self.details.get("previous") or {}
-        return [(field, previous.get(field), value) for field, value in changes.items()]
+        return [
+            (
+                labels.label("arms.field", field),
+                labels.value("arms.field", field, previous.get(field)),
+                labels.value("arms.field", field, value),
+            )
+            for field, value in changes.items()
+        ]

@@ -6,6 +6,8 @@ Scoped actions: a site grant covers that site, a region grant its sites; service
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from laydown.access.permissions import define
 from laydown.access.roles import Role
 
@@ -13,61 +15,72 @@ R = Role
 
 READ = define(
     "arms.read",
-    "See sites, containers, items, lots, materiel, custody histories and receipts",
+    gettext_lazy("See sites, containers, items, lots, materiel, custody histories and receipts"),
     [R.ADMIN, R.PROGRAMME_MANAGER, R.COLLECTION_CLERK, R.CUSTODIAN, R.OBSERVER, R.AUDITOR],
     scoped=True,
 )
 SITE_MANAGE = define(
     "arms.site_manage",
-    "Create, edit, open, close and (when never used) delete sites in one's region, and "
-    "containers and their racks at one's sites",
+    gettext_lazy(
+        "Create, edit, open, close and (when never used) delete sites in one's region, and "
+        "containers and their racks at one's sites"
+    ),
     [R.ADMIN, R.PROGRAMME_MANAGER],
     scoped=True,
 )
 ITEM_REGISTER = define(
     "arms.item_register",
-    "Register weapons, ammunition lots and materiel handed in; confirm suspected duplicates",
+    gettext_lazy(
+        "Register weapons, ammunition lots and materiel handed in; confirm suspected duplicates"
+    ),
     [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
     scoped=True,
 )
 CORRECT = define(
     "arms.correct",
-    "Correct a registered weapon, lot or materiel (a typo in a serial, a wrong calibre), with a "
-    "reason; the correction is a record of its own and the history keeps both",
+    gettext_lazy(
+        "Correct a registered weapon, lot or materiel (a typo in a serial, a wrong calibre), with "
+        "a reason; the correction is a record of its own and the history keeps both"
+    ),
     [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
     scoped=True,
 )
 IMPORT = define(
     "arms.import",
-    "Bulk-import items from CSV or XLSX",
+    gettext_lazy("Bulk-import items from CSV or XLSX"),
     [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
     scoped=True,
 )
 CUSTODY = define(
     "arms.custody",
-    "Book items into containers, remove and return them, apply and break seals",
+    gettext_lazy("Book items into containers, remove and return them, apply and break seals"),
     [R.CUSTODIAN],
     scoped=True,
 )
 SHIPMENT = define(
-    "arms.shipment", "Dispatch and receive shipments between sites", [R.CUSTODIAN], scoped=True
+    "arms.shipment",
+    gettext_lazy("Dispatch and receive shipments between sites"),
+    [R.CUSTODIAN],
+    scoped=True,
 )
 STOCK_CHECK = define(
     "arms.stock_check",
-    "Plan stock checks and record their counts",
+    gettext_lazy("Plan stock checks and record their counts"),
     [R.PROGRAMME_MANAGER, R.CUSTODIAN],
     scoped=True,
 )
 REPORT_LOST = define(
     "arms.report_lost",
-    "Report an item or lot lost or stolen (opens an incident)",
+    gettext_lazy("Report an item or lot lost or stolen (opens an incident)"),
     [R.PROGRAMME_MANAGER, R.CUSTODIAN, R.COLLECTION_CLERK],
     scoped=True,
 )
 DISPOSE = define(
     "arms.dispose",
-    "Record disposal (destruction, transfer to the State, deactivation) and in-place "
-    "destruction of unsafe ammunition",
+    gettext_lazy(
+        "Record disposal (destruction, transfer to the State, deactivation) and in-place "
+        "destruction of unsafe ammunition"
+    ),
     [R.PROGRAMME_MANAGER],
     scoped=True,
 )

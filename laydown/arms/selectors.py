@@ -307,11 +307,13 @@ class Receipt:
 
     tag: str
     category: str  # translated label
+    category_code: str
     make: str
     model: str
     calibre: str
     serial: str
     condition: str  # translated label
+    condition_code: str
     collected_at: dt.datetime
     site_code: str
     site_name: str
@@ -327,11 +329,13 @@ def item_receipt(tag: str, *, principal: Principal | None = None) -> Receipt | N
     return Receipt(
         tag=item.tag,
         category=str(Category(item.category).label),
+        category_code=item.category,
         make=item.make,
         model=item.model,
         calibre=item.calibre,
         serial=item.serial,
         condition=str(Condition(item.condition).label),
+        condition_code=item.condition,
         collected_at=item.collected_at,
         site_code=item.collected_site.code,
         site_name=item.collected_site.name,

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from laydown.core import labels
+
 
 class SiteKind(models.TextChoices):
     COLLECTION_POINT = "collection_point", _("Collection point")
@@ -156,3 +158,119 @@ class StockCheckStatus(models.TextChoices):
 class SealStatus(models.TextChoices):
     APPLIED = "applied", _("Applied")
     BROKEN = "broken", _("Broken")
+
+
+for _name, _choices in (
+    ("site_kind", SiteKind),
+    ("site_status", SiteStatus),
+    ("category", Category),
+    ("condition", Condition),
+    ("item_status", ItemStatus),
+    ("lot_status", LotStatus),
+    ("ammo_type", AmmoType),
+    ("unit", Unit),
+    ("hazard_division", HazardDivision),
+    ("materiel_type", MaterielType),
+    ("disposal_method", DisposalMethod),
+    ("incident_kind", IncidentKind),
+    ("shipment_status", ShipmentStatus),
+    ("stock_check_kind", StockCheckKind),
+    ("stock_check_status", StockCheckStatus),
+    ("seal_status", SealStatus),
+):
+    labels.register(f"arms.{_name}", _choices)
+
+# What happened, in a custody history and the dashboard: the record kinds of the registry.
+labels.register(
+    "record_kind",
+    {
+        "arms.site_created": _("Site created"),
+        "arms.container_created": _("Container set up"),
+        "arms.seal_applied": _("Seal applied"),
+        "arms.seal_broken": _("Seal broken"),
+        "arms.item_collected": _("Weapon handed in"),
+        "arms.lot_collected": _("Ammunition lot handed in"),
+        "arms.materiel_collected": _("Materiel handed in"),
+        "arms.duplicate_confirmed": _("Confirmed as not a duplicate"),
+        "arms.item_booked": _("Booked into a container"),
+        "arms.item_removed": _("Removed from storage"),
+        "arms.item_returned": _("Returned to storage"),
+        "arms.shipment_dispatched": _("Dispatched in a shipment"),
+        "arms.shipment_received": _("Received from a shipment"),
+        "arms.item_reported_lost": _("Reported lost or stolen"),
+        "arms.disposed": _("Disposed"),
+        "arms.lot_destroyed_in_place": _("Destroyed in place"),
+        "arms.stock_check_planned": _("Stock check planned"),
+        "arms.stock_check_counted": _("Stock check counted"),
+        "arms.item_corrected": _("Corrected"),
+        "arms.lot_corrected": _("Corrected"),
+        "arms.materiel_corrected": _("Corrected"),
+    },
+)
+# The details of a custody event (arms.records), and the vocabulary of each one's values.
+labels.register(
+    "arms.detail",
+    {
+        "by": _("taken by"),
+        "condition": _("condition"),
+        "crate": _("crate"),
+        "disposal": _("disposal"),
+        "duplicate_of": _("not a duplicate of"),
+        "incident": _("incident"),
+        "kind": _("what"),
+        "method": _("method"),
+        "organisation": _("organisation"),
+        "purpose": _("purpose"),
+        "quantity": _("quantity"),
+        "rack": _("rack"),
+        "reason": _("reason"),
+        "shipment": _("shipment"),
+        "to_site": _("to site"),
+        "unit": _("unit"),
+        "witnesses": _("witnesses"),
+    },
+)
+labels.register_values(
+    "arms.detail",
+    {
+        "condition": "arms.condition",
+        "kind": "arms.incident_kind",
+        "method": "arms.disposal_method",
+        "unit": "arms.unit",
+    },
+)
+labels.register("arms.type", AmmoType)
+labels.register("arms.type", {c: lbl for c, lbl in MaterielType.choices if c != "other"})
+# The fields a correction changes (arms.services.corrections), and their values' vocabularies.
+labels.register(
+    "arms.field",
+    {
+        "category": _("Category"),
+        "make": _("Make"),
+        "model": _("Model"),
+        "calibre": _("Calibre"),
+        "serial": _("Serial number"),
+        "markings": _("Other markings"),
+        "country": _("Country"),
+        "year": _("Year of manufacture"),
+        "condition": _("Condition"),
+        "type": _("Type"),
+        "lot_number": _("Lot or batch"),
+        "quantity": _("Quantity"),
+        "unit": _("Unit"),
+        "hazard_division": _("Hazard division"),
+        "compatibility_group": _("Compatibility group"),
+        "description": _("Description"),
+        "identifiers": _("Identifiers"),
+    },
+)
+labels.register_values(
+    "arms.field",
+    {
+        "category": "arms.category",
+        "condition": "arms.condition",
+        "type": "arms.type",
+        "unit": "arms.unit",
+        "hazard_division": "arms.hazard_division",
+    },
+)

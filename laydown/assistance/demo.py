@@ -74,7 +74,7 @@ ACTIVITIES = [
     ("wash", "Water trucking", "water", "drinking water", "litre", 60),
     ("shelter_nfi", "Winterisation", "shelter", "shelter kit", "kit", 1),
     ("shelter_nfi", "NFI distribution", "nfi", "blankets", "piece", 2),
-    ("health", "Mobile clinic", "health", "consultations", "consultation", 1),
+    ("health", "Mobile clinic", "health", "medical consultations", "consultation", 1),
     ("multipurpose_cash", "Multipurpose cash transfer", "cash", "cash grant", "usd", 40),
 ]
 

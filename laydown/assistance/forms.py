@@ -25,11 +25,12 @@ from laydown.assistance.vocab import (
     VisitStatus,
 )
 from laydown.core.errors import ValidationError
+from laydown.core.forms import DatePicker
 from laydown.vault.services import LEGAL_BASES
 
 # One byte past the services' limit, so that they see a file is too big and say so.
 MAX_UPLOAD_READ = 10 * 1024 * 1024 + 1
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DatePicker()
 # The services name organisations "organisation"; the forms call a partner "partner".
 FIELD_ALIASES = {"organisation": "partner"}
 
@@ -88,7 +89,7 @@ class _PartnerAndPlace(forms.Form):
 
 class DistributionForm(_PartnerAndPlace):
     partner = forms.ChoiceField(label=_("Partner"))
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DatePicker())
     place = forms.ChoiceField(label=_("Place"))
     sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
     activity = forms.CharField(label=_("Activity"), max_length=200)
@@ -145,9 +146,7 @@ class HouseholdForm(_PartnerAndPlace):
         label=_("Legal basis"), choices=[(b, b.replace("_", " ")) for b in LEGAL_BASES]
     )
     purpose = forms.CharField(label=_("Purpose of keeping the personal data"), max_length=200)
-    retain_until = forms.DateField(
-        label=_("Keep the personal data until"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    retain_until = forms.DateField(label=_("Keep the personal data until"), widget=DatePicker())
     override_reason = forms.CharField(
         label=_("Reason it is not a duplicate (programme managers only)"),
         max_length=500,
@@ -180,7 +179,7 @@ class ImportForm(forms.Form):
     purpose = forms.CharField(label=_("Purpose (households)"), max_length=200, required=False)
     retain_until = forms.DateField(
         label=_("Keep personal data until (households)"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         required=False,
     )
 

@@ -194,7 +194,8 @@ def distribution_detail(request: HttpRequest, code: str) -> HttpResponse:
 @requires("assistance.distribution_record")
 def distribution_correct(request: HttpRequest, code: str) -> HttpResponse:
     row = _found(selectors.distribution_get(principal_of(request), code))
-    initial = {name: getattr(row, name) for name in CorrectionForm.base_fields}
+    fields = set(CorrectionForm.base_fields) - {"partner", "place", "reason"}  # not corrected
+    initial = {name: getattr(row, name) for name in fields}
     initial.update(place=row.place_id, reason="")
     form = _distribution_form(request, CorrectionForm, initial=initial)
     if form.is_valid():

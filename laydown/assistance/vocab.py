@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from laydown.core import labels
+
 
 class PartnerKind(models.TextChoices):
     UN_AGENCY = "un_agency", _("UN agency")
@@ -154,3 +156,24 @@ class VisitStatus(models.TextChoices):
     AGREED = "agreed", _("agreed")
     DONE = "done", _("done")
     POSTPONED = "postponed", _("postponed")
+
+
+for _name, _choices in (
+    ("partner_kind", PartnerKind),
+    ("sector", Sector),
+    ("commodity", Commodity),
+    ("unit", Unit),
+    ("place_level", PlaceLevel),
+    ("sex", Sex),
+    ("age_group", AgeGroup),
+    ("specific_need", SpecificNeed),
+    ("receipt_kind", ReceiptKind),
+    ("complaint_status", ComplaintStatus),
+    ("complaint_channel", ComplaintChannel),
+    ("project_sector", ProjectSector),
+    ("project_status", ProjectStatus),
+    ("meeting_side", MeetingSide),
+    ("commitment_status", CommitmentStatus),
+    ("visit_status", VisitStatus),
+):
+    labels.register(f"assistance.{_name}", _choices)

@@ -36,3 +36,14 @@ def run_form(
             raise
         form.add_error(None, str(exc))
     return False, None
+
+
+class DatePicker(forms.DateInput):
+    """A date entered through the browser's date picker (`type=date`), shown in the user's
+    locale by the browser. The value travels as ISO 8601 (YYYY-MM-DD) whatever the language:
+    the picker needs it so, and Django's localized input formats would write 31.01.2026."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -9,6 +9,9 @@ import json
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from laydown.core import labels
 
 
 class LogHead(models.Model):
@@ -114,3 +117,16 @@ class LogWitness(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# A witness's last answer (LogWitness.last_status), as pages show it.
+labels.register(
+    "ledger.witness_status",
+    {
+        "new": _("not contacted yet"),
+        "ok": _("cosigning"),
+        "refused": _("refused"),
+        "unreachable": _("unreachable"),
+        "current": _("cosigning"),
+    },
+)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from laydown.access.permissions import define
 from laydown.access.roles import Role
 
 define(
     "ledger.record_bundle",
-    "Download record bundles (records with salts) to check them against the log",
+    gettext_lazy("Download record bundles (records with salts) to check them against the log"),
     [Role.ADMIN, Role.AUDITOR, Role.OBSERVER],
 )

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from laydown.core.forms import DatePicker
 from laydown.people.checks import MAX_PHOTO_BYTES
 from laydown.people.importer import MAX_BYTES
 from laydown.people.vocab import QUESTIONS, Category, ReferralKind, ReferralStatus, Sex
@@ -31,7 +32,7 @@ def _small(upload: UploadedFile | None, limit: int, message: str) -> UploadedFil
 
 class RegisterForm(forms.Form):
     name = forms.CharField(label=_("Full name (any script)"), max_length=200)
-    born = forms.DateField(label=_("Date of birth"), required=False, help_text="1990-04-02")
+    born = forms.DateField(label=_("Date of birth"), required=False, widget=DatePicker())
     age = forms.IntegerField(label=_("Age, if the date is unknown"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
@@ -96,7 +97,7 @@ class FollowUpForm(forms.Form):
 
 class CorrectForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200, required=False)
-    born = forms.DateField(label=_("Date of birth"), required=False)
+    born = forms.DateField(label=_("Date of birth"), required=False, widget=DatePicker())
     age = forms.IntegerField(label=_("Age"), required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     dependants = forms.IntegerField(label=_("Dependants"), min_value=0, required=False)

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from laydown.core import labels
+
 
 class Category(models.TextChoices):
     COMBATANT = "combatant", _("Combatant")
@@ -76,3 +78,68 @@ QUESTIONS: dict[str, Any] = {  # code -> lazy text
     "on_group_list": _("Is the person on the list of members the group handed over?"),
     "before_cut_off": _("Did the person join before the programme's cut-off date?"),
 }
+
+ANSWERS: dict[str, Any] = {"yes": _("Yes"), "no": _("No"), "unknown": _("Unknown")}
+
+# The columns of the demobilization figures (people.selectors.FIGURES).
+FIGURES: dict[str, Any] = {
+    "registered": _("Registered"),
+    "screened": _("Screened"),
+    "eligible": _("Eligible"),
+    "id_cards": _("ID cards issued"),
+    "paid": _("Support paid"),
+}
+
+labels.register("people.category", Category)
+labels.register("people.status", Status)
+labels.register("people.sex", Sex)
+labels.register("people.decision", Decision)
+labels.register("people.appeal_outcome", AppealOutcome)
+labels.register("people.duplicate_status", DuplicateStatus)
+labels.register("people.cycle_status", CycleStatus)
+labels.register("people.referral_kind", ReferralKind)
+labels.register("people.referral_status", ReferralStatus)
+labels.register("people.question", QUESTIONS)
+labels.register("people.answer", ANSWERS)
+labels.register("people.figure", FIGURES)
+
+# The participant's personal data in the vault (laydown.people.services): its categories, the
+# fields of each, and the purposes the system itself records with a write or a read.
+labels.register(
+    "people.vault_category",
+    {
+        "identity": _("Identity"),
+        "contact": _("Contact"),
+        "photo": _("Photo"),
+        "profile": _("Profile"),
+        "health": _("Health"),
+    },
+)
+labels.register(
+    "people.personal_field",
+    {
+        "name": _("Full name"),
+        "born": _("Date of birth"),
+        "birth_year": _("Year of birth"),
+        "sex": _("Sex"),
+        "phone": _("Phone"),
+        "village": _("Village or town"),
+        "education": _("Education"),
+        "skills": _("Skills"),
+        "specific_needs": _("Specific needs"),
+        "sha256": _("SHA-256 of the photo"),
+        "note": _("Note"),
+    },
+)
+labels.register_values("people.personal_field", {"sex": "people.sex", "born": labels.DATE})
+labels.register(
+    "people.purpose",
+    {
+        "demobilization registration and reinsertion support": _(
+            "demobilization registration and reinsertion support"
+        ),
+        "correction at the person's request": _("correction at the person's request"),
+        "ID card": _("ID card"),
+        "data-subject access request": _("data-subject access request"),
+    },
+)

@@ -8,6 +8,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from laydown.core.forms import DatePicker
 from laydown.verification.models import FindingResult
 from laydown.verification.selectors import Expected
 from laydown.verification.services import MISMATCH_FIELDS, FindingIn
@@ -19,7 +20,7 @@ def _codes(value: str) -> list[str]:
 
 class PlanForm(forms.Form):
     sites = forms.CharField(label=_("Sites"), help_text=_("Site codes, separated by spaces."))
-    planned_for = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned_for = forms.DateField(label=_("Date"), widget=DatePicker())
     team = forms.MultipleChoiceField(
         label=_("Team"),
         widget=forms.CheckboxSelectMultiple,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from laydown.core import labels
+
 
 class Accreditation(models.Model):
     """An observer's right to inspect some sites for a period, with the key they sign with."""
@@ -110,3 +112,18 @@ class DestructionEvent(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+labels.register("verification.inspection_status", InspectionStatus)
+labels.register("verification.finding_result", FindingResult)
+labels.register("verification.destruction_status", {"planned": _("Planned"), "done": _("Done")})
+labels.register("verification.follow_up_status", {"open": _("Open"), "resolved": _("Resolved")})
+labels.register(
+    "verification.mismatch",
+    {
+        "serial": _("serial"),
+        "markings": _("markings"),
+        "condition": _("condition"),
+        "location": _("location"),
+    },
+)

@@ -6,46 +6,52 @@ accreditation (its sites and validity period), checked by the services.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from laydown.access.permissions import define
 from laydown.access.roles import Role as R
 
 READ = define(
     "verification.read",
-    "See accreditations, inspections, findings, reports and destruction events",
+    gettext_lazy("See accreditations, inspections, findings, reports and destruction events"),
     [R.ADMIN, R.PROGRAMME_MANAGER, R.OBSERVER, R.AUDITOR],
 )
 ACCREDIT = define(
     "verification.accredit",
-    "Accredit observers (sites, validity, signing key) and revoke accreditations",
+    gettext_lazy("Accredit observers (sites, validity, signing key) and revoke accreditations"),
     [R.ADMIN, R.PROGRAMME_MANAGER],
 )
 PLAN = define(
     "verification.inspection_plan",
-    "Plan inspections (sites, date, team, sample size)",
+    gettext_lazy("Plan inspections (sites, date, team, sample size)"),
     [R.PROGRAMME_MANAGER, R.OBSERVER],
 )
 INSPECT = define(
     "verification.inspect",
-    "Open an inspection with a nonce, record findings, close it and sign its report",
+    gettext_lazy("Open an inspection with a nonce, record findings, close it and sign its report"),
     [R.OBSERVER],
 )
 FOLLOW_UP = define(
     "verification.follow_up",
-    "Resolve the follow-up tasks that inspections' discrepancies opened",
+    gettext_lazy("Resolve the follow-up tasks that inspections' discrepancies opened"),
     [R.PROGRAMME_MANAGER],
 )
 DESTRUCTION = define(
     "verification.destruction",
-    "Plan and record monitored destruction events",
+    gettext_lazy("Plan and record monitored destruction events"),
     [R.PROGRAMME_MANAGER],
 )
 COUNTERSIGN = define(
-    "verification.countersign", "Countersign a destruction event one witnessed", [R.OBSERVER]
+    "verification.countersign",
+    gettext_lazy("Countersign a destruction event one witnessed"),
+    [R.OBSERVER],
 )
 ITEM_BUNDLE = define(
     "verification.item_bundle",
-    "Download the records of an item held in one's scope, with inclusion proofs and a "
-    "cosigned checkpoint",
+    gettext_lazy(
+        "Download the records of an item held in one's scope, with inclusion proofs and a "
+        "cosigned checkpoint"
+    ),
     [R.ADMIN, R.OBSERVER, R.AUDITOR],
     scoped=True,
 )
