@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_programme_profile'),
+        ("accounts", "0005_programme_profile"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=10),
+            model_name="user",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=10),
         ),
     ]
