@@ -36,7 +36,9 @@ messages: $(STAMP) ## update the catalogues from the source (az, hy, ru; django 
 	sed -i '/^"POT-Creation-Date: /d' laydown/locale/*/LC_MESSAGES/*.po
 	$(MAKE) translations
 
-CATALOGUE_LOCALES ?= $(LOCALES)
+# The languages whose catalogues are complete and checked (laydown/testing/languages.py has the
+# same list for the language walk); a language joins when all its entries are translated.
+CATALOGUE_LOCALES ?= ru
 catalogues: messages ## update the catalogues, fail on an untranslated or fuzzy entry (msgfmt --statistics)
 	.ci/check-catalogues $(CATALOGUE_LOCALES)
 
@@ -78,7 +80,7 @@ serve: $(STAMP) translations ## serve without loading demo data (gunicorn; LAYDO
 serve-dev: $(STAMP) translations ## serve with Django's development server
 	$(BIN)/laydown serve --dev 127.0.0.1:8000
 
-test: lint typecheck interop-tools server-tools pytest pytest-postgres ## lint, type check, the test suite on SQLite and PostgreSQL
+test: lint typecheck catalogues interop-tools server-tools pytest pytest-postgres ## lint, type check, the translation catalogues, the test suite on SQLite and PostgreSQL
 
 lint: $(STAMP) ## ruff check and format check, the layering contracts, no missing migrations
 	$(BIN)/ruff check .
