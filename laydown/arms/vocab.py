@@ -19,7 +19,9 @@ class SiteKind(models.TextChoices):
 
 class SiteStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
+    # Translators: a site that takes in weapons (status), not the verb.
     OPEN = "open", _("Open")
+    # Translators: a site that takes in nothing more (status).
     CLOSED = "closed", _("Closed")
 
 
@@ -70,6 +72,7 @@ class ItemStatus(models.TextChoices):
     IN_TRANSIT = "in_transit", _("In transit")
     REMOVED = "removed", _("Removed (temporarily)")
     LOST = "lost", _("Lost or stolen")
+    # Translators: written off the registry (destroyed, handed to the State, deactivated).
     DISPOSED = "disposed", _("Disposed")
 
 
@@ -192,6 +195,7 @@ labels.register(
         "arms.lot_collected": _("Ammunition lot handed in"),
         "arms.materiel_collected": _("Materiel handed in"),
         "arms.duplicate_confirmed": _("Confirmed as not a duplicate"),
+        # Translators: a custody event: placed in a storage container (not a reservation).
         "arms.item_booked": _("Booked into a container"),
         "arms.item_removed": _("Removed from storage"),
         "arms.item_returned": _("Returned to storage"),
@@ -211,6 +215,7 @@ labels.register(
 labels.register(
     "arms.detail",
     {
+        # Translators: the pseudonymous id of the person who took an item out of storage.
         "by": _("taken by"),
         "condition": _("condition"),
         "crate": _("crate"),
@@ -226,6 +231,7 @@ labels.register(
         "reason": _("reason"),
         "shipment": _("shipment"),
         "to_site": _("to site"),
+        # Translators: the unit of measure of a quantity (rounds, grams), not a military unit.
         "unit": _("unit"),
         "witnesses": _("witnesses"),
     },

@@ -70,6 +70,7 @@ class ReferralStatus(models.TextChoices):
 
 # Verification questions asked at screening (IDDRS 4.20): codes in records, text on pages.
 QUESTIONS: dict[str, Any] = {  # code -> lazy text
+    # Translators: "unit" is a military unit (of an armed group).
     "names_unit": _("Can the person name their unit and its commander?"),
     "weapon_handling": _("Can the person strip and assemble a weapon?"),
     "handed_in": _(

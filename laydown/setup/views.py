@@ -44,6 +44,10 @@ def checklist(request: HttpRequest) -> HttpResponse:
     return render(request, "setup/checklist.html", context)
 
 
+# The workbook's columns whose help lists the codes they take (typed as they are, in any language).
+CODE_COLUMNS = ("kind", "level", "role")
+
+
 @requires("setup.workbook")
 def workbook_page(request: HttpRequest) -> HttpResponse:
     """Take the workbook and queue it as a job; show its outcome at once if it is over."""
@@ -64,7 +68,7 @@ def workbook_page(request: HttpRequest) -> HttpResponse:
             return _outcome(request, job, form)
     if not form.is_bound:
         form = WorkbookForm(initial={"job": uuid.uuid4().hex})
-    context = {"form": form, "problems": [], "help": workbook.HELP}
+    context = {"form": form, "problems": [], "help": workbook.HELP, "code_columns": CODE_COLUMNS}
     return render(request, "setup/workbook.html", context, status=400 if form.errors else 200)
 
 
@@ -80,6 +84,7 @@ def _outcome(
         form = form or WorkbookForm(initial={"job": uuid.uuid4().hex})
         form.add_error("file", refusal.message)
         context = {"form": form, "problems": job_problems(job), "help": workbook.HELP}
+        context["code_columns"] = CODE_COLUMNS
         return render(request, "setup/workbook.html", context, status=400)
     return redirect("setup:workbook_job", job=job.id)
 

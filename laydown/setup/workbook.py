@@ -16,6 +16,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from laydown.access.permissions import Principal, authorize
 from laydown.access.roles import OrgKind, Role, check_scope_string
@@ -56,46 +57,50 @@ LAYOUTS: dict[str, imports.Layout] = {
     ),
     "grants": _layout(("username", "role", "scope"), ("username", "role")),
 }
-HELP: dict[str, dict[str, str]] = {
+HELP: dict[str, dict[str, Any]] = {  # column -> what it holds (translated), or its codes
     "organisations": {
-        "code": "lower-case letters, digits and dashes",
-        "name": "the organisation's name",
+        "code": gettext_lazy("lower-case letters, digits and dashes"),
+        "name": gettext_lazy("the organisation's name"),
         "kind": ", ".join(OrgKind.values),
     },
     "places": {
-        "pcode": "OCHA P-code: two letters (the country), then letters and digits",
-        "name": "the place's name",
+        "pcode": gettext_lazy("OCHA P-code: two letters (the country), then letters and digits"),
+        "name": gettext_lazy("the place's name"),
         "level": ", ".join(PlaceLevel.values),
-        "parent": "the P-code of the place it is in (empty for a region)",
-        "latitude": "decimal degrees, e.g. 40.409264 (optional)",
-        "longitude": "decimal degrees, e.g. 49.867092 (optional)",
+        "parent": gettext_lazy("the P-code of the place it is in (empty for a region)"),
+        "latitude": gettext_lazy("decimal degrees, e.g. 40.409264 (optional)"),
+        "longitude": gettext_lazy("decimal degrees, e.g. 49.867092 (optional)"),
     },
     "sites": {
-        "code": "lower-case letters, digits and dashes",
-        "name": "the site's name",
+        "code": gettext_lazy("lower-case letters, digits and dashes"),
+        "name": gettext_lazy("the site's name"),
         "kind": ", ".join(SiteKind.values),
-        "region": "the region's code (one of the programme's regions, if its profile names any)",
-        "place": "the P-code of its place (optional)",
-        "latitude": "decimal degrees (optional)",
-        "longitude": "decimal degrees (optional)",
-        "status": "open (default) or planned",
+        "region": gettext_lazy(
+            "the region's code (one of the programme's regions, if its profile names any)"
+        ),
+        "place": gettext_lazy("the P-code of its place (optional)"),
+        "latitude": gettext_lazy("decimal degrees (optional)"),
+        "longitude": gettext_lazy("decimal degrees (optional)"),
+        "status": gettext_lazy("open (default) or planned"),
     },
     "containers": {
-        "code": "lower-case letters, digits and dashes",
-        "site": "the code of a storage depot",
-        "racks": "number of racks (default 0)",
+        "code": gettext_lazy("lower-case letters, digits and dashes"),
+        "site": gettext_lazy("the code of a storage depot"),
+        "racks": gettext_lazy("number of racks (default 0)"),
     },
     "users": {
-        "username": "what they sign in with",
-        "organisation": "the code of their organisation",
-        "email": "optional",
-        "password": "an initial password; give it to the user in person. The file is kept "
-        "encrypted while it is imported and deleted afterwards",
+        "username": gettext_lazy("what they sign in with"),
+        "organisation": gettext_lazy("the code of their organisation"),
+        "email": gettext_lazy("optional"),
+        "password": gettext_lazy(
+            "an initial password; give it to the user in person. The file is kept "
+            "encrypted while it is imported and deleted afterwards"
+        ),
     },
     "grants": {
-        "username": "a user of this workbook or an existing one",
+        "username": gettext_lazy("a user of this workbook or an existing one"),
         "role": ", ".join(Role.values),
-        "scope": "programme (default), site:CODE or region:CODE",
+        "scope": gettext_lazy("programme (default), site:CODE or region:CODE"),
     },
 }
 # The field names services use, as the workbook's columns call them.

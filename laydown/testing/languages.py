@@ -45,6 +45,7 @@ NOT_CODES = {
     "single_caregiver": "a specific need's code, typed into the household form as its help says",
     "laydown.localhost": "the demo's host name, in a URL",
     "entitlements.py": "the source file that holds the entitlement rules, named for auditors",
+    "seed.py": "the source file of the reference vocabulary, named for managers who check it",
 }
 # Elements marked translate="no" (HTML's own attribute: signed text, commands, file and column
 # names, host names) are the same in every language and are not checked; nor is the English half

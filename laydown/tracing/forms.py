@@ -33,6 +33,7 @@ class MarkingRow(forms.Form):
     text = forms.CharField(
         label=_("What it reads"), max_length=200, required=False, widget=_typed()
     )
+    # Translators: the state of a marking on a weapon (legible, obliterated...), not a country.
     state = forms.ChoiceField(label=_("State"), choices=MarkingState.choices)
     photo = forms.FileField(
         label=_("Photo"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from laydown.core import labels
+
 
 class MarkingKind(models.TextChoices):
     SERIAL = "serial", _("Serial number")
@@ -24,9 +26,12 @@ class MarkingKind(models.TextChoices):
 
 
 class MarkingLocation(models.TextChoices):
+    # Translators: a part of a firearm (the receiver), not a person who receives.
     RECEIVER = "receiver", _("Receiver")
     BARREL = "barrel", _("Barrel")
+    # Translators: a part of a pistol (the slide), not a photo slide.
     SLIDE = "slide", _("Slide")
+    # Translators: a part of a pistol (the frame), not a picture frame.
     FRAME = "frame", _("Frame")
     BOLT = "bolt", _("Bolt or bolt carrier")
     TRUNNION = "trunnion", _("Trunnion")
@@ -72,3 +77,30 @@ class TermStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     ALIAS = "alias", _("Another name of")
     REJECTED = "rejected", _("Rejected")
+
+
+for _name, _choices in (
+    ("marking_kind", MarkingKind),
+    ("marking_location", MarkingLocation),
+    ("marking_state", MarkingState),
+    ("lot_marking_kind", LotMarkingKind),
+    ("circumstance", Circumstance),
+    ("term_kind", TermKind),
+    ("term_status", TermStatus),
+):
+    labels.register(f"tracing.{_name}", _choices)
+
+# The tracing records in a custody history and on the dashboard, and their details.
+labels.register(
+    "record_kind",
+    {
+        "tracing.markings_recorded": _("Markings recorded"),
+        "tracing.lot_markings_recorded": _("Headstamps and packaging recorded"),
+        "tracing.recovery_recorded": _("Recovery recorded"),
+    },
+)
+labels.register(
+    "arms.detail",
+    {"markings": _("markings"), "circumstance": _("how"), "place": _("place")},
+)
+labels.register_values("arms.detail", {"circumstance": "tracing.circumstance"})

@@ -57,6 +57,9 @@ ITEM_BUNDLE = define(
 )
 WITNESS_MANAGE = define(
     "verification.witness_manage",
-    "Add a witness of the log (its cosignature key and URL), push checkpoints to the witnesses now",
+    gettext_lazy(
+        "Add a witness of the log (its cosignature key and URL), push checkpoints to the "
+        "witnesses now"
+    ),
     [R.ADMIN],
 )
