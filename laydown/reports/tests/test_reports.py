@@ -70,7 +70,7 @@ def test_the_sitrep_answers_the_five_day_claim_and_links_its_records(manager_cli
     assert (figures.units, figures.weapons, figures.rounds) == (11, 10, 1200)
     page = manager_client.get("/reports/sitrep/?days=5").content.decode()
     assert (
-        "11 units were collected in the period: 10 weapons, 1 lots of ammunition (1200 rounds)"
+        "11 units were collected in the period: 10 weapons, 1 lots of ammunition (1,200 rounds)"
         in page
     )
     assert "/arms/items/?collected_from=" in page
