@@ -45,6 +45,7 @@ NOT_CODES = {
     "single_caregiver": "a specific need's code, typed into the household form as its help says",
     "laydown.localhost": "the demo's host name, in a URL",
     "entitlements.py": "the source file that holds the entitlement rules, named for auditors",
+    "witness.example": "the example of a witness name in the form's help, typed as it is",
     "seed.py": "the source file of the reference vocabulary, named for managers who check it",
 }
 # Elements marked translate="no" (HTML's own attribute: signed text, commands, file and column
