@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from laydown.access.permissions import Action
@@ -47,12 +48,14 @@ class UserForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # No role chosen by default: a slip of the hand must not grant Administrator.
+    role = forms.ChoiceField(label=_("Role"), choices=[("", _("— choose a role —")), *Role.choices])
     scope = forms.CharField(
         label=_("Scope"),
         max_length=80,
         initial=PROGRAMME,
-        help_text=_("'programme', 'site:<code>' or 'region:<code>'."),
+        # Django renders help text as HTML: escaped, '<code>' is shown, not opened as a tag.
+        help_text=escape(_("'programme', 'site:<code>' or 'region:<code>'.")),
     )
 
 

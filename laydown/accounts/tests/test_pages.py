@@ -219,3 +219,15 @@ def test_an_admin_without_the_second_factor_is_sent_to_it_first() -> None:
 def test_post_only_admin_actions_refuse_get(admin, clerk_user) -> None:
     assert admin.get(detail(clerk_user, "user_grant")).status_code == 405
     assert RoleGrant.objects.filter(user=clerk_user).count() == 1
+
+
+def test_the_grant_form_escapes_its_help_text_and_has_no_default_role(admin, clerk_user) -> None:
+    html = admin.get(detail(clerk_user)).content.decode()
+    assert "<code>" not in html.split('id="tokens"')[0].split("Grant a role")[1]
+    assert "site:&lt;code&gt;" in html
+    role_select = re.search(r'<select name="role"[^>]*>(.*?)</select>', html, re.S)
+    assert role_select is not None
+    assert 'value="" selected' in role_select.group(1)
+    refused = admin.post(detail(clerk_user, "user_grant"), {"role": "", "scope": "programme"})
+    assert refused.status_code == 400
+    assert not RoleGrant.objects.filter(user=clerk_user, role="admin").exists()
