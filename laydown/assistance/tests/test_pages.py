@@ -143,3 +143,10 @@ def test_the_lists_filter_and_render(manager_client, distribute) -> None:
     assert b"drinking water" in wash.content and b"wheat flour" not in wash.content
     for name in ("index", "households", "places", "partners", "projects", "meetings", "visits"):
         assert manager_client.get(reverse(f"assistance:{name}")).status_code == 200, name
+
+
+def test_the_correction_page_opens_filled_in_with_the_distribution(icrc_client, distribute) -> None:
+    row = distribute()
+    response = icrc_client.get(reverse("assistance:distribution_correct", args=[row.code]))
+    assert response.status_code == 200
+    assert f'value="{row.activity}"'.encode() in response.content
