@@ -1,4 +1,6 @@
-"""Demo organisations (fictional, of real kinds) and one demo user per role."""
+"""Demo organisations (fictional, of real kinds) and the demo users: one per role, and a few more
+at narrower scopes (every depot has a custodian to receive its shipments). Each is printed with
+its password."""
 
 from __future__ import annotations
 
@@ -26,7 +28,10 @@ USERS = [
     ("manager", "operator", Role.PROGRAMME_MANAGER, "programme"),
     ("clerk", "operator", Role.COLLECTION_CLERK, "site:cp-north"),
     ("custodian", "operator", Role.CUSTODIAN, "site:depot-central"),
+    ("custodian-south", "operator", Role.CUSTODIAN, "site:depot-south"),
     ("registrar", "operator", Role.REGISTRAR, "programme"),
+    ("registrar-south", "operator", Role.REGISTRAR, "region:south"),
+    ("childprotection", "operator", Role.CHILD_PROTECTION, "programme"),
     ("observer", "observers-nordland", Role.OBSERVER, "programme"),
     ("un-observer", "un-verification", Role.OBSERVER, "programme"),
     ("partner", "relief-red-cross", Role.PARTNER_STAFF, "programme"),
@@ -73,15 +78,15 @@ def demo_load() -> Iterator[str]:
                 organisation=org,
             )
         services.role_grant(actor=services.SYSTEM, user=user, role=role, scope=scope)
-        yield f"  {username:<10} {demo_password(username):<26} {role.label} at {scope}"
+        yield f"  {username:<16} {demo_password(username):<32} {role.label} at {scope}"
     yield from _demo_second_factors()
 
 
 def _demo_second_factors() -> Iterator[str]:
     yield (
-        "Second factor (TOTP) of the admin, custodian and observer: after the password, enter the "
-        "code that `laydown demo_totp USERNAME` prints, or add the secret (or otpauth URI) to an "
-        "authenticator app:"
+        "Second factor (TOTP) of the administrator, the custodians and the observers: after the "
+        "password, enter the code that `laydown demo_totp USERNAME` prints, or add the secret "
+        "(or otpauth URI) to an authenticator app:"
     )
     for username, _org, role, _scope in USERS:
         if role not in SECOND_FACTOR_ROLES:
@@ -94,6 +99,6 @@ def _demo_second_factors() -> Iterator[str]:
                 key_hex=demo_totp_key(username),
             )
         if device is None:
-            yield f"  {username:<10} (enrolled its own authenticator; demo secret not in use)"
+            yield f"  {username:<16} (enrolled its own authenticator; demo secret not in use)"
             continue
-        yield f"  {username:<10} {demo_totp_secret(username)}  {device.config_url}"
+        yield f"  {username:<16} {demo_totp_secret(username)}  {device.config_url}"

@@ -17,9 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from laydown.access.permissions import Principal
-from laydown.access.roles import Role
 from laydown.access.web import principal_for_user
-from laydown.accounts import services as accounts
 from laydown.accounts.models import User
 from laydown.people import services
 from laydown.people.models import DuplicateFlag, Participant
@@ -87,27 +85,11 @@ def demo_names(count: int = COUNT, seed: int = 20261127) -> list[str]:
     ]
 
 
-def _user(username: str, role: str, scope: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        from laydown.accounts.demo import demo_password
-
-        user = accounts.user_create(
-            actor=accounts.SYSTEM,
-            username=username,
-            password=demo_password(username),
-            organisation="operator",
-        )
-    accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope=scope)
-    return user
-
-
 def demo_load(count: int = COUNT) -> Iterator[str]:
     if Participant.objects.exists():
         yield "Demobilization: demo participants already loaded."
         return
-    child_officer = _user("childprotection", Role.CHILD_PROTECTION, "programme")
-    _user("registrar-south", Role.REGISTRAR, "region:south")
+    child_officer = User.objects.get(username="childprotection")  # the accounts demo's users
     registrar = principal_for_user(User.objects.get(username="registrar"))
     manager = principal_for_user(User.objects.get(username="manager"))
     children = principal_for_user(child_officer)
@@ -118,10 +100,7 @@ def demo_load(count: int = COUNT) -> Iterator[str]:
         people = _register(registrar, children, rng, today, count)
         _screen(registrar, manager, people, rng)
         _support(registrar, manager, rng, today)
-    yield (
-        f"Demobilization: {len(people)} fictional participants; users `childprotection` "
-        "(child-protection officer) and `registrar-south` (registrar for region south only)."
-    )
+    yield f"Demobilization: {len(people)} fictional participants."
 
 
 def _register(
