@@ -1,0 +1,272 @@
+"""The demo walk: every page (and API read) for the objects of the demo programme, as every demo
+user allowed to see it, looking for server errors.
+
+Every object of every kind would be ~2,000 objects x 11 users; the walk samples instead: for each
+kind, the first and the last object and one of each state it can be in (`sample`), so a page that
+breaks only for a revoked participant, a received shipment or a lost item is still visited. Each
+parameterised URL of the site needs an entry in `DEMO_KWARGS` (a test fails when one is missing),
+so a new page is walked as soon as it exists. Nothing here runs in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import models
+from django.test import Client
+from django.urls import reverse
+
+from laydown.accounts.models import ApiToken, Organisation, User
+from laydown.arms.models import AmmoLot, Container, Item, Materiel, Shipment, Site, StockCheck
+from laydown.assistance.models import (
+    Commitment,
+    Complaint,
+    Distribution,
+    Household,
+    Meeting,
+    PartnerProfile,
+    Project,
+    Visit,
+)
+from laydown.ledger.models import Record
+from laydown.people.models import Appeal, Participant, PaymentCycle, Referral
+from laydown.testing.walk import Endpoint, expected_allowed, signed_in
+from laydown.verification.models import DestructionEvent, Inspection
+
+Kwargs = dict[str, Any]
+
+
+def sample(queryset: models.QuerySet[Any], key: str, *states: str, limit: int = 8) -> list[Kwargs]:
+    """`{key: value}` for the first and last row of `queryset` and one row per distinct value
+    of each field in `states` (at most `limit` rows)."""
+    rows = queryset.order_by("pk")
+    picked: list[Any] = [rows.first(), rows.last()]
+    for state in states:
+        for value in rows.values_list(state, flat=True).distinct().order_by(state):
+            picked.append(rows.filter(**{state: value}).first())
+    seen: dict[Any, Kwargs] = {}
+    for row in picked:
+        if row is not None and row.pk not in seen:
+            seen[row.pk] = {key: getattr(row, key if key != "user_id" else "pk")}
+    return list(seen.values())[:limit]
+
+
+def _with(
+    queryset: Callable[[], models.QuerySet[Any]], key: str, *states: str
+) -> Callable[[], list[Kwargs]]:
+    return lambda: sample(queryset(), key, *states)
+
+
+SITES = _with(Site.objects.all, "code", "kind", "status")
+ITEMS = _with(Item.objects.all, "tag", "status", "category")
+LOTS = _with(AmmoLot.objects.all, "tag", "status")
+MATERIEL = _with(Materiel.objects.all, "tag")
+CONTAINERS = _with(Container.objects.all, "code")
+SHIPMENTS = _with(Shipment.objects.all, "code", "status")
+STOCK_CHECKS = _with(StockCheck.objects.all, "code", "status")
+INSPECTIONS = _with(Inspection.objects.all, "code", "status")
+DESTRUCTIONS = _with(DestructionEvent.objects.all, "code", "status")
+DISTRIBUTIONS = _with(Distribution.objects.all, "code", "sector")
+COMPLAINTS = _with(Complaint.objects.all, "code", "status")
+HOUSEHOLDS = _with(Household.objects.all, "code")
+PROJECTS = _with(Project.objects.all, "code", "status")
+MEETINGS = _with(Meeting.objects.all, "code")
+COMMITMENTS = _with(Commitment.objects.all, "code", "status")
+VISITS = _with(Visit.objects.all, "code", "status")
+PEOPLE = _with(Participant.objects.all, "pseudonym", "status", "is_child", "category")
+CYCLES = _with(PaymentCycle.objects.all, "code", "status")
+APPEALS = _with(Appeal.objects.all, "code")
+REFERRALS = _with(Referral.objects.all, "code", "status")
+USERS = _with(User.objects.all, "user_id")
+TOKENS = _with(ApiToken.objects.all, "public_id")
+
+
+def _partners() -> list[Kwargs]:
+    codes = PartnerProfile.objects.values_list("organisation__code", flat=True)
+    return [{"code": code} for code in codes]
+
+
+def _organisations() -> list[Kwargs]:
+    return [{"code": code} for code in Organisation.objects.values_list("code", flat=True)]
+
+
+def _tiles() -> list[Kwargs]:
+    return [{"path": "0/000"}, {"path": "1/000"}, {"path": "data/000"}]
+
+
+def _proofs() -> list[Kwargs]:
+    last = Record.objects.count() - 1
+    return [{"index": 0}, {"index": max(last, 0)}]
+
+
+def _exports() -> list[Kwargs]:
+    from laydown.reports import exports
+
+    return [{"dataset": d, "fmt": f} for d in exports.DATASETS for f in exports.FORMATS]
+
+
+def _inspection_texts() -> list[Kwargs]:
+    return [
+        {**k, "part": part} for k in INSPECTIONS() for part in ("report", "signed", "inventory")
+    ]
+
+
+NONE: Callable[[], list[Kwargs]] = list  # no demo object of the kind (import jobs)
+
+# What to fill in for each parameterised URL, from the demo's own objects.
+DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
+    "ledger:tile": _tiles,
+    "ledger:proof": _proofs,
+    "accounts:token_revoke": TOKENS,
+    **{
+        f"accounts:{name}": USERS
+        for name in ("user_detail", "user_active", "user_grant", "user_revoke")
+    },
+    "accounts:user_second_factor_reset": USERS,
+    **{
+        f"arms:{name}": SITES
+        for name in (
+            "site",
+            "item_new",
+            "lot_new",
+            "materiel_new",
+            "shipment_new",
+            "stock_check_new",
+            "disposal_new",
+        )
+    },
+    **{f"arms:{name}": CONTAINERS for name in ("container", "container_seal", "seal_break")},
+    **{
+        f"arms:{name}": ITEMS
+        for name in ("item", "item_receipt", "item_book", "item_remove", "item_return", "item_lost")
+    },
+    "arms:lot": LOTS,
+    "arms:lot_lost": LOTS,
+    "arms:materiel": MATERIEL,
+    "arms:shipment": SHIPMENTS,
+    "arms:shipment_receive": SHIPMENTS,
+    "arms:stock_check": STOCK_CHECKS,
+    "arms:stock_check_count": STOCK_CHECKS,
+    "arms:import_template": lambda: [{"fmt": "csv"}, {"fmt": "xlsx"}],
+    "arms:import_progress": NONE,
+    "arms:import_job": NONE,
+    "people:import_progress": NONE,
+    "people:import_job": NONE,
+    "assistance:import_progress": NONE,
+    "assistance:import_job": NONE,
+    "verification:inspection": INSPECTIONS,
+    "verification:inspection_text": _inspection_texts,
+    "verification:destruction": DESTRUCTIONS,
+    "verification:item_bundle": ITEMS,
+    **{
+        f"assistance:{name}": DISTRIBUTIONS
+        for name in (
+            "distribution_detail",
+            "distribution_correct",
+            "distribution_receipt",
+            "distribution_recipients",
+            "monitoring_note_new",
+        )
+    },
+    "assistance:complaint_detail": COMPLAINTS,
+    "assistance:complaint_follow_up": COMPLAINTS,
+    "assistance:household_detail": HOUSEHOLDS,
+    "assistance:household_personal_data": HOUSEHOLDS,
+    "assistance:partner_edit": _partners,
+    "assistance:project_detail": PROJECTS,
+    "assistance:project_edit": PROJECTS,
+    "assistance:project_progress": PROJECTS,
+    "assistance:meeting_detail": MEETINGS,
+    "assistance:commitment_new": MEETINGS,
+    "assistance:commitment_follow_up": COMMITMENTS,
+    "assistance:visit_detail": VISITS,
+    "assistance:visit_update": VISITS,
+    "people:cycle": CYCLES,
+    "people:cycle_approve": CYCLES,
+    "people:appeal_decide": APPEALS,
+    "people:follow_up": REFERRALS,
+    **{
+        f"people:{name}": PEOPLE
+        for name in (
+            "person",
+            "screen",
+            "appeal",
+            "revoke",
+            "card",
+            "card_issue",
+            "certificate",
+            "access_report",
+            "correct",
+            "erase",
+            "refer",
+        )
+    },
+    "reports:export": _exports,
+    "api:organisation_detail": _organisations,
+    "api:arms_item_get": ITEMS,
+    "api:arms_lot_get": LOTS,
+    "api:arms_materiel_get": MATERIEL,
+    "api:arms_site_get": SITES,
+    "api:arms_shipment_get": SHIPMENTS,
+    **{
+        f"api:people_{name}": PEOPLE
+        for name in ("participant_detail", "personal_data", "card", "access_report")
+    },
+    "api:people_cycle_detail": CYCLES,
+    **{
+        f"api:assistance_{name}": DISTRIBUTIONS
+        for name in ("distribution_detail", "recipient_list", "note_list")
+    },
+    "api:assistance_complaint_detail": COMPLAINTS,
+    "api:assistance_household_detail": HOUSEHOLDS,
+    "api:assistance_household_personal_data": HOUSEHOLDS,
+    "api:assistance_project_detail": PROJECTS,
+    "api:assistance_meeting_detail": MEETINGS,
+    "api:assistance_visit_detail": VISITS,
+    "api:verification_inspection_detail": INSPECTIONS,
+    "api:verification_item_bundle": ITEMS,
+    "api:verification_destruction_detail": DESTRUCTIONS,
+}
+
+
+def walked(endpoints: Iterable[Endpoint]) -> list[Endpoint]:
+    """The endpoints the demo walk requests: pages, and the API's reads (no API write)."""
+    return [e for e in endpoints if not e.is_api or e.method == "GET"]
+
+
+def urls_of(endpoint: Endpoint) -> list[str]:
+    if not endpoint.parameters:
+        return [reverse(endpoint.name)]
+    return [reverse(endpoint.name, kwargs=kwargs) for kwargs in DEMO_KWARGS[endpoint.name]()]
+
+
+def _status(client: Client, url: str) -> int:
+    """The status of GET `url`, a streamed answer read to its end (it may fail half-way)."""
+    response = client.get(url)  # a POST-only page answers 405
+    if response.streaming:
+        for _chunk in response.streaming_content:  # type: ignore[attr-defined]
+            pass
+    return int(response.status_code)
+
+
+def server_errors(
+    client: Client, user: User | None, walker: str, urls: dict[Endpoint, list[str]]
+) -> tuple[list[str], int]:
+    """Request every URL the walker may see as `user`; each answer of 500 or more, and the
+    number of requests made."""
+    errors, requests = [], 0
+    for endpoint, endpoint_urls in urls.items():
+        if endpoint.action is None or not expected_allowed(endpoint.action, walker):
+            continue
+        for url in endpoint_urls:
+            signed_in(client, user)  # afresh each time: a sign-out page must not end the walk
+            requests += 1
+            try:
+                status = _status(client, url)
+            except Exception as exc:  # noqa: BLE001  (report every URL, not just the first)
+                errors.append(f"{walker}: GET {url} ({endpoint.name}) raised {exc!r}")
+                continue
+            if status >= 500:
+                errors.append(f"{walker}: GET {url} ({endpoint.name}) answered {status}")
+    return errors, requests

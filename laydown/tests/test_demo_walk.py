@@ -1,0 +1,81 @@
+"""The demo programme, walked: every page and API read for a sample of every kind of the demo's
+objects (laydown.testing.demo_walk says how they are sampled), as every demo user allowed to
+see it and as an anonymous visitor, answers without a server error."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.db import transaction
+from django.test import Client, override_settings
+
+from laydown.access.permissions import ACTIONS
+from laydown.accounts import demo as accounts_demo
+from laydown.accounts.models import RoleGrant, User
+from laydown.arms.models import Shipment, Site
+from laydown.demo.load import demo_load
+from laydown.testing import FAST_HASHERS
+from laydown.testing.demo_walk import DEMO_KWARGS, server_errors, urls_of, walked
+from laydown.testing.walk import ANONYMOUS, collect
+from laydown.verification import demo as verification_demo
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[list[str]]:
+    """The demo loaded once for this module, in a transaction rolled back after its last test
+    (each test runs in a savepoint inside it, as Django's setUpTestData does)."""
+    witnesses = tmp_path_factory.mktemp("witnesses")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(verification_demo, "witness_dir", lambda name: witnesses / name)
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield list(demo_load())
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def test_every_parameterised_page_has_demo_objects_to_walk() -> None:
+    endpoints, _problems = collect()
+    missing = [str(e) for e in walked(endpoints) if e.parameters and e.name not in DEMO_KWARGS]
+    assert missing == [], "add them to DEMO_KWARGS in laydown/testing/demo_walk.py"
+
+
+def test_the_demo_prints_the_password_of_every_user_it_creates(demo_output) -> None:
+    printed = "\n".join(demo_output)
+    for user in User.objects.all():
+        assert accounts_demo.demo_password(user.username) in printed, user.username
+
+
+def test_every_depot_of_the_demo_has_a_custodian_to_receive_its_shipments(demo_output) -> None:
+    custodians = set(RoleGrant.objects.filter(role="custodian").values_list("scope", flat=True))
+    for depot in Site.objects.filter(kind="storage_depot"):
+        assert {"programme", f"site:{depot.code}", f"region:{depot.region}"} & custodians, depot
+    assert Shipment.objects.exists()
+
+
+def test_every_page_of_every_kind_of_demo_object_answers_every_allowed_user(demo_output) -> None:
+    endpoints, _problems = collect()
+    urls = {e: urls_of(e) for e in walked(endpoints) if e.action in ACTIONS}
+    assert sum(map(len, urls.values())) > 400
+    started, errors, requests = time.monotonic(), [], 0
+    client = Client()
+    walkers = [(None, ANONYMOUS)] + [
+        (User.objects.get(username=username), role)
+        for username, _org, role, _scope in accounts_demo.USERS
+    ]
+    for user, walker in walkers:
+        found, made = server_errors(client, user, walker, urls)
+        errors += found
+        requests += made
+    print(f"demo walk: {requests} requests in {time.monotonic() - started:.0f} s")
+    assert errors == [], "\n".join(errors)
