@@ -380,23 +380,28 @@ class DispatchForm(forms.Form):
 
     def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["to_site"].choices = sites  # type: ignore[attr-defined]
+        # No destination chosen by default: the first site in the list is rarely the right one.
+        choices = [("", _("— choose the receiving site —")), *sites]
+        self.fields["to_site"].choices = choices  # type: ignore[attr-defined]
 
     def clean_crates(self) -> list[Crate]:
-        crates = []
+        crates, problems = [], []
         for number, line in enumerate(self.cleaned_data["crates"].splitlines(), start=1):
             words = _codes(line)
             if not words:
                 continue
             if len(words) < 3:
-                raise forms.ValidationError(
+                problems.append(
                     _("Line %(n)d: give the crate code, its seal and at least one tag.")
                     % {"n": number}
                 )
+                continue
             code, seal, *tags = words
             items = tuple(t.upper() for t in tags if not t.upper().startswith("LA-"))
             lots = tuple(t.upper() for t in tags if t.upper().startswith("LA-"))
             crates.append(Crate(code=code, seal=seal, items=items, lots=lots))
+        if problems:  # every bad line at once, not the first of them
+            raise forms.ValidationError(problems)
         return crates
 
 

@@ -95,25 +95,33 @@ def refuse_if_sealed(container: Container | None, doing: str) -> None:
         )
 
 
-def movable_check(
-    rows: Sequence[Item | AmmoLot], tags: Collection[str], site: Site, field: str
-) -> None:
+def _movable_problems(
+    rows: Sequence[Item | AmmoLot], tags: Collection[str], site: Site
+) -> list[tuple[str, bool]]:
+    """Why each of `tags` may not leave `site`, with whether the reason is a sealed container."""
     found = {row.tag: row for row in rows}
+    problems = []
     for tag in sorted(tags):
         row = found.get(tag)
-        if row is None or row.site_id != site.code or row.status != ItemStatus.IN_STORAGE:
-            raise validators.refuse(
-                field,
-                _("not at the sending site"),
-                _("%(tag)s is not in storage at the sending site %(site)s.")
-                % {"tag": tag, "site": site.code},
-            )
-        refuse_if_sealed(row.container, _("taking %(tag)s out") % {"tag": tag})
+        if row is None:
+            problems.append((f"{tag}: {_('not registered')}", False))
+        elif row.site_id != site.code:
+            problems.append((f"{tag}: {_('at %(site)s') % {'site': row.site_id}}", False))
+        elif row.status != ItemStatus.IN_STORAGE:
+            problems.append((f"{tag}: {str(row.get_status_display()).lower()}", False))
+        elif (seal := container_seal(row.container)) is not None:
+            why = _("container %(c)s is sealed (seal %(seal)s): break the seal first") % {
+                "c": seal.container_id,
+                "seal": seal.number,
+            }
+            problems.append((f"{tag}: {why}", True))
+    return problems
 
 
 def movable_lock(item_tags: Collection[str], lot_tags: Collection[str], site: Site) -> None:
     """Lock the items and lots about to leave `site` and check each is in storage there and
-    not in a sealed container. Call inside the transaction that records their move."""
+    not in a sealed container, naming every one that is not and why (a crate list typed at a
+    depot may hold more than one slip). Call inside the transaction that records their move."""
     items = list(
         Item.objects.select_for_update(of=("self",))
         .filter(tag__in=item_tags)
@@ -124,5 +132,16 @@ def movable_lock(item_tags: Collection[str], lot_tags: Collection[str], site: Si
         .filter(tag__in=lot_tags)
         .select_related("container")
     )
-    movable_check(items, item_tags, site, "items")
-    movable_check(lots, lot_tags, site, "lots")
+    item_problems = _movable_problems(items, item_tags, site)
+    problems = item_problems + _movable_problems(lots, lot_tags, site)
+    if not problems:
+        return
+    message = _("%(n)d of the items and lots listed cannot leave %(site)s: %(list)s.") % {
+        "n": len(problems),
+        "site": site.code,
+        "list": "; ".join(text for text, _sealed in problems),
+    }
+    if all(sealed for _text, sealed in problems):
+        raise validators.refuse("container", _("sealed"), message)
+    field = "items" if any(not sealed for _text, sealed in item_problems) else "lots"
+    raise validators.refuse(field, _("not at the sending site"), message)

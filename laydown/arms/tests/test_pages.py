@@ -366,3 +366,29 @@ def test_a_decompression_bomb_or_a_non_zip_file_gets_a_short_refusal_on_the_page
         assert response.status_code == 400 and len(response.content) < 100_000
         assert response.context["form"].errors["file"]
     assert not Item.objects.exists()
+
+
+def test_the_dispatch_form_names_every_bad_line_and_tag_and_chooses_no_destination(
+    containers: dict[str, Container], collect: Callable[..., Item]
+) -> None:
+    here = collect()
+    custodian = client_for("custodian-a", "custodian", "site:depot-a")
+    page = custodian.get("/arms/sites/depot-a/shipments/new/").content.decode()
+    assert '<option value="" selected>' in page
+    before = log_size()
+    lines = custodian.post(
+        "/arms/sites/depot-a/shipments/new/",
+        {"to_site": "depot-b", "crates": "CR-1 S-1\nCR-2 S-2 LD-1\nCR-3\nCR-4 S-4 LD-2"},
+    ).content.decode()
+    assert "Line 1:" in lines and "Line 3:" in lines
+    tags = custodian.post(
+        "/arms/sites/depot-a/shipments/new/",
+        {"to_site": "depot-b", "crates": f"CR-1 S-1 LD-999998 {here.tag}\nCR-2 S-2 LA-999999"},
+    ).content.decode()
+    assert "LD-999998: not registered" in tags and "LA-999999: not registered" in tags
+    assert "2 of the items and lots listed" in tags
+    nowhere = custodian.post(
+        "/arms/sites/depot-a/shipments/new/", {"to_site": "", "crates": f"CR-1 S-1 {here.tag}"}
+    )
+    assert nowhere.status_code == 400 and "to_site" in nowhere.context["form"].errors
+    assert log_size() == before
