@@ -139,11 +139,21 @@ DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
     **{f"arms:{name}": CONTAINERS for name in ("container", "container_seal", "seal_break")},
     **{
         f"arms:{name}": ITEMS
-        for name in ("item", "item_receipt", "item_book", "item_remove", "item_return", "item_lost")
+        for name in (
+            "item",
+            "item_receipt",
+            "item_book",
+            "item_remove",
+            "item_return",
+            "item_lost",
+            "item_correct",
+        )
     },
     "arms:lot": LOTS,
     "arms:lot_lost": LOTS,
+    "arms:lot_correct": LOTS,
     "arms:materiel": MATERIEL,
+    "arms:materiel_correct": MATERIEL,
     "arms:shipment": SHIPMENTS,
     "arms:shipment_receive": SHIPMENTS,
     "arms:stock_check": STOCK_CHECKS,
@@ -156,6 +166,7 @@ DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
     "assistance:import_progress": NONE,
     "assistance:import_job": NONE,
     "verification:inspection": INSPECTIONS,
+    "verification:inspection_findings": INSPECTIONS,
     "verification:inspection_text": _inspection_texts,
     "verification:destruction": DESTRUCTIONS,
     "verification:item_bundle": ITEMS,
