@@ -1,10 +1,10 @@
 from django.urls import include, path
 
 from laydown.api import api
-from laydown.ledger import views as ledger_views
+from laydown.reports import views as reports_views
 
 urlpatterns = [
-    path("", ledger_views.home, name="home"),
+    path("", reports_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("log/", include("laydown.ledger.urls")),
     path("accounts/", include("laydown.accounts.urls")),

@@ -128,16 +128,29 @@ def authorize(
         )
     if action.audience == SIGNED_IN:
         return
-    grants = grants_for(principal, action)
+    held = grants = grants_for(principal, action)
     if scope is not None and action.scoped:
         grants = [(role, s) for role, s in grants if scope.covered_by(s)]
     if not grants:
-        raise PermissionDenied(_("Your roles do not allow “%(action)s” here.") % {"action": name})
+        raise PermissionDenied(_refusal(action, held))
     if action.own_org and organisation_id is not None:
         if organisation_id != principal.organisation_id and not any(
             role in CROSS_ORG_ROLES for role, _s in grants
         ):
             raise PermissionDenied(_("This record belongs to another organisation."))
+
+
+def _refusal(action: Action, held: list[tuple[str, str]]) -> str:
+    """Why the refusal, in words (the 403 page shows it): whose work it is, or where one's
+    roles allow it; never an action's code."""
+    if held:
+        return _("Your roles allow this only at %(scopes)s, not here.") % {
+            "scopes": ", ".join(sorted({scope for _role, scope in held}))
+        }
+    labels = [str(role.label) for role in Role if role in action.roles]
+    return _("Your roles do not allow this: it is the work of %(roles)s.") % {
+        "roles": ", ".join(labels)
+    }
 
 
 def matrix_markdown() -> str:

@@ -9,13 +9,22 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 
-from laydown.access.permissions import ACTIONS, ANONYMOUS, ANYONE, Principal, authorize
+from laydown.access.permissions import (
+    ACTIONS,
+    ANONYMOUS,
+    ANYONE,
+    Principal,
+    authorize,
+    is_allowed,
+)
 from laydown.access.roles import SECOND_FACTOR_ROLES, Scope
 
 View = Callable[..., HttpResponseBase]
@@ -82,6 +91,20 @@ def requires(action: str, *, programme_wide: bool = False) -> Callable[[View], V
             return view(request, *args, **kwargs)
 
         wrapped.laydown_action = action  # type: ignore[attr-defined]
+        wrapped.laydown_scope = scope  # type: ignore[attr-defined]
         return wrapped
 
     return decorate
+
+
+def may_open(principal: Principal, url: str) -> bool:
+    """Whether the page at `url` (a path of this site) lets `principal` in, by the action and
+    scope its view declares: links to pages one may not open are not shown (no link to a 403)."""
+    try:
+        view = resolve(urlsplit(url).path).func
+    except Resolver404:
+        return False
+    action = getattr(view, "laydown_action", None)
+    if action is None:
+        return False
+    return is_allowed(principal, action, scope=getattr(view, "laydown_scope", None))

@@ -469,6 +469,18 @@ def shipments_list(*, principal: Principal | None = None, site: str = "") -> lis
     return list(rows.select_related("from_site", "to_site").order_by("-dispatched_at")[:100])
 
 
+def shipments_query(
+    *, principal: Principal | None = None, site: str = "", status: str = ""
+) -> QuerySet[Shipment]:
+    """Every shipment the principal may see, leaving or reaching `site`, in `status`."""
+    rows = Shipment.objects.filter(_either_site(principal, "from_site", "to_site"))
+    if site:
+        rows = rows.filter(Q(from_site_id=site) | Q(to_site_id=site))
+    if status:
+        rows = rows.filter(status=status)
+    return rows.select_related("from_site", "to_site")
+
+
 def stock_check_get(code: str, *, principal: Principal | None = None) -> StockCheck | None:
     return (
         StockCheck.objects.filter(site_filter(principal), code=code).select_related("site").first()

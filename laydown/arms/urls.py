@@ -39,6 +39,7 @@ urlpatterns = [
     path("materiel/", views.materiel_list, name="materiel_list"),
     path("materiel/<slug:tag>/", views.materiel_detail, name="materiel"),
     path("materiel/<slug:tag>/correct/", views.materiel_correct, name="materiel_correct"),
+    path("shipments/", views.shipment_list, name="shipments"),
     path("shipments/<slug:code>/", views.shipment_detail, name="shipment"),
     path("shipments/<slug:code>/receive/", views.shipment_receive, name="shipment_receive"),
     path("stock-checks/<slug:code>/", views.stock_check_detail, name="stock_check"),

@@ -30,9 +30,9 @@ from laydown.access.permissions import Principal, is_allowed
 from laydown.access.roles import Scope
 from laydown.access.web import principal_of, requires
 from laydown.arms import extensions, forms, import_job, importer, photos, selectors, services
-from laydown.arms.models import AmmoLot, Item, Site
-from laydown.arms.vocab import ItemStatus
-from laydown.core import paging
+from laydown.arms.models import AmmoLot, Item, Shipment, Site
+from laydown.arms.vocab import ItemStatus, ShipmentStatus
+from laydown.core import listing, paging
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
 from laydown.core.imports.uploads import upload_content
@@ -609,6 +609,61 @@ def shipment_new(request: HttpRequest, code: str) -> HttpResponse:
     items, lots = selectors.movable_at(site)
     context = {"form": form, "site": site, "items": items, "lots": lots}
     return render(request, "arms/shipment_new.html", context, status=_status(form))
+
+
+SHIPMENT_SORTS = {
+    "code": "code",
+    "from": "from_site_id",
+    "to": "to_site_id",
+    "status": "status",
+    "dispatched": "dispatched_at",
+}
+
+
+@requires("arms.read")
+def shipment_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    site = request.GET.get("site", "")
+    sort, order = listing.sort_order(request, SHIPMENT_SORTS, "-dispatched")
+    rows = selectors.shipments_query(principal=principal_of(request), site=site, status=status)
+    rows = rows.order_by(order, "code")
+    fmt = request.GET.get("format", "")
+    if fmt in listing.EXPORT_FORMATS:
+        return listing.export("shipments", fmt, SHIPMENT_COLUMNS, map(_shipment_row, rows))
+    context = {
+        "page": paging.page_of(request, rows, 50),
+        "count": rows.count(),
+        "sort": sort,
+        "query": paging.query_without_page(request),
+        "filter_query": _query_without(request, "page", "sort", "format"),
+        "status": status,
+        "site": site,
+        "statuses": ShipmentStatus.choices,
+        "sites": _visible_sites(principal_of(request)),
+    }
+    return render(request, "arms/shipment_list.html", context)
+
+
+SHIPMENT_COLUMNS = ("code", "from_site", "to_site", "status", "dispatched_at", "received_at")
+
+
+def _shipment_row(row: Shipment) -> list[Any]:
+    received = row.received_at.isoformat() if row.received_at else ""
+    return [
+        row.code,
+        row.from_site_id,
+        row.to_site_id,
+        row.status,
+        row.dispatched_at.isoformat(),
+        received,
+    ]
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _destination(code: str) -> Site:

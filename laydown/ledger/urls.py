@@ -4,6 +4,7 @@ from laydown.ledger import views
 
 app_name = "ledger"
 urlpatterns = [
+    path("", views.home, name="index"),
     path("checkpoint", views.checkpoint, name="checkpoint"),
     path("tile/<path:path>", views.tile, name="tile"),
     path("proof/<int:index>", views.proof, name="proof"),

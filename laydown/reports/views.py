@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 
 from laydown.access.web import principal_of, requires
 from laydown.ledger import selectors as ledger
+from laydown.ledger import views as ledger_views
 from laydown.reports import charts, exports, selectors
 from laydown.reports.boundaries import boundaries_current
+from laydown.reports import home as home_tasks
 from laydown.reports.periods import Period, PeriodError, period_from
 
 
@@ -128,3 +130,14 @@ def _log_key() -> str:
 @requires("reports.export", programme_wide=True)
 def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponseBase:
     return exports.export_response(dataset, fmt)
+
+
+@requires("public.view")
+def home(request: HttpRequest) -> HttpResponseBase:
+    """The front page: a signed-in user's tasks, role by role; else the ledger's front page."""
+    principal = principal_of(request)
+    sections = home_tasks.home_sections(principal) if not principal.is_anonymous else []
+    if not sections:
+        return ledger_views.home(request)
+    context = {"sections": sections, "checkpoint": ledger.checkpoint_public()}
+    return render(request, "reports/home.html", context)

@@ -31,7 +31,7 @@ from laydown.assistance.models import (
 )
 from laydown.ledger.models import Record
 from laydown.people.models import Appeal, Participant, PaymentCycle, Referral
-from laydown.testing.walk import Endpoint, expected_allowed, signed_in
+from laydown.testing.walk import Endpoint, collect, expected_allowed, signed_in
 from laydown.verification.models import DestructionEvent, Inspection
 
 Kwargs = dict[str, Any]
@@ -281,3 +281,21 @@ def server_errors(
             if status >= 500:
                 errors.append(f"{walker}: GET {url} ({endpoint.name}) answered {status}")
     return errors, requests
+
+
+# Pages a browser walk skips: the log's tiles and proofs, downloads, the sign-out button's URL.
+NOT_PAGES = ("ledger:tile", "ledger:proof", "reports:export", "accounts:sign_out")
+DOWNLOADS = (".json", ".csv", ".xlsx", ".txt", ".geojson", ".hxl", ".pdf")
+
+
+def demo_pages() -> list[str]:
+    """Every page of the site a browser shows, parameterised ones for the first demo object of
+    each sample (URLs answering something else than a page are skipped by the walker)."""
+    endpoints, _problems = collect()
+    paths = []
+    for endpoint in endpoints:
+        if endpoint.is_api or endpoint.name in NOT_PAGES:
+            continue
+        samples = DEMO_KWARGS[endpoint.name]()[:1] if endpoint.parameters else [{}]
+        paths += [reverse(endpoint.name, kwargs=kwargs) for kwargs in samples]
+    return [p for p in paths if not p.endswith(DOWNLOADS) and "/export" not in p]

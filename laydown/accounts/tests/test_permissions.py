@@ -77,7 +77,8 @@ def test_a_role_action_is_refused_without_the_role() -> None:
     with pytest.raises(PermissionDenied) as refused:
         authorize(clerk, "accounts.org_manage")
     assert not isinstance(refused.value, NotAuthenticated)
-    assert "accounts.org_manage" in str(refused.value)
+    assert "accounts.org_manage" not in str(refused.value)  # words, not a code: whose work
+    assert "it is the work of Administrator" in str(refused.value)
 
 
 def test_an_unknown_action_is_refused_to_everyone() -> None:

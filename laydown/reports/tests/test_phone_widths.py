@@ -1,0 +1,92 @@
+"""Every page of the demo fits a phone (360 px) and a tablet (768 px) without scrolling
+sideways, in real headless Chromium: `document.documentElement.scrollWidth <= innerWidth`.
+Tables scroll inside their own box; the header wraps, and the language switch and "Sign out"
+stay on screen; at 360 px every button, field, select and navigation link is at least 44 px
+high (touch targets).
+
+One user holds every role, so that every page renders its full content (the longest
+navigation too); parameterised pages are walked for the first demo object of each sample
+(laydown.testing.demo_walk.demo_pages).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from laydown.access.roles import Role
+from laydown.accounts import services as accounts
+from laydown.demo.load import demo_load
+from laydown.reports.tests.browser import screenshot, sign_in
+from laydown.testing import PASSWORD, code_for
+from laydown.testing.demo_walk import demo_pages
+from laydown.verification import demo as verification_demo
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
+
+WIDTHS = (360, 768)
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'button, select, input:not([type=checkbox]):not([type=radio]):not([type=hidden]), nav a')]
+  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height < 43.5; })
+  .map(e => `${e.tagName.toLowerCase()} ${e.name || e.textContent.trim().slice(0, 30)}`)"""
+OFF_SCREEN = """() => [...document.querySelectorAll('header select, header button, header a')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+  .map(e => e.textContent.trim() || e.id)"""
+
+
+def test_every_page_fits_a_phone_and_a_tablet(page: Any, live_server: Any, monkeypatch, tmp_path):
+    monkeypatch.setattr(verification_demo, "witness_dir", lambda name: tmp_path / name)
+    for _line in demo_load():
+        pass
+    user = accounts.user_create(
+        actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
+    )
+    for role in Role.values:
+        accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="programme")
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    sign_in(page, live_server.url, "everyone", PASSWORD, totp=code_for(device))
+    paths = demo_pages()
+    failures, visited = [], 0
+    for width in WIDTHS:
+        for path in paths:
+            tab = page.context.new_page()  # a fresh tab: an error page must not disturb the next
+            tab.set_viewport_size({"width": width, "height": 800})
+            try:
+                failures += _misfits(tab, f"{live_server.url}{path}", path, width)
+                visited += 1
+            except _NotAPage:
+                pass
+            finally:
+                tab.close()
+    assert visited >= 2 * 80
+    assert failures == [], "\n".join(failures)
+
+
+class _NotAPage(Exception):
+    pass
+
+
+def _misfits(tab: Any, url: str, path: str, width: int) -> list[str]:
+    """What on the page at `url` does not fit `width`."""
+    try:
+        response = tab.goto(url)
+    except Exception as exc:  # noqa: BLE001
+        # a download is not a page; POST-only URLs answer GET with an empty 405
+        if "Download is starting" in str(exc) or "RESPONSE_CODE_FAILURE" in str(exc):
+            raise _NotAPage from exc
+        raise
+    if response is None or "text/html" not in response.headers.get("content-type", ""):
+        raise _NotAPage
+    found = []
+    scroll_width = tab.evaluate("document.documentElement.scrollWidth")
+    if scroll_width > width:
+        found.append(f"{width} px: {path} is {scroll_width} px wide")
+        screenshot(tab, f"wide-{width}-" + path.strip("/").replace("/", "-"))
+    if width == 360:
+        if small := tab.evaluate(SMALL_TARGETS):
+            found.append(f"{width} px: {path}: under 44 px high: {small[:5]}")
+        if off := tab.evaluate(OFF_SCREEN):
+            found.append(f"{width} px: {path}: header controls off screen: {off}")
+    return found
