@@ -32,7 +32,7 @@ from laydown.assistance.models import (
 from laydown.ledger.models import Record
 from laydown.people.models import Appeal, Participant, PaymentCycle, Referral
 from laydown.testing.walk import Endpoint, collect, expected_allowed, signed_in
-from laydown.verification.models import DestructionEvent, Inspection
+from laydown.verification.models import Accreditation, DestructionEvent, Inspection
 
 Kwargs = dict[str, Any]
 
@@ -79,6 +79,7 @@ CYCLES = _with(PaymentCycle.objects.all, "code", "status")
 APPEALS = _with(Appeal.objects.all, "code")
 REFERRALS = _with(Referral.objects.all, "code", "status")
 USERS = _with(User.objects.all, "user_id")
+ACCREDITATIONS = _with(Accreditation.objects.all, "code")
 TOKENS = _with(ApiToken.objects.all, "public_id")
 
 
@@ -118,6 +119,8 @@ NONE: Callable[[], list[Kwargs]] = list  # no demo object of the kind (import jo
 DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
     "ledger:tile": _tiles,
     "ledger:proof": _proofs,
+    "ledger:consistency": lambda: [{"old": 1, "new": Record.objects.count()}],
+    "accounts:programme_logo": NONE,
     "accounts:token_revoke": TOKENS,
     **{
         f"accounts:{name}": USERS
@@ -136,7 +139,21 @@ DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
             "disposal_new",
         )
     },
-    **{f"arms:{name}": CONTAINERS for name in ("container", "container_seal", "seal_break")},
+    **{
+        f"arms:{name}": SITES
+        for name in ("site_edit", "site_status", "site_delete", "site_people", "container_new")
+    },
+    **{
+        f"arms:{name}": CONTAINERS
+        for name in (
+            "container",
+            "container_seal",
+            "seal_break",
+            "container_edit",
+            "container_status",
+            "container_delete",
+        )
+    },
     **{
         f"arms:{name}": ITEMS
         for name in (
@@ -166,6 +183,17 @@ DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
     "assistance:import_progress": NONE,
     "assistance:import_job": NONE,
     "verification:inspection": INSPECTIONS,
+    "verification:accreditation_revoke": ACCREDITATIONS,
+    "tracing:item_markings": ITEMS,
+    "tracing:lot_markings": LOTS,
+    "tracing:recovery": ITEMS,
+    "tracing:photo": NONE,
+    "tracing:import_template": lambda: [{"fmt": "csv"}, {"fmt": "xlsx"}],
+    "tracing:import_progress": NONE,
+    "tracing:import_job": NONE,
+    "setup:workbook_job": NONE,
+    "setup:workbook_progress": NONE,
+    "api:tracing_markings_get": ITEMS,
     "verification:inspection_findings": INSPECTIONS,
     "verification:inspection_text": _inspection_texts,
     "verification:destruction": DESTRUCTIONS,
