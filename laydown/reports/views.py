@@ -12,8 +12,8 @@ from laydown.access.web import principal_of, requires
 from laydown.ledger import selectors as ledger
 from laydown.ledger import views as ledger_views
 from laydown.reports import charts, exports, selectors
-from laydown.reports.boundaries import boundaries_current
 from laydown.reports import home as home_tasks
+from laydown.reports.boundaries import boundaries_current
 from laydown.reports.periods import Period, PeriodError, period_from
 
 
