@@ -113,6 +113,12 @@ def _inspection_texts() -> list[Kwargs]:
     ]
 
 
+def _field_forms() -> list[Kwargs]:
+    from laydown.field import kinds
+
+    return [{"form": kind.name} for kind in kinds.all_kinds()]
+
+
 NONE: Callable[[], list[Kwargs]] = list  # no demo object of the kind (import jobs)
 
 # What to fill in for each parameterised URL, from the demo's own objects.
@@ -194,6 +200,11 @@ DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
     "setup:workbook_job": NONE,
     "setup:workbook_progress": NONE,
     "api:tracing_markings_get": ITEMS,
+    "field:app_form": _field_forms,
+    "field:device_revoke": NONE,
+    "field:review_detail": NONE,  # the demo holds no device nor submission
+    "api:field_submission_detail": NONE,
+    "api:field_review_detail": NONE,
     "verification:inspection_findings": INSPECTIONS,
     "verification:inspection_text": _inspection_texts,
     "verification:destruction": DESTRUCTIONS,
