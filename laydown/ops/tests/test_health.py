@@ -20,6 +20,7 @@ def test_healthz_answers_without_the_database() -> None:
 
 
 @override_settings(ALLOWED_HOSTS=["laydown.example.org"], SECURE_SSL_REDIRECT=True)
+@pytest.mark.django_db  # the 400 page shows the programme's heading, read from the database
 def test_a_probe_by_ip_address_over_plain_http_is_answered() -> None:
     response = Client(HTTP_HOST="10.0.0.7:8000").get("/healthz")
     assert response.status_code == 200

@@ -61,7 +61,7 @@ def test_metrics_count_requests_by_route_and_read_the_log_queue_and_witnesses() 
 
     route = "/log/checkpoint"
     counted = total(text, "laydown_http_requests_total", route=route, status="200")
-    assert counted - total(before, "laydown_http_requests_total", route=route) == 3
+    assert counted - total(before, "laydown_http_requests_total", route=route, status="200") == 3
     assert total(text, "laydown_http_request_duration_seconds_count", route=route) >= 3
     assert total(text, "laydown_http_requests_total", route="unmatched", status="404") >= 1
     assert "123" not in "".join(k[0] + str(k[1]) for k in samples(text))  # no path as a label
