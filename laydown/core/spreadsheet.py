@@ -13,6 +13,8 @@ import csv
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.utils.functional import Promise
+
 __all__ = ["FORMULA_STARTS", "csv_cell", "csv_lines", "csv_row", "xlsx_row"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,6 +56,8 @@ def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
 
     cells = []
     for value in values:
+        if isinstance(value, Promise):  # a lazily translated text: openpyxl cannot take it
+            value = str(value)
         if isinstance(value, str):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"

@@ -42,3 +42,12 @@ def test_xlsx_text_cells_are_strings_never_formulas(write_only: bool) -> None:
     cells = list(load_workbook(io.BytesIO(out.getvalue())).worksheets[-1].iter_rows())[0]
     assert [c.value for c in cells[:3]] == [EVIL, "+1", 42]
     assert [c.data_type for c in cells[:3]] == ["s", "s", "n"]
+
+
+def test_a_lazily_translated_text_is_written_as_a_string_cell() -> None:
+    from django.utils.translation import gettext_lazy
+    from openpyxl import Workbook
+
+    sheet = Workbook(write_only=True).create_sheet("s")
+    (cell,) = spreadsheet.xlsx_row(sheet, [gettext_lazy("lower-case letters")])
+    assert cell.value == "lower-case letters" and cell.data_type == "s"
