@@ -38,7 +38,7 @@ messages: $(STAMP) ## update the catalogues from the source (az, hy, ru; django 
 
 # The languages whose catalogues are complete and checked (laydown/testing/languages.py has the
 # same list for the language walk); a language joins when all its entries are translated.
-CATALOGUE_LOCALES ?= ru
+CATALOGUE_LOCALES ?= $(LOCALES)
 catalogues: messages ## update the catalogues, fail on an untranslated or fuzzy entry (msgfmt --statistics)
 	.ci/check-catalogues $(CATALOGUE_LOCALES)
 

@@ -76,6 +76,7 @@ def test_the_receipt_prints_on_one_page_with_both_people_and_signature_lines(
     page.check("input[name=condition][value=serviceable]")
     page.click("text=Register and print the receipt")
     assert page.locator("#print-receipt").is_visible()
+    page.wait_for_load_state("load")  # print.js (deferred) has set the page-margin boxes
     (only,) = pdf_pages(page.pdf(format="A4"), SCREENSHOTS, "print-receipt")
     for text in (
         "Aranvale DDR Programme",
