@@ -37,6 +37,17 @@ def fresh_tile_cache() -> Iterator[None]:
     tilecache.clear()
 
 
+@pytest.fixture(autouse=True)
+def english_to_begin_with() -> Iterator[None]:
+    """Each test starts in the default language: a request in a user's language (their profile,
+    the switch) leaves it active in the thread, and the next test's messages would follow it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 

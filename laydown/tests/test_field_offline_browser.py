@@ -194,6 +194,7 @@ def test_a_duplicate_serial_goes_to_review_and_a_revoked_devices_outbox_is_kept(
     page.goto(f"{base}/field/outbox/")
     wait_statuses(page, {"needs_review": 2})
     row = page.locator("#outbox tbody tr[data-status=needs_review]", has_text="revoked")
+    row.first.wait_for()  # the reason is written into the row after its status
     assert row.count() == 1
     kept = Submission.objects.get(problem__code="device_revoked")
     assert services.payload_open(kept)["serial"] == "LATE-1"

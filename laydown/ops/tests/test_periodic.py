@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.db.models import F
 
 from laydown.jobs.models import ScheduleRun
 from laydown.ledger import publish, services, witnessing
@@ -101,6 +102,11 @@ def test_the_worker_pushes_new_checkpoints_to_the_witness(
         assert (row.last_status, row.last_size) == ("ok", newest)
         witness.stop()
         services.record_append_batch(entries=[("test.sample", {"n": 2})], actor="system")
+        # Due again without waiting LAYDOWN_WITNESS_PUSH_EVERY (5 s): on a quiet machine the
+        # second run came sooner, found the push not due, and the outcome stayed the first one.
+        ScheduleRun.objects.filter(name="witness-push").update(
+            started_at=F("started_at") - timedelta(minutes=1)
+        )
         worker(subprocess_env)
         run = ScheduleRun.objects.get(name="witness-push")
         assert (run.ok, run.failures) == (False, 1)  # unreachable: retried with back-off

@@ -87,7 +87,7 @@ def test_revocation_is_refused_to_registrars_and_for_participants_not_eligible(
     before = log_size()
     signed_in(registrar, client=client)
     refused = post_json(client, f"{URL}/participants/{p.pk}/revocation", {"reason": "x"})
-    assert "people.decide" in assert_error(refused, 403, "forbidden")["message"]
+    assert "Your roles do not allow this" in assert_error(refused, 403, "forbidden")["message"]
     not_eligible = post_json(
         client,
         f"{URL}/participants/{other.pk}/revocation",

@@ -183,7 +183,7 @@ def test_a_role_without_the_action_or_off_the_team_is_a_403_and_writes_nothing(
     assert_error(client.get(f"{URL}/inspections"), 403, "forbidden")
     signed_in(user_of(manager), client=client)  # managers plan, only observers inspect
     refused = post_json(client, f"{URL}/inspections/{inspection.code}/open", {"nonce": "x" * 10})
-    assert "verification.inspect" in assert_error(refused, 403, "forbidden")["message"]
+    assert "Your roles do not allow this" in assert_error(refused, 403, "forbidden")["message"]
     off_team = post_json(
         client,
         f"{URL}/inspections/{inspection.code}/open",
