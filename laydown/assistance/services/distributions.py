@@ -113,15 +113,16 @@ def distributions_append(
     for organisation, _data in rows:
         authorize(actor, permissions.DISTRIBUTION_RECORD.name, organisation_id=organisation.pk)
         partner_check("organisation", organisation)
-    codes = allocate_codes(DISTRIBUTION_PREFIX, len(rows)) if rows else []
-    entries = [
-        (
-            records.DISTRIBUTION_RECORDED.name,
-            {"distribution": code, "organisation": org.code, **data},
-        )
-        for code, (org, data) in zip(codes, rows, strict=True)
-    ]
-    ledger.record_append_batch(entries=entries, actor=actor_of(actor))
+    with transaction.atomic():  # the code counter stays locked until the batch commits
+        codes = allocate_codes(DISTRIBUTION_PREFIX, len(rows)) if rows else []
+        entries = [
+            (
+                records.DISTRIBUTION_RECORDED.name,
+                {"distribution": code, "organisation": org.code, **data},
+            )
+            for code, (org, data) in zip(codes, rows, strict=True)
+        ]
+        ledger.record_append_batch(entries=entries, actor=actor_of(actor))
     return codes
 
 
