@@ -100,10 +100,12 @@ server-tools: ## install Debian's postgresql-client (backups on PostgreSQL) and 
 	.ci/install-server-tools
 
 pytest: $(STAMP) translations ## the test suite on SQLite
+	@command -v java >/dev/null || .ci/install-java  # ODK Validate (laydown/openrosa tests)
 	rm -rf var/test-sqlite
 	LAYDOWN_DATA_DIR=var/test-sqlite LAYDOWN_DATABASE_URL= $(BIN)/pytest
 
 pytest-postgres: $(STAMP) translations ## the database tests on PostgreSQL, when LAYDOWN_TEST_POSTGRES_URL is set
+	@command -v java >/dev/null || .ci/install-java  # ODK Validate (laydown/openrosa tests)
 	@if [ -z "$$LAYDOWN_TEST_POSTGRES_URL" ]; then \
 	  echo "LAYDOWN_TEST_POSTGRES_URL is not set: PostgreSQL tests not run (CI sets it)."; \
 	else \

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "laydown.people",
     "laydown.jobs",
     "laydown.field",
+    "laydown.openrosa",
     "laydown.demo",
     "laydown.setup",
     "laydown.ops",
