@@ -91,8 +91,9 @@ lint: $(STAMP) ## ruff check and format check, the layering contracts, no missin
 typecheck: $(STAMP) ## mypy --strict on the package and bench/ (not on tests)
 	LAYDOWN_DATA_DIR=var/check $(BIN)/mypy laydown bench
 
-interop-tools: ## install Go + golang.org/x/mod (Go client interop test), Chromium and the Noto fonts (browser tests, print)
+interop-tools: ## install Go + golang.org/x/mod (Go client interop test), ODK Web Forms from npm (OpenRosa client test), Chromium and the Noto fonts (browser tests, print)
 	.ci/install-go-interop
+	.ci/install-odk-client
 	.ci/install-browser
 	.ci/install-fonts
 
