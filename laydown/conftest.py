@@ -20,10 +20,11 @@ TEST_KIND = kinds.register("test.sample", description="A record written by the t
 
 @pytest.fixture(scope="session", autouse=True)
 def log_key() -> str:
-    from laydown.vault import crypto
+    from laydown.vault import crypto, odk_encryption
 
     keys.key_create_if_absent()
     crypto.master_key_create_if_absent()
+    odk_encryption.form_key_create_if_absent()
     return keys.log_verifier_key()
 
 

@@ -46,8 +46,9 @@ DATABASES = {
 LAYDOWN_LOG_ORIGIN = env_origin("LAYDOWN_LOG_ORIGIN", "laydown.localhost/log")
 LAYDOWN_LOG_KEY_FILE = DATA_DIR / "log.key"
 # Refuse to start while a key in the data directory can be read by others (secret_key is
-# checked as it is read above); the log and vault keys are checked again as they are loaded.
-secret_files_check(LAYDOWN_LOG_KEY_FILE, DATA_DIR / "vault.key")
+# checked as it is read above); the log, vault and OpenRosa form keys are checked again as they
+# are loaded.
+secret_files_check(LAYDOWN_LOG_KEY_FILE, DATA_DIR / "vault.key", DATA_DIR / "openrosa.key")
 # How many witnesses must cosign a checkpoint before it is served as the log's checkpoint
 # (when witnesses are configured); and whether this process pushes new checkpoints itself
 # after each commit (off: `laydown worker` pushes them; on only for a server without one).

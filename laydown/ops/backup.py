@@ -7,7 +7,8 @@ A backup directory holds:
   application keeps writing) or `database.pgdump.age` (PostgreSQL: `pg_dump --format=custom`
   of one snapshot, the very snapshot in which the log size of the manifest was read);
 - `files.tar.age`: the data directory's stored files (item photos, assistance files, receipts);
-- `keys.json.age`: the secret key, the log's signing key and the vault's master key;
+- `keys.json.age`: the secret key, the log's signing key, the vault's master key and the
+  OpenRosa form key (openrosa.key, encrypted ODK submissions);
 - `identity.age` (passphrase backups only): the X25519 identity the parts are encrypted to,
   itself encrypted under the passphrase (age's scrypt);
 - `manifest.json`: the format, the database engine, the log size, and the SHA-256 of every file.
@@ -48,7 +49,7 @@ from pyrage import x25519
 from laydown.ledger.models import Checkpoint
 
 FORMAT = 2
-KEY_FILES = ("secret_key", "log.key", "vault.key")
+KEY_FILES = ("secret_key", "log.key", "vault.key", "openrosa.key")
 FILE_DIRS = ("files", "assistance")  # stored files under the data directory
 SQLITE_PART = "database.sqlite3.age"
 PG_PART = "database.pgdump.age"
@@ -352,7 +353,9 @@ def restore_into_empty(*, directory: Path, unlock: Unlock) -> dict[str, Any]:
         raise BackupError("keys.json.age does not open with the identity given.") from None
     data = Path(settings.DATA_DIR)
     present = _database_is_empty() + [
-        str(data / name) for name in ("log.key", "vault.key") if (data / name).exists()
+        str(data / name)
+        for name in ("log.key", "vault.key", "openrosa.key")
+        if (data / name).exists()
     ]
     if present:
         raise BackupError(

@@ -13,7 +13,7 @@ import pytest
 from laydown.core import private
 from laydown.testing.cli import run_laydown
 
-KEY_FILES = ["log.key", "vault.key", "secret_key"]
+KEY_FILES = ["log.key", "vault.key", "secret_key", "openrosa.key"]
 
 
 def mode(path: Path) -> int:

@@ -116,7 +116,7 @@ def test_a_backup_restores_into_an_empty_data_directory_identical_and_verified(
 
     assert tables_of(restore_env) == tables_of(subprocess_env)
     data = Path(restore_env["LAYDOWN_DATA_DIR"])
-    for name in ("secret_key", "log.key", "vault.key"):
+    for name in ("secret_key", "log.key", "vault.key", "openrosa.key"):
         assert (data / name).read_bytes() == (Path(settings.DATA_DIR) / name).read_bytes()
         assert (data / name).stat().st_mode & 0o077 == 0
     assert (data / "files" / "ab" / "test-backup-file").read_bytes() == b"a photo"

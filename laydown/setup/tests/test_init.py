@@ -34,6 +34,7 @@ def test_init_makes_a_programme_from_an_empty_data_directory_once(tmp_path: Path
     assert "/setup/" in done.stdout  # says what to do next
     data = tmp_path / "data"
     assert (data / "log.key").exists() and (data / "vault.key").exists()
+    assert (data / "openrosa.key").exists()
     again = _init(tmp_path)
     assert again.returncode != 0
     assert "runs once" in again.stderr

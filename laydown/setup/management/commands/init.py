@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from laydown.core.errors import ValidationError
 from laydown.ledger import keys
 from laydown.setup import services
-from laydown.vault import crypto
+from laydown.vault import crypto, odk_encryption
 
 
 class Command(BaseCommand):
@@ -40,6 +40,7 @@ class Command(BaseCommand):
             )
         keys.key_create_if_absent()
         crypto.master_key_create_if_absent()
+        odk_encryption.form_key_create_if_absent()
         password = os.environ.get("LAYDOWN_NEW_PASSWORD") or _password_asked()
         try:
             first = services.programme_init(
