@@ -55,7 +55,7 @@ def setup_child() -> None:
         days=1,
     )
     public = Path(os.environ["BENCH_PUBLIC"])
-    publish.log_publish(directory=public / "log")
+    publish.log_publish(public / "log")
     assert keys.log_verifier_key()
     size = selectors.checkpoint_public().size
     tile = "tile/0/000" if size >= 256 else f"tile/0/000.p/{size}"

@@ -70,9 +70,11 @@ LAYDOWN_JOB_RETENTION_DAYS = env_int("LAYDOWN_JOB_RETENTION_DAYS", 30, minimum=1
 LAYDOWN_ID_CARD_VALID_DAYS = env_int("LAYDOWN_ID_CARD_VALID_DAYS", 730, minimum=1)
 LAYDOWN_WITNESS_PUSH_EVERY = env_int("LAYDOWN_WITNESS_PUSH_EVERY", 5, minimum=1)
 # A static copy of the public log (checkpoint, tiles, policy) kept by `laydown worker` in
-# LAYDOWN_LOG_PUBLISH_DIR (unset: none) for a web server or CDN, served at
+# LAYDOWN_LOG_PUBLISH_DIR and/or the S3-compatible bucket LAYDOWN_LOG_PUBLISH_BUCKET
+# (s3://bucket/prefix; unset: none) for a web server or CDN, served at
 # LAYDOWN_LOG_PUBLISH_URL (named in the policy file; default https://<log origin>).
 LAYDOWN_LOG_PUBLISH_DIR = env_str("LAYDOWN_LOG_PUBLISH_DIR", "")
+LAYDOWN_LOG_PUBLISH_BUCKET = env_str("LAYDOWN_LOG_PUBLISH_BUCKET", "")
 LAYDOWN_LOG_PUBLISH_URL = env_str("LAYDOWN_LOG_PUBLISH_URL", "").rstrip("/")
 # Prometheus metrics at /metrics for the holder of this token (Authorization: Bearer ...);
 # unset: /metrics answers 404 (laydown.ops.metrics).

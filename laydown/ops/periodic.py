@@ -47,17 +47,22 @@ def _witness_push() -> schedule.Outcome:
     return schedule.Outcome(not failed, text)
 
 
+def _copies_behind() -> list[publish.Destination]:
+    size = selectors.checkpoint_public().size
+    return [c for c in publish.destinations_configured() if publish.published_size(c) != size]
+
+
 def log_publish_due() -> bool:
     """A copy is configured and lags behind the served checkpoint."""
-    if not settings.LAYDOWN_LOG_PUBLISH_DIR:
-        return False
-    size = publish.published_size(Path(settings.LAYDOWN_LOG_PUBLISH_DIR))
-    return size != selectors.checkpoint_public().size
+    return bool(publish.destinations_configured()) and bool(_copies_behind())
 
 
 def _log_publish() -> schedule.Outcome:
-    result = publish.log_publish(directory=Path(settings.LAYDOWN_LOG_PUBLISH_DIR))
-    return schedule.Outcome(True, f"published size {result.size} ({result.written} tiles)")
+    done = []
+    for copy in _copies_behind():
+        result = publish.log_publish(copy)
+        done.append(f"published size {result.size} to {copy} ({result.written} tiles)")
+    return schedule.Outcome(True, "; ".join(done))
 
 
 schedule.register(

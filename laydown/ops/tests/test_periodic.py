@@ -16,6 +16,7 @@ from laydown.jobs.models import ScheduleRun
 from laydown.ledger import publish, services, witnessing
 from laydown.ledger.models import Checkpoint, LogWitness
 from laydown.ops import backup
+from laydown.testing.s3 import S3_ENV, s3_server
 from laydown.testing.witness import WitnessProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.worker]
@@ -126,3 +127,19 @@ def test_the_worker_keeps_the_published_copy_of_the_log(
     assert done.returncode == 0, done.stderr
     assert "log-publish: published size 260" in done.stdout
     assert publish.published_size(copy) == 260 and (copy / "tile/0/000").exists()
+
+
+def test_the_worker_keeps_the_bucket_copy_of_the_log_too(
+    subprocess_env: dict[str, str], tmp_path: Path
+) -> None:
+    services.record_append_batch(
+        entries=[("test.sample", {"n": i}) for i in range(40)], actor="system"
+    )
+    with s3_server() as s3:
+        bucket = f"s3://{s3.bucket}/log"
+        env = {**subprocess_env, **S3_ENV, "AWS_ENDPOINT_URL_S3": s3.endpoint}
+        copy = tmp_path / "public"
+        done = worker(env, LAYDOWN_LOG_PUBLISH_BUCKET=bucket, LAYDOWN_LOG_PUBLISH_DIR=str(copy))
+        assert done.returncode == 0, done.stderr
+        assert f"published size 40 to {bucket}" in done.stdout
+        assert publish.published_size(bucket) == 40 == publish.published_size(copy)

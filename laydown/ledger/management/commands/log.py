@@ -17,8 +17,9 @@ class Command(BaseCommand):
         "auditors only) to FILE, by default DIR.records.jsonl beside DIR. "
         "`log witness-add VKEY URL`: push checkpoints to this witness. "
         "`log push [--every SECONDS]`: push the newest checkpoint to the witnesses now (or "
-        "forever). `log witnesses`: each witness's status. `log publish DIR`: keep DIR a "
-        "static copy of the public log (checkpoint, tiles, policy) for a web server or CDN."
+        "forever). `log witnesses`: each witness's status. `log publish DEST`: keep DEST (a "
+        "directory or s3://bucket/prefix) a static copy of the public log (checkpoint, tiles, "
+        "policy) for a web server or CDN."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         exp.add_argument("--bundle", type=Path, default=None)
         exp.add_argument("--no-bundle", action="store_true", help="write no record bundle")
         pub = sub.add_parser("publish", help="update a static copy of the public log")
-        pub.add_argument("directory", type=Path)
+        pub.add_argument("destination", help="a directory, or s3://bucket/prefix")
         add = sub.add_parser("witness-add", help="add a witness (cosignature key and URL)")
         add.add_argument("vkey")
         add.add_argument("url", help="the witness's submission prefix, e.g. http://host:7380")
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         if action == "export":
             self._export(options)
         elif action == "publish":
-            self._publish(options["directory"])
+            self._publish(options["destination"])
         elif action == "witness-add":
             try:
                 witness = witnessing.witness_add(
@@ -65,10 +66,14 @@ class Command(BaseCommand):
                     f"{w.last_error}".rstrip()
                 )
 
-    def _publish(self, directory: Path) -> None:
-        result = publish.log_publish(directory=directory)
+    def _publish(self, destination: str) -> None:
+        try:
+            copy = publish.destination_of(destination)
+        except ValidationError as exc:
+            raise CommandError(exc.message) from exc
+        result = publish.log_publish(copy)
         self.stdout.write(
-            f"Published the checkpoint of size {result.size} to {directory}: "
+            f"Published the checkpoint of size {result.size} to {copy}: "
             f"{result.written} tiles written, {result.kept} full tiles already there."
         )
 
