@@ -27,9 +27,9 @@ def programme(request: HttpRequest) -> dict[str, object]:
 
 
 # Answers that are not pages read no profile: the API (ISO times with their offset; its schema
-# is read with no database at all), the public log's checkpoint and tiles (served by the
-# thousand, cached), static files and the health checks.
-NOT_PAGES = ("/api/", "/log/", "/static/", "/healthz", "/readyz", "/metrics")
+# is read with no database at all), ODK Collect's OpenRosa calls, the public log's checkpoint
+# and tiles (served by the thousand, cached), static files and the health checks.
+NOT_PAGES = ("/api/", "/openrosa/", "/log/", "/static/", "/healthz", "/readyz", "/metrics")
 
 
 class ProgrammeLocaleMiddleware:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from laydown.access.permissions import Principal, is_allowed
 from laydown.access.roles import Scope
-from laydown.arms import permissions, selectors, services  # noqa: F401  (before the API)
+from laydown.arms import permissions, photos, selectors, services  # noqa: F401  (before the API)
 from laydown.arms.api import ItemIn, LotIn, MaterielIn
 from laydown.arms.models import Item, Site
 from laydown.arms.vocab import (
@@ -101,6 +101,19 @@ def vocab(principal: Principal) -> dict[str, Any]:
     }
 
 
-kinds.register(kinds.FormKind("arms.weapon", gettext_lazy("Weapon"), REGISTER, _weapon, vocab))
+def _photo(data: bytes) -> list[str]:
+    return [photos.photo_store(data=data)]
+
+
+kinds.register(
+    kinds.FormKind(
+        "arms.weapon",
+        gettext_lazy("Weapon"),
+        REGISTER,
+        _weapon,
+        vocab,
+        files={"photos": _photo},
+    )
+)
 kinds.register(kinds.FormKind("arms.lot", gettext_lazy("Ammunition lot"), REGISTER, _lot))
 kinds.register(kinds.FormKind("arms.materiel", gettext_lazy("Materiel"), REGISTER, _materiel))

@@ -35,6 +35,12 @@ class FormKind:
     conflict_codes: frozenset[str] = frozenset({"duplicate"})
     conflict_fields: frozenset[str] = field(default_factory=lambda: frozenset({"site"}))
     sealed: bool = False  # the payload holds personal data: kept encrypted while it waits
+    # How a file sent with a submission (a photo from ODK Collect, laydown.openrosa) becomes the
+    # payload's value of a field: e.g. stored by its SHA-256 for a weapon's `photos`.
+    files: dict[str, Callable[[bytes], Any]] = field(default_factory=dict)
+    # Further actions the form's service checks besides `action` (a registration writes personal
+    # data to the vault): a device gets those of them its user's roles allow.
+    needs: frozenset[str] = frozenset()
 
     def is_conflict(self, exc: Exception) -> bool:
         """Whether a refusal of `exc` goes to the review queue (else back to the clerk)."""

@@ -319,7 +319,8 @@ def device_refusal(device: Device) -> DeviceRefused | None:
 def field_actions(user: User) -> list[str]:
     """The form actions `user`'s roles allow: what a device enrolled for them may do."""
     principal = principal_for_user(user)
-    return sorted({k.action for k in kinds.all_kinds() if is_allowed(principal, k.action)})
+    wanted = {a for k in kinds.all_kinds() for a in (k.action, *k.needs)}
+    return sorted(a for a in wanted if is_allowed(principal, a))
 
 
 def device_enrol(

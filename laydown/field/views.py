@@ -28,7 +28,7 @@ from laydown.access.web import principal_of, requires
 from laydown.accounts.models import User
 from laydown.core.errors import ValidationError
 from laydown.field import kinds, selectors, services
-from laydown.field.models import Decision, Submission, SubmissionStatus
+from laydown.field.models import Decision, Device, Submission, SubmissionStatus
 
 KEPT = ("site", "category", "make", "model", "calibre", "type", "unit", "place", "date", "region")
 
@@ -165,7 +165,12 @@ def devices(request: HttpRequest) -> HttpResponse:
             url = request.build_absolute_uri(reverse("field:enrol"))
             link = f"{url}#{secret}"
             svg = segno.make(link, error="m").svg_inline(scale=4, title=_("Enrolment QR code"))
-            enrolled = {"device": device, "link": link, "qr": mark_safe(svg)}  # noqa: S308
+            enrolled = {
+                "device": device,
+                "link": link,
+                "qr": mark_safe(svg),  # noqa: S308
+                **_collect_qr(request, device),
+            }
     rows = list(selectors.devices_list()[:200])
     users = selectors.users_by_pseudonym([d.user for d in rows])
     context = {
@@ -175,6 +180,24 @@ def devices(request: HttpRequest) -> HttpResponse:
         "clerks": User.objects.filter(is_active=True).order_by("username")[:1000],
     }
     return render(request, "field/devices.html", context, status=422 if error else 200)
+
+
+def _collect_qr(request: HttpRequest, device: Device) -> dict[str, Any]:
+    """The same device's settings for ODK Collect or KoBoCollect (laydown.openrosa): its server
+    URL, user name (the device's id) and password (the device's secret), as Collect scans them."""
+    from laydown.openrosa import auth  # the OpenRosa server builds on field capture
+
+    server = request.build_absolute_uri(reverse("openrosa:form_list")).removesuffix("/formList")
+    code = auth.collect_settings(
+        server_url=server, device=device, project=f"Laydown · {device.name}"
+    )
+    svg = segno.make(code, error="l").svg_inline(scale=3, title=_("ODK Collect settings QR code"))
+    return {
+        "collect_qr": mark_safe(svg),  # noqa: S308  (segno's SVG of our own text)
+        "collect_server": server,
+        "collect_username": device.public_id,
+        "collect_password": auth.device_password(device),
+    }
 
 
 @requires("field.device_manage")

@@ -70,7 +70,7 @@ class Built:
 
     @property
     def md5(self) -> str:
-        return hashlib.md5(self.xform, usedforsecurity=False).hexdigest()
+        return md5(self.xform)
 
 
 def form_names() -> list[str]:
@@ -214,3 +214,7 @@ def validate(xform: bytes) -> None:
         handle.write(xform)
         handle.flush()
         odk_validate.check_xform(handle.name)
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()

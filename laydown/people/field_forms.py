@@ -5,6 +5,7 @@ sealed while it waits for review."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.utils.translation import gettext_lazy
@@ -73,5 +74,7 @@ kinds.register(
         vocab,
         conflict_fields=frozenset({"region"}),
         sealed=True,
+        needs=frozenset({"people.personal_data", "people.health", "people.screen"}),
+        files={"photo_base64": lambda data: base64.b64encode(data).decode()},
     )
 )

@@ -69,6 +69,10 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "verification:accreditation_revoke": lambda s: {"code": "ACC-000000"},
     "verification:item_bundle": lambda s: {"tag": "LD-000000"},
     "reports:export": lambda s: {"dataset": "sites", "fmt": "csv"},
+    # The OpenRosa server (walked with devices): the weapon form and its list of sites.
+    "openrosa:form_download": lambda s: {"form": "arms.weapon"},
+    "openrosa:form_manifest": lambda s: {"form": "arms.weapon"},
+    "openrosa:form_media": lambda s: {"form": "arms.weapon", "name": "sites.csv"},
     # The registry: unknown codes and tags; the action is checked first, then the page says 404.
     **{
         f"arms:{name}": lambda s: {"code": "no-such-site"}
@@ -306,13 +310,22 @@ def ninja_path_view(callback: Any) -> PathView | None:
     return view if isinstance(view, PathView) else None
 
 
-def collect(urlconf: str | None = None) -> tuple[list[Endpoint], list[str]]:
-    """Every walkable endpoint of `urlconf`, and the problems that make URLs unwalkable."""
+def collect(
+    urlconf: str | None = None, *, devices: bool = False
+) -> tuple[list[Endpoint], list[str]]:
+    """Every walkable endpoint of `urlconf`, and the problems that make URLs unwalkable.
+
+    Endpoints that take no session and no API token but an enrolled device's own credential
+    (`laydown_device_auth`: the OpenRosa server, laydown.openrosa) are left out, or, with
+    `devices`, the only ones returned: laydown/tests/test_openrosa_walk.py walks them per role
+    through devices."""
     endpoints: list[Endpoint] = []
     problems: list[str] = []
     seen_path_views: set[int] = set()
     for route, name, pattern in _patterns(get_resolver(urlconf)):
         if name in PUBLIC_THIRD_PARTY:
+            continue
+        if bool(getattr(pattern.callback, "laydown_device_auth", False)) != devices:
             continue
         if not name:
             problems.append(f"/{route} has no URL name, so the walk cannot build its URL")
