@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import functools
 import hashlib
 import io
@@ -180,8 +181,8 @@ def build(form: str, vocab: dict[str, Any]) -> Built:
     )
     version = hashlib.sha256(seed.encode()).hexdigest()[:12]
     key = f"{form}:{version}"
-    if key in _BUILT:
-        return _BUILT[key]
+    if key in _BUILT:  # the XForm is shared; the media files are the user's own
+        return dataclasses.replace(_BUILT[key], media=files)
     title = settings.get("form_title") or form
     settings["version"] = version
     settings["default_language"] = DEFAULT_LANGUAGE
@@ -197,11 +198,11 @@ def build(form: str, vocab: dict[str, Any]) -> Built:
     book.pop("settings_header", None)
     book["sheet_names"] = [s for s in ("survey", "choices", "settings") if s in book]
     result = convert(book, form_name="data", default_language=DEFAULT_LANGUAGE)
-    built = Built(form, str(title), version, result.xform.encode(), files)
+    built = Built(form, str(title), version, result.xform.encode(), {})
     if len(_BUILT) >= _KEEP:
         _BUILT.pop(next(iter(_BUILT)))
     _BUILT[key] = built
-    return built
+    return dataclasses.replace(built, media=files)
 
 
 def validate(xform: bytes) -> None:

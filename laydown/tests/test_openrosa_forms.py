@@ -4,7 +4,8 @@ question names are the payload keys of its form kind, and its labels are in four
 from __future__ import annotations
 
 import pytest
-from django.utils.translation import trans_real
+from django.utils import translation
+from django.utils.translation import gettext, trans_real
 
 from laydown.access.roles import Role
 from laydown.access.web import principal_for_user
@@ -38,7 +39,12 @@ def test_every_xform_served_passes_odk_validate(sites: dict[str, Site]) -> None:
     weapon = xlsforms.build("arms.weapon", vocab)
     assert weapon.media["sites.csv"].decode().splitlines()[0] == "name,label"
     assert "cp-north,Collection point North" in weapon.media["sites.csv"].decode()
-    assert xlsforms.build("arms.weapon", vocab) is weapon  # built once per version
+    again = xlsforms.build("arms.weapon", {**vocab, "sites": [["depot-a", "Depot A"]]})
+    assert again.version == weapon.version and again.xform is weapon.xform  # built once
+    assert again.media["sites.csv"] == b"name,label\ndepot-a,Depot A\n"  # the user's own list
+    with translation.override("ru"):
+        russian = gettext("Serviceable")
+    assert russian != "Serviceable" and russian in weapon.xform.decode()  # a list's label
 
 
 @pytest.mark.django_db
