@@ -107,7 +107,9 @@ def _digest(request: HttpRequest, header: str) -> Device:
         raise Unauthenticated("incomplete digest")
     if params.get("algorithm", "MD5").upper() != "MD5":
         raise Unauthenticated("unsupported algorithm")
-    if params["uri"] != request.get_full_path():
+    # The URI as the client wrote it (Collect adds `?deviceID=collect%3A...` to the submission
+    # URL): as Django rebuilds it, or as the server received it (gunicorn's RAW_URI).
+    if params["uri"] not in {request.get_full_path(), request.META.get("RAW_URI")}:
         raise Unauthenticated("digest for another URI")
     fresh = _nonce_fresh(params["nonce"])
     if fresh is None:

@@ -94,11 +94,13 @@ def submit(
     xml: bytes,
     files: dict[str, bytes] | None = None,
     password: str | None = None,
+    query: str = "",
 ) -> Any:
+    """POST `xml` and `files` to /submission (`query`: e.g. Collect's `?deviceID=...`)."""
     data: dict[str, Any] = {"xml_submission_file": _named(io.BytesIO(xml), "submission.xml")}
     for name, content in (files or {}).items():
         data[name] = _named(io.BytesIO(content), name)
-    return call(client, "POST", f"{BASE}/submission", device, password, data=data)
+    return call(client, "POST", f"{BASE}/submission{query}", device, password, data=data)
 
 
 def _named(handle: io.BytesIO, name: str) -> io.BytesIO:

@@ -121,7 +121,9 @@ def test_a_weapon_with_a_photo_is_registered_once_however_often_it_is_sent(
     assert received.data["device"] == enrolled.device.public_id
     assert received.data["device_at"] == "2026-11-29T10:00:00+04:00"
     size = log_size()
-    again = submit(Client(), enrolled.device, xml, {"photo.png": PNG})
+    again = submit(
+        Client(), enrolled.device, xml, {"photo.png": PNG}, query="?deviceID=collect%3Aabc123"
+    )
     assert again.status_code == 201
     assert log_size() == size and Item.objects.filter(serial="OR-1").count() == 1
 
