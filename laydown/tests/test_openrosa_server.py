@@ -240,3 +240,30 @@ def test_the_enrolment_page_shows_the_collect_settings_once(sites: dict[str, Sit
     assert auth.device_password(device) not in again
     listed = call(Client(), "GET", f"{BASE}/formList", device)
     assert listed.status_code == 200
+
+
+def test_basic_authentication_is_taken_over_https_only(sites: dict[str, Site]) -> None:
+    import base64
+
+    enrolled = enrolled_clerk()
+    pair = f"{enrolled.device.public_id}:{auth.device_password(enrolled.device)}"
+    header = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+    assert Client().get(f"{BASE}/formList", headers=header, secure=True).status_code == 200
+    assert Client().get(f"{BASE}/formList", headers=header).status_code == 401
+    wrong = {"Authorization": "Basic " + base64.b64encode(b"x:y").decode()}
+    assert Client().get(f"{BASE}/formList", headers=wrong, secure=True).status_code == 401
+
+
+def test_an_expired_device_is_refused_with_the_reason(sites: dict[str, Site]) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    enrolled = enrolled_clerk()
+    Device.objects.filter(pk=enrolled.device.pk).update(
+        expires_at=timezone.now() - dt.timedelta(days=1)
+    )
+    _sid, xml = instance("arms.weapon", _weapon(serial="LATE-1"))
+    response = submit(Client(), enrolled.device, xml)
+    assert response.status_code == 403 and b"expired" in response.content
+    assert not Item.objects.filter(serial="LATE-1").exists()
