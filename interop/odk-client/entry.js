@@ -40,7 +40,10 @@ async function manifestOf(url) {
 }
 
 async function submit(url, payload) {
-  const record = { status: payload.status, violations: null, head: null, post: null, body: null, files: [] };
+  const record = {
+    url, status: payload.status, violations: null, head: null, post: null, body: null, files: [],
+    encryptionKey: payload.submissionMeta ? payload.submissionMeta.encryptionKey : null,
+  };
   state.submissions.push(record);
   if (payload.status !== 'ready') {
     record.violations = (payload.violations || []).map((v) => String(v.reference || v.fileName || v));
@@ -51,9 +54,20 @@ async function submit(url, payload) {
   record.instance = await data.get('xml_submission_file').text();
   const head = await fetch(url, { method: 'HEAD', headers: OPENROSA, credentials: 'same-origin' });
   record.head = { status: head.status, acceptLength: head.headers.get('X-OpenRosa-Accept-Content-Length') };
-  const post = await fetch(url, { method: 'POST', body: data, headers: OPENROSA, credentials: 'same-origin' });
-  record.post = post.status;
-  record.body = await post.text();
+  await post(url, data, record);
+  // Collect resends a submission whose answer it did not get: the test does the same.
+  window.laydownOdkResend = async () => {
+    const again = { status: 'resent', files: record.files, instance: record.instance, post: null, body: null };
+    state.submissions.push(again);
+    await post(url, data, again);
+    return again;
+  };
+}
+
+async function post(url, data, record) {
+  const response = await fetch(url, { method: 'POST', body: data, headers: OPENROSA, credentials: 'same-origin' });
+  record.post = response.status;
+  record.body = await response.text();
 }
 
 async function main() {
@@ -74,7 +88,9 @@ async function main() {
   state.form = form;
   const formXml = await (await get(form.downloadUrl)).text();
   const media = await manifestOf(form.manifestUrl);
-  const submissionUrl = params.get('submission') || new URL("/submission", new URL(formListUrl, location.href)).href;
+  // As Collect: the server's base URL (where formList is) + 'submission', unless the form
+  // names its own (<submission action>, read by the engine).
+  const serverSubmission = new URL('submission', new URL(formListUrl, location.href)).href;
   const fetchFormAttachment = (resource) => {
     const name = String(resource.href || resource).split('/').pop();
     if (!media.has(name)) return Promise.resolve(new Response('', { status: 404 }));
@@ -87,7 +103,8 @@ async function main() {
         fetchFormAttachment,
         missingResourceBehavior: 'BLANK',
         onSubmit: (payload, callback) => {
-          submit(submissionUrl, payload).then(
+          const action = payload.submissionMeta && payload.submissionMeta.submissionAction;
+          submit(action ? String(action) : serverSubmission, payload).then(
             () => callback(),
             (error) => { state.error = String(error); callback(); },
           );
