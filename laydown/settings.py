@@ -161,6 +161,7 @@ MIDDLEWARE = [
     "laydown.core.request_log.RequestLogMiddleware",  # one line per request
     "laydown.ops.health.HealthMiddleware",  # /healthz, /readyz: before host checks and sessions
     "laydown.ops.metrics.MetricsMiddleware",  # /metrics (with the token); counts the others
+    "laydown.openrosa.middleware.OpenRosaAnswersMiddleware",  # /openrosa/: OpenRosa answers only
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
