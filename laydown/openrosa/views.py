@@ -29,6 +29,7 @@ from laydown.core.errors import LaydownError
 from laydown.field import kinds, services
 from laydown.field.models import SubmissionStatus
 from laydown.openrosa import auth, instances, xlsforms
+from laydown.vault import odk_encryption
 
 XML = "text/xml; charset=utf-8"
 MAX_SUBMISSION_BYTES = 24 * 1024 * 1024  # X-OpenRosa-Accept-Content-Length: a form and photos
@@ -224,6 +225,16 @@ def submission(request: HttpRequest, caller: auth.Caller) -> HttpResponse:
     return response
 
 
+def _opened(xml: bytes, files: dict[str, bytes]) -> tuple[bytes, dict[str, bytes]]:
+    """An encrypted submission (a form with `base64RsaPublicKey`, ODK's encryption) opened with
+    the server's form key: its record and media as if sent in clear; anything else as sent."""
+    manifest = odk_encryption.manifest_of(xml)
+    if manifest is None:
+        return xml, files
+    opened = odk_encryption.decrypt(manifest, files)
+    return opened.xml, opened.media
+
+
 def _submit(request: HttpRequest, caller: auth.Caller) -> HttpResponse:
     upload = request.FILES.get("xml_submission_file")
     if upload is None:
@@ -237,19 +248,22 @@ def _submit(request: HttpRequest, caller: auth.Caller) -> HttpResponse:
             )
             % {"max": MAX_SUBMISSION_BYTES},
         )
-    try:
-        instance = instances.read(upload.read())
-    except LaydownError as exc:
-        return message(400, _problem_text(exc))
-    kind = _form_or_refusal(caller, instance.form)
-    if isinstance(kind, HttpResponse):
-        return kind
     files = {  # by the file's name (Collect names the part after it, too)
         part.name or key: part.read()
         for key in request.FILES
         if key != "xml_submission_file"
         for part in request.FILES.getlist(key)
     }
+    try:
+        xml, files = _opened(upload.read(), files)
+        instance = instances.read(xml)
+    except odk_encryption.UndecryptableSubmission as exc:
+        return message(400, str(exc))
+    except LaydownError as exc:
+        return message(400, _problem_text(exc))
+    kind = _form_or_refusal(caller, instance.form)
+    if isinstance(kind, HttpResponse):
+        return kind
     try:
         payload = instances.payload(kind, instance, files)
         outcome = services.submission_run(

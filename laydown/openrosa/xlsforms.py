@@ -38,8 +38,12 @@ from pyxform.xls2xform import convert
 
 from laydown.access.permissions import Principal, is_allowed
 from laydown.field import kinds
+from laydown.vault import odk_encryption
 
 HERE = Path(__file__).resolve().parent / "xlsforms"
+# The setting `public_key` with this value: the form is encrypted (ODK's encryption) to the
+# server's form key (laydown.vault.odk_encryption), put in as the form is built.
+ENCRYPTED = "laydown-form-key"
 DEFAULT_LANGUAGE = "English (en)"
 # XLSForm's language columns: the name a device shows, with the language code.
 LANGUAGES = {
@@ -175,8 +179,15 @@ def build(form: str, vocab: dict[str, Any]) -> Built:
         ]
     files = media(form, vocab)
     settings = dict(book["settings"][0])
+    if settings.get("public_key") == ENCRYPTED:  # sent encrypted to this server's form key
+        settings["public_key"] = odk_encryption.public_key_base64()
     seed = json.dumps(
-        [pyxform.__version__, (HERE / f"{form}.md").read_text(encoding="utf-8"), choices],
+        [
+            pyxform.__version__,
+            (HERE / f"{form}.md").read_text(encoding="utf-8"),
+            choices,
+            settings.get("public_key", ""),
+        ],
         sort_keys=True,
     )
     version = hashlib.sha256(seed.encode()).hexdigest()[:12]

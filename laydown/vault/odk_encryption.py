@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from defusedxml import ElementTree
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from laydown.core.errors import ConfigurationError
 from laydown.core.private import exposed_key_problem
@@ -166,9 +167,13 @@ def manifest_of(xml: bytes) -> Manifest | None:
         ("encryptedXmlFile", manifest.xml_file),
     ):
         if not value:
-            raise UndecryptableSubmission(f"The encrypted submission's manifest has no {label}.")
+            raise UndecryptableSubmission(
+                _("The encrypted submission's manifest has no %(part)s.") % {"part": label}
+            )
     if len(media) > MAX_MEDIA:
-        raise UndecryptableSubmission(f"The encrypted submission names over {MAX_MEDIA} files.")
+        raise UndecryptableSubmission(
+            _("The encrypted submission names over %(count)d files.") % {"count": MAX_MEDIA}
+        )
     return manifest
 
 
@@ -176,13 +181,19 @@ def _rsa_decrypt(key: rsa.RSAPrivateKey, value: str, what: str) -> bytes:
     try:
         data = base64.b64decode(value, validate=True)
     except ValueError:
-        raise UndecryptableSubmission(f"{what} is not base64.") from None
+        raise UndecryptableSubmission(_("%(part)s is not base64.") % {"part": what}) from None
     for oaep in OAEP_PADDINGS:
         try:
             return key.decrypt(data, oaep)
         except ValueError:
             continue
-    raise UndecryptableSubmission(f"{what} does not open with this server's form key.")
+    raise UndecryptableSubmission(
+        _(
+            "%(part)s does not open with this server's form key: was the form downloaded "
+            "from this server?"
+        )
+        % {"part": what}
+    )
 
 
 def ivs(instance_id: str, key: bytes) -> list[bytes]:
@@ -202,7 +213,9 @@ def aes_decrypt(key: bytes, iv: bytes, data: bytes, name: str) -> bytes:
     try:
         return unpadder.update(padded) + unpadder.finalize()
     except ValueError:
-        raise UndecryptableSubmission(f"{name} does not decrypt with the record's key.") from None
+        raise UndecryptableSubmission(
+            _("%(file)s does not decrypt with the record's key.") % {"file": name}
+        ) from None
 
 
 def original_name(encrypted_name: str) -> str:
@@ -235,11 +248,15 @@ def decrypt(
     private = key or form_private_key()
     aes_key = _rsa_decrypt(private, manifest.encrypted_key, "base64EncryptedKey")
     if len(aes_key) != 32:
-        raise UndecryptableSubmission("base64EncryptedKey is not an AES-256 key.")
+        raise UndecryptableSubmission(
+            _("%(part)s is not an AES-256 key.") % {"part": "base64EncryptedKey"}
+        )
     order = [*manifest.media, manifest.xml_file]
     missing = [name for name in order if name not in files]
     if missing:
-        raise UndecryptableSubmission(f"The encrypted submission lacks {', '.join(missing)}.")
+        raise UndecryptableSubmission(
+            _("The encrypted submission lacks %(files)s.") % {"files": ", ".join(missing)}
+        )
     plain: list[tuple[str, bytes]] = []
     for name, iv in zip(order, ivs(manifest.instance_id, aes_key), strict=False):
         plain.append((original_name(name), aes_decrypt(aes_key, iv, files[name], name)))
@@ -248,8 +265,8 @@ def decrypt(
         sent = _rsa_decrypt(private, manifest.signature, "base64EncryptedElementSignature")
         if not hmac.compare_digest(sent, signature_digest(manifest, plain)):
             raise UndecryptableSubmission(
-                "The encrypted submission's signature does not match its files."
+                _("The encrypted submission's signature does not match its files.")
             )
         signed = True
-    *media, (_, xml) = plain
+    *media, (_name, xml) = plain
     return Decrypted(xml=xml, media=dict(media), signed=signed)
