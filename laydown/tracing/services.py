@@ -107,15 +107,32 @@ def marking_check(index: int, m: Mapping[str, object]) -> dict[str, Any]:
     return {"kind": kind, "location": location, "text": text, "state": state, "photo": photo}
 
 
+def _checked_set(
+    actor: Principal,
+    tag: str,
+    site: Site | None,
+    lot: bool,
+    markings: Sequence[Mapping[str, object]],
+) -> tuple[str, Mapping[str, Any]]:
+    """The record of one thing's whole marking set, authorised and checked."""
+    authorize_at(actor, permissions.RECORD.name, site)
+    _count_check(markings)
+    check = lot_marking_check if lot else marking_check
+    kind = records.LOT_MARKINGS_RECORDED if lot else records.MARKINGS_RECORDED
+    return kind.name, {"tag": tag, "markings": [check(n, m) for n, m in enumerate(markings)]}
+
+
+def _sets_append(entries: list[tuple[str, Mapping[str, Any]]], actor: Principal) -> None:
+    if entries:
+        with transaction.atomic():
+            _append(entries, actor)
+
+
 def markings_record(
     *, actor: Principal, item: Item, markings: Sequence[Mapping[str, object]]
 ) -> None:
     """Record the whole set of a weapon's markings (it replaces the set recorded before)."""
-    authorize_at(actor, permissions.RECORD.name, item.site)
-    _count_check(markings)
-    clean = [marking_check(n, m) for n, m in enumerate(markings)]
-    with transaction.atomic():
-        _append([(records.MARKINGS_RECORDED.name, {"tag": item.tag, "markings": clean})], actor)
+    _sets_append([_checked_set(actor, item.tag, item.site, False, markings)], actor)
 
 
 def markings_record_many(
@@ -128,15 +145,8 @@ def markings_record_many(
         found = thing_at(tag)
         if found is None:
             raise validators.refuse("tag", _("unknown"), _("No item or lot %(t)s.") % {"t": tag})
-        authorize_at(actor, permissions.RECORD.name, found[1])
-        _count_check(markings)
-        check = lot_marking_check if lot else marking_check
-        kind = records.LOT_MARKINGS_RECORDED if lot else records.MARKINGS_RECORDED
-        clean = [check(n, m) for n, m in enumerate(markings)]
-        entries.append((kind.name, {"tag": tag, "markings": clean}))
-    if entries:
-        with transaction.atomic():
-            _append(entries, actor)
+        entries.append(_checked_set(actor, tag, found[1], lot, markings))
+    _sets_append(entries, actor)
 
 
 def lot_marking_check(index: int, m: Mapping[str, object]) -> dict[str, Any]:
@@ -170,11 +180,7 @@ def lot_markings_record(
     *, actor: Principal, lot: AmmoLot, markings: Sequence[Mapping[str, object]]
 ) -> None:
     """Record the whole set of a lot's headstamps, labels and packing lists."""
-    authorize_at(actor, permissions.RECORD.name, lot.site)
-    _count_check(markings)
-    clean = [lot_marking_check(n, m) for n, m in enumerate(markings)]
-    with transaction.atomic():
-        _append([(records.LOT_MARKINGS_RECORDED.name, {"tag": lot.tag, "markings": clean})], actor)
+    _sets_append([_checked_set(actor, lot.tag, lot.site, True, markings)], actor)
 
 
 def thing_at(tag: str) -> tuple[str, Site] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -97,62 +98,71 @@ def _check_record(request: HttpRequest, site: Any) -> None:
         raise PermissionDenied(_("Your roles do not allow recording markings at this site."))
 
 
-@requires("tracing.record")
-def item_markings(request: HttpRequest, tag: str) -> HttpResponse:
-    item = _item(request, tag)
-    _check_record(request, item.site)
-    fields = ("kind", "location", "text", "state")
+def _markings_page(
+    request: HttpRequest,
+    thing: Item | AmmoLot,
+    *,
+    formset_class: Any,
+    fields: tuple[str, ...],
+    existing: list[Any],
+    record: Callable[[list[dict[str, Any]]], object],
+    page: str,
+    title: str,
+) -> HttpResponse:
+    """The markings form of an item or a lot: the rows as recorded, then the service called
+    once with all rows; a refusal is shown beside the row and field it names."""
+    _check_record(request, thing.site)
     if request.method == "POST":
-        formset = forms.MarkingFormSet(request.POST, request.FILES, prefix="m")
+        formset = formset_class(request.POST, request.FILES, prefix="m")
         rows = _save_rows(formset)
         if rows is not None:
             try:
-                services.markings_record(actor=principal_of(request), item=item, markings=rows)
+                record(rows)
             except ValidationError as error:
                 _refused(formset, error)
             else:
-                messages.success(request, _("Markings of %(tag)s recorded.") % {"tag": item.tag})
-                return redirect("arms:item", tag=item.tag)
+                messages.success(request, _("Markings of %(tag)s recorded.") % {"tag": thing.tag})
+                return redirect(page, tag=thing.tag)
         status = 400
     else:
-        initial = _initial(selectors.markings_of(item.tag), fields)
-        formset = forms.MarkingFormSet(initial=initial, prefix="m")
+        formset = formset_class(initial=_initial(existing, fields), prefix="m")
         status = 200
-    context = {
-        "thing": item,
-        "formset": formset,
-        "title": _("Markings of %(tag)s") % {"tag": item.tag},
-    }
+    context = {"thing": thing, "formset": formset, "title": title}
     return render(request, "tracing/markings.html", context, status=status)
+
+
+@requires("tracing.record")
+def item_markings(request: HttpRequest, tag: str) -> HttpResponse:
+    item = _item(request, tag)
+    return _markings_page(
+        request,
+        item,
+        formset_class=forms.MarkingFormSet,
+        fields=("kind", "location", "text", "state"),
+        existing=selectors.markings_of(item.tag),
+        record=lambda rows: services.markings_record(
+            actor=principal_of(request), item=item, markings=rows
+        ),
+        page="arms:item",
+        title=_("Markings of %(tag)s") % {"tag": item.tag},
+    )
 
 
 @requires("tracing.record")
 def lot_markings(request: HttpRequest, tag: str) -> HttpResponse:
     lot = _lot(request, tag)
-    _check_record(request, lot.site)
-    fields = ("kind", "manufacturer_code", "year", "calibre", "lot_number", "text")
-    if request.method == "POST":
-        formset = forms.LotMarkingFormSet(request.POST, request.FILES, prefix="m")
-        rows = _save_rows(formset)
-        if rows is not None:
-            try:
-                services.lot_markings_record(actor=principal_of(request), lot=lot, markings=rows)
-            except ValidationError as error:
-                _refused(formset, error)
-            else:
-                messages.success(request, _("Markings of %(tag)s recorded.") % {"tag": lot.tag})
-                return redirect("arms:lot", tag=lot.tag)
-        status = 400
-    else:
-        initial = _initial(selectors.lot_markings_of(lot.tag), fields)
-        formset = forms.LotMarkingFormSet(initial=initial, prefix="m")
-        status = 200
-    context = {
-        "thing": lot,
-        "formset": formset,
-        "title": _("Headstamps and packaging of %(tag)s") % {"tag": lot.tag},
-    }
-    return render(request, "tracing/markings.html", context, status=status)
+    return _markings_page(
+        request,
+        lot,
+        formset_class=forms.LotMarkingFormSet,
+        fields=("kind", "manufacturer_code", "year", "calibre", "lot_number", "text"),
+        existing=selectors.lot_markings_of(lot.tag),
+        record=lambda rows: services.lot_markings_record(
+            actor=principal_of(request), lot=lot, markings=rows
+        ),
+        page="arms:lot",
+        title=_("Headstamps and packaging of %(tag)s") % {"tag": lot.tag},
+    )
 
 
 @requires("tracing.record")
