@@ -21,6 +21,25 @@ class CodeForm(forms.Form):
     )
 
 
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    new = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters; not a common password, not all digits."),
+    )
+    again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
 class OrganisationForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),

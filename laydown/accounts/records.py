@@ -144,8 +144,8 @@ USER_REACTIVATED = kinds.register(
 )
 PASSWORD_SET = kinds.register(
     "accounts.password_set",
-    description="An administrator set a user's password (the password and its hash stay out "
-    "of the log).",
+    description="A user's password was set, by an administrator or by the user (the password "
+    "and its hash stay out of the log).",
 )
 ROLE_GRANTED = kinds.register(
     "accounts.role_granted", description="A role was granted.", apply=_apply_role_granted

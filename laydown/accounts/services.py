@@ -14,6 +14,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -143,6 +144,28 @@ def user_password_set(*, actor: Principal, user: User, password: str) -> None:
     _check_password(password, user)
     with transaction.atomic():
         user.set_password(password)
+        user.save(update_fields=["password"])
+        _append(records.PASSWORD_SET.name, {"user": user.pseudonym}, actor)
+
+
+def password_change(*, actor: Principal, user: User, new: str, again: str) -> None:
+    """`user` changes their own password (the view has checked the current one, behind the
+    sign-in throttle). Recorded like an administrator's setting of it, with the user as actor;
+    the user's other sessions end (the caller keeps the current one)."""
+    _check(actor, "account.profile")
+    if actor.user_id != user.pk:
+        raise PermissionDenied(_("Only the user may change their own password this way."))
+    if new != again:
+        raise ValidationError(
+            _("The two new passwords differ; type the same one twice."),
+            fields={"again": _("differs")},
+        )
+    try:
+        validate_password(new, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(exc.messages), fields={"new": _("too weak")}) from exc
+    with transaction.atomic():
+        user.set_password(new)
         user.save(update_fields=["password"])
         _append(records.PASSWORD_SET.name, {"user": user.pseudonym}, actor)
 

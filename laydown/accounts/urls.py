@@ -8,6 +8,7 @@ urlpatterns = [
     path("second-factor/", views.second_factor, name="second_factor"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("profile/", views.profile, name="profile"),
+    path("profile/password/", views.password_change, name="password_change"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<slug:public_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("organisations/", views.organisations, name="organisations"),

@@ -10,6 +10,7 @@ from typing import Any
 
 import django_otp
 from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.forms import AuthenticationForm
@@ -28,6 +29,7 @@ from laydown.accounts.forms import (
     CodeForm,
     GrantForm,
     OrganisationForm,
+    PasswordChangeForm,
     RevokeForm,
     TokenForm,
     UserForm,
@@ -133,6 +135,38 @@ def profile(request: HttpRequest) -> HttpResponse:
         "second_factor_required": selectors.second_factor_required(user),
     }
     return render(request, "accounts/profile.html", context)
+
+
+@requires("account.profile")
+@never_cache
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password: the current one is checked behind the sign-in throttle (a
+    stolen session cannot guess it faster than a sign-in could), then the new one set; this
+    session stays signed in, the others end."""
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(_posted(request))
+    if form.is_valid():
+        found = authenticate(request, username=user.username, password=form.cleaned_data["current"])
+        if getattr(request, "signin_wait", 0):
+            return signin.throttled_response(request, request.signin_wait)  # type: ignore[attr-defined]
+        if found is None or found.pk != user.pk:
+            form.add_error("current", _("This is not your current password."))
+        else:
+            try:
+                services.password_change(
+                    actor=principal_of(request),
+                    user=user,
+                    new=form.cleaned_data["new"],
+                    again=form.cleaned_data["again"],
+                )
+            except ValidationError as exc:
+                show_service_error(form, exc)
+            else:
+                update_session_auth_hash(request, user)
+                messages.success(request, _("Your password is changed."))
+                return redirect("accounts:profile")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)
 
 
 @requires("account.tokens")
