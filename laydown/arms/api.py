@@ -355,6 +355,34 @@ def photo_store(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:
     return Status(201, {"sha256": sha})
 
 
+class PhotoArrivedOut(Schema):
+    sha256: str
+    tag: str
+    stored: bool = Field(description="true if this upload stored it, false if it was there")
+
+
+@router.post(
+    "/photos/{tag}/{sha256}",
+    response={200: PhotoArrivedOut, 201: PhotoArrivedOut},
+    url_name="arms_photo_arrive",
+)
+@api_action("arms.item_register")
+def photo_arrive(
+    request: HttpRequest, tag: str, sha256: str, file: File[UploadedFile]
+) -> Status[Any]:
+    """A photo the item's registration announced by its SHA-256 (the field app sends the record
+    first, its photos after): the bytes must hash to `sha256`, one of the item's `photos`.
+    Sending it again answers 200 and changes nothing, so an upload cut off is simply sent again.
+    """
+    stored = services.tag_photo_arrive(
+        actor=principal(request),
+        tag=tag,
+        sha=sha256,
+        data=file.read(photos.MAX_PHOTO_BYTES + 1),
+    )
+    return Status(201 if stored else 200, {"sha256": sha256, "tag": tag, "stored": stored})
+
+
 @router.post("/lots", response={201: LotOut}, url_name="arms_lot_create")
 @api_action("arms.item_register")
 def lot_create(request: HttpRequest, payload: LotIn) -> Status[Any]:

@@ -43,6 +43,7 @@ def _site(code: str) -> Site:
 def _weapon(principal: Principal, payload: kinds.Payload, reason: str | None) -> kinds.Result:
     parsed = kinds.schema_parse(ItemIn, payload)
     fields = parsed.dict(exclude={"site"})
+    fields["photos_announced"] = True  # the photos follow the record (docs/offline.md)
     if reason:
         fields["confirm_duplicate_reason"] = reason
     item = services.item_collect(actor=principal, site=_site(parsed.site), **fields)

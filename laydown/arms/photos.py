@@ -16,7 +16,10 @@ MAX_PHOTOS = 20
 IMAGE_KINDS = ("jpeg", "png", "webp")
 
 
-def photos_check(value: Sequence[str]) -> list[str]:
+def photos_check(value: Sequence[str], *, announced: bool = False) -> list[str]:
+    """The photos' SHA-256, each in the file store; with `announced`, a photo may still be on
+    the device that took it (the field app sends a record before its photos): only its name
+    is checked, and the photo is stored later by `photo_arrive`."""
     photos = list(value)
     if len(photos) > MAX_PHOTOS:
         raise validators.refuse(
@@ -26,7 +29,7 @@ def photos_check(value: Sequence[str]) -> list[str]:
         if (
             not isinstance(sha, str)
             or not validators.SHA256.match(sha)
-            or not photo_path(sha).exists()
+            or not (announced or photo_path(sha).exists())
         ):
             raise validators.refuse(
                 "photos",
@@ -38,6 +41,28 @@ def photos_check(value: Sequence[str]) -> list[str]:
 
 def photo_path(sha: str) -> Path:
     return settings.DATA_DIR / "files" / sha[:2] / sha
+
+
+def photos_waiting(photos: Sequence[str]) -> list[str]:
+    """Those of `photos` named by a record but not yet in the file store: still on a device."""
+    return [sha for sha in photos if not photo_path(sha).exists()]
+
+
+def photo_arrive(*, sha: str, data: bytes) -> bool:
+    """Store a photo announced by its SHA-256; refuse bytes that do not hash to it. Return
+    whether it was new (False: it was there already, and nothing changes)."""
+    if not validators.SHA256.match(sha):
+        raise validators.refuse("sha256", _("not a SHA-256"), _("Name the photo by its SHA-256."))
+    if photo_path(sha).exists():
+        return False
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise validators.refuse(
+            "file",
+            _("damaged"),
+            _("The photo's bytes do not match its SHA-256 %(sha)s; send it again.") % {"sha": sha},
+        )
+    photo_store(data=data)
+    return True
 
 
 def photo_store(*, data: bytes) -> str:

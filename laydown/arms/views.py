@@ -336,6 +336,7 @@ def _item_page(
     containers = _containers(item)
     context = {
         "item": item,
+        "photos_waiting": photos.photos_waiting(item.photos),
         "history": selectors.item_history(item.tag),
         "book_form": bound.get("book_form") or forms.BookForm(containers=containers),
         "remove_form": bound.get("remove_form") or forms.RemoveForm(),

@@ -123,6 +123,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
         for name in ("item_markings", "lot_markings", "recovery")
     },
     "tracing:photo": lambda s: {"sha": "0" * 64},
+    "api:arms_photo_arrive": lambda s: {"tag": "LD-000000", "sha256": "0" * 64},
     "tracing:import_template": lambda s: {"fmt": "csv"},
     "tracing:import_progress": lambda s: {"job": "0"},
     "tracing:import_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},

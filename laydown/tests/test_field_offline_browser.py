@@ -200,3 +200,85 @@ def test_a_duplicate_serial_goes_to_review_and_a_revoked_devices_outbox_is_kept(
     assert services.payload_open(kept)["serial"] == "LATE-1"
     assert not Item.objects.filter(serial="LATE-1").exists()
     context.close()
+
+
+JPEG_WITH_EXIF = """async () => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 2400; canvas.height = 1800;
+  const g = canvas.getContext("2d");
+  g.fillStyle = "#556b2f"; g.fillRect(0, 0, 2400, 1800);
+  g.fillStyle = "#222"; g.fillRect(200, 700, 2000, 200);
+  const blob = await new Promise(r => canvas.toBlob(r, "image/jpeg", 0.9));
+  return Array.from(new Uint8Array(await blob.arrayBuffer()));
+}"""
+
+
+def _with_exif(jpeg: bytes) -> bytes:
+    """The JPEG with an APP1 Exif segment after its start, holding a place a camera would write."""
+    tiff = b"MM\x00*\x00\x00\x00\x08\x00\x00GPS 40.1792N 44.4991E"
+    segment = b"Exif\x00\x00" + tiff
+    return jpeg[:2] + b"\xff\xe1" + (len(segment) + 2).to_bytes(2, "big") + segment + jpeg[2:]
+
+
+def test_records_go_first_and_their_photos_follow_smaller_without_exif(
+    browser: Any,
+    live_server: Any,
+    sites: dict[str, Site],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from laydown.arms import photos
+    from laydown.arms.services import collection
+
+    base = live_server.url
+    enrolled = enrolled_clerk()
+    context = browser()
+    page = enrol(context, base, enrolled.secret)
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(_with_exif(bytes(page.evaluate(JPEG_WITH_EXIF))))
+
+    context.set_offline(True)
+    page.goto(f"{base}/field/app/arms.weapon/")
+    page.set_input_files('input[name="photo"]', str(camera))
+    save_offline(page, {**WEAPON, "serial": "PHOTO-1"})
+    kept = page.evaluate(
+        "async () => (await self.LaydownOutbox.all('photos')).map(p => [p.sha, p.type, p.size])"
+    )
+    assert len(kept) == 1 and kept[0][1] == "image/webp"
+    assert kept[0][2] < camera.stat().st_size
+    photos.photo_path(kept[0][0]).unlink(missing_ok=True)  # the file store outlives a test
+
+    # the network returns, but the photos' uploads fail (the connection drops as each photo
+    # arrives; the page's and the service worker's uploads alike): the record arrives all the same
+    arrive = collection.photo_arrive
+    network = {"drops": True}
+
+    def dropped(**kw: Any) -> bool:
+        if network["drops"]:
+            raise ConnectionResetError("the connection dropped")
+        return arrive(**kw)
+
+    monkeypatch.setattr(collection, "photo_arrive", dropped)
+    context.set_offline(False)
+    page.goto(f"{base}/field/outbox/")
+    wait_statuses(page, {"sent": 1})
+    item = Item.objects.get(serial="PHOTO-1")
+    sha = kept[0][0]
+    assert item.photos == [sha] and photos.photos_waiting(item.photos) == [sha]
+    row = page.locator("#outbox tbody tr[data-status=sent][data-photos='1']")
+    row.wait_for()
+    assert "1" in row.inner_text()
+
+    # then they go through: stored once, by their hash, smaller and without the camera's EXIF
+    network["drops"] = False
+    page.evaluate("() => window.LaydownApp.sync()")
+    deadline = time.monotonic() + 60
+    while page.evaluate("async () => (await self.LaydownOutbox.all('photos')).length"):
+        assert time.monotonic() < deadline, "the photo stayed on the device"
+        page.wait_for_timeout(250)
+    stored = photos.photo_path(sha).read_bytes()
+    assert stored[:4] == b"RIFF" and stored[8:12] == b"WEBP"
+    assert b"GPS" not in stored and b"Exif" not in stored
+    assert photos.photos_waiting(item.photos) == []
+    page.wait_for_selector("#outbox tbody tr[data-status=sent]:not([data-photos])")
+    context.close()

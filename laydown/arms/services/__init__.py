@@ -21,6 +21,7 @@ from laydown.arms.services.collection import (
     lot_fields_check,
     materiel_collect,
     materiel_fields_check,
+    tag_photo_arrive,
 )
 from laydown.arms.services.common import allocate_tags
 from laydown.arms.services.corrections import (
@@ -64,6 +65,7 @@ __all__ = [
     "dispose",
     "item_book",
     "item_collect",
+    "tag_photo_arrive",
     "item_correct",
     "item_fields_check",
     "item_remove",

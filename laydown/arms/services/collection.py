@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from laydown.access.permissions import Principal, actor_of
 from laydown.arms import checks, records
 from laydown.arms.models import AmmoLot, Item, Materiel, Site
-from laydown.arms.photos import photos_check
+from laydown.arms.photos import photo_arrive, photos_check
 from laydown.arms.selectors import duplicates_of
 from laydown.arms.services.common import (
     ITEM_PREFIX,
@@ -64,6 +64,7 @@ def item_fields_check(
     condition: object,
     handed_in_by: object = None,
     photos: Sequence[str] = (),
+    photos_announced: bool = False,
 ) -> tuple[dict[str, Any], dict[str, ValidationError]]:
     """Check every field of an item; return (clean record data, {field: its error}).
 
@@ -85,7 +86,7 @@ def item_fields_check(
             else validators.integer("year", year, minimum=MIN_YEAR, maximum=2100)
         ),
         "condition": lambda: validators.choice("condition", condition, Condition.values),
-        "photos": lambda: photos_check(photos),
+        "photos": lambda: photos_check(photos, announced=photos_announced),
         "handed_in_by": lambda: validators.pseudonym("handed_in_by", handed_in_by),
     }
     for field, check in field_checks.items():
@@ -112,12 +113,15 @@ def item_collect(
     condition: str,
     handed_in_by: str | None = None,
     photos: Sequence[str] = (),
+    photos_announced: bool = False,
     confirm_duplicate_reason: str | None = None,
 ) -> Item:
     """Register a weapon handed in at `site`; allocate its tag.
 
     Raises DuplicateSuspected (code "duplicate", `.tags`) when the normalised serial, make and
     model were seen before, unless `confirm_duplicate_reason` says why this is another weapon.
+    With `photos_announced` (the field app), `photos` may name photos still on the device,
+    stored when they arrive (`tag_photo_arrive`).
     """
     authorize_at(actor, "arms.item_register", site)
     open_site_check(site)
@@ -133,6 +137,7 @@ def item_collect(
         condition=condition,
         handed_in_by=handed_in_by,
         photos=photos,
+        photos_announced=photos_announced,
     )
     if problems:
         raise ValidationError(
@@ -269,3 +274,20 @@ def materiel_collect(
             records.MATERIEL_COLLECTED.name, {"tag": tag, "site": site.code, **data}, actor
         )
     return Materiel.objects.get(tag=tag)
+
+
+def tag_photo_arrive(*, actor: Principal, tag: str, sha: str, data: bytes) -> bool:
+    """A photo the item's record announced arrives from the device that took it: checked against
+    its SHA-256 and stored. Idempotent (False: it was there already). Refused for a photo that
+    is not the item's, so no one stores files by naming any item."""
+    item = Item.objects.select_related("collected_site").filter(tag=tag).first()
+    if item is None:
+        raise validators.refuse("tag", _("unknown"), _("No item %(tag)s.") % {"tag": tag})
+    authorize_at(actor, "arms.item_register", item.collected_site)
+    if sha not in item.photos:
+        raise validators.refuse(
+            "sha256",
+            _("not this item's"),
+            _("Item %(tag)s names no photo %(sha)s.") % {"tag": tag, "sha": sha},
+        )
+    return photo_arrive(sha=sha, data=data)

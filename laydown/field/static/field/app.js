@@ -141,18 +141,12 @@
     return parts.join(" · ");
   }
 
-  /* A photo made smaller (at most 1024 px, JPEG) before it is kept: a tent's network is slow. */
+  /* The photos chosen, made smaller before they are kept (outbox.js shrink: a long side of at
+     most 1600 px, WebP, no EXIF): a tent's network is slow, and they travel after the record. */
   function photoOf(form) {
     var input = form.elements.photo;
-    var file = input && input.files && input.files[0];
-    if (!file) return Promise.resolve([]);
-    return createImageBitmap(file).then(function (bitmap) {
-      var scale = Math.min(1, 1024 / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return canvas.toDataURL("image/jpeg", 0.7).split(",")[1];
-    }).then(function (b64) { return [{ type: "image/jpeg", b64: b64 }]; });
+    var files = input && input.files ? Array.prototype.slice.call(input.files) : [];
+    return Promise.all(files.map(O.shrink));
   }
 
   function enhanceForm(form) {
@@ -215,10 +209,13 @@
   }
 
   function counter() {
-    return O.all("outbox").then(function (rows) {
-      var n = rows.filter(function (r) { return r.status === "waiting"; }).length;
+    return Promise.all([O.all("outbox"), O.photosWaiting()]).then(function (got) {
+      var n = got[0].filter(function (r) { return r.status === "waiting"; }).length;
+      var photos = Object.keys(got[1]).reduce(function (sum, id) { return sum + got[1][id]; }, 0);
       var el = $("#outbox-count");
       if (el) el.textContent = n ? "(" + n + ")" : "";
+      var line = $("#photos-line"), labels = $("#labels");
+      if (line && labels) { line.textContent = photos ? fmt(labels.dataset.photosLeft, { n: photos }) : ""; line.hidden = !photos; }
     });
   }
 
@@ -226,7 +223,8 @@
     var table = $("#outbox");
     if (!table) return Promise.resolve();
     var labels = $("#labels").dataset;
-    return Promise.all([O.all("outbox"), O.get("config", "device"), O.get("config", "revoked")]).then(function (got) {
+    return Promise.all([O.all("outbox"), O.get("config", "device"), O.get("config", "revoked"), O.photosWaiting()]).then(function (got) {
+      var photos = got[3];
       var rows = got[0].sort(function (a, b) { return b.saved - a.saved; });
       var device = got[1], line = $("#device-line");
       line.textContent = got[2] ? labels.revoked : device
@@ -247,7 +245,12 @@
           }
           if (rec.note) why += " " + rec.note;
           if (rec.result) why += " " + Object.keys(rec.result).map(function (k) { return rec.result[k]; }).join(" ");
-          [new Date(rec.saved).toLocaleString(), rec.form, pair[1].summary || "", labels[rec.status.replace("-", "_")] || rec.status, why.trim()]
+          var state = labels[rec.status.replace("-", "_")] || rec.status;
+          if (photos[rec.id]) {
+            tr.dataset.photos = String(photos[rec.id]);
+            state = fmt(rec.status === "sent" ? labels.sentPhotos : labels.photos, { status: state, n: photos[rec.id] });
+          }
+          [new Date(rec.saved).toLocaleString(), rec.form, pair[1].summary || "", state, why.trim()]
             .forEach(function (text) { var td = document.createElement("td"); td.textContent = text; tr.appendChild(td); });
           if (rec.status === "refused" || rec.status === "sent_back") {
             var a = document.createElement("a");
@@ -260,10 +263,12 @@
     });
   }
 
-  function progress(done, total) {
+  function progress(done, total, phase) {
     var bar = $("#sync-progress"), labels = $("#labels");
     if (bar) { bar.hidden = !total; bar.max = total || 1; bar.value = done; }
-    if (labels) status(total && done < total ? fmt(labels.dataset.sending, { done: done, total: total }) : labels.dataset.done);
+    var sending = phase === "photos" ? labels && labels.dataset.sendingPhotos : labels && labels.dataset.sending;
+    if (labels) status(total && done < total ? fmt(sending, { done: done, total: total }) : labels.dataset.done);
+    if (phase === "photos" || done === total) counter();
   }
 
   /* Sync now if online; on failure try again after 2, 4, 8 ... 60 s. */
@@ -274,8 +279,9 @@
       if (labels) status(labels.dataset.offline);
       return Promise.resolve();
     }
-    return O.syncAll(progress).then(function () {
+    return O.syncAll(progress).then(function (done) {
       delay = 2000;
+      if (done && done.again) retry = setTimeout(sync, 0);  /* records saved meanwhile go first */
     }, function () {
       retry = setTimeout(sync, delay);
       delay = Math.min(delay * 2, 60000);
