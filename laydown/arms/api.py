@@ -143,6 +143,7 @@ class LotIn(Schema):
     compatibility_group: str
     condition: str
     handed_in_by: str | None = None
+    photos: list[str] = Field([], description="SHA-256 of photos already stored")
 
 
 class LotOut(Schema):
@@ -158,6 +159,7 @@ class LotOut(Schema):
     status: str
     site: str = Field(alias="site_id")
     container: str | None = Field(alias="container_id")
+    photos: list[str]
     collected_at: dt.datetime
 
 
@@ -168,6 +170,7 @@ class MaterielIn(Schema):
     quantity: int
     identifiers: list[str] = []
     handed_in_by: str | None = None
+    photos: list[str] = Field([], description="SHA-256 of photos already stored")
 
 
 class MaterielOut(Schema):
@@ -177,6 +180,7 @@ class MaterielOut(Schema):
     quantity: int
     identifiers: list[str]
     site: str = Field(alias="site_id")
+    photos: list[str]
     collected_at: dt.datetime
 
 

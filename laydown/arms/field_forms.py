@@ -53,6 +53,7 @@ def _weapon(principal: Principal, payload: kinds.Payload, reason: str | None) ->
 def _lot(principal: Principal, payload: kinds.Payload, reason: str | None) -> kinds.Result:
     parsed = kinds.schema_parse(LotIn, payload)
     fields = parsed.dict(exclude={"site"})
+    fields["photos_announced"] = True
     lot = services.lot_collect(actor=principal, site=_site(parsed.site), **fields)
     return {"tag": lot.tag}
 
@@ -60,6 +61,7 @@ def _lot(principal: Principal, payload: kinds.Payload, reason: str | None) -> ki
 def _materiel(principal: Principal, payload: kinds.Payload, reason: str | None) -> kinds.Result:
     parsed = kinds.schema_parse(MaterielIn, payload)
     fields = parsed.dict(exclude={"site"})
+    fields["photos_announced"] = True
     row = services.materiel_collect(actor=principal, site=_site(parsed.site), **fields)
     return {"tag": row.tag}
 

@@ -196,6 +196,7 @@ class AmmoLot(ChoiceLabels, models.Model):
     collected_site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
     collected_by = models.CharField(max_length=PSEUDONYM)
     handed_in_by = models.CharField(max_length=PSEUDONYM, blank=True)
+    photos = models.JSONField(default=list)  # SHA-256 hex of each photo file
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="lots")
     container = models.ForeignKey(
         Container, on_delete=models.PROTECT, related_name="lots", null=True
@@ -226,6 +227,7 @@ class Materiel(ChoiceLabels, models.Model):
     collected_at = models.DateTimeField()
     collected_by = models.CharField(max_length=PSEUDONYM)
     handed_in_by = models.CharField(max_length=PSEUDONYM, blank=True)
+    photos = models.JSONField(default=list)  # SHA-256 hex of each photo file
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="materiel")
 
     class Meta:

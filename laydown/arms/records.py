@@ -296,6 +296,7 @@ def _apply_lot_collected(record: Record) -> None:
         "collected_site_id": d["site"],
         "collected_by": record.actor,
         "handed_in_by": d["handed_in_by"] or "",
+        "photos": d.get("photos", []),
         "site_id": d["site"],
         "container_id": None,
         "status": LotStatus.IN_STORAGE.value,
@@ -323,6 +324,7 @@ def _apply_materiel_collected(record: Record) -> None:
         "collected_at": record.at,
         "collected_by": record.actor,
         "handed_in_by": d["handed_in_by"] or "",
+        "photos": d.get("photos", []),
         "site_id": d["site"],
     }
     buffer = _BUFFER.get()
@@ -742,12 +744,14 @@ ITEM_COLLECTED = _register(
 LOT_COLLECTED = _register(
     "arms.lot_collected",
     "An ammunition lot was handed in: {tag, site, type, calibre, lot_number, quantity, unit, "
-    "hazard_division, compatibility_group, condition, handed_in_by}.",
+    "hazard_division, compatibility_group, condition, handed_in_by, photos (SHA-256; only when "
+    "there are photos)}.",
     _apply_lot_collected,
 )
 MATERIEL_COLLECTED = _register(
     "arms.materiel_collected",
-    "Materiel was handed in: {tag, site, type, description, quantity, identifiers, handed_in_by}.",
+    "Materiel was handed in: {tag, site, type, description, quantity, identifiers, handed_in_by, "
+    "photos (SHA-256; only when there are photos)}.",
     _apply_materiel_collected,
 )
 DUPLICATE_CONFIRMED = _register(

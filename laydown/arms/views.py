@@ -466,6 +466,7 @@ def _lot_page(
 ) -> HttpResponse:
     context = {
         "lot": lot,
+        "photos_waiting": photos.photos_waiting(lot.photos),
         "history": selectors.lot_history(lot.tag),
         "lost_form": lost_form or forms.LostForm(),
         "can": _can(request, lot.site_id, lot.site.region),
@@ -498,6 +499,7 @@ def materiel_detail(request: HttpRequest, tag: str) -> HttpResponse:
         raise Http404(_("No materiel %(tag)s that you may see.") % {"tag": tag})
     context = {
         "materiel": row,
+        "photos_waiting": photos.photos_waiting(row.photos),
         "history": selectors.materiel_history(tag),
         "can": _can(request, row.site_id, row.site.region),
     }

@@ -14,7 +14,7 @@ from django.test import Client
 from laydown.arms.models import Item, Site
 from laydown.arms.photos import photo_path
 from laydown.testing import assert_error, bearer, post_json, signed_in, user_with_role
-from laydown.testing.field import WEAPON, enrolled_clerk, submission
+from laydown.testing.field import LOT, WEAPON, enrolled_clerk, submission
 
 SYNC = "/api/v1/field/submissions"
 
@@ -87,3 +87,38 @@ def test_the_plain_api_still_wants_a_photo_stored_before_the_item_names_it(
         headers=bearer(enrolled.secret),
     )
     assert assert_error(answer, 422, "invalid")["fields"] == {"photos": "unknown photo"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("form", "payload", "page"),
+    [
+        ("arms.lot", LOT, "/arms/lots/{tag}/"),
+        (
+            "arms.materiel",
+            {"site": "cp-north", "type": "other", "description": "Radio", "quantity": 1},
+            "/arms/materiel/{tag}/",
+        ),
+    ],
+)
+def test_lots_and_materiel_take_photos_the_same_way(
+    sites: dict[str, Site], form: str, payload: dict[str, object], page: str
+) -> None:
+    enrolled = enrolled_clerk()
+    photo = _png(4 if form == "arms.lot" else 5)
+    sha = hashlib.sha256(photo).hexdigest()
+    photo_path(sha).unlink(missing_ok=True)
+    sent = post_json(
+        Client(),
+        SYNC,
+        submission(form, {**payload, "photos": [sha]}),
+        headers=bearer(enrolled.secret),
+    )
+    assert sent.status_code == 201, sent.content
+    tag = sent.json()["result"]["tag"]
+    manager = signed_in(user_with_role("boss", "programme_manager"))
+    assert f'data-waiting="{sha}"' in manager.get(page.format(tag=tag)).content.decode()
+    stored = _upload(Client(), enrolled.secret, tag, sha, photo)
+    assert stored.status_code == 201, stored.content  # type: ignore[attr-defined]
+    shown = manager.get(page.format(tag=tag)).content.decode()
+    assert sha in shown and "data-waiting" not in shown

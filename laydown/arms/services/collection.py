@@ -176,6 +176,13 @@ def item_collect(
     return Item.objects.get(tag=tag)
 
 
+def _photos(photos: Sequence[str], announced: bool) -> dict[str, list[str]]:
+    """A lot's or materiel's photos in its record: only when there are any (records of before
+    photos keep their shape)."""
+    checked = photos_check(photos, announced=announced)
+    return {"photos": checked} if checked else {}
+
+
 def lot_fields_check(
     *,
     type: object,
@@ -187,6 +194,8 @@ def lot_fields_check(
     compatibility_group: object,
     condition: object,
     handed_in_by: object = None,
+    photos: Sequence[str] = (),
+    photos_announced: bool = False,
 ) -> dict[str, Any]:
     """The clean record data of a lot, or a ValidationError naming the first bad field."""
     data = {
@@ -203,6 +212,7 @@ def lot_fields_check(
         ),
         "condition": validators.choice("condition", condition, Condition.values),
         "handed_in_by": validators.pseudonym("handed_in_by", handed_in_by),
+        **_photos(photos, photos_announced),
     }
     if data["type"] == AmmoType.EXPLOSIVE and data["unit"] != Unit.GRAMS:
         raise validators.refuse(
@@ -234,6 +244,8 @@ def materiel_fields_check(
     quantity: object,
     identifiers: Sequence[object] = (),
     handed_in_by: object = None,
+    photos: Sequence[str] = (),
+    photos_announced: bool = False,
 ) -> dict[str, Any]:
     """The clean record data of materiel, or a ValidationError naming the first bad field."""
     idents = [validators.text("identifiers", i, max_length=100, required=True) for i in identifiers]
@@ -245,6 +257,7 @@ def materiel_fields_check(
         ),
         "identifiers": idents[:100],
         "handed_in_by": validators.pseudonym("handed_in_by", handed_in_by),
+        **_photos(photos, photos_announced),
     }
 
 
@@ -258,6 +271,8 @@ def materiel_collect(
     quantity: int,
     identifiers: Sequence[str] = (),
     handed_in_by: str | None = None,
+    photos: Sequence[str] = (),
+    photos_announced: bool = False,
 ) -> Materiel:
     authorize_at(actor, "arms.item_register", site)
     open_site_check(site)
@@ -267,6 +282,8 @@ def materiel_collect(
         quantity=quantity,
         identifiers=identifiers,
         handed_in_by=handed_in_by,
+        photos=photos,
+        photos_announced=photos_announced,
     )
     with transaction.atomic():
         (tag,) = allocate_tags(MATERIEL_PREFIX)
@@ -277,13 +294,18 @@ def materiel_collect(
 
 
 def tag_photo_arrive(*, actor: Principal, tag: str, sha: str, data: bytes) -> bool:
-    """A photo the item's record announced arrives from the device that took it: checked against
-    its SHA-256 and stored. Idempotent (False: it was there already). Refused for a photo that
-    is not the item's, so no one stores files by naming any item."""
-    item = Item.objects.select_related("collected_site").filter(tag=tag).first()
+    """A photo that the record of a weapon, lot or materiel (`tag`) announced arrives from the
+    device that took it: checked against its SHA-256 and stored. Idempotent (False: it was there
+    already). Refused for a photo that is not the tag's, so no one stores files by naming any."""
+    item: Item | AmmoLot | Materiel | None = None
+    for model in (Item, AmmoLot, Materiel):
+        item = model.objects.filter(tag=tag).first()
+        if item is not None:
+            break
     if item is None:
         raise validators.refuse("tag", _("unknown"), _("No item %(tag)s.") % {"tag": tag})
-    authorize_at(actor, "arms.item_register", item.collected_site)
+    site = item.collected_site if isinstance(item, (Item, AmmoLot)) else item.site
+    authorize_at(actor, "arms.item_register", site)
     if sha not in item.photos:
         raise validators.refuse(
             "sha256",
