@@ -1,7 +1,8 @@
 """A clerk works without a network in Debian's Chromium: 20 weapons and 3 lots saved offline
 survive the browser being closed and reopened, and arrive exactly once when the network
 returns; replaying the same uploads writes nothing; a serial registered meanwhile elsewhere
-lands in the review queue; a revoked device's outbox is refused, with the reason, and kept."""
+lands in the review queue; a revoked device's outbox is refused, with the reason, and kept on
+the server, and the device wipes itself."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ UPLOADS = """async () => {
     const body = await O.unseal(r.id, r.sealed);
     return {id: r.id, form: r.form, device_at: r.device_at, payload: body.payload};
   }));
+}"""
+WIPED = """async () => {
+  const O = self.LaydownOutbox;
+  return [(await O.all("outbox")).length, (await O.all("photos")).length,
+          !!(await O.get("config", "key")), !!(await O.get("config", "vocab")),
+          !!(await O.get("config", "token")),
+          (await caches.keys()).length, !!(await O.get("config", "wiped"))];
 }"""
 LOT_FORM = {
     "site": "cp-north",
@@ -192,13 +200,21 @@ def test_a_duplicate_serial_goes_to_review_and_a_revoked_devices_outbox_is_kept(
     )
     context.set_offline(False)
     page.goto(f"{base}/field/outbox/")
-    wait_statuses(page, {"needs_review": 2})
-    row = page.locator("#outbox tbody tr[data-status=needs_review]", has_text="revoked")
-    row.first.wait_for()  # the reason is written into the row after its status
-    assert row.count() == 1
+    # what it held is handed over, then the device wipes itself: key, outbox, photos, the
+    # vocabularies, its credential and the cached pages
+    deadline = time.monotonic() + 90
+    while page.evaluate(WIPED) != [0, 0, False, False, False, 0, True]:
+        assert time.monotonic() < deadline, page.evaluate(WIPED)
+        page.wait_for_timeout(250)
     kept = Submission.objects.get(problem__code="device_revoked")
     assert services.payload_open(kept)["serial"] == "LATE-1"
+    assert Submission.objects.filter(status="needs_review").count() == 2
     assert not Item.objects.filter(serial="LATE-1").exists()
+    page.reload()
+    page.wait_for_function(
+        "() => document.querySelector('#device-line').textContent"
+        " === document.querySelector('#labels').dataset.wiped"
+    )
     context.close()
 
 

@@ -49,6 +49,7 @@
           return O.keySet(device.key)
             .then(function () { delete device.key; return O.put("config", device, "device"); })
             .then(function () { return O.put("config", false, "revoked"); })
+            .then(function () { return O.del("config", "wiped"); })
             .then(function () { return O.call("field/vocab"); })
             .then(function (r) { return r.ok ? r.json() : null; })
             .then(function (vocab) { return vocab && O.put("config", vocab, "vocab"); })
@@ -223,11 +224,12 @@
     var table = $("#outbox");
     if (!table) return Promise.resolve();
     var labels = $("#labels").dataset;
-    return Promise.all([O.all("outbox"), O.get("config", "device"), O.get("config", "revoked"), O.photosWaiting()]).then(function (got) {
+    return Promise.all([O.all("outbox"), O.get("config", "device"), O.get("config", "revoked"), O.photosWaiting(),
+                        O.get("config", "wiped")]).then(function (got) {
       var photos = got[3];
       var rows = got[0].sort(function (a, b) { return b.saved - a.saved; });
       var device = got[1], line = $("#device-line");
-      line.textContent = got[2] ? labels.revoked : device
+      line.textContent = got[4] ? labels.wiped : got[2] ? labels.revoked : device
         ? fmt(labels.device, { device: device.name, user: device.user, until: (device.expires_at || "").slice(0, 10) })
         : labels.noDevice;
       $("#sync-now").hidden = !device;

@@ -48,6 +48,7 @@
   /* keys only (a photo's key is its record's id, ":" and its SHA-256): no photo read */
   function keys(store, range) { return run(store, "readonly", function (s) { return s.getAllKeys(range); }); }
   function count(store) { return run(store, "readonly", function (s) { return s.count(); }); }
+  function clear(store) { return run(store, "readwrite", function (s) { return s.clear(); }); }
 
   function b64ToBytes(b64) {
     var bin = atob(b64), out = new Uint8Array(bin.length);
@@ -323,6 +324,22 @@
     });
   }
 
+  /* Remote wipe: a device the server revoked (or let expire) has sent what it held (held there
+     for a supervisor), then forgets everything: the outbox's key, the outbox and its photos, the
+     vocabularies, its credential and the app's cached pages. Only the fact stays. */
+  function wipe() {
+    return Promise.all(["key", "vocab", "device", "token"].map(function (k) { return del("config", k); }))
+      .then(function () { return Promise.all([clear("outbox"), clear("photos")]); })
+      .then(function () { return put("config", new Date().toISOString(), "wiped"); })
+      .then(function () {
+        if (!self.caches) return null;
+        return caches.keys().then(function (names) {
+          return Promise.all(names.filter(function (n) { return n.indexOf("laydown-field") === 0; })
+            .map(function (n) { return caches.delete(n); }));
+        });
+      });
+  }
+
   var syncing = null;
 
   /* Send every waiting submission, CONCURRENCY at a time, then the photos of those sent; each
@@ -355,6 +372,10 @@
         }).then(function (photos) {
           return { sent: done, left: total - done, photos: photos.sent, photosLeft: photos.left,
                    again: photos.interrupted };
+        }).then(function (result) {
+          return get("config", "revoked").then(function (revoked) {
+            return revoked ? wipe().then(function () { result.wiped = true; return result; }) : result;
+          });
         });
       });
     }).finally(function () { syncing = null; });
@@ -363,7 +384,7 @@
 
   root.LaydownOutbox = {
     get: get, put: put, del: del, all: all, save: save, seal: seal, unseal: unseal,
-    keySet: keySet, token: token, call: call, syncAll: syncAll, shrink: shrink, keys: keys, count: count,
+    keySet: keySet, token: token, wipe: wipe, call: call, syncAll: syncAll, shrink: shrink, keys: keys, count: count,
     photosWaiting: photosWaiting
   };
 })(self);
