@@ -56,6 +56,7 @@ class Columns:
         self.names = tuple(f.attname for f in self.fields)
         self._names = frozenset(self.names)
         self.values: Callable[[Row], tuple[Any, ...]] = itemgetter(*self.names)
+        self.insert_sql: dict[str, str] = {}  # by database vendor (bulk.insert_one)
 
     def check(self, row: Row) -> Row:
         """`row`, if it names exactly this model's columns; else a ValueError saying how not."""
@@ -106,6 +107,32 @@ def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[obje
         return field.get_db_prep_save(value, connection)
 
     return convert
+
+
+def _insert_sql(columns: Columns, connection: Any) -> str:
+    """The single-row INSERT of `columns` on `connection`'s backend, built once per backend."""
+    sql = columns.insert_sql.get(connection.vendor)
+    if sql is None:
+        qn = connection.ops.quote_name
+        names = ", ".join(qn(f.column) for f in columns.fields)
+        table = qn(columns.model._meta.db_table)
+        marks = ", ".join(["%s"] * len(columns.fields))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (names from the model)
+        columns.insert_sql[connection.vendor] = sql
+    return sql
+
+
+def insert_one(columns: Columns, row: Row) -> None:
+    """INSERT one new row (checked by `columns.check`) whose generated key nobody reads back:
+    each value converted by its field's `get_db_prep_save`, as `Model.save` does, without
+    building and saving a model instance (signals, per-field pre_save, SQL compiled each time)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    values = columns.values(columns.check(row))
+    params = [
+        f.get_db_prep_save(v, connection) for f, v in zip(columns.fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(columns, connection), params)
 
 
 def insert_many(columns: Columns, rows: Sequence[Row], batch: int = 5000) -> None:

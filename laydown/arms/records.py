@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import connection
 
-from laydown.arms.bulk import Columns, Row, insert_many
+from laydown.arms.bulk import Columns, Row, insert_many, insert_one
 from laydown.arms.models import (
     AmmoLot,
     Container,
@@ -115,12 +115,16 @@ def _flush() -> None:
 
 
 def _counter_set(prefix: str, last: int) -> None:
-    TagCounter.objects.bulk_create(
-        [TagCounter(prefix=prefix, last=last)],
-        update_conflicts=True,
-        unique_fields=["prefix"],
-        update_fields=["last"],
+    """Set the counter of `prefix` to `last` (created if absent): the upsert that
+    `bulk_create(update_conflicts=True)` writes, without building it for each record."""
+    qn = connection.ops.quote_name
+    table = qn(TagCounter._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({qn('prefix')}, {qn('last')}) VALUES (%s, %s) "  # noqa: S608
+        f"ON CONFLICT ({qn('prefix')}) DO UPDATE SET {qn('last')} = EXCLUDED.{qn('last')}"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [prefix, last])
 
 
 def _bump(tag: str) -> None:
@@ -134,11 +138,11 @@ def _bump(tag: str) -> None:
 
 
 def _insert(columns: Columns, rows: list[Row] | None, row: Row) -> None:
-    """Add `row` to the buffer's `rows`, or (no buffer) save it now."""
+    """Add `row` to the buffer's `rows`, or (no buffer) insert it now."""
     if rows is not None:
         rows.append(columns.check(row))
     else:
-        columns.instance(row).save(force_insert=True)
+        insert_one(columns, row)
 
 
 def _event(record: Record, *, details: Data | None = None, **refs: Any) -> None:

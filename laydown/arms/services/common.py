@@ -41,8 +41,11 @@ def allocate_tags(prefix: str, count: int = 1) -> list[str]:
     """The next `count` tags of `prefix`, gap-free. Call inside the transaction that appends the
     records using them: the counter row stays locked until it commits, and `apply` advances it.
     """
-    TagCounter.objects.bulk_create([TagCounter(prefix=prefix, last=0)], ignore_conflicts=True)
-    last = TagCounter.objects.select_for_update().get(prefix=prefix).last
+    counter = TagCounter.objects.select_for_update().filter(prefix=prefix)
+    last = counter.values_list("last", flat=True).first()
+    if last is None:  # the prefix's first tag: create its row (a concurrent first may win)
+        TagCounter.objects.bulk_create([TagCounter(prefix=prefix, last=0)], ignore_conflicts=True)
+        last = counter.values_list("last", flat=True).get()
     return [f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)]
 
 

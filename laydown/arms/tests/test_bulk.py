@@ -1,5 +1,5 @@
-"""The buffered applies (rows by name inserted by `bulk.insert_many`) store exactly the values that
-applying the same records one by one (model instances saved by Django) stores."""
+"""The buffered applies (rows by name inserted by `bulk.insert_many`) and the applies one by one
+(`bulk.insert_one`) store exactly the values that saving model instances with Django stores."""
 
 from __future__ import annotations
 
@@ -98,6 +98,28 @@ def test_buffered_applies_store_the_same_values_as_applying_one_by_one(
             assert kind is not None and kind.apply is not None
             kind.apply(record)
     assert stored_rows() == buffered
+
+
+def test_one_row_inserts_store_what_saving_model_instances_stores(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with transaction.atomic():
+        appended = ledger.record_append_batch(entries=entries(), actor="u-clerk")
+    inserted = stored_rows()
+    assert len(inserted["arms_item"]) == 30
+
+    def save(columns: Columns, row: dict[str, Any]) -> None:  # what `_insert` did before
+        columns.instance(row).save(force_insert=True)
+
+    monkeypatch.setattr(records, "insert_one", save)
+    with transaction.atomic():
+        for model in (CustodyEvent, Item, AmmoLot, Materiel, TagCounter):
+            model.objects.all().delete()
+        for record in appended:
+            kind = kinds.get(record.kind)
+            assert kind is not None and kind.apply is not None
+            kind.apply(record)
+    assert stored_rows() == inserted
 
 
 def test_rows_of_a_model_must_name_every_column() -> None:

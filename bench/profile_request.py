@@ -1,0 +1,175 @@
+"""Where one request's CPU goes: cProfile and SQL query counts of one kind of request, run
+in-process through Laydown's WSGI application (the same middleware and settings as `laydown
+serve`, without gunicorn's own ~0.3 ms).
+
+    python bench/profile_request.py register|proof [--n 300] [--db URL] [--profile]
+
+A fresh data directory (and database, for a PostgreSQL URL), a collection clerk with an API
+token, then N requests of the kind, after a warm-up: CPU per request (time.process_time, every
+thread of the process), queries per request, and with --profile the cProfile top functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this tree's laydown
+
+from _server import bench_env, run_setup  # noqa: E402
+
+
+def setup_child() -> None:
+    from _server import clerk_create, setup_programme
+
+    setup_programme()
+    from laydown.access.web import principal_for_user
+    from laydown.accounts import services as accounts
+    from laydown.ledger import services as ledger
+
+    user = clerk_create("clerk", "bench-profile-2026!")
+    _token, secret = accounts.token_create(
+        actor=principal_for_user(user), name="bench", actions=["arms.item_register"], days=1
+    )
+    ledger.record_append_batch(
+        entries=[("ledger.witness_refused", {"n": i, "status": 0}) for i in range(5000)],
+        actor="bench",
+    )
+    print(json.dumps({"token": secret}))
+
+
+def wsgi_call(app: Any, method: str, path: str, body: bytes, headers: dict[str, str]) -> int:
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json",
+        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
+    }
+    status: list[str] = []
+    result = app(environ, lambda s, h, *a: status.append(s))
+    for _chunk in result:
+        pass
+    if hasattr(result, "close"):
+        result.close()
+    return int(status[0].split()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    kinds = ["register", "proof", "checkpoint"]
+    parser.add_argument("kind", nargs="?", default="register", choices=kinds)
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--db", default="")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--setup", action="store_true")
+    args, _ = parser.parse_known_args()
+    if args.setup:
+        setup_child()
+        return
+    with tempfile.TemporaryDirectory(prefix="laydown-prof-") as data_dir:
+        env = bench_env(data_dir, args.db)
+        token = run_setup(__file__, env, "profile")["token"]
+        os.environ.update(env)
+        os.environ["LAYDOWN_ALLOWED_HOSTS"] = "127.0.0.1"
+        os.environ.setdefault("LAYDOWN_GROUP_COMMIT", "0")
+        import django
+
+        django.setup()
+        logging_off()
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        import laydown
+        from laydown.wsgi import application
+
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def one(i: int) -> int:
+            if args.kind == "register":
+                body = json.dumps(
+                    {
+                        "site": "cp-1",
+                        "category": "sa_assault_rifle",
+                        "make": "Kalashnikov",
+                        "model": "AKM",
+                        "calibre": "7.62x39mm",
+                        "serial": f"PR-{i:07d}",
+                        "year": 1970,
+                        "condition": "serviceable",
+                    }
+                ).encode()
+                return wsgi_call(application, "POST", "/api/v1/arms/items", body, headers)
+            if args.kind == "proof":
+                return wsgi_call(application, "GET", f"/log/proof/{(i * 7919) % 5000}", b"", {})
+            return wsgi_call(application, "GET", "/log/checkpoint", b"", {})
+
+        for i in range(50):
+            assert one(i) in (200, 201), one(i)
+        with CaptureQueriesContext(connection) as queries:
+            one(10_000_000)
+        print(f"laydown from {Path(laydown.__file__).parent}")
+        print(f"queries in one request: {len(queries)}")
+        for q in queries.captured_queries:
+            print("   ", q["sql"][:160])
+        counter = cProfile.Profile()
+        counter.enable()
+        for i in range(50):
+            one(50_000 + i)
+        counter.disable()
+        calls = pstats.Stats(counter).total_calls / 50  # type: ignore[attr-defined]
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
+        chunks = []
+        for start in range(0, args.n, 50):
+            c0 = time.process_time()
+            for i in range(start, min(args.n, start + 50)):
+                one(100 + i)
+            chunks.append(1000 * (time.process_time() - c0) / (min(args.n, start + 50) - start))
+        if profiler:
+            profiler.disable()
+        chunks.sort()
+        print(
+            f"{args.kind}: CPU ms per request min {chunks[0]:.2f} median "
+            f"{chunks[len(chunks) // 2]:.2f} (chunks of 50); {calls:,.0f} Python calls per request"
+        )
+        if profiler:
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("cumulative").print_stats(60)
+            stats.sort_stats("tottime").print_stats(40)
+            print(out.getvalue())
+        connection.close()
+
+
+def logging_off() -> None:
+    import logging
+
+    logging.disable(logging.CRITICAL)
+
+
+if __name__ == "__main__":
+    main()
