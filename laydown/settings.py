@@ -131,7 +131,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "laydown.accounts.signin.ThrottledModelBackend",
 ]
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+PASSWORD_HASHERS = ["laydown.accounts.hashers.LaydownArgon2Hasher"]  # docs/security.md, 15
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -163,6 +163,7 @@ MIDDLEWARE = [
     "laydown.ops.metrics.MetricsMiddleware",  # /metrics (with the token); counts the others
     "laydown.openrosa.middleware.OpenRosaAnswersMiddleware",  # /openrosa/: OpenRosa answers only
     "django.middleware.security.SecurityMiddleware",
+    "laydown.ledger.fast.PublicLogMiddleware",  # /log/proof/N, /log/checkpoint: skip the rest
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
