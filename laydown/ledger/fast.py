@@ -53,8 +53,9 @@ class PublicLogMiddleware:
         if request.method != "GET" or request.META.get("QUERY_STRING"):
             return self.get_response(request)
         path = request.path_info
+        args: tuple[int, ...] = ()
         if path == "/log/checkpoint":
-            name, args = "checkpoint", ()
+            name = "checkpoint"
         elif (found := _PROOF.fullmatch(path)) is not None:
             name, args = "proof", (int(found[1]),)
         else:

@@ -95,3 +95,19 @@ def test_the_production_server_adds_up_the_counts_of_all_its_workers(
         assert len(list((tmp_path / "data" / "metrics").glob("*.db"))) >= 2  # several workers
     finally:
         served.stop()
+
+
+@pytest.mark.django_db
+def test_the_public_logs_fast_answers_are_counted_by_their_route() -> None:
+    """laydown.ledger.fast answers proofs before Django resolves the URL: counted all the same."""
+    from laydown.ops.metrics import REQUESTS
+
+    services.record_append_batch(entries=[("test.sample", {"n": 1})] * 6, actor="clerk:1")
+
+    def count() -> float:
+        sample = REQUESTS.labels("GET", "/log/proof/<int:index>", "200")
+        return float(sample._value.get())
+
+    before = count()
+    Client().get("/log/proof/5")
+    assert count() == before + 1
