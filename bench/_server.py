@@ -162,7 +162,7 @@ class Server:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=20)
+        self.process.wait(timeout=60)  # gunicorn lets requests finish for up to 30 s
 
 
 def machine() -> str:
