@@ -53,5 +53,13 @@ def _merge(before: kinds.Result, batch: kinds.Result) -> kinds.Result:
 
 
 ITEMS = kinds.register(
-    kinds.ImportKind(name=KIND, check=_check, dump=_dump, load=_load, write=_write, merge=_merge)
+    kinds.ImportKind(
+        name=KIND,
+        check=_check,
+        dump=_dump,
+        load=_load,
+        write=_write,
+        merge=_merge,
+        form="arms.weapon",  # its exports: the weapon hand-in form's
+    )
 )

@@ -71,8 +71,9 @@ LAYOUT = imports.Layout(
     required=REQUIRED,
     max_rows=MAX_ROWS,
     max_bytes=50 * 2**20,  # about 500,000 rows of CSV
-    max_columns=64,
+    max_columns=160,  # an export (of ODK Central, KoBoToolbox) has many beside the questions
     unknown_refused=True,
+    attachments=("photos",),  # an export names its photos' files; it does not hold them
 )
 
 Problem = imports.Problem

@@ -41,7 +41,7 @@ from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob, JobState
 from laydown.jobs.runner import job_refusal
 from laydown.jobs.selectors import job_of
-from laydown.jobs.web import job_page, progress_answer
+from laydown.jobs.web import job_page, progress_answer, skipped_note
 
 TEMPLATE_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -837,6 +837,7 @@ def _import_outcome(
                 "last": job.result.get("last_tag", "-"),
             },
         )
+        skipped_note(request, job)
         return redirect(f"{reverse('arms:items')}?tag=LD-")
     if job.state == JobState.REFUSED:
         refusal, above = job_refusal(job), ""

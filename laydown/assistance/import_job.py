@@ -129,6 +129,7 @@ def _kind(
     dump: Callable[[Any], dict[str, Any]] = _same,
     load: Callable[[dict[str, Any]], Any] = _same,
     sealed: bool = False,
+    form: str = "",
 ) -> kinds.ImportKind:
     return kinds.register(
         kinds.ImportKind(
@@ -139,6 +140,7 @@ def _kind(
             write=write,
             merge=_merge,
             sealed=sealed,
+            form=form,
         )
     )
 
@@ -150,6 +152,7 @@ _kind(
     _distributions_write,
     _distribution_dump,
     _distribution_load,
+    form="assistance.distribution",  # its exports: the distribution form's
 )
 _kind(
     HOUSEHOLDS,

@@ -75,7 +75,11 @@ def layout_of(kind: str) -> imports.Layout:
     """The layout of an import file of `kind` (places, distributions or households)."""
     columns, required = _KINDS[kind]
     return imports.Layout(
-        columns=columns, required=required, max_rows=MAX_ROWS, max_bytes=MAX_BYTES
+        columns=columns,
+        required=required,
+        max_rows=MAX_ROWS,
+        max_bytes=MAX_BYTES,
+        dates=("date",) if kind == "distributions" else (),
     )
 
 

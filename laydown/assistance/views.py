@@ -58,7 +58,7 @@ from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob, JobState
 from laydown.jobs.runner import job_refusal
 from laydown.jobs.selectors import job_of
-from laydown.jobs.web import job_page, progress_answer
+from laydown.jobs.web import job_page, progress_answer, skipped_note
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -353,6 +353,7 @@ def _import_outcome(
     if job.state == JobState.DONE:
         count = job.result.get("count", 0)
         messages.success(request, _("%(n)d rows imported.") % {"n": count})
+        skipped_note(request, job)
         return redirect("assistance:import")
     if job.state == JobState.REFUSED:
         refusal = job_refusal(job)

@@ -7,4 +7,8 @@ class FieldConfig(AppConfig):
     verbose_name = "Field capture"
 
     def ready(self) -> None:
-        from laydown.field import permissions, records  # noqa: F401  (register at start-up)
+        from laydown.core.imports import exports
+        from laydown.field import permissions, records, selectors  # noqa: F401  (register)
+
+        # An export of ODK Central or KoBoToolbox skips the submissions received before.
+        exports.received_lookup = selectors.submissions_received

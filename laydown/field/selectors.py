@@ -12,6 +12,15 @@ from laydown.accounts.models import User
 from laydown.field.models import Device, Submission, SubmissionStatus
 
 
+def submissions_received(ids: list[str]) -> set[str]:
+    """Which of the submission ids (UUIDs as text) were received before: written, waiting for
+    review or rejected (a submission sent back to its clerk may come again)."""
+    rows = Submission.objects.filter(id__in=[uuid.UUID(i) for i in ids]).exclude(
+        status=SubmissionStatus.SENT_BACK
+    )
+    return {str(sid) for sid in rows.values_list("id", flat=True)}
+
+
 def device_of_secret(secret: str) -> Device | None:
     """The device whose credential is `secret`, whatever its state (revoked ones too)."""
     token = accounts.token_by_secret(secret)

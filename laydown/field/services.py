@@ -213,6 +213,30 @@ def submission_run(
     return Outcome(submission=sid, form=kind.name, status=SubmissionStatus.ACCEPTED, result=result)
 
 
+def submissions_imported(
+    *, actor: Principal, form: str, received: list[dict[str, Any]], job: str
+) -> None:
+    """Note the submissions of an export's rows just written by an import job (in its
+    transaction): one `field.submission_received` each, so that the same export imported
+    again, or the same submission sent by a device, creates nothing new. `received` holds
+    {submission, sha256, device_at} per row (laydown.core.imports.exports.Received)."""
+    entries: list[ledger.Entry] = [
+        (
+            records.SUBMISSION_RECEIVED.name,
+            {
+                "submission": r["submission"],
+                "form": form,
+                "device": "",
+                "device_at": r["device_at"],
+                "payload_sha256": r["sha256"],
+                "result": {"import": job},
+            },
+        )
+        for r in received
+    ]
+    ledger.record_append_batch(entries=entries, actor=actor_of(actor))
+
+
 def _answer_of_the_first(sid: uuid.UUID, digest: str, exc: IntegrityError) -> Outcome:
     """The other upload of `sid` committed first: answer with its result."""
     earlier = _earlier(sid, digest)

@@ -31,6 +31,9 @@ class ImportKind:
     merge: Callable[[Result, Result], Result]
     batch: int = 2000  # rows per transaction: other writers wait at most one batch
     sealed: bool = False  # keep the file and the staged rows encrypted at rest
+    # The field form (laydown.field) whose exports (ODK Central, KoBoToolbox) this kind
+    # imports: each row's submission is noted as received under this form's name.
+    form: str = ""
 
 
 _KINDS: dict[str, ImportKind] = {}

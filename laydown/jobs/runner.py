@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -31,12 +32,15 @@ from django.utils import timezone
 from laydown.access.permissions import Principal
 from laydown.core.errors import ValidationError
 from laydown.core.imports import ImportRefused, Problem
+from laydown.field import services as field
 from laydown.jobs import kinds, sealing
 from laydown.jobs.models import ImportJob, JobState, StagedRow
 
 MAX_PROBLEMS_KEPT = 1000
 REFUSAL_ROW = -1  # the sealed refusal's place among the job's sealed values (rows are 0..n)
 STAGE_BATCH = 5000
+SUBMISSION = "__submission__"  # an export's row: its submission, beside its own payload
+SKIPPED = "skipped"  # an export's rows received before, in the job's result
 ActorOf = Callable[[ImportJob], Principal]
 Progress = Callable[[str, int, int], None]
 
@@ -90,15 +94,17 @@ def _check_and_stage(
     del content
     if checked.problems:
         raise ImportRefused(checked.problems)
-    entries = [entry for _number, entry in checked.entries]
+    entries = checked.entries
     for start in range(0, len(entries), STAGE_BATCH):
         StagedRow.objects.bulk_create(
             StagedRow(
                 job=job,
                 number=start + n,
-                payload=sealing.payload_seal(kind, job.id, start + n, kind.dump(entry)),
+                payload=sealing.payload_seal(
+                    kind, job.id, start + n, _staged(kind, entry, checked.submissions.get(row))
+                ),
             )
-            for n, entry in enumerate(entries[start : start + STAGE_BATCH])
+            for n, (row, entry) in enumerate(entries[start : start + STAGE_BATCH])
         )
     _update(
         job,
@@ -108,7 +114,17 @@ def _check_and_stage(
         rows_staged=len(entries),
         done=0,
         total=len(entries),
+        result={SKIPPED: checked.skipped} if checked.skipped else {},
     )
+
+
+def _staged(kind: kinds.ImportKind, entry: Any, received: Any) -> dict[str, Any]:
+    """A checked row as kept: the kind's payload and, for an export's row of a kind that
+    imports a field form's exports, its submission."""
+    payload = dict(kind.dump(entry))
+    if received is not None and kind.form:
+        payload[SUBMISSION] = dataclasses.asdict(received)
+    return payload
 
 
 def _write(job: ImportJob, kind: kinds.ImportKind, actor: Principal, progress: Progress) -> None:
@@ -117,6 +133,7 @@ def _write(job: ImportJob, kind: kinds.ImportKind, actor: Principal, progress: P
         rows = StagedRow.objects.filter(job=job, number__gte=start).order_by("number")
         kept = list(rows.values_list("number", "payload")[: kind.batch])
         payloads = [sealing.payload_open(kind, job.id, n, p) for n, p in kept]
+        received = [p.pop(SUBMISSION) for p in payloads if SUBMISSION in p]
         end = start + len(payloads)
         with transaction.atomic():
             moved = ImportJob.objects.filter(pk=job.pk, rows_written=start).update(
@@ -126,7 +143,13 @@ def _write(job: ImportJob, kind: kinds.ImportKind, actor: Principal, progress: P
                 job.refresh_from_db()
                 return
             part = kind.write(actor, [kind.load(p) for p in payloads])
-            job.result = kind.merge(job.result, part) if job.result else part
+            if received:
+                field.submissions_imported(
+                    actor=actor, form=kind.form, received=received, job=str(job.id)
+                )
+            skipped = {k: v for k, v in job.result.items() if k == SKIPPED}
+            before = {k: v for k, v in job.result.items() if k != SKIPPED}
+            job.result = {**(kind.merge(before, part) if before else part), **skipped}
             ImportJob.objects.filter(pk=job.pk).update(result=job.result)
         job.rows_written = job.done = end
         progress("import", end, job.rows_staged)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 from laydown.jobs.models import ImportJob, JobState
 from laydown.jobs.selectors import job_progress
@@ -29,3 +31,18 @@ def job_page(
 def progress_answer(found: ImportJob | None) -> JsonResponse:
     """How far the import is: {"state", "phase", "done", "total"} ("waiting" if unknown)."""
     return JsonResponse(job_progress(found), headers={"Cache-Control": "no-store"})
+
+
+def skipped_note(request: HttpRequest, job: ImportJob) -> None:
+    """Say how many rows of an export a finished job left out as received before."""
+    skipped = int(job.result.get("skipped", 0))
+    if skipped:
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d row of the export was skipped: its submission was received before.",
+                "%(n)d rows of the export were skipped: their submissions were received before.",
+                skipped,
+            )
+            % {"n": skipped},
+        )

@@ -788,6 +788,7 @@ def participants_import(
     import job run in this request (kept sealed, committed in batches so other writers wait
     at most one batch), so the answer is still the file's outcome."""
     actor, name = principal(request), file.name or ""
+    skipped = 0  # rows of an export whose submissions were received before
     try:
         data = upload_content(file, importer.LAYOUT)
         if dry_run:
@@ -796,13 +797,16 @@ def participants_import(
             done = jobs.job_run_here(
                 actor=actor, kind=import_job.KIND, name=name, content=data, progress=_quiet
             )
-            rows = done["count"]
+            rows, skipped = done.get("count", 0), done.get("skipped", 0)
     except importer.ImportInvalid as exc:
         return Status(422, _import_error(exc))
     except ValidationError as exc:  # refused while writing: a problem of the file as a whole
         refused = importer.ImportInvalid(problems_of(exc, 0, {}), exc.message, fields=exc.fields)
         return Status(422, _import_error(refused))
-    return Status(200 if dry_run else 201, {"rows": rows, "imported": not dry_run})
+    answer = {"rows": rows, "imported": not dry_run}
+    if skipped:
+        answer["skipped"] = skipped
+    return Status(200 if dry_run else 201, answer)
 
 
 def _quiet(phase: str, done: int, total: int) -> None:

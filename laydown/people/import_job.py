@@ -33,7 +33,7 @@ def _check(
         actor=actor, filename=name, data=content, today=today, progress=progress
     )
     entries = [(n, (person, row, today)) for n, (person, row) in checked.entries]
-    return imports.Checked(entries=entries, problems=checked.problems)
+    return dataclasses.replace(checked, entries=entries)  # type: ignore[arg-type,return-value]
 
 
 def _dump(entry: Entry) -> dict[str, Any]:
@@ -68,5 +68,6 @@ PARTICIPANTS = kinds.register(
         write=_write,
         merge=_merge,
         sealed=True,
+        form="people.registration",  # its exports: the demobilization registration form's
     )
 )

@@ -39,7 +39,14 @@ COLUMN_HELP = {  # docs/import.md says the same, at more length
 }
 MAX_ROWS = 10_000
 MAX_BYTES = 20 * 1024 * 1024
-LAYOUT = imports.Layout(columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+LAYOUT = imports.Layout(
+    columns=COLUMNS,
+    required=REQUIRED,
+    max_rows=MAX_ROWS,
+    max_bytes=MAX_BYTES,
+    lists=("skills",),
+    dates=("born",),
+)
 
 Problem = imports.Problem
 ImportInvalid = imports.ImportRefused

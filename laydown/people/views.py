@@ -27,7 +27,7 @@ from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob, JobState
 from laydown.jobs.runner import job_refusal
 from laydown.jobs.selectors import job_of
-from laydown.jobs.web import job_page, progress_answer
+from laydown.jobs.web import job_page, progress_answer, skipped_note
 from laydown.people import checks, forms, import_job, importer, selectors, services
 from laydown.people.entitlements import CURRENCY, RULES
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
@@ -490,6 +490,7 @@ def _import_outcome(
     if job.state == JobState.DONE:
         count = job.result.get("count", 0)
         messages.success(request, _("%(n)d participants imported.") % {"n": count})
+        skipped_note(request, job)
         return redirect("people:list")
     if job.state == JobState.REFUSED:
         refusal = job_refusal(job)

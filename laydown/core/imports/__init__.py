@@ -14,7 +14,7 @@ households; OpenRosa submissions next).
 Progress is reported as `progress(phase, done, total)` with phases "check" and "import".
 """
 
-from laydown.core.imports import checking
+from laydown.core.imports import checking, exports
 from laydown.core.imports.checking import (
     Checked,
     Progress,
@@ -44,6 +44,7 @@ from laydown.core.imports.templates import template_write
 
 __all__ = [
     "checking",
+    "exports",
     "MAX_CELL_CHARS",
     "Checked",
     "HeaderRefused",

@@ -10,8 +10,9 @@ transaction. `write` takes a sequence of checked rows, so a caller that writes i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.core.errors import ValidationError
+from laydown.core.imports.exports import Received
 from laydown.core.imports.problems import ImportRefused, Problem, problems_of
 from laydown.core.imports.tables import Table
 
@@ -39,6 +41,10 @@ class Checked(Generic[T]):
 
     entries: list[tuple[int, T]]
     problems: list[Problem]
+    # An export's rows: each row's submission (by row number), and how many rows were left
+    # out as received before (laydown.core.imports.exports).
+    submissions: dict[int, Received] = field(default_factory=dict)
+    skipped: int = 0
 
     @property
     def rows(self) -> int:
@@ -74,11 +80,16 @@ def rows_check(
 
 
 def checked_with(table: Table, entries: list[tuple[int, T]], problems: list[Problem]) -> Checked[T]:
-    """`entries` and `problems` with the reading's own problems, and one if there was no row."""
+    """`entries` and `problems` with the reading's own problems, and one if there was no row
+    (and none was left out as received before). An export's problems name its own columns."""
     problems = sorted([*table.problems, *problems], key=lambda p: p.row)
-    if not entries and not problems:
+    if table.sources:
+        problems = [
+            dataclasses.replace(p, column=table.sources.get(p.column, p.column)) for p in problems
+        ]
+    if not entries and not problems and not table.skipped:
         problems.append(Problem(2, "", "", _("The file has a header but no rows.")))
-    return Checked(entries, problems)
+    return Checked(entries, problems, dict(table.submissions), len(table.skipped))
 
 
 def checked_or_refused(checked: Checked[T]) -> list[T]:

@@ -7,6 +7,7 @@ so neither a huge sheet nor a small file claiming one costs more than the rows i
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from laydown.core.imports import xlsx
+from laydown.core.imports import exports, xlsx
 from laydown.core.imports.problems import HeaderRefused, ImportRefused, Problem
 
 MAX_CELL_CHARS = xlsx.MAX_CELL_CHARS
@@ -32,10 +33,19 @@ class Layout:
     # columns, with a stray cell at XFD, must not make every row 16,384 cells wide).
     max_columns: int = 0
     unknown_refused: bool = False  # a column not in `columns` is a problem (else ignored)
+    # Columns of an export (laydown.core.imports.exports) whose values are converted: lists
+    # (a select_multiple's choices, separated by spaces, become separated by commas) and dates
+    # (a date-time's date is taken).
+    lists: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    # Columns an export holds as the names of attached files (photos), which it does not
+    # carry: ignored in an export.
+    attachments: tuple[str, ...] = ()
 
     @property
     def width(self) -> int:
-        return self.max_columns or len(self.columns) + 20
+        # An export has metadata columns and a column per choice beside the questions.
+        return self.max_columns or len(self.columns) + 100
 
     @property
     def max_unpacked(self) -> int:
@@ -60,6 +70,13 @@ class Table:
     columns: list[str]
     rows: Iterator[Row]
     problems: list[Problem] = field(default_factory=list)
+    # An export of ODK Central or KoBoToolbox (exports.CENTRAL, exports.KOBO), else "": the
+    # file's own name of each column read, each row's submission (by row number) and the rows
+    # left out as received before (known once the rows are read).
+    export: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
+    submissions: dict[int, exports.Received] = field(default_factory=dict)
+    skipped: list[int] = field(default_factory=list)
 
 
 def table_read(layout: Layout, *, name: str, content: bytes) -> Table:
@@ -83,7 +100,11 @@ def table_read(layout: Layout, *, name: str, content: bytes) -> Table:
     first = next(cells, None)
     if first is None:
         raise ImportRefused.whole_file(_("The file is empty."), _("empty"), row=1)
-    header = [cell_text(v).lower() for v in first[: layout.width]]
+    original = [cell_text(v) for v in first[: layout.width]]
+    export = exports.export_of(original, layout.columns)
+    if export is not None:
+        return _export_table(layout, export, cells)
+    header = [name.lower() for name in original]
     problems = header_problems(layout, header)
     if problems:
         missing = [p.column for p in problems if p.value == "" and p.column in layout.required]
@@ -98,6 +119,58 @@ def table_read(layout: Layout, *, name: str, content: bytes) -> Table:
         )
     table = Table(columns=header, rows=iter(()))
     table.rows = _rows(layout, header, cells, table.problems)
+    return table
+
+
+def _export_table(
+    layout: Layout, export: exports.Export, cells: Iterator[Sequence[object]]
+) -> Table:
+    """An export's table: its questions' columns by their XLSForm names (HeaderRefused if one
+    the import needs is missing or two groups hold a question of the same name)."""
+    header = ["" if c in layout.attachments else c for c in export.columns]
+    problems: list[Problem] = []
+    first_of: dict[str, int] = {}
+    for n, name in enumerate(header):
+        if name and name in first_of:
+            problems.append(
+                Problem(
+                    1, export.names[n], export.names[n],
+                    _("two questions are named %(name)s (in two groups): rename one in the form")
+                    % {"name": name},
+                )
+            )  # fmt: skip
+        first_of.setdefault(name, n)
+    problems += [
+        Problem(1, c, "", _("the form has no question named %(name)s") % {"name": c})
+        for c in layout.required
+        if c not in first_of
+    ]
+    if problems:
+        missing = [p.column for p in problems if p.value == ""]
+        message = None
+        if missing:
+            message = _("The export has no question named %(c)s; its questions must be named as "
+                        "the import's columns: %(all)s.") % {
+                "c": ", ".join(missing), "all": ", ".join(layout.columns),
+            }  # fmt: skip
+        raise HeaderRefused(
+            problems, message, fields={"file": _("missing columns") if missing else _("header")}
+        )
+    header[export.id_column] = exports.SUBMISSION
+    if export.end_column >= 0 and export.end_column != export.id_column:
+        header[export.end_column] = exports.DEVICE_AT
+    read = dataclasses.replace(layout, columns=exports.columns_read(layout.columns))
+    table = Table(columns=list(layout.columns), rows=iter(()), export=export.dialect)
+    table.sources = dict(export.sources)
+    table.rows = exports.rows_of_export(
+        _rows(read, header, cells, table.problems),
+        export,
+        lists=layout.lists,
+        dates=layout.dates,
+        submissions=table.submissions,
+        problems=table.problems,
+        skipped=table.skipped,
+    )
     return table
 
 

@@ -57,7 +57,15 @@ class Command(BaseCommand):
                 progress=progress,
             ),
         )
-        self.stdout.write(
-            f"Imported {result['count']} items ({result['first_tag']} to {result['last_tag']}); "
-            f"{result['duplicates_confirmed']} confirmed duplicates."
-        )
+        if result.get("count"):
+            self.stdout.write(
+                f"Imported {result['count']} items ({result['first_tag']} to "
+                f"{result['last_tag']}); {result['duplicates_confirmed']} confirmed duplicates."
+            )
+        else:
+            self.stdout.write("Imported no item.")
+        if result.get("skipped"):
+            self.stdout.write(
+                f"Skipped {result['skipped']} rows of the export: their submissions were "
+                "received before."
+            )

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from laydown.access.permissions import Principal
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
+from laydown.core import imports
 from laydown.core.imports.cli import file_read, import_run
 from laydown.jobs import services as jobs
 from laydown.people import import_job, importer
@@ -46,11 +47,15 @@ class Command(BaseCommand):
             raise CommandError("Say whose import this is: --as USERNAME (a registrar, say).")
         actor = self._actor(options["username"])
         data = file_read(path, importer.MAX_BYTES)
-        count = self._run(actor, path, data, dry_run=options["dry_run"])
+        count, skipped = self._run(actor, path, data, dry_run=options["dry_run"])
         if options["dry_run"]:
             self.stdout.write(f"{count} rows checked in {path}: no problems; nothing written.")
         else:
             self.stdout.write(f"Imported {count} participants from {path}.")
+        if skipped:
+            self.stdout.write(
+                f"Skipped {skipped} rows of the export: their submissions were received before."
+            )
 
     def _actor(self, username: str) -> Principal:
         user = User.objects.filter(username=username).first()
@@ -58,21 +63,21 @@ class Command(BaseCommand):
             raise CommandError(f"No user {username!r}.")
         return principal_for_user(user)
 
-    def _run(self, actor: Principal, path: Path, data: bytes, *, dry_run: bool) -> int:
+    def _run(self, actor: Principal, path: Path, data: bytes, *, dry_run: bool) -> tuple[int, int]:
+        """The rows checked (a dry run) or imported, and those of an export skipped."""
         labels = {"check": "Checking rows", "import": "Registering participants"}
 
-        def run(progress: importer.Progress) -> int:
+        def run(progress: importer.Progress) -> tuple[int, int]:
             if dry_run:
-                checked = importer.participants_check(
+                checked = importer.participants_checked(
                     actor=actor, filename=path.name, data=data, progress=progress
                 )
-                return len(checked)
+                return len(imports.checked_or_refused(checked)), checked.skipped
             # the staged, sealed path of the worker, in this process (committed in batches)
             done = jobs.job_run_here(
                 actor=actor, kind=import_job.KIND, name=path.name, content=data, progress=progress
             )
-            count: int = done["count"]
-            return count
+            return int(done.get("count", 0)), int(done.get("skipped", 0))
 
-        result: int = import_run(self, path, labels, run)
+        result: tuple[int, int] = import_run(self, path, labels, run)
         return result
