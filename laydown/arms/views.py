@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import segno
@@ -38,15 +36,10 @@ from laydown.core.forms import run_form, show_service_error
 from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import page_number
 from laydown.jobs import services as jobs
-from laydown.jobs.models import ImportJob, JobState
-from laydown.jobs.runner import job_refusal
+from laydown.jobs.models import ImportJob
 from laydown.jobs.selectors import job_of
-from laydown.jobs.web import job_page, progress_answer, skipped_note
+from laydown.jobs.web import import_outcome, job_page, progress_answer, template_download
 
-TEMPLATE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 WHAT = {
     "arms.item_register": _lazy("register items"),
     "arms.custody": _lazy("act as custodian"),
@@ -827,33 +820,24 @@ def import_items(request: HttpRequest) -> HttpResponse:
 def _import_outcome(
     request: HttpRequest, job: ImportJob, form: forms.ImportForm | None = None
 ) -> HttpResponse:
-    if job.state == JobState.DONE:
-        messages.success(
-            request,
+    return import_outcome(
+        request,
+        job,
+        form,
+        form_class=forms.ImportForm,
+        template="arms/import.html",
+        columns=importer.COLUMNS,
+        success=lambda result: (
             _("%(n)d items imported (%(first)s to %(last)s).")
             % {
-                "n": job.result.get("count", 0),
-                "first": job.result.get("first_tag", "-"),
-                "last": job.result.get("last_tag", "-"),
-            },
-        )
-        skipped_note(request, job)
-        return redirect(f"{reverse('arms:items')}?tag=LD-")
-    if job.state == JobState.REFUSED:
-        refusal, above = job_refusal(job), ""
-        if form is None:  # the job's own page: a fresh form, the refusal above it
-            form, above = forms.ImportForm(initial={"job": uuid.uuid4().hex}), refusal.message
-        else:
-            form.add_error("file", refusal.message)
-        context = {
-            "form": form,
-            "refusal": above,
-            "problems": refusal.problems,
-            "problem_count": job.problem_count,
-            "columns": importer.COLUMNS,
-        }
-        return render(request, "arms/import.html", context, status=400)
-    return redirect("arms:import_job", job=str(job.id))
+                "n": result.get("count", 0),
+                "first": result.get("first_tag", "-"),
+                "last": result.get("last_tag", "-"),
+            }
+        ),
+        done_url=f"{reverse('arms:items')}?tag=LD-",
+        job_view="arms:import_job",
+    )
 
 
 @requires("arms.import")
@@ -872,12 +856,4 @@ def import_progress(request: HttpRequest, job: str) -> JsonResponse:
 
 @requires("arms.import")
 def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
-    if fmt not in ("csv", "xlsx"):
-        raise Http404(fmt)
-    with TemporaryDirectory() as folder:
-        path = Path(folder) / f"laydown-items.{fmt}"
-        importer.items_template(path)
-        content = path.read_bytes()
-    response = HttpResponse(content, content_type=TEMPLATE_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="laydown-items.{fmt}"'
-    return response
+    return template_download(fmt, name="laydown-items", write=importer.items_template)

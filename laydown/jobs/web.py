@@ -1,18 +1,30 @@
-"""What the import pages of every app share: a job's own page and its progress answer."""
+"""What the import pages of every app share: a job's own page and its progress answer, the
+outcome of a finished job (its success message, or the refusal beside a fresh form), and the
+download of an empty import file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 
 from laydown.jobs.models import ImportJob, JobState
+from laydown.jobs.runner import job_refusal
 from laydown.jobs.selectors import job_progress
 
 Outcome = Callable[[HttpRequest, ImportJob], HttpResponse]
+TEMPLATE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def job_page(
@@ -46,3 +58,53 @@ def skipped_note(request: HttpRequest, job: ImportJob) -> None:
             )
             % {"n": skipped},
         )
+
+
+def import_outcome(
+    request: HttpRequest,
+    job: ImportJob,
+    form: forms.Form | None,
+    *,
+    form_class: Callable[..., forms.Form],
+    template: str,
+    columns: Sequence[str],
+    success: Callable[[dict[str, Any]], str],
+    done_url: str,
+    job_view: str,
+) -> HttpResponse:
+    """A job's outcome on an import page whose form carries the job's id: done, its `success`
+    message (of the job's result) and a redirect to `done_url` (a URL or a view's name);
+    refused, the page again with its problems (beside the form that sent the file, or above a
+    fresh form on the job's own page); else its own page (`job_view`) to follow it."""
+    if job.state == JobState.DONE:
+        messages.success(request, success(job.result))
+        skipped_note(request, job)
+        return redirect(done_url)
+    if job.state == JobState.REFUSED:
+        refusal, above = job_refusal(job), ""
+        if form is None:  # the job's own page: a fresh form, the refusal above it
+            form, above = form_class(initial={"job": uuid.uuid4().hex}), refusal.message
+        else:
+            form.add_error("file", refusal.message)
+        context = {
+            "form": form,
+            "refusal": above,
+            "problems": refusal.problems,
+            "problem_count": job.problem_count,
+            "columns": columns,
+        }
+        return render(request, template, context, status=400)
+    return redirect(job_view, job=str(job.id))
+
+
+def template_download(fmt: str, *, name: str, write: Callable[[Path], None]) -> HttpResponse:
+    """An empty import file `name`.`fmt` (csv or xlsx; else 404), written by `write(path)`."""
+    if fmt not in TEMPLATE_TYPES:
+        raise Http404(fmt)
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}.{fmt}"
+        write(path)
+        content = path.read_bytes()
+    response = HttpResponse(content, content_type=TEMPLATE_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 from django.contrib import messages
@@ -26,18 +24,12 @@ from laydown.core.forms import show_service_error
 from laydown.core.imports import ImportRefused
 from laydown.core.imports.uploads import upload_content
 from laydown.jobs import services as jobs
-from laydown.jobs.models import ImportJob, JobState
-from laydown.jobs.runner import job_refusal
+from laydown.jobs.models import ImportJob
 from laydown.jobs.selectors import job_of
-from laydown.jobs.web import job_page, progress_answer
+from laydown.jobs.web import import_outcome, job_page, progress_answer, template_download
 from laydown.tracing import export, forms, import_job, importer, permissions, selectors, services
 from laydown.tracing.models import LotMarking, Marking
 from laydown.tracing.vocab import TermKind
-
-TEMPLATE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _item(request: HttpRequest, tag: str) -> Item:
@@ -351,28 +343,20 @@ def photo(request: HttpRequest, sha: str) -> FileResponse:
 def _import_outcome(
     request: HttpRequest, job: ImportJob, form: ImportForm | None = None
 ) -> HttpResponse:
-    if job.state == JobState.DONE:
-        messages.success(
-            request,
+    return import_outcome(
+        request,
+        job,
+        form,
+        form_class=ImportForm,
+        template="tracing/import.html",
+        columns=importer.COLUMNS,
+        success=lambda result: (
             _("Markings of %(n)d items and lots imported (%(m)d markings).")
-            % {"n": job.result.get("count", 0), "m": job.result.get("markings", 0)},
-        )
-        return redirect("tracing:search")
-    if job.state == JobState.REFUSED:
-        refusal, above = job_refusal(job), ""
-        if form is None:
-            form, above = ImportForm(initial={"job": uuid.uuid4().hex}), refusal.message
-        else:
-            form.add_error("file", refusal.message)
-        context = {
-            "form": form,
-            "refusal": above,
-            "problems": refusal.problems,
-            "problem_count": job.problem_count,
-            "columns": importer.COLUMNS,
-        }
-        return render(request, "tracing/import.html", context, status=400)
-    return redirect("tracing:import_job", job=str(job.id))
+            % {"n": result.get("count", 0), "m": result.get("markings", 0)}
+        ),
+        done_url="tracing:search",
+        job_view="tracing:import_job",
+    )
 
 
 @requires("tracing.record")
@@ -411,12 +395,4 @@ def import_progress(request: HttpRequest, job: str) -> JsonResponse:
 
 @requires("tracing.record")
 def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
-    if fmt not in ("csv", "xlsx"):
-        raise Http404(fmt)
-    with TemporaryDirectory() as folder:
-        path = Path(folder) / f"laydown-markings.{fmt}"
-        importer.markings_template(path)
-        content = path.read_bytes()
-    response = HttpResponse(content, content_type=TEMPLATE_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="laydown-markings.{fmt}"'
-    return response
+    return template_download(fmt, name="laydown-markings", write=importer.markings_template)
