@@ -49,6 +49,10 @@ DISTRIBUTION_COLUMNS = (
     "reached_total",
     "reached_disabled",
 )
+DISTRIBUTION_FORM_REQUIRED = (
+    "date", "place", "sector", "activity", "commodity", "item", "unit", "quantity_planned",
+    "quantity_delivered",
+)  # fmt: skip
 HOUSEHOLD_COLUMNS = (
     "partner",
     "place",
@@ -80,6 +84,8 @@ def layout_of(kind: str) -> imports.Layout:
         max_rows=MAX_ROWS,
         max_bytes=MAX_BYTES,
         dates=("date",) if kind == "distributions" else (),
+        # the distribution form's required questions (its counts of people default to 0)
+        export_required=DISTRIBUTION_FORM_REQUIRED if kind == "distributions" else None,
     )
 
 

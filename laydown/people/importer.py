@@ -44,7 +44,6 @@ LAYOUT = imports.Layout(
     required=REQUIRED,
     max_rows=MAX_ROWS,
     max_bytes=MAX_BYTES,
-    lists=("skills",),
     dates=("born",),
 )
 

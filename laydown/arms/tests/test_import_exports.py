@@ -103,11 +103,11 @@ def test_every_problem_of_an_export_is_told_by_row_and_its_own_column(
     assert ImportJob.objects.get().state == JobState.REFUSED
     found = {(p.row, p.column, p.value) for p in refused.value.problems}
     assert found == {
-        (3, "weapon-category", "flamethrower"),
+        (3, "category", "flamethrower"),
         (4, "site", "cp-south"),
-        (4, "weapon-year", "1492"),
+        (4, "year", "1492"),
         (5, "meta-instanceID", "uuid:1a2b3c4d-0000-4000-8000-000000000001"),
-        (6, "weapon-condition", "broken"),
+        (6, "condition", "broken"),
         (6, "meta-instanceID", "not-an-id"),
     }
     assert not Item.objects.exists() and not Submission.objects.exists()
@@ -125,7 +125,7 @@ def test_the_import_page_takes_an_export_and_says_what_it_skipped(
     refused = client.post("/arms/import/", {"file": _upload(BAD, "bad.csv")})
     assert refused.status_code == 400
     html = refused.content.decode()
-    assert "weapon-category" in html and "flamethrower" in html and "meta-instanceID" in html
+    assert "category" in html and "flamethrower" in html and "meta-instanceID" in html
     done = client.post("/arms/import/", {"file": _upload(GOOD)}, follow=True)
     assert done.status_code == 200 and Item.objects.count() == 3
     assert "3 items imported" in done.content.decode()
@@ -144,7 +144,7 @@ def test_the_command_imports_an_export_and_lists_its_problems(
     err = io.StringIO()
     with pytest.raises(CommandError, match="6 problems"):
         call_command("import", "items", str(bad), "--as", "clerk", stderr=err)
-    assert "row 3, weapon-category 'flamethrower': " in err.getvalue()
+    assert "row 3, category 'flamethrower': " in err.getvalue()
     out = io.StringIO()
     call_command("import", "items", str(good), "--as", "clerk", stdout=out)
     assert "Imported 3 items" in out.getvalue()

@@ -4,8 +4,10 @@ A file whose header is that of an export (its metadata columns give it away) is 
 XLSForm names of its questions: group paths stripped (Central joins them with `-`, KoBo with
 `/`), metadata columns ignored, one-column-per-choice columns of a select_multiple ignored (the
 question's own column holds the choices, separated by spaces), a geopoint's parts left aside.
-Each row keeps its submission's id (Central `meta-instanceID` or `KEY`, KoBo `_uuid` or
-`meta/instanceID`), which makes it idempotent: rows whose submission was received before (by
+A question of a nested payload key (`contact__phone`, Laydown's own XLSForms) is the column of
+its last part (`phone`); a question no column takes is ignored. Each row keeps its
+submission's id (Central `meta-instanceID` or `KEY`, KoBo `_uuid` or `meta/instanceID`),
+which makes it idempotent: rows whose submission was received before (by
 this importer or by the OpenRosa endpoint) are skipped, through the lookup that field capture
 registers (`received_lookup`). Problems name the file's own column.
 """
@@ -122,7 +124,10 @@ def _column(dialect: str, separator: str, name: str, present: set[str], wanted: 
         return ""  # KoBo's own columns (_id, _uuid, _index, _loc_latitude...) and `meta`
     if field in FORM_META and field not in wanted:
         return ""
-    return field
+    if field not in wanted and "__" in field:
+        # A payload's nested key: Laydown's XLSForms name `contact.phone` `contact__phone`.
+        field = field.rsplit("__", 1)[-1]
+    return field if field in wanted else ""  # a question the import does not take: ignored
 
 
 def submission_id(value: str) -> str | None:
@@ -145,16 +150,14 @@ def device_time(value: str) -> str | None:
     return when.isoformat() if when.tzinfo is not None else None
 
 
-def value_of(column: str, text: str, *, lists: tuple[str, ...], dates: tuple[str, ...]) -> str:
-    """An export's value as the import file would hold it: a date-time's date (in the
-    offset it was given with) for a date column, a select_multiple's choices (separated by
-    spaces) separated by commas for a list column."""
+def value_of(column: str, text: str, *, dates: tuple[str, ...]) -> str:
+    """An export's value as the import file would hold it: for a date column, a date-time's
+    date (in the offset it was given with); else the value as given (a select_multiple's
+    choices stay separated by spaces, as the items' `photos` are)."""
     if column in dates:
         found = _ISO_TIME.fullmatch(text)
         if found:
             return found.group(1)
-    if column in lists and "," not in text:
-        return ", ".join(text.split())
     return text
 
 
@@ -176,7 +179,6 @@ def rows_of_export(
     rows: Iterator[tuple[int, dict[str, str]]],
     export: Export,
     *,
-    lists: tuple[str, ...],
     dates: tuple[str, ...],
     submissions: dict[int, Received],
     problems: list[Problem],
@@ -192,7 +194,7 @@ def rows_of_export(
     for number, raw in rows:
         given = raw.pop(SUBMISSION, "")
         end = raw.pop(DEVICE_AT, "")
-        values = {c: value_of(c, v, lists=lists, dates=dates) if v else v for c, v in raw.items()}
+        values = {c: value_of(c, v, dates=dates) if v else v for c, v in raw.items()}
         sid = submission_id(given)
         if sid is None:
             reason = (

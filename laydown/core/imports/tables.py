@@ -33,11 +33,11 @@ class Layout:
     # columns, with a stray cell at XFD, must not make every row 16,384 cells wide).
     max_columns: int = 0
     unknown_refused: bool = False  # a column not in `columns` is a problem (else ignored)
-    # Columns of an export (laydown.core.imports.exports) whose values are converted: lists
-    # (a select_multiple's choices, separated by spaces, become separated by commas) and dates
-    # (a date-time's date is taken).
-    lists: tuple[str, ...] = ()
+    # Columns of an export (laydown.core.imports.exports) whose date-times are read as dates.
     dates: tuple[str, ...] = ()
+    # The columns an export must have, when not all of `required` (the form's optional
+    # questions: an export of a form without them is still the import's file).
+    export_required: tuple[str, ...] | None = None
     # Columns an export holds as the names of attached files (photos), which it does not
     # carry: ignored in an export.
     attachments: tuple[str, ...] = ()
@@ -142,7 +142,7 @@ def _export_table(
         first_of.setdefault(name, n)
     problems += [
         Problem(1, c, "", _("the form has no question named %(name)s") % {"name": c})
-        for c in layout.required
+        for c in (layout.required if layout.export_required is None else layout.export_required)
         if c not in first_of
     ]
     if problems:
@@ -165,7 +165,6 @@ def _export_table(
     table.rows = exports.rows_of_export(
         _rows(read, header, cells, table.problems),
         export,
-        lists=layout.lists,
         dates=layout.dates,
         submissions=table.submissions,
         problems=table.problems,

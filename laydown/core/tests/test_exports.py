@@ -11,11 +11,10 @@ from laydown.core.errors import ValidationError
 from laydown.core.imports import exports
 
 LAYOUT = imports.Layout(
-    columns=("name", "born", "sex", "skills", "region"),
+    columns=("name", "born", "sex", "skills", "phone", "region"),
     required=("name", "sex"),
     max_rows=100,
     max_bytes=2**20,
-    lists=("skills",),
     dates=("born",),
 )
 
@@ -41,23 +40,26 @@ def _row(**values: str) -> dict[str, str]:
 def test_a_central_export_is_read_by_question_names(monkeypatch: pytest.MonkeyPatch) -> None:
     _no_lookup(monkeypatch)
     content = (
-        "SubmissionDate,start,end,person-name,person-born,person-sex,person-skills,"
+        "SubmissionDate,start,end,person-name,person-born,person-sex,person-skills,contact__phone,"
         "person-skills/driving,person-skills/welding,gps-Latitude,gps-Longitude,gps-Altitude,"
         "gps-Accuracy,meta-instanceID,KEY,SubmitterID,SubmitterName,AttachmentsPresent,"
         "AttachmentsExpected,Status,ReviewState,DeviceID,Edits,FormVersion\n"
         "2026-11-02T09:14:31.512Z,2026-11-02T12:58:03.114+04:00,2026-11-02T13:04:47.029+04:00,"
-        "Ani,1990-04-02T00:00:00.000+04:00,f,driving welding,1,1,40.1,46.6,1000,5,"
+        "Ani,1990-04-02T00:00:00.000+04:00,f,driving welding,+374 91,1,1,40.1,46.6,1000,5,"
         "uuid:6b1c2f3e-2f4d-4a7e-9c1b-0d9e4f6a7b11,uuid:6b1c2f3e-2f4d-4a7e-9c1b-0d9e4f6a7b11,"
         "5,Alice,0,0,,,,0,1\n"
     )
     table = _table(content)
     assert table.export == exports.CENTRAL
     rows = list(table.rows)
-    assert rows == [(2, _row(name="Ani", born="1990-04-02", sex="f", skills="driving, welding"))]
+    assert rows == [
+        (2, _row(name="Ani", born="1990-04-02", sex="f", skills="driving welding", phone="+374 91"))
+    ]
     received = table.submissions[2]
     assert received.submission == "6b1c2f3e-2f4d-4a7e-9c1b-0d9e4f6a7b11"
     assert received.device_at == "2026-11-02T13:04:47.029000+04:00"
-    assert table.sources["born"] == "person-born" and not table.problems
+    assert table.sources["born"] == "person-born" and table.sources["phone"] == "contact__phone"
+    assert not table.problems
 
 
 def test_a_kobo_csv_with_semicolons_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,6 +123,20 @@ def test_an_export_without_a_required_question_is_refused_by_its_header() -> Non
     assert "no question named sex" in refused.value.message
 
 
+def test_an_export_needs_only_the_questions_its_form_requires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataclasses
+
+    _no_lookup(monkeypatch)
+    layout = dataclasses.replace(
+        LAYOUT, required=("name", "sex", "region"), export_required=("name",)
+    )
+    content = "SubmissionDate,p-name,KEY\nx,Ani,uuid:6b1c2f3e-2f4d-4a7e-9c1b-0d9e4f6a7b11\n"
+    table = imports.table_read(layout, name="e.csv", content=content.encode())
+    assert [v["sex"] for _n, v in table.rows] == [""]
+
+
 def test_two_questions_of_one_name_are_refused() -> None:
     content = "SubmissionDate,a-name,b-name,p-sex,KEY\nx,Ani,Ani,f,uuid:1\n"
     with pytest.raises(imports.HeaderRefused) as refused:
@@ -160,11 +176,9 @@ def test_instance_ids(given: str, expected: str | None) -> None:
 
 
 def test_values_are_converted_only_where_the_import_says() -> None:
-    kw = {"lists": ("skills",), "dates": ("born",)}
+    kw = {"dates": ("born",)}
     assert exports.value_of("born", "2026-11-02T23:30:00.000-05:00", **kw) == "2026-11-02"
     assert exports.value_of("born", "2026-11-02", **kw) == "2026-11-02"
     assert exports.value_of("name", "2026-11-02T23:30:00Z", **kw) == "2026-11-02T23:30:00Z"
-    assert exports.value_of("skills", "a b  c", **kw) == "a, b, c"
-    assert exports.value_of("skills", "a, b", **kw) == "a, b"
     assert exports.device_time("2026-11-02T13:04:47Z") == "2026-11-02T13:04:47+00:00"
     assert exports.device_time("2026-11-02T13:04:47") is None
