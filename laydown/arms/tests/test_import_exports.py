@@ -106,9 +106,9 @@ def test_every_problem_of_an_export_is_told_by_row_and_its_own_column(
         (3, "category", "flamethrower"),
         (4, "site", "cp-south"),
         (4, "year", "1492"),
-        (5, "meta-instanceID", "uuid:1a2b3c4d-0000-4000-8000-000000000001"),
+        (5, "KEY", "uuid:1a2b3c4d-0000-4000-8000-000000000001"),
         (6, "condition", "broken"),
-        (6, "meta-instanceID", "not-an-id"),
+        (6, "KEY", "not-an-id"),
     }
     assert not Item.objects.exists() and not Submission.objects.exists()
     assert log_size() == size
@@ -125,7 +125,7 @@ def test_the_import_page_takes_an_export_and_says_what_it_skipped(
     refused = client.post("/arms/import/", {"file": _upload(BAD, "bad.csv")})
     assert refused.status_code == 400
     html = refused.content.decode()
-    assert "category" in html and "flamethrower" in html and "meta-instanceID" in html
+    assert "category" in html and "flamethrower" in html and "not-an-id" in html
     done = client.post("/arms/import/", {"file": _upload(GOOD)}, follow=True)
     assert done.status_code == 200 and Item.objects.count() == 3
     assert "3 items imported" in done.content.decode()

@@ -6,7 +6,7 @@ XLSForm names of its questions: group paths stripped (Central joins them with `-
 question's own column holds the choices, separated by spaces), a geopoint's parts left aside.
 A question of a nested payload key (`contact__phone`, Laydown's own XLSForms) is the column of
 its last part (`phone`); a question no column takes is ignored. Each row keeps its
-submission's id (Central `meta-instanceID` or `KEY`, KoBo `_uuid` or `meta/instanceID`),
+submission's id (Central `KEY`, else `meta-instanceID`; KoBo `meta/rootUuid`, else `_uuid`),
 which makes it idempotent: rows whose submission was received before (by
 this importer or by the OpenRosa endpoint) are skipped, through the lookup that field capture
 registers (`received_lookup`). Problems name the file's own column.
@@ -45,7 +45,12 @@ FORM_META = frozenset(
         "rootuuid", "uuid", "version",
     }
 )  # fmt: skip
-ID_COLUMNS = {CENTRAL: ("meta-instanceid", "key"), KOBO: ("_uuid", "meta/instanceid")}
+# The submission's id, stable when it is edited: Central's KEY (meta-instanceID is the current
+# version's), KoBo's meta/rootUuid when exported, else _uuid.
+ID_COLUMNS = {
+    CENTRAL: ("key", "meta-instanceid"),
+    KOBO: ("meta/rootuuid", "_uuid", "meta/instanceid"),
+}
 GEOPOINT_PARTS = ("latitude", "longitude", "altitude", "accuracy")
 SUBMISSION = "\x00submission"  # the row's submission id, beside the layout's columns
 DEVICE_AT = "\x00device_at"  # the device's clock when the form was finished (`end`), if any

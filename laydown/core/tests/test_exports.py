@@ -92,9 +92,9 @@ def test_bad_ids_are_problems_of_their_row_and_the_files_own_column(
     assert [n for n, _v in rows] == [2, 3, 4, 5]  # every row is checked all the same
     found = [(p.row, p.column, p.value, p.reason) for p in table.problems]
     assert found == [
-        (3, "meta-instanceID", sid, "the same submission as row 2"),
-        (4, "meta-instanceID", "nope", "not a submission id (uuid:...)"),
-        (5, "meta-instanceID", "", "the submission's id is missing"),
+        (3, "KEY", sid, "the same submission as row 2"),
+        (4, "KEY", "nope", "not a submission id (uuid:...)"),
+        (5, "KEY", "", "the submission's id is missing"),
     ]
     checked = imports.rows_check(table, lambda n, v: v)  # the table is read: nothing more
     assert checked.problems[0].row == 3
