@@ -152,3 +152,27 @@ def test_the_command_imports_an_export_and_lists_its_problems(
     call_command("import", "items", str(good), "--as", "clerk", stdout=out)
     assert "Imported no item." in out.getvalue() and "Skipped 3 rows" in out.getvalue()
     assert Item.objects.count() == 3
+
+
+def test_a_device_sending_a_submission_an_export_brought_gets_its_earlier_answer(
+    sites: dict[str, Site],
+) -> None:
+    from laydown.field import services as field
+
+    _run(GOOD)
+    size = log_size()
+    outcome = field.submission_run(
+        actor=CLERK,
+        form="arms.weapon",
+        submission="0f3a9d57-8e21-4b6c-a4f0-5d2b7c9e1a22",
+        payload={
+            "site": "cp-north",
+            "category": "sa_revolver_pistol",
+            "make": "Makarov",
+            "model": "PM",
+            "serial": "БА 1234",
+            "condition": "unserviceable",
+        },
+    )
+    assert outcome.replayed and outcome.status == "accepted"
+    assert Item.objects.filter(serial="БА 1234").count() == 1 and log_size() == size
