@@ -86,7 +86,7 @@ def plain_map(
         y = 20 + (lat1 - lat) / max(lat1 - lat0, 1e-9) * (height - 40)
         return round(x, 1), round(y, 1)
 
-    biggest = max(1, *(s.items + s.lots + s.materiel for s, _lat, _lon in placed))
+    biggest = max([1, *(s.items + s.lots + s.materiel for s, _lat, _lon in placed)])
     points = []
     for s, lat, lon in placed:
         x, y = xy(lon, lat)

@@ -114,3 +114,11 @@ def test_the_map_draws_areas_under_the_sites_with_figures_per_area(
 
 def arms_site(code: str) -> Any:
     return Site.objects.get(code=code)
+
+
+def test_the_map_draws_the_areas_when_no_site_has_a_position_yet() -> None:
+    call_command("boundaries", "import", str(boundaries.DEMO_FILE))  # a programme's first day
+    answer = signed_in(user_with_role("mgr", "programme_manager")).get("/reports/map/")
+    assert answer.status_code == 200  # was a 500: max(1, *nothing)
+    html = answer.content.decode()
+    assert html.count('data-pcode="AV') == 5 and "<circle" not in html
