@@ -118,5 +118,13 @@ kinds.register(
         files={"photos": _photo},
     )
 )
-kinds.register(kinds.FormKind("arms.lot", gettext_lazy("Ammunition lot"), REGISTER, _lot))
-kinds.register(kinds.FormKind("arms.materiel", gettext_lazy("Materiel"), REGISTER, _materiel))
+kinds.register(
+    kinds.FormKind(
+        "arms.lot", gettext_lazy("Ammunition lot"), REGISTER, _lot, files={"photos": _photo}
+    )
+)
+kinds.register(
+    kinds.FormKind(
+        "arms.materiel", gettext_lazy("Materiel"), REGISTER, _materiel, files={"photos": _photo}
+    )
+)

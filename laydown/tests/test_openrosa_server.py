@@ -14,13 +14,13 @@ from django.test import Client
 
 from laydown.access.roles import Role
 from laydown.access.web import principal_for_user
-from laydown.arms.models import Item, Site
+from laydown.arms.models import AmmoLot, Item, Materiel, Site
 from laydown.field import services
 from laydown.field.models import Device, Submission, SubmissionStatus
 from laydown.ledger.models import Record
 from laydown.openrosa import auth, views, xlsforms
 from laydown.testing import log_size, signed_in, user_with_role
-from laydown.testing.field import WEAPON, enrolled_clerk
+from laydown.testing.field import LOT, WEAPON, enrolled_clerk
 from laydown.testing.openrosa import BASE, call, instance, submit
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -103,6 +103,22 @@ def test_head_submission_answers_204_with_the_accepted_length(sites: dict[str, S
     assert response.status_code == 204
     _openrosa_headers(response)
     assert int(response["X-OpenRosa-Accept-Content-Length"]) == views.MAX_SUBMISSION_BYTES
+
+
+@pytest.mark.parametrize("form", ["arms.lot", "arms.materiel"])
+def test_a_lot_or_materiel_with_a_photo_keeps_it(sites: dict[str, Site], form: str) -> None:
+    enrolled = enrolled_clerk()
+    fields = (
+        {**LOT}
+        if form == "arms.lot"
+        else {"site": "cp-north", "type": "vehicle", "description": "Truck", "quantity": 1}
+    )
+    _sid, xml = instance(form, {**{k: str(v) for k, v in fields.items()}, "photos": "p.png"})
+    answer = submit(Client(), enrolled.device, xml, {"p.png": PNG})
+    assert answer.status_code == 201, answer.content
+    model = AmmoLot if form == "arms.lot" else Materiel
+    row = model.objects.get()
+    assert len(row.photos) == 1 and len(row.photos[0]) == 64
 
 
 def test_a_weapon_with_a_photo_is_registered_once_however_often_it_is_sent(
