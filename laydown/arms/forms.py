@@ -255,7 +255,33 @@ class MaterielCorrectForm(MaterielForm):
         return data
 
 
-class SearchForm(forms.Form):
+class _Where(forms.Form):
+    """Where a register list's rows are now (site, region) and where they were collected."""
+
+    site = forms.ChoiceField(label=_("Site"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    collected_site = forms.ChoiceField(label=_("Collected at site"), required=False)
+    collected_region = forms.ChoiceField(label=_("Collected in region"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        sites: list[tuple[str, str]],
+        regions: list[tuple[str, str]] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(*args, **kw)
+        for name, choices in (
+            ("site", sites),
+            ("region", regions or []),
+            ("collected_site", sites),
+            ("collected_region", regions or []),
+        ):
+            if name in self.fields:
+                self.fields[name].choices = [("", _("any")), *choices]  # type: ignore[attr-defined]
+
+
+class SearchForm(_Where):
     """The item list's filters (GET); every one optional."""
 
     serial = forms.CharField(label=_("Serial (full or part)"), required=False, widget=_typed())
@@ -266,7 +292,6 @@ class SearchForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("any")), *Category.choices]
     )
-    site = forms.ChoiceField(label=_("Site"), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("any")), *ItemStatus.choices]
     )
@@ -281,10 +306,6 @@ class SearchForm(forms.Form):
         widget=DatePicker(),
     )
 
-    def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.fields["site"].choices = [("", _("any")), *sites]  # type: ignore[attr-defined]
-
 
 def _day_field(label: Any) -> forms.DateField:
     return forms.DateField(
@@ -292,12 +313,15 @@ def _day_field(label: Any) -> forms.DateField:
     )
 
 
-class LotSearchForm(forms.Form):
+class LotSearchForm(_Where):
     """The lot list's filters (GET); dates as in the item list: whole days, both included."""
 
-    site = forms.ChoiceField(label=_("Site"), required=False)
     type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("any")), *AmmoType.choices]
+    )
+    calibre = forms.CharField(label=_("Calibre"), required=False, max_length=50)
+    unit = forms.ChoiceField(
+        label=_("Unit"), required=False, choices=[("", _("any")), *Unit.choices]
     )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("any")), *LotStatus.choices]
@@ -305,22 +329,15 @@ class LotSearchForm(forms.Form):
     collected_from = _day_field(_("Collected from"))
     collected_to = _day_field(_("Collected until (inclusive)"))
 
-    def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.fields["site"].choices = [("", _("any")), *sites]  # type: ignore[attr-defined]
 
-
-class MaterielSearchForm(forms.Form):
-    site = forms.ChoiceField(label=_("Site"), required=False)
+class MaterielSearchForm(_Where):
+    collected_site = None  # type: ignore[assignment]
+    collected_region = None  # type: ignore[assignment]
     type = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("any")), *MaterielType.choices]
     )
     collected_from = _day_field(_("Collected from"))
     collected_to = _day_field(_("Collected until (inclusive)"))
-
-    def __init__(self, *args: Any, sites: list[tuple[str, str]], **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.fields["site"].choices = [("", _("any")), *sites]  # type: ignore[attr-defined]
 
 
 class BookForm(forms.Form):

@@ -23,6 +23,7 @@ from laydown.arms.models import (
     AmmoLot,
     Container,
     CustodyEvent,
+    Incident,
     Item,
     Materiel,
     Seal,
@@ -84,7 +85,29 @@ def _serial_contains(rows: QuerySet[Item], wanted: str) -> QuerySet[Item]:
     return rows
 
 
-def item_search(
+def item_search(*, page: int = 1, per_page: int = 50, **filters: Any) -> Page:
+    """Items matching every given filter (`item_rows`), newest tag first."""
+    return paginate(item_rows(**filters).order_by("-tag"), page, per_page)
+
+
+def _where(
+    rows: QuerySet[Any],
+    region: str = "",
+    collected_site: str = "",
+    collected_region: str = "",
+) -> QuerySet[Any]:
+    """The filters every register list shares: the region of the site it is at now, and the
+    site or region where it was collected."""
+    if region:
+        rows = rows.filter(site__region=region)
+    if collected_site:
+        rows = rows.filter(collected_site_id=collected_site)
+    if collected_region:
+        rows = rows.filter(collected_site__region=collected_region)
+    return rows
+
+
+def item_rows(
     *,
     principal: Principal | None = None,
     serial: str = "",
@@ -94,14 +117,15 @@ def item_search(
     model: str = "",
     category: str = "",
     site: str = "",
+    region: str = "",
+    collected_site: str = "",
+    collected_region: str = "",
     container: str = "",
     status: str = "",
     collected_from: dt.date | None = None,
     collected_to: dt.date | None = None,
-    page: int = 1,
-    per_page: int = 50,
-) -> Page:
-    """Items matching every given filter, newest tag first.
+) -> QuerySet[Item]:
+    """Items matching every given filter, unordered.
 
     `serial` is normalised like stored serials (look-alikes, case, separators); a partial serial
     matches anywhere in the serial, a full one (`serial_partial=False`) only at the start.
@@ -137,8 +161,8 @@ def item_search(
     ):
         if value:
             rows = rows.filter(**{field: value})
-    rows = rows.filter(collected_between(collected_from, collected_to))
-    return paginate(rows.order_by("-tag"), page, per_page)
+    rows = _where(rows, region, collected_site, collected_region)
+    return rows.filter(collected_between(collected_from, collected_to))
 
 
 def collected_between(first: dt.date | None, last: dt.date | None) -> Q:
@@ -156,41 +180,51 @@ def collected_between(first: dt.date | None, last: dt.date | None) -> Q:
     return q
 
 
-def lot_search(
+def lot_rows(
     *,
     principal: Principal | None = None,
     site: str = "",
+    region: str = "",
+    collected_site: str = "",
+    collected_region: str = "",
     type: str = "",
+    calibre: str = "",
+    unit: str = "",
     status: str = "",
     collected_from: dt.date | None = None,
     collected_to: dt.date | None = None,
-    page: int = 1,
-) -> Page:
-    """Ammunition lots matching every given filter, newest tag first."""
+) -> QuerySet[AmmoLot]:
+    """Ammunition lots matching every given filter, unordered."""
     rows = AmmoLot.objects.filter(site_filter(principal))
-    for field, value in (("site_id", site), ("type", type), ("status", status)):
+    for field, value in (
+        ("site_id", site),
+        ("type", type),
+        ("calibre", calibre),
+        ("unit", unit),
+        ("status", status),
+    ):
         if value:
             rows = rows.filter(**{field: value})
-    rows = rows.filter(collected_between(collected_from, collected_to))
-    return paginate(rows.order_by("-tag"), page)
+    rows = _where(rows, region, collected_site, collected_region)
+    return rows.filter(collected_between(collected_from, collected_to))
 
 
-def materiel_search(
+def materiel_rows(
     *,
     principal: Principal | None = None,
     site: str = "",
+    region: str = "",
     type: str = "",
     collected_from: dt.date | None = None,
     collected_to: dt.date | None = None,
-    page: int = 1,
-) -> Page:
-    """Materiel matching every given filter, newest tag first."""
+) -> QuerySet[Materiel]:
+    """Materiel matching every given filter, unordered."""
     rows = Materiel.objects.filter(site_filter(principal))
     for field, value in (("site_id", site), ("type", type)):
         if value:
             rows = rows.filter(**{field: value})
-    rows = rows.filter(collected_between(collected_from, collected_to))
-    return paginate(rows.order_by("-tag"), page)
+    rows = _where(rows, region)
+    return rows.filter(collected_between(collected_from, collected_to))
 
 
 def item_get(tag: str, *, principal: Principal | None = None) -> Item | None:
@@ -294,10 +328,30 @@ def container_seal(container: Container | None) -> Seal | None:
 
 
 def sites_list(*, principal: Principal | None = None, kind: str = "") -> list[Site]:
+    return list(sites_query(principal=principal, kind=kind).order_by("code"))
+
+
+def sites_query(
+    *, principal: Principal | None = None, kind: str = "", region: str = "", status: str = ""
+) -> QuerySet[Site]:
+    """The sites the principal may see, of `kind`, in `region`, in `status`, unordered."""
     rows = Site.objects.filter(site_filter(principal, "code"))
-    if kind:
-        rows = rows.filter(kind=kind)
-    return list(rows.order_by("code"))
+    for field, value in (("kind", kind), ("region", region), ("status", status)):
+        if value:
+            rows = rows.filter(**{field: value})
+    return rows
+
+
+def region_choices(*, principal: Principal | None = None) -> list[tuple[str, str]]:
+    """(code, name) of each region with a site the principal may see, named as the programme's
+    profile names it (else by its code)."""
+    from laydown.accounts.models import ProgrammeProfile
+
+    profile = ProgrammeProfile.objects.filter(pk=1).first()
+    names = {r["code"]: r.get("name") or r["code"] for r in (profile.regions if profile else [])}
+    rows = Site.objects.filter(site_filter(principal, "code")).order_by("region")
+    codes = rows.values_list("region", flat=True).distinct()
+    return [(code, names.get(code, code)) for code in codes]
 
 
 @dataclass(frozen=True)
@@ -470,12 +524,22 @@ def shipments_list(*, principal: Principal | None = None, site: str = "") -> lis
 
 
 def shipments_query(
-    *, principal: Principal | None = None, site: str = "", status: str = ""
+    *,
+    principal: Principal | None = None,
+    site: str = "",
+    status: str = "",
+    region: str = "",
+    discrepancies: bool = False,
 ) -> QuerySet[Shipment]:
-    """Every shipment the principal may see, leaving or reaching `site`, in `status`."""
+    """Every shipment the principal may see, leaving or reaching `site` (or a site of
+    `region`), in `status`; with `discrepancies`, only those received with a discrepancy."""
     rows = Shipment.objects.filter(_either_site(principal, "from_site", "to_site"))
     if site:
         rows = rows.filter(Q(from_site_id=site) | Q(to_site_id=site))
+    if region:
+        rows = rows.filter(Q(from_site__region=region) | Q(to_site__region=region))
+    if discrepancies:
+        rows = rows.exclude(discrepancies=[])
     if status:
         rows = rows.filter(status=status)
     return rows.select_related("from_site", "to_site")
@@ -515,3 +579,46 @@ def duplicates_of(*, serial: str, make: str, model: str) -> list[str]:
     key = same_weapon_key(make, model)
     rows = Item.objects.filter(serial_normalised=normalised).values_list("tag", "make", "model")
     return sorted(tag for tag, mk, md in rows if same_weapon_key(mk, md) == key)
+
+
+def stock_checks_query(
+    *,
+    principal: Principal | None = None,
+    site: str = "",
+    region: str = "",
+    status: str = "",
+    discrepancies: bool = False,
+) -> QuerySet[StockCheck]:
+    """Stock checks at the sites the principal may see, filtered; with `discrepancies`, only
+    those whose count found one."""
+    rows = StockCheck.objects.filter(site_filter(principal))
+    if site:
+        rows = rows.filter(site_id=site)
+    if region:
+        rows = rows.filter(site__region=region)
+    if status:
+        rows = rows.filter(status=status)
+    if discrepancies:
+        rows = rows.exclude(discrepancies=[])
+    return rows.select_related("site")
+
+
+def incidents_query(
+    *,
+    principal: Principal | None = None,
+    site: str = "",
+    region: str = "",
+    kind: str = "",
+    open_only: bool = False,
+) -> QuerySet[Incident]:
+    """Incidents (lost or stolen) at the sites the principal may see, filtered."""
+    rows = Incident.objects.filter(site_filter(principal))
+    if site:
+        rows = rows.filter(site_id=site)
+    if region:
+        rows = rows.filter(site__region=region)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if open_only:
+        rows = rows.filter(is_open=True)
+    return rows.select_related("site")

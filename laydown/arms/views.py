@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import segno
@@ -29,12 +30,18 @@ from laydown.access.roles import Scope
 from laydown.access.web import principal_of, requires
 from laydown.arms import extensions, forms, import_job, importer, photos, selectors, services
 from laydown.arms.models import AmmoLot, Item, Shipment, Site
-from laydown.arms.vocab import ItemStatus, ShipmentStatus
-from laydown.core import listing, paging
+from laydown.arms.vocab import (
+    IncidentKind,
+    ItemStatus,
+    ShipmentStatus,
+    SiteKind,
+    SiteStatus,
+    StockCheckStatus,
+)
+from laydown.core import listing
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
 from laydown.core.imports.uploads import upload_content
-from laydown.core.paging import page_number
 from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob
 from laydown.jobs.selectors import job_of
@@ -126,8 +133,39 @@ def qr_svg(text: str) -> SafeString:
 
 @requires("arms.read")
 def sites(request: HttpRequest) -> HttpResponse:
-    rows = selectors.sites_list(principal=principal_of(request))
-    return render(request, "arms/sites.html", {"sites": rows})
+    principal = principal_of(request)
+    wanted = _filters(request, "kind", "region", "status")
+    context = wanted | {
+        "kinds": SiteKind.choices,
+        "statuses": SiteStatus.choices,
+        "regions": selectors.region_choices(principal=principal),
+    }
+    return listing.table(
+        request,
+        "arms/sites.html",
+        selectors.sites_query(principal=principal, **wanted),
+        name="sites",
+        sorts={
+            "code": "code",
+            "name": "name",
+            "kind": "kind",
+            "region": "region",
+            "status": "status",
+        },
+        default="code",
+        columns=("code", "name", "kind", "region", "place", "latitude", "longitude", "status"),
+        row=lambda x: [
+            x.code,
+            x.name,
+            x.kind,
+            x.region,
+            x.place,
+            x.lat_micro / 1e6 if x.lat_micro is not None else "",
+            x.lon_micro / 1e6 if x.lon_micro is not None else "",
+            x.status,
+        ],
+        context=context,
+    )
 
 
 @requires("arms.read")
@@ -272,55 +310,157 @@ def materiel_new(request: HttpRequest, code: str) -> HttpResponse:
 # ---- items: list, page, receipt, custody ----------------------------------------------------
 
 
+def _search_form(request: HttpRequest, form_class: Any) -> Any:
+    principal = principal_of(request)
+    return form_class(
+        request.GET,
+        sites=_visible_sites(principal),
+        regions=selectors.region_choices(principal=principal),
+    )
+
+
+def _register_list(
+    request: HttpRequest, form: django_forms.Form, spec: RegisterList, rows: Any
+) -> HttpResponse:
+    """A register list: the filter form, then (when it is valid) the rows sorted, counted,
+    paged or exported; an invalid filter shows the form's errors and no rows."""
+    if not form.is_valid():
+        context = {"form": form, "page": None, "count": 0}
+        return render(request, spec.template, context, status=400)
+    return listing.table(
+        request,
+        spec.template,
+        rows(principal=principal_of(request), **form.cleaned_data),
+        name=spec.name,
+        sorts=spec.sorts,
+        default=spec.default,
+        columns=spec.columns,
+        row=spec.row,
+        context={"form": form},
+    )
+
+
+@dataclass(frozen=True)
+class RegisterList:
+    name: str
+    template: str
+    sorts: dict[str, str]
+    default: str
+    columns: tuple[str, ...]
+    row: Callable[[Any], list[Any]]
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+ITEMS = RegisterList(
+    "items",
+    "arms/items.html",
+    {
+        "tag": "tag",
+        "category": "category",
+        "make": "make",
+        "serial": "serial_normalised",
+        "site": "site_id",
+        "status": "status",
+        "collected": "collected_at",
+    },
+    "-tag",
+    (
+        "tag",
+        "category",
+        "make",
+        "model",
+        "serial",
+        "calibre",
+        "site",
+        "container",
+        "status",
+        "collected_site",
+        "collected_at",
+    ),
+    lambda i: [
+        i.tag,
+        i.category,
+        i.make,
+        i.model,
+        i.serial,
+        i.calibre,
+        i.site_id,
+        i.container_id or "",
+        i.status,
+        i.collected_site_id,
+        _day(i.collected_at),
+    ],
+)
+LOTS = RegisterList(
+    "lots",
+    "arms/lots.html",
+    {
+        "tag": "tag",
+        "type": "type",
+        "calibre": "calibre",
+        "quantity": "quantity",
+        "site": "site_id",
+        "status": "status",
+        "collected": "collected_at",
+    },
+    "-tag",
+    (
+        "tag",
+        "type",
+        "calibre",
+        "quantity",
+        "unit",
+        "site",
+        "container",
+        "status",
+        "collected_site",
+        "collected_at",
+    ),
+    lambda x: [
+        x.tag,
+        x.type,
+        x.calibre,
+        x.quantity,
+        x.unit,
+        x.site_id,
+        x.container_id or "",
+        x.status,
+        x.collected_site_id,
+        _day(x.collected_at),
+    ],
+)
+MATERIEL = RegisterList(
+    "materiel",
+    "arms/materiel_list.html",
+    {"tag": "tag", "type": "type", "site": "site_id", "collected": "collected_at"},
+    "-tag",
+    ("tag", "type", "description", "quantity", "site", "collected_at"),
+    lambda m: [m.tag, m.type, m.description, m.quantity, m.site_id, _day(m.collected_at)],
+)
+
+
 @requires("arms.read")
 def item_list(request: HttpRequest) -> HttpResponse:
-    principal = principal_of(request)
-    form = forms.SearchForm(request.GET, sites=_visible_sites(principal))
-    page = None
+    form = _search_form(request, forms.SearchForm)
     if form.is_valid():
-        data = form.cleaned_data
-        page = selectors.item_search(
-            principal=principal,
-            serial=data["serial"],
-            serial_partial=not data["serial_start"],
-            tag=data["tag"],
-            make=data["make"],
-            model=data["model"],
-            category=data["category"],
-            site=data["site"],
-            status=data["status"],
-            collected_from=data["collected_from"],
-            collected_to=data["collected_to"],
-            page=page_number(request.GET.get("page")),
-        )
-    context = {"form": form, "page": page, "query": paging.query_without_page(request)}
-    return render(request, "arms/items.html", context, status=_status(form))
+        form.cleaned_data["serial_partial"] = not form.cleaned_data.pop("serial_start")
+    return _register_list(request, form, ITEMS, selectors.item_rows)
 
 
 @requires("arms.read")
 def lot_list(request: HttpRequest) -> HttpResponse:
-    principal = principal_of(request)
-    form = forms.LotSearchForm(request.GET, sites=_visible_sites(principal))
-    page = None
-    if form.is_valid():
-        page = selectors.lot_search(
-            principal=principal, **form.cleaned_data, page=page_number(request.GET.get("page"))
-        )
-    context = {"form": form, "page": page, "query": paging.query_without_page(request)}
-    return render(request, "arms/lots.html", context, status=_status(form))
+    return _register_list(
+        request, _search_form(request, forms.LotSearchForm), LOTS, selectors.lot_rows
+    )
 
 
 @requires("arms.read")
 def materiel_list(request: HttpRequest) -> HttpResponse:
-    principal = principal_of(request)
-    form = forms.MaterielSearchForm(request.GET, sites=_visible_sites(principal))
-    page = None
-    if form.is_valid():
-        page = selectors.materiel_search(
-            principal=principal, **form.cleaned_data, page=page_number(request.GET.get("page"))
-        )
-    context = {"form": form, "page": page, "query": paging.query_without_page(request)}
-    return render(request, "arms/materiel_list.html", context, status=_status(form))
+    form = _search_form(request, forms.MaterielSearchForm)
+    return _register_list(request, form, MATERIEL, selectors.materiel_rows)
 
 
 def _item_page(
@@ -618,29 +758,45 @@ SHIPMENT_SORTS = {
 
 @requires("arms.read")
 def shipment_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
     status = request.GET.get("status", "")
     site = request.GET.get("site", "")
-    sort, order = listing.sort_order(request, SHIPMENT_SORTS, "-dispatched")
-    rows = selectors.shipments_query(principal=principal_of(request), site=site, status=status)
-    rows = rows.order_by(order, "code")
-    fmt = request.GET.get("format", "")
-    if fmt in listing.EXPORT_FORMATS:
-        return listing.export("shipments", fmt, SHIPMENT_COLUMNS, map(_shipment_row, rows))
+    region = request.GET.get("region", "")
+    open_only = request.GET.get("discrepancies", "") == "open"
+    rows = selectors.shipments_query(
+        principal=principal, site=site, status=status, region=region, discrepancies=open_only
+    )
     context = {
-        "page": paging.page_of(request, rows, 50),
-        "count": rows.count(),
-        "sort": sort,
-        "query": paging.query_without_page(request),
-        "filter_query": _query_without(request, "page", "sort", "format"),
         "status": status,
         "site": site,
+        "region": region,
+        "discrepancies": open_only,
         "statuses": ShipmentStatus.choices,
-        "sites": _visible_sites(principal_of(request)),
+        "sites": _visible_sites(principal),
+        "regions": selectors.region_choices(principal=principal),
     }
-    return render(request, "arms/shipment_list.html", context)
+    return listing.table(
+        request,
+        "arms/shipment_list.html",
+        rows,
+        name="shipments",
+        sorts=SHIPMENT_SORTS,
+        default="-dispatched",
+        columns=SHIPMENT_COLUMNS,
+        row=_shipment_row,
+        context=context,
+    )
 
 
-SHIPMENT_COLUMNS = ("code", "from_site", "to_site", "status", "dispatched_at", "received_at")
+SHIPMENT_COLUMNS = (
+    "code",
+    "from_site",
+    "to_site",
+    "status",
+    "dispatched_at",
+    "received_at",
+    "discrepancies",
+)
 
 
 def _shipment_row(row: Shipment) -> list[Any]:
@@ -652,14 +808,86 @@ def _shipment_row(row: Shipment) -> list[Any]:
         row.status,
         row.dispatched_at.isoformat(),
         received,
+        len(row.discrepancies),
     ]
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
+def _filters(request: HttpRequest, *names: str) -> dict[str, str]:
+    return {name: request.GET.get(name, "") for name in names}
+
+
+@requires("arms.read")
+def stock_check_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    wanted = _filters(request, "site", "region", "status", "discrepancies")
+    rows = selectors.stock_checks_query(
+        principal=principal,
+        site=wanted["site"],
+        region=wanted["region"],
+        status=wanted["status"],
+        discrepancies=wanted["discrepancies"] == "open",
+    )
+    context = wanted | {
+        "statuses": StockCheckStatus.choices,
+        "sites": _visible_sites(principal),
+        "regions": selectors.region_choices(principal=principal),
+    }
+    return listing.table(
+        request,
+        "arms/stock_check_list.html",
+        rows,
+        name="stock-checks",
+        sorts={"code": "code", "site": "site_id", "status": "status", "planned": "planned_at"},
+        default="-planned",
+        columns=("code", "site", "kind", "status", "planned_at", "counted_at", "discrepancies"),
+        row=lambda c: [
+            c.code,
+            c.site_id,
+            c.kind,
+            c.status,
+            _day(c.planned_at),
+            _day(c.counted_at),
+            len(c.discrepancies),
+        ],
+        context=context,
+    )
+
+
+@requires("arms.read")
+def incident_list(request: HttpRequest) -> HttpResponse:
+    principal = principal_of(request)
+    wanted = _filters(request, "site", "region", "kind", "open")
+    rows = selectors.incidents_query(
+        principal=principal,
+        site=wanted["site"],
+        region=wanted["region"],
+        kind=wanted["kind"],
+        open_only=wanted["open"] == "1",
+    )
+    context = wanted | {
+        "kinds": IncidentKind.choices,
+        "sites": _visible_sites(principal),
+        "regions": selectors.region_choices(principal=principal),
+    }
+    return listing.table(
+        request,
+        "arms/incident_list.html",
+        rows,
+        name="incidents",
+        sorts={"code": "code", "kind": "kind", "site": "site_id", "reported": "reported_at"},
+        default="-reported",
+        columns=("code", "kind", "item", "lot", "site", "reported_at", "open"),
+        row=lambda i: [
+            i.code,
+            i.kind,
+            i.item_id or "",
+            i.lot_id or "",
+            i.site_id,
+            _day(i.reported_at),
+            "yes" if i.is_open else "no",
+        ],
+        context=context,
+    )
 
 
 def _destination(code: str) -> Site:

@@ -5,14 +5,25 @@ from the query string among the columns the page allows, and "export this list" 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from laydown.core import spreadsheet
+from laydown.core import paging, spreadsheet
 
-__all__ = ["EXPORT_FORMATS", "export", "sort_order"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "Exported",
+    "export",
+    "on_export",
+    "query_without",
+    "sort_order",
+    "table",
+]
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -49,3 +60,86 @@ def export(
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+@dataclass(frozen=True)
+class Exported:
+    """One "export this list": which list, as what, with which filter, how many rows."""
+
+    name: str
+    fmt: str
+    filters: str
+    rows: int
+
+
+_RECORDERS: list[Callable[[HttpRequest, Exported], None]] = []
+
+
+def on_export(recorder: Callable[[HttpRequest, Exported], None]) -> None:
+    """Call `recorder` with each export before it is answered (the ledger registers one: core
+    knows no app); its exception refuses the export."""
+    if recorder not in _RECORDERS:
+        _RECORDERS.append(recorder)
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string less `names` (the filter, for links that set them anew)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    """Sorts values of one column, missing ones (None) first, as PostgreSQL does descending."""
+    return (value is not None, value if value is not None else 0)
+
+
+def table(
+    request: HttpRequest,
+    template: str,
+    rows: Any,
+    *,
+    name: str,
+    sorts: dict[str, str],
+    default: str,
+    columns: Sequence[str],
+    row: Callable[[Any], Sequence[Any]],
+    context: dict[str, Any] | None = None,
+    per_page: int = 50,
+    status: int = 200,
+) -> HttpResponse:
+    """A list page the one way: `rows` (a queryset, already filtered and scoped) sorted by the
+    column the request asks for among `sorts` (then by primary key, for a stable order),
+    exported whole as CSV or XLSX when `format` asks for it (`columns` and `row` give the
+    sheet), else counted and paged ("Page 3 of 12", `per_page` rows, or as many as the
+    request's `per_page` asks, up to paging.MAX_PER_PAGE) under the shared list tools."""
+    sort, order = sort_order(request, sorts, default)
+    if hasattr(rows, "order_by"):
+        rows = rows.order_by(order, "pk")
+        every: Iterable[Any] = rows.iterator(chunk_size=2000)
+    else:  # rows already read (a list): sorted here, by the attribute `sorts` names
+        value = attrgetter(order.lstrip("-").replace("__", "."))
+        rows = sorted(rows, key=lambda r: _sort_key(value(r)))
+        if order.startswith("-"):
+            rows.reverse()
+        every = rows
+    fmt = request.GET.get("format", "")
+    if fmt in EXPORT_FORMATS:
+        exported = [row(r) for r in every]
+        filters = query_without(request, "page", "per_page", "sort", "format")
+        for recorder in _RECORDERS:  # an export is a sensitive action: the ledger records it
+            recorder(request, Exported(name, fmt, filters, len(exported)))
+        return export(name, fmt, columns, exported)
+    asked = request.GET.get("per_page", "")
+    if asked.isascii() and asked.isdigit():
+        per_page = min(max(int(asked[:4]), 1), paging.MAX_PER_PAGE)
+    page = paging.page_of(request, rows, per_page)
+    context = dict(context or {}) | {
+        "page": page,
+        "count": page.paginator.count,
+        "sort": sort,
+        "query": paging.query_without_page(request),
+        "filter_query": query_without(request, "page", "sort", "format"),
+    }
+    return render(request, template, context, status=status)

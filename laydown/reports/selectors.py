@@ -14,6 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from laydown.access.permissions import Principal
@@ -21,17 +23,15 @@ from laydown.arms.models import (
     AmmoLot,
     CustodyEvent,
     Disposal,
-    Incident,
     Item,
     Materiel,
     Shipment,
     Site,
-    StockCheck,
 )
 from laydown.arms.vocab import ItemStatus, LotStatus
 from laydown.ledger import selectors as ledger
 from laydown.reports.periods import Period
-from laydown.verification.models import FollowUp, Inspection
+from laydown.verification.models import Inspection
 
 GROUPS = {
     "small_arms": ("sa_", _("Small arms")),
@@ -48,6 +48,100 @@ SERIES_LABELS = {
 
 def group_of(category: str) -> str:
     return next((k for k, (prefix, _l) in GROUPS.items() if category.startswith(prefix)), "")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the figures are taken: one region, one site, or (both empty) the whole programme.
+    A site's figures are those of the records at the site (collections: where collected)."""
+
+    region: str = ""
+    site: str = ""
+
+    def q(self, site_field: str) -> Q:
+        """Rows whose `site_field` (a foreign key to Site) is in the scope."""
+        q = Q()
+        if self.site:
+            q &= Q(**{f"{site_field}_id": self.site})
+        if self.region:
+            q &= Q(**{f"{site_field}__region": self.region})
+        return q
+
+    def params(self, site: str = "site", region: str = "region") -> dict[str, str]:
+        """The scope as a list page's filter, under the names that list gives them."""
+        out = {}
+        if self.site:
+            out[site] = self.site
+        if self.region:
+            out[region] = self.region
+        return out
+
+    def query(self) -> str:
+        return urlencode(self.params())
+
+    def holds(self, site: Site) -> bool:
+        return (not self.site or site.code == self.site) and (
+            not self.region or site.region == self.region
+        )
+
+
+class ScopeError(ValueError):
+    pass
+
+
+def scope_from(params: Any) -> Scope:
+    """The scope a request asks for (`region`, `site`); ScopeError names what is unknown."""
+    region, site = params.get("region") or "", params.get("site") or ""
+    if region and not Site.objects.filter(region=region).exists():
+        raise ScopeError(_("there is no site in region %(region)s") % {"region": region})
+    if site and not Site.objects.filter(code=site).exists():
+        raise ScopeError(_("there is no site %(site)s") % {"site": site})
+    return Scope(region=region, site=site)
+
+
+def _link(name: str, **params: str) -> str:
+    return f"{reverse(name)}?{urlencode({k: v for k, v in params.items() if v})}"
+
+
+def _days(period: Period) -> dict[str, str]:
+    return {"collected_from": period.start.isoformat(), "collected_to": period.end.isoformat()}
+
+
+def collected_links(period: Period, scope: Scope) -> dict[str, str]:
+    """The list pages behind the figures collected in `period` within `scope`: the count on
+    each page is the figure (weapons and lots by where collected, materiel by its site)."""
+    collected_where = scope.params("collected_site", "collected_region")
+    return {
+        "weapons": _link("arms:items", **_days(period), **collected_where),
+        "lots": _link("arms:lots", **_days(period), **collected_where),
+        "materiel": _link("arms:materiel_list", **_days(period), **scope.params()),
+    }
+
+
+def holdings_links(site: str) -> dict[str, str]:
+    """The list pages behind a site's holdings: what is in storage there now."""
+    stored = {"site": site, "status": "in_storage"}
+    return {
+        "items": _link("arms:items", **stored),
+        "lots": _link("arms:lots", **stored),
+        "materiel": _link("arms:materiel_list", site=site),
+    }
+
+
+def ammunition_link(calibre: str, unit: str, scope: Scope) -> str:
+    """The lots behind a calibre's line ("" for lots with no calibre: no list filters them)."""
+    if not calibre:
+        return ""
+    return _link("arms:lots", status="in_storage", calibre=calibre, unit=unit, **scope.params())
+
+
+def discrepancy_links(scope: Scope) -> dict[str, str]:
+    return {
+        "shipments": _link("arms:shipments", discrepancies="open", **scope.params()),
+        "stock_checks": _link("arms:stock_checks", discrepancies="open", **scope.params()),
+        "inspection_follow_ups": _link("verification:follow_ups", status="open", **scope.params()),
+        "incidents": _link("arms:incidents", open="1", **scope.params()),
+    }
 
 
 def _in(period: Period, field: str = "collected_at") -> Q:
@@ -74,12 +168,15 @@ class Collected:
         return self.weapons + self.totals.get("ammunition_lots", 0) + self.totals.get("materiel", 0)
 
 
-def collected(period: Period) -> Collected:
+def collected(period: Period, scope: Scope | None = None) -> Collected:
+    """What was collected in `period` within `scope`: weapons and lots by the site where they
+    were collected, materiel by its site (it keeps no other)."""
+    scope = scope or Scope()
     dates = period.dates()
     index = {d: i for i, d in enumerate(dates)}
     per_day = {s: [0] * len(dates) for s in SERIES}
     items = (
-        Item.objects.filter(_in(period))
+        Item.objects.filter(_in(period), scope.q("collected_site"))
         .values_list("collected_at__date", "category")
         .annotate(n=Count("pk"))
         .order_by()
@@ -87,9 +184,13 @@ def collected(period: Period) -> Collected:
     for day, category, n in items:
         if day in index and group_of(category):
             per_day[group_of(category)][index[day]] += n
-    for model, series in ((AmmoLot, "ammunition_lots"), (Materiel, "materiel")):
+    sources: tuple[tuple[Any, str, str], ...] = (
+        (AmmoLot, "ammunition_lots", "collected_site"),
+        (Materiel, "materiel", "site"),
+    )
+    for model, series, where in sources:
         rows = (
-            model.objects.filter(_in(period))
+            model.objects.filter(_in(period), scope.q(where))
             .values_list("collected_at__date")
             .annotate(n=Count("pk"))
         )
@@ -97,7 +198,10 @@ def collected(period: Period) -> Collected:
             if day in index:
                 per_day[series][index[day]] += n
     rounds = (
-        AmmoLot.objects.filter(_in(period), unit="rounds").aggregate(q=Sum("quantity"))["q"] or 0
+        AmmoLot.objects.filter(_in(period), scope.q("collected_site"), unit="rounds").aggregate(
+            q=Sum("quantity")
+        )["q"]
+        or 0
     )
     totals = {s: sum(v) for s, v in per_day.items()}
     return Collected(period=period, per_day=per_day, totals=totals, rounds=rounds)
@@ -116,7 +220,9 @@ class SiteHoldings:
     materiel: int
 
 
-def holdings_by_site() -> list[SiteHoldings]:
+def holdings_by_site(scope: Scope | None = None) -> list[SiteHoldings]:
+    """What each site in `scope` holds now."""
+    scope = scope or Scope()
     items = Counter(
         dict(
             Item.objects.filter(status=ItemStatus.IN_STORAGE)
@@ -149,21 +255,26 @@ def holdings_by_site() -> list[SiteHoldings]:
             materiel=materiel[s.code],
         )
         for s in Site.objects.order_by("code")
+        if scope.holds(s)
     ]
 
 
-def ammunition_by_calibre() -> list[dict[str, Any]]:
+def ammunition_by_calibre(scope: Scope | None = None) -> list[dict[str, Any]]:
+    scope = scope or Scope()
     return list(
-        AmmoLot.objects.filter(status=LotStatus.IN_STORAGE)
+        AmmoLot.objects.filter(scope.q("site"), status=LotStatus.IN_STORAGE)
         .values("calibre", "unit")
         .annotate(lots=Count("pk"), quantity=Sum("quantity"))
         .order_by("-quantity")
     )
 
 
-def custody_by_kind(period: Period) -> dict[str, int]:
+def custody_by_kind(period: Period, scope: Scope | None = None) -> dict[str, int]:
+    scope = scope or Scope()
     rows = (
-        CustodyEvent.objects.filter(_in(period, "at")).values_list("kind").annotate(n=Count("pk"))
+        CustodyEvent.objects.filter(_in(period, "at"), scope.q("site"))
+        .values_list("kind")
+        .annotate(n=Count("pk"))
     )
     return dict(rows.order_by())
 
@@ -190,21 +301,33 @@ def destroyed(period: Period) -> list[dict[str, Any]]:
     )
 
 
-def open_discrepancies() -> dict[str, int]:
+def open_discrepancies(scope: Scope | None = None) -> dict[str, int]:
+    """Counted as their list pages count them (`discrepancy_links`)."""
+    from laydown.arms import selectors as arms
+    from laydown.verification.selectors import follow_ups_query
+
+    site, region = (scope or Scope()).site, (scope or Scope()).region
     return {
-        "shipments": Shipment.objects.exclude(discrepancies=[]).count(),
-        "stock_checks": StockCheck.objects.exclude(discrepancies=[]).count(),
-        "inspection_follow_ups": FollowUp.objects.filter(status="open").count(),
-        "incidents": Incident.objects.filter(is_open=True).count(),
+        "shipments": arms.shipments_query(site=site, region=region, discrepancies=True).count(),
+        "stock_checks": arms.stock_checks_query(
+            site=site, region=region, discrepancies=True
+        ).count(),
+        "inspection_follow_ups": follow_ups_query(site=site, region=region, status="open").count(),
+        "incidents": arms.incidents_query(site=site, region=region, open_only=True).count(),
     }
 
 
-def inspections(period: Period) -> list[dict[str, Any]]:
+def inspections(period: Period, scope: Scope | None = None) -> list[dict[str, Any]]:
     """Inspections planned in the period with their findings, weapons and ammunition lots apart:
     a sample of 12 weapons gives at most 12 found, however many lots were counted beside it."""
+    from laydown.verification.selectors import inspection_codes_at
+
     rows = Inspection.objects.filter(
         planned_for__gte=period.start, planned_for__lte=period.end
     ).prefetch_related("findings")
+    codes = inspection_codes_at(**(scope or Scope()).params())
+    if codes is not None:
+        rows = rows.filter(code__in=codes)
     out = []
     for i in rows.order_by("planned_for", "code"):
         sample = set(i.sample)

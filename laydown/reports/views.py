@@ -26,34 +26,64 @@ def _period(request: HttpRequest) -> tuple[Period, dict[str, object], int]:
         return period_from({}), {"period_error": error}, 400
 
 
+def _scope(request: HttpRequest) -> tuple[selectors.Scope, str]:
+    """The asked region and site, or the whole programme with the reason they are refused."""
+    try:
+        return selectors.scope_from(request.GET), ""
+    except selectors.ScopeError as exc:
+        return selectors.Scope(), _("The place is not valid: %(reason)s.") % {"reason": exc}
+
+
+def _scope_context(scope: selectors.Scope) -> dict[str, object]:
+    from laydown.arms import selectors as arms
+
+    return {
+        "scope": scope,
+        "regions": arms.region_choices(),
+        "site_choices": [(s.code, s.name) for s in arms.sites_list()],
+    }
+
+
 @requires("reports.dashboard", programme_wide=True)
 def dashboard(request: HttpRequest) -> HttpResponse:
     period, context, status = _period(request)
-    now, before = selectors.collected(period), selectors.collected(period.previous())
-    sites = selectors.holdings_by_site()
+    scope, scope_error = _scope(request)
+    previous = period.previous()
+    now, before = selectors.collected(period, scope), selectors.collected(previous, scope)
+    sites = selectors.holdings_by_site(scope)
     labels = {"items": _("Weapons"), "lots": _("Ammunition lots"), "materiel": _("Materiel")}
-    context |= {
+    context |= _scope_context(scope) | {
+        "scope_error": scope_error,
         "period": period,
+        "previous_period": previous,
         "collected": now,
         "previous": before,
+        "links": selectors.collected_links(period, scope),
+        "previous_links": selectors.collected_links(previous, scope),
         "collected_chart": charts.collected_chart(now),
-        "sites": sites,
+        "sites": [(s, selectors.holdings_links(s.code)) for s in sites],
         "holdings_chart": charts.holdings_chart(sites, labels),
-        "ammunition": selectors.ammunition_by_calibre(),
-        "custody": sorted(selectors.custody_by_kind(period).items()),
-        "discrepancies": selectors.open_discrepancies(),
-        "inspections": selectors.inspections(period),
+        "ammunition": [
+            a | {"link": selectors.ammunition_link(a["calibre"], a["unit"], scope)}
+            for a in selectors.ammunition_by_calibre(scope)
+        ],
+        "custody": sorted(selectors.custody_by_kind(period, scope).items()),
+        "discrepancies": selectors.open_discrepancies(scope),
+        "discrepancy_links": selectors.discrepancy_links(scope),
+        "inspections": selectors.inspections(period, scope),
         "witness": selectors.witness_status(),
         "demobilization": selectors.demobilization(),
         "assistance": selectors.assistance(principal_of(request)),
     }
-    return render(request, "reports/dashboard.html", context, status=status)
+    return render(request, "reports/dashboard.html", context, status=400 if scope_error else status)
 
 
 @requires("reports.dashboard", programme_wide=True)
 def site_map(request: HttpRequest) -> HttpResponse:
-    sites = selectors.holdings_by_site()
-    context = {
+    scope, scope_error = _scope(request)
+    sites = selectors.holdings_by_site(scope)
+    context = _scope_context(scope) | {
+        "scope_error": scope_error,
         "sites": sites,
         "plain": charts.plain_map(sites, boundaries_current()),
         "tiles": settings.LAYDOWN_MAP_TILES,

@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from laydown import tlog
 from laydown.access.permissions import Principal, is_allowed
 from laydown.access.roles import OrgKind, Role, Scope
@@ -18,6 +20,7 @@ from laydown.verification.models import (
     Accreditation,
     DestructionEvent,
     FindingResult,
+    FollowUp,
     Inspection,
 )
 
@@ -168,6 +171,60 @@ def expected_rows(inspection: Inspection) -> list[Expected]:
 
 def inspections() -> list[Inspection]:
     return list(Inspection.objects.order_by("-planned_for", "code"))
+
+
+def inspections_query(*, status: str = "") -> QuerySet[Inspection]:
+    rows = Inspection.objects.all()
+    return rows.filter(status=status) if status else rows
+
+
+def inspection_codes_at(*, site: str = "", region: str = "") -> list[str] | None:
+    """The inspections that covered `site` (or a site of `region`); None: no such filter."""
+    if not site and not region:
+        return None
+    from laydown.arms.models import Site
+
+    wanted = (
+        {site} if site else set(Site.objects.filter(region=region).values_list("code", flat=True))
+    )
+    if site and region:
+        wanted &= set(Site.objects.filter(region=region).values_list("code", flat=True))
+    rows = Inspection.objects.values_list("code", "sites")
+    return [code for code, sites in rows if wanted.intersection(sites)]
+
+
+def sites_readable(principal: Principal | None) -> set[str] | None:
+    """The sites whose verification records `principal` may read (None: every site)."""
+    if principal is None:
+        return None
+    from laydown.access.permissions import ACTIONS, grants_for
+    from laydown.access.roles import PROGRAMME
+    from laydown.arms.models import Site
+
+    scopes = {scope for _role, scope in grants_for(principal, ACTIONS["verification.read"])}
+    if PROGRAMME in scopes:
+        return None
+    sites = {s.partition(":")[2] for s in scopes if s.startswith("site:")}
+    regions = [s.partition(":")[2] for s in scopes if s.startswith("region:")]
+    return sites | set(Site.objects.filter(region__in=regions).values_list("code", flat=True))
+
+
+def follow_ups_query(
+    *, principal: Principal | None = None, site: str = "", region: str = "", status: str = ""
+) -> QuerySet[FollowUp]:
+    """Follow-ups of the inspections that covered `site` or `region`, in `status`; of those
+    only the inspections of sites `principal` may read (None: all)."""
+    rows = FollowUp.objects.select_related("inspection")
+    codes = inspection_codes_at(site=site, region=region)
+    if codes is not None:
+        rows = rows.filter(inspection_id__in=codes)
+    readable = sites_readable(principal)
+    if readable is not None:
+        inspected = Inspection.objects.values_list("code", "sites")
+        rows = rows.filter(inspection_id__in=[c for c, s in inspected if readable.issuperset(s)])
+    if status:
+        rows = rows.filter(status=status)
+    return rows
 
 
 def inspection_get(code: str) -> Inspection | None:

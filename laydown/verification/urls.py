@@ -13,6 +13,7 @@ urlpatterns = [
         setup_views.accreditation_revoke,
         name="accreditation_revoke",
     ),
+    path("follow-ups/", views.follow_up_list, name="follow_ups"),
     path("inspections/new/", views.inspection_new, name="inspection_new"),
     path("inspections/<slug:code>/", views.inspection_detail, name="inspection"),
     path(

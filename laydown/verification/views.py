@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from laydown.access.permissions import Principal
 from laydown.access.web import principal_of, requires
+from laydown.core import listing
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form
 from laydown.ledger import selectors as ledger
 from laydown.verification import forms, selectors, services
-from laydown.verification.models import FindingResult
+from laydown.verification.models import FindingResult, InspectionStatus
 
 Form = django_forms.Form
 
@@ -34,12 +35,58 @@ def _attempt(request: HttpRequest, form: Form, call: Callable[[], object], done:
 
 @requires("verification.read")
 def index(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
     context = {
-        "inspections": selectors.inspections(),
+        "status": status,
+        "statuses": InspectionStatus.choices,
         "destructions": selectors.destruction_events(),
         "witnesses": ledger.witnesses(),
     }
-    return render(request, "verification/index.html", context)
+    return listing.table(
+        request,
+        "verification/index.html",
+        selectors.inspections_query(status=status),
+        name="inspections",
+        sorts={"code": "code", "date": "planned_for", "status": "status"},
+        default="-date",
+        columns=("code", "planned_for", "sites", "status", "sample", "signed"),
+        row=lambda i: [
+            i.code,
+            i.planned_for.isoformat(),
+            " ".join(i.sites),
+            i.status,
+            len(i.sample),
+            "yes" if i.signed_report else "no",
+        ],
+        context=context,
+    )
+
+
+@requires("verification.read")
+def follow_up_list(request: HttpRequest) -> HttpResponse:
+    wanted = {name: request.GET.get(name, "") for name in ("site", "region", "status")}
+    principal = principal_of(request)
+    readable = selectors.sites_readable(principal)
+    from laydown.arms import selectors as arms
+
+    sites = [s for s in arms.sites_list() if readable is None or s.code in readable]
+    regions = {s.region for s in sites}
+    context = wanted | {
+        "statuses": [("open", _("Open")), ("resolved", _("Resolved"))],
+        "sites": [(s.code, f"{s.code} — {s.name}") for s in sites],
+        "regions": [(code, name) for code, name in arms.region_choices() if code in regions],
+    }
+    return listing.table(
+        request,
+        "verification/follow_up_list.html",
+        selectors.follow_ups_query(principal=principal, **wanted),
+        name="follow-ups",
+        sorts={"inspection": "inspection_id", "tag": "tag", "status": "status"},
+        default="inspection",
+        columns=("inspection", "tag", "summary", "status", "resolution"),
+        row=lambda f: [f.inspection_id, f.tag, f.summary, f.status, f.resolution],
+        context=context,
+    )
 
 
 @requires("verification.inspection_plan")

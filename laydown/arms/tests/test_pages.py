@@ -113,18 +113,18 @@ def test_search_filters_by_partial_serial_make_status_and_pages(
 
     found = reader.get("/arms/items/", {"serial": "x429"})
     assert found.status_code == 200
-    assert [i.serial for i in found.context["page"].rows] == ["ZX-42-9"]
+    assert [i.serial for i in found.context["page"].object_list] == ["ZX-42-9"]
     by_make = reader.get("/arms/items/", {"make": "fn herstal", "status": "in_storage"})
-    assert len(by_make.context["page"].rows) == 1
+    assert len(by_make.context["page"].object_list) == 1
 
     first = reader.get("/arms/items/", {"site": "depot-a"})
-    assert first.context["page"].has_next and len(first.context["page"].rows) == 50
+    assert first.context["page"].has_next and len(first.context["page"].object_list) == 50
     assert 'href="?site=depot-a&amp;page=2"' in first.content.decode()
     second = reader.get("/arms/items/", {"site": "depot-a", "page": "2"})
-    assert len(second.context["page"].rows) == 2
+    assert len(second.context["page"].object_list) == 2
 
     # The clerk of cp-north sees nothing at depot-a, even when asking for it.
-    assert clerk.get("/arms/items/", {"serial": "x429"}).context["page"].rows == []
+    assert list(clerk.get("/arms/items/", {"serial": "x429"}).context["page"]) == []
 
 
 def test_the_item_page_shows_history_with_ledger_proofs(
