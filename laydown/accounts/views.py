@@ -35,7 +35,7 @@ from laydown.accounts.forms import (
     UserForm,
 )
 from laydown.accounts.models import User
-from laydown.core import paging
+from laydown.core import listing, paging
 from laydown.core.errors import ValidationError
 from laydown.core.forms import show_service_error
 
@@ -183,8 +183,29 @@ def tokens(request: HttpRequest) -> HttpResponse:
             context = {"token": token, "secret": secret}
             return render(request, "accounts/token_created.html", context, status=201)
     own = selectors.token_list(user_id=actor.user_id or 0)  # signed in: @requires saw to it
-    context = {"form": form, "tokens": _page(request, own)}
-    return render(request, "accounts/tokens.html", context, status=400 if form.errors else 200)
+    return listing.table(
+        request,
+        "accounts/tokens.html",
+        own,
+        name="tokens",
+        sorts={"name": "name", "id": "public_id", "expires": "expires_at", "status": "status"},
+        default="-expires",
+        columns=("id", "name", "actions", "created_at", "expires_at", "status"),
+        row=lambda t: [
+            t.public_id,
+            t.name,
+            " ".join(t.actions),
+            _iso(t.created_at),
+            _iso(t.expires_at),
+            t.status,
+        ],
+        context={"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
 
 
 @requires("account.tokens")
@@ -215,9 +236,18 @@ def organisations(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Organisation %(name)s created.") % {"name": org.name})
             return redirect("accounts:organisations")
-    context = {"form": form, "organisations": _page(request, selectors.organisation_list())}
-    status = 400 if form.errors else 200
-    return render(request, "accounts/organisations.html", context, status=status)
+    return listing.table(
+        request,
+        "accounts/organisations.html",
+        selectors.organisation_list(),
+        name="organisations",
+        sorts={"name": "name", "code": "code", "kind": "kind"},
+        default="name",
+        columns=("code", "name", "kind"),
+        row=lambda o: [o.code, o.name, o.kind],
+        context={"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @requires("accounts.user_manage")
@@ -233,14 +263,23 @@ def users(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("User %(name)s created.") % {"name": user.username})
             return redirect("accounts:user_detail", user_id=user.pk)
     org = request.GET.get("org") or None
-    context = {
-        "form": form,
-        "organisations": choices,
-        "org": org,
-        "users": _page(request, selectors.user_list(organisation=org)),
-        "query": paging.query_without_page(request),
-    }
-    return render(request, "accounts/users.html", context, status=400 if form.errors else 200)
+    return listing.table(
+        request,
+        "accounts/users.html",
+        selectors.user_list(organisation=org),
+        name="users",
+        sorts={"username": "username", "organisation": "organisation__name", "active": "is_active"},
+        default="username",
+        columns=("username", "organisation", "roles", "active"),
+        row=lambda u: [
+            u.username,
+            u.organisation.code if u.organisation else "",
+            " ".join(f"{g.role}@{g.scope}" for g in u.grants.all()),
+            "yes" if u.is_active else "no",
+        ],
+        context={"form": form, "organisations": choices, "org": org},
+        status=400 if form.errors else 200,
+    )
 
 
 def _user_or_404(user_id: int) -> User:

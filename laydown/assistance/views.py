@@ -7,6 +7,7 @@ page answers 404, exactly as for a code that does not exist.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +22,6 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from laydown.access.web import principal_of, requires
@@ -50,7 +50,7 @@ from laydown.assistance.forms import (
     show_service_error,
 )
 from laydown.assistance.vocab import Commodity, ComplaintStatus, PlaceLevel, Sector
-from laydown.core import paging, validators
+from laydown.core import listing, paging, validators
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 from laydown.core.imports.uploads import upload_content
@@ -66,6 +66,175 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _page(request: HttpRequest, rows: Any) -> CountedPage[Any]:
     return paging.page_of(request, rows, PAGE_SIZE)
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _table(
+    request: HttpRequest, template: str, rows: Any, spec: ListSpec, **context: Any
+) -> HttpResponse:
+    """A list page: its rows sorted, counted, paged or exported (laydown.core.listing)."""
+    return listing.table(
+        request,
+        template,
+        rows,
+        name=spec.name,
+        sorts=spec.sorts,
+        default=spec.default,
+        columns=spec.columns,
+        row=spec.row,
+        context=context,
+        per_page=PAGE_SIZE,
+    )
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    name: str
+    sorts: dict[str, str]
+    default: str
+    columns: tuple[str, ...]
+    row: Callable[[Any], list[Any]]
+
+
+DISTRIBUTIONS = ListSpec(
+    "distributions",
+    {
+        "code": "code",
+        "date": "date",
+        "partner": "organisation__name",
+        "place": "place__name",
+        "sector": "sector",
+        "reached": "reached_total",
+    },
+    "-date",
+    (
+        "code",
+        "date",
+        "partner",
+        "place",
+        "sector",
+        "commodity",
+        "item",
+        "quantity_planned",
+        "quantity_delivered",
+        "unit",
+        "reached_total",
+    ),
+    lambda d: [
+        d.code,
+        _iso(d.date),
+        d.organisation.code,
+        d.place_id,
+        d.sector,
+        d.commodity,
+        d.item,
+        d.quantity_planned,
+        d.quantity_delivered,
+        d.unit,
+        d.reached_total,
+    ],
+)
+HOUSEHOLDS = ListSpec(
+    "households",
+    {
+        "code": "code",
+        "partner": "organisation__name",
+        "place": "place__name",
+        "size": "size",
+        "registered": "registered_at",
+    },
+    "-registered",
+    ("code", "partner", "place", "size", "registered_at"),
+    lambda h: [h.code, h.organisation.code, h.place_id, h.size, _iso(h.registered_at)],
+)
+PLACES = ListSpec(
+    "places",
+    {"pcode": "pcode", "name": "name", "level": "level"},
+    "pcode",
+    ("pcode", "name", "level", "parent", "lat_micro", "lon_micro"),
+    lambda p: [p.pcode, p.name, p.level, p.parent_id or "", p.lat_micro, p.lon_micro],
+)
+PARTNERS = ListSpec(
+    "partners",
+    {"name": "name"},
+    "name",
+    ("code", "name"),
+    lambda o: [o.code, o.name],
+)
+PROJECTS = ListSpec(
+    "projects",
+    {
+        "code": "code",
+        "name": "name",
+        "sector": "sector",
+        "partner": "organisation__name",
+        "budget": "budget",
+        "status": "status",
+        "complete": "percent_complete",
+    },
+    "code",
+    ("code", "name", "sector", "partner", "place", "budget", "currency", "status", "complete"),
+    lambda p: [
+        p.code,
+        p.name,
+        p.sector,
+        p.organisation.code,
+        p.place_id,
+        p.budget,
+        p.currency,
+        p.status,
+        p.percent_complete,
+    ],
+)
+MEETINGS = ListSpec(
+    "meetings",
+    {"date": "date", "title": "title", "place": "place__name"},
+    "-date",
+    ("code", "date", "title", "place", "commitments"),
+    lambda m: [m.code, _iso(m.date), m.title, m.place_id, m.commitment_count],
+)
+VISITS = ListSpec(
+    "visits",
+    {
+        "code": "code",
+        "organisation": "organisation__name",
+        "planned": "planned_start",
+        "status": "status",
+    },
+    "-planned",
+    ("code", "organisation", "purpose", "planned_start", "planned_end", "status"),
+    lambda v: [
+        v.code,
+        v.organisation.code,
+        v.purpose,
+        _iso(v.planned_start),
+        _iso(v.planned_end),
+        v.status,
+    ],
+)
+COMMITMENTS = ListSpec(
+    "commitments",
+    {"code": "code", "owner": "owner", "due": "due", "status": "status", "meeting": "meeting_id"},
+    "due",
+    ("code", "text", "owner", "owner_side", "due", "status", "meeting"),
+    lambda c: [c.code, c.text, c.owner, c.owner_side, _iso(c.due), c.status, c.meeting_id],
+)
+COMPLAINTS = ListSpec(
+    "complaints",
+    {
+        "code": "code",
+        "partner": "organisation__name",
+        "place": "place__name",
+        "status": "status",
+        "opened": "opened_at",
+    },
+    "-opened",
+    ("code", "partner", "place", "channel", "status", "opened_at"),
+    lambda c: [c.code, c.organisation.code, c.place_id, c.channel, c.status, _iso(c.opened_at)],
+)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -137,16 +306,17 @@ def index(request: HttpRequest) -> HttpResponse:
 def distribution_list(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     filters = selectors.DistributionFilters.from_query(request.GET)
-    context = {
-        "page": _page(request, selectors.distribution_list(principal, filters)),
-        "filters": filters,
-        "query": urlencode(filters.as_query()),
-        "partners": selectors.partner_choices(principal),
-        "sectors": Sector.choices,
-        "commodities": Commodity.choices,
-        "places": selectors.place_choices(),
-    }
-    return render(request, "assistance/distribution_list.html", context)
+    return _table(
+        request,
+        "assistance/distribution_list.html",
+        selectors.distribution_list(principal, filters),
+        DISTRIBUTIONS,
+        filters=filters,
+        partners=selectors.partner_choices(principal),
+        sectors=Sector.choices,
+        commodities=Commodity.choices,
+        places=selectors.place_choices(),
+    )
 
 
 def _distribution_form(request: HttpRequest, form_class: type = DistributionForm, **kw: Any) -> Any:
@@ -238,13 +408,14 @@ def distribution_receipt(request: HttpRequest, code: str) -> HttpResponse:
 def household_list(request: HttpRequest) -> HttpResponse:
     place = request.GET.get("place", "").strip().upper()
     rows = selectors.household_list(principal_of(request), place=place)
-    context = {
-        "page": _page(request, rows),
-        "place": place,
-        "query": urlencode({"place": place} if place else {}),
-        "places": selectors.place_choices(),
-    }
-    return render(request, "assistance/household_list.html", context)
+    return _table(
+        request,
+        "assistance/household_list.html",
+        rows,
+        HOUSEHOLDS,
+        place=place,
+        places=selectors.place_choices(),
+    )
 
 
 @requires("assistance.household_register")
@@ -425,19 +596,20 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 def place_list(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     rows = selectors.place_list(level=level if level in PlaceLevel.values else None)
-    context = {
-        "page": _page(request, rows),
-        "levels": PlaceLevel.choices,
-        "level": level,
-        "query": urlencode({"level": level} if level else {}),
-    }
-    return render(request, "assistance/place_list.html", context)
+    return _table(
+        request,
+        "assistance/place_list.html",
+        rows,
+        PLACES,
+        levels=PlaceLevel.choices,
+        level=level,
+    )
 
 
 @requires("assistance.read")
 def partner_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.partner_list(principal_of(request))
-    return render(request, "assistance/partner_list.html", {"partners": rows})
+    return _table(request, "assistance/partner_list.html", rows, PARTNERS)
 
 
 @requires("assistance.read")
@@ -447,7 +619,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         sector=request.GET.get("sector", ""),
         status=request.GET.get("status", ""),
     )
-    return render(request, "assistance/project_list.html", {"page": _page(request, rows)})
+    return _table(request, "assistance/project_list.html", rows, PROJECTS)
 
 
 @requires("assistance.read")
@@ -459,11 +631,8 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @requires("assistance.read")
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    context = {
-        "page": _page(request, selectors.meeting_list()),
-        "overdue": selectors.commitments_overdue(),
-    }
-    return render(request, "assistance/meeting_list.html", context)
+    rows, overdue = selectors.meeting_list(), selectors.commitments_overdue()
+    return _table(request, "assistance/meeting_list.html", rows, MEETINGS, overdue=overdue)
 
 
 @requires("assistance.read")
@@ -476,7 +645,7 @@ def meeting_detail(request: HttpRequest, code: str) -> HttpResponse:
 @requires("assistance.read")
 def visit_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.visit_list(status=request.GET.get("status", ""))
-    return render(request, "assistance/visit_list.html", {"page": _page(request, rows)})
+    return _table(request, "assistance/visit_list.html", rows, VISITS)
 
 
 @requires("assistance.read")
@@ -576,9 +745,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     overdue = bool(request.GET.get("overdue"))
     status = request.GET.get("status", "")
     rows = selectors.commitment_list(status=status, overdue=overdue)
-    query = urlencode({k: v for k, v in (("overdue", "1" if overdue else ""),) if v})
-    context = {"page": _page(request, rows), "overdue": overdue, "query": query}
-    return render(request, "assistance/commitment_list.html", context)
+    return _table(request, "assistance/commitment_list.html", rows, COMMITMENTS, overdue=overdue)
 
 
 @requires("assistance.dialogue_manage")
@@ -688,13 +855,14 @@ def monitoring_note_new(request: HttpRequest, code: str) -> HttpResponse:
 def complaint_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = selectors.complaint_list(principal_of(request), status=status)
-    context = {
-        "page": _page(request, rows),
-        "status": status,
-        "statuses": ComplaintStatus.choices,
-        "query": urlencode({"status": status} if status else {}),
-    }
-    return render(request, "assistance/complaint_list.html", context)
+    return _table(
+        request,
+        "assistance/complaint_list.html",
+        rows,
+        COMPLAINTS,
+        status=status,
+        statuses=ComplaintStatus.choices,
+    )
 
 
 @requires("assistance.distribution_record")

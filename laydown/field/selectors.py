@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from laydown.access.permissions import Principal, is_allowed
 from laydown.accounts import selectors as accounts
@@ -34,7 +34,9 @@ def device_get(public_id: str) -> Device | None:
 
 
 def devices_list() -> QuerySet[Device]:
-    return Device.objects.all()
+    """Every enrolled device, with its user's username (`username`; None if the user is gone)."""
+    owner = User.objects.filter(pseudonym=OuterRef("user")).values("username")[:1]
+    return Device.objects.annotate(username=Subquery(owner))
 
 
 def user_of(device: Device) -> User | None:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from laydown.access.permissions import is_allowed
 from laydown.access.web import principal_of, requires
 from laydown.accounts.models import User
+from laydown.core import listing
 from laydown.core.errors import ValidationError
 from laydown.field import kinds, selectors, services
 from laydown.field.models import Decision, Device, Submission, SubmissionStatus
@@ -171,15 +172,34 @@ def devices(request: HttpRequest) -> HttpResponse:
                 "qr": mark_safe(svg),  # noqa: S308
                 **_collect_qr(request, device),
             }
-    rows = list(selectors.devices_list()[:200])
-    users = selectors.users_by_pseudonym([d.user for d in rows])
     context = {
-        "rows": [(d, users.get(d.user)) for d in rows],
         "enrolled": enrolled,
         "error": error,
         "clerks": User.objects.filter(is_active=True).order_by("username")[:1000],
     }
-    return render(request, "field/devices.html", context, status=422 if error else 200)
+    return listing.table(
+        request,
+        "field/devices.html",
+        selectors.devices_list(),
+        name="devices",
+        sorts={"name": "name", "user": "username", "until": "expires_at", "revoked": "revoked_at"},
+        default="-until",
+        columns=("id", "name", "user", "enrolled_at", "expires_at", "revoked_at"),
+        row=lambda d: [
+            d.public_id,
+            d.name,
+            d.username or d.user,
+            _iso(d.enrolled_at),
+            _iso(d.expires_at),
+            _iso(d.revoked_at),
+        ],
+        context=context,
+        status=422 if error else 200,
+    )
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
 
 
 def _collect_qr(request: HttpRequest, device: Device) -> dict[str, Any]:
@@ -225,9 +245,25 @@ def review_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", SubmissionStatus.NEEDS_REVIEW)
     if status not in SubmissionStatus.values:
         status = SubmissionStatus.NEEDS_REVIEW
-    rows = list(selectors.review_queue(status)[:500])
-    context = {"rows": rows, "status": status, "statuses": SubmissionStatus.choices[1:]}
-    return render(request, "field/review_list.html", context)
+    return listing.table(
+        request,
+        "field/review_list.html",
+        selectors.review_queue(status),
+        name="review",
+        sorts={"received": "received_at", "form": "form", "from": "actor"},
+        default="received",
+        columns=("id", "form", "actor", "device", "received_at", "status", "problem"),
+        row=lambda r: [
+            str(r.id),
+            r.form,
+            r.actor,
+            r.device,
+            _iso(r.received_at),
+            r.status,
+            (r.problem or {}).get("message", ""),
+        ],
+        context={"status": status, "statuses": SubmissionStatus.choices[1:]},
+    )
 
 
 @requires("field.review")

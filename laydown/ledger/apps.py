@@ -6,4 +6,7 @@ class LedgerConfig(AppConfig):
     label = "ledger"
 
     def ready(self) -> None:
-        from laydown.ledger import permissions, records  # noqa: F401  (actions, record kinds)
+        from laydown.core import listing
+        from laydown.ledger import list_exports, permissions, records  # noqa: F401
+
+        listing.on_export(list_exports.record)  # each list export is a ledger record

@@ -34,6 +34,11 @@ LOG_OPENED = kinds.register(
     "ledger.log_opened",
     description="The log was opened: its origin and the verifier key of its signer.",
 )
+LIST_EXPORTED = kinds.register(
+    "ledger.list_exported",
+    description='A list page was exported ("export this list"): {list, format, filter (the '
+    "query string), rows}; who exported it is the record's actor.",
+)
 
 
 def rfc3339(at: dt.datetime) -> str:

@@ -590,7 +590,7 @@ def revoke(request: HttpRequest, pseudonym: str, payload: ReasonIn) -> Participa
 @api_action("people.decide")
 def duplicate_list(request: HttpRequest) -> list[DuplicateFlag]:
     """Suspected duplicates awaiting a decision, in your regions (at most 500, oldest first)."""
-    return selectors.duplicates_open(principal(request))
+    return list(selectors.duplicates_open(principal(request)).order_by("flagged_at")[:500])
 
 
 @router.post("/duplicates/{code}/decision", response=FlagOut, url_name="people_duplicate_decide")
@@ -720,7 +720,7 @@ def erase(request: HttpRequest, pseudonym: str, payload: ReasonIn) -> Participan
 @api_action("people.payment")
 def cycle_list(request: HttpRequest) -> list[PaymentCycle]:
     """Payment cycles, newest month first."""
-    return selectors.cycles()
+    return list(selectors.cycles()[:120])
 
 
 @router.get("/cycles/{code}", response=CycleDetailOut, url_name="people_cycle_detail")

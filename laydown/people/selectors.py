@@ -14,7 +14,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -66,6 +66,21 @@ def participant_search(
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
+    rows = participant_rows(
+        principal=principal, region=region, category=category, status=status, pseudonym=pseudonym
+    )
+    return paginate(rows.order_by("pseudonym"), page, per_page)
+
+
+def participant_rows(
+    *,
+    principal: Principal,
+    region: str = "",
+    category: str = "",
+    status: str = "",
+    pseudonym: str = "",
+) -> QuerySet[Participant]:
+    """The participants the principal may see that match every given filter, unordered."""
     rows = Participant.objects.filter(visible(principal))
     if region:
         rows = rows.filter(region=region)
@@ -75,7 +90,7 @@ def participant_search(
         rows = rows.filter(status=status)
     if pseudonym:
         rows = rows.filter(pseudonym__startswith=pseudonym.strip().lower())
-    return paginate(rows.order_by("pseudonym"), page, per_page)
+    return rows
 
 
 def regions(principal: Principal) -> list[str]:
@@ -189,18 +204,19 @@ def person_file(participant: Participant, principal: Principal | None = None) ->
     )
 
 
-def duplicates_open(principal: Principal) -> list[DuplicateFlag]:
+def duplicates_open(principal: Principal) -> QuerySet[DuplicateFlag]:
+    """The open duplicate flags of participants the principal may see."""
     rows = DuplicateFlag.objects.filter(status=DuplicateStatus.OPEN).select_related("participant")
     ids = Participant.objects.filter(visible(principal)).values("pk")
-    return list(rows.filter(participant__in=ids)[:500])
+    return rows.filter(participant__in=ids)
 
 
 def cut_off() -> CutOff | None:
     return CutOff.objects.filter(id=1).first()
 
 
-def cycles() -> list[PaymentCycle]:
-    return list(PaymentCycle.objects.all()[:120])
+def cycles() -> QuerySet[PaymentCycle]:
+    return PaymentCycle.objects.all()
 
 
 def payment_lines(cycle: str) -> list[list[Any]]:
@@ -234,13 +250,13 @@ def cycle_lines(cycle: PaymentCycle, page: int = 1, *, principal: Principal) -> 
     return paginate(rows, page, 100)
 
 
-def refusals(principal: Principal, page: int = 1) -> Page:
+def refusals(principal: Principal) -> QuerySet[Refusal]:
     """Refused requests about participants in `principal`'s scope (programme-wide: all)."""
     everywhere, regions = _regions(principal, perms.REFUSALS.name)
     rows = Refusal.objects.all()
     if not everywhere:
         rows = rows.filter(subject__in=Participant.objects.filter(region__in=regions).values("pk"))
-    return paginate(rows, page, 100)
+    return rows
 
 
 # ---- ID card and access report (these read the vault: each read is recorded) ---------------

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from laydown.access.web import principal_of, requires
-from laydown.core import paging, spreadsheet
+from laydown.core import listing, spreadsheet
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
@@ -54,20 +54,47 @@ def _attempt(request: HttpRequest, call: Callable[[], Any], done: str) -> bool:
 @requires("people.read")
 def participant_list(request: HttpRequest) -> HttpResponse:
     q = request.GET
-    page = selectors.participant_search(
+    rows = selectors.participant_rows(
         principal=principal_of(request),
         region=q.get("region", ""),
         category=q.get("category", ""),
         status=q.get("status", ""),
         pseudonym=q.get("pseudonym", ""),
-        page=page_number(q.get("page")),
     )
-    return render(
+    return listing.table(
         request,
         "people/list.html",
-        {
-            "page": page,
-            "query": paging.query_without_page(request),
+        rows,
+        name="participants",
+        sorts={
+            "pseudonym": "pseudonym",
+            "category": "category",
+            "region": "region",
+            "status": "status",
+            "dependants": "dependants",
+            "card": "id_card_number",
+            "registered": "registered_at",
+        },
+        default="pseudonym",
+        columns=(
+            "pseudonym",
+            "category",
+            "region",
+            "status",
+            "dependants",
+            "id_card_number",
+            "registered_at",
+        ),
+        row=lambda p: [
+            p.pseudonym,
+            p.category,
+            p.region,
+            p.status,
+            p.dependants,
+            p.id_card_number,
+            p.registered_at.isoformat() if p.registered_at else "",
+        ],
+        context={
             "filters": q,
             "regions": selectors.regions(principal_of(request)),
             "categories": Category.choices,
@@ -348,10 +375,21 @@ def duplicates(request: HttpRequest) -> HttpResponse:
             _("Decision recorded."),
         )
         return redirect("people:duplicates")
-    flags = selectors.duplicates_open(principal_of(request))
-    return render(
-        request, "people/duplicates.html", {"flags": flags, "cut_off": selectors.cut_off()}
+    return listing.table(
+        request,
+        "people/duplicates.html",
+        selectors.duplicates_open(principal_of(request)),
+        name="duplicates",
+        sorts={"new": "participant_id", "earlier": "other", "flagged": "flagged_at"},
+        default="flagged",
+        columns=("flag", "new", "earlier", "matched", "flagged_at"),
+        row=lambda f: [f.code, f.participant_id, f.other, " ".join(f.matched), _iso(f.flagged_at)],
+        context={"cut_off": selectors.cut_off()},
     )
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
 
 
 @requires("people.decide")
@@ -383,7 +421,23 @@ def cycles(request: HttpRequest) -> HttpResponse:
         ):
             return redirect("people:cycle", code=code)
         return redirect("people:cycles")
-    return render(request, "people/cycles.html", {"cycles": selectors.cycles()})
+    return listing.table(
+        request,
+        "people/cycles.html",
+        selectors.cycles(),
+        name="payment-cycles",
+        sorts={"cycle": "code", "status": "status", "total": "total", "approved": "approved_at"},
+        default="-cycle",
+        columns=("cycle", "status", "total", "drafted_at", "approved_at", "approved_by"),
+        row=lambda c: [
+            c.code,
+            c.status,
+            c.total,
+            _iso(c.drafted_at),
+            _iso(c.approved_at),
+            c.approved_by,
+        ],
+    )
 
 
 @requires("people.payment")
@@ -514,5 +568,14 @@ def import_progress(request: HttpRequest, job: str) -> JsonResponse:
 
 @requires("people.refusals")
 def refusals(request: HttpRequest) -> HttpResponse:
-    page = selectors.refusals(principal_of(request), page_number(request.GET.get("page")))
-    return render(request, "people/refusals.html", {"page": page})
+    return listing.table(
+        request,
+        "people/refusals.html",
+        selectors.refusals(principal_of(request)),
+        name="refusals",
+        sorts={"when": "at", "who": "actor", "action": "action", "participant": "subject"},
+        default="-when",
+        columns=("at", "actor", "action", "participant", "reason"),
+        row=lambda r: [_iso(r.at), r.actor, r.action, r.subject, r.reason],
+        per_page=100,
+    )

@@ -172,4 +172,9 @@ def suggestions(principal: Principal | None, site: str = "") -> dict[str, list[s
 
 
 def requests_list(limit: int = 100) -> list[TracingRequest]:
-    return list(TracingRequest.objects.all()[:limit])
+    return list(requests_query()[:limit])
+
+
+def requests_query() -> QuerySet[TracingRequest]:
+    """Every tracing request exported (who, to whom, why, which tags)."""
+    return TracingRequest.objects.all()

@@ -18,7 +18,7 @@ from laydown.arms import photos
 from laydown.arms import selectors as arms
 from laydown.arms.forms import ImportForm
 from laydown.arms.models import AmmoLot, Item
-from laydown.core import validators
+from laydown.core import listing, validators
 from laydown.core.errors import ValidationError
 from laydown.core.forms import show_service_error
 from laydown.core.imports import ImportRefused
@@ -223,8 +223,16 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @requires("tracing.read")
 def tampered(request: HttpRequest) -> HttpResponse:
-    rows = list(selectors.tampered(principal_of(request)).order_by("-tag")[:500])
-    return render(request, "tracing/tampered.html", {"items": rows})
+    return listing.table(
+        request,
+        "tracing/tampered.html",
+        selectors.tampered(principal_of(request)),
+        name="tampered",
+        sorts={"tag": "tag", "make": "make", "serial": "serial_normalised", "site": "site_id"},
+        default="-tag",
+        columns=("tag", "category", "make", "model", "serial", "site"),
+        row=lambda i: [i.tag, i.category, i.make, i.model, i.serial, i.site_id],
+    )
 
 
 @requires("tracing.vocabulary_read")
@@ -256,8 +264,18 @@ def vocabulary(request: HttpRequest) -> HttpResponse:
         "kinds": TermKind.choices,
         "kind": kind,
     }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "tracing/vocabulary.html", context, status=status)
+    return listing.table(
+        request,
+        "tracing/vocabulary.html",
+        context.pop("entries"),
+        name="vocabulary",
+        sorts={"kind": "term__kind", "name": "term__value"},
+        default="kind",
+        columns=("kind", "name", "other_names", "source"),
+        row=lambda e: [e.term.kind, e.term.value, " | ".join(e.aliases), e.term.source],
+        context=context,
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @requires("tracing.vocabulary_decide")
@@ -308,9 +326,18 @@ def request_new(request: HttpRequest) -> HttpResponse:
             response = HttpResponse(export.build(made), content_type="application/zip")
             response["Content-Disposition"] = f'attachment; filename="{made.code}.zip"'
             return response
-    status = 400 if request.method == "POST" else 200
-    context = {"form": form, "requests": selectors.requests_list()}
-    return render(request, "tracing/request_new.html", context, status=status)
+    return listing.table(
+        request,
+        "tracing/request_new.html",
+        selectors.requests_query(),
+        name="tracing-requests",
+        sorts={"code": "code", "when": "at", "recipient": "recipient", "by": "actor"},
+        default="-when",
+        columns=("code", "at", "recipient", "purpose", "tags", "actor"),
+        row=lambda r: [r.code, r.at.isoformat(), r.recipient, r.purpose, " ".join(r.tags), r.actor],
+        context={"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @requires("tracing.read")

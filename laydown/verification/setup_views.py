@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from laydown.access.web import principal_of, requires
+from laydown.core import listing
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form
 from laydown.ledger import selectors as ledger
@@ -26,9 +27,24 @@ def witnesses(request: HttpRequest) -> HttpResponse:
             _("Witness %(name)s added; the next checkpoint goes to it.") % {"name": witness.name},
         )
         return redirect("verification:witnesses")
-    context = {"form": form, "witnesses": ledger.witnesses()}
-    return render(
-        request, "verification/witnesses.html", context, status=400 if form.errors else 200
+    return listing.table(
+        request,
+        "verification/witnesses.html",
+        ledger.witnesses(),
+        name="witnesses",
+        sorts={"name": "name", "status": "last_status", "size": "last_size"},
+        default="name",
+        columns=("name", "url", "active", "status", "cosigned_size", "last_answer"),
+        row=lambda w: [
+            w.name,
+            w.url,
+            "yes" if w.active else "no",
+            w.last_status,
+            w.last_size,
+            w.last_error,
+        ],
+        context={"form": form},
+        status=400 if form.errors else 200,
     )
 
 

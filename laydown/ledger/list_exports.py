@@ -1,0 +1,24 @@
+"""Every "export this list" is a ledger record (ledger.list_exported): who took which list,
+with which filter, how many rows, as what. Registered with laydown.core.listing at start-up."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from laydown.access.permissions import actor_of
+from laydown.access.web import principal_of
+from laydown.core.listing import Exported
+from laydown.ledger import records, services
+
+
+def record(request: HttpRequest, exported: Exported) -> None:
+    services.record_append(
+        kind=records.LIST_EXPORTED.name,
+        data={
+            "list": exported.name,
+            "format": exported.fmt,
+            "filter": exported.filters,
+            "rows": exported.rows,
+        },
+        actor=actor_of(principal_of(request)),
+    )
