@@ -102,6 +102,20 @@ def test_the_dashboard_filters_by_region_and_site_in_the_url(two_periods):
     assert refused.status_code == 400 and "nowhere" in refused.content.decode()
 
 
+def test_an_export_of_a_list_is_a_ledger_record_with_its_filter_and_rows(two_periods):
+    from laydown.ledger.models import Record
+
+    manager = signed_in(user_with_role("mgr", "programme_manager"))
+    page = manager.get("/reports/dashboard/?days=5&site=cp-north").content.decode()
+    url = next(url for url, _n in figures(page) if url.startswith("/arms/items/"))
+    response = manager.get(f"{url}&format=xlsx")
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    record = Record.objects.filter(kind="ledger.list_exported").get()
+    assert record.data["list"] == "items" and record.data["format"] == "xlsx"
+    assert record.data["rows"] == 3 and "collected_site=cp-north" in record.data["filter"]
+    assert record.actor not in ("", "anonymous")  # the manager's pseudonym
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
     """The demo loaded once for this module, rolled back after its last test."""
@@ -136,17 +150,3 @@ def test_every_figure_of_the_demo_dashboard_is_the_count_of_its_list(demo) -> No
             assert counted(manager, url) == figure, (query, url)
             checked += 1
     assert checked > 50
-
-
-def test_an_export_of_a_list_is_a_ledger_record_with_its_filter_and_rows(two_periods):
-    from laydown.ledger.models import Record
-
-    manager = signed_in(user_with_role("mgr", "programme_manager"))
-    page = manager.get("/reports/dashboard/?days=5&site=cp-north").content.decode()
-    url = next(url for url, _n in figures(page) if url.startswith("/arms/items/"))
-    response = manager.get(f"{url}&format=xlsx")
-    assert response.status_code == 200 and response.content.startswith(b"PK")
-    record = Record.objects.filter(kind="ledger.list_exported").get()
-    assert record.data["list"] == "items" and record.data["format"] == "xlsx"
-    assert record.data["rows"] == 3 and "collected_site=cp-north" in record.data["filter"]
-    assert record.actor not in ("", "anonymous")  # the manager's pseudonym
