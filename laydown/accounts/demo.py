@@ -22,6 +22,22 @@ ORGANISATIONS = [
     ("audit-board", "Independent Audit Board", OrgKind.AUDITOR),
 ]
 
+# Fictional names the demo users are known by (shown to who may see them: docs/security.md).
+NAMES = {
+    "admin": "Nigar Aliyeva",
+    "manager": "Armen Sargsyan",
+    "clerk": "Leyla Huseynova",
+    "custodian": "Tigran Hakobyan",
+    "custodian-south": "Rashad Mammadov",
+    "registrar": "Anna Petrova",
+    "registrar-south": "Gohar Grigoryan",
+    "childprotection": "Aysel Karimova",
+    "observer": "Ingrid Halvorsen",
+    "un-observer": "Kofi Mensah",
+    "partner": "Marie Dubois",
+    "auditor": "Sven Lindqvist",
+}
+
 # (username, organisation, role, scope)
 USERS = [
     ("admin", "operator", Role.ADMIN, "programme"),
@@ -76,6 +92,7 @@ def demo_load() -> Iterator[str]:
                 username=username,
                 password=demo_password(username),
                 organisation=org,
+                name=NAMES.get(username, ""),
             )
         services.role_grant(actor=services.SYSTEM, user=user, role=role, scope=scope)
         yield f"  {username:<16} {demo_password(username):<32} {role.label} at {scope}"

@@ -52,6 +52,12 @@ class OrganisationForm(forms.Form):
 
 class UserForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
+    name = forms.CharField(
+        label=_("Name (optional)"),
+        max_length=150,
+        required=False,
+        help_text=_("Shown to colleagues who may see it, never in the ledger's public files."),
+    )
     organisation = forms.ChoiceField(label=_("Organisation"))
     email = forms.EmailField(label=_("E-mail (optional)"), required=False)
     password = forms.CharField(

@@ -44,9 +44,15 @@ class User(AbstractUser):
     pseudonym = models.CharField(max_length=20, unique=True, default=new_pseudonym)
     # The language the user reads Laydown in (a code of settings.LANGUAGES); empty: the browser's.
     language = models.CharField(max_length=10, blank=True, default="")
+    # The name colleagues know the user by (one field: names do not split alike everywhere).
+    # Shown only to who may see it (accounts.selectors.PeopleDirectory, docs/security.md).
+    name = models.CharField(max_length=150, blank=True, default="")
 
     def __str__(self) -> str:
         return self.username
+
+    def get_full_name(self) -> str:
+        return self.name
 
 
 class RoleGrant(models.Model):

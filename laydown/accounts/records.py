@@ -37,6 +37,8 @@ def _apply_user_created(record: Record) -> None:
     }
     if "username" in d:
         values.update(username=d["username"], email=d["email"])
+    if "name" in d:
+        values["name"] = d["name"]
     user, created = User.objects.update_or_create(
         pseudonym=d["user"],
         defaults=values,
@@ -128,8 +130,8 @@ ORG_CREATED = kinds.register(
 )
 USER_CREATED = kinds.register(
     "accounts.user_created",
-    description="A user account was created: pseudonym, username, e-mail and organisation "
-    "(the password stays out of the log).",
+    description="A user account was created: pseudonym, username, e-mail, organisation and "
+    "the user's name if given (the password stays out of the log).",
     apply=_apply_user_created,
 )
 USER_DEACTIVATED = kinds.register(

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import segno
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import ACTIONS, ANYONE, Action, Principal, is_allowed
-from laydown.access.roles import SECOND_FACTOR_ROLES, Role
+from laydown.access.roles import SECOND_FACTOR_ROLES, OrgKind, Role
 from laydown.accounts import services
 from laydown.accounts.models import ApiToken, Organisation, RoleGrant, SealedTOTPDevice, User
 from laydown.core.errors import ValidationError
@@ -183,3 +184,72 @@ def token_by_secret(secret: str) -> ApiToken | None:
         return None
     digest = services.token_digest(secret)
     return ApiToken.objects.select_related("user").filter(digest=digest).first()
+
+
+@dataclass(frozen=True)
+class Person:
+    pseudonym: str
+    name: str  # the display name, or the username when the user gave none
+    organisation_id: int | None
+    roles: tuple[str, ...]
+
+
+class PeopleDirectory:
+    """Who a pseudonym in a record is, as one viewer may see it (docs/security.md, "Names of
+    users"): the viewer's colleagues in the same organisation, and everyone for a viewer of the
+    programme's operator, by name; anyone else by role and pseudonym; an anonymous viewer never by
+    name. Every user is read once (two queries) on the first question, so a long list of records
+    costs no query per row; programmes have hundreds of users, not millions."""
+
+    def __init__(self, viewer: User | None) -> None:
+        self.viewer = viewer if viewer is not None and viewer.is_authenticated else None
+        self._people: dict[str, Person] | None = None
+
+    def _load(self) -> dict[str, Person]:
+        roles: dict[int, set[str]] = {}
+        for user_id, role in RoleGrant.objects.values_list("user_id", "role"):
+            roles.setdefault(user_id, set()).add(role)
+        return {
+            pseudonym: Person(
+                pseudonym=pseudonym,
+                name=name or username,
+                organisation_id=org_id,
+                roles=tuple(sorted(roles.get(pk, ()))),
+            )
+            for pk, pseudonym, name, username, org_id in User.objects.values_list(
+                "pk", "pseudonym", "name", "username", "organisation_id"
+            )
+        }
+
+    def person(self, pseudonym: str) -> Person | None:
+        if self._people is None:
+            self._people = self._load()
+        return self._people.get(pseudonym)
+
+    def may_see_name(self, person: Person) -> bool:
+        viewer = self.viewer
+        if viewer is None:
+            return False
+        if viewer.pseudonym == person.pseudonym:
+            return True
+        if viewer.organisation_id is not None and viewer.organisation_id == person.organisation_id:
+            return True
+        return viewer.organisation is not None and viewer.organisation.kind == OrgKind.OPERATOR
+
+    def shown(self, pseudonym: str) -> SafeString:
+        """The person as HTML: the name (the pseudonym on hover), or roles and the pseudonym;
+        an actor that is no user (the system, a witness) as it is."""
+        person = self.person(str(pseudonym)) if pseudonym else None
+        if person is None:
+            return format_html("{}", pseudonym or "—")
+        if self.may_see_name(person):
+            return format_html(
+                '<span class="person" title="{}">{}</span>', person.pseudonym, person.name
+            )
+        roles = ", ".join(str(Role(r).label) for r in person.roles if r in Role.values)
+        return format_html(
+            '<span class="person">{}{}<code>{}</code></span>',
+            roles,
+            " " if roles else "",
+            person.pseudonym,
+        )

@@ -77,7 +77,13 @@ def org_create(*, actor: Principal, code: str, name: str, kind: str) -> Organisa
 
 
 def user_create(
-    *, actor: Principal, username: str, password: str, organisation: str, email: str = ""
+    *,
+    actor: Principal,
+    username: str,
+    password: str,
+    organisation: str,
+    email: str = "",
+    name: str = "",
 ) -> User:
     """Create a user of `organisation` (its code). Raises ValidationError naming the field."""
     _check(actor, "accounts.user_manage")
@@ -93,7 +99,11 @@ def user_create(
             _("Username %(name)r is empty or taken.") % {"name": username},
             fields={"username": _("taken")},
         )
-    user = User(username=username, email=email.strip(), organisation=org)
+    user = User(username=username, email=email.strip(), organisation=org, name=name.strip())
+    if len(user.name) > 150 or "\n" in user.name:
+        raise ValidationError(
+            _("A name is one line of at most 150 characters."), fields={"name": _("too long")}
+        )
     _check_password(password, user)
     with transaction.atomic():
         # The record carries what replay needs to rebuild the row; its apply creates it. The
@@ -105,6 +115,7 @@ def user_create(
                 "username": user.username,
                 "email": user.email,
                 "organisation": org.code,
+                **({"name": user.name} if user.name else {}),
             },
             actor,
         )

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         create.add_argument("username")
         create.add_argument("--org", required=True, help="the organisation's code")
         create.add_argument("--email", default="")
+        create.add_argument("--name", default="", help="the name colleagues know the user by")
         for action, text in (
             ("password", "set a user's password"),
             ("deactivate", "deactivate a user"),
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                     password=_new_password(),
                     organisation=options["org"],
                     email=options["email"],
+                    name=options["name"],
                 )
                 self.stdout.write(f"Created user {user.username} ({user.pseudonym}).")
             elif action == "password":
