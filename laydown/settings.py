@@ -209,6 +209,10 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["laydown.formats"]  # one date format per language (laydown/formats)
+# Every number a page shows has the language's thousand separator (1 234 in az, hy, ru; 1,234 in
+# English); identifiers that are numbers (a record's index, a year, coordinates, a value in an
+# input or an attribute) are shown with `|unlocalize`. Form inputs are not localized.
+USE_THOUSAND_SEPARATOR = True
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
