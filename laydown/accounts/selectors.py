@@ -239,9 +239,11 @@ class PeopleDirectory:
     def shown(self, pseudonym: str) -> SafeString:
         """The person as HTML: the name (the pseudonym on hover), or roles and the pseudonym;
         an actor that is no user (the system, a witness) as it is."""
-        person = self.person(str(pseudonym)) if pseudonym else None
+        if not pseudonym:
+            return SafeString("")  # nobody yet (a shipment not received, a cycle not approved)
+        person = self.person(pseudonym)
         if person is None:
-            return format_html("{}", pseudonym or "—")
+            return format_html("{}", pseudonym)
         if self.may_see_name(person):
             return format_html(
                 '<span class="person" title="{}">{}</span>', person.pseudonym, person.name

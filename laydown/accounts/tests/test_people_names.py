@@ -121,3 +121,7 @@ def test_an_items_page_names_its_collector_to_the_operator_and_not_to_an_observe
     assert "Leyla Huseynova" in as_manager
     as_observer = signed_in(people["observer"]).get(url).content.decode()
     assert "Leyla Huseynova" not in as_observer and people["clerk"].pseudonym in as_observer
+
+
+def test_nobody_yet_is_shown_as_nothing(people: dict[str, User]) -> None:
+    assert shown(people["manager"], "") == ";"
