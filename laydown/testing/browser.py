@@ -1,16 +1,26 @@
 """Shared pieces of the browser tests: Debian's Chromium driven by Playwright, sign-in with
-the second factor, screenshots, and the axe-core accessibility check."""
+the second factor, screenshots, and the axe-core accessibility check.
+
+The browser's language: English, or the one named by LAYDOWN_BROWSER_LANGUAGE (`make
+browser-hy` runs the browser tests once with Armenian). The tab asks for it (Accept-Language),
+so anonymous pages answer in it and a user without a language signs in with it (the profile
+keeps it). Tests assert words through `words(...)`, which translates into that language, or on
+stable selectors; never on English text.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 CHROMIUM = "/usr/bin/chromium"
+LANGUAGE = os.environ.get("LAYDOWN_BROWSER_LANGUAGE", "") or "en"
 AXE = Path(__file__).parent.parent / "reports" / "tests" / "assets" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("LAYDOWN_SCREENSHOTS", "var/screenshots"))
 # Chromium's own network chatter goes nowhere on this machine: switch it off.
@@ -36,16 +46,55 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        # bypass_csp only so that the test can inject axe-core; the app obeys its own CSP.
-        context = chromium.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+        context = chromium.new_context(**context_options(viewport={"width": 1100, "height": 900}))
         yield context.new_page()
         context.close()
         chromium.close()
 
 
+def context_options(**options: Any) -> dict[str, Any]:
+    """Options of a new browser context: the browser's language (LANGUAGE) and, only so that a
+    test can inject axe-core, bypass_csp (the app obeys its own CSP)."""
+    return {"locale": LANGUAGE, "bypass_csp": True, **options}
+
+
+def words(text: str) -> str:
+    """`text`, an English msgid of the catalogue, in the browser's language, as pages show it."""
+    with translation.override(LANGUAGE):
+        return translation.gettext(text)
+
+
+def fixed_parts(msgid: str) -> list[str]:
+    """The parts of `msgid`, in the browser's language, between its placeholders (`{index}`,
+    `%(n)s`), longest first."""
+    parts = [p.strip() for p in re.split(r"\{\w+\}|%\(\w+\)[sd]", words(msgid))]
+    return sorted((p for p in parts if p), key=len, reverse=True)
+
+
+def shows(text: str, msgid: str) -> bool:
+    """Whether `text` shows the catalogue's `msgid` in the browser's language, whatever its
+    placeholders were filled with: every fixed part of it is there."""
+    return all(part in text for part in fixed_parts(msgid))
+
+
+def js_words(text: str) -> str:
+    """`text`, a msgid of the JavaScript catalogue (djangojs), in the browser's language."""
+    if LANGUAGE == "en":
+        return text
+    import gettext
+
+    from django.conf import settings
+
+    catalogue = gettext.translation(
+        "djangojs", str(settings.LOCALE_PATHS[0]), [LANGUAGE], fallback=True
+    )
+    return catalogue.gettext(text)
+
+
 def screenshot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    suffix = "" if LANGUAGE == "en" else f"-{LANGUAGE}"  # the English ones are the README's
+    path = SCREENSHOTS / f"{name}{suffix}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 

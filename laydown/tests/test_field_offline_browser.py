@@ -21,6 +21,7 @@ from laydown.field import services
 from laydown.field.models import Submission
 from laydown.ledger.models import Record
 from laydown.testing import bearer, post_json
+from laydown.testing.browser import LANGUAGE
 from laydown.testing.field import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -79,6 +80,7 @@ def browser(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
                 args=CHROMIUM_FLAGS,
                 offline=offline,
                 viewport={"width": 360, "height": 800},
+                locale=LANGUAGE,
             )
 
         yield launch

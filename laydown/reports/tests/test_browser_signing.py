@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from laydown import tlog
 from laydown.reports.tests.browser import screenshot, sign_in
 from laydown.testing import code_for
+from laydown.testing.browser import shows, words
 from laydown.verification import services as verification
 from laydown.verification.models import Inspection, InspectionStatus
 
@@ -73,7 +74,7 @@ def test_an_observer_signs_with_a_key_file_kept_in_the_browser(
     page.set_input_files("#sign-key-file", str(key_file))
     page.check("#sign-remember")
     page.click("#sign-now")
-    page.wait_for_selector("#inspection-status:text('Signed')")
+    page.wait_for_selector(f"#inspection-status:text('{words('Signed')}')")
     screenshot(page, "inspection-signed-in-browser")
     inspection.refresh_from_db()
     assert inspection.status == InspectionStatus.SIGNED
@@ -114,11 +115,14 @@ def test_a_key_that_is_not_the_accredited_one_is_refused_in_the_page(
     page.set_input_files("#sign-key-file", str(key_file))
     page.click("#sign-now")
     page.wait_for_selector("#sign-status.error")
-    assert "not the one registered" in page.locator("#sign-status").inner_text()
+    assert shows(
+        page.locator("#sign-status").inner_text(),
+        "This key is not the one registered with your accreditation. Its verifier key:",
+    )
     inspection.refresh_from_db()
     assert inspection.status == InspectionStatus.CLOSED
     # A key made in this browser shows the verifier key to register.
-    page.click("text=No key yet? Make one in this browser")
+    page.click(f"text={words('No key yet? Make one in this browser')}")
     page.click("#sign-generate")
     page.wait_for_selector("#sign-vkey-row:not([hidden])")
     vkey = page.locator("#sign-vkey").inner_text()

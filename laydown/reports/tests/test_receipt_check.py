@@ -14,6 +14,7 @@ from laydown import tlog
 from laydown.arms.models import CustodyEvent
 from laydown.ledger import selectors as ledger
 from laydown.reports.tests.browser import screenshot
+from laydown.testing.browser import shows
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
 
@@ -40,10 +41,25 @@ def test_a_receipt_is_proven_in_the_browser(page: Any, receipt: tuple[int, str])
     page.goto(text)
     verdict, words = result(page)
     assert verdict == "ok", words
-    assert f"Record {index} is in the log" in words
-    assert "Cosigned by the witnesses" in words
-    assert "is the beginning of today’s log" in words
-    assert "Not proven here: what the record says" in words
+    assert (
+        shows(
+            words,
+            "Record {index} is in the log of {size} records: it cannot be removed or"
+            " changed without the signatures showing it.",
+        )
+        and str(index) in words
+    )
+    assert shows(words, "Cosigned by the witnesses {names} (the policy asks for: {quorum}).")
+    assert shows(
+        words,
+        "The log of {old} records this receipt was printed with is the beginning"
+        " of today’s log: nothing was rewritten since.",
+    )
+    assert shows(
+        words,
+        "Not proven here: what the record says. It stays private; the receipt"
+        " carries only its hash.",
+    )
     # the check itself fits a phone (the site header's own width is not this page's business)
     assert page.evaluate("document.querySelector('main').scrollWidth") <= 390
     screenshot(page, "receipt-check-phone")
@@ -62,8 +78,11 @@ def test_a_tampered_proof_is_refused(page: Any, receipt: tuple[int, str]) -> Non
     page.goto(receipt[1])
     verdict, words = result(page)
     assert verdict == "not-in-log"
-    assert "This record is not in the log: the proof does not lead to the signed root" in words
-    assert "Warning: a check failed" in words
+    assert shows(
+        words,
+        "This record is not in the log: the proof does not lead to the signed root ({detail}).",
+    )
+    assert shows(words, "Warning: a check failed. Keep your receipt and tell the observers.")
 
 
 def test_a_wrong_witness_key_is_refused(page: Any, receipt: tuple[int, str]) -> None:
@@ -80,7 +99,7 @@ def test_a_wrong_witness_key_is_refused(page: Any, receipt: tuple[int, str]) -> 
     page.goto(receipt[1])
     verdict, words = result(page)
     assert verdict == "quorum"
-    assert "Not enough witnesses cosigned this checkpoint" in words
+    assert shows(words, "Not enough witnesses cosigned this checkpoint ({detail}).")
 
 
 def test_a_rolled_back_log_is_refused(
@@ -102,7 +121,7 @@ def test_a_rolled_back_log_is_refused(
     page.goto(text)
     verdict, words = result(page)
     assert verdict == "rollback"
-    assert "The log was rolled back: it is smaller than before" in words
+    assert shows(words, "The log was rolled back: it is smaller than before ({detail}).")
 
 
 def test_a_receipt_of_a_record_not_in_the_log_is_refused(
@@ -112,7 +131,10 @@ def test_a_receipt_of_a_record_not_in_the_log_is_refused(
     page.goto(forged)
     verdict, words = result(page)
     assert verdict == "not-in-log"
-    assert "This record is not in the log" in words
+    assert shows(
+        words,
+        "This record is not in the log: the proof does not lead to the signed root ({detail}).",
+    )
 
 
 def test_the_public_page_warns_when_the_log_it_saw_was_rolled_back(
@@ -134,4 +156,6 @@ def test_the_public_page_warns_when_the_log_it_saw_was_rolled_back(
     )
     page.goto(f"{live_server.url}/reports/transparency/")
     verdict, words = result(page)
-    assert verdict == "fork" and "history was rewritten" in words
+    assert verdict == "fork" and shows(
+        words, "The log’s history was rewritten: it does not extend the earlier log ({detail})."
+    )
