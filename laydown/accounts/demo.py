@@ -22,15 +22,16 @@ ORGANISATIONS = [
     ("audit-board", "Independent Audit Board", OrgKind.AUDITOR),
 ]
 
-# Fictional names the demo users are known by (shown to who may see them: docs/security.md).
+# Fictional names the demo users are known by (shown to who may see them: docs/security.md);
+# no surname of the demo's participants (laydown/people/demo.py), which are never in clear.
 NAMES = {
-    "admin": "Nigar Aliyeva",
-    "manager": "Armen Sargsyan",
-    "clerk": "Leyla Huseynova",
-    "custodian": "Tigran Hakobyan",
-    "custodian-south": "Rashad Mammadov",
+    "admin": "Nigar Rzayeva",
+    "manager": "Armen Ohanyan",
+    "clerk": "Leyla Ismayilova",
+    "custodian": "Tigran Babayan",
+    "custodian-south": "Rashad Gasimov",
     "registrar": "Anna Petrova",
-    "registrar-south": "Gohar Grigoryan",
+    "registrar-south": "Gohar Vardanyan",
     "childprotection": "Aysel Karimova",
     "observer": "Ingrid Halvorsen",
     "un-observer": "Kofi Mensah",

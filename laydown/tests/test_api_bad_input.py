@@ -165,10 +165,10 @@ def test_a_crash_in_the_api_answers_500_in_the_error_shape(
 def test_a_crash_on_a_page_still_answers_the_html_page(
     powerful: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(**_kwargs: Any) -> None:
+    def crash(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(arms_selectors, "item_search", crash)
+    monkeypatch.setattr(arms_selectors, "item_rows", crash)  # what the items page reads
     client = signed_in(powerful, client=Client(raise_request_exception=False))
     response = client.get("/arms/items/", {"make": "x"})
     assert response.status_code == 500 and response["Content-Type"].startswith("text/html")

@@ -182,7 +182,7 @@ def test_a_manager_approves_a_cycle_and_it_stays_frozen(registrar) -> None:
 
 def test_the_rules_page_shows_the_amounts(registrar) -> None:
     page = signed_in(registrar).get(reverse("people:rules")).content.decode()
-    assert "60000" in page and "combatant" in page
+    assert "60,000" in page and "combatant" in page  # amounts with the language's separator
 
 
 def test_the_account_nav_links_demobilization_for_those_who_may_read_participants(
