@@ -10,9 +10,12 @@ so a new page is walked as soon as it exists. Nothing here runs in production.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -338,3 +341,30 @@ def demo_pages() -> list[str]:
         samples = DEMO_KWARGS[endpoint.name]()[:1] if endpoint.parameters else [{}]
         paths += [reverse(endpoint.name, kwargs=kwargs) for kwargs in samples]
     return [p for p in paths if not p.endswith(DOWNLOADS) and "/export" not in p]
+
+
+@contextmanager
+def demo_loaded_once(django_db_blocker: Any, witnesses: Path) -> Iterator[list[str]]:
+    """The demo loaded once for a test module (a module-scoped fixture's body), in a transaction
+    rolled back after its last test (each test runs in a savepoint inside it, as Django's
+    setUpTestData does); yields what the demo printed."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from laydown.demo.load import demo_load
+    from laydown.testing import FAST_HASHERS
+    from laydown.verification import demo as verification_demo
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(verification_demo, "witness_dir", lambda name: witnesses / name)
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield list(demo_load())
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -8,18 +8,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from laydown.access.permissions import ACTIONS
 from laydown.accounts import demo as accounts_demo
 from laydown.accounts.models import RoleGrant, User
 from laydown.arms.models import Shipment, Site
-from laydown.demo.load import demo_load
-from laydown.testing import FAST_HASHERS
-from laydown.testing.demo_walk import DEMO_KWARGS, server_errors, urls_of, walked
+from laydown.testing.demo_walk import DEMO_KWARGS, demo_loaded_once, server_errors, urls_of, walked
 from laydown.testing.walk import ANONYMOUS, collect
-from laydown.verification import demo as verification_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -28,20 +24,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 def demo_output(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[list[str]]:
     """The demo loaded once for this module, in a transaction rolled back after its last test
     (each test runs in a savepoint inside it, as Django's setUpTestData does)."""
-    witnesses = tmp_path_factory.mktemp("witnesses")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-        pytest.MonkeyPatch.context() as patch,
-    ):
-        patch.setattr(verification_demo, "witness_dir", lambda name: witnesses / name)
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield list(demo_load())
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_loaded_once(django_db_blocker, tmp_path_factory.mktemp("witnesses")) as out:
+        yield out
 
 
 def test_every_parameterised_page_has_demo_objects_to_walk() -> None:

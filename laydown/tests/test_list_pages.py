@@ -11,19 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from laydown.access.permissions import ACTIONS
 from laydown.accounts import demo as accounts_demo
 from laydown.accounts.models import User
-from laydown.demo.load import demo_load
-from laydown.testing import FAST_HASHERS
-from laydown.testing.demo_walk import NOT_PAGES, walked
+from laydown.testing.demo_walk import NOT_PAGES, demo_loaded_once, walked
 from laydown.testing.lists import problems_of_list
 from laydown.testing.walk import collect, expected_allowed, signed_in
-from laydown.verification import demo as verification_demo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -45,21 +41,8 @@ NOT_LISTS = {
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
     """The demo loaded once for this module, rolled back after its last test."""
-    witnesses = tmp_path_factory.mktemp("witnesses")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-        pytest.MonkeyPatch.context() as patch,
-    ):
-        patch.setattr(verification_demo, "witness_dir", lambda name: witnesses / name)
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            list(demo_load())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_loaded_once(django_db_blocker, tmp_path_factory.mktemp("witnesses")):
+        yield
 
 
 def test_every_list_page_has_a_count_a_pager_sorting_and_its_exports(demo) -> None:

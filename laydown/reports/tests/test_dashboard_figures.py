@@ -9,16 +9,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from laydown.accounts.models import User
 from laydown.arms import services as arms
-from laydown.demo.load import demo_load
 from laydown.ledger import clock
-from laydown.testing import FAST_HASHERS, principal, signed_in, user_with_role
-from laydown.verification import demo as verification_demo
+from laydown.testing import principal, signed_in, user_with_role
+from laydown.testing.demo_walk import demo_loaded_once
 
 CLERK = principal("u-clerk", ("collection_clerk", "programme"))
 FIGURE = re.compile(r'<a [^>]*href="(/[^"]*)"[^>]*>(?:previous period: )?([\d,]+)</a>')
@@ -119,21 +117,8 @@ def test_an_export_of_a_list_is_a_ledger_record_with_its_filter_and_rows(two_per
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
     """The demo loaded once for this module, rolled back after its last test."""
-    witnesses = tmp_path_factory.mktemp("witnesses")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-        pytest.MonkeyPatch.context() as patch,
-    ):
-        patch.setattr(verification_demo, "witness_dir", lambda name: witnesses / name)
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            list(demo_load())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with demo_loaded_once(django_db_blocker, tmp_path_factory.mktemp("witnesses")):
+        yield
 
 
 @pytest.mark.slow
