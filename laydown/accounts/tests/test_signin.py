@@ -11,11 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from laydown.accounts import demo
+from laydown.accounts import demo, signin
 from laydown.accounts.models import Organisation, User
 from laydown.testing import (
     FAST_HASHERS,
     PASSWORD,
+    clock,
     code_for,
     kinds_logged,
     signed_in,
@@ -72,7 +73,10 @@ def test_the_sign_in_page_is_served_with_a_content_security_policy() -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_too_many_failures_hold_the_account_back_with_429_and_one_ledger_record() -> None:
+def test_too_many_failures_hold_the_account_back_with_429_and_one_ledger_record(
+    monkeypatch,
+) -> None:
+    clock.freeze(monkeypatch, signin)  # the 1 s wait cannot run out between two slow tries
     user_with_role("gulnara", "collection_clerk")
     client = Client()
     limit = settings.LAYDOWN_SIGNIN_FAILURE_LIMIT
