@@ -5,17 +5,22 @@ The user name is the device's id; the password is the device's own secret, deriv
 vault's master key and the device's id (HMAC-SHA256), so the server stores nothing for it: no
 password of the user (who may sign in with a second factor that Collect cannot type), no HA1.
 The secret is shown once, in the settings QR code of the enrolment page; enrolling the device
-again gives a new id and a new secret, revoking it stops both. Nonces are stateless (a time and
-its HMAC) and live NONCE_SECONDS; an older one is answered `stale=true`, and Collect retries.
+again gives a new id and a new secret, revoking it stops both. A nonce is a time, random bytes
+and their HMAC, and lives NONCE_SECONDS; an older one is answered `stale=true`, and Collect
+retries. The nonce count `nc` of each nonce is kept in the database (laydown.openrosa.nonces),
+shared by every worker process: a request that repeats a count, or goes below it, is a replay
+and is answered with a fresh challenge (`stale=true`: its digest was right, its nonce is used).
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
 import re
+import secrets
 import time
 import zlib
 from dataclasses import dataclass
@@ -27,10 +32,12 @@ from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
 from laydown.field import selectors, services
 from laydown.field.models import Device
+from laydown.openrosa.nonces import nonce_count_advance
 from laydown.vault import crypto
 
 REALM = "Laydown"
 NONCE_SECONDS = 3600
+_NC = re.compile(r"[0-9a-fA-F]{8}")
 _PARAM = re.compile(r'(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')
 
 
@@ -65,23 +72,35 @@ def _nonce_key() -> bytes:
     return crypto.derived_key(b"openrosa-digest-nonce")
 
 
+def _nonce_mac(stamp: str, salt: str) -> str:
+    return hmac.new(_nonce_key(), f"{stamp}:{salt}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def nonce_make(now: float | None = None) -> str:
+    """A new nonce: the time, random bytes (two challenges in the same second differ, so their
+    counts are tracked apart) and their HMAC."""
     stamp = str(int(now if now is not None else time.time()))
-    mac = hmac.new(_nonce_key(), stamp.encode(), hashlib.sha256).hexdigest()[:32]
-    return base64.b64encode(f"{stamp}:{mac}".encode()).decode()
+    salt = secrets.token_hex(8)
+    return base64.b64encode(f"{stamp}:{salt}:{_nonce_mac(stamp, salt)}".encode()).decode()
 
 
-def _nonce_fresh(nonce: str) -> bool | None:
-    """True when fresh, False when stale, None when not ours."""
+@dataclass(frozen=True)
+class Nonce:
+    key: str  # its HMAC: the nonce's name in the table of counts
+    issued: float
+    fresh: bool
+
+
+def _nonce_read(nonce: str) -> Nonce | None:
+    """The nonce, or None when it is not ours."""
     try:
-        stamp, mac = base64.b64decode(nonce, validate=True).decode().split(":")
+        stamp, salt, mac = base64.b64decode(nonce, validate=True).decode().split(":")
         when = int(stamp)
     except ValueError:
         return None
-    good = hmac.new(_nonce_key(), stamp.encode(), hashlib.sha256).hexdigest()[:32]
-    if not hmac.compare_digest(good, mac):
+    if not hmac.compare_digest(_nonce_mac(stamp, salt), mac):
         return None
-    return 0 <= time.time() - when <= NONCE_SECONDS
+    return Nonce(mac, when, 0 <= time.time() - when <= NONCE_SECONDS)
 
 
 def challenge(*, stale: bool = False) -> str:
@@ -111,20 +130,26 @@ def _digest(request: HttpRequest, header: str) -> Device:
     # URL): as Django rebuilds it, or as the server received it (gunicorn's RAW_URI).
     if params["uri"] not in {request.get_full_path(), request.META.get("RAW_URI")}:
         raise Unauthenticated("digest for another URI")
-    fresh = _nonce_fresh(params["nonce"])
-    if fresh is None:
+    if params.get("qop") != "auth" or not _NC.fullmatch(params.get("nc", "")):
+        raise Unauthenticated("qop=auth with a nonce count is required")
+    nonce = _nonce_read(params["nonce"])
+    if nonce is None:
         raise Unauthenticated("not our nonce")
     device = _device(params["username"])
     ha1 = _md5(f"{device.public_id}:{REALM}:{device_password(device)}")
     ha2 = _md5(f"{request.method}:{params['uri']}")
-    if params.get("qop") == "auth":
-        parts = [ha1, params["nonce"], params.get("nc", ""), params.get("cnonce", ""), "auth", ha2]
-    else:
-        parts = [ha1, params["nonce"], ha2]
+    parts = [ha1, params["nonce"], params["nc"], params.get("cnonce", ""), "auth", ha2]
     if not hmac.compare_digest(_md5(":".join(parts)), params["response"].lower()):
         raise Unauthenticated("wrong response")
-    if not fresh:
+    if not nonce.fresh:
         raise Unauthenticated("stale nonce", stale=True)
+    issued = dt.datetime.fromtimestamp(nonce.issued, tz=dt.UTC)
+    if not nonce_count_advance(
+        key=nonce.key, issued=issued, count=int(params["nc"], 16), lifetime=NONCE_SECONDS
+    ):
+        # RFC 7616 3.3: stale when the digest is right but the nonce may not be used again;
+        # the client signs again with the fresh nonce, a replayer cannot.
+        raise Unauthenticated("nonce count used before", stale=True)
     return device
 
 
