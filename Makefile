@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # pyproject.toml keeps the ranges; after changing them, run `make lock` and commit both files.
 LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
 
-.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools pytest pytest-postgres browser-hy fmt bench clean messages translations catalogues
+.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools pytest pytest-postgres browser-hy container-test fmt bench clean messages translations catalogues
 
 # Translations (docs/translations.md). The .po catalogues are committed; the .mo files are built
 # from them (msgfmt, Debian's gettext, installed by .ci/install-gettext if missing) by every target
@@ -130,6 +130,11 @@ browser-hy: $(STAMP) translations ## the browser tests once more, with Armenian 
 	rm -rf var/test-browser-hy
 	LAYDOWN_DATA_DIR=var/test-browser-hy LAYDOWN_DATABASE_URL= LAYDOWN_BROWSER_LANGUAGE=hy \
 	  $(BIN)/pytest -m browser --durations=10 $(addprefix --deselect ,$(BROWSER_HY_SKIPPED))
+
+container-test: $(STAMP) translations ## build deploy/Containerfile with podman and run web and worker in it behind nginx on PostgreSQL (LAYDOWN_TEST_POSTGRES_URL); minutes; not part of `make test`
+	.ci/container-base
+	LAYDOWN_TEST_CONTAINER=1 LAYDOWN_DATA_DIR=var/test-container LAYDOWN_DATABASE_URL= \
+	  $(BIN)/pytest -m container --durations=5 laydown/tests/test_container.py
 
 fmt: $(STAMP) ## format and fix what ruff can
 	$(BIN)/ruff format .

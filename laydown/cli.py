@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 COMMANDS = {
     "serve": "serve the web application with gunicorn (default 127.0.0.1:8000); --dev: Django's",
+    "worker": "run the background jobs (imports, exports) and the schedule (backups, pushes)",
     "migrate": "create or update the database tables",
     "keys": "print the log's verifier key; `keys init` creates the signing key if absent",
     "log": "`log export DIR`: write the checkpoint, tiles and a record bundle as static files",
