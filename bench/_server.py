@@ -1,24 +1,30 @@
-"""What the HTTP benchmarks share: a fresh data directory and database, a setup child, `laydown
-serve` in its own process on a free loopback port, its CPU time from /proc, the machine line,
-and rewriting one marked section of docs/benchmarks.md.
+"""What the HTTP benchmarks share: a fresh data directory and database, a setup child (a
+collection point, a clerk, a device enrolled for them), `laydown serve` in its own process on a
+free loopback port, its CPU time from /proc, the machine line, and rewriting one marked section
+of docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import re
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from laydown.accounts.models import User
     from laydown.arms.models import Site
+    from laydown.field.models import Device
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -80,6 +86,45 @@ def clerk_create(username: str, password: str) -> User:
         actor=accounts.SYSTEM, user=user, role=Role.COLLECTION_CLERK, scope="programme"
     )
     return user
+
+
+def device_enrolled(password: str, name: str) -> tuple[Device, str]:
+    """In a setup child, after setup_programme: the clerk `clerk`, the programme manager `boss`
+    (both with `password`) and a device named `name` enrolled by boss for clerk; the device and
+    its secret (the token of its enrolment link)."""
+    from laydown.access.roles import Role
+    from laydown.access.web import principal_for_user
+    from laydown.accounts import services as accounts
+    from laydown.field import services
+
+    clerk = clerk_create("clerk", password)
+    boss = accounts.user_create(
+        actor=accounts.SYSTEM, username="boss", password=password, organisation="op"
+    )
+    accounts.role_grant(
+        actor=accounts.SYSTEM, user=boss, role=Role.PROGRAMME_MANAGER, scope="programme"
+    )
+    return services.device_enrol(actor=principal_for_user(boss), user=clerk, name=name)
+
+
+@contextlib.contextmanager
+def served(
+    script: str, label: str, database_url: str = ""
+) -> Iterator[tuple[Server, dict[str, Any], dict[str, str]]]:
+    """A fresh data directory (and database), `script --setup` run in it, and `laydown serve`
+    (group commit) over it, its output in var/bench-LABEL-server.log: (the server, the setup's
+    result, the environment). The server is stopped on leaving; the directory is removed."""
+    with tempfile.TemporaryDirectory(prefix=f"laydown-{label}-") as data_dir:
+        env = bench_env(data_dir, database_url)
+        setup = run_setup(script, env, label)
+        log_path = ROOT / "var" / f"bench-{label}-server.log"
+        log_path.parent.mkdir(exist_ok=True)
+        with log_path.open("wb") as log:
+            server = Server(env, group_commit=True, log=log)
+            try:
+                yield server, setup, env
+            finally:
+                server.stop()
 
 
 def pg_recreate(url: str) -> None:
@@ -161,8 +206,14 @@ class Server:
         return ticks / TICKS
 
     def stop(self) -> None:
+        """Stop the server: gunicorn lets requests finish for up to 30 s; on a loaded machine
+        its graceful stop can outlast a minute, then its quick shutdown (SIGQUIT)."""
         self.process.terminate()
-        self.process.wait(timeout=60)  # gunicorn lets requests finish for up to 30 s
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGQUIT)
+            self.process.wait(timeout=60)
 
 
 def machine() -> str:

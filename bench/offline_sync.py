@@ -4,19 +4,21 @@
                                  [--write docs/benchmarks.md]
 
 A fresh data directory (SQLite), a collection point, a clerk and a device enrolled for them by a
-programme manager; `laydown serve` in its own process. Debian's Chromium (Playwright, a profile
-of its own) opens the enrolment link, then --records weapons, each with a photo, are put in the
-device's outbox the way the offline form keeps them: a camera's picture (here 2000 x 1500 drawn
-on a canvas: a gradient, shapes, the serial and grain like a camera's, as a JPEG at quality 0.9)
-made smaller by the app's own `shrink` (outbox.js: a long side of 1600 px, WebP at quality 0.7)
-and kept apart from its record, sealed with AES-GCM in IndexedDB. Then Chromium's network
-emulation (CDP Network.emulateNetworkConditions) throttles the page to --kbits each way with
---latency-ms, and the app's own sync empties the outbox: the records first (each naming its
-photo by SHA-256, six at a time), then the photos (two at a time). Measured: the time from the
-start of the sync to no record waiting, and to no photo left on the device; the bytes on the
-wire per record, records' and photos' apart (request and response, headers and bodies, as
-Chromium counts them); whether every record arrived exactly once (weapons, submissions and
-serials counted in the database afterwards) and every photo is stored under its hash.
+programme manager; `laydown serve` in its own process. Debian's Chromium (Playwright, a profile of
+its own) opens the enrolment link, then --records weapons, each with a
+photo, are put in the device's outbox the way the offline form keeps them: a camera's picture (here
+2000 x 1500 drawn on a canvas: a gradient, shapes, the serial and grain like a camera's, as a JPEG
+at quality 0.9) made smaller by the app's own `shrink` (outbox.js: a long side of 1600 px, WebP at
+quality 0.7) and kept apart from its record, sealed with AES-GCM in IndexedDB. Then Chromium's
+network emulation (CDP Network.emulateNetworkConditions) throttles the page to --kbits each way with
+--latency-ms, and the app's own sync empties the outbox: the records first (each naming its photo by
+SHA-256, six at a time), then the photos (two at a time). Measured: the time from the start of the
+sync to no record waiting, and to no photo left on the device; the bytes on the wire per record,
+records' and photos' apart (request and response, headers and bodies, as Chromium counts them);
+whether every record arrived exactly once (weapons, submissions and serials counted in the database
+afterwards) and every photo is stored under its hash. The run stops, and says what is left, when
+nothing moved for --stall seconds (a photo refused or a record held for review stays on the device)
+or after --limit seconds.
 """
 
 from __future__ import annotations
@@ -27,21 +29,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from _server import (
-    ROOT,
-    Server,
-    bench_env,
-    clerk_create,
-    machine,
-    run_setup,
-    setup_programme,
-    write_section,
-)
+from _server import device_enrolled, machine, served, setup_programme, write_section
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "bench-offline-2026!"  # noqa: S105 - a throwaway database
@@ -78,28 +70,15 @@ FILL = """async ([count]) => {
   }
   return [(await O.all("outbox")).length, bytes, camera];
 }"""
+# counted without reading a photo's bytes (a getAll of 500 photos reads about 50 MB)
 WAITING = """async () => [(await self.LaydownOutbox.all("outbox"))
-  .filter(r => r.status === "waiting").length, (await self.LaydownOutbox.all("photos")).length]"""
+  .filter(r => r.status === "waiting").length, await self.LaydownOutbox.count("photos")]"""
 
 
 def setup_child() -> None:
     """Migrate, keys, collection point cp-1, a clerk and a device enrolled for them."""
     setup_programme()
-    from laydown.access.roles import Role
-    from laydown.access.web import principal_for_user
-    from laydown.accounts import services as accounts
-    from laydown.field import services
-
-    clerk = clerk_create("clerk", PASSWORD)
-    boss = accounts.user_create(
-        actor=accounts.SYSTEM, username="boss", password=PASSWORD, organisation="op"
-    )
-    accounts.role_grant(
-        actor=accounts.SYSTEM, user=boss, role=Role.PROGRAMME_MANAGER, scope="programme"
-    )
-    _device, secret = services.device_enrol(
-        actor=principal_for_user(boss), user=clerk, name="bench tablet"
-    )
+    _device, secret = device_enrolled(PASSWORD, "bench tablet")
     print(json.dumps({"secret": secret}))
 
 
@@ -132,6 +111,73 @@ def check_child() -> None:
             }
         )
     )
+
+
+class Wire:
+    """Bytes on the wire per kind of request, from Chromium's own events (CDP Network.*): the
+    request line, headers and body as sent, and `encodedDataLength` (the answer's headers and
+    body) when it finished. Playwright's `request.sizes()` is not used: it waits, without a
+    timeout, for events Chromium does not always send (a Blob-bodied upload's end, the "extra
+    info" of some requests), and hung the run after the photos. Chromium does not send
+    `loadingFinished` for the photos' Blob-bodied uploads either: a request answered but never
+    finished counts its answer's headers and Content-Length (`close`)."""
+
+    def __init__(self, cdp: Any, photo_sizes: dict[str, int]) -> None:
+        self.photo_sizes = photo_sizes
+        self.sent: dict[str, dict[str, Any]] = {}
+        self.bytes = {"records": 0, "photos": 0}
+        self.count = {"records": 0, "photos": 0}
+        cdp.on("Network.requestWillBeSent", self.started)
+        cdp.on("Network.requestWillBeSentExtraInfo", self.headers)
+        cdp.on("Network.responseReceived", self.answered)
+        cdp.on("Network.loadingFinished", self.finished)
+
+    @staticmethod
+    def head(headers: dict[str, str]) -> int:
+        return sum(len(k) + len(v) + 4 for k, v in headers.items())
+
+    def started(self, event: dict[str, Any]) -> None:
+        request = event["request"]
+        if "/api/" not in request["url"]:
+            return
+        kind = "photos" if "/photos/" in request["url"] else "records"
+        body = len(request.get("postData", "").encode())
+        if kind == "photos":  # a Blob's bytes are not in the event: the photo's size, its part
+            body = self.photo_sizes.get(request["url"].rsplit("/", 1)[-1], 0) + 200
+        line = len(request["method"]) + len(request["url"]) + 12
+        self.sent[event["requestId"]] = {
+            "kind": kind,
+            "body": line + body,
+            "head": self.head(request.get("headers", {})),
+        }
+        self.count[kind] += 1
+
+    def headers(self, event: dict[str, Any]) -> None:
+        """The headers as sent (Host, Accept-Encoding... beside the page's own), when known."""
+        known = self.sent.get(event["requestId"])
+        if known:
+            known["head"] = self.head(event.get("headers", {}))
+
+    def answered(self, event: dict[str, Any]) -> None:
+        known = self.sent.get(event["requestId"])
+        if known:
+            response = event["response"]
+            length = {k.lower(): v for k, v in response.get("headers", {}).items()}
+            body = int(length.get("content-length", "0") or 0)
+            known["answer"] = int(response.get("encodedDataLength", 0)) + body
+
+    def finished(self, event: dict[str, Any]) -> None:
+        known = self.sent.pop(event["requestId"], None)
+        if known:
+            answer = int(event.get("encodedDataLength", 0))
+            self.bytes[known["kind"]] += known["body"] + known["head"] + answer
+
+    def close(self) -> None:
+        """Count the requests answered whose end Chromium did not report."""
+        for request_id, known in list(self.sent.items()):
+            if "answer" in known:
+                self.bytes[known["kind"]] += known["body"] + known["head"] + known["answer"]
+                del self.sent[request_id]
 
 
 def sync(url: str, secret: str, args: argparse.Namespace, profile: str) -> dict[str, Any]:
@@ -167,18 +213,7 @@ def sync(url: str, secret: str, args: argparse.Namespace, profile: str) -> dict[
                 "async () => (await self.LaydownOutbox.all('photos')).map(p => [p.sha, p.size])"
             )
         )
-        requests: list[Any] = []
-        # Playwright never reports a Blob-bodied upload as finished (and cannot size it): the
-        # photos' uploads are counted as they start, and sized below
-        photo_urls: list[str] = []
-        page.on(
-            "request",
-            lambda request: photo_urls.append(request.url) if "/photos/" in request.url else None,
-        )
-        page.on(
-            "requestfinished",
-            lambda request: None if "/photos/" in request.url else requests.append(request),
-        )
+        wire = Wire(cdp, sizes_of)
         rate = args.kbits * 1000 / 8
         cdp.send(
             "Network.emulateNetworkConditions",
@@ -191,37 +226,35 @@ def sync(url: str, secret: str, args: argparse.Namespace, profile: str) -> dict[
         )
         started = time.perf_counter()
         records_done: float | None = None
+        stalled = False
+        last_change, last_left = started, None
         page.evaluate("() => { window.LaydownApp.sync(); }")
         while True:
             records_left, photos_left = page.evaluate(WAITING)
-            now = time.perf_counter() - started
+            now = time.perf_counter()
             if not records_left and records_done is None:
-                records_done = now
-                print(f"records: {now:.1f} s", file=sys.stderr)
+                records_done = now - started
+                print(f"records: {records_done:.1f} s", file=sys.stderr)
             if not records_left and not photos_left:
                 break
-            if now > args.limit:
-                print(f"stopped after {now:.0f} s: {photos_left} photos left", file=sys.stderr)
+            if (records_left, photos_left) != last_left:
+                last_change, last_left = now, (records_left, photos_left)
+            # nothing moved for --stall seconds (a photo refused, a record held for review: they
+            # stay on the device): stop and say so, rather than wait for --limit
+            if now - last_change > args.stall or now - started > args.limit:
+                stalled = True
+                print(
+                    f"stopped after {now - started:.0f} s: {records_left} records and"
+                    f" {photos_left} photos left",
+                    file=sys.stderr,
+                )
                 break
             page.evaluate("() => { window.LaydownApp.sync(); }")
             time.sleep(1)
         elapsed = time.perf_counter() - started
         photos_left = page.evaluate(WAITING)[1]
-        page.wait_for_timeout(2000)  # the last answers' "requestfinished" events
-        wire = {"records": 0, "photos": 0}
-        heads = []
-        for request in requests:
-            sizes = request.sizes()
-            head = sizes["requestHeadersSize"] + sizes["responseHeadersSize"]
-            heads.append(head)
-            body = sizes["requestBodySize"] or len(request.post_data_buffer or b"")
-            wire["records"] += head + body + sizes["responseBodySize"]
-        # a photo's upload: the photo, its multipart head (about 200 bytes), headers as large as
-        # a record's and an answer of about 150 bytes
-        head = max(heads) if heads else 600
-        for url in photo_urls:
-            wire["photos"] += sizes_of.get(url.rsplit("/", 1)[-1], 0) + 200 + head + 150
-        photos = len(photo_urls)
+        page.wait_for_timeout(2000)  # the last answers' "loadingFinished" events
+        wire.close()
         statuses = page.evaluate(
             "async () => { const o = {}; (await self.LaydownOutbox.all('outbox'))"
             ".forEach(r => o[r.status] = (o[r.status] || 0) + 1); return o; }"
@@ -232,11 +265,12 @@ def sync(url: str, secret: str, args: argparse.Namespace, profile: str) -> dict[
         "fill_seconds": fill_seconds,
         "records_seconds": records_done,
         "photos_left": photos_left,
+        "stalled": stalled,
         "camera_bytes": camera_bytes,
         "seconds": elapsed,
-        "requests": len(requests),
-        "photo_uploads": photos,
-        "wire_bytes": wire,
+        "requests": wire.count["records"],
+        "photo_uploads": wire.count["photos"],
+        "wire_bytes": wire.bytes,
         "kept_bytes": kept_bytes,
         "photo_bytes": photo_bytes,
         "statuses": statuses,
@@ -320,24 +354,18 @@ def main() -> None:
     parser.add_argument(
         "--limit", type=int, default=3600, help="stop after this many seconds (photos left)"
     )
+    parser.add_argument(
+        "--stall", type=int, default=300, help="stop when nothing was sent for this many seconds"
+    )
     args = parser.parse_args()
     load = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()  # noqa: S607
-    with tempfile.TemporaryDirectory(prefix="laydown-offline-") as data_dir:
-        env = bench_env(data_dir, "")
-        setup = run_setup(__file__, env, "sqlite")
-        log_path = ROOT / "var" / "bench-offline-server.log"
-        log_path.parent.mkdir(exist_ok=True)
-        with log_path.open("wb") as log:
-            server = Server(env, group_commit=True, log=log)
-            try:
-                result = sync(
-                    server.url.replace("127.0.0.1", "localhost"),
-                    setup["secret"],
-                    args,
-                    str(Path(data_dir) / "chromium-profile"),
-                )
-            finally:
-                server.stop()
+    with served(__file__, "offline") as (server, setup, env):
+        result = sync(
+            server.url.replace("127.0.0.1", "localhost"),
+            setup["secret"],
+            args,
+            str(Path(env["LAYDOWN_DATA_DIR"]) / "chromium-profile"),
+        )
         done = subprocess.run(  # noqa: S603
             [sys.executable, __file__, "--check"],
             env=env,

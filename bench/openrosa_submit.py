@@ -28,27 +28,16 @@ import concurrent.futures
 import datetime as dt
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from _server import (
-    ROOT,
-    Server,
-    bench_env,
-    clerk_create,
-    machine,
-    run_setup,
-    setup_programme,
-    write_section,
-)
+from _server import device_enrolled, machine, served, setup_programme, write_section
 
 POSTGRES_URL = os.environ.get(
     "LAYDOWN_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/laydown_bench_openrosa"
@@ -76,22 +65,9 @@ def photo(n: int) -> bytes:
 def setup_child() -> None:
     """Migrate, keys, collection point cp-1, a clerk and a device enrolled for them."""
     setup_programme()
-    from laydown.access.roles import Role
-    from laydown.access.web import principal_for_user
-    from laydown.accounts import services as accounts
-    from laydown.field import services
     from laydown.openrosa import auth
 
-    clerk = clerk_create("clerk", PASSWORD)
-    boss = accounts.user_create(
-        actor=accounts.SYSTEM, username="boss", password=PASSWORD, organisation="op"
-    )
-    accounts.role_grant(
-        actor=accounts.SYSTEM, user=boss, role=Role.PROGRAMME_MANAGER, scope="programme"
-    )
-    device, secret = services.device_enrol(
-        actor=principal_for_user(boss), user=clerk, name="bench phone"
-    )
+    device, secret = device_enrolled(PASSWORD, "bench phone")
     print(
         json.dumps(
             {
@@ -202,57 +178,40 @@ def _threaded(work: Any, serials: list[str], clients: int) -> None:
             future.result()
 
 
-def _stop(server: Server) -> None:
-    """Stop gunicorn; on a loaded machine its graceful stop can outlast Server.stop's wait."""
-    try:
-        server.stop()
-    except subprocess.TimeoutExpired:
-        server.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
-        server.process.wait(timeout=60)
-
-
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()  # noqa: S607
 
 
 def engine_runs(db: str, args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="laydown-openrosa-") as data_dir:
-        env = bench_env(data_dir, POSTGRES_URL if db == "postgres" else "")
-        who = run_setup(__file__, env, db)
-        log_path = ROOT / "var" / f"bench-openrosa-{db}-server.log"
-        log_path.parent.mkdir(exist_ok=True)
-        runs: dict[str, list[dict[str, Any]]] = {"openrosa": [], "api": []}
-        with log_path.open("wb") as log:
-            server = Server(env, group_commit=True, log=log)
-            try:
-                version = form_version(server.url, who["username"], who["password"])
-                openrosa_run(server.url, who, version, ["B-0"], 1)  # warm: imports, form build
-                api_run(server.url, who, ["B-1"], 1)
-                serial = 2
-                for _run in range(args.runs):
-                    for mode in ("openrosa", "api"):
-                        serials = [f"B-{serial + i}" for i in range(args.records)]
-                        serial += args.records
-                        load = uptime()
-                        cpu = server.cpu_seconds()
-                        started = time.perf_counter()
-                        if mode == "openrosa":
-                            openrosa_run(server.url, who, version, serials, args.clients)
-                        else:
-                            api_run(server.url, who, serials, args.clients)
-                        wall = time.perf_counter() - started
-                        used = server.cpu_seconds() - cpu
-                        runs[mode].append(
-                            {
-                                "per_second": args.records / wall,
-                                "cpu_ms_per_record": used * 1000 / args.records,
-                                "wall": wall,
-                                "load": load.split("load average:")[-1].strip(),
-                            }
-                        )
-                        print(db, mode, json.dumps(runs[mode][-1]), file=sys.stderr)
-            finally:
-                _stop(server)
+    runs: dict[str, list[dict[str, Any]]] = {"openrosa": [], "api": []}
+    database_url = POSTGRES_URL if db == "postgres" else ""
+    with served(__file__, f"openrosa-{db}", database_url) as (server, who, env):
+        version = form_version(server.url, who["username"], who["password"])
+        openrosa_run(server.url, who, version, ["B-0"], 1)  # warm: imports, form build
+        api_run(server.url, who, ["B-1"], 1)
+        serial = 2
+        for _run in range(args.runs):
+            for mode in ("openrosa", "api"):
+                serials = [f"B-{serial + i}" for i in range(args.records)]
+                serial += args.records
+                load = uptime()
+                cpu = server.cpu_seconds()
+                started = time.perf_counter()
+                if mode == "openrosa":
+                    openrosa_run(server.url, who, version, serials, args.clients)
+                else:
+                    api_run(server.url, who, serials, args.clients)
+                wall = time.perf_counter() - started
+                used = server.cpu_seconds() - cpu
+                runs[mode].append(
+                    {
+                        "per_second": args.records / wall,
+                        "cpu_ms_per_record": used * 1000 / args.records,
+                        "wall": wall,
+                        "load": load.split("load average:")[-1].strip(),
+                    }
+                )
+                print(db, mode, json.dumps(runs[mode][-1]), file=sys.stderr)
         done = subprocess.run(  # noqa: S603
             [sys.executable, __file__, "--check"], env=env, capture_output=True, text=True
         )
