@@ -5,7 +5,8 @@
 
 A fresh data directory (SQLite), a collection point, a clerk and a device enrolled for them by a
 programme manager; `laydown serve` in its own process. Debian's Chromium (Playwright, a profile of
-its own) opens the enrolment link, then --records weapons, each with a
+its own) opens the enrolment link and chooses the device's PIN (a passphrase; the app's idle lock
+set beyond the run, since nobody touches the tablet meanwhile), then --records weapons, each with a
 photo, are put in the device's outbox the way the offline form keeps them: a camera's picture (here
 2000 x 1500 drawn on a canvas: a gradient, shapes, the serial and grain like a camera's, as a JPEG
 at quality 0.9) made smaller by the app's own `shrink` (outbox.js: a long side of 1600 px, WebP at
@@ -37,6 +38,7 @@ from _server import device_enrolled, machine, served, setup_programme, write_sec
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "bench-offline-2026!"  # noqa: S105 - a throwaway database
+PIN = "bench passphrase 2026"  # noqa: S105 - the device's PIN, a passphrase
 FILL = """async ([count]) => {
   const O = self.LaydownOutbox;
   let bytes = 0, camera = 0;
@@ -180,6 +182,15 @@ class Wire:
                 del self.sent[request_id]
 
 
+def pin_choose(page: Any) -> None:
+    """On the enrolment page: choose the device's PIN, as a clerk does, and wait until it opens."""
+    page.wait_for_selector("#pin-panel[data-state=choose]", timeout=60_000)
+    page.fill("#pin-input", PIN)
+    page.fill("#pin-again", PIN)
+    page.click("#pin-submit")
+    page.wait_for_selector("#pin-panel[data-state=unlocked]", state="attached", timeout=60_000)
+
+
 def sync(url: str, secret: str, args: argparse.Namespace, profile: str) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
@@ -195,7 +206,11 @@ def sync(url: str, secret: str, args: argparse.Namespace, profile: str) -> dict[
             " === document.querySelector('#enrol-status').dataset.done",
             timeout=60_000,
         )
+        pin_choose(page)
+        # nobody touches the tablet during the run: the app must not lock itself meanwhile
+        page.evaluate("() => self.LaydownOutbox.put('config', 24 * 3600 * 1000, 'idleMs')")
         page.goto(f"{url}/field/outbox/")
+        page.wait_for_function("() => !!self.LaydownOutbox.keyHeld()", timeout=60_000)
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         # offline while the outbox is filled, so that nothing leaves before the clock starts

@@ -132,6 +132,9 @@ class DeviceOut(Schema):
     user: str
     expires_at: dt.datetime
     key: str = Field(description="the outbox key, 32 bytes base64 (AES-256-GCM)")
+    pin_key: str = Field(
+        description="32 bytes base64: the HMAC key over the PIN's PBKDF2 that wraps the outbox key"
+    )
 
 
 class VocabOut(Schema):
@@ -270,6 +273,7 @@ def device_self(request: HttpRequest) -> dict[str, Any]:
         "user": device.user,
         "expires_at": device.expires_at,
         "key": base64.b64encode(key).decode(),
+        "pin_key": base64.b64encode(services.device_pin_key(device)).decode(),
     }
 
 

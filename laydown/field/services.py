@@ -414,5 +414,14 @@ def device_key(device: Device) -> bytes:
     return crypto.derived_key(b"field-device-outbox:" + device.public_id.encode())
 
 
+def device_pin_key(device: Device) -> bytes:
+    """The 256-bit key the device mixes into the key it derives from its PIN (HMAC over the
+    PIN's PBKDF2), so that the PIN alone opens nothing; handed out like `device_key`."""
+    refusal = device_refusal(device)
+    if refusal is not None:
+        raise refusal
+    return crypto.derived_key(b"field-device-pin:" + device.public_id.encode())
+
+
 def field_actions_of(principal: Principal) -> set[str]:
     return {k.action for k in kinds.all_kinds() if is_allowed(principal, k.action)}

@@ -101,3 +101,34 @@ def save_offline(page: Any, fields: dict[str, str]) -> None:
         "(n) => Number(document.querySelector('form.field-form').dataset.saved || 0) > n",
         arg=before,
     )
+
+
+PIN = "482915"  # noqa: S105 - a test device's PIN
+
+
+def pin_state(page: Any) -> str:
+    """The PIN panel's state: unlocked, locked, choose or offline (see outbox.js pinState)."""
+    page.wait_for_selector("#pin-panel[data-state]", state="attached")
+    return str(page.get_attribute("#pin-panel", "data-state"))
+
+
+def pin_choose(page: Any, pin: str = PIN) -> None:
+    """Choose the device's PIN in the panel (after enrolment), and wait until the outbox opens."""
+    page.wait_for_selector("#pin-panel[data-state=choose]", state="visible")
+    page.fill("#pin-input", pin)
+    page.fill("#pin-again", pin)
+    page.click("#pin-submit")
+    page.wait_for_selector("#pin-panel[data-state=unlocked]", state="attached", timeout=30_000)
+
+
+def pin_type(page: Any, pin: str) -> str:
+    """Type a PIN in the locked panel; the panel's state after it (unlocked, locked, offline)."""
+    page.wait_for_selector("#pin-panel[data-state=locked]", state="visible")
+    page.fill("#pin-input", pin)
+    page.click("#pin-submit")
+    page.wait_for_function(
+        "() => !document.querySelector('#pin-submit').disabled"
+        " && document.querySelector('#pin-input').value === ''",
+        timeout=30_000,
+    )
+    return pin_state(page)

@@ -1,8 +1,10 @@
 """A clerk works without a network in Debian's Chromium: 20 weapons and 3 lots saved offline
-survive the browser being closed and reopened, and arrive exactly once when the network
-returns; replaying the same uploads writes nothing; a serial registered meanwhile elsewhere
-lands in the review queue; a revoked device's outbox is refused, with the reason, and kept on
-the server, and the device wipes itself."""
+survive the browser being closed and reopened, wait locked until the device's PIN is typed (a
+wrong one refused and counted), and arrive exactly once when the network returns; replaying the
+same uploads writes nothing; five wrong PINs make the device forget its key, and the server
+gives it again to the enrolled device, whose outbox is then sent, nothing lost; a serial
+registered meanwhile elsewhere lands in the review queue; a revoked device's outbox is refused,
+with the reason, and kept on the server, and the device wipes itself."""
 
 from __future__ import annotations
 
@@ -26,8 +28,12 @@ from laydown.testing.field import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     OUTBOX_STATUSES,
+    PIN,
     WEAPON,
     enrolled_clerk,
+    pin_choose,
+    pin_state,
+    pin_type,
     save_offline,
 )
 
@@ -44,7 +50,8 @@ UPLOADS = """async () => {
 WIPED = """async () => {
   const O = self.LaydownOutbox;
   return [(await O.all("outbox")).length, (await O.all("photos")).length,
-          !!(await O.get("config", "key")), !!(await O.get("config", "vocab")),
+          !!(await O.get("config", "pinWrap")) || !!(await O.get("config", "pinKey")),
+          !!(await O.get("config", "vocab")),
           !!(await O.get("config", "token")),
           (await caches.keys()).length, !!(await O.get("config", "wiped"))];
 }"""
@@ -94,6 +101,7 @@ def enrol(context: Any, base: str, secret: str) -> Any:
         " === document.querySelector('#enrol-status').dataset.done"
     )
     page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    pin_choose(page)
     # the forms are opened once online, as a clerk does before leaving for the tent
     page.goto(f"{base}/field/app/arms.weapon/")
     page.goto(f"{base}/field/app/arms.lot/")
@@ -142,13 +150,30 @@ def test_23_records_saved_offline_arrive_exactly_once_after_a_restart(
     context = browser(offline=True)  # the browser reopened, still without a network
     page = context.new_page()
     page.goto(f"{base}/field/outbox/")
-    # Nothing was lost with the browser. (Chromium may start the service worker, and the
-    # Background Sync it still owes, before Playwright's network emulation covers it: a few may
-    # be sent already. On a tablet without a network they wait like the others.)
-    assert sum(statuses(page).values()) == 23
+    # Nothing was lost with the browser, and nothing opens without the PIN: the key went with
+    # the browser's memory; the rows show their status, not what they hold
+    assert pin_state(page) == "locked"
+    assert statuses(page) == {"waiting": 23}
     assert page.locator("#outbox tbody tr").count() == 23
+    assert page.locator("#outbox tbody tr td:nth-child(3)").all_inner_texts() == [""] * 23
+    # the network returns: the outbox waits for the PIN (the service worker's Background Sync
+    # too: no page holds the key), and says so
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.wait_for_function(
+        "() => document.querySelector('#sync-text').textContent"
+        " === document.querySelector('#pin-panel').dataset.waits"
+    )
+    page.wait_for_timeout(2000)
+    assert statuses(page) == {"waiting": 23} and Item.objects.count() == 0
+    # a wrong PIN is refused and counted
+    assert pin_type(page, "000111") == "locked"
+    assert page.evaluate("() => self.LaydownOutbox.get('config', 'pinFailures')") == 1
+    assert "4" in page.inner_text("#pin-error")
+    assert statuses(page) == {"waiting": 23} and Item.objects.count() == 0
+    # the right one opens the outbox, and it is sent, once
+    assert pin_type(page, PIN) == "unlocked"
+    assert page.evaluate("() => self.LaydownOutbox.get('config', 'pinFailures')") == 0
     wait_statuses(page, {"sent": 23})
     page.wait_for_selector("#outbox tbody tr[data-status=sent]")
     assert Item.objects.filter(serial__startswith="OFF-").count() == 20
@@ -166,6 +191,48 @@ def test_23_records_saved_offline_arrive_exactly_once_after_a_restart(
         )
         assert again.status_code == 200 and again.json()["replayed"] is True
     assert Record.objects.count() == size and Item.objects.count() == 20
+
+
+def test_five_wrong_pins_forget_the_key_and_the_server_gives_it_back_nothing_lost(
+    browser: Any, live_server: Any, sites: dict[str, Site]
+) -> None:
+    base = live_server.url
+    enrolled = enrolled_clerk()
+    context = browser()
+    page = enrol(context, base, enrolled.secret)
+    # left alone, the app locks itself (here after 2 s instead of 10 minutes)
+    page.evaluate("() => self.LaydownOutbox.put('config', 2000, 'idleMs')")
+    page.goto(f"{base}/field/app/arms.weapon/")
+    page.wait_for_selector("#pin-panel[data-state=locked]", state="visible", timeout=30_000)
+    page.evaluate("() => self.LaydownOutbox.put('config', 600000, 'idleMs')")
+    assert pin_type(page, PIN) == "unlocked"
+    context.set_offline(True)
+    save_offline(page, {**WEAPON, "serial": "PIN-1"})
+    save_offline(page, {"serial": "PIN-2", "condition": "serviceable"})
+    context.close()
+
+    context = browser(offline=True)
+    page = context.new_page()
+    page.goto(f"{base}/field/outbox/")
+    for left in (4, 3, 2, 1):
+        assert pin_type(page, f"99999{left}") == "locked"
+        assert str(left) in page.inner_text("#pin-error")
+    # the fifth: the key material goes; the outbox stays, sealed
+    assert pin_type(page, "999990") == "offline"
+    assert page.evaluate(
+        "async () => [!!(await self.LaydownOutbox.get('config', 'pinWrap')),"
+        " !!(await self.LaydownOutbox.get('config', 'pinKey'))]"
+    ) == [False, False]
+    assert statuses(page) == {"waiting": 2}
+    # connected, the device (still enrolled) gets its key again; the clerk chooses a new PIN,
+    # and what waited is sent, once
+    context.set_offline(False)
+    page.reload()
+    pin_choose(page, "passphrase of the tent")
+    wait_statuses(page, {"sent": 2})
+    assert sorted(Item.objects.values_list("serial", flat=True)) == ["PIN-1", "PIN-2"]
+    assert Submission.objects.count() == 2
+    context.close()
 
 
 def test_a_duplicate_serial_goes_to_review_and_a_revoked_devices_outbox_is_kept(

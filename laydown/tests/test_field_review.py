@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -77,6 +78,23 @@ def test_a_serial_registered_meanwhile_elsewhere_waits_for_review_and_is_accepte
 
 
 @pytest.mark.django_db
+def test_an_enrolled_device_gets_its_outbox_key_and_pin_key_again_and_again(
+    sites: dict[str, Site],
+) -> None:
+    """The two keys a device's PIN needs (docs/offline.md, "The PIN"): 32 bytes each, not the
+    same, the same each time (so a device that forgot them after wrong PINs gets them back),
+    another device's not the same."""
+    enrolled = enrolled_clerk()
+    other = enrolled_clerk("clerk-2")
+    first = Client().get("/api/v1/field/device", headers=bearer(enrolled.secret)).json()
+    again = Client().get("/api/v1/field/device", headers=bearer(enrolled.secret)).json()
+    theirs = Client().get("/api/v1/field/device", headers=bearer(other.secret)).json()
+    key, pin_key = base64.b64decode(first["key"]), base64.b64decode(first["pin_key"])
+    assert len(key) == len(pin_key) == 32 and key != pin_key
+    assert (again["key"], again["pin_key"]) == (first["key"], first["pin_key"])
+    assert theirs["pin_key"] != first["pin_key"] and theirs["key"] != first["key"]
+
+
 def test_a_revoked_devices_outbox_is_refused_with_a_message_and_kept_for_review(
     sites: dict[str, Site],
 ) -> None:
@@ -93,6 +111,7 @@ def test_a_revoked_devices_outbox_is_refused_with_a_message_and_kept_for_review(
     row = Submission.objects.get()
     assert row.status == "needs_review" and row.payload and "LOST-1" not in row.payload
     assert services.payload_open(row)["serial"] == "LOST-1"
+    # a revoked device gets neither key again
     assert_error(
         Client().get("/api/v1/field/device", headers=bearer(enrolled.secret)), 401, "token_invalid"
     )

@@ -1,13 +1,15 @@
-/* Laydown field app, page side: enrolment, the offline forms ("register the next one",
-   suggestions, lists from the device's vocabularies), the outbox page and sync on reconnect
-   (Background Sync where the browser has it, else a retry loop with back-off). Without
-   JavaScript the pages are ordinary forms that post to the server. */
+/* Laydown field app, page side: enrolment, the PIN that opens the outbox, the offline forms
+   ("register the next one", suggestions, lists from the device's vocabularies), the outbox page
+   and sync on reconnect (Background Sync where the browser has it, else a retry loop with
+   back-off). Without JavaScript the pages are ordinary forms that post to the server. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var O = window.LaydownOutbox;
   var delay = 2000;
   var retry = null;
+  var lastTouch = Date.now();  /* the clerk's last touch: IDLE_MS without one locks the app */
+  var afterUnlock = [];
 
   function $(sel, el) { return (el || document).querySelector(sel); }
   function $$(sel, el) { return Array.prototype.slice.call((el || document).querySelectorAll(sel)); }
@@ -46,8 +48,11 @@
         if (res.status === 401) return O.put("config", true, "revoked").then(function () { return false; });
         if (!res.ok) return false;
         return res.json().then(function (device) {
-          return O.keySet(device.key)
-            .then(function () { delete device.key; return O.put("config", device, "device"); })
+          return O.serverKeys(device.key, device.pin_key)
+            .then(function () {
+              delete device.key; delete device.pin_key;
+              return O.put("config", device, "device");
+            })
             .then(function () { return O.put("config", false, "revoked"); })
             .then(function () { return O.del("config", "wiped"); })
             .then(function () { return O.call("field/vocab"); })
@@ -151,13 +156,14 @@
   }
 
   function enhanceForm(form) {
-    return O.get("config", "key").then(function (key) {
+    return O.token().then(function (enrolled) {
       fillLists(form);
       var editing = new URLSearchParams(location.search).get("edit");
-      if (editing) loadForEdit(form, editing);
-      if (!key) { status(script.dataset.notEnrolled || ""); return; }
+      if (editing) { loadForEdit(form, editing); afterUnlock.push(function () { loadForEdit(form, editing); }); }
+      if (!enrolled) { status(script.dataset.notEnrolled || ""); return; }
       form.addEventListener("submit", function (e) {
         e.preventDefault();
+        if (!O.keyHeld()) { pinPanel(true); return; }
         var payload = payloadOf(form);
         var id = editing || undefined;
         photoOf(form).then(function (photos) {
@@ -283,6 +289,8 @@
     }
     return O.syncAll(progress).then(function (done) {
       delay = 2000;
+      var panel = $("#pin-panel");
+      if (done && done.locked && panel) status(panel.dataset.waits);
       if (done && done.again) retry = setTimeout(sync, 0);  /* records saved meanwhile go first */
     }, function () {
       retry = setTimeout(sync, delay);
@@ -298,20 +306,136 @@
     if (navigator.onLine) sync();
   }
 
-  window.addEventListener("online", function () { refreshDevice().then(sync); });
+  /* ---- the PIN: the outbox key, unwrapped, lives in this page and in the service worker ---- */
+
+  function idleMs() { return O.get("config", "idleMs").then(function (ms) { return ms || O.IDLE_MS; }); }
+
+  /* The active service worker: the one already registered at once (a page opened after
+     another), else the one being registered, waiting up to `wait` ms. */
+  function workerOf(wait) {
+    if (!navigator.serviceWorker) return Promise.resolve(null);
+    return navigator.serviceWorker.getRegistration().catch(function () { return null; }).then(function (reg) {
+      if (reg && reg.active) return reg.active;
+      return Promise.race([started, new Promise(function (resolve) { setTimeout(resolve, wait); })])
+        .then(function (r) { return (r && r.active) || null; });
+    });
+  }
+
+  /* The key to the service worker, with the clerk's last touch: it keeps the key while a page of
+     the app reminds it (every few seconds), for the next page and for Background Sync. */
+  function keyToWorker() {
+    var key = O.keyHeld();
+    if (!key) return Promise.resolve();
+    return Promise.all([workerOf(60000), idleMs()]).then(function (got) {
+      if (got[0]) got[0].postMessage({ keyGive: key, activeAt: lastTouch, idleMs: got[1] });
+    });
+  }
+
+  function keyFromWorker() {
+    return workerOf(3000).then(function (active) {
+      if (!active) return null;
+      return new Promise(function (resolve) {
+        var channel = new MessageChannel();
+        /* a worker stopped meanwhile starts again first: on a busy tablet that takes seconds */
+        var timer = setTimeout(function () { resolve(null); }, 10000);
+        channel.port1.onmessage = function (e) { clearTimeout(timer); resolve((e.data && e.data.key) || null); };
+        active.postMessage({ wantKey: true }, [channel.port2]);
+      });
+    }).then(function (key) { if (key) O.keyKeep(key, lastTouch); return key; });
+  }
+
+  function lockNow() {
+    O.lock();
+    workerOf(3000).then(function (active) { if (active) active.postMessage({ lock: true }); });
+    return pinPanel(false).then(function () { return Promise.all([counter(), renderOutbox()]); });
+  }
+
+  function idleCheck() {
+    if (!O.keyHeld()) return;
+    idleMs().then(function (ms) {
+      if (Date.now() - lastTouch > ms) lockNow(); else keyToWorker();
+    });
+  }
+
+  /* The panel above the page: choose a PIN, type it, or connect to get the key again. `ask`: the
+     clerk tried to save while locked. */
+  function pinPanel(ask) {
+    var panel = $("#pin-panel");
+    if (!panel) return Promise.resolve(null);
+    return Promise.all([O.pinState(), O.token(), O.get("config", "pinWiped"), idleMs()]).then(function (got) {
+      var state = got[0], L = panel.dataset;
+      panel.dataset.state = state;
+      panel.hidden = !got[1] || state === "unlocked";
+      $("#pin-form").hidden = state === "offline";
+      $("#pin-again-field").hidden = state !== "choose";
+      $("#pin-title").textContent = state === "choose" ? L.chooseTitle : L.lockedTitle;
+      $("#pin-text").textContent = state === "choose" ? fmt(L.choose, { tries: O.PIN_TRIES, minutes: Math.round(got[3] / 60000) })
+        : state === "locked" ? L.locked : got[2] ? L.forgotten : L.needsNetwork;
+      $("#pin-submit").textContent = state === "choose" ? L.chooseButton : L.unlockButton;
+      var lockButton = $("#lock-now");
+      if (lockButton) lockButton.hidden = state !== "unlocked";
+      if (ask && !panel.hidden) { panel.scrollIntoView(); $("#pin-input").focus(); }
+      return state;
+    });
+  }
+
+  function pinError(text) { var el = $("#pin-error"); el.textContent = text || ""; }
+
+  function pinSubmit(e) {
+    e.preventDefault();
+    var panel = $("#pin-panel"), L = panel.dataset, input = $("#pin-input"), again = $("#pin-again");
+    var pin = input.value, state = panel.dataset.state, button = $("#pin-submit");
+    pinError("");
+    if (state === "choose" && !O.pinAcceptable(pin)) return pinError(L.weak);
+    if (state === "choose" && pin !== again.value) return pinError(L.mismatch);
+    button.disabled = true;
+    status(L.working);
+    var done = state === "choose" ? O.pinSet(pin).then(function () { return { ok: true }; }) : O.pinUnlock(pin);
+    return done.then(function (answer) {
+      input.value = ""; again.value = "";
+      if (!answer.ok) {
+        pinError(answer.left ? fmt(L.wrong, { left: answer.left }) : L.forgotten);
+        return pinPanel(false);
+      }
+      lastTouch = Date.now();
+      keyToWorker();
+      afterUnlock.forEach(function (f) { f(); });
+      return pinPanel(false).then(sync);
+    }, function () { pinError(L.forgotten); return pinPanel(false); })
+      .finally(function () { button.disabled = false; status(""); });
+  }
+
+  ["pointerdown", "keydown", "input", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, function () { lastTouch = Date.now(); }, { capture: true, passive: true });
+  });
+  setInterval(idleCheck, 5000);
+
+  window.addEventListener("online", function () { refreshDevice().then(function () { return pinPanel(false); }).then(sync); });
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener("message", function (e) {
+      /* the service worker, started again by a Background Sync, asks an open page for the key */
+      if (e.data && e.data.wantKey && e.ports[0]) { e.ports[0].postMessage({ key: O.keyHeld() }); return; }
       if (e.data && e.data.outbox) { counter(); renderOutbox(); }
     });
+    navigator.serviceWorker.startMessages();
   }
 
   var started = registerWorker();
   var enrolled = script.hasAttribute("data-enrol") ? enrol() : refreshDevice();
-  enrolled.then(function () {
+  var ready = enrolled.then(function () {
+    return O.keyHeld() ? null : keyFromWorker();
+  }).then(function (key) {
+    return key || O.keyHeld() || O.keyOfEarlierVersion();
+  }).then(function () {
+    var pin = $("#pin-form");
+    if (pin) pin.addEventListener("submit", pinSubmit);
+    var lockButton = $("#lock-now");
+    if (lockButton) lockButton.addEventListener("click", lockNow);
     var form = $("form.field-form");
     var sn = $("#sync-now");
     if (sn) sn.addEventListener("click", sync);
-    return Promise.all([form ? enhanceForm(form) : null, counter(), renderOutbox()]);
-  }).then(function () { return started; }).then(sync);
-  window.LaydownApp = { sync: sync, ready: enrolled };
+    return Promise.all([pinPanel(false), form ? enhanceForm(form) : null, counter(), renderOutbox()]);
+  });
+  ready.then(function () { return started; }).then(sync);
+  window.LaydownApp = { sync: sync, ready: ready, lock: lockNow };
 })();

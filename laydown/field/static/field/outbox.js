@@ -1,6 +1,12 @@
 /* Laydown field app: the outbox kept on the device (IndexedDB), sealed with AES-256-GCM under
    the key the server hands the enrolled device, and its exactly-once sync. Plain JS, loaded by
-   the pages and by the service worker (importScripts). No build step. */
+   the pages and by the service worker (importScripts). No build step.
+
+   The outbox key is kept on the device only wrapped under a key made from the clerk's PIN
+   (PBKDF2-SHA-256, PIN_ITERATIONS, a random salt) and the server's PIN key (HMAC over the
+   PBKDF2's bits), so that neither the browser's profile nor the PIN alone opens it. Unwrapped,
+   it lives in memory only: in the page, and in the service worker while a page keeps it there
+   (the worker forgets it after IDLE_MS without the clerk's hand, and dies with the browser). */
 (function (root) {
   "use strict";
   var DB = "laydown-field";
@@ -9,7 +15,17 @@
   var PHOTO_CONCURRENCY = 2;  /* photos in flight: they share the link's bytes */
   var PHOTO_SIDE = 1600;  /* a photo's long side on the device: enough to read a serial */
   var PHOTO_QUALITY = 0.7;
+  /* PBKDF2 is the only password hash WebCrypto has (no Argon2, no scrypt): OWASP's count for
+     PBKDF2-HMAC-SHA256 (2023), about half a second on a tablet */
+  var PIN_ITERATIONS = 600000;
+  var PIN_TRIES = 5;  /* wrong PINs in a row before the device forgets its key material */
+  var IDLE_MS = 10 * 60 * 1000;  /* without the clerk's hand, the app locks itself */
   var dbPromise = null;
+  var heldKey = null;  /* the outbox key, unwrapped: memory only */
+  var activeAt = 0;  /* the clerk's last touch, as the page reported it (the worker's copy) */
+  var idleMs = IDLE_MS;
+  var syncKey = null;  /* the key a running sync took at its start: it finishes with it */
+  var pending = null;  /* the server's keys, arrived while no PIN wraps them yet (page only) */
 
   function idb() {
     if (!dbPromise) {
@@ -56,18 +72,159 @@
     return out;
   }
 
-  /* The key arrives as 32 bytes base64 and is kept as a non-extractable CryptoKey: scripts can
-     use it, none can read it out. */
-  function keySet(b64) {
-    return crypto.subtle.importKey("raw", b64ToBytes(b64), { name: "AES-GCM" }, false, ["encrypt", "decrypt"])
-      .then(function (key) { return put("config", key, "key"); });
+  function lockedError() { var err = new Error("locked"); err.locked = true; return err; }
+
+  function isWorker() { return typeof window === "undefined" && !!self.clients; }
+
+  /* The key held in memory, while the clerk's hand was there in the last idleMs. */
+  function keyHeld() {
+    if (heldKey && isWorker() && Date.now() - activeAt > idleMs) heldKey = null;
+    return heldKey;
+  }
+
+  function outboxKey() {
+    var key = keyHeld() || syncKey;
+    return key ? Promise.resolve(key) : Promise.reject(lockedError());
+  }
+
+  /* The page hands the worker the key (after the PIN, and every minute while the clerk works),
+     and asks it for the key when it opens (a page of the app opened after another). */
+  function keyKeep(key, at, idle) {
+    heldKey = key; activeAt = Math.max(activeAt, at || Date.now()); idleMs = idle || IDLE_MS;
+  }
+  function lock() { heldKey = null; pending = null; }
+
+  /* The worker holds no key of its own once it was stopped: it asks an open page of the app. */
+  function keyFromPages() {
+    return self.clients.matchAll({ type: "window" }).then(function (pages) {
+      return Promise.all(pages.map(function (client) {
+        return new Promise(function (resolve) {
+          var channel = new MessageChannel();
+          var timer = setTimeout(function () { resolve(null); }, 3000);
+          channel.port1.onmessage = function (e) { clearTimeout(timer); resolve((e.data && e.data.key) || null); };
+          client.postMessage({ wantKey: true }, [channel.port2]);
+        });
+      }));
+    }).then(function (keys) { return keys.filter(Boolean)[0] || null; });
+  }
+
+  function importOutboxKey(bytes) {
+    return crypto.subtle.importKey("raw", bytes, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+  }
+
+  function pinKek(pin, wrap) {
+    var encoder = new TextEncoder();
+    return Promise.all([
+      get("config", "pinKey"),
+      crypto.subtle.importKey("raw", encoder.encode(pin.normalize("NFC")), "PBKDF2", false, ["deriveBits"])
+    ]).then(function (got) {
+      if (!got[0]) throw lockedError();
+      return crypto.subtle.deriveBits(
+        { name: "PBKDF2", hash: "SHA-256", salt: wrap.salt, iterations: wrap.iterations }, got[1], 256
+      ).then(function (bits) { return crypto.subtle.sign("HMAC", got[0], bits); });
+    }).then(function (mac) {
+      return crypto.subtle.importKey("raw", mac, { name: "AES-GCM" }, false, ["encrypt", "unwrapKey"]);
+    });
+  }
+  var WRAP_AAD = new TextEncoder().encode("laydown-outbox-key");
+
+  /* What the app can do now: "unlocked"; "locked" (a PIN wraps the key: type it); "choose" (the
+     server's keys are here and no PIN wraps them yet); "offline" (no key at all on the device: it
+     needs the network, after too many wrong PINs or before its first PIN). */
+  function pinState() {
+    if (keyHeld()) return Promise.resolve(pending ? "choose" : "unlocked");
+    return Promise.all([get("config", "pinWrap"), get("config", "pinKey")]).then(function (got) {
+      if (got[0] && got[1]) return "locked";
+      return pending ? "choose" : "offline";
+    });
+  }
+
+  /* The server's keys (GET /api/v1/field/device), each 32 bytes base64. Kept in the page's
+     memory until the clerk chooses a PIN; a device whose PIN already wraps them ignores them (the
+     server's key never opens the outbox without the PIN). A device of an earlier version keeps
+     working with its stored key until then. */
+  function serverKeys(keyB64, pinKeyB64) {
+    return Promise.all([get("config", "pinWrap"), get("config", "pinKey"), get("config", "key")]).then(function (got) {
+      if (got[0] && got[1]) return pinState();
+      pending = { key: b64ToBytes(keyB64), pinKey: b64ToBytes(pinKeyB64) };
+      if (got[2] && !heldKey) heldKey = got[2];
+      return "choose";
+    });
+  }
+
+  /* A device of an earlier version keeps its key stored (no PIN wraps it yet): it keeps working
+     with it, offline too, until the server's keys arrive and the clerk chooses a PIN. */
+  function keyOfEarlierVersion() {
+    return Promise.all([get("config", "key"), get("config", "pinWrap")]).then(function (got) {
+      if (got[0] && !got[1] && !heldKey) heldKey = got[0];
+      return heldKey;
+    });
+  }
+
+  /* A PIN of at least 6 digits (not all one digit, nor in a row) or a passphrase of at least 10
+     characters. */
+  function pinAcceptable(pin) {
+    if (/^\d+$/.test(pin)) {
+      return pin.length >= 6 && !/^(\d)\1+$/.test(pin) &&
+        "01234567890".indexOf(pin) < 0 && "09876543210".indexOf(pin) < 0;
+    }
+    return pin.length >= 10;
+  }
+
+  /* The clerk's PIN wraps the server's outbox key: kept are the salt, the count, the nonce and
+     the wrapped key, and the server's PIN key (non-extractable). The key is then held. */
+  function pinSet(pin) {
+    if (!pending) return Promise.reject(lockedError());
+    var keys = pending;
+    var wrap = { salt: crypto.getRandomValues(new Uint8Array(16)), iterations: PIN_ITERATIONS,
+                 iv: crypto.getRandomValues(new Uint8Array(12)), wrapped: null };
+    return crypto.subtle.importKey("raw", keys.pinKey, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+      .then(function (pinKey) { return put("config", pinKey, "pinKey"); })
+      .then(function () { return pinKek(pin, wrap); })
+      .then(function (kek) { return crypto.subtle.encrypt({ name: "AES-GCM", iv: wrap.iv, additionalData: WRAP_AAD }, kek, keys.key); })
+      .then(function (wrapped) { wrap.wrapped = wrapped; return put("config", wrap, "pinWrap"); })
+      .then(function () { return Promise.all([put("config", 0, "pinFailures"), del("config", "key"), del("config", "pinWiped")]); })
+      .then(function () { return importOutboxKey(keys.key); })
+      .then(function (key) { heldKey = key; pending = null; activeAt = Date.now(); return key; });
+  }
+
+  /* Type the PIN: {ok: true} and the key held, or {ok: false, left: tries left}; the last wrong
+     one forgets the key material (pinForget) and answers {ok: false, left: 0}. */
+  function pinUnlock(pin) {
+    var tries = 0;
+    return get("config", "pinWrap").then(function (wrap) {
+      if (!wrap) throw lockedError();
+      /* counted before the try, so that closing the page during it does not save a try */
+      return get("config", "pinFailures").then(function (n) {
+        tries = (n || 0) + 1;
+        return put("config", tries, "pinFailures");
+      }).then(function () { return pinKek(pin, wrap); }).then(function (kek) {
+        return crypto.subtle.unwrapKey("raw", wrap.wrapped, kek, { name: "AES-GCM", iv: wrap.iv, additionalData: WRAP_AAD },
+                                       { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+      });
+    }).then(function (key) {
+      heldKey = key; activeAt = Date.now();
+      return put("config", 0, "pinFailures").then(function () { return { ok: true, key: key }; });
+    }, function (err) {
+      if (err.locked) throw err;
+      if (tries >= PIN_TRIES) return pinForget().then(function () { return { ok: false, left: 0 }; });
+      return { ok: false, left: PIN_TRIES - tries };
+    });
+  }
+
+  /* Too many wrong PINs: the key material goes (the wrapped key, the server's PIN key, a stored
+     key of an earlier version); the outbox and its photos stay sealed under the server's key,
+     which the server hands again to a device still enrolled (then the clerk chooses a PIN). */
+  function pinForget() {
+    heldKey = null; pending = null;
+    return Promise.all(["pinWrap", "pinKey", "key", "pinFailures"].map(function (k) { return del("config", k); }))
+      .then(function () { return put("config", new Date().toISOString(), "pinWiped"); });
   }
 
   function aad(id) { return new TextEncoder().encode("laydown-outbox:" + id); }
 
   function seal(id, value) {
-    return get("config", "key").then(function (key) {
-      if (!key) throw new Error("no-key");
+    return outboxKey().then(function (key) {
       var iv = crypto.getRandomValues(new Uint8Array(12));
       var plain = new TextEncoder().encode(JSON.stringify(value));
       return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv, additionalData: aad(id) }, key, plain)
@@ -76,16 +233,14 @@
   }
 
   function unseal(id, sealed) {
-    return get("config", "key").then(function (key) {
-      if (!key) throw new Error("no-key");
+    return outboxKey().then(function (key) {
       return crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv, additionalData: aad(id) }, key, sealed.ct)
         .then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); });
     });
   }
 
   function sealBytes(label, bytes) {
-    return get("config", "key").then(function (key) {
-      if (!key) throw new Error("no-key");
+    return outboxKey().then(function (key) {
       var iv = crypto.getRandomValues(new Uint8Array(12));
       var data = new TextEncoder().encode(label);
       return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv, additionalData: data }, key, bytes)
@@ -94,8 +249,7 @@
   }
 
   function unsealBytes(label, sealed) {
-    return get("config", "key").then(function (key) {
-      if (!key) throw new Error("no-key");
+    return outboxKey().then(function (key) {
       var data = new TextEncoder().encode(label);
       return crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.iv, additionalData: data }, key, sealed.ct);
     });
@@ -328,7 +482,9 @@
      for a supervisor), then forgets everything: the outbox's key, the outbox and its photos, the
      vocabularies, its credential and the app's cached pages. Only the fact stays. */
   function wipe() {
-    return Promise.all(["key", "vocab", "device", "token"].map(function (k) { return del("config", k); }))
+    heldKey = null; pending = null; syncKey = null;
+    return Promise.all(["key", "pinWrap", "pinKey", "pinFailures", "vocab", "device", "token"]
+      .map(function (k) { return del("config", k); }))
       .then(function () { return Promise.all([clear("outbox"), clear("photos")]); })
       .then(function () { return put("config", new Date().toISOString(), "wiped"); })
       .then(function () {
@@ -347,8 +503,12 @@
      worker), writes nothing twice. */
   function syncAll(progress) {
     if (syncing) return syncing;
-    syncing = token().then(function (secret) {
+    syncing = Promise.all([token(), keyHeld() || (isWorker() ? keyFromPages() : null)]).then(function (got) {
+      var secret = got[0];
       if (!secret) return { sent: 0, left: 0 };
+      /* locked: the outbox waits for the PIN (a sync already running finishes with its key) */
+      if (!got[1]) return { sent: 0, left: 0, locked: true };
+      syncKey = got[1];
       return all("outbox").then(function (rows) {
         var waiting = rows.filter(function (r) { return r.status === "waiting"; });
         var held = rows.filter(function (r) { return r.status === "needs_review"; });
@@ -378,13 +538,15 @@
           });
         });
       });
-    }).finally(function () { syncing = null; });
+    }).finally(function () { syncing = null; syncKey = null; });
     return syncing;
   }
 
   root.LaydownOutbox = {
     get: get, put: put, del: del, all: all, save: save, seal: seal, unseal: unseal,
-    keySet: keySet, token: token, wipe: wipe, call: call, syncAll: syncAll, shrink: shrink, keys: keys, count: count,
-    photosWaiting: photosWaiting
+    token: token, wipe: wipe, call: call, syncAll: syncAll, shrink: shrink, keys: keys, count: count,
+    photosWaiting: photosWaiting, serverKeys: serverKeys, pinState: pinState, pinAcceptable: pinAcceptable,
+    pinSet: pinSet, pinUnlock: pinUnlock, keyOfEarlierVersion: keyOfEarlierVersion, keyHeld: keyHeld, keyKeep: keyKeep, lock: lock, IDLE_MS: IDLE_MS,
+    PIN_TRIES: PIN_TRIES
   };
 })(self);

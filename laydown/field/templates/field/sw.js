@@ -1,7 +1,7 @@
 {% load static %}/* Laydown field app's service worker: keeps the app's pages and files for use without a
    network, and sends the outbox when the browser says the network is back (Background Sync). */
 importScripts("{% static 'field/outbox.js' %}");
-var CACHE = "laydown-field-1";
+var CACHE = "laydown-field-2";
 var SHELL = [
   "{% url 'field:outbox' %}", "{% url 'field:enrol' %}",{% for form in forms %}
   "{% url 'field:app_form' form.name %}",{% endfor %}
@@ -40,6 +40,16 @@ self.addEventListener("fetch", function (event) {
   event.respondWith(caches.match(req, { ignoreSearch: true }).then(function (hit) { return hit || fetch(req); }));
 });
 
+/* The outbox key, in this worker's memory only: a page of the app hands it over after the PIN
+   and every few seconds with the clerk's last touch (IDLE_MS without one, the worker forgets it);
+   a page opened next asks for it; a page locked by the clerk or by idleness says so. */
+self.addEventListener("message", function (event) {
+  var data = event.data || {}, O = self.LaydownOutbox;
+  if (data.keyGive) O.keyKeep(data.keyGive, data.activeAt, data.idleMs);
+  if (data.lock) O.lock();
+  if (data.wantKey && event.ports[0]) event.ports[0].postMessage({ key: O.keyHeld() });
+});
+
 function tell() {
   return self.clients.matchAll().then(function (clients) {
     clients.forEach(function (c) { c.postMessage({ outbox: true }); });
@@ -47,6 +57,8 @@ function tell() {
 }
 
 self.addEventListener("sync", function (event) {
+  /* Locked (no page of the app holds the key), the sync sends nothing and ends: the page sends
+     the outbox once the PIN is typed. */
   if (event.tag === "laydown-outbox") {
     event.waitUntil(self.LaydownOutbox.syncAll().then(tell, function (err) { return tell().then(function () { throw err; }); }));
   }
