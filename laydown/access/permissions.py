@@ -174,6 +174,8 @@ def _matrix_markdown() -> str:
         "- scope *site*: a grant for a site covers that site; for a region, its sites; for the",
         "  programme, all. *own org*: roles other than admin, programme manager and auditor act",
         "  only on their own organisation's records (others' look absent: 404).",
+        "- *field_supervisor*: enrols the devices of the users of their sites and works the review",
+        "  queue of their sites and regions ([offline.md](offline.md#supervisors)).",
         "",
         head,
         "|---|" + "---|" * len(roles) + "---|---|",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -21,6 +22,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     PROGRAMME_MANAGER = "programme_manager", _("Programme manager")
     COLLECTION_CLERK = "collection_clerk", _("Collection clerk")
+    SUPERVISOR = "field_supervisor", _("Field supervisor")
     CUSTODIAN = "custodian", _("Custodian")
     REGISTRAR = "registrar", _("Registrar")
     CHILD_PROTECTION = "child_protection", _("Child-protection officer")
@@ -65,3 +67,27 @@ def check_scope_string(value: str) -> str | None:
     if not sep or kind not in ("site", "region") or not code or len(value) > 80:
         return str(_("use 'programme', 'site:<code>' or 'region:<code>'"))
     return None
+
+
+# Which region each site lies in, for `scope_of_grant`: the registry (arms) registers its lookup
+# at start-up, as it owns the sites; access knows no app.
+SiteRegions = Callable[[Iterable[str]], dict[str, str]]
+_site_regions: list[SiteRegions] = []
+
+
+def register_site_regions(lookup: SiteRegions) -> None:
+    """Register `lookup(codes) -> {code: region}` (the registry's sites)."""
+    _site_regions[:] = [lookup]
+
+
+def scope_of_grant(grant_scope: str) -> Scope:
+    """Where a grant stands, as a Scope: what another grant must cover to cover it (a field
+    supervisor at `region:north` covers a clerk at `site:cp-north` because that site lies in
+    the north). `programme` is `Scope()`, which only a programme grant covers."""
+    kind, _sep, code = grant_scope.partition(":")
+    if kind == "region":
+        return Scope(region=code)
+    if kind == "site":
+        regions = _site_regions[0]([code]) if _site_regions else {}
+        return Scope(site=code, region=regions.get(code))
+    return Scope()

@@ -1,5 +1,6 @@
 """Demo organisations (fictional, of real kinds) and the demo users: one per role, and a few more
-at narrower scopes (every depot has a custodian to receive its shipments). Each is printed with
+at narrower scopes (every depot has a custodian to receive its shipments; the field supervisor
+answers for two of the four collection points). Each is printed with
 its password."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ NAMES = {
     "admin": "Nigar Rzayeva",
     "manager": "Armen Ohanyan",
     "clerk": "Leyla Ismayilova",
+    "supervisor": "Elmira Najafova",
     "custodian": "Tigran Babayan",
     "custodian-south": "Rashad Gasimov",
     "registrar": "Anna Petrova",
@@ -44,6 +46,7 @@ USERS = [
     ("admin", "operator", Role.ADMIN, "programme"),
     ("manager", "operator", Role.PROGRAMME_MANAGER, "programme"),
     ("clerk", "operator", Role.COLLECTION_CLERK, "site:cp-north"),
+    ("supervisor", "operator", Role.SUPERVISOR, "region:north"),
     ("custodian", "operator", Role.CUSTODIAN, "site:depot-central"),
     ("custodian-south", "operator", Role.CUSTODIAN, "site:depot-south"),
     ("registrar", "operator", Role.REGISTRAR, "programme"),
@@ -54,6 +57,11 @@ USERS = [
     ("partner", "relief-red-cross", Role.PARTNER_STAFF, "programme"),
     ("auditor", "audit-board", Role.AUDITOR, "programme"),
 ]
+
+
+# Further grants of the users above: the field supervisor answers for two collection points,
+# Aranvale (north) and Belmora (east), and for the demobilization registrations of their regions.
+MORE_GRANTS = [("supervisor", Role.SUPERVISOR, "region:east")]
 
 
 def demo_password(username: str) -> str:
@@ -96,7 +104,11 @@ def demo_load() -> Iterator[str]:
                 name=NAMES.get(username, ""),
             )
         services.role_grant(actor=services.SYSTEM, user=user, role=role, scope=scope)
-        yield f"  {username:<16} {demo_password(username):<32} {role.label} at {scope}"
+        more = [s for u, r, s in MORE_GRANTS if u == username and r == role]
+        for extra in more:
+            services.role_grant(actor=services.SYSTEM, user=user, role=role, scope=extra)
+        where = ", ".join([scope, *more])
+        yield f"  {username:<16} {demo_password(username):<32} {role.label} at {where}"
     yield from _demo_second_factors()
 
 

@@ -104,6 +104,17 @@ def vocab(principal: Principal) -> dict[str, Any]:
     }
 
 
+def scope(payload: kinds.Payload) -> Scope:
+    """The site a submission names, in its region: whose review queue it waits in."""
+    code = payload.get("site")
+    if not isinstance(code, str) or not code.strip():
+        return Scope()
+    site = selectors.site_get(code.strip())
+    if site is None:
+        return Scope(site=code.strip()[:40])
+    return Scope(site=site.code, region=site.region)
+
+
 def _photo(data: bytes) -> list[str]:
     return [photos.photo_store(data=data)]
 
@@ -116,15 +127,26 @@ kinds.register(
         _weapon,
         vocab,
         files={"photos": _photo},
+        scope=scope,
     )
 )
 kinds.register(
     kinds.FormKind(
-        "arms.lot", gettext_lazy("Ammunition lot"), REGISTER, _lot, files={"photos": _photo}
+        "arms.lot",
+        gettext_lazy("Ammunition lot"),
+        REGISTER,
+        _lot,
+        files={"photos": _photo},
+        scope=scope,
     )
 )
 kinds.register(
     kinds.FormKind(
-        "arms.materiel", gettext_lazy("Materiel"), REGISTER, _materiel, files={"photos": _photo}
+        "arms.materiel",
+        gettext_lazy("Materiel"),
+        REGISTER,
+        _materiel,
+        files={"photos": _photo},
+        scope=scope,
     )
 )

@@ -16,7 +16,15 @@ R = Role
 READ = define(
     "arms.read",
     gettext_lazy("See sites, containers, items, lots, materiel, custody histories and receipts"),
-    [R.ADMIN, R.PROGRAMME_MANAGER, R.COLLECTION_CLERK, R.CUSTODIAN, R.OBSERVER, R.AUDITOR],
+    [
+        R.ADMIN,
+        R.PROGRAMME_MANAGER,
+        R.COLLECTION_CLERK,
+        R.SUPERVISOR,
+        R.CUSTODIAN,
+        R.OBSERVER,
+        R.AUDITOR,
+    ],
     scoped=True,
 )
 SITE_MANAGE = define(
@@ -33,7 +41,7 @@ ITEM_REGISTER = define(
     gettext_lazy(
         "Register weapons, ammunition lots and materiel handed in; confirm suspected duplicates"
     ),
-    [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
+    [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK, R.SUPERVISOR],
     scoped=True,
 )
 CORRECT = define(
@@ -42,7 +50,7 @@ CORRECT = define(
         "Correct a registered weapon, lot or materiel (a typo in a serial, a wrong calibre), with "
         "a reason; the correction is a record of its own and the history keeps both"
     ),
-    [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
+    [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK, R.SUPERVISOR],
     scoped=True,
 )
 IMPORT = define(

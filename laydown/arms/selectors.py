@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,11 @@ def site_filter(principal: Principal | None, field: str = "site") -> Q:
     regions = [s.partition(":")[2] for s in scopes if s.startswith("region:")]
     region = "region" if field == "code" else f"{field}__region"  # "code": the Site itself
     return Q(**{f"{field}__in": sites}) | Q(**{f"{region}__in": regions})
+
+
+def site_regions(codes: Iterable[str]) -> dict[str, str]:
+    """{code: region} of the sites among `codes` (unknown codes left out)."""
+    return dict(Site.objects.filter(code__in=list(codes)).values_list("code", "region"))
 
 
 def _prefix_range(field: str, prefix: str) -> Q:

@@ -25,7 +25,13 @@ from laydown.core.forms import run_form
 
 SITE_ROLES = [
     (r.value, r.label)
-    for r in (Role.COLLECTION_CLERK, Role.CUSTODIAN, Role.PROGRAMME_MANAGER, Role.OBSERVER)
+    for r in (
+        Role.COLLECTION_CLERK,
+        Role.SUPERVISOR,
+        Role.CUSTODIAN,
+        Role.PROGRAMME_MANAGER,
+        Role.OBSERVER,
+    )
 ]
 
 

@@ -312,7 +312,9 @@ def device_enrol(request: HttpRequest, payload: EnrolIn) -> Status[Any]:
 @router.get("/field/devices", response=list[DeviceListOut], url_name="field_device_list")
 @api_action("field.device_manage")
 def device_list(request: HttpRequest) -> list[Device]:
-    return list(selectors.devices_list()[:500])
+    """The devices you manage: every one with a programme grant, else those of the users who
+    work at your sites and regions."""
+    return list(selectors.devices_list(principal(request))[:500])
 
 
 @router.post(
@@ -333,16 +335,19 @@ def device_revoke(request: HttpRequest, device: str, payload: RevokeIn) -> Devic
 @router.get("/field/review", response=list[HeldOut], url_name="field_review_list")
 @api_action("field.review")
 def review_list(request: HttpRequest, status: str = SubmissionStatus.NEEDS_REVIEW) -> list[Any]:
-    """Submissions held at sync, oldest first (status: needs_review, sent_back, rejected)."""
-    return [_held(row) for row in selectors.review_queue(status)[:500]]
+    """Submissions held at sync, oldest first (status: needs_review, sent_back, rejected); a
+    field supervisor's are those of their sites and regions."""
+    rows = selectors.review_queue(status, principal=principal(request))
+    return [_held(row) for row in rows[:500]]
 
 
 @router.get("/field/review/{sid}", response=HeldDetailOut, url_name="field_review_detail")
 @api_action("field.review")
 def review_detail(request: HttpRequest, sid: str) -> dict[str, Any]:
-    row = selectors.submission_get(principal(request), sid)
+    row = selectors.submission_by_id(sid)
     if row is None:
         raise Http404(_("No submission %(id)s.") % {"id": sid})
+    authorize(principal(request), "field.review", scope=services.submission_scope(row))
     return {**_held(row), "payload": services.payload_open(row)}
 
 
@@ -350,9 +355,10 @@ def review_detail(request: HttpRequest, sid: str) -> dict[str, Any]:
 @api_action("field.review")
 def review_decide(request: HttpRequest, sid: str, payload: DecisionIn) -> dict[str, Any]:
     """Accept (the write runs now, as you, with the note as its reason), send back, or reject."""
-    row = selectors.submission_get(principal(request), sid)
+    row = selectors.submission_by_id(sid)
     if row is None:
         raise Http404(_("No submission %(id)s.") % {"id": sid})
+    authorize(principal(request), "field.review", scope=services.submission_scope(row))
     decided = services.submission_decide(
         actor=principal(request), submission=row, decision=payload.decision, note=payload.note
     )

@@ -3,7 +3,9 @@
 A form kind names the action it needs (`action`), how to run one submission through the owning
 app's service (`run`: it gets the principal, the payload as the device sent it, and the reason a
 supervisor gave when accepting it from the review queue; it returns a small JSON result, e.g.
-`{"tag": "W-000123"}`), and what the device must keep to fill the form offline (`vocab`). The
+`{"tag": "W-000123"}`), what the device must keep to fill the form offline (`vocab`), and where
+a submission happens (`scope`: its site or region, so that a field supervisor reviews only the
+submissions held at their sites). The
 field app knows no domain app: arms, people and assistance register their kinds here at start-up,
 as they register their import kinds with `laydown.jobs.kinds`.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from laydown.access.permissions import Principal
+from laydown.access.roles import Scope
 from laydown.core.errors import LaydownError
 
 Payload = dict[str, Any]
@@ -41,6 +44,10 @@ class FormKind:
     # Further actions the form's service checks besides `action` (a registration writes personal
     # data to the vault): a device gets those of them its user's roles allow.
     needs: frozenset[str] = frozenset()
+    # Where a submission of this form happens (its site, or its region), read from the payload
+    # as the device sent it: whose review queue a held one goes to. `Scope()` (the default):
+    # reviewers with a programme grant only. It must not raise on a bad payload.
+    scope: Callable[[Payload], Scope] = lambda payload: Scope()
 
     def is_conflict(self, exc: Exception) -> bool:
         """Whether a refusal of `exc` goes to the review queue (else back to the clerk)."""

@@ -66,6 +66,9 @@ class Submission(models.Model):
     decided_by = models.CharField(max_length=100, blank=True)
     decision_note = models.CharField(max_length=500, blank=True)
     payload = models.TextField(blank=True)  # kept while it waits for review (sealed JSON)
+    # Where it happens (FormKind.scope), for a held one: whose review queue it is in.
+    site = models.CharField(max_length=40, blank=True)
+    region = models.CharField(max_length=80, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -1,4 +1,9 @@
-"""The actions of field capture: syncing a device's outbox, enrolling devices, the review queue."""
+"""The actions of field capture: syncing a device's outbox, enrolling devices, the review queue.
+
+Enrolling devices and the review queue are scoped: a field supervisor granted at a site (or a
+region) enrols devices only for users whose field grants lie there (`scope_of_grant`), and sees
+and decides only the submissions held there (a submission's site and region, from its form
+kind's `scope`). Programme grants (administrators, programme managers) cover everything."""
 
 from __future__ import annotations
 
@@ -17,14 +22,19 @@ define(
 )
 define(
     "field.device_manage",
-    gettext_lazy("Enrol a device for a user by QR code, list devices, revoke them"),
-    [Role.ADMIN, Role.PROGRAMME_MANAGER],
+    gettext_lazy(
+        "Enrol a device by QR code for a user working at one's sites, list those devices, revoke "
+        "them"
+    ),
+    [Role.ADMIN, Role.PROGRAMME_MANAGER, Role.SUPERVISOR],
+    scoped=True,
 )
 define(
     "field.review",
     gettext_lazy(
         "Work the review queue: accept with a reason, send back with a note, or reject submissions "
-        "refused at sync"
+        "refused at sync, of one's sites and regions"
     ),
-    [Role.ADMIN, Role.PROGRAMME_MANAGER],
+    [Role.ADMIN, Role.PROGRAMME_MANAGER, Role.SUPERVISOR],
+    scoped=True,
 )

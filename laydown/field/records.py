@@ -55,6 +55,8 @@ def _apply_held(record: Record) -> None:
         "status": SubmissionStatus.NEEDS_REVIEW,
         "result": {},
         "problem": d["problem"],
+        "site": d.get("site", ""),  # not in records written before field supervisors
+        "region": d.get("region", ""),
         "decided_at": None,
         "decided_by": "",
         "decision_note": "",
@@ -114,7 +116,8 @@ SUBMISSION_HELD = kinds.register(
     "field.submission_held",
     description="A submission refused at sync for a conflict (a duplicate serial, a site closed, "
     "a permission or device revoked) waits for a supervisor: {submission, form, device, "
-    "device_at, payload_sha256, problem {code, message, fields}}.",
+    "device_at, payload_sha256, problem {code, message, fields}, site and region (where it "
+    "happens, '' if nowhere in particular: whose review queue it is in)}.",
     apply=_apply_held,
 )
 SUBMISSION_DECIDED = kinds.register(

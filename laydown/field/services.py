@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, actor_of, authorize, is_allowed
+from laydown.access.roles import Scope
 from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
 from laydown.accounts.models import User
@@ -33,6 +34,7 @@ from laydown.core import validators
 from laydown.core.errors import LaydownError, ValidationError
 from laydown.field import kinds, records
 from laydown.field.models import Decision, Device, Submission, SubmissionStatus
+from laydown.field.selectors import device_user_refusal
 from laydown.ledger import services as ledger
 from laydown.vault import crypto
 
@@ -264,6 +266,18 @@ def payload_open(row: Submission) -> dict[str, Any]:
     return opened
 
 
+def scope_of(kind: kinds.FormKind, payload: dict[str, Any]) -> Scope:
+    """Where a submission of `kind` happens, by its payload (`Scope()` if it cannot tell)."""
+    try:
+        return kind.scope(payload)
+    except Exception:  # a payload it cannot read waits for a programme-wide reviewer
+        return Scope()
+
+
+def submission_scope(row: Submission) -> Scope:
+    return Scope(site=row.site or None, region=row.region or None)
+
+
 def _hold(
     actor: Principal,
     kind: kinds.FormKind,
@@ -272,11 +286,17 @@ def _hold(
     problem: dict[str, Any],
 ) -> Outcome:
     sid = uuid.UUID(meta["submission"])
+    where = scope_of(kind, payload)
     try:
         with transaction.atomic():
             ledger.record_append(
                 kind=records.SUBMISSION_HELD.name,
-                data={**meta, "problem": problem},
+                data={
+                    **meta,
+                    "problem": problem,
+                    "site": (where.site or "")[:40],
+                    "region": (where.region or "")[:80],
+                },
                 actor=actor_of(actor),
             )
             Submission.objects.filter(id=sid).update(payload=_seal(kind, sid, payload))
@@ -292,12 +312,14 @@ def submission_decide(
 ) -> Submission:
     """Decide a held submission: accept it (the form's service runs now, as `actor`, with
     `note` as the reason, e.g. why a suspected duplicate is another weapon), send it back to
-    the clerk with `note`, or reject it. A refusal of the accepted write changes nothing."""
-    authorize(actor, "field.review")
+    the clerk with `note`, or reject it. A refusal of the accepted write changes nothing.
+    A field supervisor decides only the submissions held at their sites and regions."""
+    authorize(actor, "field.review", scope=submission_scope(submission))
     decision = validators.choice("decision", decision, Decision.values)
     note = validators.text("note", note, max_length=500, required=True, multiline=True)
     with transaction.atomic():
         row = Submission.objects.select_for_update().get(id=submission.id)
+        authorize(actor, "field.review", scope=submission_scope(row))
         if row.status != SubmissionStatus.NEEDS_REVIEW:
             raise validators.refuse(
                 "decision",
@@ -364,6 +386,8 @@ def device_enrol(
             _("no field role"),
             _("%(user)s has no role that registers anything in the field.") % {"user": user},
         )
+    if (refusal := device_user_refusal(actor, user)) is not None:
+        raise refusal
     public_id = secrets.token_hex(6)
     with transaction.atomic():
         token, secret = accounts.token_issue_for(
@@ -392,6 +416,9 @@ def device_revoke(*, actor: Principal, device: Device, reason: str) -> Device:
     """Revoke a device and its token: what it sends from now on is refused and held for review."""
     authorize(actor, "field.device_manage")
     reason = validators.text("reason", reason, max_length=500, required=True)
+    owner = User.objects.filter(pseudonym=device.user).first()
+    if (refusal := device_user_refusal(actor, owner)) is not None:
+        raise refusal
     with transaction.atomic():
         row = Device.objects.select_for_update().get(pk=device.pk)
         if row.revoked_at is not None:

@@ -23,7 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from laydown.access.permissions import is_allowed
+from laydown.access.permissions import authorize, is_allowed
 from laydown.access.web import principal_of, requires
 from laydown.accounts.models import User
 from laydown.core import listing
@@ -147,8 +147,11 @@ def manifest(request: HttpRequest) -> HttpResponse:
 
 @requires("field.device_manage")
 def devices(request: HttpRequest) -> HttpResponse:
+    """Enrol a device; the devices one manages (a field supervisor: those of their sites'
+    users, whom the list of users offers; a refusal for another's user is the 403 page)."""
     enrolled: dict[str, Any] = {}
     error = ""
+    managed = selectors.users_managed(principal_of(request))
     if request.method == "POST":
         user = User.objects.filter(username=request.POST.get("user", "")).first()
         try:
@@ -175,12 +178,14 @@ def devices(request: HttpRequest) -> HttpResponse:
     context = {
         "enrolled": enrolled,
         "error": error,
-        "clerks": User.objects.filter(is_active=True).order_by("username")[:1000],
+        "clerks": (
+            managed if managed is not None else User.objects.filter(is_active=True)
+        ).order_by("username")[:1000],
     }
     return listing.table(
         request,
         "field/devices.html",
-        selectors.devices_list(),
+        selectors.devices_list(principal_of(request)),
         name="devices",
         sorts={"name": "name", "user": "username", "until": "expires_at", "revoked": "revoked_at"},
         default="-until",
@@ -248,7 +253,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return listing.table(
         request,
         "field/review_list.html",
-        selectors.review_queue(status),
+        selectors.review_queue(status, principal=principal_of(request)),
         name="review",
         sorts={"received": "received_at", "form": "form", "from": "actor"},
         default="received",
@@ -268,9 +273,11 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @requires("field.review")
 def review_detail(request: HttpRequest, sid: str) -> HttpResponse:
-    row: Submission | None = selectors.submission_get(principal_of(request), sid)
+    row: Submission | None = selectors.submission_by_id(sid)
     if row is None:
         raise Http404(_("No submission %(id)s.") % {"id": sid})
+    # another site's submission: the 403 page says where one's roles allow it
+    authorize(principal_of(request), "field.review", scope=services.submission_scope(row))
     error = ""
     if request.method == "POST":
         try:

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from laydown.access.permissions import Principal
-from laydown.access.roles import PROGRAMME
+from laydown.access.roles import PROGRAMME, Scope
 from laydown.arms.models import Site
 from laydown.field import kinds
 from laydown.people import permissions, services  # noqa: F401  (before the API)
@@ -65,6 +65,15 @@ def vocab(principal: Principal) -> dict[str, Any]:
     }
 
 
+def scope(payload: kinds.Payload) -> Scope:
+    """The region a registration names: whose review queue it waits in (people are scoped by
+    region, docs/permissions.md)."""
+    region = payload.get("region")
+    if not isinstance(region, str) or not region.strip():
+        return Scope()
+    return Scope(region=region.strip().lower()[:80])
+
+
 kinds.register(
     kinds.FormKind(
         "people.registration",
@@ -76,5 +85,6 @@ kinds.register(
         sealed=True,
         needs=frozenset({"people.personal_data", "people.health", "people.screen"}),
         files={"photo_base64": lambda data: base64.b64encode(data).decode()},
+        scope=scope,
     )
 )

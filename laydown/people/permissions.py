@@ -20,7 +20,7 @@ READ = define(
     gettext_lazy(
         "See participants by pseudonym: category, region, status, screening, support (no names)"
     ),
-    [R.PROGRAMME_MANAGER, R.REGISTRAR, R.CHILD_PROTECTION, R.AUDITOR],
+    [R.PROGRAMME_MANAGER, R.REGISTRAR, R.CHILD_PROTECTION, R.AUDITOR, R.SUPERVISOR],
     scoped=True,
 )
 PERSONAL_DATA = define(
@@ -29,13 +29,13 @@ PERSONAL_DATA = define(
         "Read and write a participant's personal data in the vault (identity, contact, photo, "
         "profile); every read is recorded with its purpose"
     ),
-    [R.PROGRAMME_MANAGER, R.REGISTRAR, R.CHILD_PROTECTION],
+    [R.PROGRAMME_MANAGER, R.REGISTRAR, R.CHILD_PROTECTION, R.SUPERVISOR],
     scoped=True,
 )
 HEALTH = define(
     "people.health",
     gettext_lazy("Read and write a participant's health data (kept apart in the vault)"),
-    [R.REGISTRAR, R.CHILD_PROTECTION],
+    [R.REGISTRAR, R.CHILD_PROTECTION, R.SUPERVISOR],
     scoped=True,
 )
 CHILD = define(
@@ -49,13 +49,13 @@ CHILD = define(
 REGISTER = define(
     "people.register",
     gettext_lazy("Register participants, correct their data, issue ID cards, lodge appeals"),
-    [R.REGISTRAR, R.CHILD_PROTECTION],
+    [R.REGISTRAR, R.CHILD_PROTECTION, R.SUPERVISOR],
     scoped=True,
 )
 SCREEN = define(
     "people.screen",
     gettext_lazy("Screen a participant's eligibility and decide"),
-    [R.REGISTRAR],
+    [R.REGISTRAR, R.SUPERVISOR],
     scoped=True,
 )
 IMPORT = define(

@@ -21,6 +21,7 @@ from laydown.arms.vocab import SealStatus, ShipmentStatus, StockCheckStatus
 from laydown.assistance import selectors as assistance
 from laydown.assistance.models import Complaint, Distribution
 from laydown.assistance.vocab import ComplaintStatus
+from laydown.field import selectors as field
 from laydown.people import selectors as people
 from laydown.people.models import Appeal, Participant
 from laydown.people.vocab import Status
@@ -65,6 +66,25 @@ def _clerk(principal: Principal) -> list[Task]:
     tasks.append(Task(_("Weapons registered today"), _url("arms:items", query), intake.count()))
     tasks.append(Task(_("Outbox"), _url("field:outbox")))  # what this device has not sent yet
     return tasks
+
+
+def _supervisor(principal: Principal) -> list[Task]:
+    """A field supervisor: the review queue of their sites, their users' devices, and the
+    collection points they may register at themselves."""
+    held = field.review_queue(principal=principal)
+    devices = field.devices_list(principal).filter(revoked_at=None)
+    sites = [s for s in _scoped_sites(principal) if s.kind == "collection_point"]
+    return [
+        Task(_("Submissions waiting for review"), _url("field:review_list"), held.count()),
+        Task(_("Devices enrolled"), _url("field:devices"), devices.count()),
+        *(
+            Task(
+                _("Register a hand-in at %(site)s") % {"site": s.name},
+                _url("arms:item_new", code=s.code),
+            )
+            for s in sites[:3]
+        ),
+    ]
 
 
 def _custodian(principal: Principal) -> list[Task]:
@@ -202,6 +222,7 @@ SECTIONS = {
     Role.ADMIN: _admin,
     Role.PROGRAMME_MANAGER: _manager,
     Role.COLLECTION_CLERK: _clerk,
+    Role.SUPERVISOR: _supervisor,
     Role.CUSTODIAN: _custodian,
     Role.REGISTRAR: _registrar,
     Role.CHILD_PROTECTION: _child_protection,

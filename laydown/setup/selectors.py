@@ -36,6 +36,7 @@ def checklist() -> list[Step]:
     depots_ready = depots.filter(n__gt=0).count()
     clerks = RoleGrant.objects.filter(role=Role.COLLECTION_CLERK, user__is_active=True).count()
     custodians = RoleGrant.objects.filter(role=Role.CUSTODIAN, user__is_active=True).count()
+    supervisors = RoleGrant.objects.filter(role=Role.SUPERVISOR, user__is_active=True).count()
     admins = (
         RoleGrant.objects.filter(role=Role.ADMIN, user__is_active=True)
         .values("user")
@@ -101,6 +102,19 @@ def checklist() -> list[Step]:
             )
             % {"clerks": clerks, "custodians": custodians},
             reverse("setup:workbook"),
+        ),
+        Step(
+            "supervisors",
+            _("Field supervisors, with their sites"),
+            supervisors > 0,
+            _(
+                "%(n)d field supervisor grants. A field supervisor enrols the tablets of the "
+                "clerks at their sites and works their review queue; without one, a programme "
+                "manager does."
+            )
+            % {"n": supervisors},
+            reverse("setup:workbook"),
+            required=False,
         ),
         Step(
             "second_admin",

@@ -12,7 +12,15 @@ R = Role
 READ = define(
     "tracing.read",
     gettext_lazy("See the markings, headstamps, packaging and recovery points of items and lots"),
-    [R.ADMIN, R.PROGRAMME_MANAGER, R.COLLECTION_CLERK, R.CUSTODIAN, R.OBSERVER, R.AUDITOR],
+    [
+        R.ADMIN,
+        R.PROGRAMME_MANAGER,
+        R.COLLECTION_CLERK,
+        R.SUPERVISOR,
+        R.CUSTODIAN,
+        R.OBSERVER,
+        R.AUDITOR,
+    ],
     scoped=True,
 )
 RECORD = define(
@@ -37,6 +45,7 @@ VOCABULARY_READ = define(
         R.ADMIN,
         R.PROGRAMME_MANAGER,
         R.COLLECTION_CLERK,
+        R.SUPERVISOR,
         R.CUSTODIAN,
         R.OBSERVER,
         R.AUDITOR,
