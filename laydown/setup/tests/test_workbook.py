@@ -39,11 +39,13 @@ GOOD: dict[str, list[list[Any]]] = {
         ["username", "organisation", "email", "password"],
         ["clerk1", "operator", "clerk1@example.org", PASSWORD],
         ["keeper", "operator", "", PASSWORD],
+        ["sup1", "operator", "", PASSWORD],
     ],
     "grants": [
         ["username", "role", "scope"],
         ["clerk1", "collection_clerk", "site:cp-1"],
         ["keeper", "custodian", "site:dep-1"],
+        ["sup1", "field_supervisor", "site:cp-1"],
     ],
 }
 
@@ -74,13 +76,16 @@ def _submit(admin: User, content: bytes) -> Any:
 def test_a_good_workbook_sets_up_sites_containers_users_and_grants(admin: User) -> None:
     job = _submit(admin, xlsx(GOOD))
     assert job.state == JobState.DONE, job_problems(job)
-    assert job.result["containers"] == 2 and job.result["users"] == 2
+    assert job.result["containers"] == 2 and job.result["users"] == 3
     assert Site.objects.get(code="cp-1").place == "AZ0101"
     assert Container.objects.get(code="dep-1-c2").racks == 0
     assert Place.objects.get(pcode="AZ0101").lat_micro == 40_500_000
     clerk = User.objects.get(username="clerk1")
     assert clerk.check_password(PASSWORD)
     assert RoleGrant.objects.filter(user=clerk, scope="site:cp-1").exists()
+    assert RoleGrant.objects.filter(
+        user__username="sup1", role="field_supervisor", scope="site:cp-1"
+    ).exists()
 
 
 def test_every_problem_is_named_by_sheet_row_and_column_and_nothing_is_written(
