@@ -39,6 +39,17 @@ def fresh_tile_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def fresh_page_cache() -> Iterator[None]:
+    """Each test builds its own data, some of it without records (fixtures): a public page kept
+    by an earlier test for the same log is not its."""
+    from laydown.core import page_cache
+
+    page_cache.forget()
+    yield
+    page_cache.forget()
+
+
+@pytest.fixture(autouse=True)
 def english_to_begin_with() -> Iterator[None]:
     """Each test starts in the default language: a request in a user's language (their profile,
     the switch) leaves it active in the thread, and the next test's messages would follow it."""

@@ -4,7 +4,7 @@ its time zone, and its default language when the browser asks for one it does no
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
@@ -24,6 +24,16 @@ def _profile(request: HttpRequest) -> ProgrammeProfile | None:
 def programme(request: HttpRequest) -> dict[str, object]:
     """Template context processor."""
     return {"programme": _profile(request)}
+
+
+def programme_varies(request: HttpRequest) -> Hashable:
+    """What a page kept by laydown.core.page_cache shows of the profile: all of it."""
+    profile = _profile(request)
+    if profile is None:
+        return None
+    return tuple(
+        repr(getattr(profile, field.attname)) for field in ProgrammeProfile._meta.concrete_fields
+    )
 
 
 # Answers that are not pages read no profile: the API (ISO times with their offset; its schema

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,6 +23,12 @@ class SignedCheckpoint:
 
 def log_size() -> int:
     return LogHead.objects.filter(id=1).values_list("size", flat=True).first() or 0
+
+
+def log_head_state() -> tuple[int, bytes]:
+    """The log's size and root now (signed or not yet): a key for what records change."""
+    row = LogHead.objects.filter(id=1).values_list("size", "root").first()
+    return (0, b"") if row is None else (row[0], bytes(row[1]))
 
 
 def checkpoint_latest() -> SignedCheckpoint:
@@ -89,6 +95,24 @@ _PUBLIC_SQL = (
 
 def witnesses() -> list[LogWitness]:
     return list(LogWitness.objects.order_by("name"))
+
+
+_WITNESSES_SQL = "SELECT {} FROM {} ORDER BY {}".format(  # noqa: S608 (names, not values)
+    ", ".join(_quoted(LogWitness, *(f.column for f in LogWitness._meta.concrete_fields))[1:]),
+    *_quoted(LogWitness, LogWitness._meta.pk.column),
+)
+
+
+def public_state() -> Hashable:
+    """What the public pages show of the log, as a key that changes whenever it does: the
+    served checkpoint (its note carries the cosignatures), every column of every witness (its
+    answers, keys and addresses), the quorum and the log's key. Two small hand-written
+    queries (a front page kept in memory costs little more than them)."""
+    served = checkpoint_public()
+    with connection.cursor() as cursor:
+        cursor.execute(_WITNESSES_SQL)
+        rows = tuple(cursor.fetchall())
+    return (served, rows, settings.LAYDOWN_WITNESS_QUORUM, keys.log_verifier_key())
 
 
 def _signed(row: Checkpoint | None) -> SignedCheckpoint:

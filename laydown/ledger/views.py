@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from laydown import tlog
 from laydown.access.web import requires
+from laydown.core import page_cache
 from laydown.ledger import selectors
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -19,11 +20,13 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 @requires("public.view")
 def home(request: HttpRequest) -> HttpResponse:
-    """The front page: the latest signed checkpoint and the witnesses' status."""
-    return render(
+    """The front page: the latest signed checkpoint and the witnesses' status (rendered once
+    per state of the log and its witnesses for callers who are not signed in)."""
+    return page_cache.render_public(
         request,
         "ledger/home.html",
-        {
+        selectors.public_state(),
+        lambda: {
             "checkpoint": selectors.checkpoint_public(),
             "witnesses": selectors.witnesses(),
             # relative: the front page must answer without reading the Host header (a probe by

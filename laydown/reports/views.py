@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from laydown.access.web import principal_of, requires
+from laydown.core import page_cache
 from laydown.ledger import selectors as ledger
 from laydown.ledger import views as ledger_views
 from laydown.reports import charts, exports, selectors
@@ -133,16 +134,24 @@ def sitrep(request: HttpRequest) -> HttpResponse:
 
 @requires("public.view")
 def transparency(request: HttpRequest) -> HttpResponse:
-    context = {
-        "figures": selectors.public_figures(),
-        "demobilization": selectors.demobilization(),
-        "assistance": selectors.public_assistance(),
-        "witness": selectors.witness_status(),
-        "log_key": _log_key(),
-        "site_url": request.build_absolute_uri("/log"),
-        "policy": _policy(request.build_absolute_uri("/log")),
-    }
-    return render(request, "reports/transparency.html", context)
+    """Aggregates and the log's state, rendered once per state for callers not signed in: every
+    change to the figures is a record, so the log's size and root stand for them."""
+    site_url = request.build_absolute_uri("/log")
+    key = (ledger.public_state(), ledger.log_head_state(), site_url)
+    return page_cache.render_public(
+        request,
+        "reports/transparency.html",
+        key,
+        lambda: {
+            "figures": selectors.public_figures(),
+            "demobilization": selectors.demobilization(),
+            "assistance": selectors.public_assistance(),
+            "witness": selectors.witness_status(),
+            "log_key": _log_key(),
+            "site_url": site_url,
+            "policy": _policy(site_url),
+        },
+    )
 
 
 def _policy(log_url: str) -> str:

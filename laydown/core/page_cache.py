@@ -1,0 +1,106 @@
+"""Public pages rendered once per state of what they show, not once per request.
+
+The ledger's front page and the public transparency page are read by anyone, many times a
+second, and change only when what they show changes (a new checkpoint, a cosignature, a
+witness's answer, a record that moves the aggregates). Rendering them cost ~8 ms of CPU a
+request. A page here is rendered once per key and kept in this process's memory:
+
+- the page's own key, made by its view from the data it shows (or cheap stand-ins for it, such
+  as the log's size for figures that only records change);
+- the language, the time zone, and what the apps add to every page (`PAGE_VARIES`: the
+  programme's profile, registered by accounts);
+- never anybody's own content: only answers to a caller who is not signed in and has no
+  message waiting are kept or served from here (a signed-in user's page shows their name and
+  links, and is rendered as before). The CSRF token of the language form is the caller's own:
+  the kept body holds a placeholder that each answer replaces with the caller's token (which
+  also sets the CSRF cookie, as rendering the tag does).
+
+A kept page is also dropped after MAX_AGE_SECONDS: a safety net for a change that reached the
+database without moving the page's key.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+MAX_AGE_SECONDS = 60.0
+MAX_PAGES = 64  # languages x pages x a few states: older ones are dropped first
+# What every page depends on besides its own data, one callable per app that adds to every page
+# (through a context processor); each returns something hashable.
+PAGE_VARIES: list[Callable[[HttpRequest], Hashable]] = []
+# Stands for the caller's CSRF token in a kept body; random per process, never sent.
+_TOKEN = "csrf-" + secrets.token_hex(16)
+
+_lock = threading.Lock()
+_pages: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
+
+
+def render_public(
+    request: HttpRequest,
+    template: str,
+    key: Hashable,
+    context: Callable[[], Mapping[str, Any]],
+) -> HttpResponse:
+    """`render(request, template, context())`, kept per `key` for callers who are not signed in.
+
+    `key` must change whenever what `context()` gives changes (it may be the same data)."""
+    if not keepable(request):
+        return render(request, template, context())
+    full_key = (
+        template,
+        key,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        tuple(vary(request) for vary in PAGE_VARIES),
+    )
+    body = _kept(full_key)
+    if body is None:
+        body = render_to_string(template, {**context(), "csrf_token": _TOKEN}, request)
+        _keep(full_key, body)
+    return HttpResponse(body.replace(_TOKEN, get_token(request)))
+
+
+def keepable(request: HttpRequest) -> bool:
+    """A caller whose page holds nothing of their own: not signed in, no message waiting."""
+    user = getattr(request, "user", None)
+    if user is None or user.is_authenticated:
+        return False
+    return not len(get_messages(request))  # read, not consumed: a render shows them
+
+
+def _kept(key: Hashable) -> str | None:
+    with _lock:
+        found = _pages.get(key)
+        if found is None:
+            return None
+        if time.monotonic() - found[0] >= MAX_AGE_SECONDS:
+            del _pages[key]
+            return None
+        _pages.move_to_end(key)
+        return found[1]
+
+
+def _keep(key: Hashable, body: str) -> None:
+    with _lock:
+        _pages[key] = (time.monotonic(), body)
+        _pages.move_to_end(key)
+        while len(_pages) > MAX_PAGES:
+            _pages.popitem(last=False)
+
+
+def forget() -> None:
+    """Drop every kept page (tests; nothing else needs it: keys follow the data)."""
+    with _lock:
+        _pages.clear()

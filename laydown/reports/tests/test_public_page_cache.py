@@ -1,0 +1,131 @@
+"""The public pages (the front page, the transparency page) are rendered once per state of what
+they show (laydown.core.page_cache): a new checkpoint, a cosignature or a new record shows at
+once, each language has its own copy, and nobody is served anything of another caller's (their
+name, their messages, their CSRF token)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import Client, RequestFactory
+
+from laydown.core import page_cache
+from laydown.ledger import services
+from laydown.testing import signed_in, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/log/", "/reports/transparency/"]
+
+
+def rendered(response: Any) -> bool:
+    """Whether the answer was rendered from templates (the test client records each render)."""
+    return bool(response.templates)
+
+
+def get(path: str, client: Client | None = None, **extra: str) -> tuple[str, bool]:
+    response = (client or Client()).get(path, **extra)  # type: ignore[arg-type]
+    assert response.status_code == 200
+    return response.content.decode(), rendered(response)
+
+
+def log_size_shown(html: str) -> str:
+    return html.split('id="log-size">', 1)[1].split("<", 1)[0]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_public_page_is_rendered_once_while_nothing_changes(path: str) -> None:
+    services.record_append(kind="test.sample", data={"n": 1}, actor="system")
+    first, first_rendered = get(path)
+    second, second_rendered = get(path)
+    assert first_rendered and not second_rendered
+    token = 'name="csrfmiddlewaretoken" value="'
+    assert first.split(token)[0] == second.split(token)[0]  # the same page, own tokens
+
+
+def test_a_new_checkpoint_shows_at_once_on_the_front_page() -> None:
+    services.record_append(kind="test.sample", data={"n": 1}, actor="system")
+    assert log_size_shown(get("/")[0]) == "1"
+    services.record_append(kind="test.sample", data={"n": 2}, actor="system")
+    html, was_rendered = get("/")
+    assert was_rendered and log_size_shown(html) == "2"
+
+
+def test_a_cosignature_shows_at_once(cosign: Callable[[], None]) -> None:
+    services.record_append(kind="test.sample", data={"n": 1}, actor="system")
+    before = get("/")[0]
+    assert "witness.example/inproc" not in before.split('id="checkpoint">')[1].split("</pre>")[0]
+    cosign()  # the same checkpoint, now with the witness's cosignature line
+    after, was_rendered = get("/")
+    note = after.split('id="checkpoint">')[1].split("</pre>")[0]
+    assert was_rendered and "witness.example/inproc" in note
+    assert "cosigning" in after  # the witness's status
+
+
+def test_a_new_record_moves_the_transparency_figures_at_once(collect: Callable[..., Any]) -> None:
+    collect()
+    html = get("/reports/transparency/")[0]
+    assert 'id="public-weapons">&lt;5<' in html  # one weapon: below the threshold
+    for _ in range(5):
+        collect()
+    html, was_rendered = get("/reports/transparency/")
+    assert was_rendered and 'id="public-weapons">6<' in html
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_language_has_its_own_page(path: str) -> None:
+    english = get(path, HTTP_ACCEPT_LANGUAGE="en")[0]
+    russian, was_rendered = get(path, HTTP_ACCEPT_LANGUAGE="ru")
+    assert was_rendered and '<html lang="ru">' in russian and '<html lang="en">' in english
+    assert (
+        get(path, HTTP_ACCEPT_LANGUAGE="en")[0].split("csrfmiddlewaretoken")[0]
+        == (english.split("csrfmiddlewaretoken")[0])
+    )
+    assert get(path, HTTP_ACCEPT_LANGUAGE="ru")[0].startswith(russian.split("csrf")[0])
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_signed_in_user_never_gets_the_kept_page_nor_leaves_theirs(path: str) -> None:
+    user = user_with_role("nosections", None)  # no role: the front page is the public one
+    get(path)  # kept for callers who are not signed in
+    mine = signed_in(user).get(path)
+    assert rendered(mine) and "nosections" in mine.content.decode()  # their own nav
+    for _ in range(2):
+        html = get(path)[0]
+        assert "nosections" not in html and "nav-sign-in" in html
+
+
+def test_each_caller_gets_their_own_csrf_token_and_cookie() -> None:
+    one, two = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    get("/", one)
+    answer = two.get("/")
+    assert not rendered(answer)  # from the kept page
+    token = answer.content.decode().split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert "csrftoken" in answer.cookies and token.isalnum() and len(token) == 64
+    changed = two.post("/i18n/setlang/", {"language": "ru", "csrfmiddlewaretoken": token})
+    assert changed.status_code == 302  # the token is valid for this caller's cookie
+    refused = one.post("/i18n/setlang/", {"language": "ru", "csrfmiddlewaretoken": token})
+    assert refused.status_code == 403  # and not for another caller's
+
+
+def test_a_waiting_message_is_shown_and_nothing_is_kept_from_it() -> None:
+    storage = CookieStorage(RequestFactory().get("/"))
+    client = Client()
+    client.cookies["messages"] = storage._encode([Message(constants.INFO, "Only for you")])  # type: ignore[attr-defined]
+    html, was_rendered = get("/", client)
+    assert was_rendered and "Only for you" in html
+    assert "Only for you" not in get("/")[0]
+
+
+def test_kept_pages_are_bounded_and_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(page_cache, "MAX_PAGES", 2)
+    for language in ("en", "ru", "hy"):
+        get("/", HTTP_ACCEPT_LANGUAGE=language)
+    assert len(page_cache._pages) == 2
+    monkeypatch.setattr(page_cache, "MAX_AGE_SECONDS", 0.0)
+    assert get("/", HTTP_ACCEPT_LANGUAGE="hy")[1]  # expired: rendered again
