@@ -1,7 +1,8 @@
 """A clerk works without a network in Debian's Chromium: 20 weapons and 3 lots saved offline
 survive the browser being closed and reopened, wait locked until the device's PIN is typed (a
 wrong one refused and counted), and arrive exactly once when the network returns; replaying the
-same uploads writes nothing; five wrong PINs make the device forget its key, and the server
+same uploads writes nothing; the service worker's Background Sync waits while the app is locked
+and sends while it is unlocked; five wrong PINs make the device forget its key, and the server
 gives it again to the enrolled device, whose outbox is then sent, nothing lost; a serial
 registered meanwhile elsewhere lands in the review queue; a revoked device's outbox is refused,
 with the reason, and kept on the server, and the device wipes itself."""
@@ -232,6 +233,61 @@ def test_five_wrong_pins_forget_the_key_and_the_server_gives_it_back_nothing_los
     wait_statuses(page, {"sent": 2})
     assert sorted(Item.objects.values_list("serial", flat=True)) == ["PIN-1", "PIN-2"]
     assert Submission.objects.count() == 2
+    context.close()
+
+
+def test_background_sync_in_the_service_worker_waits_locked_and_sends_unlocked(
+    browser: Any, live_server: Any, sites: dict[str, Site]
+) -> None:
+    base = live_server.url
+    enrolled = enrolled_clerk()
+    context = browser()
+    page = enrol(context, base, enrolled.secret)
+    context.set_offline(True)
+    page.goto(f"{base}/field/app/arms.weapon/")
+    save_offline(page, {**WEAPON, "serial": "BG-1"})
+    page.goto(f"{base}/field/outbox/")
+    # the page itself never sends (it believes it has no network): only the service worker can
+    page.evaluate("() => Object.defineProperty(navigator, 'onLine', {get: () => false})")
+    cdp = context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 30
+    while not registrations:
+        assert time.monotonic() < deadline, "no service worker registration"
+        page.wait_for_timeout(100)
+
+    def background_sync() -> None:
+        """What the browser does when the network returns (chrome://serviceworker-internals)."""
+        cdp.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {
+                "origin": base,
+                "registrationId": registrations[-1]["registrationId"],
+                "tag": "laydown-outbox",
+                "lastChance": False,
+            },
+        )
+
+    # locked: the worker has no key, asks the page, which has none either: nothing leaves
+    page.evaluate("() => window.LaydownApp.lock()")
+    page.wait_for_timeout(1000)
+    context.set_offline(False)
+    background_sync()
+    page.wait_for_timeout(3000)
+    assert statuses(page) == {"waiting": 1} and not Item.objects.exists()
+    # unlocked: the worker's Background Sync sends it, once
+    assert pin_type(page, PIN) == "unlocked"
+    page.wait_for_timeout(3000)
+    assert statuses(page) == {"waiting": 1}  # the page did not send it
+    background_sync()
+    wait_statuses(page, {"sent": 1})
+    assert Item.objects.filter(serial="BG-1").count() == 1
+    assert Submission.objects.count() == 1
     context.close()
 
 
