@@ -41,10 +41,15 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @requires("public.view")
 def checkpoint(request: HttpRequest) -> HttpResponse:
+    return checkpoint_answer(request.headers.get("If-None-Match"))
+
+
+def checkpoint_answer(if_none_match: str | None) -> HttpResponse:
+    """The served checkpoint, or 304 to a client that holds it (laydown.ledger.front too)."""
     served = selectors.checkpoint_served()
     etag = f'"{served.size}-{served.root[:8].hex()}"'
     response: HttpResponse
-    if request.headers.get("If-None-Match") == etag:
+    if if_none_match == etag:
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(served.note, content_type="text/plain; charset=utf-8")
@@ -71,6 +76,11 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
 @require_GET
 @requires("public.view")
 def proof(request: HttpRequest, index: int) -> HttpResponse:
+    return proof_answer(index)
+
+
+def proof_answer(index: int) -> HttpResponse:
+    """Record `index`'s inclusion proof in the served checkpoint (laydown.ledger.front too)."""
     text = selectors.proof_for_record(index)
     if text is None:
         raise Http404("No record with this index in the latest checkpoint.")

@@ -1,0 +1,203 @@
+"""The public log's most asked answers before Django's handler: `GET /log/proof/N` and
+`GET /log/checkpoint`, answered by the WSGI application `laydown serve` runs.
+
+Served over HTTP, a proof cost ~1.3-2 ms of the server's CPU, of which the proof itself is a
+quarter: the rest was Django's request object, its signals and the middleware chain (request
+id, log line, metrics, host checks, security headers), each doing for a public, cookie-less,
+plain-text answer what it does for a page. Here those answers are made from the WSGI environ
+with the views' own code (laydown.ledger.views) and carry what the chain would have given them:
+
+- the request id (a valid `X-Request-ID` kept, else a new one) in the answer and the log line;
+- the request's log line (laydown.core.request_log) and its metrics (laydown.ops.metrics: the
+  same route label as the resolver gives);
+- the headers of Django's SecurityMiddleware and of the finishers laydown.ledger.fast applies
+  (X-Frame-Options, the Content-Security-Policy and the others), made once by those middlewares
+  themselves, for plain HTTP and for HTTPS;
+- Django's request_started and request_finished signals (database connections past their
+  age are closed, as after any request).
+
+Whatever is not plainly one of those answers goes to Django untouched: another method, a query
+string, a script name, a Host header Django would refuse (its 400 page), a redirect to HTTPS,
+a request id Django would replace with a warning, a proof beyond the served checkpoint (the
+404 page), or any error (Django's 500 page and its logged traceback).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core import signals
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import Http404, HttpResponse
+from django.http.request import split_domain_port, validate_host
+from django.middleware.security import SecurityMiddleware
+from django.urls import resolve
+from django.utils.module_loading import import_string
+from django_guid.context import guid
+from django_guid.utils import generate_guid, validate_guid
+
+from laydown.core.request_log import request_logged
+from laydown.ledger import views
+from laydown.ledger.fast import FINISHERS
+from laydown.ops.metrics import DURATION, REQUESTS
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_PROOF = re.compile(r"/log/proof/([0-9]{1,19})")
+_REASONS = {200: "200 OK", 304: "304 Not Modified"}
+
+
+class PublicLogFront:
+    """A WSGI application: the two public log answers itself, everything else by `app`."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self._finishing: dict[bool, list[tuple[str, str]]] = {}
+        self._metrics: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        started = time.perf_counter()
+        found = self._which(environ)
+        if found is None:
+            return self.app(environ, start_response)
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            response = _answer(*found, environ)
+        except Exception:  # noqa: BLE001 - Django answers (and logs) it as it would have
+            response = None
+        if response is None or response.status_code not in _REASONS:
+            signals.request_finished.send(sender=self.__class__)
+            return self.app(environ, start_response)
+        try:
+            return self._send(environ, found[0], response, start_response, started)
+        finally:  # after the log line, which carries the request id this clears
+            signals.request_finished.send(sender=self.__class__)
+
+    def _which(self, environ: dict[str, Any]) -> tuple[str, int] | None:
+        """("proof", index) or ("checkpoint", 0) if this request is one of those answers as
+        Django would give it, else None."""
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
+            return None
+        if environ.get("SCRIPT_NAME"):
+            return None
+        path = environ.get("PATH_INFO", "")
+        if path == "/log/checkpoint":
+            found = ("checkpoint", 0)
+        elif (proof := _PROOF.fullmatch(path)) is not None:
+            found = ("proof", int(proof[1]))
+        else:
+            return None
+        if not _host_allowed(environ) or _redirected_to_https(environ):
+            return None
+        given = environ.get("HTTP_X_REQUEST_ID")
+        if given is not None and not validate_guid(given):
+            return None
+        return found
+
+    def _send(
+        self,
+        environ: dict[str, Any],
+        name: str,
+        response: HttpResponse,
+        start_response: Callable[..., Any],
+        started: float,
+    ) -> list[bytes]:
+        request_id = environ.get("HTTP_X_REQUEST_ID") or generate_guid()
+        guid.set(request_id)  # the log line's request id, as django-guid sets it
+        body = response.content
+        headers = list(response.items())
+        headers.append(("Content-Length", str(len(body))))
+        headers += self._finishing_headers(_is_secure(environ))
+        headers.append(("X-Request-ID", request_id))
+        start_response(_REASONS[response.status_code], headers)
+        path = environ["PATH_INFO"]
+        duration, count = self._counters(name, path, response.status_code)
+        duration.observe(time.perf_counter() - started)
+        count.inc()
+        request_logged("GET", path, response.status_code, started)
+        return [body]
+
+    def _finishing_headers(self, secure: bool) -> list[tuple[str, str]]:
+        """The headers the middlewares add to such an answer, made once by those middlewares."""
+        kept = self._finishing.get(secure)
+        if kept is None:
+            kept = self._finishing[secure] = _finishing_headers(secure)
+        return kept
+
+    def _counters(self, name: str, path: str, status: int) -> tuple[Any, Any]:
+        """The metrics' children of this route and status (the route as the resolver names it)."""
+        kept = self._metrics.get((name, status))
+        if kept is None:
+            route = f"/{resolve(path).route}"
+            kept = (DURATION.labels("GET", route), REQUESTS.labels("GET", route, str(status)))
+            self._metrics[(name, status)] = kept
+        return kept
+
+
+def _answer(name: str, index: int, environ: dict[str, Any]) -> HttpResponse | None:
+    if name == "checkpoint":
+        return views.checkpoint_answer(environ.get("HTTP_IF_NONE_MATCH"))
+    try:
+        return views.proof_answer(index)
+    except Http404:  # the ordinary 404 page
+        return None
+
+
+def _host_allowed(environ: dict[str, Any]) -> bool:
+    """Whether Django's request.get_host() would accept this request's host."""
+    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
+        return False  # Django's rules for it: let Django apply them
+    host = environ.get("HTTP_HOST")
+    if not host:
+        return False
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
+
+
+def _is_secure(environ: dict[str, Any]) -> bool:
+    header = settings.SECURE_PROXY_SSL_HEADER
+    if header:
+        name, secure_value = header
+        value = environ.get(name)
+        if value is not None:
+            return bool(value.split(",", 1)[0].strip() == secure_value)
+    return bool(environ.get("wsgi.url_scheme") == "https")
+
+
+def _redirected_to_https(environ: dict[str, Any]) -> bool:
+    return bool(settings.SECURE_SSL_REDIRECT) and not _is_secure(environ)
+
+
+def _finishing_headers(secure: bool) -> list[tuple[str, str]]:
+    """What SecurityMiddleware and the finishers add to a public log answer (HSTS over HTTPS)."""
+    request = WSGIRequest(
+        {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": "/log/checkpoint",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.url_scheme": "https" if secure else "http",
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "443" if secure else "80",
+        }
+    )
+    if secure and settings.SECURE_PROXY_SSL_HEADER:
+        request.META[settings.SECURE_PROXY_SSL_HEADER[0]] = settings.SECURE_PROXY_SSL_HEADER[1]
+    answer = HttpResponse("", content_type="text/plain; charset=utf-8")
+    answer["Cache-Control"] = "no-cache"
+    own = set(answer.headers)
+
+    def finish(request: Any) -> HttpResponse:
+        return answer
+
+    for name in reversed(FINISHERS):
+        finish = import_string(name)(finish)
+    finished = finish(request)
+    SecurityMiddleware(finish).process_response(request, finished)
+    return [(key, value) for key, value in finished.items() if key not in own]

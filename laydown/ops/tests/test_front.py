@@ -1,0 +1,155 @@
+"""The WSGI front (laydown.ops.front) answers the public log's proofs and checkpoint as Django's
+whole chain of middleware would (status, body, headers), with the request's id, log line and
+metrics, and leaves everything else to Django."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from django.test import override_settings
+
+from laydown.ledger import services
+from laydown.ops.front import PublicLogFront
+from laydown.ops.metrics import REQUESTS
+
+pytestmark = pytest.mark.django_db
+
+# Neither the middleware's fast answers nor the front: the ordinary chain.
+ORDINARY = [m for m in settings.MIDDLEWARE if m != "laydown.ledger.fast.PublicLogMiddleware"]
+# What an ordinary answer carries because the chain ran (the answer is the same for every
+# cookie and language), and the request's own id.
+CHAIN_ONLY = {"Vary", "Content-Language", "X-Request-ID"}
+RID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+
+@pytest.fixture(autouse=True)
+def connections_kept() -> Iterator[None]:
+    """As Django's test client does: the test's transaction is not a connection to close."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def log_of_300() -> None:
+    services.record_append_batch(
+        entries=[("test.sample", {"n": i}) for i in range(300)], actor="clerk:1"
+    )
+
+
+def call(app: Any, path: str, **environ: str) -> tuple[str, dict[str, str], bytes]:
+    found: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        found["status"], found["headers"] = status, dict(headers)
+
+    path, _sep, query = path.partition("?")
+    answer = app(
+        {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "testserver",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": io.StringIO(),
+            **environ,
+        },
+        start_response,
+    )
+    body = b"".join(answer)
+    if hasattr(answer, "close"):
+        answer.close()
+    return found["status"], found["headers"], body
+
+
+def front_and_ordinary(path: str, **environ: str) -> list[tuple[str, dict[str, str], bytes]]:
+    with override_settings(MIDDLEWARE=ORDINARY):
+        ordinary = WSGIHandler()
+    answers = [call(PublicLogFront(ordinary), path, **environ), call(ordinary, path, **environ)]
+    return [(s, {k: v for k, v in h.items() if k not in CHAIN_ONLY}, b) for s, h, b in answers]
+
+
+@pytest.mark.parametrize(
+    "path", ["/log/proof/0", "/log/proof/137", "/log/proof/299", "/log/checkpoint"]
+)
+def test_the_front_answers_as_the_whole_chain_would(log_of_300: None, path: str) -> None:
+    front, ordinary = front_and_ordinary(path)
+    assert front == ordinary
+    assert front[0] == "200 OK" and front[1]["Content-Security-Policy"]
+    assert front[1]["X-Frame-Options"] == "DENY" and front[1]["Referrer-Policy"] == "same-origin"
+
+
+def test_a_304_and_https_headers_are_the_same_too(log_of_300: None, settings: Any) -> None:
+    etag = call(PublicLogFront(WSGIHandler()), "/log/checkpoint")[1]["ETag"]
+    front, ordinary = front_and_ordinary("/log/checkpoint", HTTP_IF_NONE_MATCH=etag)
+    assert front[0] == "304 Not Modified" and front == ordinary
+    settings.SECURE_HSTS_SECONDS = 3600
+    front, ordinary = front_and_ordinary("/log/proof/5", **{"wsgi.url_scheme": "https"})
+    assert front == ordinary and front[1]["Strict-Transport-Security"] == "max-age=3600"
+
+
+@pytest.mark.parametrize(
+    ("path", "environ", "status"),
+    [
+        ("/log/proof/300", {}, "404 Not Found"),  # beyond the log: the 404 page
+        ("/log/proof/1?x=1", {}, "200 OK"),
+        ("/log/proof/1", {"HTTP_HOST": "evil.example"}, "400 Bad Request"),
+        ("/log/checkpoint", {"REQUEST_METHOD": "HEAD"}, "405 Method Not Allowed"),
+        ("/log/proof/1", {"HTTP_X_REQUEST_ID": "not-a-uuid"}, "200 OK"),
+    ],
+)
+def test_anything_else_is_djangos(
+    log_of_300: None, path: str, environ: dict[str, str], status: str
+) -> None:
+    seen: list[str] = []
+
+    def django(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ["PATH_INFO"])
+        return WSGIHandler()(environ, start_response)  # type: ignore[return-value]
+
+    assert call(PublicLogFront(django), path, **environ)[0] == status
+    assert seen == [path.partition("?")[0]]
+
+
+def test_a_redirect_to_https_is_djangos(log_of_300: None, settings: Any) -> None:
+    settings.SECURE_SSL_REDIRECT = True
+    status, headers, _body = call(PublicLogFront(WSGIHandler()), "/log/checkpoint")
+    assert status.startswith("301") and headers["Location"].startswith("https://")
+
+
+def test_the_request_id_log_line_and_metrics_are_kept(log_of_300: None) -> None:
+    (console,) = [h for h in logging.getLogger().handlers if h.name == "console"]
+    assert isinstance(console, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = console.setStream(buffer)
+    counted = REQUESTS.labels("GET", "/log/proof/<int:index>", "200")
+    before = counted._value.get()
+    try:
+        front = PublicLogFront(WSGIHandler())
+        given = call(front, "/log/proof/7", HTTP_X_REQUEST_ID=RID)
+        made = call(front, "/log/proof/8")
+    finally:
+        console.setStream(previous)
+    assert given[1]["X-Request-ID"] == RID and len(made[1]["X-Request-ID"]) == 32
+    lines = [json.loads(x) for x in buffer.getvalue().splitlines()]
+    requests = [x for x in lines if x["logger"] == "laydown.request"]
+    assert [(x["path"], x["status"], x["request_id"]) for x in requests] == [
+        ("/log/proof/7", 200, RID),
+        ("/log/proof/8", 200, made[1]["X-Request-ID"]),
+    ]
+    assert counted._value.get() == before + 2
