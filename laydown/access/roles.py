@@ -84,10 +84,21 @@ def scope_of_grant(grant_scope: str) -> Scope:
     """Where a grant stands, as a Scope: what another grant must cover to cover it (a field
     supervisor at `region:north` covers a clerk at `site:cp-north` because that site lies in
     the north). `programme` is `Scope()`, which only a programme grant covers."""
-    kind, _sep, code = grant_scope.partition(":")
-    if kind == "region":
-        return Scope(region=code)
-    if kind == "site":
-        regions = _site_regions[0]([code]) if _site_regions else {}
-        return Scope(site=code, region=regions.get(code))
-    return Scope()
+    return scopes_of_grants([grant_scope])[grant_scope]
+
+
+def scopes_of_grants(grant_scopes: Iterable[str]) -> dict[str, Scope]:
+    """`scope_of_grant` of each, with one look-up of the sites' regions for all of them."""
+    wanted = set(grant_scopes)
+    codes = [s.partition(":")[2] for s in wanted if s.startswith("site:")]
+    regions = _site_regions[0](codes) if codes and _site_regions else {}
+    out: dict[str, Scope] = {}
+    for grant_scope in wanted:
+        kind, _sep, code = grant_scope.partition(":")
+        if kind == "region":
+            out[grant_scope] = Scope(region=code)
+        elif kind == "site":
+            out[grant_scope] = Scope(site=code, region=regions.get(code))
+        else:
+            out[grant_scope] = Scope()
+    return out

@@ -8,6 +8,7 @@ rest of the suite, on PostgreSQL.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -210,3 +211,21 @@ def test_a_held_registration_waits_in_its_regions_queue(staff: dict[str, User]) 
     site = principal_for_user(staff["sup"])
     assert list(selectors.review_queue(principal=region)) == [row]
     assert list(selectors.review_queue(principal=site)) == []
+
+
+@pytest.mark.django_db
+def test_the_users_a_supervisor_manages_are_found_in_a_few_queries_however_many(
+    staff: dict[str, User], django_assert_max_num_queries: Any
+) -> None:
+    for n in range(20):
+        user_with_role(f"clerk-n{n}", "collection_clerk", "site:cp-north")
+        user_with_role(f"clerk-s{n}", "collection_clerk", "site:cp-south")
+    supervisor = principal_for_user(staff["sup-region"])
+    with django_assert_max_num_queries(4):
+        managed = selectors.users_managed(supervisor)
+        assert managed is not None
+        names = set(managed.values_list("username", flat=True))
+    # the supervisors of the north do field work there too
+    expected = {"clerk-north", "sup-north", "sup-region", *(f"clerk-n{n}" for n in range(20))}
+    assert names == expected
+    assert selectors.users_managed(principal_for_user(staff["manager"])) is None
