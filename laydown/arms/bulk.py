@@ -57,6 +57,8 @@ class Columns:
         self._names = frozenset(self.names)
         self.values: Callable[[Row], tuple[Any, ...]] = itemgetter(*self.names)
         self.insert_sql: dict[str, str] = {}  # by database vendor (bulk.insert_one)
+        # Per field, the value types its conversion hands on unchanged (insert_one skips it).
+        self.plain = tuple(_plain_types(f) for f in self.fields)
 
     def check(self, row: Row) -> Row:
         """`row`, if it names exactly this model's columns; else a ValueError saying how not."""
@@ -71,14 +73,22 @@ class Columns:
         return self.model(**self.check(row))
 
 
+def _plain_types(field: models.Field[Any, Any]) -> tuple[type, ...]:
+    """The types of value `field.get_db_prep_save` returns unchanged (a str for a text field,
+    an int or None for an integer field); none for any other kind of field."""
+    target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+    kind = target.get_internal_type()
+    if kind in _TEXT:
+        return (str, type(None))
+    if kind in _INTEGER:
+        return (int, type(None))
+    return ()
+
+
 def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[object], object]:
     target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
     kind = target.get_internal_type()
-    plain: tuple[type, ...] = ()
-    if kind in _TEXT:
-        plain = (str, type(None))
-    elif kind in _INTEGER:
-        plain = (int, type(None))
+    plain = _plain_types(field)
 
     if kind == "JSONField":
         adapt_json = connection.ops.adapt_json_value
@@ -129,7 +139,8 @@ def insert_one(columns: Columns, row: Row) -> None:
     connection = connections[DEFAULT_DB_ALIAS]
     values = columns.values(columns.check(row))
     params = [
-        f.get_db_prep_save(v, connection) for f, v in zip(columns.fields, values, strict=True)
+        v if type(v) in plain else f.get_db_prep_save(v, connection)
+        for f, plain, v in zip(columns.fields, columns.plain, values, strict=True)
     ]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(columns, connection), params)

@@ -36,6 +36,7 @@ from laydown.arms.models import (
 )
 from laydown.arms.normalise import normalise_serial
 from laydown.arms.vocab import Category, Condition, ItemStatus, LotStatus, SealStatus
+from laydown.core.compiled import Compiled, concrete_attnames
 from laydown.core.paging import Page, paginate
 
 MAX_MOVABLE = 1000  # items or lots offered on one dispatch or disposal page
@@ -458,8 +459,28 @@ def counts(*, principal: Principal | None = None) -> dict[str, Any]:
 # ---- single rows and lists for the pages and the API ----------------------------------------
 
 
+_SITE_BY_CODE: Compiled[Site] = Compiled(
+    lambda code: Site.objects.filter(code=code).values_list(*concrete_attnames(Site)), "cp"
+)
+
+
 def site_get(code: str, *, principal: Principal | None = None) -> Site | None:
+    if principal is None:  # every registration asks: the SQL compiled once (core.compiled)
+        return next(iter(_SITE_BY_CODE.instances(Site, code)), None)
     return Site.objects.filter(site_filter(principal, "code"), code=code).first()
+
+
+_ITEM_BY_TAG: Compiled[Item] = Compiled(
+    lambda tag: Item.objects.filter(tag=tag).values_list(*concrete_attnames(Item)), "LD-000001"
+)
+
+
+def item_by_tag(tag: str) -> Item:
+    """The item `tag`, whoever asks (a service's answer after its write); raises
+    Item.DoesNotExist as `Item.objects.get` would."""
+    for item in _ITEM_BY_TAG.instances(Item, tag):
+        return item
+    raise Item.DoesNotExist(f"No item {tag}.")
 
 
 def container_get(code: str, *, principal: Principal | None = None) -> Container | None:
@@ -577,13 +598,21 @@ def same_weapon_key(make: str, model: str) -> tuple[str, str]:
     return normalise_serial(make), normalise_serial(model)
 
 
+_SAME_SERIAL: Compiled[Item] = Compiled(
+    lambda serial: (
+        Item.objects.filter(serial_normalised=serial).order_by().values_list("tag", "make", "model")
+    ),
+    "AK1",
+)
+
+
 def duplicates_of(*, serial: str, make: str, model: str) -> list[str]:
     """Tags of earlier items with the same normalised serial, make and model."""
     normalised = normalise_serial(serial)
     if not normalised:
         return []  # no serial (obliterated, not stamped): nothing to compare
     key = same_weapon_key(make, model)
-    rows = Item.objects.filter(serial_normalised=normalised).values_list("tag", "make", "model")
+    rows = _SAME_SERIAL.rows(normalised)
     return sorted(tag for tag, mk, md in rows if same_weapon_key(mk, md) == key)
 
 

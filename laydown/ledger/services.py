@@ -11,11 +11,14 @@ import functools
 import hashlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Model, Q, QuerySet
+from django.utils import timezone
 
 from laydown import tlog
+from laydown.core.compiled import Compiled
 from laydown.ledger import clock, keys, selectors
 from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
 from laydown.ledger.records import canonical_record, check_actor, check_data, check_kind, rfc3339
@@ -71,7 +74,7 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
         root = tlog.edge_root(edge)
         if not deferred:
             _sign(signer, size, root)
-        LogHead.objects.filter(id=1).update(
+        _head_set(
             size=size,
             root=root,
             edge=tlog.join_edge(edge),
@@ -89,7 +92,7 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
 def _sign(signer: tlog.Signer, size: int, root: bytes) -> None:
     checkpoint = tlog.Checkpoint(origin=signer.name, size=size, root_hash=root)
     note = tlog.sign_note(checkpoint.to_text(), [signer])
-    Checkpoint.objects.create(size=size, root=root, note=note)
+    _checkpoint_insert(size=size, root=root, note=note)
     _remember_verified(_verifier(signer), note, root)
 
 
@@ -178,9 +181,14 @@ def _checked_edge(
     return edge
 
 
+_NEWEST_NOTE: Compiled[Checkpoint] = Compiled(
+    lambda: Checkpoint.objects.order_by("-size").values_list("size", "note")[:1]
+)
+
+
 def _last_signed_root(size: int, signer: tlog.Signer) -> bytes:
     """The root of the newest checkpoint, from its signed note (not the `root` column)."""
-    row = Checkpoint.objects.order_by("-size").values_list("size", "note").first()
+    row = _NEWEST_NOTE.first()
     if row is None:
         if size:
             raise LogIntegrityError(f"The log has {size} records but no checkpoint." + _REPLAY_HINT)
@@ -221,15 +229,27 @@ def _verifier(signer: tlog.Signer) -> tlog.Verifier:
     return tlog.new_verifier(signer.verifier_key())
 
 
+def _tiles_query(*levels_and_indices: int) -> QuerySet[Tile, Any]:
+    match = Q()
+    for i in range(0, len(levels_and_indices), 2):
+        match |= Q(("level", levels_and_indices[i]), ("index", levels_and_indices[i + 1]))
+    return Tile.objects.filter(match).values_list("level", "index", "hashes")
+
+
+# By the number of edge tiles (a few levels): the query of each shape compiled once.
+_EDGE_TILES: dict[int, Compiled[Tile]] = {}
+
+
 def _read_edge_tiles(size: int) -> dict[tuple[int, int], bytes]:
     """The partial tiles of the tree (the only ones an append reads), in one query."""
     wanted = tlog.edge_tiles(size)
     if not wanted:
         return {}
-    match = Q()
-    for tile in wanted:
-        match |= Q(level=tile.level, index=tile.index)
-    rows = Tile.objects.filter(match).values_list("level", "index", "hashes")
+    query = _EDGE_TILES.get(len(wanted))
+    if query is None:
+        query = _EDGE_TILES[len(wanted)] = Compiled(_tiles_query, *range(2 * len(wanted)))
+    params = [n for tile in wanted for n in (tile.level, tile.index)]
+    rows = query.rows(*params)
     return {(level, n): bytes(hashes) for level, n, hashes in rows}
 
 
@@ -262,20 +282,29 @@ def _push_to_witnesses() -> None:
     push_soon()
 
 
+_HEAD_LOCKED: Compiled[LogHead] = Compiled(
+    lambda id: (
+        LogHead.objects.select_for_update()
+        .filter(id=id)
+        .values_list(*(f.attname for f in LogHead._meta.concrete_fields))
+    ),
+    1,
+)
+
+
 def _lock_head() -> LogHead:
     """Lock the log head for the rest of the transaction.
 
     The row lock (PostgreSQL) queues concurrent appenders so indices stay gap-free and in commit
     order; SQLite takes its write lock at BEGIN (transaction_mode IMMEDIATE), which does the same.
     """
-    try:
-        return LogHead.objects.select_for_update().get(id=1)
-    except LogHead.DoesNotExist:
-        # The first append ever: create the head; a concurrent first appender may win the race.
-        LogHead.objects.bulk_create(
-            [LogHead(id=1, size=0, root=tlog.EMPTY_ROOT)], ignore_conflicts=True
-        )
-        return LogHead.objects.select_for_update().get(id=1)
+    for head in _HEAD_LOCKED.instances(LogHead, 1):  # every append: the SQL compiled once
+        return head
+    # The first append ever: create the head; a concurrent first appender may win the race.
+    LogHead.objects.bulk_create(
+        [LogHead(id=1, size=0, root=tlog.EMPTY_ROOT)], ignore_conflicts=True
+    )
+    return LogHead.objects.select_for_update().get(id=1)
 
 
 def _insert_records(records: Sequence[Record]) -> None:
@@ -294,9 +323,65 @@ def _insert_records(records: Sequence[Record]) -> None:
 
 
 def _write_tiles(changed: Mapping[tuple[int, int], bytes]) -> None:
-    Tile.objects.bulk_create(
-        [Tile(level=level, index=n, hashes=hashes) for (level, n), hashes in changed.items()],
-        update_conflicts=True,
-        unique_fields=["level", "index"],
-        update_fields=["hashes"],
+    """Insert or replace the changed tiles: the upsert `bulk_create(update_conflicts=True)`
+    writes (both databases), without building it per append."""
+    if not changed:
+        return
+    qn = connection.ops.quote_name
+    hashes = Tile._meta.get_field("hashes")
+    sql = (
+        f"INSERT INTO {qn(Tile._meta.db_table)} ({qn('level')}, {qn('index')}, {qn('hashes')}) "  # noqa: S608
+        f"VALUES (%s, %s, %s) ON CONFLICT ({qn('level')}, {qn('index')}) "
+        f"DO UPDATE SET {qn('hashes')} = EXCLUDED.{qn('hashes')}"
     )
+    rows = [
+        (level, n, hashes.get_db_prep_save(value, connection))
+        for (level, n), value in changed.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _concrete(model: type[Model], names: Sequence[str]) -> list[Field[Any, Any]]:
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    return [fields[name] for name in names]
+
+
+_CHECKPOINT_FIELDS = ("size", "root", "note", "created_at", "cosigned_by", "cosignatures")
+
+
+def _checkpoint_insert(*, size: int, root: bytes, note: str) -> None:
+    """INSERT a new checkpoint as `Checkpoint.objects.create` does (created now, no
+    cosignature yet), each value converted by its field, without building the INSERT each time.
+    """
+    qn = connection.ops.quote_name
+    fields = _concrete(Checkpoint, _CHECKPOINT_FIELDS)
+    names = ", ".join(qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {qn(Checkpoint._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    values = {
+        "size": size,
+        "root": root,
+        "note": note,
+        "created_at": timezone.now(),
+        "cosigned_by": [],
+        "cosignatures": 0,
+    }
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+_HEAD_FIELDS = ("size", "root", "edge", "edge_tiles")
+
+
+def _head_set(**values: int | bytes) -> None:
+    """Set the log head's row (the caller holds its lock): one UPDATE of `_HEAD_FIELDS`, each
+    value converted as `QuerySet.update` converts it."""
+    qn = connection.ops.quote_name
+    fields = _concrete(LogHead, _HEAD_FIELDS)
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {qn(LogHead._meta.db_table)} SET {assignments} WHERE {qn('id')} = 1"  # noqa: S608
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -12,7 +12,7 @@ from laydown.access.permissions import Principal, actor_of
 from laydown.arms import checks, records
 from laydown.arms.models import AmmoLot, Item, Materiel, Site
 from laydown.arms.photos import photo_arrive, photos_check
-from laydown.arms.selectors import duplicates_of
+from laydown.arms.selectors import duplicates_of, item_by_tag
 from laydown.arms.services.common import (
     ITEM_PREFIX,
     LOT_PREFIX,
@@ -39,6 +39,8 @@ from laydown.ledger import services as ledger
 from laydown.ledger.group import grouped
 
 MIN_YEAR = 1800
+_CATEGORIES = tuple(Category.values)  # Django builds the list again at each `.values`
+_CONDITIONS = tuple(Condition.values)
 
 
 class DuplicateSuspected(ValidationError):
@@ -73,7 +75,7 @@ def item_fields_check(
     clean: dict[str, Any] = {}
     problems: dict[str, ValidationError] = {}
     field_checks: dict[str, Callable[[], Any]] = {
-        "category": lambda: validators.choice("category", category, Category.values),
+        "category": lambda: validators.choice("category", category, _CATEGORIES),
         "make": lambda: validators.text("make", make, max_length=100, required=True),
         "model": lambda: validators.text("model", model, max_length=100, required=True),
         "calibre": lambda: validators.text("calibre", calibre, max_length=50),
@@ -85,7 +87,7 @@ def item_fields_check(
             if year in (None, "")
             else validators.integer("year", year, minimum=MIN_YEAR, maximum=2100)
         ),
-        "condition": lambda: validators.choice("condition", condition, Condition.values),
+        "condition": lambda: validators.choice("condition", condition, _CONDITIONS),
         "photos": lambda: photos_check(photos, announced=photos_announced),
         "handed_in_by": lambda: validators.pseudonym("handed_in_by", handed_in_by),
     }
@@ -173,7 +175,7 @@ def item_collect(
                 )
             )
         ledger.record_append_batch(entries=entries, actor=actor_of(actor))
-    return Item.objects.get(tag=tag)
+    return item_by_tag(tag)
 
 
 def _photos(photos: Sequence[str], announced: bool) -> dict[str, list[str]]:

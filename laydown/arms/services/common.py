@@ -14,6 +14,7 @@ from laydown.arms.models import AmmoLot, Container, Item, Site, TagCounter
 from laydown.arms.selectors import container_seal
 from laydown.arms.vocab import ContainerStatus, ItemStatus, SiteStatus
 from laydown.core import validators
+from laydown.core.compiled import Compiled
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
 
@@ -37,14 +38,23 @@ def append_record(kind: str, data: Mapping[str, Any], actor: Principal) -> Recor
     return ledger.record_append(kind=kind, data=data, actor=actor_of(actor))
 
 
+_COUNTER_LOCKED: Compiled[TagCounter] = Compiled(
+    lambda prefix: (
+        TagCounter.objects.select_for_update().filter(prefix=prefix).order_by().values_list("last")
+    ),
+    "LD",
+)
+
+
 def allocate_tags(prefix: str, count: int = 1) -> list[str]:
     """The next `count` tags of `prefix`, gap-free. Call inside the transaction that appends the
     records using them: the counter row stays locked until it commits, and `apply` advances it.
     """
-    counter = TagCounter.objects.select_for_update().filter(prefix=prefix)
-    last = counter.values_list("last", flat=True).first()
+    row = _COUNTER_LOCKED.first(prefix)  # every registration: the SQL compiled once
+    last = None if row is None else row[0]
     if last is None:  # the prefix's first tag: create its row (a concurrent first may win)
         TagCounter.objects.bulk_create([TagCounter(prefix=prefix, last=0)], ignore_conflicts=True)
+        counter = TagCounter.objects.select_for_update().filter(prefix=prefix)
         last = counter.values_list("last", flat=True).get()
     return [f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)]
 
