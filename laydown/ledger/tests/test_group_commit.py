@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from django.db import IntegrityError
 from django.test import override_settings
 
 from laydown.core.errors import ValidationError
@@ -137,4 +138,66 @@ def test_a_process_killed_mid_batch_kept_every_record_it_reported_saved(
     assert set(saved) <= set(range(size)), "a caller was told saved for a lost record"
     assert Checkpoint.objects.order_by("-size").first().size == size
     assert Checkpoint.objects.count() < size  # the writer's calls were grouped
+    assert_log_is_whole(size)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_callers_database_error_spares_the_others_good_records(committer) -> None:
+    """On PostgreSQL a failed statement spoils the whole transaction unless its savepoint is
+    rolled back: a caller whose INSERT breaks a constraint must not cost the others theirs."""
+    services.record_append(kind="test.sample", data={"n": -1}, actor="clerk")
+
+    def clash() -> None:  # appends, then writes a checkpoint row that already exists
+        register.__wrapped__(99)
+        Checkpoint.objects.create(size=1, root=b"\0" * 32, note="a second checkpoint of size 1")
+
+    batch = [*calls((0, False)), group._Call(clash, None), *calls((1, False))]
+    group.commit_batch(batch)
+    assert [batch[0].future.result().index, batch[2].future.result().index] == [1, 2]
+    with pytest.raises(IntegrityError):
+        batch[1].future.result()
+    assert [r.data["n"] for r in Record.objects.order_by("index")] == [-1, 0, 1]
+    assert_log_is_whole(3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_committing_at_once_share_one_gap_free_log(
+    subprocess_env: dict[str, str],
+) -> None:
+    """Two web workers, each with its own committer: the log head lock orders their batches,
+    and every record either was reported saved at its own index or was never reported."""
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "laydown.ledger.tests.group_writer", "6"],
+            env=subprocess_env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    saved: list[list[int]] = [[], []]
+
+    def read(w: int) -> None:
+        stream = writers[w].stdout
+        assert stream is not None
+        for line in stream:
+            saved[w].append(int(line.split()[-1]))
+            if len(saved[w]) == 150:
+                return
+
+    readers = [threading.Thread(target=read, args=(w,)) for w in range(2)]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join(timeout=120)
+    for writer in writers:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+        assert writer.stdout is not None
+        writer.stdout.close()
+    assert [len(s) for s in saved] == [150, 150]
+    assert not set(saved[0]) & set(saved[1]), "two callers were told the same index"
+    size = selectors.log_size()
+    assert set(saved[0]) | set(saved[1]) <= set(range(size))
+    assert Checkpoint.objects.order_by("-size").first().size == size
     assert_log_is_whole(size)
