@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("laydown.reports.urls")),
     path("setup/", include("laydown.setup.urls")),
     path("field/", include("laydown.field.urls")),
+    path("jobs/", include("laydown.jobs.urls")),
     path("openrosa/", include("laydown.openrosa.urls")),
     path("api/v1/", api.urls),
 ]

@@ -26,6 +26,7 @@ SECTIONS: list[tuple[str, Promise]] = [
     ("accounts:organisations", _("Organisations")),
     ("accounts:users", _("Users")),
     ("setup:checklist", _("Set-up")),
+    ("jobs:list", _("Jobs")),
 ]
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from laydown.access.permissions import Principal
 from laydown.arms import importer
 from laydown.core import imports
@@ -61,5 +63,7 @@ ITEMS = kinds.register(
         write=_write,
         merge=_merge,
         form="arms.weapon",  # its exports: the weapon hand-in form's
+        label=gettext_lazy("Import items"),
+        page="arms:import_job",
     )
 )

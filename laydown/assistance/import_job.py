@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from laydown.access.permissions import Principal
 from laydown.accounts.models import Organisation
 from laydown.assistance import imports as importer
@@ -130,6 +132,7 @@ def _kind(
     load: Callable[[dict[str, Any]], Any] = _same,
     sealed: bool = False,
     form: str = "",
+    label: Any = "",
 ) -> kinds.ImportKind:
     return kinds.register(
         kinds.ImportKind(
@@ -141,11 +144,13 @@ def _kind(
             merge=_merge,
             sealed=sealed,
             form=form,
+            label=label,
+            page="assistance:import_job",
         )
     )
 
 
-_kind(PLACES, _places_check, _places_write)
+_kind(PLACES, _places_check, _places_write, label=gettext_lazy("Import places"))
 _kind(
     DISTRIBUTIONS,
     _distributions_check,
@@ -153,6 +158,7 @@ _kind(
     _distribution_dump,
     _distribution_load,
     form="assistance.distribution",  # its exports: the distribution form's
+    label=gettext_lazy("Import distributions"),
 )
 _kind(
     HOUSEHOLDS,
@@ -161,4 +167,5 @@ _kind(
     _household_dump,
     _household_load,
     sealed=True,
+    label=gettext_lazy("Import households"),
 )

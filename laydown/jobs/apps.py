@@ -10,4 +10,5 @@ class JobsConfig(AppConfig):
         from laydown.jobs import (
             coverage,  # noqa: F401  (declares what replay leaves out)
             periodic,  # noqa: F401  (registers the purge of old jobs)
+            permissions,  # noqa: F401  (registers the actions)
         )

@@ -34,6 +34,8 @@ class ImportKind:
     # The field form (laydown.field) whose exports (ODK Central, KoBoToolbox) this kind
     # imports: each row's submission is noted as received under this form's name.
     form: str = ""
+    label: Any = ""  # what the jobs page calls it (a lazy translation), else its name
+    page: str = ""  # the URL name of a job's own page (taking `job`), for the jobs page
 
 
 _KINDS: dict[str, ImportKind] = {}
@@ -44,6 +46,11 @@ def register(kind: ImportKind) -> ImportKind:
         raise ValueError(f"import kind {kind.name!r} is registered twice")
     _KINDS[kind.name] = kind
     return kind
+
+
+def find(name: str) -> ImportKind | None:
+    """The kind registered as `name`, or None (a job of a kind no longer registered)."""
+    return _KINDS.get(name)
 
 
 def get(name: str) -> ImportKind:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from laydown.access.permissions import Principal
 from laydown.core import imports
@@ -69,5 +70,7 @@ PARTICIPANTS = kinds.register(
         merge=_merge,
         sealed=True,
         form="people.registration",  # its exports: the demobilization registration form's
+        label=gettext_lazy("Import participants"),
+        page="people:import_job",
     )
 )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from laydown.access.permissions import Principal
 from laydown.core import imports
 from laydown.jobs import kinds
@@ -42,5 +44,7 @@ WORKBOOK = kinds.register(
         merge=_merge,
         batch=workbook.MAX_ROWS * len(workbook.LAYOUTS),  # one transaction: all or nothing
         sealed=True,
+        label=gettext_lazy("Set-up workbook"),
+        page="setup:workbook_job",
     )
 )

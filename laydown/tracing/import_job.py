@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from laydown.access.permissions import Principal
 from laydown.core import imports
 from laydown.jobs import kinds
@@ -41,5 +43,7 @@ MARKINGS = kinds.register(
         write=_write,
         merge=_merge,
         batch=500,
+        label=gettext_lazy("Import markings"),
+        page="tracing:import_job",
     )
 )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from laydown.jobs import views
+
+app_name = "jobs"
+urlpatterns = [
+    path("", views.job_list, name="list"),
+]
