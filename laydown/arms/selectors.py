@@ -92,9 +92,13 @@ def _serial_contains(rows: QuerySet[Item], wanted: str) -> QuerySet[Item]:
     return rows
 
 
-def item_search(*, page: int = 1, per_page: int = 50, **filters: Any) -> Page:
-    """Items matching every given filter (`item_rows`), newest tag first."""
-    return paginate(item_rows(**filters).order_by("-tag"), page, per_page)
+def item_search(
+    *, page: int = 1, per_page: int = 50, columns: tuple[str, ...] = (), **filters: Any
+) -> Page:
+    """Items matching every given filter (`item_rows`), newest tag first; with `columns`, each
+    row is the tuple of those columns rather than an Item."""
+    rows = item_rows(**filters).order_by("-tag")
+    return paginate(rows.values_list(*columns) if columns else rows, page, per_page)
 
 
 def _where(
