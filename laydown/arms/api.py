@@ -17,11 +17,12 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.renderers import JSONRenderer
 
 from laydown.accounts.api_auth import api_action, principal
-from laydown.arms import photos, selectors, services
+from laydown.arms import import_job, importer, photos, register_import, selectors, services
 from laydown.arms.models import AmmoLot, Container, CustodyEvent, Item, Materiel, Shipment, Site
 from laydown.core.api_types import IsoDate
 from laydown.core.paging import PageNumber, PerPage
 from laydown.field.api import idempotent
+from laydown.jobs.api import IMPORT_RESPONSES, file_import
 
 router = Router(tags=["arms"])
 
@@ -757,3 +758,50 @@ def container_delete(request: HttpRequest, code: str, reason: str) -> Status[Non
     box = _container_seen(request, code)
     services.container_delete(actor=principal(request), container=box, reason=reason)
     return Status(204, None)
+
+
+# ---- bulk import ---------------------------------------------------------------------------
+
+
+@router.post("/imports/items", response=IMPORT_RESPONSES, url_name="arms_items_import")
+@api_action("arms.import")
+def items_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False) -> Any:
+    """Import weapons from a CSV or XLSX file (columns: docs/import.md). Every row is checked
+    first; a file with any problem imports nothing, and the 422 lists each problem by row,
+    column, value and reason. `dry_run=true` only checks."""
+    return file_import(
+        actor=principal(request),
+        file=file,
+        kind=import_job.KIND,
+        layout=importer.LAYOUT,
+        dry_run=dry_run,
+    )
+
+
+@router.post("/imports/lots", response=IMPORT_RESPONSES, url_name="arms_lots_import")
+@api_action("arms.import")
+def lots_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False) -> Any:
+    """Import ammunition lots from a CSV or XLSX file, the lots list's own export, or an
+    export of the lot form (columns: docs/import.md), as `imports/items` does. Rows whose tag
+    is registered with the same values are left out (`registered`)."""
+    return file_import(
+        actor=principal(request),
+        file=file,
+        kind=import_job.LOTS.name,
+        layout=register_import.LOTS.layout,
+        dry_run=dry_run,
+    )
+
+
+@router.post("/imports/materiel", response=IMPORT_RESPONSES, url_name="arms_materiel_import")
+@api_action("arms.import")
+def materiel_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False) -> Any:
+    """Import materiel from a CSV or XLSX file, the materiel list's own export, or an export
+    of the materiel form (columns: docs/import.md), as `imports/lots` does."""
+    return file_import(
+        actor=principal(request),
+        file=file,
+        kind=import_job.MATERIEL.name,
+        layout=register_import.MATERIEL.layout,
+        dry_run=dry_run,
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from laydown.access.permissions import Principal
-from laydown.arms import importer
+from laydown.arms import importer, register_import
 from laydown.core import imports
 from laydown.jobs import kinds
 
@@ -67,3 +67,45 @@ ITEMS = kinds.register(
         page="arms:import_job",
     )
 )
+
+
+# ---- lots and materiel (laydown.arms.register_import) ----------------------------------------
+
+
+def _register_kind(register: register_import.Register, form: str) -> kinds.ImportKind:
+    def check(
+        actor: Principal,
+        name: str,
+        content: bytes,
+        progress: imports.Progress,
+        params: kinds.Params,
+    ) -> imports.Checked[register_import.Entry]:
+        table = imports.table_read(register.layout, name=name, content=content)
+        return register_import.register_check(register, actor, table, progress)
+
+    def write(actor: Principal, entries: Sequence[register_import.Entry]) -> kinds.Result:
+        done = register_import.register_write(register, actor=actor, entries=entries)
+        return {"count": done.count, "first_tag": done.first_tag, "last_tag": done.last_tag}
+
+    def merge(before: kinds.Result, batch: kinds.Result) -> kinds.Result:
+        return {
+            "count": before["count"] + batch["count"],
+            "first_tag": before["first_tag"],
+            "last_tag": batch["last_tag"],
+        }
+
+    return kinds.register(
+        kinds.ImportKind(
+            name=f"arms.{register.name}",
+            check=check,
+            dump=lambda entry: {"site": entry.site, "data": entry.data, "tag": entry.tag},
+            load=lambda payload: register_import.Entry(**payload),
+            write=write,
+            merge=merge,
+            form=form,  # its exports: the hand-in form's
+        )
+    )
+
+
+LOTS = _register_kind(register_import.LOTS, "arms.lot")
+MATERIEL = _register_kind(register_import.MATERIEL, "arms.materiel")

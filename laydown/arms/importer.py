@@ -12,22 +12,20 @@ in batches with `record_append_batch` and applied with bulk inserts,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from laydown.access.permissions import Principal, actor_of, authorize
-from laydown.access.roles import Scope
-from laydown.accounts.services import SYSTEM
+from laydown.access.permissions import Principal, actor_of
 from laydown.arms import records, selectors, services
-from laydown.arms.models import Item, Site
+from laydown.arms.import_sites import site_verdicts
+from laydown.arms.models import Item
 from laydown.arms.normalise import mixed_scripts, normalise_serial
 from laydown.arms.services.common import ITEM_PREFIX
-from laydown.arms.vocab import Category, Condition, SiteStatus
+from laydown.arms.vocab import Category, Condition
 from laydown.core import imports, validators
 from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
@@ -101,33 +99,17 @@ class Entry:
 # ---- checking ------------------------------------------------------------------------------
 
 
-def _sites(actor: Principal, codes: Iterable[str]) -> dict[str, str]:
-    """For each site code, '' if the actor may import there, else the reason not."""
-    wanted = set(codes)
-    found = {s.code: s for s in Site.objects.filter(code__in=wanted)}
-    verdicts = {}
-    for code in wanted:
-        site = found.get(code)
-        if site is None:
-            verdicts[code] = _("no such site")
-        elif site.status != SiteStatus.OPEN:
-            verdicts[code] = _("site is not open")
-        else:
-            try:
-                if actor is not SYSTEM:
-                    authorize(actor, "arms.import", scope=Scope(site=code, region=site.region))
-                verdicts[code] = ""
-            except PermissionDenied:
-                verdicts[code] = _("you may not import items at this site")
-    return verdicts
-
-
 def items_check(
     actor: Principal, table: imports.Table, progress: Progress = imports.no_progress
 ) -> imports.Checked[Entry]:
     """Check every row; return the record data of each and every problem found."""
     rows = list(table.rows)  # the reader stops one row past MAX_ROWS
-    sites = _sites(actor, (values["site"] for _n, values in rows))
+    sites = site_verdicts(
+        actor,
+        (values["site"] for _n, values in rows),
+        actions=("arms.import",),
+        refusal=_("you may not import items at this site"),
+    )
     seen: dict[tuple[str, str, str], list[int]] = {}  # normalised key -> rows of this file
     serials = [values["serial"] for _n, values in rows]
     normalised = [normalise_serial(s) for s in serials]

@@ -55,7 +55,10 @@ CORRECT = define(
 )
 IMPORT = define(
     "arms.import",
-    gettext_lazy("Bulk-import items from CSV or XLSX"),
+    gettext_lazy(
+        "Bulk-import weapons, ammunition lots and materiel from CSV or XLSX (lots and materiel "
+        "only where one may also register them)"
+    ),
     [R.PROGRAMME_MANAGER, R.COLLECTION_CLERK],
     scoped=True,
 )

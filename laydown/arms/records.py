@@ -115,13 +115,17 @@ def _flush() -> None:
 
 
 def _counter_set(prefix: str, last: int) -> None:
-    """Set the counter of `prefix` to `last` (created if absent): the upsert that
+    """Raise the counter of `prefix` to `last` (created if absent; never lowered: an import
+    may bring tags of before, below the counter): the upsert that
     `bulk_create(update_conflicts=True)` writes, without building it for each record."""
     qn = connection.ops.quote_name
     table = qn(TagCounter._meta.db_table)
+    last_column = qn("last")
     sql = (
-        f"INSERT INTO {table} ({qn('prefix')}, {qn('last')}) VALUES (%s, %s) "  # noqa: S608
-        f"ON CONFLICT ({qn('prefix')}) DO UPDATE SET {qn('last')} = EXCLUDED.{qn('last')}"
+        f"INSERT INTO {table} ({qn('prefix')}, {last_column}) VALUES (%s, %s) "  # noqa: S608
+        f"ON CONFLICT ({qn('prefix')}) DO UPDATE SET {last_column} = CASE WHEN "
+        f"EXCLUDED.{last_column} > {table}.{last_column} THEN EXCLUDED.{last_column} "
+        f"ELSE {table}.{last_column} END"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [prefix, last])

@@ -1,6 +1,17 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
 from laydown.arms import site_views, views
+
+
+def import_paths(root: str, name: str, found: views.ImportViews) -> list[URLPattern]:
+    """A register's import page, its template, a job's progress and a job's page."""
+    return [
+        path(root, found.page, name=name),
+        path(f"{root}template.<slug:fmt>", found.template, name=f"{name}_template"),
+        path(f"{root}progress/<slug:job>.json", found.progress, name=f"{name}_progress"),
+        path(f"{root}jobs/<slug:job>/", found.job, name=f"{name}_job"),
+    ]
+
 
 app_name = "arms"
 urlpatterns = [
@@ -33,10 +44,12 @@ urlpatterns = [
     path("items/<slug:tag>/lost/", views.item_lost, name="item_lost"),
     path("items/<slug:tag>/correct/", views.item_correct, name="item_correct"),
     path("lots/", views.lot_list, name="lots"),
+    *import_paths("lots/import/", "lot_import", views.LOTS_VIEWS),
     path("lots/<slug:tag>/", views.lot_detail, name="lot"),
     path("lots/<slug:tag>/lost/", views.lot_lost, name="lot_lost"),
     path("lots/<slug:tag>/correct/", views.lot_correct, name="lot_correct"),
     path("materiel/", views.materiel_list, name="materiel_list"),
+    *import_paths("materiel/import/", "materiel_import", views.MATERIEL_VIEWS),
     path("materiel/<slug:tag>/", views.materiel_detail, name="materiel"),
     path("materiel/<slug:tag>/correct/", views.materiel_correct, name="materiel_correct"),
     path("shipments/", views.shipment_list, name="shipments"),
@@ -46,8 +59,5 @@ urlpatterns = [
     path("incidents/", views.incident_list, name="incidents"),
     path("stock-checks/<slug:code>/", views.stock_check_detail, name="stock_check"),
     path("stock-checks/<slug:code>/count/", views.stock_check_count, name="stock_check_count"),
-    path("import/", views.import_items, name="import"),
-    path("import/template.<slug:fmt>", views.import_template, name="import_template"),
-    path("import/progress/<slug:job>.json", views.import_progress, name="import_progress"),
-    path("import/jobs/<slug:job>/", views.import_job_page, name="import_job"),
+    *import_paths("import/", "import", views.ITEMS_VIEWS),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import segno
@@ -18,17 +19,28 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from laydown.access.permissions import Principal, is_allowed
 from laydown.access.roles import Scope
 from laydown.access.web import principal_of, requires
-from laydown.arms import extensions, forms, import_job, importer, photos, selectors, services
+from laydown.arms import (
+    extensions,
+    forms,
+    import_job,
+    importer,
+    photos,
+    register_import,
+    selectors,
+    services,
+)
 from laydown.arms.models import AmmoLot, Item, Shipment, Site
 from laydown.arms.vocab import (
     IncidentKind,
@@ -38,7 +50,7 @@ from laydown.arms.vocab import (
     SiteStatus,
     StockCheckStatus,
 )
-from laydown.core import listing
+from laydown.core import imports, listing
 from laydown.core.errors import ValidationError
 from laydown.core.forms import run_form, show_service_error
 from laydown.core.imports.uploads import upload_content
@@ -418,6 +430,11 @@ LOTS = RegisterList(
         "status",
         "collected_site",
         "collected_at",
+        # what the lots import needs beside (laydown.arms.register_import): the export imports
+        "lot_number",
+        "hazard_division",
+        "compatibility_group",
+        "condition",
     ),
     lambda x: [
         x.tag,
@@ -430,6 +447,10 @@ LOTS = RegisterList(
         x.status,
         x.collected_site_id,
         _day(x.collected_at),
+        x.lot_number,
+        x.hazard_division,
+        x.compatibility_group,
+        x.condition,
     ],
 )
 MATERIEL = RegisterList(
@@ -437,8 +458,16 @@ MATERIEL = RegisterList(
     "arms/materiel_list.html",
     {"tag": "tag", "type": "type", "site": "site_id", "collected": "collected_at"},
     "-tag",
-    ("tag", "type", "description", "quantity", "site", "collected_at"),
-    lambda m: [m.tag, m.type, m.description, m.quantity, m.site_id, _day(m.collected_at)],
+    ("tag", "type", "description", "quantity", "site", "collected_at", "identifiers"),
+    lambda m: [
+        m.tag,
+        m.type,
+        m.description,
+        m.quantity,
+        m.site_id,
+        _day(m.collected_at),
+        "; ".join(m.identifiers),  # as the materiel import reads them
+    ],
 )
 
 
@@ -1020,8 +1049,80 @@ def disposal_new(request: HttpRequest, code: str) -> HttpResponse:
 # ---- bulk import ---------------------------------------------------------------------------
 
 
-@requires("arms.import")
-def import_items(request: HttpRequest) -> HttpResponse:
+@dataclass(frozen=True)
+class ImportPage:
+    """One register's import pages: its job kind, file layout, template and outcome."""
+
+    kind: str
+    layout: imports.Layout
+    title: Any  # lazy text
+    name: str  # the URL names' stem: "import", "lot_import", "materiel_import"
+    file: str  # the template's file name
+    write: Callable[[Path], None]
+    list_url: str  # where a finished import goes
+    list_query: str  # and with which filter
+    success: Callable[[dict[str, Any]], str]
+
+    def urls(self) -> dict[str, str]:
+        return {
+            "page": f"arms:{self.name}",
+            "template": f"arms:{self.name}_template",
+            "progress": f"arms:{self.name}_progress",
+            "job": f"arms:{self.name}_job",
+        }
+
+
+def _imported(message: Any) -> Callable[[dict[str, Any]], str]:
+    def success(result: dict[str, Any]) -> str:
+        return str(message) % {
+            "n": result.get("count", 0),
+            "first": result.get("first_tag", "-"),
+            "last": result.get("last_tag", "-"),
+        }
+
+    return success
+
+
+ITEMS_IMPORT = ImportPage(
+    kind=import_job.KIND,
+    layout=importer.LAYOUT,
+    title=gettext_lazy("Import items"),
+    name="import",
+    file="laydown-items",
+    write=importer.items_template,
+    list_url="arms:items",
+    list_query="?tag=LD-",
+    success=_imported(gettext_lazy("%(n)d items imported (%(first)s to %(last)s).")),
+)
+LOTS_IMPORT = ImportPage(
+    kind=import_job.LOTS.name,
+    layout=register_import.LOTS.layout,
+    title=gettext_lazy("Import ammunition lots"),
+    name="lot_import",
+    file="laydown-lots",
+    write=lambda path: register_import.register_template(register_import.LOTS, path),
+    list_url="arms:lots",
+    list_query="",
+    success=_imported(gettext_lazy("%(n)d lots imported (%(first)s to %(last)s).")),
+)
+MATERIEL_IMPORT = ImportPage(
+    kind=import_job.MATERIEL.name,
+    layout=register_import.MATERIEL.layout,
+    title=gettext_lazy("Import materiel"),
+    name="materiel_import",
+    file="laydown-materiel",
+    write=lambda path: register_import.register_template(register_import.MATERIEL, path),
+    list_url="arms:materiel_list",
+    list_query="",
+    success=_imported(gettext_lazy("%(n)d items of materiel imported (%(first)s to %(last)s).")),
+)
+
+
+def _import_context(spec: ImportPage) -> dict[str, Any]:
+    return {"title": spec.title, "urls": spec.urls(), "columns": spec.layout.columns}
+
+
+def _import_file(request: HttpRequest, spec: ImportPage) -> HttpResponse:
     """Take the file and queue it as a job; show its outcome at once if it is already over
     (a small file, or a task backend that runs at once), else follow it on its own page."""
     form = forms.ImportForm(_posted(request), request.FILES or None)
@@ -1030,23 +1131,23 @@ def import_items(request: HttpRequest) -> HttpResponse:
         try:
             job = jobs.import_submit(
                 actor=principal_of(request),
-                kind=import_job.KIND,
+                kind=spec.kind,
                 name=upload.name,
-                content=upload_content(upload, importer.LAYOUT),
+                content=upload_content(upload, spec.layout),
                 job_id=form.cleaned_data["job"],
             )
         except importer.ImportRefused as exc:
             form.add_error("file", exc.message)
         else:
-            return _import_outcome(request, job, form)
+            return _import_outcome(spec, request, job, form)
     if not form.is_bound:
         form = forms.ImportForm(initial={"job": uuid.uuid4().hex})
-    context = {"form": form, "problems": [], "columns": importer.COLUMNS}
+    context = _import_context(spec) | {"form": form, "problems": []}
     return render(request, "arms/import.html", context, status=_status(form))
 
 
 def _import_outcome(
-    request: HttpRequest, job: ImportJob, form: forms.ImportForm | None = None
+    spec: ImportPage, request: HttpRequest, job: ImportJob, form: forms.ImportForm | None = None
 ) -> HttpResponse:
     return import_outcome(
         request,
@@ -1054,34 +1155,56 @@ def _import_outcome(
         form,
         form_class=forms.ImportForm,
         template="arms/import.html",
-        columns=importer.COLUMNS,
-        success=lambda result: (
-            _("%(n)d items imported (%(first)s to %(last)s).")
-            % {
-                "n": result.get("count", 0),
-                "first": result.get("first_tag", "-"),
-                "last": result.get("last_tag", "-"),
-            }
-        ),
-        done_url=f"{reverse('arms:items')}?tag=LD-",
-        job_view="arms:import_job",
+        columns=spec.layout.columns,
+        success=spec.success,
+        done_url=reverse(spec.list_url) + spec.list_query,
+        job_view=spec.urls()["job"],
+        context=_import_context(spec),
     )
 
 
-@requires("arms.import")
-def import_job_page(request: HttpRequest, job: str) -> HttpResponse:
-    """A queued or running import, followed until it ends; then its outcome."""
-    found = job_of(principal_of(request), job, import_job.KIND)
-    return job_page(request, found, template="arms/import_job.html", outcome=_import_outcome)
+def _import_job(request: HttpRequest, spec: ImportPage, job: str) -> HttpResponse:
+    found = job_of(principal_of(request), job, spec.kind)
+    return job_page(
+        request,
+        found,
+        template="arms/import_job.html",
+        outcome=lambda request, job: _import_outcome(spec, request, job),
+        context=_import_context(spec),
+    )
 
 
-@requires("arms.import")
-def import_progress(request: HttpRequest, job: str) -> JsonResponse:
-    """How far the import `job` is: {"state", "phase": "check"|"import"|"waiting"|..., "done",
-    "total"}; "waiting" for a job not (yet) known."""
-    return progress_answer(job_of(principal_of(request), job, import_job.KIND))
+@dataclass(frozen=True)
+class ImportViews:
+    """The four views of one register's import: the page, a job's page, its progress
+    ({"state", "phase": "check"|"import"|"waiting"|..., "done", "total"}) and the template."""
+
+    page: Callable[..., HttpResponseBase]
+    job: Callable[..., HttpResponseBase]
+    progress: Callable[..., HttpResponseBase]
+    template: Callable[..., HttpResponseBase]
 
 
-@requires("arms.import")
-def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
-    return template_download(fmt, name="laydown-items", write=importer.items_template)
+def _import_views(spec: ImportPage) -> ImportViews:
+    @requires("arms.import")
+    def page(request: HttpRequest) -> HttpResponse:
+        return _import_file(request, spec)
+
+    @requires("arms.import")
+    def job(request: HttpRequest, job: str) -> HttpResponse:
+        return _import_job(request, spec, job)
+
+    @requires("arms.import")
+    def progress(request: HttpRequest, job: str) -> JsonResponse:
+        return progress_answer(job_of(principal_of(request), job, spec.kind))
+
+    @requires("arms.import")
+    def template(request: HttpRequest, fmt: str) -> HttpResponse:
+        return template_download(fmt, name=spec.file, write=spec.write)
+
+    return ImportViews(page, job, progress, template)
+
+
+ITEMS_VIEWS = _import_views(ITEMS_IMPORT)
+LOTS_VIEWS = _import_views(LOTS_IMPORT)
+MATERIEL_VIEWS = _import_views(MATERIEL_IMPORT)

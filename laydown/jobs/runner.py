@@ -41,6 +41,8 @@ REFUSAL_ROW = -1  # the sealed refusal's place among the job's sealed values (ro
 STAGE_BATCH = 5000
 SUBMISSION = "__submission__"  # an export's row: its submission, beside its own payload
 SKIPPED = "skipped"  # an export's rows received before, in the job's result
+REGISTERED = "registered"  # rows registered before with the same values (a register's export)
+KEPT = (SKIPPED, REGISTERED)  # counts of the check, kept in the result as batches are written
 ActorOf = Callable[[ImportJob], Principal]
 Progress = Callable[[str, int, int], None]
 
@@ -114,7 +116,9 @@ def _check_and_stage(
         rows_staged=len(entries),
         done=0,
         total=len(entries),
-        result={SKIPPED: checked.skipped} if checked.skipped else {},
+        result={
+            k: v for k, v in ((SKIPPED, checked.skipped), (REGISTERED, checked.registered)) if v
+        },
     )
 
 
@@ -147,8 +151,8 @@ def _write(job: ImportJob, kind: kinds.ImportKind, actor: Principal, progress: P
                 field.submissions_imported(
                     actor=actor, form=kind.form, received=received, job=str(job.id)
                 )
-            skipped = {k: v for k, v in job.result.items() if k == SKIPPED}
-            before = {k: v for k, v in job.result.items() if k != SKIPPED}
+            skipped = {k: v for k, v in job.result.items() if k in KEPT}
+            before = {k: v for k, v in job.result.items() if k not in KEPT}
             job.result = {**(kind.merge(before, part) if before else part), **skipped}
             ImportJob.objects.filter(pk=job.pk).update(result=job.result)
         job.rows_written = job.done = end

@@ -28,7 +28,12 @@ TEMPLATE_TYPES = {
 
 
 def job_page(
-    request: HttpRequest, found: ImportJob | None, *, template: str, outcome: Outcome
+    request: HttpRequest,
+    found: ImportJob | None,
+    *,
+    template: str,
+    outcome: Outcome,
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A queued or running import, followed on `template` until it ends; then `outcome` (the
     app's own: a message and a redirect, or the refusal beside the form). A failed job stays
@@ -37,7 +42,8 @@ def job_page(
         raise Http404("no such import")
     if found.finished and found.state != JobState.FAILED:
         return outcome(request, found)
-    return render(request, template, {"job": found, "progress": job_progress(found)})
+    shown = (context or {}) | {"job": found, "progress": job_progress(found)}
+    return render(request, template, shown)
 
 
 def progress_answer(found: ImportJob | None) -> JsonResponse:
@@ -46,7 +52,8 @@ def progress_answer(found: ImportJob | None) -> JsonResponse:
 
 
 def skipped_note(request: HttpRequest, job: ImportJob) -> None:
-    """Say how many rows of an export a finished job left out as received before."""
+    """Say how many rows a finished job left out: of an export, as received before; of a
+    register's own export, as registered before."""
     skipped = int(job.result.get("skipped", 0))
     if skipped:
         messages.info(
@@ -57,6 +64,17 @@ def skipped_note(request: HttpRequest, job: ImportJob) -> None:
                 skipped,
             )
             % {"n": skipped},
+        )
+    registered = int(job.result.get("registered", 0))
+    if registered:
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d row was left out: it is registered already, with the same values.",
+                "%(n)d rows were left out: they are registered already, with the same values.",
+                registered,
+            )
+            % {"n": registered},
         )
 
 
@@ -71,11 +89,13 @@ def import_outcome(
     success: Callable[[dict[str, Any]], str],
     done_url: str,
     job_view: str,
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A job's outcome on an import page whose form carries the job's id: done, its `success`
     message (of the job's result) and a redirect to `done_url` (a URL or a view's name);
     refused, the page again with its problems (beside the form that sent the file, or above a
-    fresh form on the job's own page); else its own page (`job_view`) to follow it."""
+    fresh form on the job's own page); else its own page (`job_view`) to follow it. `context`
+    is what the page shows beside (a title, its URLs)."""
     if job.state == JobState.DONE:
         messages.success(request, success(job.result))
         skipped_note(request, job)
@@ -86,14 +106,14 @@ def import_outcome(
             form, above = form_class(initial={"job": uuid.uuid4().hex}), refusal.message
         else:
             form.add_error("file", refusal.message)
-        context = {
+        shown = (context or {}) | {
             "form": form,
             "refusal": above,
             "problems": refusal.problems,
             "problem_count": job.problem_count,
             "columns": columns,
         }
-        return render(request, template, context, status=400)
+        return render(request, template, shown, status=400)
     return redirect(job_view, job=str(job.id))
 
 

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from laydown.accounts.api_auth import api_action, principal
-from laydown.core.api_errors import ErrorBody
 from laydown.core.api_types import IsoDate
 from laydown.core.delivery import delivered
 from laydown.core.errors import ValidationError
@@ -31,6 +30,7 @@ from laydown.core.imports.uploads import upload_content
 from laydown.core.paging import PageNumber, PerPage
 from laydown.field.api import idempotent
 from laydown.jobs import services as jobs
+from laydown.jobs.api import ImportErrorOut, ImportOut, import_error
 from laydown.people import import_job, importer, selectors, services
 from laydown.people.models import Appeal, DuplicateFlag, Participant, PaymentCycle, Referral
 
@@ -367,32 +367,6 @@ class PaymentsIn(Schema):
 
 class RecordedOut(Schema):
     recorded: int
-
-
-class ImportOut(Schema):
-    rows: int = Field(description="the rows of the file, all valid")
-    imported: bool = Field(description="false for a dry run: checked, nothing written")
-
-
-class ProblemOut(Schema):
-    row: int = Field(
-        description="as the spreadsheet numbers it (the header is row 1; 0: the file as a whole)"
-    )
-    column: str
-    value: str
-    reason: str
-
-
-class ImportErrorBody(ErrorBody):
-    problems: list[ProblemOut] = Field(
-        [],
-        description="each problem of the file by row and column; absent or empty when the "
-        "request itself is wrong (no file, too large, a bad parameter): see `fields`",
-    )
-
-
-class ImportErrorOut(Schema):
-    error: ImportErrorBody
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -799,10 +773,10 @@ def participants_import(
             )
             rows, skipped = done.get("count", 0), done.get("skipped", 0)
     except importer.ImportInvalid as exc:
-        return Status(422, _import_error(exc))
+        return Status(422, import_error(exc))
     except ValidationError as exc:  # refused while writing: a problem of the file as a whole
         refused = importer.ImportInvalid(problems_of(exc, 0, {}), exc.message, fields=exc.fields)
-        return Status(422, _import_error(refused))
+        return Status(422, import_error(refused))
     answer = {"rows": rows, "imported": not dry_run}
     if skipped:
         answer["skipped"] = skipped
@@ -811,17 +785,3 @@ def participants_import(
 
 def _quiet(phase: str, done: int, total: int) -> None:
     return None
-
-
-def _import_error(exc: importer.ImportInvalid) -> dict[str, Any]:
-    problems = [p.as_dict() for p in exc.problems]
-    # problems of rows by row and column; of the file or its header, as the refusal names them
-    fields = {f"row {p.row}, {p.column}": p.reason for p in exc.problems if p.row > 1}
-    return {
-        "error": {
-            "code": exc.code,
-            "message": exc.message,
-            "fields": fields or exc.fields,
-            "problems": problems,
-        }
-    }

@@ -184,9 +184,15 @@ DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
     "arms:shipment_receive": SHIPMENTS,
     "arms:stock_check": STOCK_CHECKS,
     "arms:stock_check_count": STOCK_CHECKS,
-    "arms:import_template": lambda: [{"fmt": "csv"}, {"fmt": "xlsx"}],
-    "arms:import_progress": NONE,
-    "arms:import_job": NONE,
+    **{
+        f"arms:{stem}_template": lambda: [{"fmt": "csv"}, {"fmt": "xlsx"}]
+        for stem in ("import", "lot_import", "materiel_import")
+    },
+    **{
+        f"arms:{stem}_{page}": NONE
+        for stem in ("import", "lot_import", "materiel_import")
+        for page in ("progress", "job")
+    },
     "people:import_progress": NONE,
     "people:import_job": NONE,
     "assistance:import_progress": NONE,

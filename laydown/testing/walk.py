@@ -131,9 +131,18 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
         f"api:tracing_{name}": lambda s: {"tag": "LD-000000"}
         for name in ("markings_get", "markings_put", "lot_markings_put", "recovery_put")
     },
-    "arms:import_template": lambda s: {"fmt": "csv"},
-    "arms:import_progress": lambda s: {"job": "0"},
-    "arms:import_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
+    **{
+        f"arms:{stem}_template": lambda s: {"fmt": "csv"}
+        for stem in ("import", "lot_import", "materiel_import")
+    },
+    **{
+        f"arms:{stem}_progress": lambda s: {"job": "0"}
+        for stem in ("import", "lot_import", "materiel_import")
+    },
+    **{
+        f"arms:{stem}_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"}
+        for stem in ("import", "lot_import", "materiel_import")
+    },
     "setup:workbook_progress": lambda s: {"job": "0"},
     "setup:workbook_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
     "people:import_progress": lambda s: {"job": "0"},

@@ -45,6 +45,9 @@ class Checked(Generic[T]):
     # out as received before (laydown.core.imports.exports).
     submissions: dict[int, Received] = field(default_factory=dict)
     skipped: int = 0
+    # Rows left out as registered before with the same values (a register's own export
+    # imported again: laydown.arms.register_import).
+    registered: int = 0
 
     @property
     def rows(self) -> int:
@@ -79,17 +82,20 @@ def rows_check(
     return checked_with(table, entries, problems)
 
 
-def checked_with(table: Table, entries: list[tuple[int, T]], problems: list[Problem]) -> Checked[T]:
+def checked_with(
+    table: Table, entries: list[tuple[int, T]], problems: list[Problem], *, registered: int = 0
+) -> Checked[T]:
     """`entries` and `problems` with the reading's own problems, and one if there was no row
-    (and none was left out as received before). An export's problems name its own columns."""
+    (and none was left out as received or `registered` before). An export's problems name its
+    own columns."""
     problems = sorted([*table.problems, *problems], key=lambda p: p.row)
     if table.sources:
         problems = [
             dataclasses.replace(p, column=table.sources.get(p.column, p.column)) for p in problems
         ]
-    if not entries and not problems and not table.skipped:
+    if not entries and not problems and not table.skipped and not registered:
         problems.append(Problem(2, "", "", _("The file has a header but no rows.")))
-    return Checked(entries, problems, dict(table.submissions), len(table.skipped))
+    return Checked(entries, problems, dict(table.submissions), len(table.skipped), registered)
 
 
 def checked_or_refused(checked: Checked[T]) -> list[T]:

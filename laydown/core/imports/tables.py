@@ -41,6 +41,9 @@ class Layout:
     # Columns an export holds as the names of attached files (photos), which it does not
     # carry: ignored in an export.
     attachments: tuple[str, ...] = ()
+    # Columns taken and not read: those of the list's own export that say where a thing is now
+    # (its container, its status), so that the export can be imported as it is.
+    ignored: tuple[str, ...] = ()
 
     @property
     def width(self) -> int:
@@ -206,7 +209,7 @@ def header_problems(layout: Layout, header: list[str]) -> list[Problem]:
                 _("unknown column; the columns are: %(c)s") % {"c": ", ".join(layout.columns)},
             )
             for name in header
-            if name and name not in layout.columns
+            if name and name not in layout.columns and name not in layout.ignored
         ]  # fmt: skip
     problems += [
         Problem(1, c, "", _("required column missing")) for c in layout.required if c not in seen
