@@ -33,9 +33,14 @@ class Problem:
     sheet: str = ""  # a workbook's sheet, when the file has several (laydown.core.imports.workbook)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "column", excerpt(self.column))  # a header cell names it
-        object.__setattr__(self, "value", excerpt(self.value))
-        object.__setattr__(self, "reason", excerpt(self.reason, REASON_MAX))
+        # A NUL shown as U+FFFD: PostgreSQL's text and JSON cannot hold it (a job keeps the
+        # problems of a refused file), and a binary file read as CSV has them in its header.
+        column, value = self.column.replace("\x00", "\ufffd"), self.value.replace("\x00", "\ufffd")
+        object.__setattr__(self, "column", excerpt(column))  # a header cell names it
+        object.__setattr__(self, "value", excerpt(value))
+        object.__setattr__(
+            self, "reason", excerpt(self.reason.replace("\x00", "\ufffd"), REASON_MAX)
+        )
 
     def __str__(self) -> str:
         if self.sheet:
