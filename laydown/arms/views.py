@@ -25,7 +25,6 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from laydown.access.permissions import Principal, is_allowed
@@ -60,12 +59,12 @@ from laydown.jobs.selectors import job_of
 from laydown.jobs.web import import_outcome, job_page, progress_answer, template_download
 
 WHAT = {
-    "arms.item_register": _lazy("register items"),
-    "arms.custody": _lazy("act as custodian"),
-    "arms.shipment": _lazy("dispatch or receive shipments"),
-    "arms.stock_check": _lazy("run stock checks"),
-    "arms.dispose": _lazy("record disposals"),
-    "arms.correct": _lazy("correct registrations"),
+    "arms.item_register": gettext_lazy("register items"),
+    "arms.custody": gettext_lazy("act as custodian"),
+    "arms.shipment": gettext_lazy("dispatch or receive shipments"),
+    "arms.stock_check": gettext_lazy("run stock checks"),
+    "arms.dispose": gettext_lazy("record disposals"),
+    "arms.correct": gettext_lazy("correct registrations"),
 }
 
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from laydown.access.web import principal_of, requires
 from laydown.core.imports import ImportRefused
@@ -28,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class WorkbookForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("The filled-in workbook (.xlsx)"),
+        label=gettext_lazy("The filled-in workbook (.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
     job = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from laydown.access.permissions import Principal
 from laydown.access.web import principal_of, requires
@@ -189,11 +189,16 @@ def _resolve(actor: Principal, code: str, data: dict[str, Any]) -> object:
 
 Step = tuple[str, type[Form], Callable[[Principal, str, dict[str, Any]], object], Any]
 STEPS: dict[str, Step] = {
-    "open": ("open_form", forms.OpenForm, _open, _lazy("Inspection opened: the sample is drawn.")),
-    "finding": ("finding_form", forms.FindingForm, _finding, _lazy("Finding recorded.")),
-    "close": ("", Form, _close, _lazy("Inspection closed: sign its report.")),
-    "sign": ("sign_form", forms.SignedNoteForm, _sign, _lazy("Signed report recorded.")),
-    "resolve": ("resolve_form", forms.ResolveForm, _resolve, _lazy("Follow-up resolved.")),
+    "open": (
+        "open_form",
+        forms.OpenForm,
+        _open,
+        gettext_lazy("Inspection opened: the sample is drawn."),
+    ),
+    "finding": ("finding_form", forms.FindingForm, _finding, gettext_lazy("Finding recorded.")),
+    "close": ("", Form, _close, gettext_lazy("Inspection closed: sign its report.")),
+    "sign": ("sign_form", forms.SignedNoteForm, _sign, gettext_lazy("Signed report recorded.")),
+    "resolve": ("resolve_form", forms.ResolveForm, _resolve, gettext_lazy("Follow-up resolved.")),
 }
 
 
