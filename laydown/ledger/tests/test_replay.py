@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from laydown.ledger import kinds, replay, services
 from laydown.ledger.models import Record, Tile
@@ -61,3 +63,35 @@ def test_replay_detects_a_tampered_higher_level_tile() -> None:
 def test_replay_of_an_empty_log_verifies_nothing_and_succeeds() -> None:
     result = replay.ledger_replay()
     assert (result.size, result.records) == (0, 0)
+
+
+def _indexes() -> dict[str, dict[str, object]]:
+    """Every index and constraint of the tables replay rebuilds, by table and name."""
+    found = {}
+    with connection.cursor() as cursor:
+        for label in kinds.replay_coverage().replayed:
+            table = apps.get_model(label)._meta.db_table
+            found[table] = connection.introspection.get_constraints(cursor, table)
+    return found
+
+
+def test_replay_leaves_every_index_of_the_rebuilt_tables_as_it_found_it() -> None:
+    """Replay drops the indexes that enforce nothing while it inserts and creates them again."""
+    services.record_append_batch(entries=[("test.projected", {"n": 1})], actor="system")
+    before = _indexes()
+    assert any(
+        c["index"] and not c["unique"] and not c["primary_key"]
+        for table in before.values()
+        for c in table.values()
+    )
+    replay.ledger_replay()
+    assert _indexes() == before
+
+
+def test_a_failed_replay_leaves_the_indexes_in_place() -> None:
+    services.record_append_batch(entries=[("test.sample", {"n": i}) for i in range(50)], actor="s")
+    before = _indexes()
+    Record.objects.filter(index=17).update(body=b'{"forged":true}')
+    with pytest.raises(replay.ReplayError):
+        replay.ledger_replay()
+    assert _indexes() == before
