@@ -66,6 +66,10 @@ LAYDOWN_BACKUP_DIR = env_str("LAYDOWN_BACKUP_DIR", "")
 LAYDOWN_BACKUP_AT = env_time("LAYDOWN_BACKUP_AT", "02:00")
 LAYDOWN_BACKUP_KEEP = env_counts("LAYDOWN_BACKUP_KEEP", "7,5,12", 3)
 LAYDOWN_JOB_RETENTION_DAYS = env_int("LAYDOWN_JOB_RETENTION_DAYS", 30, minimum=1)
+# A list or dataset export of more rows than this is made by the worker (a file to download
+# from the jobs page, kept LAYDOWN_EXPORT_RETENTION_DAYS), not inside the web request.
+LAYDOWN_EXPORT_INLINE_MAX = env_int("LAYDOWN_EXPORT_INLINE_MAX", 5000, minimum=0)
+LAYDOWN_EXPORT_RETENTION_DAYS = env_int("LAYDOWN_EXPORT_RETENTION_DAYS", 7, minimum=1)
 # How long a participant's ID card is valid from its issue: printed on the card as its expiry.
 LAYDOWN_ID_CARD_VALID_DAYS = env_int("LAYDOWN_ID_CARD_VALID_DAYS", 730, minimum=1)
 LAYDOWN_WITNESS_PUSH_EVERY = env_int("LAYDOWN_WITNESS_PUSH_EVERY", 5, minimum=1)

@@ -18,8 +18,10 @@ from laydown.core import paging, spreadsheet
 __all__ = [
     "EXPORT_FORMATS",
     "Exported",
+    "defer_export",
     "export",
     "on_export",
+    "on_large_export",
     "query_without",
     "sort_order",
     "table",
@@ -82,6 +84,44 @@ def on_export(recorder: Callable[[HttpRequest, Exported], None]) -> None:
         _RECORDERS.append(recorder)
 
 
+Deferrer = Callable[[HttpRequest, Exported], HttpResponse | None]
+_DEFERRERS: list[Deferrer] = []
+PROGRESS_EVERY = 1000
+
+
+def on_large_export(deferrer: Deferrer) -> None:
+    """Call `deferrer` before each export is made (the jobs app registers one: core knows no
+    app); an answer it gives (a redirect to the export's job) replaces the download."""
+    if deferrer not in _DEFERRERS:
+        _DEFERRERS.append(deferrer)
+
+
+def defer_export(request: HttpRequest, exported: Exported) -> HttpResponse | None:
+    """The answer of the first deferrer that takes this export to the worker, else None (make
+    it here). A request the worker makes to run an export job is never deferred again."""
+    if getattr(request, "export_progress", None) is not None:
+        return None
+    for deferrer in _DEFERRERS:
+        answer = deferrer(request, exported)
+        if answer is not None:
+            return answer
+    return None
+
+
+def _rows_counted(request: HttpRequest, rows: Iterable[Any], total: int) -> Iterable[Any]:
+    """`rows`, telling the worker's export job how far it is every PROGRESS_EVERY rows."""
+    progress = getattr(request, "export_progress", None)
+    if progress is None:
+        yield from rows
+        return
+    n = 0
+    for n, r in enumerate(rows, 1):  # noqa: B007 - n is the count after the loop
+        yield r
+        if n % PROGRESS_EVERY == 0:
+            progress(n, total)
+    progress(n, total)
+
+
 def query_without(request: HttpRequest, *names: str) -> str:
     """The request's query string less `names` (the filter, for links that set them anew)."""
     query = request.GET.copy()
@@ -126,8 +166,14 @@ def table(
         every = rows
     fmt = request.GET.get("format", "")
     if fmt in EXPORT_FORMATS:
-        exported = [row(r) for r in every]
         filters = query_without(request, "page", "per_page", "sort", "format")
+        if _DEFERRERS:
+            total = rows.count() if hasattr(rows, "order_by") else len(rows)
+            deferred = defer_export(request, Exported(name, fmt, filters, total))
+            if deferred is not None:
+                return deferred
+            every = _rows_counted(request, every, total)
+        exported = [row(r) for r in every]
         for recorder in _RECORDERS:  # an export is a sensitive action: the ledger records it
             recorder(request, Exported(name, fmt, filters, len(exported)))
         return export(name, fmt, columns, exported)

@@ -89,3 +89,6 @@ class ScheduleRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.started_at})"
+
+
+EXPORT = "export"  # the kind of an export job (laydown.jobs.exports): a file made to download

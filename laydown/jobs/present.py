@@ -4,12 +4,15 @@ both when it registers the kind: laydown.jobs.kinds)."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import pgettext
 
-from laydown.jobs import kinds
-from laydown.jobs.models import ImportJob
+from laydown.jobs import exports, kinds
+from laydown.jobs.models import EXPORT, ImportJob
 
 
 def kind_label(name: str) -> str:
+    if name == EXPORT:
+        return pgettext("job", "Export")
     kind = kinds.find(name)
     return str(kind.label) if kind is not None and kind.label else name
 
@@ -20,3 +23,12 @@ def job_url(job: ImportJob, user_id: int | None) -> str:
     if kind is None or not kind.page or user_id is None or job.user_id != user_id:
         return ""
     return reverse(kind.page, kwargs={"job": str(job.id)})
+
+
+def download_url(job: ImportJob, user_id: int | None) -> str:
+    """A finished export's download, for the job's own user while its file is kept."""
+    if job.kind != EXPORT or user_id is None or job.user_id != user_id:
+        return ""
+    if exports.file_path(job) is None:
+        return ""
+    return reverse("jobs:export_download", kwargs={"job": job.id})

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal
 from laydown.jobs import kinds, runner, sealing, tasks
-from laydown.jobs.models import FINISHED, ImportJob, JobState
+from laydown.jobs.models import EXPORT, FINISHED, ImportJob, JobState
 
 MAX_ATTEMPTS = 5
 STALLED_AFTER = timedelta(minutes=2)
@@ -72,7 +72,8 @@ def jobs_resume_stalled(after: timedelta = STALLED_AFTER) -> list[ImportJob]:
         if job.attempts >= MAX_ATTEMPTS:
             runner.job_fail(job, f"stopped after {job.attempts} attempts")
             continue
-        tasks.import_job_run.enqueue(str(job.id))
+        again = tasks.export_job_run if job.kind == EXPORT else tasks.import_job_run
+        again.enqueue(str(job.id))
         resumed.append(job)
     return resumed
 

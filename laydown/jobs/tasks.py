@@ -14,3 +14,10 @@ from laydown.jobs.actors import job_actor
 @task()
 def import_job_run(job_id: str) -> str:
     return str(runner.job_run(uuid.UUID(job_id), job_actor).state)
+
+
+@task()
+def export_job_run(job_id: str) -> str:
+    from laydown.jobs import exports
+
+    return str(exports.export_run(uuid.UUID(job_id)).state)

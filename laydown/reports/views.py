@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from laydown.access.web import principal_of, requires
-from laydown.core import page_cache
+from laydown.core import listing, page_cache
 from laydown.ledger import selectors as ledger
 from laydown.ledger import views as ledger_views
 from laydown.reports import charts, exports, selectors
@@ -168,7 +168,9 @@ def _log_key() -> str:
 
 @requires("reports.export", programme_wide=True)
 def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponseBase:
-    return exports.export_response(dataset, fmt)
+    rows = exports.dataset_or_404(dataset, fmt).count()
+    deferred = listing.defer_export(request, listing.Exported(f"laydown-{dataset}", fmt, "", rows))
+    return deferred or exports.export_response(dataset, fmt)
 
 
 @requires("public.view")

@@ -193,6 +193,7 @@ DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
         for stem in ("import", "lot_import", "materiel_import")
         for page in ("progress", "job")
     },
+    "jobs:export_download": NONE,
     "people:import_progress": NONE,
     "people:import_job": NONE,
     "assistance:import_progress": NONE,

@@ -145,6 +145,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     },
     "setup:workbook_progress": lambda s: {"job": "0"},
     "setup:workbook_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
+    "jobs:export_download": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
     "people:import_progress": lambda s: {"job": "0"},
     "people:import_job": lambda s: {"job": "00000000-0000-0000-0000-000000000000"},
     "assistance:import_progress": lambda s: {"job": "0"},

@@ -21,3 +21,9 @@ def job_kind(name: str) -> str:
 def job_url(context: template.Context, job: ImportJob) -> str:
     user: Any = context.get("user")
     return present.job_url(job, getattr(user, "pk", None))
+
+
+@register.simple_tag(takes_context=True)
+def export_download_url(context: template.Context, job: ImportJob) -> str:
+    user: Any = context.get("user")
+    return present.download_url(job, getattr(user, "pk", None))
