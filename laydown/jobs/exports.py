@@ -134,7 +134,9 @@ def export_run(job_id: uuid.UUID) -> ImportJob:
     request.export_progress = progress  # type: ignore[attr-defined]
     folder = export_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f"{job.id}{PART}"
+    # Each attempt its own temporary file: a runner taken for dead (a long XLSX without a
+    # heartbeat) and the one that resumed it never write into the same file.
+    part = folder / f"{job.id}-{job.attempts}{PART}"
     language = str(params.get("language") or settings.LANGUAGE_CODE)
     try:
         with translation.override(language), timezone.override(str(params.get("time_zone"))):
