@@ -174,8 +174,12 @@ def table(
                 return deferred
             every = _rows_counted(request, every, total)
         exported = [row(r) for r in every]
-        for recorder in _RECORDERS:  # an export is a sensitive action: the ledger records it
-            recorder(request, Exported(name, fmt, filters, len(exported)))
+        if not getattr(request, "export_recorded", False):  # a job's run recorded it before
+            for recorder in _RECORDERS:  # an export is a sensitive action: the ledger records it
+                recorder(request, Exported(name, fmt, filters, len(exported)))
+            noted = getattr(request, "export_noted", None)
+            if noted is not None:  # the worker's export job: not to be recorded again
+                noted()
         return export(name, fmt, columns, exported)
     asked = request.GET.get("per_page", "")
     if asked.isascii() and asked.isdigit():

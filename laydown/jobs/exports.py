@@ -36,6 +36,7 @@ from laydown.jobs.models import EXPORT, FINISHED, ImportJob, JobState
 
 PART = ".part"
 PROGRESS_EVERY = 1000
+RECORDED = "recorded"  # in an export job's result: its ledger record is written
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -131,7 +132,13 @@ def export_run(job_id: uuid.UUID) -> ImportJob:
     def progress(done: int, total: int) -> None:
         _update(job, done=done, total=max(total, done))
 
+    def noted() -> None:
+        _update(job, result={**job.result, RECORDED: True})
+
     request.export_progress = progress  # type: ignore[attr-defined]
+    # The ledger records a list export once: a run again after one cut short does not.
+    request.export_recorded = bool(job.result.get(RECORDED))  # type: ignore[attr-defined]
+    request.export_noted = noted  # type: ignore[attr-defined]
     folder = export_dir()
     folder.mkdir(parents=True, exist_ok=True)
     # Each attempt its own temporary file: a runner taken for dead (a long XLSX without a
@@ -173,7 +180,7 @@ def export_run(job_id: uuid.UUID) -> ImportJob:
         name=name[:255],
         done=job.total,
         rows_written=job.total,
-        result={"file": stored},
+        result={**job.result, "file": stored},
     )
     return job
 

@@ -147,7 +147,7 @@ def test_a_run_cut_short_leaves_no_file_and_old_files_are_removed(
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_makes_the_file_of_a_job_it_resumes(
-    small_inline: None, sites: dict[str, Site], collect: Callable[..., Item]
+    small_inline: None, settings: Any, sites: dict[str, Site], collect: Callable[..., Item]
 ) -> None:
     _register(collect, sites)
     client = signed_in(user_with_role("clerk", "collection_clerk"))
@@ -160,9 +160,14 @@ def test_the_worker_makes_the_file_of_a_job_it_resumes(
 
     # A run killed mid-way (state writing, a half file): resumed, the file made anew.
     ImportJob.objects.filter(pk=job.pk).update(
-        state=JobState.WRITING, heartbeat_at=timezone.now() - timedelta(hours=1), result={}
+        state=JobState.WRITING,
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+        result={exports.RECORDED: True},
     )
+    Path(settings.DATA_DIR, "exports", f"{job.id}-2{exports.PART}").write_bytes(b"tag,cat")
     call_command("worker", "--batch", "--resume-after", "0")
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.attempts == 2
     assert exports.file_path(job) is not None
+    assert _exported() == 1  # recorded by the first run, not again
+    assert not list(Path(settings.DATA_DIR, "exports").glob("*.part"))
