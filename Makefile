@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # pyproject.toml keeps the ranges; after changing them, run `make lock` and commit both files.
 LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
 
-.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools pytest pytest-postgres browser-hy container-test fmt bench clean messages translations catalogues
+.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools suites java pytest pytest-postgres browser-hy container-test fmt bench clean messages translations catalogues
 
 # Translations (docs/translations.md). The .po catalogues are committed; the .mo files are built
 # from them (msgfmt, Debian's gettext, installed by .ci/install-gettext if missing) by every target
@@ -80,7 +80,13 @@ serve: $(STAMP) translations ## serve without loading demo data (gunicorn; LAYDO
 serve-dev: $(STAMP) translations ## serve with Django's development server
 	$(BIN)/laydown serve --dev 127.0.0.1:8000
 
-test: lint typecheck catalogues interop-tools server-tools pytest pytest-postgres browser-hy ## lint, type check, the translation catalogues, the test suite on SQLite and PostgreSQL, the browser tests again in Armenian
+test: lint typecheck catalogues interop-tools server-tools suites ## lint, type check, the translation catalogues, the test suite on SQLite and PostgreSQL, the browser tests again in Armenian
+
+# The three suites share nothing (each has its own data directory, database and ports), so they
+# run at once: one after the other they kept one of CI's 2 cores idle (85 minutes in all). Each
+# suite's output is shown whole when it ends (make --output-sync).
+suites: $(STAMP) translations java ## the test suite on SQLite, on PostgreSQL and the browser tests in Armenian, at once
+	$(MAKE) --no-print-directory -j3 --output-sync=target pytest pytest-postgres browser-hy
 
 lint: $(STAMP) ## ruff check and format check, the layering contracts, no missing migrations
 	$(BIN)/ruff check .
@@ -100,13 +106,14 @@ interop-tools: ## install Go + golang.org/x/mod (Go client interop test), ODK We
 server-tools: ## install Debian's postgresql-client (backups on PostgreSQL) and nginx (the stack test), if missing
 	.ci/install-server-tools
 
-pytest: $(STAMP) translations ## the test suite on SQLite
-	@command -v java >/dev/null || .ci/install-java  # ODK Validate (laydown/openrosa tests)
+java: ## Java for ODK Validate (the OpenRosa tests), if missing
+	@command -v java >/dev/null || .ci/install-java
+
+pytest: $(STAMP) translations java ## the test suite on SQLite
 	rm -rf var/test-sqlite
 	LAYDOWN_DATA_DIR=var/test-sqlite LAYDOWN_DATABASE_URL= $(BIN)/pytest
 
-pytest-postgres: $(STAMP) translations ## the database tests on PostgreSQL, when LAYDOWN_TEST_POSTGRES_URL is set
-	@command -v java >/dev/null || .ci/install-java  # ODK Validate (laydown/openrosa tests)
+pytest-postgres: $(STAMP) translations java ## the database tests on PostgreSQL, when LAYDOWN_TEST_POSTGRES_URL is set
 	@if [ -z "$$LAYDOWN_TEST_POSTGRES_URL" ]; then \
 	  echo "LAYDOWN_TEST_POSTGRES_URL is not set: PostgreSQL tests not run (CI sets it)."; \
 	else \
