@@ -5,7 +5,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "laydown.settings")
 django_application = get_wsgi_application()
 
-# The public log's proofs and checkpoint are answered before Django's handler (laydown.ops.front).
+# The public log's proofs, checkpoint and tiles are answered before Django's handler
+# (laydown.ops.front).
 from laydown.ops.front import PublicLogFront  # noqa: E402 - needs the settings set up above
 
 application = PublicLogFront(django_application)

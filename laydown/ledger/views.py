@@ -61,6 +61,12 @@ def checkpoint_answer(if_none_match: str | None) -> HttpResponse:
 @require_GET
 @requires("public.view")
 def tile(request: HttpRequest, path: str) -> HttpResponse:
+    return tile_answer(path)
+
+
+def tile_answer(path: str) -> HttpResponse:
+    """The tile at `tile/<path>`; Http404 if malformed or not in the tree (laydown.ops.front
+    answers it too)."""
     try:
         wanted = tlog.parse_tile_path("tile/" + path)
     except tlog.TileError as exc:

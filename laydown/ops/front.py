@@ -1,5 +1,6 @@
-"""The public log's most asked answers before Django's handler: `GET /log/proof/N` and
-`GET /log/checkpoint`, answered by the WSGI application `laydown serve` runs.
+"""The public log's most asked answers before Django's handler: `GET /log/proof/N`,
+`GET /log/checkpoint` and `GET /log/tile/...`, answered by the WSGI application `laydown serve`
+runs.
 
 Served over HTTP, a proof cost ~1.3-2 ms of the server's CPU, of which the proof itself is a
 quarter: the rest was Django's request object, its signals and the middleware chain (request
@@ -18,8 +19,8 @@ with the views' own code (laydown.ledger.views) and carry what the chain would h
 
 Whatever is not plainly one of those answers goes to Django untouched: another method, a query
 string, a script name, a Host header Django would refuse (its 400 page), a redirect to HTTPS,
-a request id Django would replace with a warning, a proof beyond the served checkpoint (the
-404 page), or any error (Django's 500 page and its logged traceback).
+a request id Django would replace with a warning, a proof beyond the served checkpoint or a
+tile not in the tree (the 404 page), or any error (Django's 500 page and its logged traceback).
 """
 
 from __future__ import annotations
@@ -48,11 +49,12 @@ from laydown.ops.metrics import DURATION, REQUESTS
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _PROOF = re.compile(r"/log/proof/([0-9]{1,19})")
+_TILE = "/log/tile/"
 _REASONS = {200: "200 OK", 304: "304 Not Modified"}
 
 
 class PublicLogFront:
-    """A WSGI application: the two public log answers itself, everything else by `app`."""
+    """A WSGI application: the public log's answers itself, everything else by `app`."""
 
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
@@ -77,9 +79,9 @@ class PublicLogFront:
         finally:  # after the log line, which carries the request id this clears
             signals.request_finished.send(sender=self.__class__)
 
-    def _which(self, environ: dict[str, Any]) -> tuple[str, int] | None:
-        """("proof", index) or ("checkpoint", 0) if this request is one of those answers as
-        Django would give it, else None."""
+    def _which(self, environ: dict[str, Any]) -> tuple[str, Any] | None:
+        """("proof", index), ("checkpoint", 0) or ("tile", path) if this request is one of those
+        answers as Django would give it, else None."""
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
             return None
         if environ.get("SCRIPT_NAME"):
@@ -89,6 +91,8 @@ class PublicLogFront:
             found = ("checkpoint", 0)
         elif (proof := _PROOF.fullmatch(path)) is not None:
             found = ("proof", int(proof[1]))
+        elif path.startswith(_TILE) and len(path) > len(_TILE):
+            found = ("tile", path[len(_TILE) :])
         else:
             return None
         if not _host_allowed(environ) or _redirected_to_https(environ):
@@ -138,11 +142,13 @@ class PublicLogFront:
         return kept
 
 
-def _answer(name: str, index: int, environ: dict[str, Any]) -> HttpResponse | None:
+def _answer(name: str, which: Any, environ: dict[str, Any]) -> HttpResponse | None:
     if name == "checkpoint":
         return views.checkpoint_answer(environ.get("HTTP_IF_NONE_MATCH"))
     try:
-        return views.proof_answer(index)
+        if name == "tile":
+            return views.tile_answer(which)
+        return views.proof_answer(which)
     except Http404:  # the ordinary 404 page
         return None
 

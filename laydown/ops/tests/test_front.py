@@ -1,6 +1,6 @@
-"""The WSGI front (laydown.ops.front) answers the public log's proofs and checkpoint as Django's
-whole chain of middleware would (status, body, headers), with the request's id, log line and
-metrics, and leaves everything else to Django."""
+"""The WSGI front (laydown.ops.front) answers the public log's proofs, checkpoint and tiles as
+Django's whole chain of middleware would (status, body, headers), with the request's id, log
+line and metrics, and leaves everything else to Django."""
 
 from __future__ import annotations
 
@@ -85,7 +85,16 @@ def front_and_ordinary(path: str, **environ: str) -> list[tuple[str, dict[str, s
 
 
 @pytest.mark.parametrize(
-    "path", ["/log/proof/0", "/log/proof/137", "/log/proof/299", "/log/checkpoint"]
+    "path",
+    [
+        "/log/proof/0",
+        "/log/proof/137",
+        "/log/proof/299",
+        "/log/checkpoint",
+        "/log/tile/0/000",
+        "/log/tile/0/001.p/44",
+        "/log/tile/1/000.p/1",
+    ],
 )
 def test_the_front_answers_as_the_whole_chain_would(log_of_300: None, path: str) -> None:
     front, ordinary = front_and_ordinary(path)
@@ -107,6 +116,10 @@ def test_a_304_and_https_headers_are_the_same_too(log_of_300: None, settings: An
     ("path", "environ", "status"),
     [
         ("/log/proof/300", {}, "404 Not Found"),  # beyond the log: the 404 page
+        ("/log/tile/0/001", {}, "404 Not Found"),  # not (yet) in the tree
+        ("/log/tile/0/001.p/45", {}, "404 Not Found"),
+        ("/log/tile/0/1", {}, "404 Not Found"),  # not a canonical tile path
+        ("/log/tile/0/000", {"REQUEST_METHOD": "HEAD"}, "405 Method Not Allowed"),
         ("/log/proof/1?x=1", {}, "200 OK"),
         ("/log/proof/1", {"HTTP_HOST": "evil.example"}, "400 Bad Request"),
         ("/log/checkpoint", {"REQUEST_METHOD": "HEAD"}, "405 Method Not Allowed"),
