@@ -2,7 +2,7 @@
 in-process through Laydown's WSGI application (the same middleware and settings as `laydown
 serve`, without gunicorn's own ~0.3 ms).
 
-    python bench/profile_request.py register|proof [--n 300] [--db URL] [--profile]
+    python bench/profile_request.py register|list|proof|checkpoint [--n 300] [--db URL] [--profile]
 
 A fresh data directory (and database, for a PostgreSQL URL), a collection clerk with an API
 token, then N requests of the kind, after a warm-up: CPU per request (time.process_time, every
@@ -39,7 +39,10 @@ def setup_child() -> None:
 
     user = clerk_create("clerk", "bench-profile-2026!")
     _token, secret = accounts.token_create(
-        actor=principal_for_user(user), name="bench", actions=["arms.item_register"], days=1
+        actor=principal_for_user(user),
+        name="bench",
+        actions=["arms.item_register", "arms.read"],
+        days=1,
     )
     ledger.record_append_batch(
         entries=[("ledger.witness_refused", {"n": i, "status": 0}) for i in range(5000)],
@@ -48,11 +51,16 @@ def setup_child() -> None:
     print(json.dumps({"token": secret}))
 
 
-def wsgi_call(app: Any, method: str, path: str, body: bytes, headers: dict[str, str]) -> int:
+LIST = "per_page=20"
+
+
+def wsgi_call(
+    app: Any, method: str, path: str, body: bytes, headers: dict[str, str], query: str = ""
+) -> int:
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
         "SERVER_PROTOCOL": "HTTP/1.1",
@@ -79,7 +87,7 @@ def wsgi_call(app: Any, method: str, path: str, body: bytes, headers: dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    kinds = ["register", "proof", "checkpoint"]
+    kinds = ["register", "list", "proof", "checkpoint"]
     parser.add_argument("kind", nargs="?", default="register", choices=kinds)
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--db", default="")
@@ -107,25 +115,33 @@ def main() -> None:
 
         headers = {"Authorization": f"Bearer {token}"}
 
+        def register(i: int) -> int:
+            body = json.dumps(
+                {
+                    "site": "cp-1",
+                    "category": "sa_assault_rifle",
+                    "make": "Kalashnikov",
+                    "model": "AKM",
+                    "calibre": "7.62x39mm",
+                    "serial": f"PR-{i:07d}",
+                    "year": 1970,
+                    "condition": "serviceable",
+                }
+            ).encode()
+            return wsgi_call(application, "POST", "/api/v1/arms/items", body, headers)
+
         def one(i: int) -> int:
             if args.kind == "register":
-                body = json.dumps(
-                    {
-                        "site": "cp-1",
-                        "category": "sa_assault_rifle",
-                        "make": "Kalashnikov",
-                        "model": "AKM",
-                        "calibre": "7.62x39mm",
-                        "serial": f"PR-{i:07d}",
-                        "year": 1970,
-                        "condition": "serviceable",
-                    }
-                ).encode()
-                return wsgi_call(application, "POST", "/api/v1/arms/items", body, headers)
+                return register(i)
+            if args.kind == "list":  # bench/serve.py's "API list", of the weapons registered
+                return wsgi_call(application, "GET", "/api/v1/arms/items", b"", headers, LIST)
             if args.kind == "proof":
                 return wsgi_call(application, "GET", f"/log/proof/{(i * 7919) % 5000}", b"", {})
             return wsgi_call(application, "GET", "/log/checkpoint", b"", {})
 
+        if args.kind == "list":  # a full first page to list
+            for i in range(20):
+                assert register(20_000_000 + i) == 201
         for i in range(50):
             assert one(i) in (200, 201), one(i)
         with CaptureQueriesContext(connection) as queries:

@@ -182,6 +182,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "laydown.core.security.SecurityHeadersMiddleware",
 ]
+# API calls with a bearer token and no session cookie (laydown.ops.api_front): MIDDLEWARE
+# without what only pages and sessions need, in the same order.
+API_MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",
+    "laydown.core.request_log.RequestLogMiddleware",
+    "laydown.ops.metrics.MetricsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "laydown.ops.api_front.NoSession",  # Vary: Cookie as SessionMiddleware says it
+    "django.middleware.locale.LocaleMiddleware",  # error messages in the caller's language
+    "django.middleware.common.CommonMiddleware",
+    "laydown.ops.api_front.UserSeen",  # the anonymous user: no session
+    "laydown.core.text_guard.TextGuardMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "laydown.core.security.SecurityHeadersMiddleware",
+]
 
 ROOT_URLCONF = "laydown.urls"
 WSGI_APPLICATION = "laydown.wsgi.application"

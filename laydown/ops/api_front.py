@@ -1,0 +1,126 @@
+"""API calls with a token through a short chain of middleware: a second Django handler.
+
+An API call with `Authorization: Bearer …` and no session cookie is authenticated by its token
+alone (laydown.accounts.api_auth: the bearer callback comes first and either accepts the token
+or refuses the call), and its answer is JSON. The page middlewares have nothing to do for it:
+the session (none is sent), CSRF (the API checks it itself, for sessions only), the signed-in
+user and their second factor, their language (the API speaks the language of Accept-Language or
+the language cookie, as LocaleMiddleware decides: kept), the programme's locale (pages only),
+messages, static files, the health checks and OpenRosa's answers. Each still cost its share of
+a registration's CPU (~15% went to the middleware chain, issue 20).
+
+`TokenApiFront` sends such calls to `ApiHandler`, Django's WSGI handler with
+settings.API_MIDDLEWARE in place of settings.MIDDLEWARE; the same URLs, views, exception
+handlers, signals and error pages. What every answer must still have stays in that list: the
+request id, the log line, the metrics, Django's security middleware, the language, the host
+check and Content-Length (CommonMiddleware), the text guard and the security headers.
+`NoSession` and `UserSeen` stand where the session and authentication middlewares were: the
+caller sends no session, so `request.user` is the anonymous user the full chain would give,
+and the answer says it varies with the cookie where the full chain says it.
+
+Everything else takes the ordinary way: no bearer token, a session cookie, a path outside the
+API's operations (its docs page and OpenAPI document are pages with a CSRF token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+API_PREFIX = "/api/v1/"
+NOT_OPERATIONS = frozenset({"/api/v1/docs", "/api/v1/openapi.json"})
+
+
+class ApiHandler(WSGIHandler):
+    """Django's WSGI handler with the middleware of settings.API_MIDDLEWARE."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        """BaseHandler.load_middleware for synchronous middleware (a WSGI handler's), from
+        settings.API_MIDDLEWARE."""
+        if is_async:
+            raise ImproperlyConfigured("the API's handler is a WSGI (synchronous) handler")
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        for path in reversed(settings.API_MIDDLEWARE):
+            middleware = import_string(path)
+            if not getattr(middleware, "sync_capable", True):
+                raise ImproperlyConfigured(f"middleware {path} cannot run synchronously")
+            try:
+                instance = middleware(handler)
+            except MiddlewareNotUsed:
+                continue
+            if instance is None:
+                raise ImproperlyConfigured(f"Middleware factory {path} returned None.")
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
+
+
+class NoSession:
+    """Where SessionMiddleware was: the caller sends no session cookie, so the session is empty
+    and nothing is saved; once the user has been looked at (`UserSeen`) the answer varies with
+    the cookie, as SessionMiddleware says it then (a session cookie would take the other way)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "_laydown_user_seen", False):
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+class UserSeen:
+    """Where the authentication middlewares and UserLanguageMiddleware were: the anonymous user
+    (no session), looked at as UserLanguageMiddleware looks at every request that gets there."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.user = AnonymousUser()
+        request._laydown_user_seen = True  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def token_call(environ: dict[str, Any]) -> bool:
+    """Whether this request is an API operation called with a bearer token and no session."""
+    path = environ.get("PATH_INFO", "")
+    if not path.startswith(API_PREFIX) or path in NOT_OPERATIONS:
+        return False
+    # ninja's HttpBearer: the header's first word, in any case, then the token
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    if authorization.split(" ", 1)[0].lower() != "bearer":
+        return False
+    return settings.SESSION_COOKIE_NAME not in environ.get("HTTP_COOKIE", "")
+
+
+class TokenApiFront:
+    """A WSGI application: token calls of the API by `api`, everything else by `app`."""
+
+    def __init__(self, app: WSGIApp, api: WSGIApp | None = None) -> None:
+        self.app = app
+        self.api = api if api is not None else ApiHandler()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if token_call(environ):
+            return self.api(environ, start_response)
+        return self.app(environ, start_response)
