@@ -50,16 +50,23 @@ class ProgrammeLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(NOT_PAGES):
+        if request.path.startswith(NOT_PAGES) or not programme_locale_activate(request):
             return self.get_response(request)
-        profile = _profile(request)
-        if profile is None:
-            return self.get_response(request)
-        timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
-        if translation.get_language() not in profile.languages:
-            translation.activate(profile.default_language)
-            request.LANGUAGE_CODE = profile.default_language
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+def programme_locale_activate(request: HttpRequest) -> bool:
+    """The programme's time zone, and its default language in place of the active one if it
+    does not offer that one; False (nothing done) without a profile. The caller deactivates
+    the time zone when the request is done (laydown.ops.front does as this middleware)."""
+    profile = _profile(request)
+    if profile is None:
+        return False
+    timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
+    if translation.get_language() not in profile.languages:
+        translation.activate(profile.default_language)
+        request.LANGUAGE_CODE = profile.default_language
+    return True

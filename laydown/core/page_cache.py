@@ -15,6 +15,9 @@ request. A page here is rendered once per key and kept in this process's memory:
   the kept body holds a placeholder that each answer replaces with the caller's token (which
   also sets the CSRF cookie, as rendering the tag does).
 
+laydown.ops.front answers a kept page itself, before Django's handler, to a caller who is
+plainly not signed in (`kept_body`, `with_token`); a page not kept is Django's, which keeps it.
+
 A kept page is also dropped after MAX_AGE_SECONDS: a safety net for a change that reached the
 database without moving the page's key.
 """
@@ -26,6 +29,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.messages import get_messages
@@ -47,29 +51,59 @@ _lock = threading.Lock()
 _pages: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
 
 
-def render_public(
-    request: HttpRequest,
-    template: str,
-    key: Hashable,
-    context: Callable[[], Mapping[str, Any]],
-) -> HttpResponse:
-    """`render(request, template, context())`, kept per `key` for callers who are not signed in.
+@dataclass(frozen=True)
+class PublicPage:
+    """A page kept for callers who are not signed in: `template` rendered with `context(request)`,
+    kept per `key(request)`, which must change whenever what the context gives changes (it
+    may be the same data)."""
 
-    `key` must change whenever what `context()` gives changes (it may be the same data)."""
+    template: str
+    key: Callable[[HttpRequest], Hashable]
+    context: Callable[[HttpRequest], Mapping[str, Any]]
+
+
+# The pages a caller who is not signed in gets from here, by URL name (their views' modules add
+# them as the URLconf imports them; laydown.ops.front answers them itself).
+ANONYMOUS_PAGES: dict[str, PublicPage] = {}
+
+
+def render_public(request: HttpRequest, page: PublicPage) -> HttpResponse:
+    """`render(request, page.template, page.context(request))`, kept for callers who are not
+    signed in."""
     if not keepable(request):
-        return render(request, template, context())
-    full_key = (
-        template,
-        key,
+        return render(request, page.template, page.context(request))
+    full_key = _full_key(request, page)
+    body = _kept(full_key)
+    if body is None:
+        body = render_to_string(
+            page.template, {**page.context(request), "csrf_token": _TOKEN}, request
+        )
+        _keep(full_key, body)
+    return HttpResponse(with_token(body, request))
+
+
+def kept_body(request: HttpRequest, page: PublicPage) -> str | None:
+    """The kept body of `page` for this request's language, time zone and programme (with the
+    token's placeholder: see `with_token`), or None if it is not kept now (laydown.ops.front
+    answers from it a caller who is not signed in, with the language and time zone active that
+    the middlewares would have made active; it must have checked `keepable` itself)."""
+    return _kept(_full_key(request, page))
+
+
+def with_token(body: str, request: HttpRequest) -> str:
+    """A kept body with this caller's CSRF token (which also sets the CSRF cookie, as
+    rendering the tag does)."""
+    return body.replace(_TOKEN, get_token(request))
+
+
+def _full_key(request: HttpRequest, page: PublicPage) -> Hashable:
+    return (
+        page.template,
+        page.key(request),
         translation.get_language(),
         timezone.get_current_timezone_name(),
         tuple(vary(request) for vary in PAGE_VARIES),
     )
-    body = _kept(full_key)
-    if body is None:
-        body = render_to_string(template, {**context(), "csrf_token": _TOKEN}, request)
-        _keep(full_key, body)
-    return HttpResponse(body.replace(_TOKEN, get_token(request)))
 
 
 def keepable(request: HttpRequest) -> bool:

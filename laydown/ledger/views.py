@@ -18,24 +18,29 @@ from laydown.ledger import selectors
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+def _front_page_context(request: HttpRequest) -> dict[str, object]:
+    return {
+        "checkpoint": selectors.checkpoint_public(),
+        "witnesses": selectors.witnesses(),
+        # relative: the front page must answer without reading the Host header (a probe by
+        # IP address gets its redirect or 400, not an error); the policy's log line then
+        # carries no URL, which tlog-policy allows
+        "policy": tlog.format_policy(selectors.policy("")),
+        "log_url": "/log",
+    }
+
+
+# The front page: the latest signed checkpoint and the witnesses' status, rendered once per
+# state of the log and its witnesses for callers who are not signed in.
+FRONT_PAGE = page_cache.PublicPage(
+    "ledger/home.html", lambda request: selectors.public_state(), _front_page_context
+)
+
+
 @requires("public.view")
 def home(request: HttpRequest) -> HttpResponse:
-    """The front page: the latest signed checkpoint and the witnesses' status (rendered once
-    per state of the log and its witnesses for callers who are not signed in)."""
-    return page_cache.render_public(
-        request,
-        "ledger/home.html",
-        selectors.public_state(),
-        lambda: {
-            "checkpoint": selectors.checkpoint_public(),
-            "witnesses": selectors.witnesses(),
-            # relative: the front page must answer without reading the Host header (a probe by
-            # IP address gets its redirect or 400, not an error); the policy's log line then
-            # carries no URL, which tlog-policy allows
-            "policy": tlog.format_policy(selectors.policy("")),
-            "log_url": "/log",
-        },
-    )
+    """The front page (`FRONT_PAGE`)."""
+    return page_cache.render_public(request, FRONT_PAGE)
 
 
 @require_GET

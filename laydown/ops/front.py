@@ -17,6 +17,18 @@ with the views' own code (laydown.ledger.views) and carry what the chain would h
 - Django's request_started and request_finished signals (database connections past their
   age are closed, as after any request).
 
+The public pages kept by laydown.core.page_cache (the front page, the transparency page) are
+answered here too, from the kept body, to a caller who is plainly not signed in: a GET with no
+cookie but the CSRF and language cookies (no session, hence nobody signed in and no message
+waiting; no messages cookie) and no Authorization header. The language and the time zone are
+decided by the middlewares' own code (Django's `get_language_from_request`, as LocaleMiddleware,
+then laydown.accounts.context as ProgrammeLocaleMiddleware); the page's key by the page's own
+function (its data, the language, the time zone, the programme). The form's CSRF token and
+cookie come from Django's CsrfViewMiddleware itself: the caller's valid cookie is reused (and
+sent again, as Django renews it), else a new one is made. The answer carries what the chain
+would give it: `Vary: Cookie, Accept-Language`, `Content-Language`, the security headers. A page
+not kept now (the first caller after a change, another language) is Django's, which keeps it.
+
 Whatever is not plainly one of those answers goes to Django untouched: another method, a query
 string, a script name, a Host header Django would refuse (its 400 page), a redirect to HTTPS,
 a request id Django would replace with a warning, a proof beyond the served checkpoint or a
@@ -33,19 +45,26 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signals
-from django.core.handlers.wsgi import WSGIRequest
+from django.core.handlers.wsgi import WSGIRequest, get_str_from_wsgi
 from django.http import Http404, HttpResponse
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
+from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
-from django.urls import resolve
+from django.urls import get_resolver, resolve, reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 from django_guid.context import guid
 from django_guid.utils import generate_guid, validate_guid
 
+from laydown.access.permissions import ACTIONS, ANYONE
+from laydown.accounts.context import NOT_PAGES, programme_locale_activate
+from laydown.core import page_cache
 from laydown.core.request_log import request_logged
 from laydown.ledger import views
 from laydown.ledger.fast import FINISHERS
-from laydown.ops.metrics import DURATION, REQUESTS
+from laydown.ops.metrics import DURATION, REQUESTS, route_label
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _PROOF = re.compile(r"/log/proof/([0-9]{1,19})")
@@ -60,6 +79,8 @@ class PublicLogFront:
         self.app = app
         self._finishing: dict[bool, list[tuple[str, str]]] = {}
         self._metrics: dict[tuple[str, int], tuple[Any, Any]] = {}
+        self._pages: dict[str, page_cache.PublicPage] | None = None
+        self._csrf = CsrfViewMiddleware(_unused)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         started = time.perf_counter()
@@ -67,15 +88,20 @@ class PublicLogFront:
         if found is None:
             return self.app(environ, start_response)
         signals.request_started.send(sender=self.__class__, environ=environ)
+        name = found[0]
         try:
-            response = _answer(*found, environ)
+            if name == "page":
+                name = f"page {found[1]}"
+                response = self._page(environ, self._public_pages()[found[1]])
+            else:
+                response = _answer(*found, environ)
         except Exception:  # noqa: BLE001 - Django answers (and logs) it as it would have
             response = None
         if response is None or response.status_code not in _REASONS:
             signals.request_finished.send(sender=self.__class__)
             return self.app(environ, start_response)
         try:
-            return self._send(environ, found[0], response, start_response, started)
+            return self._send(environ, name, response, start_response, started)
         finally:  # after the log line, which carries the request id this clears
             signals.request_finished.send(sender=self.__class__)
 
@@ -93,6 +119,8 @@ class PublicLogFront:
             found = ("proof", int(proof[1]))
         elif path.startswith(_TILE) and len(path) > len(_TILE):
             found = ("tile", path[len(_TILE) :])
+        elif path in self._public_pages() and _plainly_anonymous(environ):
+            found = ("page", path)
         else:
             return None
         if not _host_allowed(environ) or _redirected_to_https(environ):
@@ -117,6 +145,7 @@ class PublicLogFront:
         headers.append(("Content-Length", str(len(body))))
         headers += self._finishing_headers(_is_secure(environ))
         headers.append(("X-Request-ID", request_id))
+        headers += [("Set-Cookie", c.output(header="")) for c in response.cookies.values()]
         start_response(_REASONS[response.status_code], headers)
         path = environ["PATH_INFO"]
         duration, count = self._counters(name, path, response.status_code)
@@ -136,10 +165,67 @@ class PublicLogFront:
         """The metrics' children of this route and status (the route as the resolver names it)."""
         kept = self._metrics.get((name, status))
         if kept is None:
-            route = f"/{resolve(path).route}"
+            route = route_label(resolve(path))
             kept = (DURATION.labels("GET", route), REQUESTS.labels("GET", route, str(status)))
             self._metrics[(name, status)] = kept
         return kept
+
+    def _public_pages(self) -> dict[str, page_cache.PublicPage]:
+        """The kept public pages by path: what a caller who is not signed in gets there."""
+        if self._pages is None:
+            get_resolver().url_patterns  # noqa: B018 - the URLconf's views add their pages
+            public = ACTIONS["public.view"].audience == ANYONE  # else each caller is checked
+            self._pages = (
+                {reverse(name): page for name, page in page_cache.ANONYMOUS_PAGES.items()}
+                if public and not _language_in_paths()
+                else {}
+            )
+        return self._pages
+
+    def _page(self, environ: dict[str, Any], page: page_cache.PublicPage) -> HttpResponse | None:
+        """The kept page as the chain would answer it, or None if it is not kept now."""
+        request = WSGIRequest(dict(environ))  # its own environ: the caller's is Django's if None
+        # LocaleMiddleware, then ProgrammeLocaleMiddleware (which leaves /log/ alone)
+        with translation.override(translation.get_language_from_request(request)):
+            request.LANGUAGE_CODE = translation.get_language()
+            zoned = not request.path.startswith(NOT_PAGES) and programme_locale_activate(request)
+            try:
+                body = page_cache.kept_body(request, page)
+                if body is None:
+                    return None
+                self._csrf.process_request(request)  # the caller's valid secret, or a new one
+                response = HttpResponse(page_cache.with_token(body, request))
+                self._csrf.process_response(request, response)  # its cookie, Vary: Cookie
+                patch_vary_headers(response, ("Accept-Language",))  # LocaleMiddleware
+                response.headers.setdefault("Content-Language", translation.get_language())
+                patch_vary_headers(response, ("Cookie",))  # the session was read (it is empty)
+                return response
+            finally:
+                if zoned:
+                    timezone.deactivate()
+
+
+def _unused(request: Any) -> HttpResponse:
+    raise AssertionError("only CsrfViewMiddleware's request and response steps are used")
+
+
+def _language_in_paths() -> bool:
+    """Whether the URLs carry the language (i18n_patterns): LocaleMiddleware then reads it."""
+    from django.conf.urls.i18n import is_language_prefix_patterns_used
+
+    return bool(is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0])
+
+
+def _plainly_anonymous(environ: dict[str, Any]) -> bool:
+    """Nobody signed in and nothing of the caller's on the page: no cookie but the CSRF and
+    language cookies (no session, no messages), no credentials, and the settings these checks
+    assume (the CSRF secret in its cookie, no user agents refused, no www redirect)."""
+    if "HTTP_AUTHORIZATION" in environ or settings.CSRF_USE_SESSIONS:
+        return False
+    if settings.DISALLOWED_USER_AGENTS or settings.PREPEND_WWW:
+        return False
+    cookies = parse_cookie(get_str_from_wsgi(environ, "HTTP_COOKIE", ""))
+    return cookies.keys() <= {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
 
 
 def _answer(name: str, which: Any, environ: dict[str, Any]) -> HttpResponse | None:

@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
+from django.urls import ResolverMatch
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -58,6 +59,11 @@ def _route(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "static" if request.path.startswith(f"/{settings.STATIC_URL}") else "unmatched"
+    return route_label(match)
+
+
+def route_label(match: ResolverMatch) -> str:
+    """A resolved request's route label (laydown.ops.front labels its answers the same way)."""
     return f"/{match.route}" if match.route else match.view_name
 
 
