@@ -5,7 +5,8 @@ from the query string among the columns the page allows, and "export this list" 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -20,6 +21,8 @@ __all__ = [
     "Exported",
     "defer_export",
     "export",
+    "export_progress",
+    "export_record",
     "on_export",
     "on_large_export",
     "query_without",
@@ -43,13 +46,13 @@ def sort_order(request: HttpRequest, columns: dict[str, str], default: str) -> t
 def export(
     name: str, fmt: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse:
-    """The list as a CSV or XLSX download named `name`."""
+    """The list as a CSV or XLSX download named `name`; `rows` are read as it is written."""
     if fmt == "xlsx":
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet(name)
-        for row in [headers, *rows]:
+        for row in itertools.chain([headers], rows):
             sheet.append(spreadsheet.xlsx_row(sheet, row))
         out = io.BytesIO()
         book.save(out)
@@ -58,7 +61,7 @@ def export(
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        text = "".join(spreadsheet.csv_lines([headers, *rows]))
+        text = "".join(spreadsheet.csv_lines(itertools.chain([headers], rows)))
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
@@ -96,10 +99,31 @@ def on_large_export(deferrer: Deferrer) -> None:
         _DEFERRERS.append(deferrer)
 
 
+def export_progress(request: HttpRequest) -> Callable[[int, int], None] | None:
+    """How a worker's export job is told how far its file is, `progress(done, total)` (each
+    call also its heartbeat); None for an export made in a web request."""
+    progress: Callable[[int, int], None] | None = getattr(request, "export_progress", None)
+    return progress
+
+
+def export_record(request: HttpRequest, exported: Exported) -> None:
+    """Record an export before it is answered: an export is a sensitive action, so each
+    recorder registered with `on_export` (the ledger's) is called, and its exception refuses
+    the export. Once: a worker's export job run again after a run cut short that recorded it
+    (the job noted it) does not record it again."""
+    if getattr(request, "export_recorded", False):
+        return
+    for recorder in _RECORDERS:
+        recorder(request, exported)
+    noted = getattr(request, "export_noted", None)
+    if noted is not None:  # the worker's export job: not to be recorded again
+        noted()
+
+
 def defer_export(request: HttpRequest, exported: Exported) -> HttpResponse | None:
     """The answer of the first deferrer that takes this export to the worker, else None (make
     it here). A request the worker makes to run an export job is never deferred again."""
-    if getattr(request, "export_progress", None) is not None:
+    if export_progress(request) is not None:
         return None
     for deferrer in _DEFERRERS:
         answer = deferrer(request, exported)
@@ -110,7 +134,7 @@ def defer_export(request: HttpRequest, exported: Exported) -> HttpResponse | Non
 
 def _rows_counted(request: HttpRequest, rows: Iterable[Any], total: int) -> Iterable[Any]:
     """`rows`, telling the worker's export job how far it is every PROGRESS_EVERY rows."""
-    progress = getattr(request, "export_progress", None)
+    progress = export_progress(request)
     if progress is None:
         yield from rows
         return
@@ -120,6 +144,19 @@ def _rows_counted(request: HttpRequest, rows: Iterable[Any], total: int) -> Iter
         if n % PROGRESS_EVERY == 0:
             progress(n, total)
     progress(n, total)
+
+
+class _Counted:
+    """An iterator that counts what it gave."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._rows = iter(rows)
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        for r in self._rows:
+            self.count += 1
+            yield r
 
 
 def query_without(request: HttpRequest, *names: str) -> str:
@@ -173,14 +210,10 @@ def table(
             if deferred is not None:
                 return deferred
             every = _rows_counted(request, every, total)
-        exported = [row(r) for r in every]
-        if not getattr(request, "export_recorded", False):  # a job's run recorded it before
-            for recorder in _RECORDERS:  # an export is a sensitive action: the ledger records it
-                recorder(request, Exported(name, fmt, filters, len(exported)))
-            noted = getattr(request, "export_noted", None)
-            if noted is not None:  # the worker's export job: not to be recorded again
-                noted()
-        return export(name, fmt, columns, exported)
+        made = _Counted(row(r) for r in every)  # read as written: a job beats as it builds
+        answer = export(name, fmt, columns, made)
+        export_record(request, Exported(name, fmt, filters, made.count))
+        return answer
     asked = request.GET.get("per_page", "")
     if asked.isascii() and asked.isdigit():
         per_page = min(max(int(asked[:4]), 1), paging.MAX_PER_PAGE)

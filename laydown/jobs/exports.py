@@ -4,17 +4,21 @@ The request keeps what it asked for (its path and query string, the user, the la
 time zone) as an export job (`ImportJob` of kind EXPORT) and goes to the jobs page; the worker
 then calls the same view for that user with a request built like the page's, so the list's own
 filter, scope and permission checks apply as they did on the page (and its ledger record,
-`ledger.list_exported`, is written when the file is made). The file is written under a
-temporary name in LAYDOWN_DATA_DIR/exports and renamed when whole: a job killed mid-way is
-run again and leaves no half file to download. Only the job's user may download it; files
+`ledger.list_exported`, is written when the file is made, once). The view tells the job how
+far it is as it reads and writes rows, each time the job's heartbeat: a long XLSX is not
+taken for a dead runner. The file is written under a temporary name in
+LAYDOWN_DATA_DIR/exports and renamed when whole: a job killed mid-way is run again by the
+resume step and leaves no half file to download. Only the job's user may download it; files
 are removed LAYDOWN_EXPORT_RETENTION_DAYS after they are made (laydown.jobs.periodic).
 """
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.test import RequestFactory
 from django.urls import Resolver404, resolve
@@ -36,6 +40,7 @@ from laydown.jobs.models import EXPORT, FINISHED, ImportJob, JobState
 
 PART = ".part"
 PROGRESS_EVERY = 1000
+BEAT_EVERY = 10.0  # seconds: at most this long without a heartbeat while the file is copied
 RECORDED = "recorded"  # in an export job's result: its ledger record is written
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -108,28 +113,33 @@ def _chunks(answer: Any) -> Iterable[bytes]:
 
 
 def export_run(job_id: uuid.UUID) -> ImportJob:
-    """Make the job's file (again, if a run before was cut short); return the job."""
+    """Make the job's file (again, if a run before was cut short); return the job. Whatever
+    it says to its user (why it failed) is in the language the export was asked in."""
     job = ImportJob.objects.get(pk=job_id)
     if job.finished:
         return job
+    with translation.override(str(job.params.get("language") or settings.LANGUAGE_CODE)):
+        return _run(job)
+
+
+def _run(job: ImportJob) -> ImportJob:
     _update(job, attempts=job.attempts + 1, state=JobState.WRITING, phase="export", done=0)
     user = None
     if job.user_id is not None:
         user = User.objects.filter(pk=job.user_id, is_active=True).first()
     if user is None:
         return _fail(job, _("The user who asked for this export no longer exists or is inactive."))
-    params = dict(job.params)
-    path = str(params.get("path", ""))
+    path = str(job.params.get("path", ""))
     try:
         match = resolve(path)
     except Resolver404:
         return _fail(job, _("This export's page no longer exists."))
-    request = RequestFactory().get(f"{path}?{params.get('query', '')}")
+    request = RequestFactory().get(f"{path}?{job.params.get('query', '')}")
     # The user's second factor was checked on the request that asked for the export.
     user.is_verified = lambda: True  # type: ignore[attr-defined]
     request.user = user
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int) -> None:  # each call the job's heartbeat too
         _update(job, done=done, total=max(total, done))
 
     def noted() -> None:
@@ -141,36 +151,27 @@ def export_run(job_id: uuid.UUID) -> ImportJob:
     request.export_noted = noted  # type: ignore[attr-defined]
     folder = export_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    # Each attempt its own temporary file: a runner taken for dead (a long XLSX without a
-    # heartbeat) and the one that resumed it never write into the same file.
+    # Each attempt its own temporary file: a runner taken for dead and the one that resumed
+    # it never write into the same file.
     part = folder / f"{job.id}-{job.attempts}{PART}"
-    language = str(params.get("language") or settings.LANGUAGE_CODE)
     try:
-        with translation.override(language), timezone.override(str(params.get("time_zone"))):
+        with timezone.override(str(job.params.get("time_zone"))):
             answer = match.func(request, *match.args, **match.kwargs)
             if answer.status_code != 200:
+                part.unlink(missing_ok=True)
                 return _fail(
                     job,
                     _("The export's page answered %(status)d.") % {"status": answer.status_code},
                 )
-            given = _FILENAME.search(answer.get("Content-Disposition", ""))
-            name = _SAFE.sub("-", given.group(1)) if given else job.name
-            lines, next_at = 0, PROGRESS_EVERY
-            with part.open("wb") as out:
-                for chunk in _chunks(answer):  # a streamed dataset: about a row a line
-                    out.write(chunk)
-                    lines += chunk.count(b"\n")
-                    if lines >= next_at:
-                        _update(job, done=min(lines, job.total))
-                        next_at = lines + PROGRESS_EVERY
-            # Not answer.close(): it sends request_finished, which closes the worker's
-            # database connection; a FileResponse's temporary file goes with the answer.
+            _write(job, answer, part)
     except Http404:
         part.unlink(missing_ok=True)
         return _fail(job, _("This export's page no longer exists."))
     except PermissionDenied as exc:
         part.unlink(missing_ok=True)
         return _fail(job, str(exc) or _("You may no longer see this list."))
+    given = _FILENAME.search(answer.get("Content-Disposition", ""))
+    name = _SAFE.sub("-", given.group(1)) if given else job.name
     stored = f"{job.id}-{name}"
     part.replace(folder / stored)  # whole, or not there at all
     _update(
@@ -183,6 +184,35 @@ def export_run(job_id: uuid.UUID) -> ImportJob:
         result={**job.result, "file": stored},
     )
     return job
+
+
+@contextmanager
+def _closing_file(answer: Any) -> Iterator[None]:
+    """Close a FileResponse's file (a dataset's XLSX, built in a temporary file) when done.
+    Not answer.close(): it sends request_finished, which closes the worker's database
+    connection."""
+    try:
+        yield
+    finally:
+        opened = getattr(answer, "file_to_stream", None)
+        if opened is not None:
+            opened.close()
+
+
+def _write(job: ImportJob, answer: Any, part: Path) -> None:
+    """Write the view's answer into `part`. A streamed text (a dataset's CSV, HXL, GeoJSON) is
+    made as it is written: its lines (about a row each) move the count on; any answer beats
+    at least every BEAT_EVERY seconds, so a long copy is not taken for a dead runner."""
+    counts_lines = getattr(answer, "streaming", False) and not isinstance(answer, FileResponse)
+    lines, next_at, beat_at = 0, PROGRESS_EVERY, time.monotonic() + BEAT_EVERY
+    with part.open("wb") as out, _closing_file(answer):
+        for chunk in _chunks(answer):
+            out.write(chunk)
+            if counts_lines:
+                lines += chunk.count(b"\n")
+            if lines >= next_at or time.monotonic() >= beat_at:
+                _update(job, done=min(lines, job.total) if counts_lines else job.done)
+                next_at, beat_at = lines + PROGRESS_EVERY, time.monotonic() + BEAT_EVERY
 
 
 def export_file_of(user_id: int | None, job_id: uuid.UUID) -> tuple[ImportJob, Path] | None:

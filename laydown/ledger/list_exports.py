@@ -1,5 +1,7 @@
-"""Every "export this list" is a ledger record (ledger.list_exported): who took which list,
-with which filter, how many rows, as what. Registered with laydown.core.listing at start-up."""
+"""Every "export this list", and every dataset export (/reports/export/), is a ledger record
+(ledger.list_exported): who took which list or dataset, with which filter, how many rows, as
+what. Registered with laydown.core.listing at start-up (the dataset view calls it through
+`listing.export_record`)."""
 
 from __future__ import annotations
 

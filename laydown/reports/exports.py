@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 
 from laydown.arms.models import AmmoLot, Item, Site
@@ -99,13 +99,16 @@ def _sites() -> Iterator[Sequence[Any]]:
         )
 
 
-def _collected_by_day() -> Iterator[Sequence[Any]]:
-    rows = (
+def _by_day() -> QuerySet[Item, tuple[Any, ...]]:
+    return (
         Item.objects.values_list("collected_at__date", "collected_site__region", "category")
         .annotate(n=Count("pk"))
         .order_by("collected_at__date", "collected_site__region", "category")
     )
-    for day, region, category, n in rows.iterator(chunk_size=CHUNK):
+
+
+def _collected_by_day() -> Iterator[Sequence[Any]]:
+    for day, region, category, n in _by_day().iterator(chunk_size=CHUNK):
         yield (day.isoformat(), region, group_of(category), category, n)
 
 
@@ -196,7 +199,7 @@ DATASETS = {
             ("date", "region", "group", "category", "weapons"),
             ("#date", "#adm1+code", "#item+type+group", "#item+type+code", "#inkind+weapons"),
             _collected_by_day,
-            Item.objects.count,
+            lambda: _by_day().count(),  # its rows: one a day, region and category
         ),
     )
 }
@@ -252,12 +255,16 @@ def dataset_or_404(name: str, fmt: str) -> Dataset:
     return dataset
 
 
-def export_response(name: str, fmt: str) -> HttpResponse | StreamingHttpResponse | FileResponse:
+def export_response(
+    name: str, fmt: str, progress: Callable[[int], None] | None = None
+) -> HttpResponse | StreamingHttpResponse | FileResponse:
+    """The dataset as a download; an XLSX is built here (told to `progress` every CHUNK
+    rows: a worker's export job beats as it builds), the others stream."""
     dataset = dataset_or_404(name, fmt)
     filename = f"laydown-{name}.{'csv' if fmt == 'hxl' else fmt}"
     if fmt == "xlsx":
         tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        write_xlsx(dataset, tmp)
+        write_xlsx(dataset, tmp, progress)
         tmp.seek(0)
         return FileResponse(tmp, as_attachment=True, filename=filename, content_type=FORMATS[fmt])
     chunks = geojson_chunks(dataset) if fmt == "geojson" else csv_lines(dataset, hxl=fmt == "hxl")

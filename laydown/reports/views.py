@@ -178,9 +178,19 @@ def _log_key() -> str:
 
 @requires("reports.export", programme_wide=True)
 def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponseBase:
+    """A dataset's export: a job of the worker if large; made here, or by that job, it is
+    recorded in the ledger as a list's export is (ledger.list_exported)."""
     rows = exports.dataset_or_404(dataset, fmt).count()
-    deferred = listing.defer_export(request, listing.Exported(f"laydown-{dataset}", fmt, "", rows))
-    return deferred or exports.export_response(dataset, fmt)
+    exported = listing.Exported(f"laydown-{dataset}", fmt, "", rows)
+    deferred = listing.defer_export(request, exported)
+    if deferred is not None:
+        return deferred
+    progress = listing.export_progress(request)
+    answer = exports.export_response(
+        dataset, fmt, (lambda n: progress(n, rows)) if progress is not None else None
+    )
+    listing.export_record(request, exported)
+    return answer
 
 
 # What a caller who is not signed in gets at these pages (by URL name): a kept public page,

@@ -1,6 +1,7 @@
 """Large exports as background jobs: above LAYDOWN_EXPORT_INLINE_MAX rows the request makes a
 job (no file), the job makes the same file the page would have given, for its user only, with
-the list's scope, recorded once in the ledger; the worker runs it; old files are removed."""
+the list's scope, recorded once in the ledger (a dataset export too); the worker runs it; old
+files are removed; a job beats while it builds its file."""
 
 from __future__ import annotations
 
@@ -171,3 +172,151 @@ def test_the_worker_makes_the_file_of_a_job_it_resumes(
     assert exports.file_path(job) is not None
     assert _exported() == 1  # recorded by the first run, not again
     assert not list(Path(settings.DATA_DIR, "exports").glob("*.part"))
+
+
+# Dataset exports (/reports/export/) are recorded in the ledger as list exports are.
+
+
+def _dataset_url(dataset: str, fmt: str) -> str:
+    return reverse("reports:export", kwargs={"dataset": dataset, "fmt": fmt})
+
+
+def _records() -> list[dict[str, Any]]:
+    return [r.data for r in Record.objects.filter(kind="ledger.list_exported").order_by("index")]
+
+
+def test_every_dataset_export_made_at_once_is_a_ledger_record(
+    settings: Any, sites: dict[str, Site], collect: Callable[..., Item]
+) -> None:
+    settings.LAYDOWN_EXPORT_INLINE_MAX = 100
+    _register(collect, sites)
+    manager = signed_in(user_with_role("mgr", "programme_manager"))
+    asked = [
+        ("items", "csv"),
+        ("items", "hxl"),
+        ("lots", "xlsx"),
+        ("sites", "geojson"),
+        ("collected-by-day", "csv"),
+    ]
+    bodies = {}
+    for dataset, fmt in asked:
+        answer = manager.get(_dataset_url(dataset, fmt))
+        assert answer.status_code == 200
+        bodies[dataset, fmt] = answer.getvalue()
+    assert not ImportJob.objects.exists()
+    days = bodies["collected-by-day", "csv"].count(b"\n") - 1  # less the header
+    assert days >= 1
+    assert _records() == [
+        {"list": "laydown-items", "format": "csv", "filter": "", "rows": 9},
+        {"list": "laydown-items", "format": "hxl", "filter": "", "rows": 9},
+        {"list": "laydown-lots", "format": "xlsx", "filter": "", "rows": 0},
+        {"list": "laydown-sites", "format": "geojson", "filter": "", "rows": Site.objects.count()},
+        {"list": "laydown-collected-by-day", "format": "csv", "filter": "", "rows": days},
+    ]
+    actors = set(Record.objects.filter(kind="ledger.list_exported").values_list("actor", flat=True))
+    assert len(actors) == 1 and actors.pop() not in ("", "anonymous")
+
+
+def test_a_refused_dataset_export_is_not_recorded(
+    sites: dict[str, Site], collect: Callable[..., Item]
+) -> None:
+    collect()
+    observer = signed_in(user_with_role("obs", "observer"))
+    assert observer.get(_dataset_url("items", "csv")).status_code == 403
+    assert _records() == []
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_dataset_export_job_is_recorded_once_also_when_the_worker_resumes_it(
+    small_inline: None, settings: Any, sites: dict[str, Site], collect: Callable[..., Item]
+) -> None:
+    _register(collect, sites)
+    manager = signed_in(user_with_role("mgr", "programme_manager"))
+    assert manager.get(_dataset_url("items", "xlsx")).status_code == 302
+    job = ImportJob.objects.get(kind=EXPORT)
+    assert job.state == JobState.QUEUED and _records() == []  # recorded when the file is made
+    call_command("worker", "--batch")
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.result.get(exports.RECORDED) is True
+    assert _records() == [{"list": "laydown-items", "format": "xlsx", "filter": "", "rows": 9}]
+
+    # A run killed mid-way after its record: resumed, the file made anew, not recorded again.
+    ImportJob.objects.filter(pk=job.pk).update(
+        state=JobState.WRITING, heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    call_command("worker", "--batch", "--resume-after", "0")
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and job.attempts == 2 and exports.file_path(job)
+    assert len(_records()) == 1
+    assert not list(Path(settings.DATA_DIR, "exports").glob("*.part"))
+
+
+# An export job beats while it builds its file, so no worker takes it for dead.
+
+
+def _beats_watched(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, int]]:
+    """As each XLSX row is written, whether the job is alive (not stalled) and how far it
+    says it is; then its heartbeat is set an hour back, as if each row took that long."""
+    from laydown.core import spreadsheet
+    from laydown.jobs.runner import jobs_stalled
+    from laydown.jobs.services import STALLED_AFTER
+
+    seen: list[tuple[bool, int]] = []
+    xlsx_row = spreadsheet.xlsx_row
+
+    def watched(sheet: Any, values: Any) -> list[Any]:
+        job = ImportJob.objects.get(kind=EXPORT)
+        seen.append((job.pk not in {j.pk for j in jobs_stalled(STALLED_AFTER)}, job.done))
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+        return xlsx_row(sheet, values)
+
+    monkeypatch.setattr(spreadsheet, "xlsx_row", watched)
+    return seen
+
+
+def _longest_silence(seen: list[tuple[bool, int]]) -> int:
+    longest = run = 0
+    for alive, _done in seen:
+        run = 0 if alive else run + 1
+        longest = max(longest, run)
+    return longest
+
+
+def test_an_xlsx_dataset_job_beats_and_shows_its_progress_as_it_builds(
+    small_inline: None,
+    monkeypatch: pytest.MonkeyPatch,
+    sites: dict[str, Site],
+    collect: Callable[..., Item],
+) -> None:
+    from laydown.reports import exports as datasets
+
+    _register(collect, sites)
+    monkeypatch.setattr(datasets, "CHUNK", 2)
+    seen = _beats_watched(monkeypatch)
+    manager = signed_in(user_with_role("mgr", "programme_manager"))
+    assert manager.get(_dataset_url("items", "xlsx")).status_code == 302
+    job = ImportJob.objects.get(kind=EXPORT)
+    assert job.state == JobState.DONE and job.rows_written == 9
+    assert len(seen) == 10  # the header and nine rows
+    assert _longest_silence(seen) <= 2  # never more than a chunk of rows without a beat
+    assert [done for _alive, done in seen] == [0, 0, 0, 2, 2, 4, 4, 6, 6, 8]
+
+
+def test_an_xlsx_list_job_beats_as_it_builds(
+    small_inline: None,
+    monkeypatch: pytest.MonkeyPatch,
+    sites: dict[str, Site],
+    collect: Callable[..., Item],
+) -> None:
+    from laydown.core import listing
+
+    _register(collect, sites)
+    monkeypatch.setattr(listing, "PROGRESS_EVERY", 2)
+    seen = _beats_watched(monkeypatch)
+    client = signed_in(user_with_role("clerk", "collection_clerk"))
+    assert client.get(f"{ITEMS}&format=xlsx").status_code == 302
+    job = ImportJob.objects.get(kind=EXPORT)
+    assert job.state == JobState.DONE and len(seen) == 10
+    assert _longest_silence(seen) <= 2
+    assert max(done for _alive, done in seen) == 8
