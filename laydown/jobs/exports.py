@@ -7,13 +7,17 @@ filter, scope and permission checks apply as they did on the page (and its ledge
 `ledger.list_exported`, is written when the file is made, once). The view tells the job how
 far it is as it reads and writes rows, each time the job's heartbeat: a long XLSX is not
 taken for a dead runner. The file is written under a temporary name in
-LAYDOWN_DATA_DIR/exports and renamed when whole: a job killed mid-way is run again by the
-resume step and leaves no half file to download. Only the job's user may download it; files
-are removed LAYDOWN_EXPORT_RETENTION_DAYS after they are made (laydown.jobs.periodic).
+LAYDOWN_DATA_DIR/exports and renamed when whole: a job killed mid-way (or whose database went
+away) is run again by the resume step and leaves no half file to download; a job whose view
+raises anything else fails at once, with a message for its user in the language they asked
+in (an export only reads, so a run again would fail the same way). Only the job's user may
+download it; files are removed LAYDOWN_EXPORT_RETENTION_DAYS after they are made
+(laydown.jobs.periodic).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -26,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -33,6 +38,7 @@ from django.test import RequestFactory
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from laydown.accounts.models import User
 from laydown.core.listing import Exported
@@ -42,8 +48,13 @@ PART = ".part"
 PROGRESS_EVERY = 1000
 BEAT_EVERY = 10.0  # seconds: at most this long without a heartbeat while the file is copied
 RECORDED = "recorded"  # in an export job's result: its ledger record is written
+RAISED = gettext_noop(
+    "The export stopped on an error and made no file. Ask for it again; if it stops again, "
+    "tell your administrator."
+)
 _FILENAME = re.compile(r'filename="?([^";]+)"?')
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+logger = logging.getLogger(__name__)
 
 
 def export_dir() -> Path:
@@ -170,6 +181,18 @@ def _run(job: ImportJob) -> ImportJob:
     except PermissionDenied as exc:
         part.unlink(missing_ok=True)
         return _fail(job, str(exc) or _("You may no longer see this list."))
+    except (InterfaceError, OperationalError):
+        # The database went away or refused for a while (a lost connection, a lock timeout,
+        # a serialization failure): as a runner killed, left to the resume step, which runs
+        # the job again when its heartbeat is old (at most MAX_ATTEMPTS times).
+        part.unlink(missing_ok=True)
+        raise
+    except Exception:  # noqa: BLE001 - ends the job: the operator has the traceback in the log
+        # An export only reads: an error other than the database's comes again on every run,
+        # so the user is told now (and may ask again) instead of after every retry.
+        part.unlink(missing_ok=True)
+        logger.exception("export job %s failed", job.id)
+        return _fail(job, _(RAISED))
     given = _FILENAME.search(answer.get("Content-Disposition", ""))
     name = _SAFE.sub("-", given.group(1)) if given else job.name
     stored = f"{job.id}-{name}"

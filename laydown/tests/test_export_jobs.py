@@ -1,21 +1,24 @@
 """Large exports as background jobs: above LAYDOWN_EXPORT_INLINE_MAX rows the request makes a
 job (no file), the job makes the same file the page would have given, for its user only, with
 the list's scope, recorded once in the ledger (a dataset export too); the worker runs it; old
-files are removed; a job beats while it builds its file."""
+files are removed; a job beats while it builds its file; one that raises fails at once."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from laydown.accounts.models import User
 from laydown.arms.models import Item, Site
@@ -320,3 +323,77 @@ def test_an_xlsx_list_job_beats_as_it_builds(
     assert job.state == JobState.DONE and len(seen) == 10
     assert _longest_silence(seen) <= 2
     assert max(done for _alive, done in seen) == 8
+
+
+# An export job that raises ends failed at once, for its user to read, with no half file.
+
+
+def _items_broken_after(monkeypatch: pytest.MonkeyPatch, rows: int, error: Exception) -> None:
+    from laydown.reports import exports as datasets
+
+    items = datasets.DATASETS["items"]
+
+    def broken() -> Any:
+        for n, row in enumerate(items.rows()):
+            if n == rows:
+                raise error
+            yield row
+
+    monkeypatch.setitem(datasets.DATASETS, "items", replace(items, rows=broken))
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_export_job_that_raises_fails_at_once_in_its_users_language(
+    small_inline: None,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    sites: dict[str, Site],
+    collect: Callable[..., Item],
+) -> None:
+    _register(collect, sites)
+    _items_broken_after(monkeypatch, 5, RuntimeError("a bug in a row"))
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)  # the half file is on disk when it raises
+    user = user_with_role("mgr", "programme_manager")
+    user.language = "ru"
+    user.save()
+    manager = signed_in(user)
+    assert manager.get(_dataset_url("items", "csv")).status_code == 302
+    call_command("worker", "--batch")
+    job = ImportJob.objects.get(kind=EXPORT)
+    with translation.override("ru"):
+        russian = translation.gettext(exports.RAISED)
+    assert russian != exports.RAISED
+    assert job.state == JobState.FAILED and job.attempts == 1 and job.message == russian
+    assert exports.file_path(job) is None
+    assert not os.listdir(Path(settings.DATA_DIR, "exports"))  # no half file left
+    page = manager.get(reverse("jobs:list")).content.decode()
+    assert escape(russian) in page and "jobs:export_download" not in page
+
+    # Failed, not stalled: the worker's resume step does not run it again.
+    call_command("worker", "--batch", "--resume-after", "0")
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and job.attempts == 1
+
+
+@pytest.mark.worker  # queued only: the test runs the job itself
+def test_an_export_job_whose_database_fails_is_left_to_the_resume_step(
+    small_inline: None,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    sites: dict[str, Site],
+    collect: Callable[..., Item],
+) -> None:
+    from laydown.jobs.runner import jobs_stalled
+
+    _register(collect, sites)
+    _items_broken_after(monkeypatch, 5, OperationalError("the database went away"))
+    manager = signed_in(user_with_role("mgr", "programme_manager"))
+    assert manager.get(_dataset_url("items", "csv")).status_code == 302
+    job = ImportJob.objects.get(kind=EXPORT)
+    with pytest.raises(OperationalError):
+        exports.export_run(job.id)
+    job.refresh_from_db()
+    assert job.state == JobState.WRITING and job.message == ""
+    assert [j.pk for j in jobs_stalled(timedelta(0))] == [job.pk]  # resumed when it is old
+    assert not os.listdir(Path(settings.DATA_DIR, "exports"))
