@@ -39,6 +39,7 @@ from laydown.arms.models import (
 )
 from laydown.arms.normalise import normalise_serial
 from laydown.arms.sampling import sample_draw
+from laydown.arms.search_index import rebuilt_after_replay
 from laydown.arms.vocab import (
     ItemStatus,
     LotStatus,
@@ -842,3 +843,4 @@ STOCK_CHECK_COUNTED = _register(
 )
 kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])
 kinds.register_buffered_applies(applies_buffered)
+kinds.register_rebuilt_after_replay(rebuilt_after_replay)

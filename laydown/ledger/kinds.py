@@ -109,6 +109,23 @@ def all_buffered_applies() -> list[Callable[[], AbstractContextManager[None]]]:
     return list(_BUFFERED)
 
 
+_REBUILT_AFTER: list[Callable[[], AbstractContextManager[None]]] = []
+
+
+def register_rebuilt_after_replay(factory: Callable[[], AbstractContextManager[None]]) -> None:
+    """Declare a context manager a replay enters before it empties the projections and leaves
+    after the last apply: for what the database keeps in step with the rebuilt tables row by
+    row (a full-text index fed by triggers) and can build once from the whole table far more
+    cheaply. It stops the row-by-row upkeep when entered and rebuilds when left (inside the
+    replay's transaction; a failed replay does not leave it, and the rollback restores all)."""
+    if factory not in _REBUILT_AFTER:
+        _REBUILT_AFTER.append(factory)
+
+
+def all_rebuilt_after_replay() -> list[Callable[[], AbstractContextManager[None]]]:
+    return list(_REBUILT_AFTER)
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Every table, by label: rebuilt by replay, or left out with the reason why."""

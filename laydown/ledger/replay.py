@@ -54,11 +54,14 @@ def ledger_replay(*, progress: bool = False, check_only: bool = False) -> Replay
         LogHead.objects.select_for_update().filter(id=1).first()
         checkpoint = _verified_checkpoint()
         indexes: list[str] = []
-        if not check_only:
-            indexes = _secondary_indexes_dropped()
-            for reset in kinds.all_resets():
-                reset()
-        records, applied, checkpoints = _check_and_apply(checkpoint.size, progress, check_only)
+        with contextlib.ExitStack() as rebuilt_after:
+            if not check_only:
+                indexes = _secondary_indexes_dropped()
+                for factory in kinds.all_rebuilt_after_replay():
+                    rebuilt_after.enter_context(factory())
+                for reset in kinds.all_resets():
+                    reset()
+            records, applied, checkpoints = _check_and_apply(checkpoint.size, progress, check_only)
         _indexes_created(indexes)
         # After the applies, which rebuild the witnesses' keys from the log's own records: in
         # an empty database there are none before. (The transaction rolls back if it fails.)
@@ -154,16 +157,24 @@ class _CheckpointChain:
     def _advance(self) -> tuple[int, bytes] | None:
         return next(self.roots, None)
 
-    def add(self, size: int, leaf: bytes) -> None:
-        """Record leaf `size - 1` has been read and checked."""
-        self.edge = tlog.edge_append(size - 1, self.edge, [leaf])
-        while self.next is not None and self.next[0] == size:
-            if tlog.edge_root(self.edge) != self.next[1]:
-                raise ReplayError(self._message(size))
-            self.good, self.checked = size, self.checked + 1
-            self.next = self._advance()
-        if self.next is not None and self.next[0] < size:
-            self.next = self._advance()  # a size-0 checkpoint: nothing to compare
+    def extend(self, start: int, leaves: list[bytes]) -> None:
+        """Records `start` to `start + len(leaves) - 1` have been read and checked: their
+        leaves are appended a run at a time, each run ending at the next stored checkpoint's
+        size, where the root is compared."""
+        done, end = start, start + len(leaves)
+        while done < end:
+            stop = end
+            if self.next is not None and done < self.next[0] < end:
+                stop = self.next[0]
+            self.edge = tlog.edge_append(done, self.edge, leaves[done - start : stop - start])
+            done = stop
+            while self.next is not None and self.next[0] <= done:
+                if self.next[0] == done:
+                    if tlog.edge_root(self.edge) != self.next[1]:
+                        raise ReplayError(self._message(done))
+                    self.good, self.checked = done, self.checked + 1
+                # else a checkpoint of size 0 (nothing to compare)
+                self.next = self._advance()
 
     def _message(self, size: int) -> str:
         first = self.good
@@ -191,20 +202,23 @@ def _check_and_apply(size: int, show: bool, check_only: bool) -> tuple[int, int,
         task = bar.add_task("Checking records" if check_only else "Replaying records", total=size)
         for chunk in _chunks(size):
             tiles = selectors.tiles_read({(0, r.index // 256) for r in chunk})
+            start, leaves, error = count, [], None
             for record in chunk:
                 if record.index != count:
-                    raise ReplayError(
-                        f"Record {count} is missing (the next stored is {record.index})."
-                    )
+                    error = f"Record {count} is missing (the next stored is {record.index})."
+                    break
                 leaf = tlog.leaf_hash(bytes(record.body))
                 offset = (record.index % 256) * 32
                 tile = tiles.get((0, record.index // 256), b"")
-                if leaf != bytes(record.leaf_hash) or leaf != tile[offset : offset + 32]:
-                    raise ReplayError(
-                        f"Record {record.index} does not hash to its leaf in the log."
-                    )
+                if leaf != record.leaf_hash or leaf != tile[offset : offset + 32]:
+                    error = f"Record {record.index} does not hash to its leaf in the log."
+                    break
+                leaves.append(leaf)
                 count += 1
-                chain.add(count, leaf)
+            # the checkpoints up to the last good record first, as one record at a time would
+            chain.extend(start, leaves)
+            if error is not None:
+                raise ReplayError(error)
             if not check_only:
                 applied += _apply(chunk)
             bar.advance(task, len(chunk))

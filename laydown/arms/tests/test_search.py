@@ -59,3 +59,43 @@ def test_the_index_follows_replay_and_serial_changes(sites: dict[str, Site]) -> 
 
 def test_a_phrase_quotes_what_fts5_would_read_as_syntax() -> None:
     assert search_index.phrase('A"B OR C') == '"A""B OR C"'
+
+
+def sqlite_triggers() -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_replay_rebuilds_the_index_once_and_restores_the_triggers_as_they_were(
+    sites: dict[str, Site],
+) -> None:
+    importer.items_import(actor=CLERK, name="i.csv", content=csv_bytes(good_rows(60)))
+    before = sqlite_triggers()
+    assert set(search_index.TRIGGERS) <= before.keys()
+    replay.ledger_replay()
+    assert sqlite_triggers() == before
+    with connection.cursor() as cursor:  # raises unless the index holds the table's rows
+        cursor.execute(
+            "INSERT INTO arms_item_serial_fts(arms_item_serial_fts) VALUES ('integrity-check')"
+        )
+    for query in ("000", "0005", "M-0"):
+        assert tags_found(query) == tags_scanned(query)
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_a_replay_that_fails_leaves_the_triggers_and_the_index(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    importer.items_import(actor=CLERK, name="i.csv", content=csv_bytes(good_rows(20)))
+    before, found = sqlite_triggers(), tags_found("000")
+
+    def broken(chunk: object) -> int:
+        raise RuntimeError("apply failed")
+
+    monkeypatch.setattr(replay, "_apply", broken)
+    with pytest.raises(RuntimeError):
+        replay.ledger_replay()
+    assert sqlite_triggers() == before
+    assert tags_found("000") == found == tags_scanned("000")
