@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from laydown.arms import records
-from laydown.arms.bulk import Columns
+from laydown.arms.bulk import Columns, insert_many
 from laydown.arms.models import AmmoLot, CustodyEvent, Item, Materiel, Site, TagCounter
 from laydown.ledger import kinds
 from laydown.ledger import services as ledger
@@ -134,3 +135,39 @@ def test_a_row_naming_a_column_the_model_lacks_is_refused() -> None:
         columns.check(row)
     with pytest.raises(ValueError, match="unknown"):
         columns.instance(row)
+
+
+def test_a_column_holding_values_its_field_converts_is_converted_value_by_value(
+    sites: dict[str, Site],
+) -> None:
+    """insert_many takes a text or integer column as it is only when every value in it is of a
+    type the field passes through; one other value (an int serial, a year as text) makes it
+    convert that column's values one by one, as saving instances does (a bool in a text column
+    is stored as "True", not as SQLite's 1 or PostgreSQL's "t")."""
+    at = timezone.now()
+    rows = []
+    for n, (serial, year) in enumerate([("A-1", 1975), (12345, "1980"), ("C-3", None)]):
+        rows.append(
+            {"tag": f"LD-{n:06d}", "category": "sa_assault_rifle", "make": "Kalashnikov",
+             "model": "AKM", "calibre": "7.62x39mm", "serial": serial,
+             "serial_normalised": str(serial), "markings": serial == 12345 or "",
+             "country": "SU", "year": year,
+             "condition": "serviceable", "photos": [] if n else ["ab"], "collected_at": at,
+             "collected_site_id": "cp-north", "collected_by": "u", "handed_in_by": "",
+             "duplicate_reason": "", "site_id": "cp-north", "container_id": None, "rack": None,
+             "status": "in_storage", "disposal_id": None}
+        )  # fmt: skip
+    columns = Columns(Item)
+    with transaction.atomic():
+        insert_many(columns, [columns.check(row) for row in rows])
+    many = stored_rows()["arms_item"]
+    assert [(r[5], r[7], r[9]) for r in many] == [
+        ("A-1", "", 1975),
+        ("12345", "True", 1980),
+        ("C-3", "", None),
+    ]
+    Item.objects.all().delete()
+    with transaction.atomic():
+        for row in rows:
+            columns.instance(row).save(force_insert=True)
+    assert stored_rows()["arms_item"] == many
