@@ -23,9 +23,10 @@ cookie but the CSRF and language cookies (no session, hence nobody signed in and
 waiting; no messages cookie) and no Authorization header. The language and the time zone are
 decided by the middlewares' own code (Django's `get_language_from_request`, as LocaleMiddleware,
 then laydown.accounts.context as ProgrammeLocaleMiddleware); the page's key by the page's own
-function (its data, the language, the time zone, the programme). The form's CSRF token and
-cookie come from Django's CsrfViewMiddleware itself: the caller's valid cookie is reused (and
-sent again, as Django renews it), else a new one is made. The answer carries what the chain
+function (its data, the language, the time zone, the programme). The form's CSRF cookie comes
+from Django's CsrfViewMiddleware itself, its token from page_cache as on Django's way: the
+caller's valid secret is reused (and its cookie sent again, as Django renews it), else a new
+one is made. The answer carries what the chain
 would give it: `Vary: Cookie, Accept-Language`, `Content-Language`, the security headers. A page
 not kept now (the first caller after a change, another language) is Django's, which keeps it.
 

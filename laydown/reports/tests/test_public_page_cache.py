@@ -5,6 +5,7 @@ name, their messages, their CSRF token)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,12 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.middleware.csrf import (
+    CSRF_ALLOWED_CHARS,
+    CSRF_SECRET_LENGTH,
+    _check_token_format,
+    _unmask_cipher_token,
+)
 from django.test import Client, RequestFactory
 
 from laydown.core import page_cache
@@ -129,3 +136,18 @@ def test_kept_pages_are_bounded_and_expire(monkeypatch: pytest.MonkeyPatch) -> N
     assert len(page_cache._pages) == 2
     monkeypatch.setattr(page_cache, "MAX_AGE_SECONDS", 0.0)
     assert get("/", HTTP_ACCEPT_LANGUAGE="hy")[1]  # expired: rendered again
+
+
+def test_csrf_secrets_and_masks_are_djangos_kind() -> None:
+    """32 characters of CSRF_ALLOWED_CHARS, every one of them drawn, none twice the same."""
+    drawn = [page_cache._csrf_string() for _ in range(2000)]
+    for secret in drawn:
+        _check_token_format(secret)
+    assert len(set(drawn)) == len(drawn) and {len(s) for s in drawn} == {CSRF_SECRET_LENGTH}
+    counts = Counter("".join(drawn))
+    assert set(counts) == set(CSRF_ALLOWED_CHARS)
+    expected = 2000 * 32 / len(CSRF_ALLOWED_CHARS)  # ~1032 each: far from 0.7x or 1.3x of it
+    assert all(0.7 * expected < n < 1.3 * expected for n in counts.values())
+    request = RequestFactory().get("/")
+    token = page_cache.caller_token(request)
+    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
