@@ -38,6 +38,7 @@ tile not in the tree (the 404 page), or any error (Django's 500 page and its log
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time
@@ -52,7 +53,7 @@ from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
-from django.urls import get_resolver, resolve, reverse
+from django.urls import NoReverseMatch, get_resolver, resolve, reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
@@ -176,11 +177,11 @@ class PublicLogFront:
         if self._pages is None:
             get_resolver().url_patterns  # noqa: B018 - the URLconf's views add their pages
             public = ACTIONS["public.view"].audience == ANYONE  # else each caller is checked
-            self._pages = (
-                {reverse(name): page for name, page in page_cache.ANONYMOUS_PAGES.items()}
-                if public and not _language_in_paths()
-                else {}
-            )
+            pages = {}
+            for name, page in page_cache.ANONYMOUS_PAGES.items() if public else ():
+                with contextlib.suppress(NoReverseMatch):  # not in this URLconf: Django's
+                    pages[reverse(name)] = page
+            self._pages = {} if _language_in_paths() else pages
         return self._pages
 
     def _page(self, environ: dict[str, Any], page: page_cache.PublicPage) -> HttpResponse | None:

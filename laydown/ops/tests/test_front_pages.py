@@ -235,3 +235,12 @@ def test_the_metrics_name_the_route_as_django_does() -> None:
     for path in ("/", "/", "/log/", "/log/"):
         call(front, path)
     assert [c._value.get() for c in counted] == [b + 2 for b in before]
+
+
+def test_a_page_named_but_not_in_the_urlconf_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = {**page_cache.ANONYMOUS_PAGES, "nowhere:page": page_cache.ANONYMOUS_PAGES["home"]}
+    monkeypatch.setattr(page_cache, "ANONYMOUS_PAGES", pages)
+    django = Counted()
+    front = PublicLogFront(django)
+    assert [call(front, "/")[0] for _ in range(2)] == ["200 OK"] * 2
+    assert django.calls == 1  # the second from the front
