@@ -5,9 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from laydown.access.permissions import Principal
 from laydown.jobs import kinds, runner, sealing, tasks
@@ -70,12 +73,22 @@ def jobs_resume_stalled(after: timedelta = STALLED_AFTER) -> list[ImportJob]:
     resumed = []
     for job in runner.jobs_stalled(after):
         if job.attempts >= MAX_ATTEMPTS:
-            runner.job_fail(job, f"stopped after {job.attempts} attempts")
+            # For its user, in the language an export was asked in (an import keeps none).
+            with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+                runner.job_fail(job, _stopped(job.attempts))
             continue
         again = tasks.export_job_run if job.kind == EXPORT else tasks.import_job_run
         again.enqueue(str(job.id))
         resumed.append(job)
     return resumed
+
+
+def _stopped(attempts: int) -> str:
+    return ngettext(
+        "The worker stopped after %(n)d attempt: the job never finished.",
+        "The worker stopped after %(n)d attempts: the job never finished.",
+        attempts,
+    ) % {"n": attempts}
 
 
 def job_run_here(

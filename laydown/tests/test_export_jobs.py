@@ -397,3 +397,28 @@ def test_an_export_job_whose_database_fails_is_left_to_the_resume_step(
     assert job.state == JobState.WRITING and job.message == ""
     assert [j.pk for j in jobs_stalled(timedelta(0))] == [job.pk]  # resumed when it is old
     assert not os.listdir(Path(settings.DATA_DIR, "exports"))
+
+
+@pytest.mark.worker  # queued only: the test plays the runs that were cut short
+def test_an_export_given_up_after_its_attempts_says_so_in_its_users_language(
+    small_inline: None, sites: dict[str, Site], collect: Callable[..., Item]
+) -> None:
+    from laydown.jobs import services
+
+    _register(collect, sites)
+    user = user_with_role("mgr", "programme_manager")
+    user.language = "ru"
+    user.save()
+    assert signed_in(user).get(_dataset_url("items", "csv")).status_code == 302
+    job = ImportJob.objects.get(kind=EXPORT)
+    ImportJob.objects.filter(pk=job.pk).update(
+        state=JobState.WRITING,
+        attempts=services.MAX_ATTEMPTS,
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+    )
+    assert services.jobs_resume_stalled() == []
+    job.refresh_from_db()
+    english = f"The worker stopped after {services.MAX_ATTEMPTS} attempts: the job never finished."
+    assert job.state == JobState.FAILED and job.message != english
+    with translation.override("ru"):
+        assert job.message == services._stopped(services.MAX_ATTEMPTS)
