@@ -206,17 +206,43 @@ def proof_for_record(index: int) -> str | None:
 
 
 def _checked_inclusion_proof(index: int, checkpoint: SignedCheckpoint) -> list[bytes]:
-    """Raises tlog.TileError or tlog.ProofError if the stored tiles do not give the root."""
-    tiles = tiles_read(tlog.tree_inclusion_tiles(index, checkpoint.size))
+    """Raises tlog.TileError or tlog.ProofError if the stored tiles do not give the root.
+
+    The proof is the leaf's siblings inside its peak (nodes of full tiles, all but the last
+    peak's, their hashes kept in memory) and the tree's right edge, computed once per served
+    size: so a proof hashes at most one tile it has not met before and reads no partial tile
+    (the ones that grow) but for a leaf of the last peaks."""
+    size = checkpoint.size
+    edge = _served_edge(checkpoint)
+    tiles = tiles_read(tlog.edge_inclusion_tiles(index, size))
+    read = _reader(tiles)
+    tile_index, offset = divmod(index, tlog.TILE_WIDTH)
+    width = min(tlog.TILE_WIDTH, size - tile_index * tlog.TILE_WIDTH)
     with tilecache.hashes_lock:
-        proof = tlog.tree_inclusion_proof(
-            index, checkpoint.size, lambda lv, n: tiles[(lv, n)], tilecache.hashes
-        )
-    leaf_tile = tiles[(0, index // tlog.TILE_WIDTH)]
-    offset = index % tlog.TILE_WIDTH * tlog.HASH_SIZE
-    leaf = leaf_tile[offset : offset + tlog.HASH_SIZE]
-    tlog.verify_inclusion(leaf, index, checkpoint.size, proof, checkpoint.root)
+        proof = tlog.edge_inclusion_proof(index, size, edge, read, tilecache.hashes)
+        leaf = tilecache.hashes.levels(read, 0, tile_index, width)[0][offset]
+    tlog.verify_inclusion(leaf, index, size, proof, checkpoint.root)
     return proof
+
+
+def _served_edge(checkpoint: SignedCheckpoint) -> list[bytes]:
+    """The right edge of the tree of the checkpoint (its peaks' roots, largest first), read
+    from the tiles once per checkpoint and kept; raises tlog.TileError unless it gives the
+    signed root."""
+    edge = tilecache.edge_get(checkpoint.size, checkpoint.root)
+    if edge is None:
+        tiles = tiles_read(tlog.edge_source_tiles(checkpoint.size))
+        edge = tlog.edge_from_tiles(checkpoint.size, _reader(tiles))
+        if tlog.edge_root(edge) != checkpoint.root:
+            raise tlog.TileError(f"the tiles do not give the root of tree {checkpoint.size}")
+        if not connection.in_atomic_block:  # never keep what a rollback may undo
+            tilecache.edge_put(checkpoint.size, checkpoint.root, edge)
+    return edge
+
+
+def _reader(tiles: dict[tuple[int, int], bytes]) -> tlog.TileReader:
+    """A TileReader of tiles read beforehand (KeyError for any other)."""
+    return lambda level, n: tiles[(level, n)]
 
 
 def records_iter(start: int = 0, chunk: int = 5000) -> Iterator[Record]:

@@ -14,7 +14,15 @@ from .cosignature import (
     generate_cosignature_key,
     new_cosignature_signer,
 )
-from .edge import edge_append, edge_from_tiles, edge_root, edge_tiles, join_edge, split_edge
+from .edge import (
+    edge_append,
+    edge_from_tiles,
+    edge_root,
+    edge_source_tiles,
+    edge_tiles,
+    join_edge,
+    split_edge,
+)
 from .errors import (
     CheckpointError,
     InvalidSignatureError,
@@ -76,6 +84,8 @@ from .tiles import (
     Tile,
     TileHashCache,
     TileReader,
+    edge_inclusion_proof,
+    edge_inclusion_tiles,
     parse_tile_path,
     tile_path,
     tiles_append,
@@ -143,6 +153,8 @@ __all__ = [
     "TileError",
     "TileHashCache",
     "TileReader",
+    "edge_inclusion_proof",
+    "edge_inclusion_tiles",
     "TlogError",
     "TlogProof",
     "TlogProofError",
@@ -152,6 +164,7 @@ __all__ = [
     "edge_append",
     "edge_from_tiles",
     "edge_root",
+    "edge_source_tiles",
     "edge_tiles",
     "join_edge",
     "split_edge",

@@ -13,9 +13,17 @@ from collections.abc import Sequence
 
 from .errors import TileError
 from .hashing import EMPTY_ROOT, HASH_SIZE, node_hash
-from .tiles import TILE_WIDTH, Tile, TileReader, tree_hash
+from .tiles import TILE_HEIGHT, TILE_WIDTH, Tile, TileReader, tree_hash
 
-__all__ = ["edge_append", "edge_from_tiles", "edge_root", "edge_tiles", "join_edge", "split_edge"]
+__all__ = [
+    "edge_append",
+    "edge_from_tiles",
+    "edge_root",
+    "edge_source_tiles",
+    "edge_tiles",
+    "join_edge",
+    "split_edge",
+]
 
 
 def edge_append(size: int, edge: Sequence[bytes], leaf_hashes: Sequence[bytes]) -> list[bytes]:
@@ -58,6 +66,19 @@ def edge_from_tiles(size: int, read_tile: TileReader) -> list[bytes]:
             peaks.append(tree_hash(height, position >> height, read_tile))
             position += 1 << height
     return peaks
+
+
+def edge_source_tiles(size: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` of every tile :func:`edge_from_tiles` reads (one per peak, at
+    most two per level), so a caller can fetch them all at once."""
+    out = []
+    position = 0
+    for height in range(size.bit_length() - 1, -1, -1):
+        if size >> height & 1:
+            tl, r = divmod(height, TILE_HEIGHT)
+            out.append((tl, (position >> height << r) // TILE_WIDTH))
+            position += 1 << height
+    return sorted(set(out))
 
 
 def edge_tiles(size: int) -> list[Tile]:

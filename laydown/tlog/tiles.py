@@ -31,6 +31,8 @@ __all__ = [
     "Tile",
     "TileHashCache",
     "TileReader",
+    "edge_inclusion_proof",
+    "edge_inclusion_tiles",
     "parse_tile_path",
     "tile_path",
     "tiles_append",
@@ -325,6 +327,75 @@ def tree_inclusion_tiles(index: int, size: int) -> list[tuple[int, int]]:
 
     inclusion_path(index, size, mth)
     return sorted(needed)
+
+
+def _peak_of(index: int, size: int) -> tuple[int, int]:
+    """(position among the peaks, height) of the perfect subtree of the tree of ``size``
+    leaves that holds leaf ``index`` (``0 <= index < size``)."""
+    peak, start, height = 0, 0, size.bit_length()
+    while True:  # one peak per set bit of size, largest first
+        height -= 1
+        if size >> height & 1:
+            if index < start + (1 << height):
+                return peak, height
+            start += 1 << height
+            peak += 1
+
+
+def edge_inclusion_tiles(index: int, size: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` of every tile :func:`edge_inclusion_proof` reads for leaf
+    ``index`` (at most one per tile level), its leaf tile first, so a caller can fetch them
+    all at once. Raises :class:`ProofError` unless ``0 <= index < size``."""
+    if not 0 <= index < size:
+        raise ProofError(f"index {index} is not in a tree of size {size}")
+    _peak, height = _peak_of(index, size)
+    levels = max(1, (height + TILE_HEIGHT - 1) // TILE_HEIGHT)
+    return [(tl, index >> (tl * TILE_HEIGHT) >> TILE_HEIGHT) for tl in range(levels)]
+
+
+def edge_inclusion_proof(
+    index: int,
+    size: int,
+    edge: Sequence[bytes],
+    read_tile: TileReader,
+    cache: TileHashCache | None = None,
+) -> list[bytes]:
+    """The inclusion proof of leaf ``index`` in the tree of ``size`` leaves whose right edge
+    (its perfect subtrees' roots, largest first: :func:`~laydown.tlog.edge.edge_from_tiles`)
+    is ``edge``: the same hashes as :func:`tree_inclusion_proof`, with less work when the
+    caller keeps the edge of each size it serves.
+
+    The tree is its peaks side by side, so the path of a leaf is its siblings inside the peak
+    that holds it (read from at most one tile per tile level, all but the last peak's full),
+    then the peaks to its right folded into one hash, then those to its left, nearest first.
+
+    Raises :class:`ProofError` unless ``0 <= index < size`` and :class:`TileError` if ``edge``
+    does not have one hash per set bit of ``size`` or on missing or short tiles.
+    """
+    if not 0 <= index < size:
+        raise ProofError(f"index {index} is not in a tree of size {size}")
+    if len(edge) != size.bit_count():
+        raise TileError(f"a right edge of a tree of {size} leaves has {size.bit_count()} hashes")
+    peak, height = _peak_of(index, size)
+    proof: list[bytes] = []
+    for tile_level in range((height + TILE_HEIGHT - 1) // TILE_HEIGHT):
+        base = tile_level * TILE_HEIGHT  # the tile level's hashes are nodes of this height
+        tile_index, offset = divmod(index >> base, TILE_WIDTH)
+        width = min(TILE_WIDTH, (size >> base) - tile_index * TILE_WIDTH)
+        if cache is not None:
+            levels = cache.levels(read_tile, tile_level, tile_index, width)
+        else:
+            hashes = _split_hashes(_read(read_tile, tile_level, tile_index, width))
+            levels = _tile_levels(hashes)
+        for r in range(min(TILE_HEIGHT, height - base)):
+            proof.append(levels[r][(offset >> r) ^ 1])
+    if peak + 1 < len(edge):
+        right = edge[-1]
+        for p in reversed(edge[peak + 1 : -1]):
+            right = node_hash(p, right)
+        proof.append(right)
+    proof.extend(reversed(edge[:peak]))
+    return proof
 
 
 def tree_consistency_proof(

@@ -84,7 +84,7 @@ def test_the_start_page_shows_the_log_size_and_checkpoint(client: Client, log_of
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_proof_reads_the_tiles_it_needs_in_one_query_and_keeps_full_tiles(
+def test_a_proof_reads_the_tiles_it_needs_at_once_and_keeps_full_tiles_and_the_edge(
     django_assert_num_queries,
 ) -> None:
     services.record_append_batch(
@@ -94,14 +94,22 @@ def test_a_proof_reads_the_tiles_it_needs_in_one_query_and_keeps_full_tiles(
         bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
     ]
     verifier = tlog.new_verifier(keys.log_verifier_key())
-    with django_assert_num_queries(2):  # the served checkpoint, the tiles
+    # the served checkpoint, the tiles of its right edge (kept for this size), the leaf's tiles
+    with django_assert_num_queries(3):
         text = selectors.proof_for_record(1234)
     assert text is not None
     assert tlog.verify_tlog_proof(text, leaves[1234], [verifier]).size == 66000
     assert tilecache.get((0, 1234 // 256)) == b"".join(leaves[1024:1280])
-    with django_assert_num_queries(1):  # the partial tiles again; checkpoint, full tiles kept
+    with django_assert_num_queries(0):  # checkpoint, edge and full tiles kept
         text = selectors.proof_for_record(1235)
     assert tlog.verify_tlog_proof(text, leaves[1235], [verifier]).size == 66000
+    with django_assert_num_queries(1):  # a leaf of the last peaks: its partial tile
+        text = selectors.proof_for_record(65999)
+    assert tlog.verify_tlog_proof(text, leaves[65999], [verifier]).size == 66000
+    for index in (0, 255, 256, 65535, 65536, 65791, 65792, 65983, 65984):  # peaks' ends
+        text = selectors.proof_for_record(index)
+        assert text is not None
+        assert tlog.verify_tlog_proof(text, leaves[index], [verifier]).size == 66000
 
 
 @pytest.mark.django_db(transaction=True)

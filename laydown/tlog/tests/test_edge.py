@@ -69,3 +69,58 @@ def test_inclusion_tiles_are_exactly_the_tiles_a_proof_reads(size: int) -> None:
         proof = tlog.tree_inclusion_proof(index, size, recording)
         assert sorted(read) == tlog.tree_inclusion_tiles(index, size)
         assert proof == tree.inclusion_proof(index)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 255, 256, 257, 511, 65535, 65536, 70001, 131329])
+def test_inclusion_proofs_from_the_edge_are_those_of_the_tree(size: int) -> None:
+    tree = tlog.MemoryTree()
+    leaves = _leaves(size)
+    tree.append_hashes(leaves)
+    edge = tlog.edge_from_tiles(size, _only(tree, tlog.edge_source_tiles(size)))
+    assert edge == tlog.edge_append(0, [], leaves)
+    root = tree.root()
+    cache = tlog.TileHashCache(maxsize=8)
+    edges_of_peaks = {0, size - 1} | {(1 << b) - 1 for b in range(size.bit_length())}
+    indices = sorted({i for i in edges_of_peaks if i < size} | set(range(0, size, 97)))
+    for index in indices:
+        expected = tlog.tree_inclusion_proof(index, size, tree.read_tile)
+        needed = tlog.edge_inclusion_tiles(index, size)
+        assert needed[0] == (0, index // 256)  # the leaf's tile, whose hash the caller checks
+        for use in (None, cache):
+            proof = tlog.edge_inclusion_proof(index, size, edge, _only(tree, needed), use)
+            assert proof == expected
+        tlog.verify_inclusion(leaves[index], index, size, proof, root)
+
+
+def _only(tree: tlog.MemoryTree, tiles: list[tuple[int, int]]) -> tlog.TileReader:
+    """The tree's tiles, but only those named (KeyError for any other)."""
+
+    def read(level: int, n: int) -> bytes:
+        if (level, n) not in tiles:
+            raise KeyError((level, n))
+        return tree.read_tile(level, n)
+
+    return read
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(min_value=1, max_value=3000), st.data())
+def test_inclusion_proofs_from_the_edge_verify_at_any_size(size: int, data: st.DataObject) -> None:
+    tree = tlog.MemoryTree()
+    leaves = _leaves(size)
+    tree.append_hashes(leaves)
+    edge = tlog.edge_from_tiles(size, tree.read_tile)
+    index = data.draw(st.integers(min_value=0, max_value=size - 1))
+    proof = tlog.edge_inclusion_proof(index, size, edge, tree.read_tile)
+    assert proof == tlog.tree_inclusion_proof(index, size, tree.read_tile)
+    tlog.verify_inclusion(leaves[index], index, size, proof, tree.root())
+
+
+def test_an_inclusion_proof_needs_an_index_in_the_tree_and_an_edge_of_its_size() -> None:
+    tree = tlog.MemoryTree()
+    tree.append_hashes(_leaves(5))
+    edge = tlog.edge_from_tiles(5, tree.read_tile)
+    with pytest.raises(tlog.ProofError):
+        tlog.edge_inclusion_proof(5, 5, edge, tree.read_tile)
+    with pytest.raises(tlog.TileError):
+        tlog.edge_inclusion_proof(1, 6, edge, tree.read_tile)
