@@ -37,7 +37,7 @@ from laydown.arms.models import (
 from laydown.arms.normalise import normalise_serial
 from laydown.arms.vocab import Category, Condition, ItemStatus, LotStatus, SealStatus
 from laydown.core.compiled import Compiled, concrete_attnames
-from laydown.core.paging import Page, paginate
+from laydown.core.paging import Page, page_bounds, page_from, paginate
 
 MAX_MOVABLE = 1000  # items or lots offered on one dispatch or disposal page
 
@@ -97,8 +97,34 @@ def item_search(
 ) -> Page:
     """Items matching every given filter (`item_rows`), newest tag first; with `columns`, each
     row is the tuple of those columns rather than an Item."""
+    if columns and _everything(**filters):
+        page, per_page, start = page_bounds(page, per_page)
+        return page_from(_newest_first(columns).rows(per_page + 1, start), page, per_page)
     rows = item_rows(**filters).order_by("-tag")
     return paginate(rows.values_list(*columns) if columns else rows, page, per_page)
+
+
+# The API's unfiltered list by a reader of the whole programme, by its columns: the SQL of the
+# same query compiled once (core.compiled), which was half the list's CPU to build each time.
+_NEWEST_FIRST: dict[tuple[str, ...], Compiled[Item]] = {}
+
+
+def _newest_first(columns: tuple[str, ...]) -> Compiled[Item]:
+    found = _NEWEST_FIRST.get(columns)
+    if found is None:
+
+        def build() -> QuerySet[Item, Any]:
+            return Item.objects.order_by("-tag").values_list(*columns)
+
+        found = _NEWEST_FIRST.setdefault(columns, Compiled(build, paged=True))
+    return found
+
+
+def _everything(principal: Principal | None = None, **filters: Any) -> bool:
+    """Whether `item_rows(principal=principal, **filters)` is every item: no filter given (a
+    partial serial's flag alone is none) and no site or region limiting the principal."""
+    given = [value for name, value in filters.items() if name != "serial_partial"]
+    return not any(given) and site_filter(principal) == Q()
 
 
 def _where(

@@ -13,7 +13,9 @@ still runs through Django's cursor wrapper: it is logged, counted and in the tra
 other.
 
 Only for queries whose SQL does not depend on the values (no `__in` of a varying list: give a
-sample of each shape and key the `Compiled` by it).
+sample of each shape and key the `Compiled` by it). Django writes a slice's LIMIT and OFFSET
+into the SQL as numbers: a `paged` query is built unsliced and ends in `LIMIT %s OFFSET %s`
+(both databases' syntax), its last two parameters.
 """
 
 from __future__ import annotations
@@ -45,9 +47,12 @@ class Compiled(Generic[M]):
     `build` returns a `values_list(...)` QuerySet (the selected fields are the row's columns).
     """
 
-    def __init__(self, build: Callable[..., QuerySet[M, Any]], *samples: object) -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet[M, Any]], *samples: object, paged: bool = False
+    ) -> None:
         self.build = build
         self.samples = samples
+        self.paged = paged  # rows(*params, limit, offset)
         self._by_vendor: dict[str, _Statement] = {}
 
     def _compile(self, connection: Any) -> _Statement:
@@ -59,6 +64,10 @@ class Compiled(Generic[M]):
                 f"compiled parameters {params!r} are not the samples {self.samples!r}: the SQL "
                 "would hold a value of its own"
             )
+        if self.paged:
+            if queryset.query.is_sliced:
+                raise ValueError("a paged query is built without a slice: its rows take one")
+            sql += " LIMIT %s OFFSET %s"
         selected = [column for column, _sql, _alias in compiler.select]
         converters = [
             (position, convs, expression)
@@ -75,7 +84,8 @@ class Compiled(Generic[M]):
         return connection, statement or self._compile(connection)
 
     def rows(self, *params: object) -> list[tuple[Any, ...]]:
-        """The rows of the query for `params` (in the order of the samples)."""
+        """The rows of the query for `params` (in the order of the samples; a paged query's
+        limit and offset after them)."""
         connection, statement = self._statement()
         if statement.locking and connection.get_autocommit():
             raise TransactionManagementError(

@@ -28,6 +28,8 @@ __all__ = [
     "PageNumber",
     "PerPage",
     "page_number",
+    "page_bounds",
+    "page_from",
     "page_of",
     "paginate",
     "query_without_page",
@@ -75,13 +77,24 @@ def page_number(value: str | int | None) -> int:
 
 def paginate(rows: Iterable[Any], page: int, per_page: int = 50) -> Page:
     """Page `page` of `rows` (a queryset is sliced in the database), bounds clamped."""
-    page = page_number(page)
-    per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    start = (page - 1) * per_page
+    page, per_page, start = page_bounds(page, per_page)
     if hasattr(rows, "query"):  # a QuerySet: LIMIT/OFFSET
         chunk = list(rows[start : start + per_page + 1])  # type: ignore[index]
     else:
         chunk = list(itertools.islice(rows, start, start + per_page + 1))
+    return page_from(chunk, page, per_page)
+
+
+def page_bounds(page: int, per_page: int) -> tuple[int, int, int]:
+    """(page, per_page, the first row's offset), clamped as `paginate` clamps them: read
+    per_page + 1 rows from the offset and give them to `page_from`."""
+    page = page_number(page)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    return page, per_page, (page - 1) * per_page
+
+
+def page_from(chunk: list[Any], page: int, per_page: int) -> Page:
+    """The page of the per_page + 1 rows read from its offset (the last says another follows)."""
     return Page(chunk[:per_page], page, per_page, len(chunk) > per_page)
 
 
