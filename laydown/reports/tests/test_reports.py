@@ -148,6 +148,26 @@ def test_the_export_command_writes_a_file(stock, tmp_path: Path):
     assert (tmp_path / "days.csv").read_text().splitlines()[1].startswith("#date")
 
 
+def test_each_export_of_the_command_is_a_ledger_record_by_the_operator(
+    stock: None, tmp_path: Path
+) -> None:
+    from laydown.ledger.models import Record
+
+    def exported() -> list[tuple[str, dict[str, object]]]:
+        found = Record.objects.filter(kind="ledger.list_exported").order_by("index")
+        return [(r.actor, r.data) for r in found]
+
+    call_command("export", "items", str(tmp_path / "items.csv"))
+    call_command("export", "sites", str(tmp_path / "sites.xlsx"), "--format", "xlsx")
+    assert exported() == [
+        ("system", {"list": "laydown-items", "format": "csv", "filter": "", "rows": 10}),
+        ("system", {"list": "laydown-sites", "format": "xlsx", "filter": "", "rows": 3}),
+    ]
+    with pytest.raises(FileNotFoundError):  # no file written: nothing recorded
+        call_command("export", "items", str(tmp_path / "absent" / "items.csv"))
+    assert len(exported()) == 2
+
+
 def test_the_public_page_shows_demobilization_and_assistance_suppressed(stock):
     page = Client().get("/reports/transparency/").content.decode()
     assert "Demobilization" in page and "Humanitarian assistance" in page

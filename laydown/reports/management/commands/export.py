@@ -6,6 +6,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import Progress
 
+from laydown.access.permissions import actor_of
+from laydown.accounts.services import SYSTEM
+from laydown.core.listing import Exported
+from laydown.ledger import list_exports
 from laydown.reports import exports
 
 
@@ -13,7 +17,8 @@ class Command(BaseCommand):
     help = (
         "`export DATASET FILE [--format csv|hxl|xlsx|geojson]`: write registry or aggregate data "
         f"without personal data. Datasets: {', '.join(exports.DATASETS)}. Streams any size, "
-        "with a progress bar."
+        "with a progress bar. Each export is a ledger record (ledger.list_exported), by the "
+        "operator."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,10 +32,12 @@ class Command(BaseCommand):
         if fmt == "geojson" and not dataset.geo:
             raise CommandError(f"{dataset.name} has no coordinates: GeoJSON is for sites.")
         total = dataset.count()
+        exported = Exported(f"laydown-{dataset.name}", fmt, "", total)
         with Progress(transient=True) as bar:
             task = bar.add_task(f"Exporting {dataset.name}", total=total)
             if fmt == "xlsx":
                 with open(options["file"], "wb") as out:
+                    _record(exported)
                     exports.write_xlsx(dataset, out, lambda n: bar.update(task, completed=n))
             else:
                 chunks = (
@@ -39,8 +46,16 @@ class Command(BaseCommand):
                     else exports.csv_lines(dataset, hxl=fmt == "hxl")
                 )
                 with open(options["file"], "w", encoding="utf-8", newline="") as out:
+                    _record(exported)
                     for n, chunk in enumerate(chunks):
                         out.write(chunk)
                         if n % exports.CHUNK == 0:
                             bar.update(task, completed=n)
         self.stdout.write(f"Wrote {options['file']} ({dataset.name}, {fmt}).")
+
+
+def _record(exported: Exported) -> None:
+    """The export's ledger record, as a dataset's from the web (ledger.list_exported), by the
+    operator at the shell. Once its file is open (a bad path records nothing) and before a row
+    is written: an export is a sensitive action, and one the ledger cannot record is not made."""
+    list_exports.record_by(actor_of(SYSTEM), exported)
