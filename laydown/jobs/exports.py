@@ -42,7 +42,7 @@ from django.utils.translation import gettext_noop
 
 from laydown.accounts.models import User
 from laydown.core.listing import Exported
-from laydown.jobs.models import EXPORT, FINISHED, ImportJob, JobState
+from laydown.jobs.models import EXPORT, FINISHED, LANGUAGE, ImportJob, JobState
 
 PART = ".part"
 PROGRESS_EVERY = 1000
@@ -84,7 +84,7 @@ def export_defer(request: HttpRequest, exported: Exported) -> HttpResponse | Non
         params={
             "path": request.path,
             "query": request.META.get("QUERY_STRING", ""),
-            "language": translation.get_language() or settings.LANGUAGE_CODE,
+            LANGUAGE: translation.get_language() or settings.LANGUAGE_CODE,
             "time_zone": timezone.get_current_timezone_name(),
             "list": exported.name,
             "format": exported.fmt,
@@ -129,7 +129,7 @@ def export_run(job_id: uuid.UUID) -> ImportJob:
     job = ImportJob.objects.get(pk=job_id)
     if job.finished:
         return job
-    with translation.override(str(job.params.get("language") or settings.LANGUAGE_CODE)):
+    with translation.override(job.language):
         return _run(job)
 
 

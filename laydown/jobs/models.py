@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -18,6 +19,7 @@ class JobState(models.TextChoices):
 
 
 FINISHED = (JobState.DONE, JobState.REFUSED, JobState.FAILED)
+LANGUAGE = "language"  # in a job's params: the language it was asked in (ImportJob.language)
 
 
 class ImportJob(models.Model):
@@ -58,6 +60,12 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in FINISHED
+
+    @property
+    def language(self) -> str:
+        """The language the job was asked in (kept in its params by the page or command that
+        made it): what the job says to its user (its problems, why it failed) is in it."""
+        return str(self.params.get(LANGUAGE) or settings.LANGUAGE_CODE)
 
 
 class StagedRow(models.Model):

@@ -15,6 +15,11 @@
    transaction for minutes). A runner killed mid-way loses only the batch it was in; run
    again (`laydown worker` resumes jobs whose heartbeat stopped), it goes on from
    `rows_written`: no row is written twice and none is skipped.
+
+A job runs in the language it was asked in (`ImportJob.language`): its problems, its refusal
+and why it failed are for its user. A job that raises (a bug, the database gone) is left to the
+resume step as a killed one is: it goes on from its last written batch (a lock or a lost
+connection passes), and after its attempts it fails saying so.
 """
 
 from __future__ import annotations
@@ -27,14 +32,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from laydown.access.permissions import Principal
 from laydown.core.errors import ValidationError
 from laydown.core.imports import ImportRefused, Problem
 from laydown.field import services as field
 from laydown.jobs import kinds, sealing
-from laydown.jobs.models import ImportJob, JobState, StagedRow
+from laydown.jobs.models import LANGUAGE, ImportJob, JobState, StagedRow
 
 MAX_PROBLEMS_KEPT = 1000
 REFUSAL_ROW = -1  # the sealed refusal's place among the job's sealed values (rows are 0..n)
@@ -64,9 +69,19 @@ def job_run(job_id: uuid.UUID, actor_of: ActorOf, progress: Progress = _no_progr
     job = ImportJob.objects.get(pk=job_id)
     if job.finished:
         return job
+    with translation.override(job.language):
+        _run(job, actor_of, progress)
+    return job
+
+
+def _run(job: ImportJob, actor_of: ActorOf, progress: Progress) -> None:
     kind = kinds.get(job.kind)
     _update(job, attempts=job.attempts + 1)
-    actor = actor_of(job)
+    try:
+        actor = actor_of(job)
+    except PermissionDenied as exc:  # its user is gone or inactive: no run would go further
+        job_fail(job, str(exc))
+        return
     try:
         if job.state in (JobState.QUEUED, JobState.CHECKING):
             _check_and_stage(job, kind, actor, progress)
@@ -78,7 +93,6 @@ def job_run(job_id: uuid.UUID, actor_of: ActorOf, progress: Progress = _no_progr
         _refuse(job, [Problem(0, "", "", exc.message)], exc.message, exc.fields)
     except PermissionDenied as exc:
         _refuse(job, [Problem(0, "", "", str(exc))], str(exc), {})
-    return job
 
 
 def _check_and_stage(
@@ -92,7 +106,8 @@ def _check_and_stage(
         progress(phase, done, total)
 
     content = sealing.content_open(kind, job.id, bytes(job.content))
-    checked = kind.check(actor, job.name, content, report, dict(job.params))
+    params = {k: v for k, v in job.params.items() if k != LANGUAGE}  # the kind's own
+    checked = kind.check(actor, job.name, content, report, params)
     del content
     if checked.problems:
         raise ImportRefused(checked.problems)

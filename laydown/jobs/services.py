@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from laydown.access.permissions import Principal
 from laydown.jobs import kinds, runner, sealing, tasks
-from laydown.jobs.models import EXPORT, FINISHED, ImportJob, JobState
+from laydown.jobs.models import EXPORT, FINISHED, LANGUAGE, ImportJob, JobState
 
 MAX_ATTEMPTS = 5
 STALLED_AFTER = timedelta(minutes=2)
@@ -30,7 +30,9 @@ def import_submit(
     params: kinds.Params | None = None,
 ) -> ImportJob:
     """Keep the file as a job and queue it; return the job (finished already if the task
-    backend runs tasks at once). `job_id` is the id the page made for its progress bar."""
+    backend runs tasks at once). `job_id` is the id the page made for its progress bar. The
+    job keeps the language it is asked in (the page's): its problems and why it failed are
+    in it when the worker runs it."""
     registered = kinds.get(kind)  # an unknown kind is a bug: fail before anything is kept
     if actor.user_id is None:  # the worker acts as the job's user: it must have one
         raise PermissionDenied(_("Only a signed-in user can send an import to the worker."))
@@ -57,13 +59,14 @@ def _job_create(
     params: kinds.Params | None = None,
 ) -> ImportJob:
     kept = sealing.content_seal(kind, job_id, content)
+    language = translation.get_language() or settings.LANGUAGE_CODE
     return ImportJob.objects.create(
         id=job_id,
         kind=kind.name,
         user_id=actor.user_id,
         name=name[:255],
         content=kept,
-        params=params or {},
+        params={**(params or {}), LANGUAGE: language},
     )
 
 
@@ -73,8 +76,8 @@ def jobs_resume_stalled(after: timedelta = STALLED_AFTER) -> list[ImportJob]:
     resumed = []
     for job in runner.jobs_stalled(after):
         if job.attempts >= MAX_ATTEMPTS:
-            # For its user, in the language an export was asked in (an import keeps none).
-            with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            # For its user, in the language the job was asked in.
+            with translation.override(job.language):
                 runner.job_fail(job, _stopped(job.attempts))
             continue
         again = tasks.export_job_run if job.kind == EXPORT else tasks.import_job_run

@@ -6,17 +6,25 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from laydown.accounts.models import User
 from laydown.arms import import_job, services
 from laydown.arms.models import Item, Site
 from laydown.arms.tests.base import CLERK, csv_bytes, good_rows
+from laydown.core.imports import ImportRefused
 from laydown.fixtures import ITEM_FIELDS
+from laydown.jobs import kinds
 from laydown.jobs import services as jobs
 from laydown.jobs.models import ImportJob, JobState, StagedRow
 from laydown.testing import log_size, signed_in, user_with_role
@@ -160,6 +168,99 @@ def test_a_refused_import_shows_every_problem_on_its_page_and_writes_nothing(
         (4, "year"),
     ]
     assert log_size() == size and not Item.objects.exists()
+
+
+def _russian(username: str) -> Any:
+    """A signed-in clerk who reads Laydown in Russian."""
+    user = user_with_role(username, "collection_clerk")
+    user.language = "ru"
+    user.save()
+    return signed_in(user)
+
+
+def _problems_in(language: str, content: bytes) -> list[str]:
+    with translation.override(language), pytest.raises(ImportRefused) as refused:
+        jobs.job_run_here(
+            actor=CLERK,
+            kind=import_job.KIND,
+            name="items.csv",
+            content=content,
+            progress=lambda *_: None,
+        )
+    return [p.reason for p in refused.value.problems]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_import_refused_by_the_worker_gives_its_problems_in_its_users_language(
+    sites: dict[str, Site],
+) -> None:
+    content = _serials("RU", 2).replace(b"1980", b"1492")
+    client = _russian("clerk")
+    client.post("/arms/import/", {"file": _upload("items.csv", content)})
+    job = ImportJob.objects.get()
+    assert job.params["language"] == "ru"
+    call_command("worker", "--batch")  # no language of its own: the job's
+    job.refresh_from_db()
+    russian, english = _problems_in("ru", content), _problems_in("en", content)
+    assert russian != english
+    assert job.state == JobState.REFUSED and [p["reason"] for p in job.problems] == russian
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_import_that_raises_goes_on_from_its_last_batch_and_gives_up_in_its_users_language(
+    monkeypatch: pytest.MonkeyPatch, sites: dict[str, Site]
+) -> None:
+    items = kinds.get(import_job.KIND)
+    written: list[int] = []
+
+    def broken(actor: Any, entries: Sequence[Any]) -> kinds.Result:
+        if written:  # the second batch: a bug
+            raise RuntimeError("a bug in a batch")
+        written.append(len(entries))
+        return items.write(actor, entries)
+
+    monkeypatch.setitem(kinds._KINDS, import_job.KIND, replace(items, write=broken, batch=2))
+    client = _russian("clerk")
+    client.post("/arms/import/", {"file": _upload("items.csv", _serials("RAISE", 5))})
+    call_command("worker", "--batch")
+    job = ImportJob.objects.get()
+    assert job.state == JobState.WRITING and job.rows_written == 2 and job.attempts == 1
+    call_command("worker", "--batch", "--resume-after", "0")  # run again: raises again
+    job.refresh_from_db()
+    assert job.state == JobState.WRITING and job.rows_written == 2 and job.attempts == 2
+    assert Item.objects.count() == 2  # the first batch, once
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        attempts=jobs.MAX_ATTEMPTS, heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    assert jobs.jobs_resume_stalled() == []
+    job.refresh_from_db()
+    with translation.override("ru"):
+        russian = jobs._stopped(jobs.MAX_ATTEMPTS)
+    assert not russian.isascii()  # translated
+    assert job.state == JobState.FAILED and job.message == russian
+    page = client.get(reverse("jobs:list")).content.decode()
+    assert escape(russian) in page
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_import_whose_user_was_deactivated_fails_in_their_language_not_queued_for_ever(
+    sites: dict[str, Site],
+) -> None:
+    client = _russian("clerk")
+    client.post("/arms/import/", {"file": _upload("items.csv", _serials("GONE", 3))})
+    User.objects.filter(username="clerk").update(is_active=False)
+    call_command("worker", "--batch")
+    job = ImportJob.objects.get()
+    with translation.override("ru"):
+        russian = translation.gettext(
+            "The user who sent this import no longer exists or is inactive."
+        )
+    assert job.state == JobState.FAILED and job.attempts == 1 and job.message == russian
+    assert not russian.isascii() and not Item.objects.exists()
 
 
 @pytest.mark.django_db
