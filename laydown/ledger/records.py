@@ -36,9 +36,10 @@ LOG_OPENED = kinds.register(
 )
 LIST_EXPORTED = kinds.register(
     "ledger.list_exported",
-    description='A list page ("export this list") or a dataset (/reports/export/) was '
-    "exported: {list (the list's name; a dataset's file name, laydown-<dataset>), format, "
-    "filter (the query string; empty for a dataset), rows (a dataset's counted when asked)}; "
+    description='A list page ("export this list") or a dataset (/reports/export/, or the '
+    "operator's `laydown export`, actor system) was exported: {list (the list's name; a "
+    "dataset's file name, laydown-<dataset>), format, filter (the query string; empty for a "
+    "dataset), rows (a dataset's counted when asked)}; "
     "who exported it is the record's actor.",
 )
 
