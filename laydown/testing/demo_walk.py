@@ -10,6 +10,8 @@ so a new page is walked as soon as it exists. Nothing here runs in production.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -350,28 +352,126 @@ def demo_pages() -> list[str]:
     return [p for p in paths if not p.endswith(DOWNLOADS) and "/export" not in p]
 
 
-@contextmanager
-def demo_loaded_once(django_db_blocker: Any, witnesses: Path) -> Iterator[list[str]]:
-    """The demo loaded once for a test module (a module-scoped fixture's body), in a transaction
-    rolled back after its last test (each test runs in a savepoint inside it, as Django's
-    setUpTestData does); yields what the demo printed."""
-    from django.db import transaction
+# What the demo left, kept by the first test of the run that loads it (demo_in_database).
+_DEMO: dict[str, Any] = {}
+# Tables the demo does not write: Django's own, filled by `migrate` (and again after each flush).
+_NOT_DEMO = frozenset({"django_content_type", "auth_permission"})
+
+
+def demo_in_database(witnesses: Path) -> list[str]:
+    """The demo programme in this test's (empty) database, its witnesses' state in `witnesses`;
+    returns what the demo printed.
+
+    Loading it (`laydown.demo.load.demo_load`) costs half a minute of CPU, and several modules
+    walk it: the first test of the run that asks loads it, and keeps every row it left in the
+    model tables and its witnesses' directories; the next ones get those rows copied back, in
+    a second, so each walks the demo as `demo_load` made it, row for row. Call it with access
+    to the database, inside a transaction or not (the copy is written in one)."""
+    from django.db import connection, transaction
     from django.test import override_settings
 
     from laydown.demo.load import demo_load
     from laydown.testing import FAST_HASHERS
     from laydown.verification import demo as verification_demo
 
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
-        pytest.MonkeyPatch.context() as patch,
-    ):
-        patch.setattr(verification_demo, "witness_dir", lambda name: witnesses / name)
+    tables = sorted(
+        set(connection.introspection.django_table_names(only_existing=True)) - _NOT_DEMO
+    )
+    filled = [t for t in tables if _has_rows(connection, t)]
+    assert not filled, f"the demo goes into an empty database; rows already in {filled}"
+    if not _DEMO:
+        kept = Path(tempfile.mkdtemp(prefix="laydown-demo-witnesses-"))
+        with (
+            override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+            pytest.MonkeyPatch.context() as patch,
+        ):
+            patch.setattr(verification_demo, "witness_dir", lambda name: witnesses / name)
+            printed = list(demo_load())
+        shutil.copytree(witnesses, kept, dirs_exist_ok=True)
+        _DEMO.update(printed=printed, rows=_rows_of(connection, tables), witnesses=kept)
+        return list(printed)
+    with transaction.atomic():
+        _rows_put(connection, _DEMO["rows"])
+        _caches_forget()
+    shutil.copytree(_DEMO["witnesses"], witnesses, dirs_exist_ok=True)
+    return list(_DEMO["printed"])
+
+
+def _has_rows(connection: Any, table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")  # noqa: S608
+        return cursor.fetchone() is not None
+
+
+def _rows_of(connection: Any, tables: list[str]) -> dict[str, Any]:
+    """Every row of `tables`, as stored: PostgreSQL's COPY text; SQLite's values as they are
+    (`+column` has no declared type, so no converter turns a text into a date)."""
+    rows: dict[str, Any] = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            name = connection.ops.quote_name(table)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {name} TO STDOUT") as copy:
+                    data = b"".join(bytes(chunk) for chunk in copy)
+                if data:
+                    rows[table] = data
+                continue
+            cursor.execute(f"PRAGMA table_info({name})")
+            columns = [connection.ops.quote_name(c[1]) for c in cursor.fetchall()]
+            raw = connection.connection.execute(
+                f"SELECT {', '.join('+' + c for c in columns)} FROM {name}"  # noqa: S608
+            )
+            if found := raw.fetchall():
+                rows[table] = (columns, found)
+    return rows
+
+
+def _rows_put(connection: Any, rows: dict[str, Any]) -> None:
+    """Write back what `_rows_of` read, and set PostgreSQL's sequences past the ids written.
+    Foreign keys are checked at commit (Django declares them deferrable)."""
+    from django.apps import apps
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for table, data in rows.items():
+            name = connection.ops.quote_name(table)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy:
+                    copy.write(data)
+                continue
+            columns, found = data
+            marks = ", ".join("?" * len(columns))
+            connection.connection.executemany(
+                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
+                found,
+            )
+        models = apps.get_models(include_auto_created=True)
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+
+
+def _caches_forget() -> None:
+    """What a commit of the demo makes this process forget: the served checkpoint and the
+    kept API tokens."""
+    from laydown.accounts import token_cache
+    from laydown.ledger import selectors
+
+    selectors.checkpoint_served_forget()
+    token_cache.access_changed()
+
+
+@contextmanager
+def demo_loaded_once(django_db_blocker: Any, witnesses: Path) -> Iterator[list[str]]:
+    """The demo (demo_in_database) in a transaction rolled back after a module's last test (a
+    module-scoped fixture's body; each test runs in a savepoint inside it, as Django's
+    setUpTestData does); yields what the demo printed."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield list(demo_load())
+            yield demo_in_database(witnesses)
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

@@ -16,8 +16,8 @@ from django.test import Client
 
 from laydown.access.roles import Role
 from laydown.accounts import services as accounts
-from laydown.demo.load import demo_load
 from laydown.testing import PASSWORD, signed_in
+from laydown.testing.demo_walk import demo_in_database
 from laydown.testing.languages import (
     CHECKED_LANGUAGES,
     catalogue,
@@ -27,18 +27,13 @@ from laydown.testing.languages import (
     raw_codes,
     visible_text,
 )
-from laydown.verification import demo as verification_demo
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-def test_every_demo_page_is_in_the_chosen_language_without_raw_codes(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_every_demo_page_is_in_the_chosen_language_without_raw_codes(tmp_path: Path) -> None:
     # New witnesses: ones kept in the data directory have seen a longer log, and would refuse.
-    monkeypatch.setattr(verification_demo, "witness_dir", lambda name: tmp_path / name)
-    for _line in demo_load():
-        pass
+    demo_in_database(tmp_path / "witnesses")
     user = accounts.user_create(
         actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
     )

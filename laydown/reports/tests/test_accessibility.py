@@ -15,9 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from laydown.access.roles import Role
 from laydown.accounts import services as accounts
 from laydown.arms.models import Item, Shipment, Site
-from laydown.demo.load import demo_load
 from laydown.reports.tests.browser import screenshot, serious_accessibility_violations, sign_in
 from laydown.testing import PASSWORD, code_for
+from laydown.testing.demo_walk import demo_in_database
 from laydown.testing.walk import collect
 from laydown.verification.models import Inspection
 
@@ -38,9 +38,8 @@ def detail_pages() -> list[str]:
     ]
 
 
-def test_every_page_passes_the_accessibility_check(page: Any, live_server: Any) -> None:
-    for _line in demo_load():
-        pass
+def test_every_page_passes_the_accessibility_check(page: Any, live_server: Any, tmp_path) -> None:
+    demo_in_database(tmp_path / "witnesses")
     user = accounts.user_create(
         actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
     )

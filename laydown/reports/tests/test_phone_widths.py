@@ -18,11 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laydown.access.roles import Role
 from laydown.accounts import services as accounts
-from laydown.demo.load import demo_load
 from laydown.reports.tests.browser import screenshot, sign_in
 from laydown.testing import PASSWORD, code_for
-from laydown.testing.demo_walk import demo_pages
-from laydown.verification import demo as verification_demo
+from laydown.testing.demo_walk import demo_in_database, demo_pages
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
 
@@ -36,10 +34,8 @@ OFF_SCREEN = """() => [...document.querySelectorAll('header select, header butto
   .map(e => e.textContent.trim() || e.id)"""
 
 
-def test_every_page_fits_a_phone_and_a_tablet(page: Any, live_server: Any, monkeypatch, tmp_path):
-    monkeypatch.setattr(verification_demo, "witness_dir", lambda name: tmp_path / name)
-    for _line in demo_load():
-        pass
+def test_every_page_fits_a_phone_and_a_tablet(page: Any, live_server: Any, tmp_path) -> None:
+    demo_in_database(tmp_path / "witnesses")
     user = accounts.user_create(
         actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
     )
