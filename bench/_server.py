@@ -146,6 +146,9 @@ def free_port() -> int:
 class Server:
     """`laydown serve` (`--dev`: Django's server) on a free port of 127.0.0.1, started and ready.
 
+    `command`, if given, is run instead of `laydown serve`: "{port}" in it is replaced by the
+    port (else "127.0.0.1:PORT" is its last argument).
+
     `log`, if given, receives the server's output (tracebacks of 5xx answers among it)."""
 
     def __init__(
@@ -154,14 +157,16 @@ class Server:
         group_commit: bool,
         log: IO[bytes] | None = None,
         dev: bool = False,
+        command: list[str] | None = None,
     ):
         self.port = free_port()
         env = dict(env, LAYDOWN_GROUP_COMMIT="1" if group_commit else "0")
         env["LAYDOWN_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+        if command is None:
+            command = [sys.executable, "-m", "laydown.cli", "serve"] + (["--dev"] if dev else [])
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "laydown.cli", "serve"]
-            + (["--dev"] if dev else [])
-            + [f"127.0.0.1:{self.port}"],
+            [part.format(port=self.port) for part in command]
+            + ([] if "{port}" in "".join(command) else [f"127.0.0.1:{self.port}"]),
             env=env,
             cwd=ROOT,
             stdout=log or subprocess.DEVNULL,

@@ -2,6 +2,12 @@
 published log, side by side on the demo data (issue 14).
 
     python bench/serve.py [--seconds 8] [--connections 10,50] [--write docs/benchmarks.md]
+    python bench/serve.py --servers gunicorn,granian --no-nginx --seconds 5
+
+--servers picks the servers asked (dev: Django's, gunicorn: `laydown serve`, granian: granian's
+WSGI interface over laydown.wsgi with the same workers, threads and keep-alive; granian is not
+a dependency: `pip install granian` first). Each row also has the servers' CPU per request (its
+processes' user and system time from /proc, before and after the run, over wrk's requests).
 
 A fresh data directory and SQLite database get the demo (`laydown demo`), an API token of the
 demo's clerk and a published copy of the log (`laydown log publish`). Both servers then run at
@@ -29,6 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from _server import ROOT, Server, bench_env, machine, run_setup, write_section
+
+SERVER_NAMES = {
+    "dev": "development server (runserver)",
+    "gunicorn": "laydown serve",
+    "granian": "granian (WSGI)",
+}
 
 REPORT = Path(__file__).resolve().parent / "wrk-report.lua"
 
@@ -74,6 +86,38 @@ def wrk(url: str, connections: int, seconds: float, token: str = "") -> dict[str
     return result
 
 
+def granian_server(env: dict[str, str], work: Path) -> Server:
+    """granian's WSGI interface over laydown.wsgi:application as `laydown serve` would set it up
+    (group commit, static files collected, a metrics directory of its own), with the workers
+    and threads `laydown serve` takes (LAYDOWN_WORKERS, LAYDOWN_THREADS), keep-alive on."""
+    sys.path.insert(0, str(ROOT))
+    from laydown.server import DEFAULT_THREADS, cpu_count, default_workers
+
+    workers = int(os.environ.get("LAYDOWN_WORKERS") or default_workers(cpu_count()))
+    threads = int(os.environ.get("LAYDOWN_THREADS") or DEFAULT_THREADS)
+    env = dict(env, PROMETHEUS_MULTIPROC_DIR=str(work / "granian-metrics"))
+    (work / "granian-metrics").mkdir(mode=0o700)
+    subprocess.run(  # noqa: S603 - our own command; `laydown serve` does it before its workers
+        [sys.executable, "-m", "laydown.cli", "collectstatic", "--noinput", "--verbosity=0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    granian = str(Path(sys.executable).with_name("granian"))
+    command = [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}"]
+    command += ["--workers", str(workers), "--blocking-threads", str(threads)]
+    command += ["--http", "1", "--http1-keep-alive", "--no-ws", "--log-level", "warning"]
+    return Server(env, group_commit=True, command=[*command, "laydown.wsgi:application"])
+
+
+def make_server(name: str, env: dict[str, str], work: Path) -> Server:
+    if name == "granian":
+        if shutil.which("granian", path=str(Path(sys.executable).parent)) is None:
+            raise SystemExit("granian is not installed in this environment: pip install granian")
+        return granian_server(env, work)
+    return Server(env, group_commit=True, dev=name == "dev")
+
+
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -94,25 +138,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rows: list[dict[str, Any]] = []
         # Both servers run at once and are asked in turn, target by target: the machine's load
         # (shared, it drifts) weighs on both alike.
-        servers = [
-            ("development server (runserver)", Server(env, group_commit=True, dev=True)),
-            ("laydown serve", Server(env, group_commit=True)),
-        ]
+        servers: list[tuple[str, Server]] = []
         try:
+            for name in args.servers:
+                servers.append((SERVER_NAMES[name], make_server(name, env, work)))
             for label, path, auth in targets:
                 for _name, server in servers:  # warm-up: each worker's first requests, unkept
                     wrk(server.url + path, 10, 1, setup["token"] if auth else "")
                 for conns in args.connections:
                     for server_name, server in servers:
                         before = loadavg()
+                        cpu = server.cpu_seconds()
                         found = wrk(
                             server.url + path, conns, args.seconds, setup["token"] if auth else ""
                         )
+                        cpu = server.cpu_seconds() - cpu
+                        cpu_ms = 1000 * cpu / max(found["requests"], 1)
                         rows.append(
-                            dict(found, server=server_name, what=label, conns=conns, load=before)
+                            dict(
+                                found,
+                                server=server_name,
+                                what=label,
+                                conns=conns,
+                                load=before,
+                                cpu_ms=cpu_ms,
+                            )
                         )
                         print(rows[-1], flush=True)
-            rows += nginx_rows(args, work, servers[1][1], setup["tile"])
+            production = [server for name, server in servers if name == SERVER_NAMES["gunicorn"]]
+            if args.nginx and production:
+                rows += nginx_rows(args, work, production[0], setup["tile"])
         finally:
             for _name, server in servers:
                 server.stop()
@@ -166,14 +221,16 @@ def section(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"connection). nginx serves the published copy (`laydown log publish`) with the site of "
         f"deploy/nginx over TLS (HTTP/1.1 from wrk).",
         "",
-        "| server | what | connections | requests/s | p50 ms | p95 ms | non-2xx | socket errors "
-        "| load at start |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| server | what | connections | requests/s | p50 ms | p95 ms | server CPU ms/request "
+        "| non-2xx | socket errors | load at start |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in result["rows"]:
+        cpu = f"{r['cpu_ms']:.2f}" if "cpu_ms" in r else ""
         lines.append(
             f"| {r['server']} | {r['what']} | {r['conns']} | {r['rps']:,.0f} | "
-            f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['non2xx']} | {r['errors']} | {r['load']} |"
+            f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {cpu} | {r['non2xx']} | {r['errors']} "
+            f"| {r['load']} |"
         )
     by = {(r["server"], r["what"], r["conns"]): r["rps"] for r in result["rows"]}
     lines += ["", "Throughput of `laydown serve` over the development server's:", ""]
@@ -211,8 +268,19 @@ def main() -> None:
     parser.add_argument(
         "--connections", type=lambda s: [int(x) for x in s.split(",")], default=[10, 50]
     )
+    parser.add_argument(
+        "--servers",
+        type=lambda s: [x for x in s.split(",") if x],
+        default=["dev", "gunicorn"],
+        help=f"comma-separated, of {', '.join(SERVER_NAMES)} (default dev,gunicorn)",
+    )
+    parser.add_argument(
+        "--no-nginx", dest="nginx", action="store_false", help="skip nginx's published tiles"
+    )
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
+    if unknown := set(args.servers) - set(SERVER_NAMES):
+        parser.error(f"unknown servers: {', '.join(sorted(unknown))}")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run .ci/install-bench-tools")
     result = run(args)
