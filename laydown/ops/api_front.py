@@ -33,16 +33,22 @@ from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpRequest, HttpResponse
+from django.urls import ResolverMatch, URLResolver, get_resolver
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 API_PREFIX = "/api/v1/"
 NOT_OPERATIONS = frozenset({"/api/v1/docs", "/api/v1/openapi.json"})
+MATCHES_KEPT = 4096  # paths whose URL match the API's handler keeps (then it starts again)
 
 
 class ApiHandler(WSGIHandler):
     """Django's WSGI handler with the middleware of settings.API_MIDDLEWARE."""
+
+    def __init__(self) -> None:
+        self._matches: dict[tuple[URLResolver, str], ResolverMatch] = {}
+        super().__init__()
 
     def load_middleware(self, is_async: bool = False) -> None:
         """BaseHandler.load_middleware for synchronous middleware (a WSGI handler's), from
@@ -71,6 +77,22 @@ class ApiHandler(WSGIHandler):
                 self._exception_middleware.append(instance.process_exception)
             handler = convert_exception_to_response(instance)
         self._middleware_chain = handler
+
+    def resolve_request(self, request: HttpRequest) -> ResolverMatch:
+        """The URL resolver's match for this path, kept: the resolver tries the API's patterns
+        one by one (15 nested calls for /api/v1/arms/items) and finds the same match for the
+        same path each time. Only what resolved is kept, at most MATCHES_KEPT paths."""
+        if hasattr(request, "urlconf"):
+            return super().resolve_request(request)
+        key = (get_resolver(), request.path_info)  # a new URLconf, a new resolver
+        match = self._matches.get(key)
+        if match is None:
+            match = super().resolve_request(request)
+            if len(self._matches) >= MATCHES_KEPT:
+                self._matches.clear()
+            self._matches[key] = match
+        request.resolver_match = match
+        return match
 
 
 class NoSession:
