@@ -60,6 +60,17 @@ def english_to_begin_with() -> Iterator[None]:
     translation.activate("en")
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing_unless_argon2(settings: Any, request: pytest.FixtureRequest) -> None:
+    """Passwords are hashed with MD5 (never in production): Argon2 costs ~35 ms of CPU a hash,
+    and the suite creates and signs in thousands of users. Tests marked `argon2`, those of the
+    hashing itself, hash with the production setting."""
+    from laydown.testing import FAST_HASHERS
+
+    if request.node.get_closest_marker("argon2") is None:
+        settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 

@@ -12,7 +12,7 @@ from laydown.accounts.hashers import LaydownArgon2Hasher
 from laydown.accounts.models import User
 from laydown.testing import PASSWORD, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.argon2]
 
 
 def test_new_passwords_are_argon2id_with_19_mib_2_passes_1_lane() -> None:

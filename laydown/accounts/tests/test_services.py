@@ -67,6 +67,7 @@ def test_a_duplicate_organisation_code_is_refused(operator) -> None:
     assert Organisation.objects.count() == 1
 
 
+@pytest.mark.argon2
 def test_a_user_is_logged_without_password_and_stored_with_argon2(clerk) -> None:
     record = Record.objects.get(kind="accounts.user_created")
     # What replay needs to rebuild the row; never the password or its hash.

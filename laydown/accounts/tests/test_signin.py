@@ -14,7 +14,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from laydown.accounts import demo, signin
 from laydown.accounts.models import Organisation, User
 from laydown.testing import (
-    FAST_HASHERS,
     PASSWORD,
     clock,
     code_for,
@@ -31,12 +30,6 @@ SECOND_FACTOR = reverse("accounts:second_factor")
 PROFILE = reverse("accounts:profile")
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(request, settings) -> None:
-    if "argon2" not in request.node.name:  # that one test hashes as production does
-        settings.PASSWORD_HASHERS = FAST_HASHERS
-
-
 def sign_in(client: Client, username: str, password: str = PASSWORD, **extra: str):
     return client.post(SIGN_IN, {"username": username, "password": password, **extra})
 
@@ -45,6 +38,7 @@ def is_signed_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
 
 
+@pytest.mark.argon2  # this one test hashes as production does
 def test_a_clerk_signs_in_with_the_right_password_stored_as_argon2() -> None:
     clerk = user_with_role("gulnara", "collection_clerk", "site:cp-1")
     assert clerk.password.startswith("argon2")
