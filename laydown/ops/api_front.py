@@ -29,13 +29,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
-from django.core.handlers.exception import convert_exception_to_response
+from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
 from django.http import HttpRequest, HttpResponse
 from django.urls import ResolverMatch, URLResolver, get_resolver
 from django.utils.cache import patch_vary_headers
-from django.utils.module_loading import import_string
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 API_PREFIX = "/api/v1/"
@@ -51,32 +49,17 @@ class ApiHandler(WSGIHandler):
         super().__init__()
 
     def load_middleware(self, is_async: bool = False) -> None:
-        """BaseHandler.load_middleware for synchronous middleware (a WSGI handler's), from
-        settings.API_MIDDLEWARE."""
+        """Django's own, from settings.API_MIDDLEWARE: it stands as settings.MIDDLEWARE while
+        the chain is built. The handler is made once, as the WSGI application is made, before
+        any request is served (laydown.wsgi)."""
         if is_async:
             raise ImproperlyConfigured("the API's handler is a WSGI (synchronous) handler")
-        self._view_middleware: list[Any] = []
-        self._template_response_middleware: list[Any] = []
-        self._exception_middleware: list[Any] = []
-        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
-        for path in reversed(settings.API_MIDDLEWARE):
-            middleware = import_string(path)
-            if not getattr(middleware, "sync_capable", True):
-                raise ImproperlyConfigured(f"middleware {path} cannot run synchronously")
-            try:
-                instance = middleware(handler)
-            except MiddlewareNotUsed:
-                continue
-            if instance is None:
-                raise ImproperlyConfigured(f"Middleware factory {path} returned None.")
-            if hasattr(instance, "process_view"):
-                self._view_middleware.insert(0, instance.process_view)
-            if hasattr(instance, "process_template_response"):
-                self._template_response_middleware.append(instance.process_template_response)
-            if hasattr(instance, "process_exception"):
-                self._exception_middleware.append(instance.process_exception)
-            handler = convert_exception_to_response(instance)
-        self._middleware_chain = handler
+        whole = settings.MIDDLEWARE
+        settings.MIDDLEWARE = settings.API_MIDDLEWARE
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = whole
 
     def resolve_request(self, request: HttpRequest) -> ResolverMatch:
         """The URL resolver's match for this path, kept: the resolver tries the API's patterns

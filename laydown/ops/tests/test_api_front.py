@@ -302,6 +302,31 @@ def test_the_short_chain_is_the_whole_chain_less_what_pages_need(settings: Any) 
     assert [m for m in settings.API_MIDDLEWARE if m not in own] == kept
 
 
+SEEN: list[str] = []
+
+
+def seen(get_response: Any) -> Any:
+    """A middleware that notes the paths it is given."""
+
+    def middleware(request: Any) -> Any:
+        SEEN.append(request.path)
+        return get_response(request)
+
+    return middleware
+
+
+def test_the_api_handler_takes_its_chain_from_api_middleware(clerk: str, settings: Any) -> None:
+    whole = list(settings.MIDDLEWARE)
+    settings.API_MIDDLEWARE = [*settings.API_MIDDLEWARE, f"{__name__}.seen"]
+    handler = ApiHandler()
+    assert settings.MIDDLEWARE == whole  # as it was
+    SEEN.clear()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {clerk}"}
+    assert call(handler, "GET", "/api/v1/arms/sites", **auth)[0] == "200 OK"
+    assert call(WSGIHandler(), "GET", "/api/v1/arms/sites", **auth)[0] == "200 OK"
+    assert SEEN == ["/api/v1/arms/sites"]  # the API's chain only
+
+
 def test_the_url_match_kept_per_path_answers_each_path(
     clerk: str, collect: Any, sites: dict[str, Site]
 ) -> None:
