@@ -44,15 +44,31 @@ MAX_MOVABLE = 1000  # items or lots offered on one dispatch or disposal page
 
 def site_filter(principal: Principal | None, field: str = "site") -> Q:
     """Q limiting rows to sites the principal may read (everything for None)."""
-    if principal is None:
+    readable = sites_and_regions_read(principal)
+    if readable is None:
         return Q()
+    return _within(*readable, field=field)
+
+
+def sites_and_regions_read(principal: Principal | None) -> tuple[list[str], list[str]] | None:
+    """The codes of the sites and the regions whose rows the principal may read by its
+    `arms.read` grants (site grants, region grants); None for everything (a programme grant,
+    or no principal)."""
+    if principal is None:
+        return None
     grants = grants_for(principal, ACTIONS["arms.read"])
     scopes = {scope for _role, scope in grants}
     if PROGRAMME in scopes:
-        return Q()
+        return None
     sites = [s.partition(":")[2] for s in scopes if s.startswith("site:")]
     regions = [s.partition(":")[2] for s in scopes if s.startswith("region:")]
-    region = "region" if field == "code" else f"{field}__region"  # "code": the Site itself
+    return sites, regions
+
+
+def _within(sites: list[str], regions: list[str], field: str = "site") -> Q:
+    """Rows at one of `sites` or at a site of one of `regions` (`field` names the site;
+    "code": the Site itself)."""
+    region = "region" if field == "code" else f"{field}__region"
     return Q(**{f"{field}__in": sites}) | Q(**{f"{region}__in": regions})
 
 
@@ -97,34 +113,62 @@ def item_search(
 ) -> Page:
     """Items matching every given filter (`item_rows`), newest tag first; with `columns`, each
     row is the tuple of those columns rather than an Item."""
-    if columns and _everything(**filters):
+    compiled = _compiled_search(columns, **filters) if columns else None
+    if compiled is not None:
+        query, params = compiled
         page, per_page, start = page_bounds(page, per_page)
-        return page_from(_newest_first(columns).rows(per_page + 1, start), page, per_page)
+        return page_from(query.rows(*params, per_page + 1, start), page, per_page)
     rows = item_rows(**filters).order_by("-tag")
     return paginate(rows.values_list(*columns) if columns else rows, page, per_page)
 
 
-# The API's unfiltered list by a reader of the whole programme, by its columns: the SQL of the
-# same query compiled once (core.compiled), which was half the list's CPU to build each time.
-_NEWEST_FIRST: dict[tuple[str, ...], Compiled[Item]] = {}
+# The API's list, unfiltered or by the filters below, within the reader's sites and regions: the
+# SQL of the same query as item_rows' compiled once per shape (core.compiled), by its columns,
+# the number of the reader's sites and regions (None: all) and the filters given. Building the
+# query each time was most of the list's CPU (issues 14, 20).
+_EQUAL_FILTERS = ("category", "site", "container", "status")  # a column equal to the value
+_COMPILED_SEARCH: dict[tuple[Any, ...], Compiled[Item]] = {}
 
 
-def _newest_first(columns: tuple[str, ...]) -> Compiled[Item]:
-    found = _NEWEST_FIRST.get(columns)
-    if found is None:
+def _compiled_search(
+    columns: tuple[str, ...], principal: Principal | None = None, **filters: Any
+) -> tuple[Compiled[Item], list[Any]] | None:
+    """The compiled list of `item_rows(principal=principal, **filters)` with its parameters,
+    or None if it is not one of the shapes compiled (another filter given, or a reader of no
+    site at all: the ORM then asks no database)."""
+    given = {name: value for name, value in filters.items() if name != "serial_partial" and value}
+    if not given.keys() <= set(_EQUAL_FILTERS):
+        return None
+    readable = sites_and_regions_read(principal)
+    if readable is not None and not any(readable):
+        return None
+    sites, regions = readable or ([], [])
+    names = tuple(name for name in _EQUAL_FILTERS if name in given)
+    shape = (columns, readable is None, len(sites), len(regions), names)
+    query = _COMPILED_SEARCH.get(shape)
+    if query is None:
+        query = _COMPILED_SEARCH.setdefault(shape, _search_compiled(*shape))
+    return query, [*sites, *regions, *(given[name] for name in names)]
 
-        def build() -> QuerySet[Item, Any]:
-            return Item.objects.order_by("-tag").values_list(*columns)
 
-        found = _NEWEST_FIRST.setdefault(columns, Compiled(build, paged=True))
-    return found
+def _search_compiled(
+    columns: tuple[str, ...], everything: bool, sites: int, regions: int, names: tuple[str, ...]
+) -> Compiled[Item]:
+    """item_rows' query of this shape, its parameters the sites, the regions and the values of
+    the filters `names`, in that order (Compiled checks that the SQL takes them so)."""
 
+    def build(*samples: str) -> QuerySet[Item, Any]:
+        at, of_regions = list(samples[:sites]), list(samples[sites : sites + regions])
+        values: dict[str, Any] = dict(zip(names, samples[sites + regions :], strict=True))
+        within = Q() if everything else _within(at, of_regions)
+        return (
+            _items_matching(Item.objects.filter(within), **values)
+            .order_by("-tag")
+            .values_list(*columns)
+        )
 
-def _everything(principal: Principal | None = None, **filters: Any) -> bool:
-    """Whether `item_rows(principal=principal, **filters)` is every item: no filter given (a
-    partial serial's flag alone is none) and no site or region limiting the principal."""
-    given = [value for name, value in filters.items() if name != "serial_partial"]
-    return not any(given) and site_filter(principal) == Q()
+    samples = [f"site-{i}" for i in range(sites)] + [f"region-{i}" for i in range(regions)]
+    return Compiled(build, *samples, *(f"{name}-value" for name in names), paged=True)
 
 
 def _where(
@@ -144,9 +188,15 @@ def _where(
     return rows
 
 
-def item_rows(
+def item_rows(*, principal: Principal | None = None, **filters: Any) -> QuerySet[Item]:
+    """Items matching every given filter (`_items_matching`) at sites `principal` may read,
+    unordered."""
+    return _items_matching(Item.objects.filter(site_filter(principal)), **filters)
+
+
+def _items_matching(
+    rows: QuerySet[Item],
     *,
-    principal: Principal | None = None,
     serial: str = "",
     serial_partial: bool = True,
     tag: str = "",
@@ -162,13 +212,12 @@ def item_rows(
     collected_from: dt.date | None = None,
     collected_to: dt.date | None = None,
 ) -> QuerySet[Item]:
-    """Items matching every given filter, unordered.
+    """The `rows` matching every given filter, unordered.
 
     `serial` is normalised like stored serials (look-alikes, case, separators); a partial serial
     matches anywhere in the serial, a full one (`serial_partial=False`) only at the start.
     `tag` matches a whole tag or its beginning; `make` and `model` ignore case.
     """
-    rows = Item.objects.filter(site_filter(principal))
     wanted = normalise_serial(serial)
     if wanted:
         if serial_partial:

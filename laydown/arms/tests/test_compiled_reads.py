@@ -8,10 +8,12 @@ import pytest
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
-from laydown.arms import selectors
-from laydown.arms.models import Item, Site, TagCounter
+from laydown.arms import selectors, services
+from laydown.arms.models import Container, Item, Site, TagCounter
+from laydown.arms.vocab import ItemStatus
 from laydown.core.compiled import Compiled, concrete_attnames
 from laydown.core.paging import paginate
+from laydown.testing import principal
 
 
 def fields_of(instance: Any) -> dict[str, Any]:
@@ -75,25 +77,90 @@ def test_the_unfiltered_list_compiled_once_pages_as_the_orm_does(collect: Any) -
         )
         assert compiled == orm
         assert compiled.rows == orm.rows and compiled.has_next == orm.has_next
-    assert selectors._NEWEST_FIRST[columns]  # the compiled query answered
+    assert selectors._COMPILED_SEARCH[(columns, True, 0, 0, ())]  # the compiled query answered
     assert len(selectors.item_search(page=1, per_page=3, columns=columns).rows) == 3
 
 
-@pytest.mark.django_db
-def test_a_filter_or_a_limited_reader_takes_the_orm(collect: Any, sites: dict[str, Site]) -> None:
-    from laydown.testing import principal
+CUSTODIAN = principal("u-cu", ("custodian", "programme"))
+CLERK = principal("u-c", ("collection_clerk", "site:cp-north"))
+READERS = [
+    None,
+    principal("u-m", ("programme_manager", "programme")),
+    CLERK,
+    principal("u-2", ("custodian", "site:depot-a"), ("custodian", "site:depot-b")),
+    principal("u-s", ("field_supervisor", "region:north")),
+    principal("u-sr", ("field_supervisor", "region:south"), ("collection_clerk", "site:cp-north")),
+    principal("u-rr", ("field_supervisor", "region:north"), ("field_supervisor", "region:south")),
+    # a programme-wide grant of a role that may not read the registry widens nothing
+    principal("u-p", ("partner_staff", "programme"), ("collection_clerk", "site:depot-b")),
+    principal("u-0", ("partner_staff", "programme")),  # no site at all: the ORM's empty list
+]
+FILTERS: list[dict[str, Any]] = [
+    {},
+    {"serial": "", "serial_partial": True, "tag": "", "collected_from": None},  # none given
+    {"site": "cp-north"},
+    {"site": "depot-b"},
+    {"status": ItemStatus.LOST},
+    {"status": ItemStatus.IN_STORAGE, "category": "sa_rifle_carbine"},
+    {"container": "a-c1", "site": "depot-a", "status": ItemStatus.IN_STORAGE},
+    {"category": "sa_assault_rifle", "container": "a-c2"},
+    {"tag": "LD"},  # another filter: the ORM's way
+]
 
-    collect(site=sites["cp-north"])
-    collect()
+
+@pytest.mark.django_db
+def test_the_list_within_a_readers_sites_compiled_once_is_the_orms(
+    collect: Any, sites: dict[str, Site], containers: dict[str, Container]
+) -> None:
+    at = {code: [collect(site=site) for _ in range(4)] for code, site in sites.items()}
+    collect(site=sites["cp-north"], category="sa_rifle_carbine")
+    collect(site=sites["depot-b"], category="sa_rifle_carbine", year=None, photos=[])
+    services.item_book(actor=CUSTODIAN, item=at["depot-a"][0], container=containers["a-c1"])
+    services.item_report_lost(actor=CUSTODIAN, item=at["cp-north"][1], description="gone")
+    services.item_report_lost(actor=CUSTODIAN, item=at["depot-b"][2], description="gone")
+    columns = ("tag", "site_id", "container_id", "status", "collected_at", "photos", "year")
+    for reader in READERS:
+        for filters in FILTERS:
+            query = {"principal": reader, **filters}
+            for page, per_page in [(1, 2), (2, 2), (3, 5), (1, 50), (0, 0), (10**6, 3)]:
+                compiled = selectors.item_search(
+                    page=page, per_page=per_page, columns=columns, **query
+                )
+                orm = paginate(
+                    selectors.item_rows(**query).order_by("-tag").values_list(*columns),
+                    page=page,
+                    per_page=per_page,
+                )
+                assert (compiled.rows, compiled.has_next) == (orm.rows, orm.has_next), query
+                assert compiled == orm
+    shapes = {shape[1:] for shape in selectors._COMPILED_SEARCH if shape[0] == columns}
+    assert {(False, 1, 0, ()), (False, 2, 0, ()), (False, 0, 1, ()), (False, 1, 1, ())} <= shapes
+    assert (False, 0, 2, ("category", "container")) in shapes
+    assert (True, 0, 0, ("site", "container", "status")) in shapes
+    assert not any(shape[2:4] == (0, 0) and not shape[1] for shape in shapes)  # u-0 never
+
+
+@pytest.mark.django_db
+def test_a_clerk_never_lists_another_sites_items(collect: Any, sites: dict[str, Site]) -> None:
+    mine = {collect(site=sites["cp-north"]).tag for _ in range(3)}
+    for code in ("depot-a", "depot-b"):
+        collect(site=sites[code])
     columns = ("tag", "site_id")
-    clerk = principal("u-c", ("collection_clerk", "site:cp-north"))
+    listed = selectors.item_search(principal=CLERK, columns=columns, per_page=500)
+    assert {tag for tag, _site in listed.rows} == mine
+    assert not selectors.item_search(principal=CLERK, columns=columns, site="depot-a").rows
+    north = principal("u-s", ("field_supervisor", "region:north"))
+    listed = selectors.item_search(principal=north, columns=columns, per_page=500)
+    assert {site for _tag, site in listed.rows} == {"cp-north", "depot-a"}
+
+
+def test_other_filters_take_the_orms_way() -> None:
     manager = principal("u-m", ("programme_manager", "programme"))
-    assert not selectors._everything(principal=clerk)
-    assert not selectors._everything(principal=manager, site="depot-a")
-    assert not selectors._everything(principal=manager, tag="  ")  # no filter, but not plainly
-    assert selectors._everything(principal=manager, serial="", serial_partial=True)
-    assert selectors._everything(principal=None)
-    limited = selectors.item_search(principal=clerk, columns=columns)
-    assert [site for _tag, site in limited.rows] == ["cp-north"]
-    wide = selectors.item_search(principal=manager, columns=columns)
-    assert {site for _tag, site in wide.rows} == {"cp-north", "depot-a"}
+    columns = ("tag",)
+    assert selectors._compiled_search(columns, principal=manager, tag="  ") is None
+    assert selectors._compiled_search(columns, principal=CLERK, region="north") is None
+    assert selectors._compiled_search(columns, principal=CLERK, make="AKM") is None
+    nothing = principal("u-0", ("partner_staff", "programme"))
+    assert selectors._compiled_search(columns, principal=nothing) is None
+    found = selectors._compiled_search(columns, principal=CLERK, status="lost")
+    assert found is not None and found[1] == ["cp-north", "lost"]
