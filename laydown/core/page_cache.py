@@ -6,7 +6,9 @@ witness's answer, a record that moves the aggregates). Rendering them cost ~8 ms
 request. A page here is rendered once per key and kept in this process's memory:
 
 - the page's own key, made by its view from the data it shows (or cheap stand-ins for it, such
-  as the log's size for figures that only records change);
+  as the log's size for figures that only records change; the log's pages read theirs at most
+  a second old, as /log/checkpoint reads its checkpoint: laydown.ledger.selectors.
+  page_key_served);
 - the language, the time zone, and what the apps add to every page (`PAGE_VARIES`: the
   programme's profile, registered by accounts);
 - never anybody's own content: only answers to a caller who is not signed in and has no

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -76,9 +77,39 @@ def checkpoint_served() -> SignedCheckpoint:
 
 
 def checkpoint_served_forget() -> None:
-    """Read the served checkpoint from the database next time (after a commit that changed it)."""
-    global _served
+    """Read the served checkpoint, and the public pages' keys (`page_key_served`), from the
+    database next time (after a commit that changed them)."""
+    global _served, _keys_forgotten
     _served = None
+    with _keys_lock:
+        _keys.clear()
+        _keys_forgotten += 1
+
+
+# The keys of the public pages kept by laydown.core.page_cache (`public_state`,
+# `log_head_state`) are read from memory the same way: a kept page then costs no query at all.
+# Other processes' appends show within SERVED_FRESH_SECONDS, as on /log/checkpoint.
+_keys_lock = threading.Lock()
+_keys: dict[Callable[[], Hashable], tuple[float, Hashable]] = {}
+_keys_forgotten = 0  # counts the forgets: a key read across one is not kept
+
+
+def page_key_served(read: Callable[[], Hashable]) -> Hashable:
+    """`read()` (`public_state` or `log_head_state`), at most SERVED_FRESH_SECONDS old, for the
+    keys of the public pages; never inside a transaction."""
+    if connection.in_atomic_block:  # what this transaction sees, not what others committed
+        return read()
+    now = time.monotonic()
+    with _keys_lock:
+        kept = _keys.get(read)
+        forgotten = _keys_forgotten
+    if kept is not None and now - kept[0] < SERVED_FRESH_SECONDS:
+        return kept[1]
+    found = read()
+    with _keys_lock:
+        if forgotten == _keys_forgotten:
+            _keys[read] = (now, found)
+    return found
 
 
 def _quoted(model: type[models.Model], *columns: str) -> list[str]:

@@ -33,7 +33,9 @@ def _front_page_context(request: HttpRequest) -> dict[str, object]:
 # The front page: the latest signed checkpoint and the witnesses' status, rendered once per
 # state of the log and its witnesses for callers who are not signed in.
 FRONT_PAGE = page_cache.PublicPage(
-    "ledger/home.html", lambda request: selectors.public_state(), _front_page_context
+    "ledger/home.html",
+    lambda request: selectors.page_key_served(selectors.public_state),
+    _front_page_context,
 )
 
 

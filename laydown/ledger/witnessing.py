@@ -158,6 +158,7 @@ def _set_status(witness: LogWitness, status: str, detail: str) -> PushResult:
     LogWitness.objects.filter(pk=witness.pk).update(
         last_status=status, last_error=detail, last_contact_at=timezone.now()
     )
+    transaction.on_commit(selectors.checkpoint_served_forget)  # the pages show the status
     return PushResult(witness.name, status, detail)
 
 

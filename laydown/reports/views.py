@@ -150,8 +150,8 @@ def _transparency_context(request: HttpRequest) -> dict[str, object]:
 TRANSPARENCY_PAGE = page_cache.PublicPage(
     "reports/transparency.html",
     lambda request: (
-        ledger.public_state(),
-        ledger.log_head_state(),
+        ledger.page_key_served(ledger.public_state),
+        ledger.page_key_served(ledger.log_head_state),
         request.build_absolute_uri("/log"),
     ),
     _transparency_context,

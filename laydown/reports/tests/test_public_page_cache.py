@@ -1,10 +1,11 @@
 """The public pages (the front page, the transparency page) are rendered once per state of what
 they show (laydown.core.page_cache): a new checkpoint, a cosignature or a new record shows at
-once, each language has its own copy, and nobody is served anything of another caller's (their
-name, their messages, their CSRF token)."""
+once (another process's within a second), each language has its own copy, and nobody is served
+anything of another caller's (their name, their messages, their CSRF token)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
 from django.middleware.csrf import (
     CSRF_ALLOWED_CHARS,
     CSRF_SECRET_LENGTH,
@@ -20,8 +22,10 @@ from django.middleware.csrf import (
     _unmask_cipher_token,
 )
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from laydown.core import page_cache
+from laydown.ledger import selectors as ledger_selectors
 from laydown.ledger import services
 from laydown.testing import signed_in, user_with_role
 
@@ -151,3 +155,29 @@ def test_csrf_secrets_and_masks_are_djangos_kind() -> None:
     request = RequestFactory().get("/")
     token = page_cache.caller_token(request)
     assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/", "/reports/transparency/"])
+def test_outside_a_transaction_the_pages_keys_are_read_once_a_moment(
+    path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Served, a kept page asks the database nothing; this process's appends show at once,
+    another process's within ledger.selectors.SERVED_FRESH_SECONDS (as on /log/checkpoint)."""
+    page_cache.forget()
+    services.record_append(kind="test.sample", data={"n": 1}, actor="system")
+    assert get(path)[1]
+    with CaptureQueriesContext(connection) as queries:
+        assert not get(path)[1]
+    assert not [q for q in queries.captured_queries if "ledger_" in q["sql"]]
+    services.record_append(kind="test.sample", data={"n": 2}, actor="system")
+    html, was_rendered = get(path)
+    assert was_rendered and (path != "/" or log_size_shown(html) == "2")
+    # an append by another process: this one is not told
+    monkeypatch.setattr(ledger_selectors, "checkpoint_served_forget", lambda: None)
+    services.record_append(kind="test.sample", data={"n": 3}, actor="system")
+    html, was_rendered = get(path)
+    assert not was_rendered and (path != "/" or log_size_shown(html) == "2")
+    time.sleep(ledger_selectors.SERVED_FRESH_SECONDS)
+    html, was_rendered = get(path)
+    assert was_rendered and (path != "/" or log_size_shown(html) == "3")
