@@ -6,7 +6,9 @@ serve`, without gunicorn's own ~0.3 ms).
 
 A fresh data directory (and database, for a PostgreSQL URL), a collection clerk with an API
 token, then N requests of the kind, after a warm-up: CPU per request (time.process_time, every
-thread of the process), queries per request, and with --profile the cProfile top functions.
+thread of the process), queries per request, and with --profile the cProfile top functions
+(CPU time). With LAYDOWN_GROUP_COMMIT=1 the committer thread's queries, CPU and profile are
+counted too (its share printed beside).
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ def main() -> None:
         import laydown
         from laydown.wsgi import application
 
+        committer = Committer(args.profile)
+
         headers = {"Authorization": f"Bearer {token}"}
 
         def register(i: int) -> int:
@@ -145,10 +149,12 @@ def main() -> None:
         for i in range(50):
             assert one(i) in (200, 201), one(i)
         with CaptureQueriesContext(connection) as queries:
+            committer.capture = True
             one(10_000_000)
+            committer.capture = False
         print(f"laydown from {Path(laydown.__file__).parent}")
-        print(f"queries in one request: {len(queries)}")
-        for q in queries.captured_queries:
+        print(f"queries in one request: {len(queries)} + {len(committer.queries)} by the committer")
+        for q in queries.captured_queries + committer.queries:
             print("   ", q["sql"][:160])
         counter = cProfile.Profile()
         counter.enable()
@@ -156,9 +162,12 @@ def main() -> None:
             one(50_000 + i)
         counter.disable()
         calls = pstats.Stats(counter).total_calls / 50  # type: ignore[attr-defined]
-        profiler = cProfile.Profile() if args.profile else None
+        # CPU time, not wall time: the waits for the committer and for fsync are left out
+        profiler = cProfile.Profile(time.thread_time) if args.profile else None
         if profiler:
             profiler.enable()
+        committer.cpu = 0.0
+        committer.profiling = True
         chunks = []
         for start in range(0, args.n, 50):
             c0 = time.process_time()
@@ -167,18 +176,63 @@ def main() -> None:
             chunks.append(1000 * (time.process_time() - c0) / (min(args.n, start + 50) - start))
         if profiler:
             profiler.disable()
+        committer.profiling = False
         chunks.sort()
         print(
             f"{args.kind}: CPU ms per request min {chunks[0]:.2f} median "
             f"{chunks[len(chunks) // 2]:.2f} (chunks of 50); {calls:,.0f} Python calls per request"
         )
+        if committer.on:
+            print(f"of which the committer thread: {1000 * committer.cpu / args.n:.2f} ms")
         if profiler:
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
+            if committer.profiler is not None:
+                stats.add(committer.profiler)
             stats.sort_stats("cumulative").print_stats(60)
             stats.sort_stats("tottime").print_stats(40)
             print(out.getvalue())
         connection.close()
+
+
+class Committer:
+    """With group commit on (LAYDOWN_GROUP_COMMIT=1), the committer thread's share: its CPU
+    time, its queries and (with --profile) its profile, which the main thread's profiler and
+    query capture do not see."""
+
+    def __init__(self, profile: bool) -> None:
+        from django.conf import settings
+
+        self.on = bool(settings.LAYDOWN_GROUP_COMMIT)
+        self.profiler = cProfile.Profile(time.thread_time) if profile and self.on else None
+        self.profiling = False  # only the measured requests, as the main thread's profile
+        self.capture = False
+        self.queries: list[dict[str, Any]] = []
+        self.cpu = 0.0
+        if self.on:
+            from laydown.ledger import group
+
+            commit_batch = group.commit_batch
+
+            def measured(batch: list[Any]) -> None:
+                from django.db import connection
+                from django.test.utils import CaptureQueriesContext
+
+                c0 = time.thread_time()
+                profiler = self.profiler if self.profiling else None
+                if profiler is not None:
+                    profiler.enable()
+                if self.capture:
+                    with CaptureQueriesContext(connection) as queries:
+                        commit_batch(batch)
+                    self.queries = queries.captured_queries
+                else:
+                    commit_batch(batch)
+                if profiler is not None:
+                    profiler.disable()
+                self.cpu += time.thread_time() - c0
+
+            group.commit_batch = measured
 
 
 def logging_off() -> None:
