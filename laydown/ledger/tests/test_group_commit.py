@@ -201,3 +201,26 @@ def test_two_processes_committing_at_once_share_one_gap_free_log(
     assert set(saved[0]) | set(saved[1]) <= set(range(size))
     assert Checkpoint.objects.order_by("-size").first().size == size
     assert_log_is_whole(size)
+
+
+def queries_of_a_batch(size: int) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    batch = calls(*((n, False) for n in range(size)))
+    with CaptureQueriesContext(connection) as queries:
+        group.commit_batch(batch)
+    assert all(call.future.result() for call in batch)
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_reads_the_tree_it_signs_in_one_query(committer) -> None:
+    """A batch's own work (its transaction, its end and its checkpoint) is a few queries
+    whatever its size; each call adds its savepoint and its append."""
+    services.record_append(kind="test.sample", data={"n": -1}, actor="clerk")
+    one, five = queries_of_a_batch(1), queries_of_a_batch(5)
+    per_call = (len(five) - len(one)) / 4
+    assert per_call == 9  # savepoints of the call and of the append (4), the append (5)
+    assert len(one) - per_call == 5, one  # begin, the first append's check, end, sign, commit
+    assert sum("ledger_checkpoint" in sql for sql in five) == 3, five
