@@ -37,7 +37,9 @@ def small_inline(settings: Any, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path
 
 
-def _register(collect: Callable[..., Item], sites: dict[str, Site]) -> None:
+@pytest.fixture
+def nine_items(sites: dict[str, Site], collect: Callable[..., Item]) -> None:
+    """Nine items in the registry: four at depot-a, five at cp-north."""
     for _ in range(4):
         collect()  # depot-a
     for _ in range(5):
@@ -49,9 +51,8 @@ def _exported() -> int:
 
 
 def test_a_large_list_export_is_a_job_whose_file_is_the_inline_one(
-    small_inline: None, settings: Any, sites: dict[str, Site], collect: Callable[..., Item]
+    small_inline: None, settings: Any, nine_items: None
 ) -> None:
-    _register(collect, sites)
     clerk = signed_in(user_with_role("clerk", "collection_clerk"))
     answer = clerk.get(f"{ITEMS}&format=csv")
     assert answer.status_code in (302, 303) and answer["Location"] == reverse("jobs:list")
@@ -75,9 +76,8 @@ def test_a_large_list_export_is_a_job_whose_file_is_the_inline_one(
 
 
 def test_nobody_else_downloads_an_export_not_even_an_administrator(
-    small_inline: None, sites: dict[str, Site], collect: Callable[..., Item]
+    small_inline: None, nine_items: None
 ) -> None:
-    _register(collect, sites)
     signed_in(user_with_role("clerk", "collection_clerk")).get(f"{ITEMS}&format=xlsx")
     job = ImportJob.objects.get(kind=EXPORT)
     url = reverse("jobs:export_download", kwargs={"job": job.id})
@@ -89,10 +89,7 @@ def test_nobody_else_downloads_an_export_not_even_an_administrator(
     assert signed_in(User.objects.get(username="clerk")).get(missing).status_code == 404
 
 
-def test_the_job_applies_the_users_scope(
-    small_inline: None, sites: dict[str, Site], collect: Callable[..., Item]
-) -> None:
-    _register(collect, sites)
+def test_the_job_applies_the_users_scope(small_inline: None, nine_items: None) -> None:
     northern = user_with_role("northern", "collection_clerk", scope="site:cp-north")
     client = signed_in(northern)
     assert client.get(f"{ITEMS}&format=csv").status_code == 302
@@ -112,10 +109,7 @@ def test_a_small_export_stays_a_download_and_makes_no_job(
     assert answer.status_code == 200 and not ImportJob.objects.exists()
 
 
-def test_a_large_dataset_export_is_a_job_too(
-    small_inline: None, sites: dict[str, Site], collect: Callable[..., Item]
-) -> None:
-    _register(collect, sites)
+def test_a_large_dataset_export_is_a_job_too(small_inline: None, nine_items: None) -> None:
     manager = signed_in(user_with_role("mgr", "programme_manager"))
     url = reverse("reports:export", kwargs={"dataset": "items", "fmt": "csv"})
     answer = manager.get(url)
@@ -127,9 +121,8 @@ def test_a_large_dataset_export_is_a_job_too(
 
 
 def test_a_run_cut_short_leaves_no_file_and_old_files_are_removed(
-    small_inline: None, settings: Any, sites: dict[str, Site], collect: Callable[..., Item]
+    small_inline: None, settings: Any, nine_items: None
 ) -> None:
-    _register(collect, sites)
     client = signed_in(user_with_role("clerk", "collection_clerk"))
     client.get(f"{ITEMS}&format=csv")
     job = ImportJob.objects.get(kind=EXPORT)
@@ -151,9 +144,8 @@ def test_a_run_cut_short_leaves_no_file_and_old_files_are_removed(
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_makes_the_file_of_a_job_it_resumes(
-    small_inline: None, settings: Any, sites: dict[str, Site], collect: Callable[..., Item]
+    small_inline: None, settings: Any, nine_items: None
 ) -> None:
-    _register(collect, sites)
     client = signed_in(user_with_role("clerk", "collection_clerk"))
     assert client.get(f"{ITEMS}&format=csv").status_code == 302
     job = ImportJob.objects.get(kind=EXPORT)
@@ -189,10 +181,9 @@ def _records() -> list[dict[str, Any]]:
 
 
 def test_every_dataset_export_made_at_once_is_a_ledger_record(
-    settings: Any, sites: dict[str, Site], collect: Callable[..., Item]
+    settings: Any, nine_items: None
 ) -> None:
     settings.LAYDOWN_EXPORT_INLINE_MAX = 100
-    _register(collect, sites)
     manager = signed_in(user_with_role("mgr", "programme_manager"))
     asked = [
         ("items", "csv"),
@@ -232,9 +223,8 @@ def test_a_refused_dataset_export_is_not_recorded(
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_dataset_export_job_is_recorded_once_also_when_the_worker_resumes_it(
-    small_inline: None, settings: Any, sites: dict[str, Site], collect: Callable[..., Item]
+    small_inline: None, settings: Any, nine_items: None
 ) -> None:
-    _register(collect, sites)
     manager = signed_in(user_with_role("mgr", "programme_manager"))
     assert manager.get(_dataset_url("items", "xlsx")).status_code == 302
     job = ImportJob.objects.get(kind=EXPORT)
@@ -287,14 +277,10 @@ def _longest_silence(seen: list[tuple[bool, int]]) -> int:
 
 
 def test_an_xlsx_dataset_job_beats_and_shows_its_progress_as_it_builds(
-    small_inline: None,
-    monkeypatch: pytest.MonkeyPatch,
-    sites: dict[str, Site],
-    collect: Callable[..., Item],
+    small_inline: None, monkeypatch: pytest.MonkeyPatch, nine_items: None
 ) -> None:
     from laydown.reports import exports as datasets
 
-    _register(collect, sites)
     monkeypatch.setattr(datasets, "CHUNK", 2)
     seen = _beats_watched(monkeypatch)
     manager = signed_in(user_with_role("mgr", "programme_manager"))
@@ -307,14 +293,10 @@ def test_an_xlsx_dataset_job_beats_and_shows_its_progress_as_it_builds(
 
 
 def test_an_xlsx_list_job_beats_as_it_builds(
-    small_inline: None,
-    monkeypatch: pytest.MonkeyPatch,
-    sites: dict[str, Site],
-    collect: Callable[..., Item],
+    small_inline: None, monkeypatch: pytest.MonkeyPatch, nine_items: None
 ) -> None:
     from laydown.core import listing
 
-    _register(collect, sites)
     monkeypatch.setattr(listing, "PROGRESS_EVERY", 2)
     seen = _beats_watched(monkeypatch)
     client = signed_in(user_with_role("clerk", "collection_clerk"))
@@ -345,13 +327,8 @@ def _items_broken_after(monkeypatch: pytest.MonkeyPatch, rows: int, error: Excep
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_an_export_job_that_raises_fails_at_once_in_its_users_language(
-    small_inline: None,
-    settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    sites: dict[str, Site],
-    collect: Callable[..., Item],
+    small_inline: None, settings: Any, monkeypatch: pytest.MonkeyPatch, nine_items: None
 ) -> None:
-    _register(collect, sites)
     _items_broken_after(monkeypatch, 5, RuntimeError("a bug in a row"))
     monkeypatch.setattr(exports, "PROGRESS_EVERY", 1)  # the half file is on disk when it raises
     user = user_with_role("mgr", "programme_manager")
@@ -378,15 +355,10 @@ def test_an_export_job_that_raises_fails_at_once_in_its_users_language(
 
 @pytest.mark.worker  # queued only: the test runs the job itself
 def test_an_export_job_whose_database_fails_is_left_to_the_resume_step(
-    small_inline: None,
-    settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    sites: dict[str, Site],
-    collect: Callable[..., Item],
+    small_inline: None, settings: Any, monkeypatch: pytest.MonkeyPatch, nine_items: None
 ) -> None:
     from laydown.jobs.runner import jobs_stalled
 
-    _register(collect, sites)
     _items_broken_after(monkeypatch, 5, OperationalError("the database went away"))
     manager = signed_in(user_with_role("mgr", "programme_manager"))
     assert manager.get(_dataset_url("items", "csv")).status_code == 302
@@ -401,11 +373,10 @@ def test_an_export_job_whose_database_fails_is_left_to_the_resume_step(
 
 @pytest.mark.worker  # queued only: the test plays the runs that were cut short
 def test_an_export_given_up_after_its_attempts_says_so_in_its_users_language(
-    small_inline: None, sites: dict[str, Site], collect: Callable[..., Item]
+    small_inline: None, nine_items: None
 ) -> None:
     from laydown.jobs import services
 
-    _register(collect, sites)
     user = user_with_role("mgr", "programme_manager")
     user.language = "ru"
     user.save()
