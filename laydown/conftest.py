@@ -13,7 +13,8 @@ from django.conf import settings
 
 from laydown.ledger import keys, kinds
 
-pytest_plugins = ["laydown.fixtures"]  # fixtures shared by several apps' tests
+# fixtures shared by several apps' tests
+pytest_plugins = ["laydown.fixtures", "laydown.testing.wsgi"]
 
 TEST_KIND = kinds.register("test.sample", description="A record written by the test suite.")
 

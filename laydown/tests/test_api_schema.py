@@ -9,13 +9,10 @@ check that they are accepted is left out. Runs on SQLite in `make pytest`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -44,18 +41,7 @@ def _token(user: User) -> str:
 
 
 @pytest.fixture
-def keep_connection() -> Iterator[None]:
-    """The WSGI handler closes the database connection around each request, as a server
-    must; the test's transaction lives on it, so keep it open (as Django's test client does)."""
-    for signal in (request_started, request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (request_started, request_finished):
-        signal.connect(close_old_connections)
-
-
-@pytest.fixture
-def tokens(keep_connection: None, db: None, settings: Any) -> dict[str, str]:
+def tokens(connections_kept: None, db: None, settings: Any) -> dict[str, str]:
     """A programme-wide user of six roles, and a clerk of one collection point."""
     settings.PASSWORD_HASHERS = FAST_HASHERS
     powerful = user_with_role("powerful", POWERFUL_ROLES[0])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import re
 from collections.abc import Iterator
 
@@ -14,6 +13,7 @@ import pytest
 from django.test import Client
 
 from laydown.core.logs import logging_config
+from laydown.testing.wsgi import console_log
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
     """What the settings' console handler writes, while the test runs."""
-    (console,) = [h for h in logging.getLogger().handlers if h.name == "console"]
-    assert isinstance(console, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = console.setStream(buffer)
-    yield buffer
-    console.setStream(previous)
+    with console_log() as buffer:
+        yield buffer
 
 
 def lines(buffer: io.StringIO) -> list[dict[str, object]]:

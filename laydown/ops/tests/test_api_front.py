@@ -4,16 +4,12 @@ a session cookie or without a token take the ordinary way."""
 
 from __future__ import annotations
 
-import io
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
 from laydown.access.web import principal_for_user
 from laydown.accounts import services as accounts
@@ -22,22 +18,16 @@ from laydown.fixtures import ITEM_FIELDS
 from laydown.ops.api_front import ApiHandler, TokenApiFront, token_call
 from laydown.ops.metrics import REQUESTS
 from laydown.testing import log_size, user_with_role
+from laydown.testing.wsgi import AnswerByName, answer, by_name, console_log, request_lines
+from laydown.testing.wsgi import environ as request
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fast_password_hashing", "connections_kept"),
+]
 
 RID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 ITEM = ITEM_FIELDS | {"site": "cp-north", "serial": "KT-FRONT-1"}
-Answer = tuple[str, dict[str, str], bytes]
-
-
-@pytest.fixture(autouse=True)
-def connections_kept() -> Iterator[None]:
-    """As Django's test client does: the test's transaction is not a connection to close."""
-    for signal in (signals.request_started, signals.request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (signals.request_started, signals.request_finished):
-        signal.connect(close_old_connections)
 
 
 def token(username: str, actions: list[str], scope: str = "site:cp-north") -> str:
@@ -54,40 +44,19 @@ def clerk(sites: dict[str, Site]) -> str:
 
 
 def environ(method: str, path: str, body: bytes = b"", **extra: str) -> dict[str, Any]:
-    path, _sep, query = path.partition("?")
-    return {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_X_REQUEST_ID": RID,
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        **extra,
-    }
+    """A JSON request to the API, with a proxy's request id."""
+    api = {"HTTP_X_REQUEST_ID": RID, "CONTENT_TYPE": "application/json"}
+    return request(method, path, body, **(api | {"CONTENT_LENGTH": str(len(body))} | extra))
 
 
-def call(app: Any, method: str, path: str, body: Any = None, **extra: str) -> Answer:
-    found: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        found["status"], found["headers"] = status, dict(headers)
-
+def call(app: Any, method: str, path: str, body: Any = None, **extra: str) -> AnswerByName:
     raw = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
-    answer = app(environ(method, path, raw, **extra), start_response)
-    content = b"".join(answer)
-    if hasattr(answer, "close"):
-        answer.close()
-    return found["status"], found["headers"], content
+    return by_name(answer(app, environ(method, path, raw, **extra)))
 
 
-def both(method: str, path: str, body: Any = None, **extra: str) -> tuple[Answer, Answer]:
+def both(
+    method: str, path: str, body: Any = None, **extra: str
+) -> tuple[AnswerByName, AnswerByName]:
     """The answer of the short chain and of the whole chain, each from the same database
     (what the first call wrote is rolled back before the second)."""
     answers = []
@@ -257,23 +226,15 @@ def test_a_session_call_is_answered_as_before(clerk: str, client: Any) -> None:
 
 
 def test_the_request_id_log_line_and_metrics_are_kept(clerk: str) -> None:
-    (console,) = [h for h in logging.getLogger().handlers if h.name == "console"]
-    assert isinstance(console, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = console.setStream(buffer)
     counted = REQUESTS.labels("POST", "/api/v1/arms/items", "201")
     before = counted._value.get()
-    try:
+    with console_log() as log:
         front = TokenApiFront(WSGIHandler())
         given = call(
             front, "POST", "/api/v1/arms/items", ITEM, HTTP_AUTHORIZATION=f"Bearer {clerk}"
         )
-    finally:
-        console.setStream(previous)
     assert given[0] == "201 Created" and given[1]["X-Request-ID"] == RID
-    lines = [json.loads(x) for x in buffer.getvalue().splitlines()]
-    requests = [x for x in lines if x["logger"] == "laydown.request"]
-    assert [(x["path"], x["status"], x["request_id"]) for x in requests] == [
+    assert [(x["path"], x["status"], x["request_id"]) for x in request_lines(log)] == [
         ("/api/v1/arms/items", 201, RID)
     ]
     assert counted._value.get() == before + 1

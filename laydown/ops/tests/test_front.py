@@ -4,41 +4,29 @@ line and metrics, and leaves everything else to Django."""
 
 from __future__ import annotations
 
-import io
-import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
-from django.test import override_settings
 
 from laydown.ledger import services
 from laydown.ops.front import PublicLogFront
 from laydown.ops.metrics import REQUESTS
+from laydown.testing.wsgi import (
+    AnswerByName,
+    by_name,
+    console_log,
+    get,
+    ordinary_handler,
+    request_lines,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("connections_kept")]
 
-# Neither the middleware's fast answers nor the front: the ordinary chain.
-ORDINARY = [m for m in settings.MIDDLEWARE if m != "laydown.ledger.fast.PublicLogMiddleware"]
 # What an ordinary answer carries because the chain ran (the answer is the same for every
 # cookie and language), and the request's own id.
 CHAIN_ONLY = {"Vary", "Content-Language", "X-Request-ID"}
 RID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-
-
-@pytest.fixture(autouse=True)
-def connections_kept() -> Iterator[None]:
-    """As Django's test client does: the test's transaction is not a connection to close."""
-    for signal in (signals.request_started, signals.request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (signals.request_started, signals.request_finished):
-        signal.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -48,38 +36,12 @@ def log_of_300() -> None:
     )
 
 
-def call(app: Any, path: str, **environ: str) -> tuple[str, dict[str, str], bytes]:
-    found: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        found["status"], found["headers"] = status, dict(headers)
-
-    path, _sep, query = path.partition("?")
-    answer = app(
-        {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "testserver",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(),
-            "wsgi.errors": io.StringIO(),
-            **environ,
-        },
-        start_response,
-    )
-    body = b"".join(answer)
-    if hasattr(answer, "close"):
-        answer.close()
-    return found["status"], found["headers"], body
+def call(app: Any, path: str, **environ: str) -> AnswerByName:
+    return by_name(get(app, path, **environ))
 
 
-def front_and_ordinary(path: str, **environ: str) -> list[tuple[str, dict[str, str], bytes]]:
-    with override_settings(MIDDLEWARE=ORDINARY):
-        ordinary = WSGIHandler()
+def front_and_ordinary(path: str, **environ: str) -> list[AnswerByName]:
+    ordinary = ordinary_handler()
     answers = [call(PublicLogFront(ordinary), path, **environ), call(ordinary, path, **environ)]
     return [(s, {k: v for k, v in h.items() if k not in CHAIN_ONLY}, b) for s, h, b in answers]
 
@@ -146,22 +108,14 @@ def test_a_redirect_to_https_is_djangos(log_of_300: None, settings: Any) -> None
 
 
 def test_the_request_id_log_line_and_metrics_are_kept(log_of_300: None) -> None:
-    (console,) = [h for h in logging.getLogger().handlers if h.name == "console"]
-    assert isinstance(console, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = console.setStream(buffer)
     counted = REQUESTS.labels("GET", "/log/proof/<int:index>", "200")
     before = counted._value.get()
-    try:
+    with console_log() as log:
         front = PublicLogFront(WSGIHandler())
         given = call(front, "/log/proof/7", HTTP_X_REQUEST_ID=RID)
         made = call(front, "/log/proof/8")
-    finally:
-        console.setStream(previous)
     assert given[1]["X-Request-ID"] == RID and len(made[1]["X-Request-ID"]) == 32
-    lines = [json.loads(x) for x in buffer.getvalue().splitlines()]
-    requests = [x for x in lines if x["logger"] == "laydown.request"]
-    assert [(x["path"], x["status"], x["request_id"]) for x in requests] == [
+    assert [(x["path"], x["status"], x["request_id"]) for x in request_lines(log)] == [
         ("/log/proof/7", 200, RID),
         ("/log/proof/8", 200, made[1]["X-Request-ID"]),
     ]

@@ -5,18 +5,12 @@ language and time zone the middlewares would choose; anything else is Django's."
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core import signals
-from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
 from django.middleware.csrf import _unmask_cipher_token
-from django.test import override_settings
 
 from laydown.accounts import programme
 from laydown.accounts.services import SYSTEM
@@ -25,25 +19,14 @@ from laydown.ledger import services
 from laydown.ops.front import PublicLogFront
 from laydown.ops.metrics import REQUESTS
 from laydown.testing import organisation, signed_in, user_with_role
+from laydown.testing.wsgi import Answer, get, ordinary_handler
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("connections_kept")]
 
 PAGES = ["/", "/log/", "/reports/transparency/"]
-ORDINARY = [m for m in settings.MIDDLEWARE if m != "laydown.ledger.fast.PublicLogMiddleware"]
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{64})(")')
 COOKIE = re.compile(r"csrftoken=[A-Za-z0-9]{32}; expires=[^;]+;")
 SECRET = "A" * 16 + "b" * 15 + "9"  # a valid CSRF cookie (32 characters of its alphabet)
-Answer = tuple[str, list[tuple[str, str]], bytes]
-
-
-@pytest.fixture(autouse=True)
-def connections_kept() -> Iterator[None]:
-    """As Django's test client does: the test's transaction is not a connection to close."""
-    for signal in (signals.request_started, signals.request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (signals.request_started, signals.request_finished):
-        signal.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
@@ -57,42 +40,12 @@ class Counted:
     """Django's handler, counting the requests it is given."""
 
     def __init__(self) -> None:
-        with override_settings(MIDDLEWARE=ORDINARY):
-            self.handler = WSGIHandler()
+        self.handler = ordinary_handler()
         self.calls = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         self.calls += 1
         return self.handler(environ, start_response)
-
-
-def call(app: Any, path: str, **environ: str) -> Answer:
-    found: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
-        found["status"], found["headers"] = status, headers
-
-    path, _sep, query = path.partition("?")
-    answer = app(
-        {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "testserver",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(),
-            "wsgi.errors": io.StringIO(),
-            **environ,
-        },
-        start_response,
-    )
-    body = b"".join(answer)
-    if hasattr(answer, "close"):
-        answer.close()
-    return found["status"], found["headers"], body
 
 
 def fast_and_django(path: str, **environ: str) -> tuple[Answer, Answer]:
@@ -101,11 +54,11 @@ def fast_and_django(path: str, **environ: str) -> tuple[Answer, Answer]:
     page_cache.forget()
     django = Counted()
     front = PublicLogFront(django)
-    call(front, path, **environ)
+    get(front, path, **environ)
     assert django.calls == 1  # not kept yet: Django renders it and keeps it
-    fast = call(front, path, **environ)
+    fast = get(front, path, **environ)
     assert django.calls == 1, "the front answered it"
-    return fast, call(django, path, **environ)
+    return fast, get(django, path, **environ)
 
 
 def comparable(answer: Answer) -> tuple[str, dict[str, str], list[str], str]:
@@ -190,10 +143,10 @@ def test_the_programmes_languages_and_time_zone_too(path: str) -> None:
 
 def test_each_caller_gets_a_new_token_and_secret() -> None:
     front = PublicLogFront(Counted())
-    call(front, "/")
-    first, second = token_and_cookie(call(front, "/")), token_and_cookie(call(front, "/"))
+    get(front, "/")
+    first, second = token_and_cookie(get(front, "/")), token_and_cookie(get(front, "/"))
     assert first[0] != second[0] and first[1] != second[1]
-    again = token_and_cookie(call(front, "/", HTTP_COOKIE=f"csrftoken={first[1]}"))
+    again = token_and_cookie(get(front, "/", HTTP_COOKIE=f"csrftoken={first[1]}"))
     assert again[1] == first[1] and again[0] != first[0]  # the same secret, masked anew
 
 
@@ -213,8 +166,8 @@ def test_each_caller_gets_a_new_token_and_secret() -> None:
 def test_anything_else_is_djangos(environ: dict[str, str], why: str) -> None:
     django = Counted()
     front = PublicLogFront(django)
-    call(front, "/")  # kept
-    call(front, "/", **environ)
+    get(front, "/")  # kept
+    get(front, "/", **environ)
     assert django.calls == 2, why
 
 
@@ -223,8 +176,8 @@ def test_a_signed_in_user_gets_their_own_page_from_django() -> None:
     session = signed_in(user).cookies[settings.SESSION_COOKIE_NAME].value
     django = Counted()
     front = PublicLogFront(django)
-    call(front, "/")  # kept
-    _status, _headers, body = call(front, "/", HTTP_COOKIE=f"sessionid={session}")
+    get(front, "/")  # kept
+    _status, _headers, body = get(front, "/", HTTP_COOKIE=f"sessionid={session}")
     assert django.calls == 2 and b"nosections" in body
 
 
@@ -233,7 +186,7 @@ def test_the_metrics_name_the_route_as_django_does() -> None:
     counted = [REQUESTS.labels("GET", route, "200") for route in ("home", "/log/")]
     before = [c._value.get() for c in counted]
     for path in ("/", "/", "/log/", "/log/"):
-        call(front, path)
+        get(front, path)
     assert [c._value.get() for c in counted] == [b + 2 for b in before]
 
 
@@ -242,5 +195,5 @@ def test_a_page_named_but_not_in_the_urlconf_is_left_out(monkeypatch: pytest.Mon
     monkeypatch.setattr(page_cache, "ANONYMOUS_PAGES", pages)
     django = Counted()
     front = PublicLogFront(django)
-    assert [call(front, "/")[0] for _ in range(2)] == ["200 OK"] * 2
+    assert [get(front, "/")[0] for _ in range(2)] == ["200 OK"] * 2
     assert django.calls == 1  # the second from the front
