@@ -22,6 +22,7 @@ same way (`programme_kept`): setting it, or creating an organisation, counts as 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import threading
 import time
@@ -48,12 +49,18 @@ _programme: tuple[float, Any] | None = None  # (kept at, the profile or None)
 
 
 def _stamp_path() -> Path:
-    return Path(settings.DATA_DIR) / "access.stamp"
+    return Path(_stamp_name(settings.DATA_DIR))
+
+
+@functools.lru_cache(maxsize=8)
+def _stamp_name(data_dir: str | os.PathLike[str]) -> str:
+    """The stamp file's name in this data directory, made once (every request stats it)."""
+    return os.path.join(data_dir, "access.stamp")
 
 
 def _stamp_now() -> tuple[int, int]:
     try:
-        found = os.stat(_stamp_path())
+        found = os.stat(_stamp_name(settings.DATA_DIR))
     except FileNotFoundError:
         return (0, 0)
     return (found.st_ino, found.st_mtime_ns)
