@@ -1,13 +1,15 @@
 """CPU of one served proof in-process: `/log/proof/N`'s answer (laydown.ledger.views.proof_answer,
 what laydown.ops.front calls) for random indices of a large log, without the HTTP server.
 
-    python bench/proof_cpu.py [--size 1000000] [--proofs 2000] [--runs 3] [--data DIR]
+    python bench/proof_cpu.py [--size 1000000] [--proofs 2000] [--runs 3] [--warm 20] [--data DIR]
 
 The log is made fast: `--size` leaf hashes (no records: a proof reads only the tiles and the
 checkpoint) appended as tiles by `tlog.tiles_append` and written as the appends write them,
 with one checkpoint signed by the log key, in a fresh SQLite data directory (kept in `--data`,
-default var/bench-proof/SIZE, and reused). Each run is a process of its own: 20 proofs to warm
-it, then `--proofs` random indices timed with time.process_time; calls of hashlib.sha256 (the
+default var/bench-proof/SIZE, and reused). Each run is a process of its own: `--warm` proofs to
+warm it (20: a process that has met few of the log's tiles; 30,000 at 10^6 leaves: one that has
+kept the inner nodes of nearly every full tile), then `--proofs` random indices timed with
+time.process_time; calls of hashlib.sha256 (the
 tile hashing) and SQL queries per proof are counted in a last pass. The over-HTTP figure (the
 server's CPU per request, gunicorn and the request path included) is bench/load.py's
 `--proof-size`.
@@ -53,7 +55,7 @@ def build(size: int) -> None:
         services._sign(keys.log_signer(), size, tlog.edge_root(tlog.edge_append(0, [], leaves)))
 
 
-def measure(size: int, proofs: int, seed: int) -> dict[str, Any]:
+def measure(size: int, proofs: int, seed: int, warm: int) -> dict[str, Any]:
     import django
 
     django.setup()
@@ -63,7 +65,7 @@ def measure(size: int, proofs: int, seed: int) -> dict[str, Any]:
     from laydown.ledger import views
 
     rng = random.Random(seed)
-    for _ in range(20):
+    for _ in range(warm):
         views.proof_answer(rng.randrange(size))
     indices = [rng.randrange(size) for _ in range(proofs)]
     c0 = time.process_time()
@@ -94,6 +96,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--proofs", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--warm", type=int, default=20, help="proofs before the timed ones")
     parser.add_argument("--data", help="data directory (default var/bench-proof/SIZE)")
     parser.add_argument("--child", choices=["build", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
@@ -102,12 +105,13 @@ def main() -> None:
         build(args.size)
         return
     if args.child == "measure":
-        print(json.dumps(measure(args.size, args.proofs, args.seed)))
+        print(json.dumps(measure(args.size, args.proofs, args.seed, args.warm)))
         return
     data = Path(args.data or ROOT / "var" / "bench-proof" / str(args.size))
     env = dict(os.environ, LAYDOWN_DATA_DIR=str(data), LAYDOWN_DATABASE_URL="")
     env.update(DJANGO_SETTINGS_MODULE="laydown.settings", PYTHONPATH=str(ROOT))
     me = [sys.executable, __file__, f"--size={args.size}", f"--proofs={args.proofs}"]
+    me.append(f"--warm={args.warm}")
     if not (data / "built").exists():
         data.mkdir(parents=True, mode=0o700, exist_ok=True)
         subprocess.run([*me, "--child=build"], env=env, check=True)  # noqa: S603
@@ -124,7 +128,8 @@ def main() -> None:
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     ms = [r["ms"] for r in runs]
     print(
-        f"proof at {args.size:,} leaves, in-process, {args.proofs} random indices a run, "
+        f"proof at {args.size:,} leaves, in-process, {args.proofs} random indices a run after "
+        f"{args.warm:,} to warm, "
         f"{len(runs)} runs: CPU min / median / max {min(ms):.3f} / {statistics.median(ms):.3f} / "
         f"{max(ms):.3f} ms per proof; {runs[0]['sha256']:.0f} hashlib.sha256 calls and "
         f"{runs[0]['queries']:.2f} queries per proof; load {runs[0]['load']:.1f}-"

@@ -239,36 +239,51 @@ def proof_for_record(index: int) -> str | None:
 def _checked_inclusion_proof(index: int, checkpoint: SignedCheckpoint) -> list[bytes]:
     """Raises tlog.TileError or tlog.ProofError if the stored tiles do not give the root.
 
-    The proof is the leaf's siblings inside its peak (nodes of full tiles, all but the last
-    peak's, their hashes kept in memory) and the tree's right edge, computed once per served
-    size: so a proof hashes at most one tile it has not met before and reads no partial tile
-    (the ones that grow) but for a leaf of the last peaks."""
+    The proof is the leaf's siblings inside its peak and the tree's right edge. The edge and
+    the partial tiles of the served size are read once per checkpoint and kept; the full tiles
+    are kept in memory with their upper inner nodes (tilecache): so a proof reads at most its
+    leaf's full tile and hashes a full tile whole only the first time it meets it (then at most
+    11 times a tile level), besides checking the proof against the signed root."""
     size = checkpoint.size
-    edge = _served_edge(checkpoint)
-    tiles = tiles_read(tlog.edge_inclusion_tiles(index, size))
+    edge, partial = _served_tree(checkpoint)
+    wanted = tlog.edge_inclusion_tiles(index, size)
+    tiles = tiles_read(key for key in wanted if key not in partial)
+    tiles.update(partial)
     read = _reader(tiles)
     tile_index, offset = divmod(index, tlog.TILE_WIDTH)
-    width = min(tlog.TILE_WIDTH, size - tile_index * tlog.TILE_WIDTH)
     with tilecache.hashes_lock:
         proof = tlog.edge_inclusion_proof(index, size, edge, read, tilecache.hashes)
-        leaf = tilecache.hashes.levels(read, 0, tile_index, width)[0][offset]
+    leaf = tiles[(0, tile_index)][offset * tlog.HASH_SIZE : (offset + 1) * tlog.HASH_SIZE]
     tlog.verify_inclusion(leaf, index, size, proof, checkpoint.root)
     return proof
 
 
-def _served_edge(checkpoint: SignedCheckpoint) -> list[bytes]:
-    """The right edge of the tree of the checkpoint (its peaks' roots, largest first), read
-    from the tiles once per checkpoint and kept; raises tlog.TileError unless it gives the
-    signed root."""
-    edge = tilecache.edge_get(checkpoint.size, checkpoint.root)
-    if edge is None:
-        tiles = tiles_read(tlog.edge_source_tiles(checkpoint.size))
-        edge = tlog.edge_from_tiles(checkpoint.size, _reader(tiles))
-        if tlog.edge_root(edge) != checkpoint.root:
-            raise tlog.TileError(f"the tiles do not give the root of tree {checkpoint.size}")
-        if not connection.in_atomic_block:  # never keep what a rollback may undo
-            tilecache.edge_put(checkpoint.size, checkpoint.root, edge)
-    return edge
+def _served_tree(
+    checkpoint: SignedCheckpoint,
+) -> tuple[list[bytes], dict[tuple[int, int], bytes]]:
+    """The right edge of the tree of the checkpoint (its peaks' roots, largest first) and its
+    partial tiles cut to their width at its size, read from the tiles in one query once per
+    checkpoint and kept; raises tlog.TileError unless the edge gives the signed root or a
+    partial tile is missing or short."""
+    kept = tilecache.edge_get(checkpoint.size, checkpoint.root)
+    if kept is not None:
+        return kept
+    partial_tiles = tlog.edge_tiles(checkpoint.size)
+    tiles = tiles_read(
+        set(tlog.edge_source_tiles(checkpoint.size)) | {(t.level, t.index) for t in partial_tiles}
+    )
+    edge = tlog.edge_from_tiles(checkpoint.size, _reader(tiles))
+    if tlog.edge_root(edge) != checkpoint.root:
+        raise tlog.TileError(f"the tiles do not give the root of tree {checkpoint.size}")
+    partial = {}
+    for level, n, width in partial_tiles:
+        content = tiles.get((level, n), b"")[: width * tlog.HASH_SIZE]
+        if len(content) != width * tlog.HASH_SIZE:
+            raise tlog.TileError(f"tile {tlog.tile_path(tlog.Tile(level, n, width))} is short")
+        partial[(level, n)] = content
+    if not connection.in_atomic_block:  # never keep what a rollback may undo
+        tilecache.edge_put(checkpoint.size, checkpoint.root, edge, partial)
+    return edge, partial
 
 
 def _reader(tiles: dict[tuple[int, int], bytes]) -> tlog.TileReader:

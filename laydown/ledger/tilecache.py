@@ -21,10 +21,13 @@ FULL_BYTES = tlog.TILE_WIDTH * tlog.HASH_SIZE
 _lock = threading.Lock()
 _tiles: OrderedDict[tuple[int, int], bytes] = OrderedDict()
 
-# The inner node levels of recently used tiles (about 40 KiB each), so a proof hashes a tile
-# once, not once per sibling; keyed by width, so valid for partial tiles too.
-# Not thread-safe by itself: use it under hashes_lock.
-hashes = tlog.TileHashCache(maxsize=256)
+# The inner nodes of tiles a proof met: of a full tile, its nodes of height 4 to 7 (under
+# 1.2 KiB each, MAX_KEPT of them: every full tile of a log of 2 million records), so a proof
+# hashes a tile whole once and then at most 11 times; of a partial tile (the tree's right edge
+# at a served size) all its levels, keyed by width. Not thread-safe by itself: use it under
+# hashes_lock.
+MAX_KEPT = 8192
+hashes = tlog.TileHashCache(maxsize=64, full_maxsize=MAX_KEPT)
 hashes_lock = threading.Lock()
 
 
@@ -47,20 +50,25 @@ def put(key: tuple[int, int], content: bytes) -> None:
             _tiles.popitem(last=False)
 
 
-# The right edge of the last trees proofs were served in, by (size, root): computed from the
-# tiles once per checkpoint, not per proof (selectors._served_edge).
-_edges: OrderedDict[tuple[int, bytes], list[bytes]] = OrderedDict()
+# The right edge of the last trees proofs were served in, by (size, root), and their partial
+# tiles at that size (at most one a level, cut to their width then: what they hold of that tree
+# never changes): read from the tiles once per checkpoint, not per proof (selectors._served_tree).
+_edges: OrderedDict[tuple[int, bytes], tuple[list[bytes], dict[tuple[int, int], bytes]]] = (
+    OrderedDict()
+)
 MAX_EDGES = 4
 
 
-def edge_get(size: int, root: bytes) -> list[bytes] | None:
+def edge_get(size: int, root: bytes) -> tuple[list[bytes], dict[tuple[int, int], bytes]] | None:
     with _lock:
         return _edges.get((size, root))
 
 
-def edge_put(size: int, root: bytes, edge: list[bytes]) -> None:
+def edge_put(
+    size: int, root: bytes, edge: list[bytes], partial: dict[tuple[int, int], bytes]
+) -> None:
     with _lock:
-        _edges[(size, root)] = edge
+        _edges[(size, root)] = (edge, partial)
         while len(_edges) > MAX_EDGES:
             _edges.popitem(last=False)
 

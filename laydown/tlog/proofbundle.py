@@ -50,7 +50,7 @@ class TlogProof:
 
 
 def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
+    return binascii.b2a_base64(data, newline=False).decode("ascii")  # base64.b64encode's own
 
 
 def format_tlog_proof(

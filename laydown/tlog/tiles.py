@@ -191,17 +191,38 @@ def _tile_levels(hashes: list[bytes]) -> list[list[bytes]]:
     return levels
 
 
+_KEPT_HEIGHT = 4
+"""A full tile's inner nodes of this height and above are what :class:`TileHashCache` keeps
+of it (30 hashes); a node below it is hashed from the tile's entries (at most 15 hashes)."""
+
+# Where the nodes of each kept height start in a full tile's kept nodes (in hashes).
+_KEPT_START = {
+    h: sum(TILE_WIDTH >> k for k in range(_KEPT_HEIGHT, h))
+    for h in range(_KEPT_HEIGHT, TILE_HEIGHT)
+}
+
+
+def _kept_nodes(levels: list[list[bytes]]) -> bytes:
+    """A full tile's inner nodes of heights _KEPT_HEIGHT..7, concatenated, lowest first."""
+    return b"".join(b"".join(levels[h]) for h in range(_KEPT_HEIGHT, TILE_HEIGHT))
+
+
 class TileHashCache:
-    """A small LRU cache of the internal node levels of tiles, keyed by (level, index, width).
+    """A small LRU cache of the internal node levels of tiles, keyed by (level, index, width),
+    and a larger one of the upper inner nodes of full tiles, keyed by (level, index).
 
     Tiles of the same coordinates and width never change in an append-only log, so cached
-    levels stay valid; use one cache per log. ``maxsize`` bounds the number of tiles kept
-    (a full tile costs about 40 KB). Raises :class:`TileError` on missing or short tiles.
+    levels stay valid; use one cache per log. ``maxsize`` bounds the number of tiles whose
+    levels are kept (a full tile costs about 40 KB); ``full_maxsize`` the number of full tiles
+    whose nodes of height 4 to 7 :meth:`siblings` keeps (30 hashes, under 1.2 KB with their
+    key). Raises :class:`TileError` on missing or short tiles.
     """
 
-    def __init__(self, maxsize: int = 512) -> None:
+    def __init__(self, maxsize: int = 512, full_maxsize: int = 4096) -> None:
         self.maxsize = maxsize
+        self.full_maxsize = full_maxsize
         self._data: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, int], bytes] = OrderedDict()
 
     def levels(
         self, read_tile: TileReader, level: int, index: int, width: int
@@ -218,9 +239,45 @@ class TileHashCache:
             self._data.popitem(last=False)
         return levels
 
+    def siblings(
+        self, read_tile: TileReader, level: int, index: int, width: int, offset: int, count: int
+    ) -> list[bytes]:
+        """The siblings of entry ``offset`` of tile (level, index), read at ``width``, at the
+        heights 0 to ``count - 1`` inside the tile (``count`` <= 8): the tile's part of an
+        inclusion path. A full tile is hashed whole once, then costs at most 11 hashes."""
+        if width != TILE_WIDTH:
+            levels = self.levels(read_tile, level, index, width)
+            return [levels[h][(offset >> h) ^ 1] for h in range(count)]
+        data = _read(read_tile, level, index, TILE_WIDTH)
+        key = (level, index)
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = _kept_nodes(_tile_levels(_split_hashes(data)))
+            self._kept[key] = kept
+            if len(self._kept) > self.full_maxsize:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(key)
+        # below the kept heights: the levels of the 16 entries around the offset (14 hashes)
+        block = offset >> _KEPT_HEIGHT << _KEPT_HEIGHT
+        nodes = _split_hashes(data[block * HASH_SIZE : (block + (1 << _KEPT_HEIGHT)) * HASH_SIZE])
+        sha = hashlib.sha256
+        out = []
+        below = min(count, _KEPT_HEIGHT)
+        for h in range(below):
+            out.append(nodes[((offset - block) >> h) ^ 1])
+            if h + 1 < below:
+                it = iter(nodes)
+                nodes = [sha(b"\x01" + a + b).digest() for a, b in zip(it, it, strict=False)]
+        for h in range(_KEPT_HEIGHT, count):
+            start = (_KEPT_START[h] + ((offset >> h) ^ 1)) * HASH_SIZE
+            out.append(kept[start : start + HASH_SIZE])
+        return out
+
     def clear(self) -> None:
         """Forget every cached tile."""
         self._data.clear()
+        self._kept.clear()
 
 
 def _node(
@@ -382,12 +439,12 @@ def edge_inclusion_proof(
         base = tile_level * TILE_HEIGHT  # the tile level's hashes are nodes of this height
         tile_index, offset = divmod(index >> base, TILE_WIDTH)
         width = min(TILE_WIDTH, (size >> base) - tile_index * TILE_WIDTH)
+        count = min(TILE_HEIGHT, height - base)
         if cache is not None:
-            levels = cache.levels(read_tile, tile_level, tile_index, width)
-        else:
-            hashes = _split_hashes(_read(read_tile, tile_level, tile_index, width))
-            levels = _tile_levels(hashes)
-        for r in range(min(TILE_HEIGHT, height - base)):
+            proof += cache.siblings(read_tile, tile_level, tile_index, width, offset, count)
+            continue
+        levels = _tile_levels(_split_hashes(_read(read_tile, tile_level, tile_index, width)))
+        for r in range(count):
             proof.append(levels[r][(offset >> r) ^ 1])
     if peak + 1 < len(edge):
         right = edge[-1]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -94,7 +95,7 @@ def test_a_proof_reads_the_tiles_it_needs_at_once_and_keeps_full_tiles_and_the_e
         bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
     ]
     verifier = tlog.new_verifier(keys.log_verifier_key())
-    # the served checkpoint, the tiles of its right edge (kept for this size), the leaf's tiles
+    # the served checkpoint, the tiles of its right edge (kept for this size), the leaf's tile
     with django_assert_num_queries(3):
         text = selectors.proof_for_record(1234)
     assert text is not None
@@ -103,7 +104,7 @@ def test_a_proof_reads_the_tiles_it_needs_at_once_and_keeps_full_tiles_and_the_e
     with django_assert_num_queries(0):  # checkpoint, edge and full tiles kept
         text = selectors.proof_for_record(1235)
     assert tlog.verify_tlog_proof(text, leaves[1235], [verifier]).size == 66000
-    with django_assert_num_queries(1):  # a leaf of the last peaks: its partial tile
+    with django_assert_num_queries(0):  # a leaf of the last peaks: its tile kept with the edge
         text = selectors.proof_for_record(65999)
     assert tlog.verify_tlog_proof(text, leaves[65999], [verifier]).size == 66000
     for index in (0, 255, 256, 65535, 65536, 65791, 65792, 65983, 65984):  # peaks' ends
@@ -126,6 +127,41 @@ def test_a_full_tile_in_memory_that_is_not_this_logs_never_gives_a_wrong_proof()
     verifier = tlog.new_verifier(keys.log_verifier_key())
     assert tlog.verify_tlog_proof(text, leaves[5], [verifier]).size == 600
     assert tilecache.get((0, 0)) == b"".join(leaves[:256])
+    with tilecache.hashes_lock:  # the inner nodes of another log's tile 1 kept
+        tilecache.hashes.siblings(lambda level, n: bytes(32 * 256), 0, 1, 256, 0, 8)
+    text = selectors.proof_for_record(300)
+    assert text is not None
+    assert tlog.verify_tlog_proof(text, leaves[300], [verifier]).size == 600
+
+
+@pytest.mark.django_db(transaction=True)
+def test_served_proofs_are_the_reference_proofs_at_and_between_tile_boundaries() -> None:
+    """The served answer is byte for byte the tlog-proof of the proof computed from the leaves
+    alone (an in-memory tree of them, and for some the RFC 9162 recursion over the list), at
+    log sizes at and between tile boundaries, for random leaves and the ends of every peak."""
+    tilecache.clear()
+    rng = random.Random(20)
+    size = 0
+    for grown in (255, 256, 257, 65536, 65537, 65792, 66001):
+        services.record_append_batch(
+            entries=[("test.sample", {"n": i}) for i in range(size, grown)], actor="clerk:1"
+        )
+        size = grown
+        leaves = [
+            bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
+        ]
+        reference = tlog.MemoryTree()
+        reference.append_hashes(leaves)
+        note = selectors.checkpoint_public().note
+        ends = {0, size - 1} | {(1 << b) - 1 for b in range(size.bit_length())}
+        indices = [rng.randrange(size) for _ in range(25)] + sorted(i for i in ends if i < size)
+        for index in indices + indices[:10]:  # some again, from what the first one kept
+            expected = reference.inclusion_proof(index)
+            assert selectors.proof_for_record(index) == tlog.format_tlog_proof(
+                index, expected, note
+            )
+        for index in indices[:2]:
+            assert reference.inclusion_proof(index) == tlog.inclusion_proof(index, size, leaves)
 
 
 def _checkpoint_queries(queries: CaptureQueriesContext) -> list[str]:

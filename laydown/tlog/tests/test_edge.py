@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -90,6 +91,70 @@ def test_inclusion_proofs_from_the_edge_are_those_of_the_tree(size: int) -> None
             proof = tlog.edge_inclusion_proof(index, size, edge, _only(tree, needed), use)
             assert proof == expected
         tlog.verify_inclusion(leaves[index], index, size, proof, root)
+
+
+# At and between tile boundaries: a full tile, one past it, a level-1 tile full, one leaf, one
+# full tile and one partial tile past it, two level-1 tiles, a level-2 tile of width 3 and more.
+BOUNDARIES = [255, 256, 257, 4096, 65535, 65536, 65537, 65792, 66000, 131072, 131073, 196863]
+
+
+@pytest.mark.parametrize("size", BOUNDARIES)
+def test_inclusion_proofs_from_kept_tile_nodes_are_the_reference_proofs(size: int) -> None:
+    leaves = _leaves(size)
+    tree = tlog.MemoryTree()
+    tree.append_hashes(leaves)
+    edge = tlog.edge_append(0, [], leaves)
+    rng = random.Random(size)
+    ends = {0, size - 1} | {(1 << b) - 1 for b in range(size.bit_length())}
+    indices = [rng.randrange(size) for _ in range(30)] + sorted(i for i in ends if i < size)
+    kept_all = tlog.TileHashCache(maxsize=4)
+    kept_few = tlog.TileHashCache(maxsize=1, full_maxsize=2)  # forgets at almost every proof
+    for index in indices + indices:  # the second time from the nodes kept
+        expected = tlog.tree_inclusion_proof(index, size, tree.read_tile)
+        for cache in (kept_all, kept_few):
+            assert tlog.edge_inclusion_proof(index, size, edge, tree.read_tile, cache) == expected
+    for index in indices[:3]:  # the tile-based reference is the one from the leaves themselves
+        assert tlog.tree_inclusion_proof(index, size, tree.read_tile) == tlog.inclusion_proof(
+            index, size, leaves
+        )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=1, max_value=70_000), st.lists(st.integers(min_value=0), max_size=8))
+def test_a_cache_shared_by_trees_of_several_sizes_gives_each_its_own_proofs(
+    size: int, picks: list[int]
+) -> None:
+    tree = tlog.MemoryTree()
+    tree.append_hashes(_leaves(size + 300))
+    cache = tlog.TileHashCache(maxsize=3, full_maxsize=5)
+    for grown in (size, size + 1, size + 256, size + 300):  # one log served at several sizes
+        edge = tlog.edge_from_tiles(grown, tree.read_tile)
+        for pick in picks:
+            index = pick % grown
+            proof = tlog.edge_inclusion_proof(index, grown, edge, tree.read_tile, cache)
+            assert proof == tlog.tree_inclusion_proof(index, grown, tree.read_tile)
+
+
+def test_a_full_tile_is_hashed_whole_once_then_at_most_14_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tree = tlog.MemoryTree()
+    tree.append_hashes(_leaves(65536 + 5))
+    edge = tlog.edge_from_tiles(tree.size, tree.read_tile)
+    cache = tlog.TileHashCache()
+    tlog.edge_inclusion_proof(1000, tree.size, edge, tree.read_tile, cache)  # 2 tiles, 255 each
+    calls = [0]
+    real = hashlib.sha256
+
+    def counted(data: bytes = b"") -> object:
+        calls[0] += 1
+        return real(data)
+
+    monkeypatch.setattr(hashlib, "sha256", counted)
+    proof = tlog.edge_inclusion_proof(1001, tree.size, edge, tree.read_tile, cache)
+    monkeypatch.undo()
+    assert calls[0] <= 2 * 14  # 16 entries around the leaf in each of its two tiles
+    assert proof == tlog.tree_inclusion_proof(1001, tree.size, tree.read_tile)
 
 
 def _only(tree: tlog.MemoryTree, tiles: list[tuple[int, int]]) -> tlog.TileReader:
