@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import struct
-import zlib
 from collections.abc import Iterator
 
 from django.db import transaction
@@ -19,6 +17,7 @@ from django.utils import timezone
 from laydown.access.permissions import Principal
 from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
+from laydown.core.png import png
 from laydown.people import services
 from laydown.people.models import DuplicateFlag, Participant
 from laydown.people.vocab import QUESTIONS
@@ -59,20 +58,7 @@ DUPLICATES = [
 
 def placeholder_png(seed: int) -> bytes:
     """A valid 2x2 PNG whose colour depends on `seed`: a stand-in for a portrait."""
-    rgb = bytes([seed % 256, (seed // 256) % 256, (seed * 7) % 256])
-    raw = b"".join(b"\0" + rgb * 2 for _ in range(2))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+    return png(2, 2, bytes([seed % 256, (seed // 256) % 256, (seed * 7) % 256]) * 4)
 
 
 def demo_names(count: int = COUNT, seed: int = 20261127) -> list[str]:

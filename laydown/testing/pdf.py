@@ -4,12 +4,12 @@ at (written beside the screenshots) and for a check that it is not blank."""
 
 from __future__ import annotations
 
-import struct
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
+
+from laydown.core.png import png
 
 
 @dataclass(frozen=True)
@@ -18,27 +18,6 @@ class PrintedPage:
     text: str
     png: Path
     ink: float  # the share of pixels that are not white
-
-
-def _png(path: Path, width: int, height: int, gray: bytes) -> None:
-    """Write 8-bit grayscale pixels as a PNG (zlib and struct: no imaging library needed)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body))
-            + kind
-            + body
-            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-        )
-
-    rows = b"".join(b"\0" + gray[y * width : (y + 1) * width] for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows, 6))
-        + chunk(b"IEND", b"")
-    )
 
 
 def pdf_pages(data: bytes, out: Path, name: str, scale: float = 1.0) -> list[PrintedPage]:
@@ -55,7 +34,7 @@ def pdf_pages(data: bytes, out: Path, name: str, scale: float = 1.0) -> list[Pri
             raw = bytes(bitmap.buffer)
             gray = b"".join(raw[y * stride : y * stride + width] for y in range(height))
             path = out / f"{name}-{i + 1}.png"
-            _png(path, width, height, gray)
+            path.write_bytes(png(width, height, gray, grey=True))
             ink = sum(1 for v in gray[::7] if v < 200) / max(1, len(gray[::7]))
             pages.append(PrintedPage(i + 1, text, path, ink))
     finally:

@@ -4,8 +4,6 @@ each checked against its hash and stored once; the item page says which are stil
 from __future__ import annotations
 
 import hashlib
-import struct
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +11,7 @@ from django.test import Client
 
 from laydown.arms.models import Item, Site
 from laydown.arms.photos import photo_path
+from laydown.core.png import png
 from laydown.testing import assert_error, bearer, post_json, signed_in, user_with_role
 from laydown.testing.field import LOT, WEAPON, enrolled_clerk, submission
 
@@ -21,16 +20,7 @@ SYNC = "/api/v1/field/submissions"
 
 def _png(seed: int) -> bytes:
     """A valid 1x1 PNG whose pixel depends on `seed`: a different file for each seed."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    pixel = zlib.compress(bytes([0, seed % 256, 7, 9]))
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixel) + chunk(b"IEND", b"")
-    )
+    return png(1, 1, bytes([seed % 256, 7, 9]))
 
 
 def _upload(client: Client, secret: str, tag: str, sha: str, data: bytes) -> object:

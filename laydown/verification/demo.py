@@ -23,6 +23,7 @@ from laydown.access.web import principal_for_user
 from laydown.accounts.models import User
 from laydown.arms import photos as arms_photos
 from laydown.arms.models import AmmoLot, Item
+from laydown.core.png import png
 from laydown.ledger import clock, keys, witnessing
 from laydown.ledger.models import LogWitness
 from laydown.verification import services
@@ -179,20 +180,4 @@ def _destruction(manager, observers) -> str:  # type: ignore[no-untyped-def]
 
 def _png(label: bytes) -> bytes:
     """A tiny valid PNG (1x1 pixel) standing in for a photo in the demo."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00" + label[:1] * 3)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"tEXt", b"demo\x00" + label)
-        + chunk(b"IDAT", pixels)
-        + chunk(b"IEND", b"")
-    )
+    return png(1, 1, label[:1] * 3, text=b"demo\x00" + label)

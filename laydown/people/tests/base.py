@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import struct
-import zlib
 from typing import Any
 
 from laydown.access.permissions import Principal
+from laydown.core.png import png as png_of
 from laydown.people import services
 from laydown.people.models import Participant
 from laydown.testing import YES, principal  # noqa: F401  (YES: re-exported for the people tests)
@@ -24,20 +23,7 @@ TODAY = dt.date(2026, 6, 1)
 
 def png(seed: int = 0) -> bytes:
     """A valid 2x2 PNG whose colour depends on `seed` (so its SHA-256 does too)."""
-    rgb = bytes([seed % 256, (seed // 256) % 256, 7])
-    raw = b"".join(b"\0" + rgb * 2 for _ in range(2))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
+    return png_of(2, 2, bytes([seed % 256, (seed // 256) % 256, 7]) * 4)
 
 
 def register(
