@@ -14,6 +14,7 @@ from laydown.arms.bulk import Columns, insert_many
 from laydown.arms.models import AmmoLot, CustodyEvent, Item, Materiel, Site, TagCounter
 from laydown.ledger import kinds
 from laydown.ledger import services as ledger
+from laydown.ledger.models import Record
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +83,17 @@ def entries() -> list[ledger.Entry]:
     return out
 
 
+def applied_again_one_by_one(appended: list[Record]) -> None:
+    """The registry's rows emptied, then each record's apply run on its own."""
+    with transaction.atomic():
+        for model in (CustodyEvent, Item, AmmoLot, Materiel, TagCounter):
+            model.objects.all().delete()
+        for record in appended:
+            kind = kinds.get(record.kind)
+            assert kind is not None and kind.apply is not None
+            kind.apply(record)
+
+
 def test_buffered_applies_store_the_same_values_as_applying_one_by_one(
     sites: dict[str, Site],
 ) -> None:
@@ -91,13 +103,7 @@ def test_buffered_applies_store_the_same_values_as_applying_one_by_one(
     assert len(buffered["arms_item"]) == 30
     assert len(buffered["arms_custodyevent"]) == 93
 
-    with transaction.atomic():
-        for model in (CustodyEvent, Item, AmmoLot, Materiel, TagCounter):
-            model.objects.all().delete()
-        for record in appended:
-            kind = kinds.get(record.kind)
-            assert kind is not None and kind.apply is not None
-            kind.apply(record)
+    applied_again_one_by_one(appended)
     assert stored_rows() == buffered
 
 
@@ -113,13 +119,7 @@ def test_one_row_inserts_store_what_saving_model_instances_stores(
         columns.instance(row).save(force_insert=True)
 
     monkeypatch.setattr(records, "insert_one", save)
-    with transaction.atomic():
-        for model in (CustodyEvent, Item, AmmoLot, Materiel, TagCounter):
-            model.objects.all().delete()
-        for record in appended:
-            kind = kinds.get(record.kind)
-            assert kind is not None and kind.apply is not None
-            kind.apply(record)
+    applied_again_one_by_one(appended)
     assert stored_rows() == inserted
 
 

@@ -32,6 +32,17 @@ IDS = {
     "c47e2b90-1d3f-4e8a-bb25-7f6a1c0d3e33",
 }
 
+# A weapon a device sent itself, which the export brings too (its second row)
+SENT_ID = "0f3a9d57-8e21-4b6c-a4f0-5d2b7c9e1a22"
+SENT = {
+    "site": "cp-north",
+    "category": "sa_revolver_pistol",
+    "make": "Makarov",
+    "model": "PM",
+    "serial": "БА 1234",
+    "condition": "unserviceable",
+}
+
 
 def _run(content: bytes, name: str = "weapons.csv") -> dict[str, object]:
     return jobs.job_run_here(
@@ -74,24 +85,11 @@ def test_a_central_export_is_imported_once_whatever_the_number_of_imports(
 def test_a_submission_a_device_sent_before_is_skipped(sites: dict[str, Site]) -> None:
     from laydown.field import services as field
 
-    sid = "0f3a9d57-8e21-4b6c-a4f0-5d2b7c9e1a22"
-    field.submission_run(
-        actor=CLERK,
-        form="arms.weapon",
-        submission=sid,
-        payload={
-            "site": "cp-north",
-            "category": "sa_revolver_pistol",
-            "make": "Makarov",
-            "model": "PM",
-            "serial": "БА 1234",
-            "condition": "unserviceable",
-        },
-    )
+    field.submission_run(actor=CLERK, form="arms.weapon", submission=SENT_ID, payload=SENT)
     result = _run(GOOD)
     assert result["count"] == 2 and result["skipped"] == 1
     assert Item.objects.filter(serial="БА 1234").count() == 1
-    assert Submission.objects.get(id=uuid.UUID(sid)).result["tag"].startswith("LD-")
+    assert Submission.objects.get(id=uuid.UUID(SENT_ID)).result["tag"].startswith("LD-")
 
 
 def test_every_problem_of_an_export_is_told_by_row_and_its_own_column(
@@ -164,15 +162,8 @@ def test_a_device_sending_a_submission_an_export_brought_gets_its_earlier_answer
     outcome = field.submission_run(
         actor=CLERK,
         form="arms.weapon",
-        submission="0f3a9d57-8e21-4b6c-a4f0-5d2b7c9e1a22",
-        payload={
-            "site": "cp-north",
-            "category": "sa_revolver_pistol",
-            "make": "Makarov",
-            "model": "PM",
-            "serial": "БА 1234",
-            "condition": "unserviceable",
-        },
+        submission=SENT_ID,
+        payload=SENT,
     )
     assert outcome.replayed and outcome.status == "accepted"
     assert Item.objects.filter(serial="БА 1234").count() == 1 and log_size() == size
