@@ -7,7 +7,6 @@ like a photo, is not in the log).
 
 from __future__ import annotations
 
-import hashlib
 import zoneinfo
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from laydown.accounts import records
 from laydown.accounts.models import Organisation, ProgrammeProfile
 from laydown.accounts.services import SYSTEM
 from laydown.core import validators
+from laydown.core.files import keep_by_hash
 from laydown.ledger import services as ledger
 
 MAX_LOGO_BYTES = 512 * 1024
@@ -47,14 +47,7 @@ def logo_store(*, data: bytes) -> str:
         raise validators.refuse(
             "logo", _("not an image"), _("The logo must be a PNG, JPEG or WebP image.")
         )
-    sha = hashlib.sha256(data).hexdigest()
-    path = logo_path(sha)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(path)
-    return sha
+    return keep_by_hash(data, logo_path)
 
 
 def logo_content_type(sha: str) -> str | None:

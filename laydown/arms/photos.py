@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from laydown.core import validators
+from laydown.core.files import keep_by_hash
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 20
@@ -77,11 +78,4 @@ def photo_store(*, data: bytes) -> str:
         raise validators.refuse(
             "photos", _("not an image"), _("The file is not a JPEG, PNG or WebP image.")
         )
-    sha = hashlib.sha256(data).hexdigest()
-    path = photo_path(sha)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(path)
-    return sha
+    return keep_by_hash(data, photo_path)

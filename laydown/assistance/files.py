@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from laydown.core import validators
+from laydown.core.files import keep_by_hash
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 IMAGE_KINDS = ("jpeg", "png", "webp")
@@ -40,14 +40,7 @@ def file_store(*, data: bytes, field: str = "photo", kinds: Sequence[str] = IMAG
     `kinds` (checked by its signature, whatever its name says).
     """
     file_check(data=data, field=field, kinds=kinds)
-    digest = hashlib.sha256(data).hexdigest()
-    path = file_path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(path)
-    return digest
+    return keep_by_hash(data, file_path)
 
 
 def file_path(digest: str) -> Path:

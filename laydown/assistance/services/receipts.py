@@ -19,6 +19,7 @@ from laydown.assistance.models import Distribution, DistributionRecipient, House
 from laydown.assistance.services.common import VAULT_CATEGORY, append_record
 from laydown.assistance.vocab import ReceiptKind
 from laydown.core import validators
+from laydown.core.files import write_whole
 from laydown.vault import crypto as vault_crypto
 from laydown.vault import services as vault
 from laydown.vault.models import Entry as VaultEntry
@@ -116,11 +117,8 @@ def _receipt_photo_store(
         purpose=identity.purpose,
         retain_until=identity.retain_until,
     )
-    path = receipt_photo_path(household, distribution)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    partial.write_bytes(vault_crypto.seal(key, photo, _receipt_aad(household, distribution)))
-    partial.replace(path)
+    sealed = vault_crypto.seal(key, photo, _receipt_aad(household, distribution))
+    write_whole(receipt_photo_path(household, distribution), sealed)
 
 
 def receipt_photo(
