@@ -1,4 +1,4 @@
-"""Named fixtures of the assistance tests: partners, places, principals."""
+"""Named fixtures of the assistance tests: partners, places, principals, users."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 
 from laydown.access.permissions import Principal
+from laydown.access.roles import Role
 from laydown.accounts import services as accounts
-from laydown.accounts.models import Organisation
+from laydown.accounts.models import Organisation, User
 from laydown.assistance import services
 from laydown.assistance.models import Distribution, Household, Place
 from laydown.assistance.tests.base import DISTRIBUTION, MEMBERS, VAULT, manager_of, staff_of, today
+from laydown.testing import user_with_role
 
 
 @pytest.fixture
@@ -73,6 +75,18 @@ def places(manager: Principal) -> dict[str, Place]:
             parent="XA0101",
         ),
     }
+
+
+@pytest.fixture
+def icrc_user(orgs: dict[str, Organisation], places: dict[str, Place]) -> User:
+    """A user of the partner icrc's staff (with the places made)."""
+    return user_with_role("icrc-1", Role.PARTNER_STAFF, org="icrc")
+
+
+@pytest.fixture
+def relief_user(orgs: dict[str, Organisation]) -> User:
+    """A user of the partner relief's staff."""
+    return user_with_role("relief-1", Role.PARTNER_STAFF, org="relief")
 
 
 @pytest.fixture

@@ -44,16 +44,6 @@ SHA = hashlib.sha256(b"thumbprint").hexdigest()
 
 
 @pytest.fixture
-def icrc_user(orgs: dict[str, Organisation], places: dict[str, Place]) -> User:
-    return user_with_role("icrc-1", Role.PARTNER_STAFF, org="icrc")
-
-
-@pytest.fixture
-def relief_user(orgs: dict[str, Organisation]) -> User:
-    return user_with_role("relief-1", Role.PARTNER_STAFF, org="relief")
-
-
-@pytest.fixture
 def manager_user(orgs: dict[str, Organisation], places: dict[str, Place]) -> User:
     return user_with_role("mgr", Role.PROGRAMME_MANAGER, org="operator")
 
