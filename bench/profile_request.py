@@ -35,22 +35,36 @@ def setup_child() -> None:
     from _server import clerk_create, setup_programme
 
     setup_programme()
+    from laydown.access.roles import Role
     from laydown.access.web import principal_for_user
     from laydown.accounts import services as accounts
     from laydown.ledger import services as ledger
 
-    user = clerk_create("clerk", "bench-profile-2026!")
+    password = "bench-profile-2026!"  # noqa: S105 - a bench's throwaway programme
+    user = clerk_create("clerk", password)
     _token, secret = accounts.token_create(
         actor=principal_for_user(user),
         name="bench",
         actions=["arms.item_register", "arms.read"],
         days=1,
     )
+    at_site = accounts.user_create(
+        actor=accounts.SYSTEM,
+        username="site-clerk",
+        password=password,
+        organisation="op",
+    )
+    accounts.role_grant(
+        actor=accounts.SYSTEM, user=at_site, role=Role.COLLECTION_CLERK, scope="site:cp-1"
+    )
+    _token, site_secret = accounts.token_create(
+        actor=principal_for_user(at_site), name="bench", actions=["arms.read"], days=1
+    )
     ledger.record_append_batch(
         entries=[("ledger.witness_refused", {"n": i, "status": 0}) for i in range(5000)],
         actor="bench",
     )
-    print(json.dumps({"token": secret}))
+    print(json.dumps({"token": secret, "site_token": site_secret}))
 
 
 LIST = "per_page=20"
@@ -89,7 +103,7 @@ def wsgi_call(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    kinds = ["register", "list", "proof", "checkpoint"]
+    kinds = ["register", "list", "list-site", "proof", "checkpoint", "page", "transparency"]
     parser.add_argument("kind", nargs="?", default="register", choices=kinds)
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--db", default="")
@@ -101,7 +115,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="laydown-prof-") as data_dir:
         env = bench_env(data_dir, args.db)
-        token = run_setup(__file__, env, "profile")["token"]
+        tokens = run_setup(__file__, env, "profile")
+        token = tokens["token"]
         os.environ.update(env)
         os.environ["LAYDOWN_ALLOWED_HOSTS"] = "127.0.0.1"
         os.environ.setdefault("LAYDOWN_GROUP_COMMIT", "0")
@@ -118,6 +133,7 @@ def main() -> None:
         committer = Committer(args.profile)
 
         headers = {"Authorization": f"Bearer {token}"}
+        site_headers = {"Authorization": f"Bearer {tokens['site_token']}"}
 
         def register(i: int) -> int:
             body = json.dumps(
@@ -137,13 +153,18 @@ def main() -> None:
         def one(i: int) -> int:
             if args.kind == "register":
                 return register(i)
-            if args.kind == "list":  # bench/serve.py's "API list", of the weapons registered
-                return wsgi_call(application, "GET", "/api/v1/arms/items", b"", headers, LIST)
+            if args.kind in ("list", "list-site"):  # of the weapons registered
+                who = headers if args.kind == "list" else site_headers
+                return wsgi_call(application, "GET", "/api/v1/arms/items", b"", who, LIST)
+            if args.kind == "page":
+                return wsgi_call(application, "GET", "/", b"", {})
+            if args.kind == "transparency":
+                return wsgi_call(application, "GET", "/reports/transparency/", b"", {})
             if args.kind == "proof":
                 return wsgi_call(application, "GET", f"/log/proof/{(i * 7919) % 5000}", b"", {})
             return wsgi_call(application, "GET", "/log/checkpoint", b"", {})
 
-        if args.kind == "list":  # a full first page to list
+        if args.kind in ("list", "list-site"):  # a full first page to list
             for i in range(20):
                 assert register(20_000_000 + i) == 201
         for i in range(50):
