@@ -38,6 +38,7 @@ __all__ = [
     "tiles_append",
     "tiles_for_size",
     "tree_consistency_proof",
+    "tree_consistency_tiles",
     "tree_hash",
     "tree_inclusion_proof",
     "tree_inclusion_tiles",
@@ -195,9 +196,10 @@ _KEPT_HEIGHT = 4
 """A full tile's inner nodes of this height and above are what :class:`TileHashCache` keeps
 of it (30 hashes); a node below it is hashed from the tile's entries (at most 15 hashes)."""
 
-# Where the nodes of each kept height start in a full tile's kept nodes (in hashes).
+# Where the nodes of each kept height start in what is kept of a full tile (in hashes, after
+# the tile's first and last entries).
 _KEPT_START = {
-    h: sum(TILE_WIDTH >> k for k in range(_KEPT_HEIGHT, h))
+    h: 2 + sum(TILE_WIDTH >> k for k in range(_KEPT_HEIGHT, h))
     for h in range(_KEPT_HEIGHT, TILE_HEIGHT)
 }
 
@@ -212,10 +214,11 @@ class TileHashCache:
     and a larger one of the upper inner nodes of full tiles, keyed by (level, index).
 
     Tiles of the same coordinates and width never change in an append-only log, so cached
-    levels stay valid; use one cache per log. ``maxsize`` bounds the number of tiles whose
-    levels are kept (a full tile costs about 40 KB); ``full_maxsize`` the number of full tiles
-    whose nodes of height 4 to 7 :meth:`siblings` keeps (30 hashes, under 1.2 KB with their
-    key). Raises :class:`TileError` on missing or short tiles.
+    levels stay valid; a tile read with other first or last entries than those kept (another
+    log's) is hashed anew. ``maxsize`` bounds the number of tiles whose levels are kept (a full
+    tile costs about 40 KB); ``full_maxsize`` the number of full tiles whose nodes of height 4
+    to 7 :meth:`siblings` and :meth:`node` keep (30 hashes and the tile's first and last
+    entries, under 1.3 KB with their key). Raises :class:`TileError` on missing or short tiles.
     """
 
     def __init__(self, maxsize: int = 512, full_maxsize: int = 4096) -> None:
@@ -229,11 +232,13 @@ class TileHashCache:
     ) -> list[list[bytes]]:
         """Return the internal levels of the first ``width`` hashes of tile (level, index)."""
         key = (level, index, width)
+        data = _read(read_tile, level, index, width)
         got = self._data.get(key)
-        if got is not None:
+        # the same first and last entries, or another tile at these coordinates (another log)
+        if got is not None and got[0][0] == data[:HASH_SIZE] and got[0][-1] == data[-HASH_SIZE:]:
             self._data.move_to_end(key)
             return got
-        levels = _tile_levels(_split_hashes(_read(read_tile, level, index, width)))
+        levels = _tile_levels(_split_hashes(data))
         self._data[key] = levels
         if len(self._data) > self.maxsize:
             self._data.popitem(last=False)
@@ -244,20 +249,11 @@ class TileHashCache:
     ) -> list[bytes]:
         """The siblings of entry ``offset`` of tile (level, index), read at ``width``, at the
         heights 0 to ``count - 1`` inside the tile (``count`` <= 8): the tile's part of an
-        inclusion path. A full tile is hashed whole once, then costs at most 11 hashes."""
+        inclusion path. A full tile is hashed whole once, then costs at most 14 hashes."""
         if width != TILE_WIDTH:
             levels = self.levels(read_tile, level, index, width)
             return [levels[h][(offset >> h) ^ 1] for h in range(count)]
-        data = _read(read_tile, level, index, TILE_WIDTH)
-        key = (level, index)
-        kept = self._kept.get(key)
-        if kept is None:
-            kept = _kept_nodes(_tile_levels(_split_hashes(data)))
-            self._kept[key] = kept
-            if len(self._kept) > self.full_maxsize:
-                self._kept.popitem(last=False)
-        else:
-            self._kept.move_to_end(key)
+        data, kept = self._full(read_tile, level, index)
         # below the kept heights: the levels of the 16 entries around the offset (14 hashes)
         block = offset >> _KEPT_HEIGHT << _KEPT_HEIGHT
         nodes = _split_hashes(data[block * HASH_SIZE : (block + (1 << _KEPT_HEIGHT)) * HASH_SIZE])
@@ -273,6 +269,33 @@ class TileHashCache:
             start = (_KEPT_START[h] + ((offset >> h) ^ 1)) * HASH_SIZE
             out.append(kept[start : start + HASH_SIZE])
         return out
+
+    def node(self, read_tile: TileReader, level: int, index: int, height: int, n: int) -> bytes:
+        """The hash of node ``n`` of ``height`` (0 to 7) inside the full tile (level, index).
+        The tile is hashed whole once, then a node costs at most 15 hashes."""
+        data, kept = self._full(read_tile, level, index)
+        if height >= _KEPT_HEIGHT:
+            start = (_KEPT_START[height] + n) * HASH_SIZE
+            return kept[start : start + HASH_SIZE]
+        first = (n << height) * HASH_SIZE
+        return perfect_root(_split_hashes(data[first : first + (HASH_SIZE << height)]))
+
+    def _full(self, read_tile: TileReader, level: int, index: int) -> tuple[bytes, bytes]:
+        """The content of the full tile (level, index) and its kept nodes."""
+        data = _read(read_tile, level, index, TILE_WIDTH)
+        key = (level, index)
+        kept = self._kept.get(key)
+        # kept with the tile's first and last entries: another tile at these coordinates (a
+        # reader of another log, a database restored since) has other ones and is hashed anew
+        ends = data[:HASH_SIZE] + data[-HASH_SIZE:]
+        if kept is None or kept[: 2 * HASH_SIZE] != ends:
+            kept = ends + _kept_nodes(_tile_levels(_split_hashes(data)))
+            self._kept[key] = kept
+            if len(self._kept) > self.full_maxsize:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(key)
+        return data, kept
 
     def clear(self) -> None:
         """Forget every cached tile."""
@@ -297,6 +320,8 @@ def _node(
             width = max(
                 end, min(TILE_WIDTH, (size >> (TILE_HEIGHT * tl)) - tile_index * TILE_WIDTH)
             )
+        if width == TILE_WIDTH:
+            return cache.node(read_tile, tl, tile_index, r, offset >> r)
         levels = cache.levels(read_tile, tl, tile_index, width)
         return levels[r][offset >> r]
     data = _read(read_tile, tl, tile_index, end)
@@ -371,6 +396,27 @@ def tree_inclusion_tiles(index: int, size: int) -> list[tuple[int, int]]:
     if not 0 <= index < size:
         raise ProofError(f"index {index} is not in a tree of size {size}")
     needed: set[tuple[int, int]] = set()
+    inclusion_path(index, size, _recording_mth(needed))
+    return sorted(needed)
+
+
+def tree_consistency_tiles(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The ``(level, index)`` of every tile :func:`tree_consistency_proof` reads for the proof
+    from ``old_size`` to ``new_size``, computed without reading or hashing anything, so a
+    caller can fetch them all at once. Raises :class:`ProofError` unless
+    ``0 <= old_size <= new_size``."""
+    if not 0 <= old_size <= new_size:
+        raise ProofError(f"invalid consistency sizes {old_size} -> {new_size}")
+    if old_size == 0 or old_size == new_size:
+        return []
+    needed: set[tuple[int, int]] = set()
+    consistency_path(old_size, new_size, _recording_mth(needed))
+    return sorted(needed)
+
+
+def _recording_mth(needed: set[tuple[int, int]]) -> Callable[[int, int], bytes]:
+    """A range hasher that hashes nothing and adds to ``needed`` the tile of each node that
+    the tile-based one (:func:`_tile_mth`) would read."""
 
     def mth(lo: int, hi: int) -> bytes:
         pos, remaining = lo, hi - lo
@@ -382,8 +428,7 @@ def tree_inclusion_tiles(index: int, size: int) -> list[tuple[int, int]]:
             remaining -= 1 << h
         return b""
 
-    inclusion_path(index, size, mth)
-    return sorted(needed)
+    return mth
 
 
 def _peak_of(index: int, size: int) -> tuple[int, int]:

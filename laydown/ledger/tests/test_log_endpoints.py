@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import random
 import time
 
@@ -107,6 +108,9 @@ def test_a_proof_reads_the_tiles_it_needs_at_once_and_keeps_full_tiles_and_the_e
     with django_assert_num_queries(0):  # a leaf of the last peaks: its tile kept with the edge
         text = selectors.proof_for_record(65999)
     assert tlog.verify_tlog_proof(text, leaves[65999], [verifier]).size == 66000
+    with django_assert_num_queries(1):  # a consistency proof: its tiles at once
+        proof = selectors.consistency_proof(70, 65999)
+    assert proof == tlog.consistency_proof(70, 65999, leaves)
     for index in (0, 255, 256, 65535, 65536, 65791, 65792, 65983, 65984):  # peaks' ends
         text = selectors.proof_for_record(index)
         assert text is not None
@@ -135,10 +139,13 @@ def test_a_full_tile_in_memory_that_is_not_this_logs_never_gives_a_wrong_proof()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_served_proofs_are_the_reference_proofs_at_and_between_tile_boundaries() -> None:
-    """The served answer is byte for byte the tlog-proof of the proof computed from the leaves
-    alone (an in-memory tree of them, and for some the RFC 9162 recursion over the list), at
-    log sizes at and between tile boundaries, for random leaves and the ends of every peak."""
+def test_served_proofs_are_the_reference_proofs_at_and_between_tile_boundaries(
+    client: Client,
+) -> None:
+    """The served answers are byte for byte those of the proofs computed from the leaves alone
+    (an in-memory tree of them, and for some the RFC 9162 recursion over the list), at log
+    sizes at and between tile boundaries: inclusion proofs of random leaves and the ends of
+    every peak, consistency proofs from random and boundary sizes."""
     tilecache.clear()
     rng = random.Random(20)
     size = 0
@@ -162,6 +169,16 @@ def test_served_proofs_are_the_reference_proofs_at_and_between_tile_boundaries()
             )
         for index in indices[:2]:
             assert reference.inclusion_proof(index) == tlog.inclusion_proof(index, size, leaves)
+        olds = {1, 255, 256, 257, 65535, 65536, size - 1} | {rng.randrange(1, size) for _ in "ab"}
+        for old in sorted(o for o in olds if 0 < o < size):
+            for new in {size, rng.randrange(old, size + 1)}:
+                expected = reference.consistency_proof(old, new)
+                assert selectors.consistency_proof(old, new) == expected
+            answer = client.get(f"/log/consistency/{old}/{size}")
+            assert answer.content.decode().split() == [
+                base64.b64encode(h).decode() for h in reference.consistency_proof(old)
+            ]
+        assert tlog.consistency_proof(5, size, leaves) == reference.consistency_proof(5)
 
 
 def _checkpoint_queries(queries: CaptureQueriesContext) -> list[str]:

@@ -135,6 +135,48 @@ def test_a_cache_shared_by_trees_of_several_sizes_gives_each_its_own_proofs(
             assert proof == tlog.tree_inclusion_proof(index, grown, tree.read_tile)
 
 
+def test_a_cache_met_by_another_log_gives_this_logs_proofs() -> None:
+    ours, theirs = tlog.MemoryTree(), tlog.MemoryTree()
+    ours.append_hashes(_leaves(70001))
+    theirs.append_hashes([tlog.leaf_hash(b"other %d" % i) for i in range(70001)])
+    cache = tlog.TileHashCache()
+    for tree in (theirs, ours, theirs):  # the same tile coordinates, other contents
+        edge = tlog.edge_from_tiles(tree.size, tree.read_tile)
+        for index in (5, 300, 65535, 69999):
+            proof = tlog.edge_inclusion_proof(index, tree.size, edge, tree.read_tile, cache)
+            assert proof == tlog.tree_inclusion_proof(index, tree.size, tree.read_tile)
+            assert tlog.tree_consistency_proof(
+                index + 1, tree.size, tree.read_tile, cache
+            ) == tlog.tree_consistency_proof(index + 1, tree.size, tree.read_tile)
+
+
+@pytest.mark.parametrize("size", BOUNDARIES)
+def test_consistency_proofs_from_kept_tile_nodes_are_the_reference_proofs(size: int) -> None:
+    leaves = _leaves(size)
+    tree = tlog.MemoryTree()
+    tree.append_hashes(leaves)
+    rng = random.Random(size)
+    olds = {1, 255, 256, 257, 65535, 65536, size - 1, size} | {
+        rng.randrange(1, size + 1) for _ in range(20)
+    }
+    cache = tlog.TileHashCache(maxsize=2, full_maxsize=3)
+    for new in {size, max(1, size - 1)}:
+        for old in sorted(o for o in olds if 0 < o <= new):
+            read: set[tuple[int, int]] = set()
+
+            def recording(level: int, n: int, read: set[tuple[int, int]] = read) -> bytes:
+                read.add((level, n))
+                return tree.read_tile(level, n)
+
+            expected = tlog.tree_consistency_proof(old, new, recording)
+            assert sorted(read) == tlog.tree_consistency_tiles(old, new)
+            assert tlog.tree_consistency_proof(old, new, tree.read_tile, cache) == expected
+            tlog.verify_consistency(old, new, expected, tree.root(old), tree.root(new))
+    for old in sorted(olds)[:3]:  # the tile-based reference is the one from the leaves
+        expected = tlog.consistency_proof(old, size, leaves)
+        assert tlog.tree_consistency_proof(old, size, tree.read_tile) == expected
+
+
 def test_a_full_tile_is_hashed_whole_once_then_at_most_14_times(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
