@@ -210,6 +210,8 @@ def main() -> None:
             stats = pstats.Stats(profiler, stream=out)
             if committer.profiler is not None:
                 stats.add(committer.profiler)
+            if os.environ.get("PROFILE_DUMP"):  # for pstats by hand
+                stats.dump_stats(os.environ["PROFILE_DUMP"])
             stats.sort_stats("cumulative").print_stats(60)
             stats.sort_stats("tottime").print_stats(40)
             print(out.getvalue())
