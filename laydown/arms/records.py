@@ -13,12 +13,13 @@ result is the same as applying one by one, which is what replay does.
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 
 from laydown.arms.bulk import Columns, Row, insert_many, insert_one
 from laydown.arms.models import (
@@ -61,6 +62,7 @@ Data = dict[str, Any]
 # (building 10^5 instances costs seconds); unbuffered, the same dict becomes an instance saved
 # the ordinary way. Either way a row must name every column of its model (`Columns.check`).
 _ITEM_COLUMNS = Columns(Item)
+_ITEM_ATTNAMES = [f.attname for f in Item._meta.concrete_fields]
 _LOT_COLUMNS = Columns(AmmoLot)
 _MATERIEL_COLUMNS = Columns(Materiel)
 _EVENT_COLUMNS = Columns(CustodyEvent)
@@ -259,7 +261,23 @@ def _apply_seal_broken(record: Record) -> None:
 
 def _apply_item_collected(record: Record) -> None:
     d = record.data
-    row = {
+    row = _item_collected_row(record, d)
+    buffer = _BUFFER.get()
+    _insert(_ITEM_COLUMNS, buffer.items if buffer is not None else None, row)
+    _bump(d["tag"])
+    _event(record, item_id=d["tag"], site_id=d["site"], details={"condition": d["condition"]})
+
+
+def item_collected(record: Record) -> Item:
+    """The item an `arms.item_collected` record's apply wrote, as reading its row back gives
+    it (the registration's answer, without a query; tested equal to the row read back)."""
+    row = _item_collected_row(record, record.data)
+    row["collected_at"] = row["collected_at"].astimezone(dt.UTC)  # as the database gives it
+    return Item.from_db(DEFAULT_DB_ALIAS, _ITEM_ATTNAMES, [row[a] for a in _ITEM_ATTNAMES])
+
+
+def _item_collected_row(record: Record, d: Data) -> Row:
+    return {
         "tag": d["tag"],
         "category": d["category"],
         "make": d["make"],
@@ -283,10 +301,6 @@ def _apply_item_collected(record: Record) -> None:
         "status": ItemStatus.IN_STORAGE.value,
         "disposal_id": None,
     }
-    buffer = _BUFFER.get()
-    _insert(_ITEM_COLUMNS, buffer.items if buffer is not None else None, row)
-    _bump(d["tag"])
-    _event(record, item_id=d["tag"], site_id=d["site"], details={"condition": d["condition"]})
 
 
 def _apply_lot_collected(record: Record) -> None:

@@ -174,8 +174,10 @@ def item_collect(
                     {"item": tag, "duplicate_of": earlier, "reason": reason},
                 )
             )
-        ledger.record_append_batch(entries=entries, actor=actor_of(actor))
-    return item_by_tag(tag)
+        collected = ledger.record_append_batch(entries=entries, actor=actor_of(actor))[0]
+    if earlier:  # the confirmation's apply wrote its reason on the row: read it back
+        return item_by_tag(tag)
+    return records.item_collected(collected)
 
 
 def _photos(photos: Sequence[str], announced: bool) -> dict[str, list[str]]:
