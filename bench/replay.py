@@ -11,8 +11,9 @@ the SQLite database and the keys; `--rebuild` builds it again). For each databas
 tables (records, tiles, checkpoints, log head) are copied into a fresh, migrated database, then
 every replay runs in a process of its own: the first into the empty projections (a restore),
 then `--runs` more in place (each empties and rebuilds every projection, as `laydown ledger
-replay` does). Wall time, CPU time (user + system) and peak RSS of each; min/median/max of the
-in-place runs. With --verify, the log is exported (`laydown log export`) and `laydown verify
+replay` does). Wall time, CPU time (user + system) and peak RSS of each, and on PostgreSQL on
+this machine the CPU of the replay's backend (/proc/PID/stat); min/median/max of the in-place
+runs. With --verify, the log is exported (`laydown log export`) and `laydown verify
 --records` checks the export in a process of its own (peak RSS reported).
 """
 
@@ -143,21 +144,43 @@ def load_child(cache: str) -> dict[str, Any]:
     return {"wall": time.perf_counter() - w0, "cpu": _usage()["cpu"] - c0}
 
 
+def _backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) of a PostgreSQL backend on this machine, from /proc."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # another machine, or not ours to read
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def replay_child() -> dict[str, Any]:
     import django
 
     django.setup()
+    from django.db import connection
+
     from laydown.ledger import replay
 
-    before = _usage()
+    pid = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the connection the replay goes on to use
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+    before, backend_before = _usage(), _backend_cpu(pid)
     w0 = time.perf_counter()
     result = replay.ledger_replay(progress=True)
     wall = time.perf_counter() - w0
-    after = _usage()
+    after, backend_after = _usage(), _backend_cpu(pid)
+    backend = None
+    if backend_before is not None and backend_after is not None:
+        backend = backend_after - backend_before
     return {
         "records": result.records,
         "wall": wall,
         "cpu": after["cpu"] - before["cpu"],
+        "backend_cpu": backend,  # the PostgreSQL backend's, when it runs here
         "peak_mb": after["peak_mb"],
         "setup_peak_mb": before["peak_mb"],  # after Django's set-up, before the replay
     }
@@ -241,8 +264,10 @@ def cached_log(items: int, cache_root: Path, rebuild: bool) -> tuple[Path, dict[
     return cache, built
 
 
-def _spread(values: list[float]) -> str:
-    return f"{min(values):,.0f} / {statistics.median(values):,.0f} / {max(values):,.0f}"
+def _spread(values: list[float], digits: int = 0) -> str:
+    return " / ".join(
+        f"{v:,.{digits}f}" for v in (min(values), statistics.median(values), max(values))
+    )
 
 
 def run(db: str, cache: Path, runs: int, verify: bool) -> dict[str, Any]:
@@ -263,13 +288,22 @@ def run(db: str, cache: Path, runs: int, verify: bool) -> dict[str, Any]:
         return out
 
 
+def _backend(run: dict[str, Any]) -> str:
+    cpu = run.get("backend_cpu")
+    if cpu is None:
+        return ""
+    n = run["records"]
+    return f", PostgreSQL backend {cpu:.1f} s CPU ({n / (run['cpu'] + cpu):,.0f}/s of both CPUs)"
+
+
 def report(db: str, out: dict[str, Any]) -> None:
     first = out["first"]
     n = first["records"]
     print(
         f"{db}: replay into empty projections: {n:,} records in {first['wall']:.1f} s wall / "
         f"{first['cpu']:.1f} s CPU ({n / first['wall']:,.0f}/s wall, {n / first['cpu']:,.0f}/s "
-        f"CPU), peak {first['peak_mb']:.0f} MB ({first['setup_peak_mb']:.0f} MB after set-up)"
+        f"CPU){_backend(first)}, peak {first['peak_mb']:.0f} MB "
+        f"({first['setup_peak_mb']:.0f} MB after set-up)"
     )
     runs = out["in_place"]
     if runs:
@@ -279,6 +313,13 @@ def report(db: str, out: dict[str, Any]) -> None:
             f"{_spread([n / r['cpu'] for r in runs])} records/s CPU, "
             f"peak {_spread([r['peak_mb'] for r in runs])} MB"
         )
+        if all(r.get("backend_cpu") is not None for r in runs):
+            backend = _spread([r["backend_cpu"] for r in runs], 1)
+            both = _spread([n / (r["cpu"] + r["backend_cpu"]) for r in runs])
+            print(
+                f"{db}: in place, PostgreSQL backend {backend} s CPU; {both} records/s of the "
+                "client's and the backend's CPU"
+            )
     if "verify" in out:
         ver = out["verify"]
         print(
