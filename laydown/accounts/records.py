@@ -176,6 +176,7 @@ PROGRAMME_PROFILE_SET = kinds.register(
 kinds.register_reset(
     _reset,
     models=[m._meta.label for m in (Organisation, User, RoleGrant, ApiToken, ProgrammeProfile)],
+    emptied=[m._meta.label for m in (RoleGrant, ApiToken, ProgrammeProfile)],
 )
 _CREDENTIALS = (
     "a secret: never in the log. After a replay into an empty database the user has none until "

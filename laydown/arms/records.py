@@ -855,6 +855,7 @@ STOCK_CHECK_COUNTED = _register(
     "discrepancies}; every other line was found.",
     _apply_stock_check_counted,
 )
-kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])
+_LABELS = [m._meta.label for m in _TABLES]
+kinds.register_reset(_reset, models=_LABELS, emptied=_LABELS)
 kinds.register_buffered_applies(applies_buffered)
 kinds.register_rebuilt_after_replay(rebuilt_after_replay)

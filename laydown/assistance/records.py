@@ -531,4 +531,5 @@ VISIT_UPDATED = _register(
     "report_sha256, report_summary, note}.",
     _apply_visit_updated,
 )
-kinds.register_reset(_reset, models=[m._meta.label for m in (*_TABLES, Place)])
+_LABELS = [m._meta.label for m in (*_TABLES, Place)]  # places of every level too
+kinds.register_reset(_reset, models=_LABELS, emptied=_LABELS)

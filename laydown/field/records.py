@@ -145,7 +145,8 @@ def _reset() -> None:
     Device.objects.all().delete()
 
 
-kinds.register_reset(_reset, models=[Submission._meta.label, Device._meta.label])
+_LABELS = [Submission._meta.label, Device._meta.label]
+kinds.register_reset(_reset, models=_LABELS, emptied=_LABELS)
 kinds.register_not_replayed(
     {
         "field.Submission.payload": "A held submission's payload may hold personal data, which "

@@ -52,17 +52,27 @@ def all_kinds() -> list[RecordKind]:
 _RESETS: list[Callable[[], None]] = []
 _REPLAYED: dict[str, str] = {}
 _NOT_REPLAYED: dict[str, str] = {}
+_EMPTIED: list[str] = []
 
 
-def register_reset(reset: Callable[[], None], *, models: Sequence[str] = ()) -> None:
+def register_reset(
+    reset: Callable[[], None], *, models: Sequence[str] = (), emptied: Sequence[str] = ()
+) -> None:
     """Declare how to empty an app's projection tables before a replay, and name them.
 
     `models` are the labels ("app.Model") of the tables the reset empties and the app's applies
-    rebuild from the log (see `register_replayed`).
+    rebuild from the log (see `register_replayed`). `emptied` are those of them the reset
+    empties entirely, every row (not the ones whose rows it keeps and the applies update in
+    place): on PostgreSQL a replay empties them all with one TRUNCATE before the resets run,
+    which then find them empty (see `replay._emptied_tables_truncated`).
     """
+    stray = sorted(set(emptied) - set(models))
+    if stray:
+        raise ValueError(f"emptied tables must be among the reset's models: {stray}")
     if reset not in _RESETS:
         _RESETS.append(reset)
     register_replayed(models)
+    _EMPTIED.extend(label for label in emptied if label not in _EMPTIED)
 
 
 def register_replayed(models: Sequence[str]) -> None:
@@ -91,6 +101,11 @@ def _declare(into: dict[str, str], label: str, why: str) -> None:
 
 def all_resets() -> list[Callable[[], None]]:
     return list(_RESETS)
+
+
+def all_emptied() -> list[str]:
+    """The labels of the tables the resets empty entirely (`register_reset(emptied=...)`)."""
+    return list(_EMPTIED)
 
 
 _BUFFERED: list[Callable[[], AbstractContextManager[None]]] = []

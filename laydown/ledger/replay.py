@@ -59,6 +59,7 @@ def ledger_replay(*, progress: bool = False, check_only: bool = False) -> Replay
                 indexes = _secondary_indexes_dropped()
                 for factory in kinds.all_rebuilt_after_replay():
                     rebuilt_after.enter_context(factory())
+                _emptied_tables_truncated()
                 for reset in kinds.all_resets():
                     reset()
             records, applied, checkpoints = _check_and_apply(checkpoint.size, progress, check_only)
@@ -322,6 +323,63 @@ def _secondary_indexes_dropped() -> list[str]:
         for name, _create in found:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     return [create for _name, create in found]
+
+
+TRUNCATE_FROM_BYTES = 1 << 20  # tables whose files are smaller are left to the resets' DELETE
+
+
+def _emptied_tables_truncated() -> list[str]:
+    """On PostgreSQL, empty the large tables of those the resets empty entirely with one
+    TRUNCATE, and return them; the resets then find them empty. A DELETE of every row leaves
+    the old rows in the heap and the unique indexes until a vacuum (each key inserted again
+    checks the old one; CREATE INDEX reads them all) and queues a foreign-key check for each
+    deleted row and each constraint that references its table, run before the indexes are
+    created: in place at 10^5 items, twice the database's work of a replay into empty tables.
+
+    TRUNCATE gives a table new, empty files and fires no row trigger; it is undone with the
+    rest of the transaction if the replay fails (a crash leaves the old files). Its lock keeps
+    readers waiting, as the dropped indexes' lock already does. Unlike DELETE, it does not keep
+    the old rows for a snapshot taken before the commit (a REPEATABLE READ transaction that
+    reads the table only afterwards would find it empty; Laydown's transactions are READ
+    COMMITTED, and pg_dump locks its tables first).
+
+    It costs a few milliseconds a table, so small tables (below TRUNCATE_FROM_BYTES) are
+    deleted from as before, unless they reference a truncated one: PostgreSQL truncates a table
+    only with every table that references it. For the same reason a table that a table
+    outside the set references is never truncated, nor the ones of the set that reference it.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    allowed = {apps.get_model(label)._meta.db_table for label in kinds.all_emptied()}
+    if not allowed:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT f.relname, t.relname FROM pg_constraint k "
+            "JOIN pg_class f ON f.oid = k.conrelid JOIN pg_class t ON t.oid = k.confrelid "
+            "WHERE k.contype = 'f' AND pg_table_is_visible(t.oid) AND t.relname = ANY(%s)",
+            [sorted(allowed)],
+        )
+        references = cursor.fetchall()
+        while kept := {to for by, to in references if by not in allowed and to in allowed}:
+            allowed -= kept
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND pg_table_is_visible(oid) "
+            "AND relname = ANY(%s) AND pg_relation_size(oid) >= %s",
+            [sorted(allowed), TRUNCATE_FROM_BYTES],
+        )
+        tables = {name for (name,) in cursor.fetchall()}
+        while more := {by for by, to in references if to in tables and by not in tables}:
+            tables |= more
+        if not tables:
+            return []
+        # Foreign-key checks still pending from earlier in an enclosing transaction would make
+        # TRUNCATE refuse: run them now (they would run at commit, with the same outcome).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        names = ", ".join(connection.ops.quote_name(t) for t in sorted(tables))
+        cursor.execute(f"TRUNCATE {names}")
+    return sorted(tables)
 
 
 def _indexes_created(statements: list[str]) -> None:

@@ -237,7 +237,8 @@ def _reset() -> None:
         model.objects.all().delete()
 
 
-kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])
+_LABELS = [m._meta.label for m in _TABLES]
+kinds.register_reset(_reset, models=_LABELS, emptied=_LABELS)
 kinds.register_not_replayed(
     {
         "people.Refusal": "Refused requests for a participant's data: an access log, not a "

@@ -269,4 +269,5 @@ REQUEST_EXPORTED = _register(
     _apply_request_exported,
 )
 
-kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])
+_LABELS = [m._meta.label for m in _TABLES]
+kinds.register_reset(_reset, models=_LABELS, emptied=_LABELS)

@@ -189,4 +189,5 @@ COUNTERSIGNED = _register(
     "An observer present countersigned a destruction statement.",
     _countersigned,
 )
-kinds.register_reset(_reset, models=[m._meta.label for m in _TABLES])
+_LABELS = [m._meta.label for m in _TABLES]
+kinds.register_reset(_reset, models=_LABELS, emptied=_LABELS)

@@ -1,4 +1,5 @@
-"""`laydown ledger replay` rebuilds every registry table exactly, on >= 5,000 items."""
+"""`laydown ledger replay` rebuilds every registry table exactly, on >= 5,000 items; on
+PostgreSQL in place, large tables are emptied by TRUNCATE (with what references them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
 from laydown.arms import importer, records, services
 from laydown.arms.models import Container, Item, Site
@@ -13,9 +15,11 @@ from laydown.arms.services import Crate
 from laydown.arms.tests.base import CLERK, CUSTODIAN, LOT_FIELDS, MANAGER, csv_bytes, good_rows
 from laydown.ledger import replay
 from laydown.ledger import services as ledger
+from laydown.ledger.models import Record
 from laydown.testing import log_size
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = pytest.mark.django_db
+postgresql_only = pytest.mark.skipif("connection.vendor != 'postgresql'")
 
 SURROGATE = {"id"}  # auto ids of child rows are not in the records; everything else must match
 
@@ -29,6 +33,7 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
+@pytest.mark.slow
 def test_replay_rebuilds_every_registry_table_from_5000_items_with_custody(
     sites: dict[str, Site], containers: dict[str, Container]
 ) -> None:
@@ -113,3 +118,79 @@ def test_replay_rebuilds_every_registry_table_from_5000_items_with_custody(
     after = snapshot()
     for table in before:
         assert after[table] == before[table], f"{table} differs after replay"
+
+
+def _files(*tables: str) -> dict[str, int]:
+    """The file each table's rows are in now: TRUNCATE gives a table a new one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, pg_relation_filenode(oid) FROM pg_class WHERE relkind = 'r' "
+            "AND pg_table_is_visible(oid) AND relname = ANY(%s)",
+            [list(tables)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _items(count: int) -> None:
+    importer.items_import(actor=CLERK, name="i.csv", content=csv_bytes(good_rows(count)))
+
+
+@postgresql_only
+def test_replay_in_place_truncates_the_large_registry_tables_and_rebuilds_the_same_rows(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replay, "TRUNCATE_FROM_BYTES", 0)  # every table counts as large
+    _items(50)
+    before, files = snapshot(), _files("arms_item", "arms_custodyevent", "arms_site")
+    replay.ledger_replay()
+    assert snapshot() == before
+    after = _files(*files)
+    assert all(after[table] != files[table] for table in files)
+
+
+@postgresql_only
+def test_replay_deletes_from_small_tables_rather_than_truncating_them(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replay, "TRUNCATE_FROM_BYTES", 1 << 40)  # every table counts as small
+    _items(20)
+    before, files = snapshot(), _files("arms_item", "arms_site")
+    replay.ledger_replay()
+    assert snapshot() == before
+    assert _files(*files) == files
+
+
+@postgresql_only
+def test_replay_never_truncates_a_table_that_a_table_it_does_not_rebuild_references(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL would refuse to TRUNCATE arms_site without the table that references it."""
+    monkeypatch.setattr(replay, "TRUNCATE_FROM_BYTES", 0)
+    _items(20)
+    code = Site._meta.get_field("code")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE test_site_note (site_id {code.db_type(connection)} "  # noqa: S608
+            "REFERENCES arms_site (code) DEFERRABLE INITIALLY DEFERRED)"
+        )
+    before, files = snapshot(), _files("arms_item", "arms_site")
+    replay.ledger_replay()
+    assert snapshot() == before
+    after = _files(*files)
+    assert after["arms_site"] == files["arms_site"]
+    assert after["arms_item"] != files["arms_item"]
+
+
+@postgresql_only
+def test_a_replay_failing_after_the_truncation_leaves_every_row_as_it_was(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replay, "TRUNCATE_FROM_BYTES", 0)
+    _items(50)
+    before, files = snapshot(), _files("arms_item", "arms_custodyevent")
+    last = log_size() - 1  # found bad only after every table was emptied
+    Record.objects.filter(index=last).update(body=b'{"forged":true}')
+    with pytest.raises(replay.ReplayError, match=f"Record {last} does not hash"):
+        replay.ledger_replay()
+    assert snapshot() == before
+    assert _files(*files) == files

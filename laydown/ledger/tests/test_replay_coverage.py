@@ -63,3 +63,9 @@ def test_docs_replay_md_is_what_laydown_ledger_coverage_prints(capsys) -> None:
     assert docs.read_text(encoding="utf-8") == printed, (
         "docs/replay.md is out of date: run `laydown ledger coverage > docs/replay.md`"
     )
+
+
+def test_a_reset_may_truncate_only_tables_it_names_as_its_own() -> None:
+    with pytest.raises(ValueError, match="among the reset's models"):
+        kinds.register_reset(lambda: None, models=["arms.Item"], emptied=["arms.Site"])
+    assert set(kinds.all_emptied()) <= set(kinds.replay_coverage().replayed)
