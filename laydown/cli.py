@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS = {
-    "serve": "serve the web application with gunicorn (default 127.0.0.1:8000); --dev: Django's",
+    "serve": "serve the web application with granian (default 127.0.0.1:8000); --dev: Django's",
     "worker": "run the background jobs (imports, exports) and the schedule (backups, pushes)",
     "migrate": "create or update the database tables",
     "keys": "print the log's verifier key; `keys init` creates the signing key if absent",

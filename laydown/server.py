@@ -1,11 +1,17 @@
-"""`laydown serve`: the production server (gunicorn), or Django's development server (`--dev`).
+"""`laydown serve`: the production server (granian), or Django's development server (`--dev`).
 
-The production server is gunicorn with threaded workers (`gthread`): LAYDOWN_WORKERS
-processes of LAYDOWN_THREADS threads each. Its master process answers the usual signals:
-SIGHUP starts new workers with fresh code and settings and stops the old ones gracefully,
-SIGTERM stops accepting connections and lets requests in progress finish (at most
-GRACEFUL_TIMEOUT seconds), SIGINT/SIGQUIT stop at once. Static files are collected (hashed
-names, compressed copies) before the first worker starts and served by WhiteNoise.
+The production server is granian's WSGI server: LAYDOWN_WORKERS processes, each answering with
+up to LAYDOWN_THREADS Python threads (granian's "blocking threads") while its Rust threads
+parse HTTP and keep connections alive. Its main process answers the usual signals: SIGHUP
+starts new workers with fresh code and settings one at a time, stopping each old one
+gracefully; SIGTERM and SIGINT stop accepting connections and let the requests in progress
+finish (at most GRACEFUL_TIMEOUT seconds, then the worker is killed). A worker that dies is
+started again. Static files are collected (hashed names, compressed copies) before the first
+worker starts and served by WhiteNoise.
+
+Each worker loads the application through `worker_application` (granian's factory): the URL
+resolver is built before the first request, and at the worker's exit what its group
+committer holds is committed (laydown.ledger.group) and its live metrics are dropped.
 
 Per worker, as in one `runserver` process before: group commit (laydown.ledger.group) gathers
 the concurrent single registrations of that worker's threads into one transaction; several
@@ -16,17 +22,33 @@ are pushed to witnesses by `laydown worker` (laydown.ops.periodic), not by the w
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 DEFAULT_ADDRESS = "127.0.0.1:8000"
 GRACEFUL_TIMEOUT = 30  # seconds a stopping worker has to finish the requests it holds
-REQUEST_TIMEOUT = 120  # a worker silent for longer is killed and replaced (imports are long)
+# An idle Python thread of a worker ends after this long; its database connection (kept
+# CONN_MAX_AGE = 60 s, laydown.core.env) is closed only when the thread's state is collected,
+# and a new thread opens another: keep threads well past the connections' age (granian's
+# maximum).
+THREADS_IDLE_TIMEOUT = 600
 MAX_DEFAULT_WORKERS = 8
+# On SIGHUP a new worker is started, then the old one it replaces is stopped this many seconds
+# later. Each worker has its own listening socket (SO_REUSEPORT) from the moment its
+# application is loaded (about 2 s of CPU; 6 s seen on a loaded machine): with one worker, a
+# shorter wait would leave nobody listening for a moment.
+REPLACE_INTERVAL = 10
+TARGET = "laydown.server:worker_application"
+MAIN_PID = "LAYDOWN_SERVE_MAIN_PID"
 
 
 def cpu_count() -> int:
@@ -38,8 +60,8 @@ def cpu_count() -> int:
 
 
 def default_workers(cpus: int) -> int:
-    """gunicorn's advice, 2 x CPUs + 1, capped: each worker holds its own memory and
-    database connections, and threads already overlap waits within a worker."""
+    """2 x CPUs + 1, capped: each worker holds its own memory and database connections, and
+    threads already overlap waits within a worker."""
     return min(2 * cpus + 1, MAX_DEFAULT_WORKERS)
 
 
@@ -47,56 +69,132 @@ DEFAULT_THREADS = 4
 LOG_FORMATS = ("json", "text")
 
 
+def listen_address(bind: str) -> dict[str, Any]:
+    """granian's address options for HOST:PORT ([v6]:PORT) or unix:PATH."""
+    if bind.startswith("unix:"):
+        return {"uds": Path(bind.removeprefix("unix:"))}
+    host, sep, port = bind.rpartition(":")
+    if not sep or not port.isdigit():
+        raise SystemExit(f"laydown serve: {bind!r} is not HOST:PORT or unix:PATH")
+    return {"address": host.strip("[]") or "0.0.0.0", "port": int(port)}  # noqa: S104
+
+
 def server_options(bind: str) -> dict[str, Any]:
-    """gunicorn's settings for `laydown serve`, read from LAYDOWN_WORKERS and LAYDOWN_THREADS
+    """granian's settings for `laydown serve`, read from LAYDOWN_WORKERS and LAYDOWN_THREADS
     (a bad value stops the start with a message naming the variable)."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+
     from laydown.core.env import env_choice, env_int
-    from laydown.core.logs import gunicorn_logging
+    from laydown.core.logs import granian_logging
 
     workers = env_int("LAYDOWN_WORKERS", default_workers(cpu_count()), minimum=1)
     threads = env_int("LAYDOWN_THREADS", DEFAULT_THREADS, minimum=1)
     return {
-        "bind": [bind],
+        "target": TARGET,
+        "factory": True,  # TARGET is called in each worker and returns the application
+        **listen_address(bind),
+        "interface": Interfaces.WSGI,
         "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread",
-        "timeout": REQUEST_TIMEOUT,
-        "graceful_timeout": GRACEFUL_TIMEOUT,
-        "keepalive": 5,
-        "proc_name": "laydown",
-        "accesslog": None,  # one line per request, by laydown.core.request_log (no query)
-        "errorlog": "-",
-        "logconfig_dict": gunicorn_logging(
+        "blocking_threads": threads,
+        "blocking_threads_idle_timeout": THREADS_IDLE_TIMEOUT,
+        "http": HTTPModes.http1,  # behind nginx, which speaks HTTP/2 to browsers
+        "http1_settings": HTTP1Settings(keep_alive=True),
+        "websockets": False,
+        "workers_kill_timeout": GRACEFUL_TIMEOUT,
+        "respawn_failed_workers": True,  # a worker that dies is replaced
+        "respawn_interval": REPLACE_INTERVAL,
+        "log_level": LogLevels.info,
+        "log_access": False,  # one line per request, by laydown.core.request_log (no query)
+        "log_dictconfig": granian_logging(
             env_choice("LAYDOWN_LOG_FORMAT", "json", LOG_FORMATS)  # as settings.py reads it
         ),
-        "control_socket_disable": True,  # no socket in $HOME shared by every instance
-        "post_worker_init": _worker_ready,
-        "worker_exit": _worker_exit,
-        "child_exit": _child_exit,
     }
 
 
-def _worker_ready(worker: Any) -> None:
-    """Import every view and build the API before the worker's first request, not during it
-    (about a second of CPU a worker, which the first requests after a start or a reload waited
-    for)."""
+def worker_application() -> Callable[..., Any]:
+    """Called by granian in each new worker process (after the fork: fresh code after a
+    SIGHUP): the application, with every view imported and the API built before the first
+    request (about a second of CPU a worker, which the first requests would wait for), and
+    the worker's exit work registered.
+
+    Until granian sets the worker's own handlers (just after this returns), SIGTERM and SIGINT
+    reach those inherited from the main process (_signals_before_loading): a worker told to
+    stop while it loads stops once loaded, having served nothing (else the main process
+    would wait GRACEFUL_TIMEOUT for it, then kill it); so does one whose main process died
+    meanwhile."""
+    from multiprocessing import util
+
     from django.urls import get_resolver
 
+    from laydown.wsgi import application
+
     get_resolver().url_patterns  # noqa: B018 - loading it is the point
+    main = int(os.environ[MAIN_PID])  # not getppid(): the main process may be gone already
+    if _stop_requested or os.getppid() != main:
+        raise SystemExit(0)
+    threading.Thread(
+        target=_stop_with_main_process, args=(main,), name="laydown-orphan", daemon=True
+    ).start()
+    # multiprocessing runs its finalisers when a worker's target returns (granian's workers
+    # are multiprocessing processes, which end with os._exit: atexit would not run)
+    util.Finalize(None, worker_exit, exitpriority=100)
+    return application
 
 
-def _worker_exit(server: Any, worker: Any) -> None:
-    """A stopping worker commits what its group committer still holds and closes it."""
+_stop_requested: list[int] = []  # in a worker: SIGTERM or SIGINT came before its handlers
+
+
+def _signals_before_loading() -> None:
+    """granian's startup hook, in the main process once its SIGTERM and SIGINT handlers are
+    set, before any worker is forked: the handlers the workers inherit pass the signal on to
+    granian's in the main process and, in a worker still loading, note it for
+    worker_application."""
+    main = os.getpid()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        granians = signal.getsignal(signum)
+        if callable(granians):
+            signal.signal(signum, _passed_on(main, granians))
+
+
+def _passed_on(main: int, granians: Callable[[int, Any], Any]) -> Callable[[int, Any], None]:
+    def handler(signum: int, frame: Any) -> None:
+        if os.getpid() == main:
+            granians(signum, frame)
+        else:
+            _stop_requested.append(signum)
+
+    return handler
+
+
+def _stop_with_main_process(main: int) -> None:
+    """A worker whose main process is gone (killed: it could not stop its workers) stops as on
+    SIGTERM, instead of serving on, out of reach of the signals sent to the main process.
+
+    The first look is a second after the application was loaded: granian sets the worker's
+    own SIGTERM handler just after (until then the main process's, inherited at the fork,
+    which would ignore it). One signal only: a third one while a worker stops blocks it."""
+    while True:
+        time.sleep(1)
+        if os.getppid() != main:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+
+def worker_exit() -> None:
+    """A stopping worker (its requests answered) commits what its group committer still
+    holds, closes it, and drops its live metrics from the shared directory (counts kept)."""
+    from prometheus_client import multiprocess
+
     from laydown.ledger import group
 
     group.shutdown()
-
-
-def _child_exit(server: Any, worker: Any) -> None:
-    """A dead worker's live metrics are dropped from the shared directory (its counts kept)."""
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+    logging.getLogger(__name__).info(
+        "worker %d stopped: what its group committer held is committed", os.getpid()
+    )
 
 
 def metrics_directory() -> None:
@@ -110,30 +208,17 @@ def metrics_directory() -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
-def _application(options: dict[str, Any]) -> Any:
-    from gunicorn.app.base import BaseApplication
-
-    class LaydownServer(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Callable[..., Any]:
-            from laydown.wsgi import application
-
-            return application
-
-    return LaydownServer(prog="laydown serve")
-
-
 def parse(args: Sequence[str], prog: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Serve Laydown with the production server (gunicorn; workers and threads "
+        description="Serve Laydown with the production server (granian; workers and threads "
         "from LAYDOWN_WORKERS and LAYDOWN_THREADS), or Django's development server with --dev.",
     )
     parser.add_argument(
-        "address", nargs="?", default=DEFAULT_ADDRESS, help=f"host:port (default {DEFAULT_ADDRESS})"
+        "address",
+        nargs="?",
+        default=DEFAULT_ADDRESS,
+        help=f"host:port or unix:PATH (default {DEFAULT_ADDRESS})",
     )
     parser.add_argument(
         "--dev", action="store_true", help="Django's development server (never in production)"
@@ -149,8 +234,8 @@ def serving_environment() -> None:
 
 def collect_static() -> None:
     """Copy the static files under hashed names into STATIC_ROOT (unchanged ones are kept),
-    before any worker starts. In a child process: the master must not import the application,
-    or the workers SIGHUP starts would be forked with the old code already loaded."""
+    before any worker starts. In a child process: the main process must not import the
+    application, or the workers SIGHUP starts would be forked with the old code loaded."""
     done = subprocess.run(  # noqa: S603 - our own command, no shell
         [sys.executable, "-m", "laydown.cli", "collectstatic", "--noinput", "--verbosity=0"],
         check=False,
@@ -172,9 +257,14 @@ def main(args: Sequence[str], prog: str = "laydown serve") -> int:
     collect_static()
     print(
         f"{prog}: http://{options.address}/ with {server['workers']} workers x "
-        f"{server['threads']} threads (SIGHUP reloads, SIGTERM stops)",
+        f"{server['blocking_threads']} threads (SIGHUP reloads, SIGTERM stops)",
         file=sys.stderr,
         flush=True,
     )
-    _application(server).run()
+    from granian.server import Server
+
+    os.environ[MAIN_PID] = str(os.getpid())  # the workers' parent, inherited at their fork
+    granian = Server(**server)
+    granian.on_startup(_signals_before_loading)
+    granian.serve()
     return 0

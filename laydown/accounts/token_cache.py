@@ -7,7 +7,7 @@ Only tokens that authenticated are kept (an unknown secret is always looked up),
 off) and never past the token's own expiry. A change of who may do what drops every entry:
 
 - in this process at once, when the change is applied, and again when it commits;
-- in the other processes of the machine (gunicorn's workers) at their next request: the
+- in the other processes of the machine (the workers of `laydown serve`) at their next request: the
   change replaces the stamp file `access.stamp` in the data directory, whose identity each
   look-up compares (one `stat`);
 - on other machines (several app servers on one PostgreSQL) within LAYDOWN_TOKEN_CACHE_SECONDS.

@@ -71,19 +71,21 @@ def logging_config(log_format: str) -> dict[str, Any]:
             # a refusal (403) or a missing page is one line, not a traceback; 5xx keep theirs
             "django.request": {"filters": ["one_line_client_errors"]},
             "laydown.request": {"level": "INFO"},
+            "laydown.server": {"level": "INFO"},  # a worker of `laydown serve` stopping
         },
     }
 
 
-def gunicorn_logging(log_format: str) -> dict[str, Any]:
-    """gunicorn's own lines (workers started, stopped, killed) in the same shape; it has no
-    access log: laydown.core.request_log writes one line per request."""
+def granian_logging(log_format: str) -> dict[str, Any]:
+    """granian's own lines (listening, workers started, stopped, killed) in the same shape, as
+    the dictConfig granian applies in its main process and in each worker before the
+    application's. Its access log stays off: laydown.core.request_log writes one line per
+    request, without the query string (which may hold names searched for)."""
     return {
         **_console(log_format),
         "root": {"handlers": ["console"], "level": "WARNING"},
         "loggers": {
-            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
-            # its lines would carry the query string, which may hold names searched for
-            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+            "_granian": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "granian.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
         },
     }

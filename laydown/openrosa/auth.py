@@ -127,7 +127,8 @@ def _digest(request: HttpRequest, header: str) -> Device:
     if params.get("algorithm", "MD5").upper() != "MD5":
         raise Unauthenticated("unsupported algorithm")
     # The URI as the client wrote it (Collect adds `?deviceID=collect%3A...` to the submission
-    # URL): as Django rebuilds it, or as the server received it (gunicorn's RAW_URI).
+    # URL): as Django rebuilds it, or as the server received it (gunicorn's RAW_URI; granian,
+    # which `laydown serve` runs, has no such key).
     if params["uri"] not in {request.get_full_path(), request.META.get("RAW_URI")}:
         raise Unauthenticated("digest for another URI")
     if params.get("qop") != "auth" or not _NC.fullmatch(params.get("nc", "")):

@@ -44,7 +44,8 @@ def _answer(status: int, body: str = "", content_type: str = XML) -> HttpRespons
 
 def _dated(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """`Date` on the answer, unless the server writes it itself: gunicorn always does (a second
-    one would break the field's single value); Django's own server and the test client don't."""
+    one would break the field's single value); granian (`laydown serve`) writes one only when
+    the answer has none, Django's own server and the test client never."""
     if not request.META.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
         response["Date"] = http_date()
     return response

@@ -1,6 +1,6 @@
 """Prometheus metrics at /metrics, for a scraper holding LAYDOWN_METRICS_TOKEN (not public).
 
-Per request (counted by the middleware in each gunicorn worker; with PROMETHEUS_MULTIPROC_DIR,
+Per request (counted by the middleware in each worker process; with PROMETHEUS_MULTIPROC_DIR,
 which `laydown serve` sets, the workers' counts are added up at each scrape):
 
 - `laydown_http_requests_total{method, route, status}`: route is the URL pattern (never the
@@ -27,6 +27,7 @@ import hmac
 import os
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -105,7 +106,9 @@ def metrics_answer(request: HttpRequest) -> HttpResponse:
 def registry() -> CollectorRegistry:
     """The workers' request metrics (added up over the processes in multiprocess mode) and
     the database's."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        dead_workers_marked(Path(directory))
         merged = CollectorRegistry()
         multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
     else:
@@ -113,6 +116,19 @@ def registry() -> CollectorRegistry:
         merged.register(_Default())
     merged.register(DatabaseCollector())
     return merged
+
+
+def dead_workers_marked(directory: Path) -> None:
+    """Drop the live gauges of processes that are gone (their counts are kept): a stopping
+    worker marks itself (laydown.server.worker_exit), one killed cannot."""
+    for path in directory.glob("gauge_live*_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
+        except PermissionError:
+            pass  # alive, another user's
 
 
 class _Default(Collector):

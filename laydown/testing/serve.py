@@ -62,9 +62,18 @@ class Served:
         return self.log.read_text(errors="replace")
 
     def workers(self) -> list[int]:
-        return [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", self.output())]
+        """The PIDs of the worker processes started so far (granian's lines say each)."""
+        return [
+            int(pid) for pid in re.findall(r"Spawning worker-\d+ with PID: (\d+)", self.output())
+        ]
 
     def stop(self) -> None:
+        """SIGTERM, as systemd would send; SIGKILL if it has not stopped in a minute (its
+        workers then stop by themselves: laydown.server)."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -117,7 +117,7 @@ def test_two_copies_sent_at_the_same_moment_are_accepted_once() -> None:
 def test_another_worker_process_refuses_a_request_this_one_accepted(
     sites: dict[str, Site], subprocess_env: dict[str, str]
 ) -> None:
-    """gunicorn's workers are processes: the count must be in what they share."""
+    """`laydown serve`'s workers are processes: the count must be in what they share."""
     device = enrolled_clerk().device
     challenge = _challenge()
     header = _header(device, challenge)

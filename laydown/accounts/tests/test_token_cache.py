@@ -46,7 +46,7 @@ def cached_call(client: Client, secret: str) -> int:
 
 
 def another_process_changes_access() -> None:
-    """What another gunicorn worker does after committing a change: replace the stamp file."""
+    """What another worker process does after committing a change: replace the stamp file."""
     path = Path(settings.DATA_DIR) / "access.stamp"
     fresh = path.with_name("access.stamp.other")
     fresh.write_bytes(os.urandom(8))

@@ -1,6 +1,6 @@
 """Prometheus metrics: /metrics only for the holder of the token (404 otherwise, as if absent);
 requests counted by route and timed; the log, queue, witnesses and schedule read from the
-database; under `laydown serve` the counts of every gunicorn worker added up."""
+database; under `laydown serve` the counts of every worker process added up."""
 
 from __future__ import annotations
 
@@ -111,3 +111,25 @@ def test_the_public_logs_fast_answers_are_counted_by_their_route() -> None:
     before = count()
     Client().get("/log/proof/5")
     assert count() == before + 1
+
+
+def test_a_scrape_drops_the_live_gauges_of_processes_that_are_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed (it outlasted its graceful stop) cannot mark itself dead: the next
+    scrape does, for every file of a PID that no longer runs; a running one's are kept."""
+    import os
+    import subprocess
+
+    from laydown.ops.metrics import dead_workers_marked
+
+    ended = subprocess.Popen(["true"])  # noqa: S607 - a PID that surely ran and is gone
+    ended.wait()
+    gone = tmp_path / f"gauge_livesum_{ended.pid}.db"
+    alive = tmp_path / f"gauge_livesum_{os.getpid()}.db"
+    counts = tmp_path / f"counter_{ended.pid}.db"
+    for path in (gone, alive, counts):
+        path.write_bytes(b"")
+    dead_workers_marked(tmp_path)
+    assert not gone.exists()
+    assert alive.exists() and counts.exists()  # a live process's gauges, and counts, are kept
