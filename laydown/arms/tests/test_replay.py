@@ -3,17 +3,18 @@ PostgreSQL in place, large tables are emptied by TRUNCATE (with what references 
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from laydown.arms import importer, records, services
 from laydown.arms.models import Container, Item, Site
 from laydown.arms.services import Crate
 from laydown.arms.tests.base import CLERK, CUSTODIAN, LOT_FIELDS, MANAGER, csv_bytes, good_rows
-from laydown.ledger import replay
+from laydown.ledger import kinds, replay
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
 from laydown.testing import log_size
@@ -194,3 +195,38 @@ def test_a_replay_failing_after_the_truncation_leaves_every_row_as_it_was(
         replay.ledger_replay()
     assert snapshot() == before
     assert _files(*files) == files
+
+
+BREAKING: list[bool] = []  # set while a test replays: the apply below then breaks a key
+
+
+def _apply_site_lost(record: Record) -> None:
+    if BREAKING:
+        Item.objects.filter(tag=record.data["item"]).update(site_id="no-such-site")
+
+
+kinds.register(
+    "test.item_site_lost",
+    description="A test record whose replay breaks a key.",
+    apply=_apply_site_lost,
+)
+
+
+@postgresql_only
+def test_a_replay_that_breaks_a_foreign_key_fails_and_leaves_every_row_and_key(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replay drops the keys between the tables it rebuilds and adds them back, checked."""
+    _items(5)
+    tag = Item.objects.values_list("tag", flat=True).first()
+    ledger.record_append_batch(entries=[("test.item_site_lost", {"item": tag})], actor="system")
+    before = snapshot()
+    with connection.cursor() as cursor:
+        keys = connection.introspection.get_constraints(cursor, "arms_item")
+    monkeypatch.setattr(sys.modules[__name__], "BREAKING", [True])
+    monkeypatch.setattr(replay, "CHUNK", 1)  # the items are written before the record applies
+    with pytest.raises(IntegrityError, match="arms_item_site_id"):
+        replay.ledger_replay()
+    assert snapshot() == before
+    with connection.cursor() as cursor:
+        assert connection.introspection.get_constraints(cursor, "arms_item") == keys
