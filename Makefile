@@ -61,7 +61,7 @@ lock: ## re-pin requirements.txt and requirements-dev.txt (hashes) from pyprojec
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile $(LOCK_FLAGS) --extra dev \
 	  --output-file requirements-dev.txt pyproject.toml
 
-demo: $(STAMP) translations ## install, migrate, create keys, load the demo programme, serve it (gunicorn) with two witnesses and the worker
+demo: $(STAMP) translations ## install, migrate, create keys, load the demo programme, serve it (granian) with two witnesses and the worker
 	$(BIN)/laydown migrate --noinput
 	$(BIN)/laydown keys init
 	$(BIN)/laydown demo
@@ -74,7 +74,7 @@ demo: $(STAMP) translations ## install, migrate, create keys, load the demo prog
 	echo "Laydown demo: http://127.0.0.1:8000/ (users and passwords above)"; \
 	$(BIN)/laydown serve 127.0.0.1:8000
 
-serve: $(STAMP) translations ## serve without loading demo data (gunicorn; LAYDOWN_WORKERS, LAYDOWN_THREADS)
+serve: $(STAMP) translations ## serve without loading demo data (granian; LAYDOWN_WORKERS, LAYDOWN_THREADS)
 	$(BIN)/laydown serve 127.0.0.1:8000
 
 serve-dev: $(STAMP) translations ## serve with Django's development server
