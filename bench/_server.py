@@ -11,7 +11,6 @@ import json
 import os
 import platform
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -175,7 +174,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         import httpx
 
-        for _ in range(600):  # gunicorn collects static files first
+        for _ in range(600):  # `laydown serve` collects static files first
             if self.process.poll() is not None:
                 raise SystemExit(f"the server exited with status {self.process.returncode}")
             try:
@@ -211,13 +210,13 @@ class Server:
         return ticks / TICKS
 
     def stop(self) -> None:
-        """Stop the server: gunicorn lets requests finish for up to 30 s; on a loaded machine
-        its graceful stop can outlast a minute, then its quick shutdown (SIGQUIT)."""
+        """Stop the server: `laydown serve` lets requests finish for up to 30 s; past a minute
+        SIGKILL (the workers of `laydown serve` then stop by themselves)."""
         self.process.terminate()
         try:
             self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            self.process.send_signal(signal.SIGQUIT)
+            self.process.kill()
             self.process.wait(timeout=60)
 
 

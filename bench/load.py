@@ -205,7 +205,7 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace, load0: flo
         f"- Date: {now}",
         f"- Machine: {machine()}; load average (1 min) {load0:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end",
-        "- Server: `laydown serve` (gunicorn, LAYDOWN_WORKERS x LAYDOWN_THREADS), clients in "
+        "- Server: `laydown serve` (granian, LAYDOWN_WORKERS x LAYDOWN_THREADS), clients in "
         "another process on the same 2 cores (httpx, keep-alive), each POSTing "
         f"`/api/v1/arms/items` one weapon at a time, no wait, for {args.seconds:g} s per run; "
         f"{args.runs} run(s) per row: median (min-max).",
@@ -235,7 +235,7 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace, load0: flo
                 f"p50 {spread([p['p50_ms'] for p in proof], '{:.2f}')} ms, p95 "
                 f"{spread([p['p95_ms'] for p in proof], '{:.2f}')} ms wall at the client; "
                 f"server CPU {spread([p['server_cpu_ms'] for p in proof], '{:.2f}')} ms per "
-                "request (the whole request: gunicorn, Django's middleware, the checkpoint and "
+                "request (the whole request: the server, Django's middleware, the checkpoint and "
                 "tiles, the proof, the log line).",
             ]
     lines += ["<!-- load:end -->", ""]

@@ -5,7 +5,7 @@
 
 Each record is a weapon with one 200 KB photo (a JPEG's bytes: its markers around incompressible
 data). A fresh data directory and database per database engine, a collection point, a clerk and
-a device enrolled for them by a programme manager; `laydown serve` (gunicorn, the production
+a device enrolled for them by a programme manager; `laydown serve` (granian, the production
 server) in its own process. Then, --runs times each, alternately:
 
 - OpenRosa: --clients threads, each an httpx client with HTTP Digest (the device's credential, as
@@ -17,7 +17,7 @@ server) in its own process. Then, --runs times each, alternately:
   and expect 201.
 
 Measured per run: records per second (wall time of the run), the server's CPU seconds per
-record (user and system, of gunicorn's processes, from /proc) and the load (`uptime`) before.
+record (user and system, of the server's processes, from /proc) and the load (`uptime`) before.
 Every record must be written once: the weapons counted afterwards.
 """
 
@@ -254,7 +254,7 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace, before: st
     return f"""<!-- openrosa-submit:begin -->
 ## OpenRosa submissions per second, beside the JSON API (issue 12)
 
-`{command}`, {today}, {machine()}; `laydown serve` (gunicorn, its default workers and
+`{command}`, {today}, {machine()}; `laydown serve` (granian, its default workers and
 threads, group commit) on loopback; load before the first run: `{before}`. Each record is a
 weapon with one 200 KB photo; {args.clients} clients at a time (httpx threads). OpenRosa: one
 multipart POST per record (`xml_submission_file` and the photo) with HTTP Digest, as ODK Collect
@@ -262,7 +262,7 @@ sends it. JSON API: the offline app's two requests (the photo to `/api/v1/arms/p
 submission naming it to `/api/v1/field/submissions`) with the device's bearer token. Every record
 was written exactly once (weapons counted afterwards). {args.runs} runs of {args.records}
 records each, alternating; records per second as min / median / max; server CPU (user + system
-of gunicorn's processes; PostgreSQL's own processes are not counted) per record, median, and
+of the server's processes; PostgreSQL's own processes are not counted) per record, median, and
 the rate two cores would reach at that CPU cost
 if the server had them to itself (the clients' own CPU not counted); the load average before
 each run (this machine is shared: with a load above 2 the wall-time rate measures the

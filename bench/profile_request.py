@@ -1,6 +1,6 @@
 """Where one request's CPU goes: cProfile and SQL query counts of one kind of request, run
 in-process through Laydown's WSGI application (the same middleware and settings as `laydown
-serve`, without gunicorn's own ~0.3 ms).
+serve`, without the HTTP server's own work).
 
     python bench/profile_request.py register|list|proof|checkpoint [--n 300] [--db URL] [--profile]
 

@@ -11,7 +11,7 @@ warm it (20: a process that has met few of the log's tiles; 30,000 at 10^6 leave
 kept the inner nodes of nearly every full tile), then `--proofs` random indices timed with
 time.process_time; calls of hashlib.sha256 (the
 tile hashing) and SQL queries per proof are counted in a last pass. The over-HTTP figure (the
-server's CPU per request, gunicorn and the request path included) is bench/load.py's
+server's CPU per request, the HTTP server and the request path included) is bench/load.py's
 `--proof-size`.
 """
 

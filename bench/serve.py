@@ -1,12 +1,13 @@
-"""Django's development server against `laydown serve` (gunicorn), and nginx serving the
+"""Django's development server against `laydown serve` (granian), and nginx serving the
 published log, side by side on the demo data (issue 14).
 
     python bench/serve.py [--seconds 8] [--connections 10,50] [--write docs/benchmarks.md]
-    python bench/serve.py --servers gunicorn,granian --no-nginx --seconds 5
+    python bench/serve.py --servers laydown,gunicorn --no-nginx --seconds 5
 
---servers picks the servers asked (dev: Django's, gunicorn: `laydown serve`, granian: granian's
-WSGI interface over laydown.wsgi with the same workers, threads and keep-alive; granian is not
-a dependency: `pip install granian` first). Each row also has the servers' CPU per request (its
+--servers picks the servers asked (dev: Django's, laydown: `laydown serve`, granian's WSGI
+server; gunicorn: gunicorn's threaded workers over laydown.wsgi as `laydown serve` ran them
+before granian, with the same workers and threads, keep-alive 5 s; gunicorn is no longer a
+dependency: `pip install gunicorn` first). Each row also has the servers' CPU per request (its
 processes' user and system time from /proc, before and after the run, over wrk's requests).
 
 A fresh data directory and SQLite database get the demo (`laydown demo`), an API token of the
@@ -38,8 +39,8 @@ from _server import ROOT, Server, bench_env, machine, run_setup, write_section
 
 SERVER_NAMES = {
     "dev": "development server (runserver)",
-    "gunicorn": "laydown serve",
-    "granian": "granian (WSGI)",
+    "laydown": "laydown serve",
+    "gunicorn": "gunicorn (gthread)",
 }
 
 REPORT = Path(__file__).resolve().parent / "wrk-report.lua"
@@ -86,35 +87,36 @@ def wrk(url: str, connections: int, seconds: float, token: str = "") -> dict[str
     return result
 
 
-def granian_server(env: dict[str, str], work: Path) -> Server:
-    """granian's WSGI interface over laydown.wsgi:application as `laydown serve` would set it up
-    (group commit, static files collected, a metrics directory of its own), with the workers
-    and threads `laydown serve` takes (LAYDOWN_WORKERS, LAYDOWN_THREADS), keep-alive on."""
+def gunicorn_server(env: dict[str, str], work: Path) -> Server:
+    """gunicorn's threaded workers over laydown.wsgi:application as `laydown serve` set them up
+    until issue 14's switch to granian (group commit, static files collected, a metrics
+    directory of its own), with the workers and threads `laydown serve` takes
+    (LAYDOWN_WORKERS, LAYDOWN_THREADS), keep-alive 5 s."""
     sys.path.insert(0, str(ROOT))
     from laydown.server import DEFAULT_THREADS, cpu_count, default_workers
 
     workers = int(os.environ.get("LAYDOWN_WORKERS") or default_workers(cpu_count()))
     threads = int(os.environ.get("LAYDOWN_THREADS") or DEFAULT_THREADS)
-    env = dict(env, PROMETHEUS_MULTIPROC_DIR=str(work / "granian-metrics"))
-    (work / "granian-metrics").mkdir(mode=0o700)
+    env = dict(env, PROMETHEUS_MULTIPROC_DIR=str(work / "gunicorn-metrics"))
+    (work / "gunicorn-metrics").mkdir(mode=0o700)
     subprocess.run(  # noqa: S603 - our own command; `laydown serve` does it before its workers
         [sys.executable, "-m", "laydown.cli", "collectstatic", "--noinput", "--verbosity=0"],
         env=env,
         cwd=ROOT,
         check=True,
     )
-    granian = str(Path(sys.executable).with_name("granian"))
-    command = [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}"]
-    command += ["--workers", str(workers), "--blocking-threads", str(threads)]
-    command += ["--http", "1", "--http1-keep-alive", "--no-ws", "--log-level", "warning"]
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    command = [gunicorn, "--bind", "127.0.0.1:{port}", "--worker-class", "gthread"]
+    command += ["--workers", str(workers), "--threads", str(threads), "--keep-alive", "5"]
+    command += ["--log-level", "warning", "--no-control-socket"]
     return Server(env, group_commit=True, command=[*command, "laydown.wsgi:application"])
 
 
 def make_server(name: str, env: dict[str, str], work: Path) -> Server:
-    if name == "granian":
-        if shutil.which("granian", path=str(Path(sys.executable).parent)) is None:
-            raise SystemExit("granian is not installed in this environment: pip install granian")
-        return granian_server(env, work)
+    if name == "gunicorn":
+        if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
+            raise SystemExit("gunicorn is not installed in this environment: pip install gunicorn")
+        return gunicorn_server(env, work)
     return Server(env, group_commit=True, dev=name == "dev")
 
 
@@ -165,7 +167,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             )
                         )
                         print(rows[-1], flush=True)
-            production = [server for name, server in servers if name == SERVER_NAMES["gunicorn"]]
+            production = [server for name, server in servers if name == SERVER_NAMES["laydown"]]
             if args.nginx and production:
                 rows += nginx_rows(args, work, production[0], setup["tile"])
         finally:
@@ -216,10 +218,10 @@ def section(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"connections, its latency histogram), on the same machine as the servers. Whatever else "
         f"runs on the machine moves the figures: the load average (1/5/15 min, from "
         f"/proc/loadavg) at the start of each run is beside it. `laydown serve` ran "
-        f"gunicorn with its defaults for this machine (LAYDOWN_WORKERS = 2 x CPUs + 1 = 5, 4 "
-        f"threads); the development server is `laydown serve --dev` (runserver, a thread per "
-        f"connection). nginx serves the published copy (`laydown log publish`) with the site of "
-        f"deploy/nginx over TLS (HTTP/1.1 from wrk).",
+        f"granian's WSGI server with its defaults for this machine (LAYDOWN_WORKERS = 2 x CPUs "
+        f"+ 1 = 5, 4 threads); the development server is `laydown serve --dev` (runserver, a "
+        f"thread per connection). nginx serves the published copy (`laydown log publish`) "
+        f"with the site of deploy/nginx over TLS (HTTP/1.1 from wrk).",
         "",
         "| server | what | connections | requests/s | p50 ms | p95 ms | server CPU ms/request "
         "| non-2xx | socket errors | load at start |",
@@ -271,8 +273,8 @@ def main() -> None:
     parser.add_argument(
         "--servers",
         type=lambda s: [x for x in s.split(",") if x],
-        default=["dev", "gunicorn"],
-        help=f"comma-separated, of {', '.join(SERVER_NAMES)} (default dev,gunicorn)",
+        default=["dev", "laydown"],
+        help=f"comma-separated, of {', '.join(SERVER_NAMES)} (default dev,laydown)",
     )
     parser.add_argument(
         "--no-nginx", dest="nginx", action="store_false", help="skip nginx's published tiles"
