@@ -257,6 +257,9 @@ SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = 31_536_000 if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
 SECURE_HSTS_PRELOAD = env_bool("LAYDOWN_HSTS_PRELOAD", False)
+# Error reports (the DEBUG page, error e-mails) hide what the environment copied into
+# request.META holds: laydown.core.security.ExceptionReporterFilter.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "laydown.core.security.ExceptionReporterFilter"
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS.append("security.W021")  # preloading is opt-in, as said above
 if env_bool("LAYDOWN_PROXY_HTTPS_HEADER", False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import http_date
+from django.views.debug import SafeExceptionReporterFilter
 
 
 def content_security_policy(tile_url: str = "") -> str:
@@ -76,4 +78,16 @@ def _personal(request: HttpRequest) -> bool:
         (user is not None and user.is_authenticated)
         or request.path.startswith("/api/")
         or "HTTP_AUTHORIZATION" in request.META
+    )
+
+
+class ExceptionReporterFilter(SafeExceptionReporterFilter):
+    """Django's filter of error reports (the DEBUG page, error e-mails), which also hides the
+    values of request.META and settings whose names say URL or LAYDOWN_: granian (and Django's
+    development server) copy the process's environment into every request's META, and
+    LAYDOWN_DATABASE_URL carries the database's password, which Django's own pattern
+    (API, TOKEN, KEY, SECRET, PASS, SIGNATURE) lets through."""
+
+    hidden_settings = re.compile(
+        f"{SafeExceptionReporterFilter.hidden_settings.pattern}|URL|LAYDOWN_", flags=re.IGNORECASE
     )

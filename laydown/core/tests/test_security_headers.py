@@ -31,3 +31,22 @@ def test_never_cached_gives_djangos_headers_in_djangos_order() -> None:
         assert mine == djangos, preset
         assert "no-store" in dict(mine)["Cache-Control"]
         assert parse_http_date(dict(mine)["Expires"]) > 0
+
+
+def test_error_reports_hide_the_environment_the_server_copies_into_meta(rf):
+    """granian and Django's development server put the process's environment in every
+    request's META: an error report must not show the database's password or a passphrase."""
+    from django.views.debug import get_default_exception_reporter_filter
+
+    request = rf.get(
+        "/",
+        LAYDOWN_DATABASE_URL="postgresql://laydown:s3cret@db/laydown",
+        LAYDOWN_BACKUP_PASSPHRASE="correct horse",
+        AWS_SECRET_ACCESS_KEY="abc",
+        HTTP_ACCEPT_LANGUAGE="hy",
+    )
+    meta = get_default_exception_reporter_filter().get_safe_request_meta(request)
+    for name in ("LAYDOWN_DATABASE_URL", "LAYDOWN_BACKUP_PASSPHRASE", "AWS_SECRET_ACCESS_KEY"):
+        assert meta[name] == "********************", name
+    assert "s3cret" not in repr(meta)
+    assert meta["HTTP_ACCEPT_LANGUAGE"] == "hy"  # the rest is shown as it was
