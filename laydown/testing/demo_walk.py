@@ -22,6 +22,8 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from laydown.access.roles import Role
+from laydown.accounts import services as accounts
 from laydown.accounts.models import ApiToken, Organisation, User
 from laydown.arms.models import AmmoLot, Container, Item, Materiel, Shipment, Site, StockCheck
 from laydown.assistance.models import (
@@ -36,6 +38,7 @@ from laydown.assistance.models import (
 )
 from laydown.ledger.models import Record
 from laydown.people.models import Appeal, Participant, PaymentCycle, Referral
+from laydown.testing import PASSWORD
 from laydown.testing.walk import Endpoint, collect, expected_allowed, signed_in
 from laydown.verification.models import Accreditation, DestructionEvent, Inspection
 
@@ -395,6 +398,18 @@ def demo_in_database(witnesses: Path) -> list[str]:
         _caches_forget()
     shutil.copytree(_DEMO["witnesses"], witnesses, dirs_exist_ok=True)
     return list(_DEMO["printed"])
+
+
+def demo_with_everyone(witnesses: Path) -> User:
+    """The demo in the database (`demo_in_database`) and a user, everyone, who holds every role
+    programme-wide, so that every page shows all it can."""
+    demo_in_database(witnesses)
+    user = accounts.user_create(
+        actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
+    )
+    for role in Role.values:
+        accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="programme")
+    return user
 
 
 def _has_rows(connection: Any, table: str) -> bool:

@@ -14,10 +14,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from laydown.access.roles import Role
-from laydown.accounts import services as accounts
-from laydown.testing import PASSWORD, signed_in
-from laydown.testing.demo_walk import demo_in_database
+from laydown.testing import signed_in
+from laydown.testing.demo_walk import demo_with_everyone
 from laydown.testing.languages import (
     CHECKED_LANGUAGES,
     catalogue,
@@ -33,12 +31,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 def test_every_demo_page_is_in_the_chosen_language_without_raw_codes(tmp_path: Path) -> None:
     # New witnesses: ones kept in the data directory have seen a longer log, and would refuse.
-    demo_in_database(tmp_path / "witnesses")
-    user = accounts.user_create(
-        actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
-    )
-    for role in Role.values:
-        accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="programme")
+    user = demo_with_everyone(tmp_path / "witnesses")
     pages = demo_pages()
     assert len(pages) >= 60
     failures: list[str] = []

@@ -12,12 +12,10 @@ import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from laydown.access.roles import Role
-from laydown.accounts import services as accounts
 from laydown.arms.models import Item, Shipment, Site
 from laydown.reports.tests.browser import screenshot, serious_accessibility_violations, sign_in
 from laydown.testing import PASSWORD, code_for
-from laydown.testing.demo_walk import demo_in_database
+from laydown.testing.demo_walk import demo_with_everyone
 from laydown.testing.walk import collect
 from laydown.verification.models import Inspection
 
@@ -39,12 +37,7 @@ def detail_pages() -> list[str]:
 
 
 def test_every_page_passes_the_accessibility_check(page: Any, live_server: Any, tmp_path) -> None:
-    demo_in_database(tmp_path / "witnesses")
-    user = accounts.user_create(
-        actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
-    )
-    for role in Role.values:
-        accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="programme")
+    user = demo_with_everyone(tmp_path / "witnesses")
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     sign_in(page, live_server.url, "everyone", PASSWORD, totp=code_for(device))
     endpoints, _problems = collect()

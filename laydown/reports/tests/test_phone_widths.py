@@ -16,11 +16,9 @@ from typing import Any
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from laydown.access.roles import Role
-from laydown.accounts import services as accounts
 from laydown.reports.tests.browser import screenshot, sign_in
 from laydown.testing import PASSWORD, code_for
-from laydown.testing.demo_walk import demo_in_database, demo_pages
+from laydown.testing.demo_walk import demo_pages, demo_with_everyone
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.browser]
 
@@ -35,12 +33,7 @@ OFF_SCREEN = """() => [...document.querySelectorAll('header select, header butto
 
 
 def test_every_page_fits_a_phone_and_a_tablet(page: Any, live_server: Any, tmp_path) -> None:
-    demo_in_database(tmp_path / "witnesses")
-    user = accounts.user_create(
-        actor=accounts.SYSTEM, username="everyone", password=PASSWORD, organisation="operator"
-    )
-    for role in Role.values:
-        accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="programme")
+    user = demo_with_everyone(tmp_path / "witnesses")
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     sign_in(page, live_server.url, "everyone", PASSWORD, totp=code_for(device))
     paths = demo_pages()
