@@ -39,7 +39,13 @@ from laydown.assistance.models import (
 from laydown.ledger.models import Record
 from laydown.people.models import Appeal, Participant, PaymentCycle, Referral
 from laydown.testing import PASSWORD
-from laydown.testing.walk import Endpoint, collect, expected_allowed, signed_in
+from laydown.testing.walk import (
+    PARTICIPANT_PAGES,
+    Endpoint,
+    collect,
+    expected_allowed,
+    signed_in,
+)
 from laydown.verification.models import Accreditation, DestructionEvent, Inspection
 
 Kwargs = dict[str, Any]
@@ -251,22 +257,7 @@ DEMO_KWARGS: dict[str, Callable[[], list[Kwargs]]] = {
     "people:cycle_approve": CYCLES,
     "people:appeal_decide": APPEALS,
     "people:follow_up": REFERRALS,
-    **{
-        f"people:{name}": PEOPLE
-        for name in (
-            "person",
-            "screen",
-            "appeal",
-            "revoke",
-            "card",
-            "card_issue",
-            "certificate",
-            "access_report",
-            "correct",
-            "erase",
-            "refer",
-        )
-    },
+    **{f"people:{name}": PEOPLE for name in ("person", *PARTICIPANT_PAGES)},
     "reports:export": _exports,
     "api:organisation_detail": _organisations,
     "api:arms_item_get": ITEMS,

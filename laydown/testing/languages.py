@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from laydown.testing.walk import collect
+from laydown.testing.walk import PARTICIPANT_PAGES, collect
 
 # The languages whose catalogues are complete: the catalogue check (`make catalogues`) and the
 # language walk cover these. A language joins when every entry of its catalogues is translated.
@@ -243,18 +243,7 @@ def _family(name: str, values: dict[str, Callable[[], str | None]]) -> str | Non
     if name in values:
         return name
     app, _, view = name.partition(":")
-    if app == "people" and view in (
-        "screen",
-        "appeal",
-        "revoke",
-        "card",
-        "card_issue",
-        "certificate",
-        "access_report",
-        "correct",
-        "erase",
-        "refer",
-    ):
+    if app == "people" and view in PARTICIPANT_PAGES:
         return "people:person"
     if app == "arms" and view.endswith("_new"):
         return "arms:site"

@@ -46,6 +46,19 @@ class Samples:
 
 
 # How to fill in each parameterised URL. A URL with parameters and no entry fails the walk.
+# The pages of one participant besides people:person, each named by the participant's pseudonym.
+PARTICIPANT_PAGES = (
+    "screen",
+    "appeal",
+    "revoke",
+    "card",
+    "card_issue",
+    "certificate",
+    "access_report",
+    "correct",
+    "erase",
+    "refer",
+)
 SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "ledger:tile": lambda s: {"path": "0/000"},
     "ledger:proof": lambda s: {"index": 0},
@@ -206,19 +219,7 @@ SAMPLE_KWARGS: dict[str, Callable[[Samples], dict[str, Any]]] = {
     "people:follow_up": lambda s: {"code": "RF-0"},
     **{
         f"people:{name}": lambda s: {"pseudonym": "p-000000000000"}
-        for name in (
-            "person",
-            "screen",
-            "appeal",
-            "revoke",
-            "card",
-            "card_issue",
-            "certificate",
-            "access_report",
-            "correct",
-            "erase",
-            "refer",
-        )
+        for name in ("person", *PARTICIPANT_PAGES)
     },
     # The API: unknown ids again; the action is checked first, then the answer is 404.
     "api:people_participant_detail": lambda s: {"pseudonym": "p-000000000000"},
