@@ -240,15 +240,7 @@ def submission_detail(request: HttpRequest, sid: str) -> dict[str, Any]:
     row = selectors.submission_get(principal(request), sid)
     if row is None:
         raise Http404(_("No submission %(id)s of yours.") % {"id": sid})
-    return services.Outcome(
-        submission=row.id,
-        form=row.form,
-        status=row.status,
-        result=row.result,
-        problem=row.problem,
-        note=row.decision_note,
-        replayed=True,
-    ).as_dict()
+    return services.Outcome.of(row, replayed=True).as_dict()
 
 
 def answers_404(func: F) -> F:

@@ -67,6 +67,19 @@ class Outcome:
     note: str = ""
     replayed: bool = False  # answered from an earlier upload, nothing written now
 
+    @classmethod
+    def of(cls, row: Submission, *, replayed: bool) -> Outcome:
+        """The answer that the submission's row stands for."""
+        return cls(
+            submission=row.id,
+            form=row.form,
+            status=row.status,
+            result=row.result,
+            problem=row.problem,
+            note=row.decision_note,
+            replayed=replayed,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "submission": str(self.submission),
@@ -111,18 +124,6 @@ def _device_time(value: object) -> str | None:
     return when.isoformat()
 
 
-def _outcome(row: Submission, *, replayed: bool) -> Outcome:
-    return Outcome(
-        submission=row.id,
-        form=row.form,
-        status=row.status,
-        result=row.result,
-        problem=row.problem,
-        note=row.decision_note,
-        replayed=replayed,
-    )
-
-
 def _earlier(sid: uuid.UUID, digest: str) -> Outcome | None:
     """The answer of an earlier upload of `sid`, or None when it may run (new, or sent back)."""
     row = Submission.objects.filter(id=sid).first()
@@ -136,7 +137,7 @@ def _earlier(sid: uuid.UUID, digest: str) -> Outcome | None:
             % {"id": sid},
             fields={"submission": _("used before")},
         )
-    return _outcome(row, replayed=True)
+    return Outcome.of(row, replayed=True)
 
 
 def _kind(form: object) -> kinds.FormKind:
