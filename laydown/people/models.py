@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from laydown.people.vocab import (
     AppealOutcome,
@@ -120,6 +121,18 @@ class DuplicateFlag(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def matched_display(self) -> str:
+        """What matched, in the reader's language (the codes are kept in `matched`)."""
+        return ", ".join(str(MATCHED_LABELS.get(code, code)) for code in self.matched)
+
+
+# The keys a registration is matched on (people.services.registration.match_keys).
+MATCHED_LABELS = {
+    "name_year": _("name and year of birth"),
+    "name_born": _("name and date of birth"),
+    "photo": _("photo"),
+}
 
 
 class CutOff(models.Model):
