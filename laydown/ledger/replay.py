@@ -64,6 +64,8 @@ def ledger_replay(*, progress: bool = False, check_only: bool = False) -> Replay
                     reset()
             records, applied, checkpoints = _check_and_apply(checkpoint.size, progress, check_only)
         _created_again(dropped)
+        if not check_only:
+            _statistics_gathered()
         # After the applies, which rebuild the witnesses' keys from the log's own records: in
         # an empty database there are none before. (The transaction rolls back if it fails.)
         _check_witnessed(checkpoint.size)
@@ -431,6 +433,36 @@ def _created_again(statements: list[str]) -> None:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for create in statements:
             cursor.execute(create)
+
+
+def _statistics_gathered() -> list[str]:
+    """Gather the planner's statistics of the rebuilt tables, and return the tables.
+
+    PostgreSQL: ANALYZE them. Where autovacuum is off (or has not come round yet: a replay is
+    one bulk load), a restored or replayed database otherwise has no statistics, or those of
+    the rows it had before, and the planner guesses (a sort of a whole table for a list's
+    first page, a scan for one row). Inside the replay's transaction, whose rows ANALYZE
+    counts; the statistics are kept if the replay commits.
+    SQLite: only where the database keeps statistics (someone ran ANALYZE: sqlite_stat1
+    exists), so that the rebuilt tables' are not left describing the old rows; a database
+    without them stays without (SQLite's planner then uses its own estimates for every table,
+    those the queries were written against, rather than statistics for some tables only)."""
+    tables = _replayed_tables()
+    if not tables:
+        return []
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(qn(t) for t in tables))
+            return tables
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return []
+            for table in tables:
+                cursor.execute(f"ANALYZE {qn(table)}")
+            return tables
+    return []
 
 
 def _apply(chunk: list[Record]) -> int:

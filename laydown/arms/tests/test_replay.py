@@ -230,3 +230,65 @@ def test_a_replay_that_breaks_a_foreign_key_fails_and_leaves_every_row_and_key(
     assert snapshot() == before
     with connection.cursor() as cursor:
         assert connection.introspection.get_constraints(cursor, "arms_item") == keys
+
+
+def _statistics(table: str) -> list[tuple[Any, ...]]:
+    """What PostgreSQL's planner knows of `table`'s columns (pg_stats, written by ANALYZE)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, null_frac, n_distinct, most_common_vals::text, "
+            "histogram_bounds::text FROM pg_stats WHERE schemaname = current_schema() "
+            "AND tablename = %s ORDER BY attname",
+            [table],
+        )
+        return cursor.fetchall()
+
+
+def _row_estimate(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return float(cursor.fetchone()[0])
+
+
+@postgresql_only
+def test_replay_leaves_the_planner_statistics_of_every_table_it_rebuilt(
+    sites: dict[str, Site],
+) -> None:
+    """Where autovacuum is off, a replayed database would otherwise have none (or the old
+    rows'): the planner would guess. ANALYZE runs in the replay's transaction."""
+    _items(60)
+    before = _statistics("arms_item")
+    replay.ledger_replay()
+    assert _statistics("arms_item") != before
+    assert _row_estimate("arms_item") == Item.objects.count() == 60
+    tag = next(row for row in _statistics("arms_item") if row[0] == "tag")
+    assert tag[1:3] == (0.0, -1.0)  # no empty tag, every tag distinct
+    for label in kinds.replay_coverage().replayed:
+        model = apps.get_model(label)
+        if model.objects.exists():
+            assert _statistics(model._meta.db_table), label
+
+
+def _sqlite_statistics(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return []
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s ORDER BY idx", [table])
+        return [stat for (stat,) in cursor.fetchall()]
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_on_sqlite_replay_renews_the_statistics_of_a_database_that_keeps_them(
+    sites: dict[str, Site],
+) -> None:
+    _items(20)
+    replay.ledger_replay()
+    assert _sqlite_statistics("arms_item") == []  # none kept, none made
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    assert _sqlite_statistics("arms_item")[0].startswith("20 ")
+    more = [[*row[:4], f"MORE{n:04d}", *row[5:]] for n, row in enumerate(good_rows(30))]
+    importer.items_import(actor=CLERK, name="more.csv", content=csv_bytes(more))
+    replay.ledger_replay()
+    assert {s.split()[0] for s in _sqlite_statistics("arms_item")} == {"50"}
