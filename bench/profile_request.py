@@ -131,6 +131,7 @@ def main() -> None:
         from laydown.wsgi import application
 
         committer = Committer(args.profile)
+        trips = RoundTrips(Path(data_dir))
 
         headers = {"Authorization": f"Bearer {token}"}
         site_headers = {"Authorization": f"Bearer {tokens['site_token']}"}
@@ -177,6 +178,11 @@ def main() -> None:
         print(f"queries in one request: {len(queries)} + {len(committer.queries)} by the committer")
         for q in queries.captured_queries + committer.queries:
             print("   ", q["sql"][:160])
+        if connection.vendor == "postgresql":
+            with trips:
+                for i in range(50):
+                    one(60_000 + i)
+            trips.report(50)
         counter = cProfile.Profile()
         counter.enable()
         for i in range(50):
@@ -256,6 +262,72 @@ class Committer:
                 self.cpu += time.thread_time() - c0
 
             group.commit_batch = measured
+
+
+class RoundTrips:
+    """On PostgreSQL, the round trips to the server of every connection of the process (each
+    thread's, the committer's), from libpq's own trace of the protocol (PQtrace): each
+    ReadyForQuery the server sends ends one. Django's query capture misses what bypasses its
+    cursors: the connection health check's SELECT 1, BEGIN and COMMIT."""
+
+    def __init__(self, directory: Path) -> None:
+        from django.db.backends.signals import connection_created
+
+        self.directory = directory
+        self.connections: list[Any] = []
+        self.files: list[Any] = []
+        self.tracing = False
+        connection_created.connect(self.created, weak=False)
+
+    def created(self, sender: Any, connection: Any, **kwargs: Any) -> None:
+        if connection.vendor == "postgresql":
+            self.connections.append(connection.connection.pgconn)
+            if self.tracing:
+                self.trace(self.connections[-1])
+
+    def trace(self, pgconn: Any) -> None:
+        from psycopg import pq
+
+        if pgconn.status != pq.ConnStatus.OK:
+            return  # closed since
+        file = (self.directory / f"trace-{len(self.files)}.txt").open("w")
+        self.files.append(file)
+        pgconn.trace(file.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+
+    def __enter__(self) -> None:
+        self.files = []
+        self.tracing = True
+        for pgconn in self.connections:
+            self.trace(pgconn)
+
+    def __exit__(self, *exc: object) -> None:
+        from psycopg import pq
+
+        self.tracing = False
+        for pgconn in self.connections:
+            if pgconn.status == pq.ConnStatus.OK:
+                pgconn.untrace()
+        for file in self.files:
+            file.close()
+
+    def report(self, requests: int) -> None:
+        import collections
+
+        trips = 0
+        sent: collections.Counter[str] = collections.Counter()
+        for file in self.files:
+            for line in Path(file.name).read_text().splitlines():
+                direction, _length, message, text = (line.split("\t") + ["", "", ""])[:4]
+                if direction == "B" and message == "ReadyForQuery":
+                    trips += 1
+                elif direction == "F" and message == "Query":
+                    sql = text.strip().strip('"')
+                    word = sql.split(" ", 1)[0]
+                    sent[word if word in ("SAVEPOINT", "RELEASE") else sql[:60]] += 1
+        print(f"PostgreSQL round trips per request: {trips / requests:.2f} ({requests} requests)")
+        for sql, n in sent.most_common(8):
+            print(f"    {n / requests:5.2f}  {sql}")
 
 
 def logging_off() -> None:

@@ -208,7 +208,8 @@ def database_settings(url: DatabaseUrl, data_dir: Path) -> dict[str, object]:
             "TEST": {"NAME": str(data_dir / "test-db.sqlite3")},
         }
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's, with a health check without a round trip (laydown.core.postgresql.base)
+        "ENGINE": "laydown.core.postgresql",
         "NAME": url.name,
         "USER": url.user,
         "PASSWORD": url.password,
