@@ -227,6 +227,19 @@ def cpu_of(pids: list[int]) -> dict[int, float]:
     return found
 
 
+def settled(env: dict[str, str]) -> tuple[int, int]:
+    """The registrations once the server has finished what the client stopped waiting for:
+    the same count twice, a second apart (at most a minute)."""
+    last = registrations(env)
+    for _ in range(60):
+        time.sleep(1)
+        now = registrations(env)
+        if now == last:
+            break
+        last = now
+    return last
+
+
 class Meter:
     """The server's CPU (its processes), PostgreSQL's backends' (a backend that ends during the
     run takes its time since the start with it: CONN_MAX_AGE keeps them for a minute) and the
@@ -250,9 +263,7 @@ class Meter:
         result["server_cpu_ms"] = 1000 * cpu / n
         result["db_cpu_ms"] = 1000 * db_cpu / n if self.database else None
         result["client_cpu_ms"] = 1000 * result["client_cpu"] / n
-        if result["unanswered"]:
-            time.sleep(DRAIN_SECONDS)  # the server finishes what the client stopped waiting for
-        items, records = registrations(self.env)
+        items, records = settled(self.env) if result["unanswered"] else registrations(self.env)
         added = (items - self.counts[0], records - self.counts[1])
         result["added"] = added
         # Exact when every request was answered; else each unanswered one may have been saved.
@@ -329,7 +340,7 @@ def run_server(
 
     try:
         # Every worker imports the application's views on its first requests: not timed.
-        one_run(
+        warm_up = one_run(
             args.client[0],
             server,
             token,
@@ -337,6 +348,8 @@ def run_server(
             argparse.Namespace(seconds=WARM_UP_SECONDS, wrk_threads=args.wrk_threads),
             prefix(),
         )
+        if warm_up["unanswered"]:  # not to be counted in the first run's registrations
+            settled(env)
         for clients in args.clients:
             runs: dict[str, list[dict[str, Any]]] = {client: [] for client in args.client}
             for _run in range(args.runs):
