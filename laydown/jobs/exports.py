@@ -223,9 +223,10 @@ def _closing_file(answer: Any) -> Iterator[None]:
 
 
 def _write(job: ImportJob, answer: Any, part: Path) -> None:
-    """Write the view's answer into `part`. A streamed text (a dataset's CSV, HXL, GeoJSON) is
-    made as it is written: its lines (about a row each) move the count on; any answer beats
-    at least every BEAT_EVERY seconds, so a long copy is not taken for a dead runner."""
+    """Write the view's answer into `part`. A streamed text (a dataset's CSV, HXL, GeoJSON, a
+    list's CSV) is made as it is written: its lines (about a row each) move the count on; any
+    answer beats at least every BEAT_EVERY seconds, so a long copy is not taken for a dead
+    runner."""
     counts_lines = getattr(answer, "streaming", False) and not isinstance(answer, FileResponse)
     lines, next_at, beat_at = 0, PROGRESS_EVERY, time.monotonic() + BEAT_EVERY
     with part.open("wb") as out, _closing_file(answer):

@@ -75,6 +75,42 @@ def test_a_large_list_export_is_a_job_whose_file_is_the_inline_one(
     assert not list(Path(settings.DATA_DIR, "exports").glob("*.part"))
 
 
+def test_a_long_list_export_job_writes_its_csv_a_line_at_a_time_as_the_page_would_give_it(
+    small_inline: None, settings: Any, monkeypatch: pytest.MonkeyPatch, sites: dict[str, Site]
+) -> None:
+    """The job's CSV is never one string in memory: each line goes to the file as it is made
+    (memory bounded whatever the rows), and the file is the page's export byte for byte."""
+    from laydown.arms import importer
+    from laydown.testing import principal
+
+    rows = [["site", "category", "make", "model", "serial", "year", "condition"]] + [
+        ["cp-north", "sa_assault_rifle", "Kalashnikov", "AKM", f"=LONG{n:05d}", 1980, "unsafe"]
+        for n in range(2500)
+    ]
+    content = "".join(f"{','.join(map(str, row))}\n" for row in rows).encode()
+    importer.items_import(
+        actor=principal("u-clerk", ("collection_clerk", "programme")), name="i.csv", content=content
+    )
+    written: list[int] = []
+    chunks = exports._chunks
+    monkeypatch.setattr(
+        exports, "_chunks", lambda answer: (written.append(len(c)) or c for c in chunks(answer))
+    )
+    clerk = signed_in(user_with_role("clerk", "collection_clerk"))
+    assert clerk.get(f"{ITEMS}&format=csv").status_code == 302
+    job = ImportJob.objects.get(kind=EXPORT)
+    assert job.state == JobState.DONE and job.rows_written == 2500
+    assert len(written) == 2501 and max(written) < 400  # the header, then a row at a time
+    made = clerk.get(reverse("jobs:export_download", kwargs={"job": job.id})).getvalue()
+    assert made.count(b"\n") == 2501 and b"'=LONG02499" in made
+    assert _exported() == 1
+    written.clear()
+    settings.LAYDOWN_EXPORT_INLINE_MAX = 10_000
+    inline = clerk.get(f"{ITEMS}&format=csv")
+    assert inline.status_code == 200 and inline.content == made
+    assert _exported() == 2
+
+
 def test_nobody_else_downloads_an_export_not_even_an_administrator(
     small_inline: None, nine_items: None
 ) -> None:
