@@ -8,7 +8,9 @@ A fresh data directory (and database, for a PostgreSQL URL), a collection clerk 
 token, then N requests of the kind, after a warm-up: CPU per request (time.process_time, every
 thread of the process), queries per request, and with --profile the cProfile top functions
 (CPU time). With LAYDOWN_GROUP_COMMIT=1 the committer thread's queries, CPU and profile are
-counted too (its share printed beside).
+counted too (its share printed beside); the request thread's own CPU (time.thread_time of the
+thread that calls the application) is printed apart, and PROFILE_REQUEST_ONLY=1 leaves the
+committer's profile out of --profile's.
 """
 
 from __future__ import annotations
@@ -196,25 +198,33 @@ def main() -> None:
         committer.cpu = 0.0
         committer.profiling = True
         chunks = []
+        own = []  # the request thread's CPU alone (this thread: WSGI, Django, ninja, the view)
         for start in range(0, args.n, 50):
-            c0 = time.process_time()
+            c0, t0 = time.process_time(), time.thread_time()
             for i in range(start, min(args.n, start + 50)):
                 one(100 + i)
-            chunks.append(1000 * (time.process_time() - c0) / (min(args.n, start + 50) - start))
+            done = min(args.n, start + 50) - start
+            own.append(1000 * (time.thread_time() - t0) / done)
+            chunks.append(1000 * (time.process_time() - c0) / done)
         if profiler:
             profiler.disable()
         committer.profiling = False
         chunks.sort()
+        own.sort()
         print(
             f"{args.kind}: CPU ms per request min {chunks[0]:.2f} median "
             f"{chunks[len(chunks) // 2]:.2f} (chunks of 50); {calls:,.0f} Python calls per request"
+        )
+        print(
+            f"the request thread alone: CPU ms per request min {own[0]:.2f} median "
+            f"{own[len(own) // 2]:.2f} max {own[-1]:.2f}"
         )
         if committer.on:
             print(f"of which the committer thread: {1000 * committer.cpu / args.n:.2f} ms")
         if profiler:
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
-            if committer.profiler is not None:
+            if committer.profiler is not None and not os.environ.get("PROFILE_REQUEST_ONLY"):
                 stats.add(committer.profiler)
             if os.environ.get("PROFILE_DUMP"):  # for pstats by hand
                 stats.dump_stats(os.environ["PROFILE_DUMP"])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.renderers import JSONRenderer
 
+from laydown.access.permissions import Principal
 from laydown.accounts.api_auth import api_action, principal
 from laydown.arms import import_job, importer, photos, register_import, selectors, services
 from laydown.arms.models import AmmoLot, Container, CustodyEvent, Item, Materiel, Shipment, Site
@@ -333,19 +334,27 @@ def _shipment_out(shipment: Shipment) -> dict[str, Any]:
 def item_create(request: HttpRequest, payload: ItemIn) -> HttpResponse:
     """Register a weapon handed in at a collection point; its tag is allocated here. With an
     `Idempotency-Key` header, sending it again registers nothing and answers the same item."""
+    return _rendered(request, item_registered(principal(request), payload, request), status=201)
+
+
+def item_registered(
+    actor: Principal, payload: ItemIn, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """The registration of `item_create`, its answer's body (ItemOut). Without a request (no
+    Idempotency-Key then), laydown.ops.api_fast calls it for a token call."""
     fields = payload.dict(exclude={"site"})
     site = _site(payload.site)
     try:
-        once = idempotent(request, "arms.weapon", payload.dict())
+        once = None if request is None else idempotent(request, "arms.weapon", payload.dict())
         item = (
-            services.item_collect(actor=principal(request), site=site, **fields)
+            services.item_collect(actor=actor, site=site, **fields)
             if once is None
             else Item.objects.get(tag=once.result["tag"])
         )
     except services.DuplicateSuspected as exc:
         exc.fields = {**exc.fields, "duplicate_of": " ".join(exc.tags)}
         raise
-    return _rendered(request, _item_answer(item), status=201)
+    return _item_answer(item)
 
 
 class PhotoOut(Schema):
@@ -391,28 +400,50 @@ def photo_arrive(
 
 @router.post("/lots", response={201: LotOut}, url_name="arms_lot_create")
 @api_action("arms.item_register")
-def lot_create(request: HttpRequest, payload: LotIn) -> Status[Any]:
+def lot_create(request: HttpRequest, payload: LotIn) -> HttpResponse:
     """Register an ammunition lot (mass in grams); once per `Idempotency-Key`."""
+    return _rendered(request, lot_registered(principal(request), payload, request), status=201)
+
+
+def lot_registered(
+    actor: Principal, payload: LotIn, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """The registration of `lot_create`, its answer's body (LotOut); as `item_registered`."""
     fields = payload.dict(exclude={"site"})
     site = _site(payload.site)
-    once = idempotent(request, "arms.lot", payload.dict())
+    once = None if request is None else idempotent(request, "arms.lot", payload.dict())
     if once is not None:
-        return Status(201, AmmoLot.objects.get(tag=once.result["tag"]))
-    lot = services.lot_collect(actor=principal(request), site=site, **fields)
-    return Status(201, lot)
+        return _answer(LotOut, AmmoLot.objects.get(tag=once.result["tag"]))
+    return _answer(LotOut, services.lot_collect(actor=actor, site=site, **fields))
 
 
 @router.post("/materiel", response={201: MaterielOut}, url_name="arms_materiel_create")
 @api_action("arms.item_register")
-def materiel_create(request: HttpRequest, payload: MaterielIn) -> Status[Any]:
+def materiel_create(request: HttpRequest, payload: MaterielIn) -> HttpResponse:
     """Register materiel handed in; once per `Idempotency-Key`."""
+    return _rendered(request, materiel_registered(principal(request), payload, request), status=201)
+
+
+def materiel_registered(
+    actor: Principal, payload: MaterielIn, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """The registration of `materiel_create`, its answer's body (MaterielOut); as
+    `item_registered`."""
     fields = payload.dict(exclude={"site"})
     site = _site(payload.site)
-    once = idempotent(request, "arms.materiel", payload.dict())
+    once = None if request is None else idempotent(request, "arms.materiel", payload.dict())
     if once is not None:
-        return Status(201, Materiel.objects.get(tag=once.result["tag"]))
-    row = services.materiel_collect(actor=principal(request), site=site, **fields)
-    return Status(201, row)
+        return _answer(MaterielOut, Materiel.objects.get(tag=once.result["tag"]))
+    return _answer(MaterielOut, services.materiel_collect(actor=actor, site=site, **fields))
+
+
+# The registrations laydown.ops.api_fast answers before Django's handler (token calls without
+# an Idempotency-Key): the view's URL name, the view (its action), its schema, what it runs.
+FAST_REGISTRATIONS = (
+    ("arms_item_create", item_create, ItemIn, item_registered),
+    ("arms_lot_create", lot_create, LotIn, lot_registered),
+    ("arms_materiel_create", materiel_create, MaterielIn, materiel_registered),
+)
 
 
 # ---- corrections ---------------------------------------------------------------------------
@@ -479,26 +510,42 @@ def item_search(request: HttpRequest, filters: Query[SearchQuery]) -> HttpRespon
 
 
 _RENDERER = JSONRenderer()  # the API's (laydown.api keeps ninja's default)
-# ItemOut's fields, in its order, and the columns they are read from (`site` from site_id...)
-_ITEM_FIELDS = tuple(ItemOut.model_fields)
-_ITEM_COLUMNS = tuple(f.alias or name for name, f in ItemOut.model_fields.items())
+CONTENT_TYPE = f"{_RENDERER.media_type}; charset=utf-8"
+
+
+def _fields_and_columns(schema: type[Schema]) -> tuple[tuple[str, str], ...]:
+    """An output schema's fields, in its order, and the attributes they are read from (`site`
+    from site_id...)."""
+    return tuple((name, f.alias or name) for name, f in schema.model_fields.items())
+
+
+_OUT_FIELDS: dict[type[Schema], tuple[tuple[str, str], ...]] = {
+    schema: _fields_and_columns(schema) for schema in (ItemOut, LotOut, MaterielOut)
+}
+_ITEM_FIELDS = tuple(name for name, _column in _OUT_FIELDS[ItemOut])
+_ITEM_COLUMNS = tuple(column for _name, column in _OUT_FIELDS[ItemOut])
+
+
+def _answer(schema: type[Schema], row: Any) -> dict[str, Any]:
+    """`schema` (ItemOut, LotOut, MaterielOut) of a row just registered, as ninja would give
+    it, without validating each of its fields again in Python (a sixth of the API's own CPU
+    for a registration); a test compares the two."""
+    return {name: getattr(row, column) for name, column in _OUT_FIELDS[schema]}
 
 
 def _item_answer(item: Item) -> dict[str, Any]:
-    """ItemOut of an item just registered, as ninja would give it, without validating each of
-    its fields again in Python (a sixth of the API's own CPU for a registration)."""
-    return {
-        name: getattr(item, column)
-        for name, column in zip(_ITEM_FIELDS, _ITEM_COLUMNS, strict=True)
-    }
+    return _answer(ItemOut, item)
+
+
+def rendered_body(answer: dict[str, Any], status: int) -> bytes:
+    """`answer` as ninja's JSON renderer writes it (CONTENT_TYPE)."""
+    content: str = _RENDERER.render(None, answer, response_status=status)  # type: ignore[arg-type]
+    return content.encode()
 
 
 def _rendered(request: HttpRequest, answer: dict[str, Any], status: int = 200) -> HttpResponse:
     """`answer` as ninja renders a response: its JSON renderer and content type."""
-    content = _RENDERER.render(request, answer, response_status=status)
-    return HttpResponse(
-        content, status=status, content_type=f"{_RENDERER.media_type}; charset=utf-8"
-    )
+    return HttpResponse(rendered_body(answer, status), status=status, content_type=CONTENT_TYPE)
 
 
 @router.get("/items/{tag}", response=ItemDetailOut, url_name="arms_item_get")
