@@ -1,6 +1,11 @@
 """Demo step: about 400 fictional participants (names in Latin, Cyrillic and Armenian script),
 their screening, ID cards for the eligible, a few suspected duplicates and one payment cycle.
 
+Besides the random ones, every demo holds one participant of each kind a person page shows
+differently (the demo walk visits one of each, laydown/testing/demo_walk.py): duplicates decided
+and one awaiting a decision (`DUPLICATES`), an appeal decided and one pending, a referral
+followed up, a dependant registered with the participant they depend on (`DEPENDANT`).
+
 Every name here is invented by combining common given names and surnames at random; any
 resemblance to a real person is chance.
 """
@@ -47,13 +52,16 @@ SERVICES = {
     "health": "District health centre",
     "psychosocial": "Community counselling service",
 }
-# People registered twice, the second time in another script: flagged, then decided.
+# People registered twice, the second time in another script: flagged, then decided, except
+# the last pair's flag, left awaiting a decision (the duplicates list shows it).
 DUPLICATES = [
     ("Aram Petrosyan", "Արամ Պետրոսյան"),
     ("Tigran Sargsyan", "Тигран Саргсян"),
     ("Lilit Hakobyan", "Լիլիթ Հակոբյան"),
     ("Karen Grigoryan", "Карен Григорян"),
 ]
+# A dependant, registered with the first participant as the one they depend on.
+DEPENDANT = "Ruzanna Petrosyan"  # a given name no other demo name has: it matches nobody
 
 
 def placeholder_png(seed: int) -> bytes:
@@ -98,6 +106,10 @@ def _register(
         years = rng.randint(13, 17) if is_child else rng.randint(19, 55)
         born = dt.date(today.year - years, rng.randint(1, 12), rng.randint(1, 28))
         people.append(_one(registrar, children, rng, today, name, born, i, is_child=is_child))
+    people.append(
+        _one(registrar, children, rng, today, DEPENDANT, dt.date(1990, 5, 5), 3000,
+             dependant_of=people[0].pk)
+    )  # fmt: skip
     for n, (first, second) in enumerate(DUPLICATES):  # the same person, twice, two scripts
         born = dt.date(1980 + n, 3, 3)
         people.append(_one(registrar, children, rng, today, first, born, 1000 + n))
@@ -115,14 +127,20 @@ def _one(
     seed: int,
     *,
     is_child: bool = False,
+    dependant_of: str = "",
 ) -> Participant:
+    if dependant_of:
+        category = "dependant"
+    else:
+        category = "child" if is_child else ("associated" if seed % 5 == 0 else "combatant")
     person = services.person_check(
         name=name,
         born=born,
         sex=rng.choice("mmmf"),
-        category="child" if is_child else ("associated" if seed % 5 == 0 else "combatant"),
+        category=category,
         region=REGIONS[seed % len(REGIONS)],
-        dependants=0 if is_child else rng.randint(0, 5),
+        dependants=0 if is_child or dependant_of else rng.randint(0, 5),
+        dependant_of=dependant_of,
         today=today,
     )
     return services.participant_register(
@@ -142,7 +160,8 @@ def _one(
 def _screen(
     registrar: Principal, manager: Principal, people: list[Participant], rng: random.Random
 ) -> None:
-    for flag in DuplicateFlag.objects.all():
+    undecided = DuplicateFlag.objects.get(participant=people[-1])  # the last pair's, left open
+    for flag in DuplicateFlag.objects.exclude(pk=undecided.pk):
         same = "name_born" in flag.matched or "photo" in flag.matched
         services.duplicate_decide(
             actor=manager,
@@ -150,7 +169,7 @@ def _screen(
             decision="same" if same else "distinct",
             reason="same person, photos compared" if same else "different people, photos compared",
         )
-    for p in Participant.objects.filter(status="registered"):
+    for p in Participant.objects.filter(status="registered").exclude(duplicate_flags=undecided):
         answers = {q: ("yes" if rng.random() < 0.85 else "no") for q in QUESTIONS}
         suggested = services.suggested_decision(answers)
         services.participant_screen(
@@ -158,14 +177,15 @@ def _screen(
         )
     eligible = list(Participant.objects.filter(status="eligible"))
     services.id_cards_issue(actor=registrar, participants=eligible)
-    ineligible = Participant.objects.filter(status="ineligible").first()
-    if ineligible is not None:
+    ineligible = list(Participant.objects.filter(status="ineligible")[:2])
+    for n, participant in enumerate(ineligible):  # the first decided, the second pending
         appeal = services.appeal_lodge(
-            actor=registrar, participant=ineligible, grounds="commander's testimony available"
+            actor=registrar, participant=participant, grounds="commander's testimony available"
         )
-        services.appeal_decide(
-            actor=manager, appeal=appeal, outcome="upheld", reason="testimony confirmed"
-        )
+        if n == 0:
+            services.appeal_decide(
+                actor=manager, appeal=appeal, outcome="upheld", reason="testimony confirmed"
+            )
 
 
 def _support(registrar: Principal, manager: Principal, rng: random.Random, today: dt.date) -> None:
@@ -174,12 +194,16 @@ def _support(registrar: Principal, manager: Principal, rng: random.Random, today
     lines = list(cycle.lines.values_list("participant", flat=True))
     paid = {p: f"MT-{rng.randint(10**7, 10**8)}" for p in lines[: int(len(lines) * 0.9)]}
     services.payments_record(actor=registrar, cycle=cycle, references=paid)
-    for p in Participant.objects.filter(status="eligible")[:40]:
+    for n, p in enumerate(Participant.objects.filter(status="eligible")[:40]):
         kind = rng.choice(list(SERVICES))
-        services.referral_create(
+        referral = services.referral_create(
             actor=registrar,
             participant=p,
             kind=kind,
             service=SERVICES[kind],
             follow_up_due=today + dt.timedelta(days=30),
         )
+        if n == 0:
+            services.referral_follow_up(
+                actor=registrar, referral=referral, status="accepted", note="enrolled for March"
+            )

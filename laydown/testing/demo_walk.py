@@ -3,7 +3,8 @@ user allowed to see it, looking for server errors.
 
 Every object of every kind would be ~2,000 objects x 11 users; the walk samples instead: for each
 kind, the first and the last object and one of each state it can be in (`sample`), so a page that
-breaks only for a revoked participant, a received shipment or a lost item is still visited. Each
+breaks only for a revoked participant, a received shipment or a lost item is still visited (and
+for participants, one with each thing their page may show: a duplicate flag, an appeal ...). Each
 parameterised URL of the site needs an entry in `DEMO_KWARGS` (a test fails when one is missing),
 so a new page is walked as soon as it exists. Nothing here runs in production.
 """
@@ -37,8 +38,9 @@ from laydown.assistance.models import (
     Visit,
 )
 from laydown.ledger.models import Record
-from laydown.people.models import Appeal, Participant, PaymentCycle, Referral
+from laydown.people.models import Appeal, PaymentCycle, Referral
 from laydown.testing import PASSWORD
+from laydown.testing.shapes import PEOPLE, sample
 from laydown.testing.walk import (
     PARTICIPANT_PAGES,
     Endpoint,
@@ -49,21 +51,6 @@ from laydown.testing.walk import (
 from laydown.verification.models import Accreditation, DestructionEvent, Inspection
 
 Kwargs = dict[str, Any]
-
-
-def sample(queryset: models.QuerySet[Any], key: str, *states: str, limit: int = 8) -> list[Kwargs]:
-    """`{key: value}` for the first and last row of `queryset` and one row per distinct value
-    of each field in `states` (at most `limit` rows)."""
-    rows = queryset.order_by("pk")
-    picked: list[Any] = [rows.first(), rows.last()]
-    for state in states:
-        for value in rows.values_list(state, flat=True).distinct().order_by(state):
-            picked.append(rows.filter(**{state: value}).first())
-    seen: dict[Any, Kwargs] = {}
-    for row in picked:
-        if row is not None and row.pk not in seen:
-            seen[row.pk] = {key: getattr(row, key if key != "user_id" else "pk")}
-    return list(seen.values())[:limit]
 
 
 def _with(
@@ -88,7 +75,8 @@ PROJECTS = _with(Project.objects.all, "code", "status")
 MEETINGS = _with(Meeting.objects.all, "code")
 COMMITMENTS = _with(Commitment.objects.all, "code", "status")
 VISITS = _with(Visit.objects.all, "code", "status")
-PEOPLE = _with(Participant.objects.all, "pseudonym", "status", "is_child", "category")
+
+
 CYCLES = _with(PaymentCycle.objects.all, "code", "status")
 APPEALS = _with(Appeal.objects.all, "code")
 REFERRALS = _with(Referral.objects.all, "code", "status")

@@ -187,7 +187,9 @@ def _first(model: Any, field: str, **filters: Any) -> str | None:
 
 def demo_pages() -> list[str]:
     """Every page of the demo a person opens with GET: those without parameters and one of each
-    parameterised page, pointed at a record the demo holds."""
+    parameterised page, pointed at a record the demo holds; the person page of one participant
+    of each shape the demo walk samples (one with a duplicate flag, an appeal, a referral ...:
+    what the page shows depends on it)."""
     from laydown.accounts.models import User
     from laydown.arms.models import AmmoLot, Container, Item, Materiel, Shipment, Site, StockCheck
     from laydown.assistance import models as aid
@@ -230,6 +232,10 @@ def demo_pages() -> list[str]:
             continue
         if len(endpoint.parameters) != 1:
             continue
+        if endpoint.name == "people:person":
+            from laydown.testing.shapes import PEOPLE
+
+            pages += [reverse(endpoint.name, kwargs=kwargs) for kwargs in PEOPLE()]
         family = _family(endpoint.name, values)
         value = values[family]() if family else None
         if value is not None:

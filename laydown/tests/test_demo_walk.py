@@ -9,12 +9,16 @@ from collections.abc import Iterator
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from laydown.access.permissions import ACTIONS
 from laydown.accounts import demo as accounts_demo
 from laydown.accounts.models import RoleGrant, User
 from laydown.arms.models import Shipment, Site
+from laydown.people.models import DuplicateFlag
+from laydown.testing import languages
 from laydown.testing.demo_walk import DEMO_KWARGS, demo_loaded_once, server_errors, urls_of, walked
+from laydown.testing.shapes import PARTICIPANT_SHAPES, PEOPLE, participants
 from laydown.testing.walk import ANONYMOUS, collect
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -45,6 +49,26 @@ def test_every_depot_of_the_demo_has_a_custodian_to_receive_its_shipments(demo_o
     for depot in Site.objects.filter(kind="storage_depot"):
         assert {"programme", f"site:{depot.code}", f"region:{depot.region}"} & custodians, depot
     assert Shipment.objects.exists()
+
+
+def test_the_walks_visit_a_participant_of_every_shape_the_demo_holds(demo_output) -> None:
+    """Whatever the run's random pseudonyms, the demo walk and the language walk meet a
+    participant with a duplicate flag (decided and awaiting a decision), an appeal (decided
+    and pending), a referral followed up, a payment, a dependant ..."""
+    assert DuplicateFlag.objects.filter(status="same").exists()
+    assert DuplicateFlag.objects.filter(status="open").exists()
+    sampled = [k["pseudonym"] for k in PEOPLE()]
+    rows = participants().filter(pk__in=sampled)
+    held = {"erased": False}  # the demo erases nobody
+    for shape in PARTICIPANT_SHAPES:
+        assert participants().filter(**{shape: True}).exists() == held.get(shape, True), shape
+        assert rows.filter(**{shape: True}).exists() == held.get(shape, True), shape
+        assert rows.filter(**{shape: False}).exists(), shape
+    statuses = set(participants().values_list("status", flat=True))
+    assert {"duplicate", "registered", "appealed", "eligible", "ineligible"} <= statuses
+    assert set(rows.values_list("status", flat=True)) == statuses
+    pages = languages.demo_pages()
+    assert {reverse("people:person", kwargs={"pseudonym": p}) for p in sampled} <= set(pages)
 
 
 def test_every_page_of_every_kind_of_demo_object_answers_every_allowed_user(demo_output) -> None:

@@ -8,7 +8,7 @@ from django.db import connection
 from laydown.accounts import demo as accounts_demo
 from laydown.ledger import replay
 from laydown.people import demo
-from laydown.people.demo import DUPLICATES, demo_names
+from laydown.people.demo import DEPENDANT, DUPLICATES, demo_names
 from laydown.people.models import (
     Appeal,
     CutOff,
@@ -29,7 +29,7 @@ COUNT = 60
 def demo_data() -> list[str]:
     list(accounts_demo.demo_load())
     list(demo.demo_load(COUNT))
-    return demo_names(COUNT) + [name for pair in DUPLICATES for name in pair]
+    return [*demo_names(COUNT), *(name for pair in DUPLICATES for name in pair), DEPENDANT]
 
 
 def database_bytes() -> bytes:
