@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # pyproject.toml keeps the ranges; after changing them, run `make lock` and commit both files.
 LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
 
-.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools suites java pytest pytest-postgres browser-hy browser-walks container-test fmt bench clean messages translations catalogues
+.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools suites java pytest pytest-postgres browser-hy container-test fmt bench clean messages translations catalogues
 
 # Translations (docs/translations.md). The .po catalogues are committed; the .mo files are built
 # from them (msgfmt, Debian's gettext, installed by .ci/install-gettext if missing) by every target
@@ -85,12 +85,8 @@ test: lint typecheck catalogues interop-tools server-tools suites ## lint, type 
 # The three suites share nothing (each has its own data directory, database and ports), so they
 # run at once: one after the other they kept one of CI's 2 cores idle (85 minutes in all). Each
 # suite's output is shown whole when it ends (make --output-sync).
-# The two walks of every page in Chromium (BROWSER_WALKS, below) are a fourth job, queued: it
-# starts when the first of the three ends, instead of lengthening the SQLite suite, which ran
-# every other test too and ended last, alone on one of the two cores (the walks: 19 of the 35
-# minutes of the English browser tests, on a loaded machine).
-suites: $(STAMP) translations java ## the test suite on SQLite, on PostgreSQL and the browser tests in Armenian, at once; then the page walks
-	$(MAKE) --no-print-directory -j3 --output-sync=target pytest pytest-postgres browser-hy browser-walks
+suites: $(STAMP) translations java ## the test suite on SQLite, on PostgreSQL and the browser tests in Armenian, at once
+	$(MAKE) --no-print-directory -j3 --output-sync=target pytest pytest-postgres browser-hy
 
 lint: $(STAMP) ## ruff check and format check, the layering contracts, no missing migrations
 	$(BIN)/ruff check .
@@ -113,14 +109,9 @@ server-tools: ## install Debian's postgresql-client (backups on PostgreSQL) and 
 java: ## Java for ODK Validate (the OpenRosa tests), if missing
 	@command -v java >/dev/null || .ci/install-java
 
-pytest: $(STAMP) translations java ## the test suite on SQLite, but for the page walks (make browser-walks)
+pytest: $(STAMP) translations java ## the test suite on SQLite
 	rm -rf var/test-sqlite
-	LAYDOWN_DATA_DIR=var/test-sqlite LAYDOWN_DATABASE_URL= $(BIN)/pytest $(addprefix --deselect ,$(BROWSER_WALKS))
-
-browser-walks: $(STAMP) translations ## the two browser tests that walk every page of the demo, in English, on SQLite
-	rm -rf var/test-browser-walks
-	LAYDOWN_DATA_DIR=var/test-browser-walks LAYDOWN_DATABASE_URL= \
-	  $(BIN)/pytest --durations=5 $(BROWSER_WALKS)
+	LAYDOWN_DATA_DIR=var/test-sqlite LAYDOWN_DATABASE_URL= $(BIN)/pytest
 
 # The API's fuzz tests (laydown/tests/test_api_schema.py, all marked api_fuzz) run in `make pytest`
 # only; the two other suites deselect them, and leave the module uncollected as well: collecting
@@ -142,10 +133,9 @@ pytest-postgres: $(STAMP) translations java ## the database tests on PostgreSQL,
 # (laydown/tests/test_languages.py) renders every page in Armenian already, and they run in English.
 # Left out too, until it is fixed: the hand-in receipt, in Armenian beside English, prints on two
 # pages instead of one (found by this pass).
-BROWSER_WALKS := \
+BROWSER_HY_SKIPPED := \
   laydown/reports/tests/test_phone_widths.py::test_every_page_fits_a_phone_and_a_tablet \
   laydown/reports/tests/test_accessibility.py::test_every_page_passes_the_accessibility_check
-BROWSER_HY_SKIPPED := $(BROWSER_WALKS)
 
 browser-hy: $(STAMP) translations ## the browser tests once more, with Armenian chosen in the browser (LAYDOWN_BROWSER_LANGUAGE=hy)
 	@echo "Browser tests in Armenian; skipped: the two that walk every page (the language walk renders every page in Armenian; they run in English):"
