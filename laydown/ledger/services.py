@@ -10,11 +10,11 @@ import contextlib
 import functools
 import hashlib
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Field, Model, Q, QuerySet, Subquery
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils import timezone
 
 from laydown import tlog
@@ -53,39 +53,40 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
     bodies = [canonical_record(kind=k, data=d, actor=actor, at=at) for k, d in entries]
     leaf_hashes = [tlog.leaf_hash(body) for body in bodies]
     with transaction.atomic():
-        head = _lock_head()
-        start = head.size
-        edge_tiles = _read_edge_tiles(start)
-        deferred = _deferred.depth > 0
-        if deferred and _deferred.checked:  # checked at the batch's first append, same transaction
-            edge = _edge_of_this_transaction(head, edge_tiles)
+        if _deferred.depth:
+            state = _batch_state(signer)
+            start, edge, edge_tiles = state.size, state.edge, state.tiles
         else:
+            head = _lock_head()
+            start = head.size
+            edge_tiles = _read_edge_tiles(start)
             edge = _checked_edge(head, edge_tiles, signer)
-            _deferred.checked = deferred
         records = [
             Record(index=start + i, kind=k, at=now, actor=actor, body=body, leaf_hash=h)
             for i, ((k, _), body, h) in enumerate(zip(entries, bodies, leaf_hashes, strict=True))
         ]
         _insert_records(records)
         changed = tlog.tiles_append(start, leaf_hashes, _reader(edge_tiles))
-        _write_tiles(changed)
         size = start + len(records)
         edge = tlog.edge_append(start, edge, leaf_hashes)
-        root = tlog.edge_root(edge)
-        if not deferred:
+        if _deferred.depth:  # written once, at the end of the block (checkpoint_deferred)
+            _batch_push(state, size, edge, changed)
+        else:
+            _write_tiles(changed)
+            root = tlog.edge_root(edge)
             _sign(signer, size, root)
-        _head_set(
-            size=size,
-            root=root,
-            edge=tlog.join_edge(edge),
-            edge_tiles=_edge_tiles_digest(size, {**edge_tiles, **changed}),
-        )
+            _head_set(
+                size=size,
+                root=root,
+                edge=tlog.join_edge(edge),
+                edge_tiles=_edge_tiles_digest(size, {**edge_tiles, **changed}),
+            )
+            transaction.on_commit(selectors.checkpoint_served_forget)
+            transaction.on_commit(_push_to_witnesses)
         for record in records:
             apply = registered[record.kind].apply
             if apply is not None:
                 apply(record)
-        transaction.on_commit(selectors.checkpoint_served_forget)
-        transaction.on_commit(_push_to_witnesses)
     return records
 
 
@@ -96,56 +97,113 @@ def _sign(signer: tlog.Signer, size: int, root: bytes) -> None:
     _remember_verified(_verifier(signer), note, root)
 
 
+class _Batch:
+    """The log as a deferred block's appends left it so far: its size and right edge, its
+    partial tiles (all an append reads) and the tiles changed since the block began (written
+    at its end). `marker` is the no-op on-commit callback its append registered: Django drops
+    it when a savepoint around that append is rolled back, and the append's leaves with it."""
+
+    __slots__ = ("size", "edge", "tiles", "changed", "marker")
+
+    def __init__(
+        self,
+        size: int,
+        edge: list[bytes],
+        tiles: dict[tuple[int, int], bytes],
+        changed: dict[tuple[int, int], bytes],
+    ) -> None:
+        self.size = size
+        self.edge = edge
+        self.tiles = tiles
+        self.changed = changed
+        self.marker: Callable[[], None] = lambda: None
+
+
 class _Deferred(threading.local):
     depth = 0
-    checked = False
+    # One _Batch per append of the block still standing, oldest first (the last is the log now)
+    appends: list[_Batch]
+
+    def __init__(self) -> None:
+        self.appends = []
 
 
 _deferred = _Deferred()
 
 
+def _batch_state(signer: tlog.Signer) -> _Batch:
+    """The log as this block's standing appends left it; read (and checked against the newest
+    checkpoint) under the log head lock at the block's first append, or at the first after
+    every earlier one was rolled back (on PostgreSQL the lock went with their savepoint)."""
+    standing = _batch_standing()
+    if standing is not None:
+        return standing
+    head = _lock_head()
+    tiles = _read_edge_tiles(head.size)
+    return _Batch(head.size, _checked_edge(head, tiles, signer), tiles, {})
+
+
+def _batch_standing() -> _Batch | None:
+    """The newest append of the block not rolled back (None: none stands), after forgetting
+    those rolled back: a savepoint's rollback takes back the appends made since it, the newest."""
+    appends = _deferred.appends
+    if appends:
+        standing = {id(entry[1]) for entry in connection.run_on_commit}
+        while appends and id(appends[-1].marker) not in standing:
+            appends.pop()
+    return appends[-1] if appends else None
+
+
+def _batch_push(
+    before: _Batch, size: int, edge: list[bytes], changed: Mapping[tuple[int, int], bytes]
+) -> None:
+    """Note an append of the block: the log after it, standing while its savepoint does."""
+    partial = {(tile.level, tile.index) for tile in tlog.edge_tiles(size)}
+    tiles = {key: hashes for key, hashes in {**before.tiles, **changed}.items() if key in partial}
+    after = _Batch(size, edge, tiles, {**before.changed, **changed})
+    transaction.on_commit(after.marker)
+    _deferred.appends.append(after)
+
+
 @contextlib.contextmanager
 def checkpoint_deferred() -> Iterator[None]:
-    """Appends inside this block sign no checkpoint; one is signed at its end for the tree
-    they leave. Use it inside one transaction (the group committer does): the first append
-    checks the stored tree against the newest checkpoint, the following ones trust what this
-    transaction wrote, and nothing is visible to others before the block's checkpoint."""
+    """Appends inside this block sign no checkpoint and leave the log head and the hash tiles
+    as they were until its end; then the tiles they changed and the head are written once and
+    one checkpoint is signed for the tree they leave. Use it inside one transaction (the group
+    committer does): the first append locks the log head, reads it and the partial tiles and
+    checks them against the newest checkpoint; the following ones extend what it keeps in
+    memory. An append rolled back with a savepoint is taken back from it too. Inside the block
+    the log head, tiles and checkpoints read from the database are those of before it.
+    A block inside another adds nothing: the outer one writes and signs."""
     if not connection.in_atomic_block:
         raise RuntimeError("checkpoint_deferred() needs an enclosing transaction.atomic()")
+    outer = _deferred.depth == 0
+    if outer:
+        _deferred.appends = []
     _deferred.depth += 1
-    _deferred.checked = False
     try:
         yield
+        if outer and (state := _batch_standing()) is not None:
+            _batch_write(state)
     finally:
         _deferred.depth -= 1
-    head = _HEAD_AND_NEWEST_SIGNED.first(1)
-    if head is not None and head[0] > (head[2] or 0):
-        _sign(keys.log_signer(), head[0], bytes(head[1]))
+        if outer:
+            _deferred.appends = []
 
 
-# The tree the block's appends left and the size of the newest checkpoint, in one query
-# compiled once (built by the ORM at each batch, the two queries were a tenth of a single
-# grouped registration's CPU, issue 20).
-_HEAD_AND_NEWEST_SIGNED: Compiled[LogHead] = Compiled(
-    lambda id: (
-        LogHead.objects.filter(id=id)
-        .annotate(
-            newest=Subquery(Checkpoint.objects.order_by("-size").values("size")[:1]),
-        )
-        .values_list("size", "root", "newest")
-    ),
-    1,
-)
-
-
-def _edge_of_this_transaction(
-    head: LogHead, edge_tiles: Mapping[tuple[int, int], bytes]
-) -> list[bytes]:
-    """The edge an earlier append of this transaction left (no newer checkpoint exists yet)."""
-    edge = tlog.split_edge(head.size, bytes(head.edge))
-    if head.size and bytes(head.edge_tiles) != _edge_tiles_digest(head.size, edge_tiles):
-        raise LogIntegrityError("The partial hash tiles changed inside one transaction.")
-    return edge
+def _batch_write(state: _Batch) -> None:
+    """The end of a deferred block: its changed tiles, the log head and one checkpoint."""
+    _write_tiles(state.changed)
+    root = tlog.edge_root(state.edge)
+    _sign(keys.log_signer(), state.size, root)
+    _head_set(
+        size=state.size,
+        root=root,
+        edge=tlog.join_edge(state.edge),
+        edge_tiles=_edge_tiles_digest(state.size, state.tiles),
+    )
+    transaction.on_commit(selectors.checkpoint_served_forget)
+    transaction.on_commit(_push_to_witnesses)
 
 
 class LogIntegrityError(Exception):

@@ -10,12 +10,13 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.test import override_settings
 
 from laydown.core.errors import ValidationError
+from laydown import tlog
 from laydown.ledger import group, keys, replay, selectors, services
-from laydown.ledger.models import Checkpoint, Record
+from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
 from laydown.testing.ledger import assert_log_is_whole
 
 
@@ -215,12 +216,110 @@ def queries_of_a_batch(size: int) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_reads_the_tree_it_signs_in_one_query(committer) -> None:
-    """A batch's own work (its transaction, its end and its checkpoint) is a few queries
-    whatever its size; each call adds its savepoint and its append."""
+def test_a_batch_reads_and_writes_the_log_head_and_tiles_once(committer) -> None:
+    """A batch's own work is a few queries whatever its size: the log head, its partial tiles
+    and the newest checkpoint read at the first append, the tiles, the checkpoint and the head
+    written at the end; each call adds its savepoints and its record."""
     services.record_append(kind="test.sample", data={"n": -1}, actor="clerk")
     one, five = queries_of_a_batch(1), queries_of_a_batch(5)
     per_call = (len(five) - len(one)) / 4
-    assert per_call == 9  # savepoints of the call and of the append (4), the append (5)
-    assert len(one) - per_call == 5, one  # begin, the first append's check, end, sign, commit
-    assert sum("ledger_checkpoint" in sql for sql in five) == 3, five
+    assert per_call == 5  # savepoints of the call and of the append (4), the record (1)
+    own = [sql for sql in one if sql not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT")]
+    assert len(own) - per_call == 6, one  # 3 reads at the first append, 3 writes at the end
+    for table in ("ledger_loghead", "ledger_tile", "ledger_checkpoint"):
+        assert sum(table in sql for sql in five) == 2, (table, five)  # read once, written once
+
+
+def one_by_one(leaves: list[bytes]) -> tuple[dict[tuple[int, int], bytes], list[bytes]]:
+    """The tiles and right edge that appending `leaves` one record at a time leaves: each
+    append extends the partial tiles it reads and the edge, as an append outside a batch."""
+    tiles: dict[tuple[int, int], bytes] = {}
+    edge: list[bytes] = []
+    for size, leaf in enumerate(leaves):
+        tiles.update(tlog.tiles_append(size, [leaf], lambda level, n: tiles[(level, n)]))
+        edge = tlog.edge_append(size, edge, [leaf])
+    return tiles, edge
+
+
+def assert_as_appended_one_by_one() -> None:
+    """The stored tiles, log head and newest checkpoint are byte for byte those of appending
+    the stored records one at a time."""
+    leaves = [
+        bytes(h) for h in Record.objects.order_by("index").values_list("leaf_hash", flat=True)
+    ]
+    size = len(leaves)
+    tiles, edge = one_by_one(leaves)
+    stored = {
+        (lv, n): bytes(h) for lv, n, h in Tile.objects.values_list("level", "index", "hashes")
+    }
+    assert stored == tiles
+    head = LogHead.objects.get()
+    assert (head.size, bytes(head.root)) == (size, tlog.root_hash(leaves))
+    assert bytes(head.edge) == tlog.join_edge(edge)
+    assert bytes(head.edge_tiles) == services._edge_tiles_digest(size, tiles)
+    newest = selectors.checkpoint_latest()
+    assert (newest.size, newest.root) == (size, tlog.root_hash(leaves))
+    assert_log_is_whole(size)
+
+
+def appends(n: int, count: int, *, fail: bool = False) -> group._Call:
+    """A call appending `count` records in one append, refused after it when `fail`."""
+
+    def run() -> list[Record]:
+        entries = [("test.sample", {"n": n + i}) for i in range(count)]
+        records = services.record_append_batch(entries=entries, actor="clerk")
+        if fail:
+            raise ValidationError(f"records {n}.. refused", fields={"n": "refused"})
+        return records
+
+    return group._Call(run, None)
+
+
+def takes_one_back(n: int) -> group._Call:
+    """A call whose service appends in a savepoint of its own, rolls it back, goes on."""
+
+    def run() -> list[Record]:
+        try:
+            with transaction.atomic():
+                services.record_append(kind="test.sample", data={"n": n}, actor="clerk")
+                raise LookupError("taken back")
+        except LookupError:
+            pass
+        return [services.record_append(kind="test.sample", data={"n": n + 1}, actor="clerk")]
+
+    return group._Call(run, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_leaves_the_tiles_and_head_of_one_by_one_appends_whatever_rolled_back(
+    committer,
+) -> None:
+    """Across a tile boundary, with calls rolled back first, in the middle, last, and inside a
+    call that goes on: exactly the records of the calls that stand, and their tiles, edge and
+    checkpoint as if each had been appended alone."""
+    services.record_append_batch(
+        entries=[("test.sample", {"n": -i}) for i in range(1, 251)], actor="clerk"
+    )
+    batch = [
+        appends(0, 2, fail=True),  # the first append of the batch taken back
+        appends(10, 3),
+        appends(20, 1, fail=True),
+        takes_one_back(30),
+        appends(40, 5),  # crosses 256 = one full tile at level 0
+        appends(50, 4, fail=True),  # in the new tile, taken back
+        appends(60, 1),
+        appends(70, 2, fail=True),  # the last call taken back
+    ]
+    group.commit_batch(batch)
+    kept = [r.data["n"] for c in batch if not c.future.exception() for r in c.future.result()]
+    assert kept == [10, 11, 12, 31, 40, 41, 42, 43, 44, 60]
+    stored = list(Record.objects.filter(index__gte=250).order_by("index"))
+    assert [r.data["n"] for r in stored] == kept
+    assert [r.index for c in batch if not c.future.exception() for r in c.future.result()] == [
+        r.index for r in stored
+    ]
+    assert_as_appended_one_by_one()
+    group.commit_batch([appends(100, 1, fail=True)])  # a batch with nothing standing
+    assert Checkpoint.objects.order_by("-size").first().size == 260
+    group.commit_batch([appends(200, 300), appends(600, 1)])  # two tiles and a level-1 tile
+    assert_as_appended_one_by_one()
