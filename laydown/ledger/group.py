@@ -132,7 +132,7 @@ def commit_batch(batch: list[_Call]) -> None:
 
 def _run_one(call: _Call) -> tuple[bool, Any]:
     try:
-        with translation.override(call.language), transaction.atomic():
+        with translation.override(call.language), services.call_savepoint():
             return True, call.run()
     except Exception as exc:  # this caller's own error: its savepoint is rolled back
         return False, exc

@@ -52,7 +52,7 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
     at = rfc3339(now)
     bodies = [canonical_record(kind=k, data=d, actor=actor, at=at) for k, d in entries]
     leaf_hashes = [tlog.leaf_hash(body) for body in bodies]
-    with transaction.atomic():
+    with atomic():
         if _deferred.depth:
             state = _batch_state(signer)
             start, edge, edge_tiles = state.size, state.edge, state.tiles
@@ -121,6 +121,7 @@ class _Batch:
 
 class _Deferred(threading.local):
     depth = 0
+    call = 0  # inside a grouped call: the number of savepoints open, the call's the last
     # One _Batch per append of the block still standing, oldest first (the last is the log now)
     appends: list[_Batch]
 
@@ -163,6 +164,37 @@ def _batch_push(
     after = _Batch(size, edge, tiles, {**before.changed, **changed})
     transaction.on_commit(after.marker)
     _deferred.appends.append(after)
+
+
+def atomic() -> transaction.Atomic:
+    """`transaction.atomic()` for a write service's block and an append: directly inside a
+    grouped call's savepoint (`call_savepoint`, no other savepoint in between) it makes no
+    savepoint of its own, as that one already takes back everything the call did. An exception
+    leaving it then fails the whole call, even if the service catches it: Django's
+    needs_rollback refuses the call's next query, and `call_savepoint` refuses its end."""
+    depth = _deferred.call
+    ids = connection.savepoint_ids
+    shares = depth > 0 and len(ids) >= depth and not any(ids[depth:])
+    return transaction.atomic(savepoint=not shares)
+
+
+@contextlib.contextmanager
+def call_savepoint() -> Iterator[None]:
+    """One grouped call's own savepoint (the group committer runs each call in one): its
+    changes are kept or rolled back together, and `atomic()` blocks directly inside share it.
+    A call that caught the error of such a block (the transaction marked for rollback) is
+    rolled back and raises, never reported done."""
+    with transaction.atomic():
+        outer, _deferred.call = _deferred.call, len(connection.savepoint_ids)
+        try:
+            yield
+            if connection.needs_rollback:
+                raise transaction.TransactionManagementError(
+                    "A grouped call caught an error raised inside one of its atomic blocks: "
+                    "its changes are rolled back."
+                )
+        finally:
+            _deferred.call = outer
 
 
 @contextlib.contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, actor_of
@@ -147,7 +146,7 @@ def item_collect(
             fields={f: r for e in problems.values() for f, r in e.fields.items()},
         )
     reason = validators.text("confirm_duplicate_reason", confirm_duplicate_reason, max_length=500)
-    with transaction.atomic():
+    with ledger.atomic():
         earlier = duplicates_of(serial=clean["serial"], make=clean["make"], model=clean["model"])
         if earlier and not reason:
             raise DuplicateSuspected(
@@ -235,7 +234,7 @@ def lot_collect(*, actor: Principal, site: Site, **fields: Any) -> AmmoLot:
     authorize_at(actor, "arms.item_register", site)
     open_site_check(site)
     data = lot_fields_check(**fields)
-    with transaction.atomic():
+    with ledger.atomic():
         (tag,) = allocate_tags(LOT_PREFIX)
         append_record(records.LOT_COLLECTED.name, {"tag": tag, "site": site.code, **data}, actor)
     return AmmoLot.objects.get(tag=tag)
@@ -289,7 +288,7 @@ def materiel_collect(
         photos=photos,
         photos_announced=photos_announced,
     )
-    with transaction.atomic():
+    with ledger.atomic():
         (tag,) = allocate_tags(MATERIEL_PREFIX)
         append_record(
             records.MATERIEL_COLLECTED.name, {"tag": tag, "site": site.code, **data}, actor

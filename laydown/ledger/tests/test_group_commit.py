@@ -13,8 +13,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 
-from laydown.core.errors import ValidationError
 from laydown import tlog
+from laydown.core.errors import ValidationError
 from laydown.ledger import group, keys, replay, selectors, services
 from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
 from laydown.testing.ledger import assert_log_is_whole
@@ -223,7 +223,7 @@ def test_a_batch_reads_and_writes_the_log_head_and_tiles_once(committer) -> None
     services.record_append(kind="test.sample", data={"n": -1}, actor="clerk")
     one, five = queries_of_a_batch(1), queries_of_a_batch(5)
     per_call = (len(five) - len(one)) / 4
-    assert per_call == 5  # savepoints of the call and of the append (4), the record (1)
+    assert per_call == 3  # the call's savepoint (2: the append shares it), the record (1)
     own = [sql for sql in one if sql not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT")]
     assert len(own) - per_call == 6, one  # 3 reads at the first append, 3 writes at the end
     for table in ("ledger_loghead", "ledger_tile", "ledger_checkpoint"):
@@ -322,4 +322,29 @@ def test_a_batch_leaves_the_tiles_and_head_of_one_by_one_appends_whatever_rolled
     group.commit_batch([appends(100, 1, fail=True)])  # a batch with nothing standing
     assert Checkpoint.objects.order_by("-size").first().size == 260
     group.commit_batch([appends(200, 300), appends(600, 1)])  # two tiles and a level-1 tile
+    assert_as_appended_one_by_one()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_that_catches_an_error_of_its_shared_savepoint_is_rolled_back_not_saved(
+    committer,
+) -> None:
+    """An append directly inside a call shares the call's savepoint; a service that catches
+    its error and returns is still refused, its record gone, the others' kept."""
+
+    def catches() -> str:
+        try:
+            with services.atomic():
+                services.record_append(kind="test.sample", data={"n": 99}, actor="clerk")
+                raise LookupError("caught")
+        except LookupError:
+            pass
+        return "done"
+
+    batch = [*calls((0, False)), group._Call(catches, None), *calls((1, False))]
+    group.commit_batch(batch)
+    with pytest.raises(transaction.TransactionManagementError):
+        batch[1].future.result()
+    assert [batch[0].future.result().index, batch[2].future.result().index] == [0, 1]
+    assert [r.data["n"] for r in Record.objects.order_by("index")] == [0, 1]
     assert_as_appended_one_by_one()
