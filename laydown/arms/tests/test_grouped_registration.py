@@ -64,12 +64,12 @@ def test_a_grouped_registration_makes_no_query_it_does_not_need(
         group.commit_batch(batch)
     assert batch[0].future.result().serial == "GR-1"
     sql = [q["sql"] for q in queries.captured_queries]
-    # the batch: begin, the tree it signs, its checkpoint, commit (4); the savepoints of the
-    # call, of item_collect's block and of the append (6); the duplicate search and the tag
-    # counter (2); the append: the log head, the edge tiles, the newest checkpoint, the record,
-    # its tiles, the head (6); applied: the item, the counter, the custody event (3); the item
-    # answered from its record, not read back (0)
-    assert len(sql) == 21, "\n".join(sql)
+    # the batch: begin, commit (2); the log head, its partial tiles and the newest checkpoint
+    # read at its first append, the tiles, the checkpoint and the head written at its end (6);
+    # the call's savepoint, which item_collect's block and the append share (2); the duplicate
+    # search and the tag counter (2); the record (1); applied: the item, the counter, the
+    # custody event (3); the item answered from its record, not read back (0)
+    assert len(sql) == 16, "\n".join(sql)
 
 
 def fields_of(item: Item) -> dict[str, tuple[type, Any]]:
