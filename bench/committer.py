@@ -153,7 +153,7 @@ def main() -> None:
         def registration() -> group._Call:
             return group._Call(
                 functools.partial(
-                    item_collect.__wrapped__,  # what the committer runs for item_collect
+                    item_collect.__wrapped__,  # type: ignore[attr-defined]  # the committer runs
                     actor=SYSTEM,
                     site=site,
                     category="sa_assault_rifle",

@@ -6,7 +6,9 @@ LAYDOWN_GROUP_COMMIT on (`laydown serve` turns it on), is handed to this process
 thread. The committer takes every call waiting (at most MAX_BATCH; none is held back for a
 timer: a batch is whatever queued while the previous commit ran), runs each in its own
 savepoint of one transaction in which appends sign no checkpoint, signs one checkpoint for
-the batch, commits, and only then answers each caller with its own result or its own error:
+the batch, commits, and only then answers each caller with its own result or its own error.
+The log head and its tiles are read once and written once per batch (`checkpoint_deferred`);
+the service's and the append's atomic blocks share the call's savepoint (`services.atomic`):
 
 - a caller whose service raises gets that exception; its savepoint is rolled back, so its
   records and projection changes are gone and the others' are kept;
