@@ -348,3 +348,58 @@ def test_a_call_that_catches_an_error_of_its_shared_savepoint_is_rolled_back_not
     assert [batch[0].future.result().index, batch[2].future.result().index] == [0, 1]
     assert [r.data["n"] for r in Record.objects.order_by("index")] == [0, 1]
     assert_as_appended_one_by_one()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_committers_queue_on_a_file_lock_held_for_exactly_the_batch(committer) -> None:
+    """Processes' committers wait for each other on `<database>-writers` (a kernel queue that
+    wakes at once), not in SQLite's polling busy handler; the lock is held while the batch runs
+    and commits, and let go after, even when the batch fails."""
+    import fcntl
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's committers queue on the log head's row lock")
+    path = str(connection.settings_dict["NAME"]) + "-writers"
+    seen: list[bool] = []
+
+    def held() -> bool:
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing lets go of a lock this descriptor took
+        return False
+
+    def spy(n: int) -> Record:
+        seen.append(held())
+        return register.__wrapped__(n)
+
+    batch = [group._Call(lambda: spy(0), None), group._Call(lambda: spy(1), None)]
+    group.commit_batch(batch)
+    assert [c.future.result().index for c in batch] == [0, 1]
+    assert seen == [True, True]
+    assert not held()
+    key = keys.key_path()
+    moved = key.with_name("log.key.away")
+
+    def lose_the_key() -> None:  # the batch's checkpoint cannot be signed: the commit fails
+        seen.append(held())
+        key.rename(moved)
+        keys.log_signer.cache_clear()
+
+    failing = [group._Call(lambda: spy(2), None), group._Call(lose_the_key, None)]
+    try:
+        group.commit_batch(failing)
+    finally:
+        moved.rename(key)
+        keys.log_signer.cache_clear()
+    for call in failing:
+        with pytest.raises(Exception, match="no signing key"):
+            call.future.result()
+    assert seen == [True, True, True, True]
+    assert not held()
