@@ -306,10 +306,10 @@ def default_shape() -> tuple[int, int]:
     """`laydown serve`'s workers and threads on this machine (LAYDOWN_WORKERS, LAYDOWN_THREADS
     or the defaults)."""
     sys.path.insert(0, str(ROOT))
-    from laydown.server import DEFAULT_THREADS, cpu_count, default_workers
+    from laydown.server import cpu_count, default_threads, default_workers
 
     workers = int(os.environ.get("LAYDOWN_WORKERS") or default_workers(cpu_count()))
-    return workers, int(os.environ.get("LAYDOWN_THREADS") or DEFAULT_THREADS)
+    return workers, int(os.environ.get("LAYDOWN_THREADS") or default_threads(workers))
 
 
 def one_run(

@@ -93,10 +93,10 @@ def gunicorn_server(env: dict[str, str], work: Path) -> Server:
     directory of its own), with the workers and threads `laydown serve` takes
     (LAYDOWN_WORKERS, LAYDOWN_THREADS), keep-alive 5 s."""
     sys.path.insert(0, str(ROOT))
-    from laydown.server import DEFAULT_THREADS, cpu_count, default_workers
+    from laydown.server import cpu_count, default_threads, default_workers
 
     workers = int(os.environ.get("LAYDOWN_WORKERS") or default_workers(cpu_count()))
-    threads = int(os.environ.get("LAYDOWN_THREADS") or DEFAULT_THREADS)
+    threads = int(os.environ.get("LAYDOWN_THREADS") or default_threads(workers))
     env = dict(env, PROMETHEUS_MULTIPROC_DIR=str(work / "gunicorn-metrics"))
     (work / "gunicorn-metrics").mkdir(mode=0o700)
     subprocess.run(  # noqa: S603 - our own command; `laydown serve` does it before its workers
@@ -218,8 +218,9 @@ def section(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"connections, its latency histogram), on the same machine as the servers. Whatever else "
         f"runs on the machine moves the figures: the load average (1/5/15 min, from "
         f"/proc/loadavg) at the start of each run is beside it. `laydown serve` ran "
-        f"granian's WSGI server with its defaults for this machine (LAYDOWN_WORKERS = 2 x CPUs "
-        f"+ 1 = 5, 4 threads); the development server is `laydown serve --dev` (runserver, a "
+        f"granian's WSGI server with its defaults for this machine (LAYDOWN_WORKERS one per CPU, "
+        f"at least 2; LAYDOWN_THREADS 50 / workers); the development server is "
+        f"`laydown serve --dev` (runserver, a "
         f"thread per connection). nginx serves the published copy (`laydown log publish`) "
         f"with the site of deploy/nginx over TLS (HTTP/1.1 from wrk).",
         "",

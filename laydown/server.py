@@ -60,12 +60,25 @@ def cpu_count() -> int:
 
 
 def default_workers(cpus: int) -> int:
-    """2 x CPUs + 1, capped: each worker holds its own memory and database connections, and
-    threads already overlap waits within a worker."""
-    return min(2 * cpus + 1, MAX_DEFAULT_WORKERS)
+    """One per CPU (at least 2, at most 8): a worker's threads share its one interpreter lock,
+    so CPUs are what more processes add, and each worker is one group committer. More workers
+    than CPUs made registrations dearer: 5 committers on 2 cores each took smaller batches
+    and waited for each other's (bench/load.py, 50 connections, 2026-11-30: 5 x 4 174/s on
+    SQLite and 100/s on PostgreSQL at p95 483 / 863 ms; 2 x 25 286/s and 132/s at 279 / 642
+    ms; reads within 5% of each other, docs/benchmarks.md)."""
+    return max(2, min(cpus, MAX_DEFAULT_WORKERS))
 
 
-DEFAULT_THREADS = 4
+# Threads per worker by default: about 50 in all (each may hold a database connection, and
+# PostgreSQL's default max_connections is 100), at least 4 per worker.
+THREADS_IN_ALL = 50
+MIN_DEFAULT_THREADS = 4
+
+
+def default_threads(workers: int) -> int:
+    return max(MIN_DEFAULT_THREADS, THREADS_IN_ALL // workers)
+
+
 LOG_FORMATS = ("json", "text")
 
 
@@ -90,7 +103,7 @@ def server_options(bind: str) -> dict[str, Any]:
     from laydown.core.logs import granian_logging
 
     workers = env_int("LAYDOWN_WORKERS", default_workers(cpu_count()), minimum=1)
-    threads = env_int("LAYDOWN_THREADS", DEFAULT_THREADS, minimum=1)
+    threads = env_int("LAYDOWN_THREADS", default_threads(workers), minimum=1)
     return {
         "target": TARGET,
         "factory": True,  # TARGET is called in each worker and returns the application

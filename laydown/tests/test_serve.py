@@ -152,8 +152,12 @@ def test_workers_and_threads_come_from_the_environment(monkeypatch) -> None:
     monkeypatch.delenv("LAYDOWN_WORKERS")
     monkeypatch.delenv("LAYDOWN_THREADS")
     options = server.server_options("127.0.0.1:1")
-    assert options["workers"] == server.default_workers(server.cpu_count()) >= 3
-    assert options["blocking_threads"] == server.DEFAULT_THREADS
+    workers = options["workers"]
+    assert workers == server.default_workers(server.cpu_count()) >= 2
+    assert options["blocking_threads"] == server.default_threads(workers)
+    # a worker per CPU, about 50 threads in all (database connections), whatever the machine
+    assert [server.default_workers(c) for c in (1, 2, 4, 16)] == [2, 2, 4, 8]
+    assert [server.default_threads(w) for w in (2, 4, 8)] == [25, 12, 6]
 
 
 def test_the_address_is_host_and_port_or_a_unix_socket() -> None:
