@@ -23,7 +23,7 @@ from laydown.fixtures import ARMS_MANAGER, ITEM_FIELDS
 from laydown.ops.api_fast import RegistrationFront
 from laydown.ops.api_front import TokenApiFront
 from laydown.ops.metrics import REQUESTS
-from laydown.testing import log_size, user_with_role
+from laydown.testing import log_size, token_for, user_with_role
 from laydown.testing.wsgi import AnswerByName, answer, by_name, console_log, request_lines
 from laydown.testing.wsgi import environ as request
 
@@ -49,11 +49,7 @@ MATERIEL = {"site": "cp-north", "type": "radio", "description": "VHF radio", "qu
 
 
 def token(username: str, actions: list[str], scope: str = "site:cp-north") -> str:
-    user = user_with_role(username, "collection_clerk", scope=scope)
-    _token, secret = accounts.token_create(
-        actor=principal_for_user(user), name="fast test", actions=actions, days=5
-    )
-    return secret
+    return token_for(user_with_role(username, "collection_clerk", scope=scope), actions)
 
 
 @pytest.fixture

@@ -11,13 +11,11 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import transaction
 
-from laydown.access.web import principal_for_user
-from laydown.accounts import services as accounts
 from laydown.arms.models import Site
 from laydown.fixtures import ITEM_FIELDS
 from laydown.ops.api_front import ApiHandler, TokenApiFront, token_call
 from laydown.ops.metrics import REQUESTS
-from laydown.testing import log_size, user_with_role
+from laydown.testing import log_size, token_for, user_with_role
 from laydown.testing.wsgi import AnswerByName, answer, by_name, console_log, request_lines
 from laydown.testing.wsgi import environ as request
 
@@ -31,11 +29,7 @@ ITEM = ITEM_FIELDS | {"site": "cp-north", "serial": "KT-FRONT-1"}
 
 
 def token(username: str, actions: list[str], scope: str = "site:cp-north") -> str:
-    user = user_with_role(username, "collection_clerk", scope=scope)
-    _token, secret = accounts.token_create(
-        actor=principal_for_user(user), name="front test", actions=actions, days=5
-    )
-    return secret
+    return token_for(user_with_role(username, "collection_clerk", scope=scope), actions)
 
 
 @pytest.fixture
