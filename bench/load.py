@@ -51,6 +51,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _chart import Series, line_chart
 from _server import (
     ROOT,
     Server,
@@ -501,8 +502,68 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace, load0: flo
                 "request (the whole request: the server, Django's middleware, the checkpoint and "
                 "tiles, the proof, the log line).",
             ]
+    if args.write:
+        lines += ["", *(f"![{alt}](charts/{name})" for name, alt in CHARTS)]
     lines += ["<!-- load:end -->", ""]
     return "\n".join(lines)
+
+
+CHARTS = (
+    ("load-throughput.svg", "registrations per second against connections"),
+    ("load-p95.svg", "p95 latency against connections"),
+)
+
+
+def charts(results: list[dict[str, Any]], directory: Path) -> None:
+    """The curves of the table: registrations/s and p95 against connections, one line per
+    database, group commit and server shape (the median, the runs' min-max as a bar)."""
+    lines: dict[str, list[dict[str, Any]]] = {}
+    for result in results:
+        for row in result["runs"]:
+            label = (
+                f"{result['db']}, {row['shape'][0]}x{row['shape'][1]}"
+                f"{'' if row['group_commit'] else ', no group commit'}"
+                f"{'' if row['client'] == 'wrk' else ', ' + row['client']}"
+            )
+            lines.setdefault(label, []).append(row)
+
+    def series(key: str) -> list[Series]:
+        return [
+            Series(
+                label,
+                [(row["clients"], statistics.median(r[key] for r in row["runs"])) for row in rows],
+                [
+                    (
+                        row["clients"],
+                        min(r[key] for r in row["runs"]),
+                        max(r[key] for r in row["runs"]),
+                    )
+                    for row in rows
+                ],
+            )
+            for label, rows in lines.items()
+        ]
+
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / CHARTS[0][0]).write_text(
+        line_chart(
+            series("per_s"),
+            title="Single registrations over HTTP (issue 20)",
+            x_label="connections (clerks sending at once)",
+            y_label="registrations/s",
+            target=(1000, "target: 1,000/s"),
+        )
+    )
+    (directory / CHARTS[1][0]).write_text(
+        line_chart(
+            series("p95_ms"),
+            title="p95 latency of a registration (issue 20)",
+            x_label="connections (clerks sending at once)",
+            y_label="p95 (ms, log scale)",
+            target=(100, "target: 100 ms"),
+            log_y=True,
+        )
+    )
 
 
 def main() -> None:
@@ -543,6 +604,7 @@ def main() -> None:
     print(text)
     if args.write:
         write_section(args.write, text, "load")
+        charts(results, args.write.parent / "charts")
     if any(not r["check"] for result in results for row in result["runs"] for r in row["runs"]):
         raise SystemExit("the database did not hold exactly the registrations answered 201")
 
