@@ -66,9 +66,21 @@ def document_errors(operation: Any, *, public: bool = False, extra: tuple[int, .
     """Add `ErrorOut` responses for the error statuses of `operation` to its `response=` list.
 
     Only the OpenAPI document and response models change: errors are answered by the
-    exception handlers of `laydown.api`, never returned by the operation itself."""
+    exception handlers of `laydown.api`, never returned by the operation itself. Every status
+    of every operation shares one response model (ninja's wrapper of `ErrorOut`): built for
+    each, they were ~600 identical pydantic models, built again by every process that loads
+    the API (`laydown` commands, the server's workers)."""
     for status in sorted(error_statuses(operation, public=public) | set(extra)):
-        operation.response_models.setdefault(status, operation._create_response_model(ErrorOut))
+        operation.response_models.setdefault(status, _error_response_model(operation))
+
+
+_ERROR_RESPONSE: list[Any] = []  # ninja's response model of ErrorOut, built once (by the first)
+
+
+def _error_response_model(operation: Any) -> Any:
+    if not _ERROR_RESPONSE:
+        _ERROR_RESPONSE.append(operation._create_response_model(ErrorOut))
+    return _ERROR_RESPONSE[0]
 
 
 def json_error(
