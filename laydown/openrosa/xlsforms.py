@@ -30,11 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyxform
 from django.utils import translation
 from django.utils.translation import gettext
-from pyxform.xls2json_backends import md_to_dict
-from pyxform.xls2xform import convert
 
 from laydown.access.permissions import Principal, is_allowed
 from laydown.field import kinds
@@ -86,6 +83,8 @@ def form_names() -> list[str]:
 @functools.cache
 def workbook(form: str) -> dict[str, Any]:
     """The XLSForm of `form` as pyxform's workbook dict (sheet -> rows), as in the file."""
+    from pyxform.xls2json_backends import md_to_dict  # here: pyxform takes ~0.3 s to import
+
     if form not in form_names():
         raise KeyError(form)
     return md_to_dict((HERE / f"{form}.md").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
@@ -167,6 +166,9 @@ def media(form: str, vocab: dict[str, Any]) -> dict[str, bytes]:
 
 def build(form: str, vocab: dict[str, Any]) -> Built:
     """The XForm of `form` with its static lists from `vocab` (see the module's docstring)."""
+    import pyxform
+    from pyxform.xls2xform import convert
+
     book = copy.deepcopy(workbook(form))
     static, _files = _lists(form)
     missing = sorted(s for s in static if s not in vocab)

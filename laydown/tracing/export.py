@@ -13,8 +13,6 @@ import json
 import zipfile
 from typing import Any
 
-from openpyxl import Workbook
-
 from laydown.arms.models import Item
 from laydown.core.spreadsheet import csv_lines, xlsx_row
 from laydown.tracing.models import Marking, Recovery, TracingRequest
@@ -127,6 +125,8 @@ def build(request: TracingRequest) -> bytes:
         "items": [{**row, "ledger": tag_bundle(row["tag"])} for row in data],
     }
     csv_text = "".join(csv_lines([COLUMNS, *(_flat(r) for r in data)]))
+    from openpyxl import Workbook  # here: openpyxl takes ~0.2 s to import, most commands none
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(request.code)
     sheet.append(xlsx_row(sheet, COLUMNS))
