@@ -76,19 +76,26 @@ def token_principal(token: str) -> Principal:
     digest = token_digest(secret)
     principal = token_cache.get(digest)
     if principal is None:
-        stamp = token_cache.stamp_read()
-        api_token = selectors.token_authenticate(secret)
-        if api_token is None or not api_token.user.is_active:
-            raise TokenInvalid(
-                _(
-                    "The token is invalid, expired or revoked. Create a new one on your "
-                    "profile page or with POST /api/v1/tokens."
-                )
+        with token_cache.looked_up_once(digest):  # a thread looking it up now keeps it
+            principal = token_cache.get(digest) or _looked_up(secret, digest)
+    return principal
+
+
+def _looked_up(secret: str, digest: str) -> Principal:
+    """The token's principal from the database, kept (token_cache); raises TokenInvalid."""
+    stamp = token_cache.stamp_read()
+    api_token = selectors.token_authenticate(secret)
+    if api_token is None or not api_token.user.is_active:
+        raise TokenInvalid(
+            _(
+                "The token is invalid, expired or revoked. Create a new one on your "
+                "profile page or with POST /api/v1/tokens."
             )
-        principal = principal_for_user(api_token.user, token_actions=frozenset(api_token.actions))
-        # A token acts for the organisation it was issued in, whatever happens to its user.
-        principal = dataclasses.replace(principal, organisation_id=api_token.organisation_id)
-        token_cache.put(digest, api_token.expires_at, principal, stamp)
+        )
+    principal = principal_for_user(api_token.user, token_actions=frozenset(api_token.actions))
+    # A token acts for the organisation it was issued in, whatever happens to its user.
+    principal = dataclasses.replace(principal, organisation_id=api_token.organisation_id)
+    token_cache.put(digest, api_token.expires_at, principal, stamp)
     return principal
 
 

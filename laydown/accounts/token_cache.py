@@ -21,12 +21,13 @@ same way (`programme_kept`): setting it, or creating an organisation, counts as 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,7 +37,7 @@ from django.utils import timezone
 
 from laydown.access.permissions import Principal
 
-__all__ = ["access_changed", "get", "programme_kept", "put", "stamp_read"]
+__all__ = ["access_changed", "get", "looked_up_once", "programme_kept", "put", "stamp_read"]
 
 T = TypeVar("T")
 
@@ -46,6 +47,7 @@ _lock = threading.Lock()
 _entries: dict[str, tuple[float, dt.datetime, Principal]] = {}  # digest -> (kept at, expiry, who)
 _stamp: tuple[int, int] | None = None  # the stamp file's identity when the entries were kept
 _programme: tuple[float, Any] | None = None  # (kept at, the profile or None)
+_looking: dict[str, tuple[threading.Lock, list[int]]] = {}  # digest -> (its lock, [waiters])
 
 
 def _stamp_path() -> Path:
@@ -101,6 +103,28 @@ def put(digest: str, expires_at: dt.datetime, principal: Principal, stamp: tuple
         if len(_entries) >= MAX_ENTRIES:
             _entries.clear()
         _entries[digest] = (time.monotonic(), expires_at, principal)
+
+
+@contextlib.contextmanager
+def looked_up_once(digest: str) -> Iterator[None]:
+    """Around a look-up of the token with this digest: the process's other threads asking for
+    the same token meanwhile wait for it, then `get` what it kept, instead of each querying the
+    same rows. When a kept token ran out under load, every thread serving it missed at once
+    (bench/load.py, one token, 2 x 25 threads: up to 25 look-ups where one does)."""
+    if not settings.LAYDOWN_TOKEN_CACHE_SECONDS:
+        yield  # nothing is kept: each caller looks it up
+        return
+    with _lock:
+        lock, waiters = _looking.setdefault(digest, (threading.Lock(), [0]))
+        waiters[0] += 1
+    try:
+        with lock:
+            yield
+    finally:
+        with _lock:
+            waiters[0] -= 1
+            if not waiters[0]:
+                del _looking[digest]
 
 
 def stamp_read() -> tuple[int, int]:

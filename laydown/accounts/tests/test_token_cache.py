@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from laydown.access.roles import Role
 from laydown.access.web import principal_for_user
-from laydown.accounts import programme, services, token_cache
+from laydown.accounts import api_auth, programme, selectors, services, token_cache
 from laydown.accounts.models import ApiToken, User
 from laydown.testing import bearer, organisation, token_for, user_with_role
 
@@ -131,6 +132,41 @@ def test_an_unknown_secret_is_never_kept(client: Client, clerk: User) -> None:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(ME, headers=bearer("ldt_" + "x" * 40)).status_code == 401
         assert [q for q in queries if "accounts_apitoken" in q["sql"]]
+
+
+def test_threads_asking_for_a_token_at_once_look_it_up_once(
+    clerk: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when a kept token runs out under load: the first thread looks it up, the others wait
+    for it and take what it kept."""
+    token_for(clerk, ["account.profile"])
+    found = ApiToken.objects.select_related("user").get(user=clerk)  # the threads use no database
+    looked_up: list[str] = []
+
+    def token_authenticate(secret: str) -> ApiToken:
+        looked_up.append(secret)
+        time.sleep(0.2)  # the others ask meanwhile
+        return found
+
+    principal = principal_for_user(clerk)
+    monkeypatch.setattr(selectors, "token_authenticate", token_authenticate)
+    monkeypatch.setattr(api_auth, "principal_for_user", lambda user, token_actions: principal)
+    start = threading.Barrier(8)
+    answers: list[Any] = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(api_auth.token_principal("ldt_asked-by-eight-threads"))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 8
+    assert {a.user_id for a in answers} == {clerk.pk}
+    assert looked_up == ["ldt_asked-by-eight-threads"]
+    assert not token_cache._looking  # nothing left behind
 
 
 PROFILE = {
