@@ -125,13 +125,16 @@ pytest: $(STAMP) translations $(NEEDS_JAVA) ## the test suite on SQLite
 # (12 of the 39 s of CPU that collecting the PostgreSQL suite took, measured with --collect-only).
 NOT_FUZZ := --ignore=laydown/tests/test_api_schema.py
 
+# Tests that reach no database (marked no_database by laydown/conftest.py: no django_db mark, no
+# database fixture) test the same on both, and run in the SQLite suite only.
 pytest-postgres: $(STAMP) translations $(NEEDS_JAVA) ## the database tests on PostgreSQL, when LAYDOWN_TEST_POSTGRES_URL is set
 	@if [ -z "$$LAYDOWN_TEST_POSTGRES_URL" ]; then \
 	  echo "LAYDOWN_TEST_POSTGRES_URL is not set: PostgreSQL tests not run (CI sets it)."; \
 	else \
 	  rm -rf var/test-postgres && \
 	  LAYDOWN_DATA_DIR=var/test-postgres LAYDOWN_DATABASE_URL="$$LAYDOWN_TEST_POSTGRES_URL" \
-	    $(BIN)/pytest --ignore=laydown/tlog $(NOT_FUZZ) -m "not browser and not api_fuzz and not stack"; \
+	    $(BIN)/pytest --ignore=laydown/tlog $(NOT_FUZZ) \
+	      -m "not browser and not api_fuzz and not stack and not no_database"; \
 	fi
 
 # The Armenian pass leaves out the two tests that walk every page of the demo in Chromium (three

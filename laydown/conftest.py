@@ -20,6 +20,29 @@ pytest_plugins = ["laydown.fixtures", "laydown.testing.wsgi"]
 TEST_KIND = kinds.register("test.sample", description="A record written by the test suite.")
 
 
+# What lets a test reach the database (pytest-django refuses any query without one of these).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+    | {"live_server"}
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `no_database` each test that can reach no database: no django_db mark and no database
+    fixture, so pytest-django refuses it any query. Those that start `laydown` give it a data
+    directory of its own without LAYDOWN_DATABASE_URL (SQLite), or run commands that need no
+    database (verify, witness). They test the same on either database: the PostgreSQL suite
+    leaves them to the SQLite one (make pytest-postgres, -m "not no_database")."""
+    for item in items:
+        if (
+            item.get_closest_marker("django_db") is None
+            and item.get_closest_marker("postgres") is None
+        ):
+            if not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+                item.add_marker(pytest.mark.no_database)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def log_key() -> str:
     from laydown.vault import crypto, odk_encryption
