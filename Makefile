@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # pyproject.toml keeps the ranges; after changing them, run `make lock` and commit both files.
 LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links
 
-.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools suites java pytest pytest-postgres browser-hy container-test fmt bench clean messages translations catalogues
+.PHONY: help install lock demo serve serve-dev test lint typecheck interop-tools server-tools suites java pytest pytest-no-browser browser-en pytest-postgres browser-hy container-test fmt bench clean messages translations catalogues
 
 # Translations (docs/translations.md). The .po catalogues are committed; the .mo files are built
 # from them (msgfmt, Debian's gettext, installed by .ci/install-gettext if missing) by every target
@@ -82,17 +82,20 @@ serve-dev: $(STAMP) translations ## serve with Django's development server
 
 test: lint typecheck catalogues interop-tools server-tools suites ## lint, type check, the translation catalogues, the test suite on SQLite and PostgreSQL, the browser tests again in Armenian
 
-# The three suites share nothing (each has its own data directory, database and ports), so they
-# run at once: one after the other they kept one of CI's 2 cores idle (85 minutes in all). Each
-# suite's output is shown whole when it ends (make --output-sync).
+# The suites share nothing (each has its own data directory, database and ports), so they run at
+# once: one after the other they kept one of CI's 2 cores idle (85 minutes in all). Each suite's
+# output is shown whole when it ends (make --output-sync). The SQLite suite runs as two jobs, its
+# browser tests (browser-en) beside the others (pytest-no-browser): as one it ran the English
+# browser tests and every other test one after the other and ended last, alone on one core.
 # `suites` installs java first and passes NEEDS_JAVA= to the sub-make: with `java` still a
 # prerequisite of pytest and pytest-postgres there, make (4.3, -j3) ran the sub-make's `java`,
 # started browser-hy and started the two others only when browser-hy had ended (with a stand-in
 # pytest that sleeps 4 s: 8 s for the three, 4 s now; and in a CI run on a clean clone).
 NEEDS_JAVA ?= java
 
-suites: $(STAMP) translations java ## the test suite on SQLite, on PostgreSQL and the browser tests in Armenian, at once
-	$(MAKE) --no-print-directory -j3 --output-sync=target NEEDS_JAVA= pytest pytest-postgres browser-hy
+suites: $(STAMP) translations java ## the test suite on SQLite (its browser tests a job of their own), on PostgreSQL and the browser tests in Armenian, at once
+	$(MAKE) --no-print-directory -j4 --output-sync=target NEEDS_JAVA= \
+	  pytest-no-browser browser-en pytest-postgres browser-hy
 
 lint: $(STAMP) ## ruff check and format check, the layering contracts, no missing migrations
 	$(BIN)/ruff check .
@@ -118,6 +121,16 @@ java: ## Java for ODK Validate (the OpenRosa tests), if missing
 pytest: $(STAMP) translations $(NEEDS_JAVA) ## the test suite on SQLite
 	rm -rf var/test-sqlite
 	LAYDOWN_DATA_DIR=var/test-sqlite LAYDOWN_DATABASE_URL= $(BIN)/pytest
+
+# `make pytest` in two parts that can run at once (make suites): together, the same tests.
+pytest-no-browser: $(STAMP) translations $(NEEDS_JAVA) ## the test suite on SQLite but the browser tests
+	rm -rf var/test-sqlite
+	LAYDOWN_DATA_DIR=var/test-sqlite LAYDOWN_DATABASE_URL= $(BIN)/pytest -m "not browser"
+
+browser-en: $(STAMP) translations ## the browser tests (Chromium, English) on SQLite
+	rm -rf var/test-browser-en
+	LAYDOWN_DATA_DIR=var/test-browser-en LAYDOWN_DATABASE_URL= \
+	  $(BIN)/pytest -m browser $(NOT_FUZZ) --durations=10
 
 # The API's fuzz tests (laydown/tests/test_api_schema.py, all marked api_fuzz) run in `make pytest`
 # only; the two other suites deselect them, and leave the module uncollected as well: collecting
