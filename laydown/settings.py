@@ -24,7 +24,7 @@ from laydown.core.env import (
     secret_files_check,
     secret_key,
 )
-from laydown.core.logs import logging_config
+from laydown.core.logs import lean_log_records, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_data_dir("LAYDOWN_DATA_DIR", "./var/")
@@ -278,3 +278,4 @@ DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": True, "EXPOS
 # each with the time, level, logger, message and the request id of the request it belongs to.
 LAYDOWN_LOG_FORMAT = env_choice("LAYDOWN_LOG_FORMAT", "json", ("json", "text"))  # as laydown.server
 LOGGING = logging_config(LAYDOWN_LOG_FORMAT)
+lean_log_records()  # what no line shows is not gathered for each record

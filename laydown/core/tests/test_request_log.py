@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import logging.config
+import os
 import re
 from collections.abc import Iterator
 
@@ -70,3 +73,43 @@ def test_health_probes_are_not_logged_unless_they_fail(log_lines) -> None:
 def test_text_logs_for_a_terminal_carry_the_id_too() -> None:
     config = logging_config("text")
     assert "%(request_id)s" in config["formatters"]["laydown"]["format"]
+
+
+class Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_lean_log_records_leave_the_lines_as_they_were(log_format: str) -> None:
+    """Records without the caller's place, thread and process (lean_log_records, set by the
+    settings) are formatted exactly as full ones: no line shows those fields."""
+    config = logging_config(log_format)
+    formatter = logging.config.DictConfigurator(config).configure_formatter(
+        config["formatters"]["laydown"]
+    )
+    lean = (logging._srcfile, logging.logThreads, logging.logProcesses)
+    full = (os.path.normcase(logging.addLevelName.__code__.co_filename), True, True)
+    formatted = []
+    for flags in (full, lean):
+        logging._srcfile, logging.logThreads, logging.logProcesses = flags
+        logging.logMultiprocessing = flags[1]
+        handler = Kept()
+        logger = logging.getLogger("laydown.test.lean")
+        logger.addHandler(handler)
+        try:
+            logger.warning("registered %s", "LD-000001", extra={"status": 201, "request_id": "r1"})
+        finally:
+            logger.removeHandler(handler)
+        (record,) = handler.records
+        record.created, record.msecs = 0.0, 0.0
+        formatted.append(formatter.format(record))
+    logging._srcfile, logging.logThreads, logging.logProcesses = lean
+    logging.logMultiprocessing = lean[1]
+    assert lean == (None, False, False)  # as the settings left them
+    assert formatted[0] == formatted[1]
+    assert "LD-000001" in formatted[1]
