@@ -49,7 +49,11 @@ class Served:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_for(self.answers, 90, f"laydown serve at {self.url}\n{self.output()}")
+        try:
+            wait_for(self.answers, 90, f"laydown serve at {self.url}\n{self.output()}")
+        except BaseException:
+            self.stop()  # not left running (with its workers) when it does not answer in time
+            raise
 
     def answers(self) -> bool:
         assert self.process.poll() is None, self.output()
