@@ -129,7 +129,7 @@ def served(
 def pg_recreate(url: str) -> None:
     import psycopg
 
-    base, _sep, name = url.rpartition("/")
+    base, _sep, name = url.partition("?")[0].rpartition("/")  # ?options are the server's
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

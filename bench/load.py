@@ -192,7 +192,7 @@ def registrations(env: dict[str, str]) -> tuple[int, int]:
     if env["LAYDOWN_DATABASE_URL"]:
         import psycopg
 
-        with psycopg.connect(env["LAYDOWN_DATABASE_URL"]) as conn:
+        with psycopg.connect(env["LAYDOWN_DATABASE_URL"].partition("?")[0]) as conn:
             found = [conn.execute(q).fetchone() for q in queries]
     else:
         path = Path(env["LAYDOWN_DATA_DIR"]) / "laydown.sqlite3"
@@ -249,7 +249,7 @@ class Meter:
     def __init__(self, server: Server, env: dict[str, str]) -> None:
         self.server, self.env = server, env
         url = env["LAYDOWN_DATABASE_URL"]
-        self.database = url.rpartition("/")[2] if url else ""
+        self.database = url.partition("?")[0].rpartition("/")[2] if url else ""
 
     def start(self) -> None:
         self.counts = registrations(self.env)

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from laydown.core.env import database_settings, parse_database_url
 from laydown.testing.cli import run_laydown
@@ -80,6 +81,31 @@ def test_both_databases_keep_connections_and_sqlite_writers_wait_for_the_lock(
     assert isinstance(options, dict)
     assert options["timeout"] == 30  # the busy timeout, in seconds
     assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_postgresql_binds_values_on_the_server_and_prepares_unless_the_url_says_otherwise(
+    tmp_path: Path,
+) -> None:
+    def options(url: str) -> object:
+        return database_settings(parse_database_url("X", url), tmp_path)["OPTIONS"]
+
+    assert options("postgresql://a@h/db?sslmode=require") == {
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+        "sslmode": "require",
+    }
+    # behind pgbouncer's transaction mode: nothing prepared; or Django's client-side binding
+    assert options("postgresql://a@h/db?prepare_threshold=none") == {
+        "server_side_binding": True,
+        "prepare_threshold": None,
+    }
+    assert options("postgresql://a@h/db?server_side_binding=false&prepare_threshold=0") == {
+        "server_side_binding": False,
+        "prepare_threshold": 0,
+    }
+    for bad in ("prepare_threshold=-1", "prepare_threshold=some", "server_side_binding=maybe"):
+        with pytest.raises(ImproperlyConfigured, match=bad.split("=")[0]):
+            options(f"postgresql://a@h/db?{bad}")
 
 
 def test_postgresql_is_reachable_when_the_run_asks_for_it() -> None:
