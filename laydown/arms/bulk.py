@@ -15,6 +15,7 @@ reuses its conversion. Generated primary keys are not read back.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -57,6 +58,8 @@ class Columns:
         self._names = frozenset(self.names)
         self.values: Callable[[Row], tuple[Any, ...]] = itemgetter(*self.names)
         self.insert_sql: dict[str, str] = {}  # by database vendor (bulk.insert_one)
+        # This thread's connection, insert_many's statement and its converters (_prepared)
+        self.prepared = threading.local()
         # Per field, the value types its conversion hands on unchanged (insert_one skips it).
         self.plain = tuple(_plain_types(f) for f in self.fields)
 
@@ -152,25 +155,40 @@ def insert_many(columns: Columns, rows: Sequence[Row], batch: int = 5000) -> Non
     if not rows:
         return
     connection = connections[DEFAULT_DB_ALIAS]
-    converters = [_converter(f, connection) for f in columns.fields]
-    qn = connection.ops.quote_name
-    names = ", ".join(qn(f.column) for f in columns.fields)
-    table = qn(columns.model._meta.db_table)
+    sql, converters = _prepared(columns, connection)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":  # SQLite runs executemany's loop in C
-            sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  (names from the model)
-                table, names, ", ".join(["%s"] * len(columns.fields))
-            )
             for start in range(0, len(rows), batch):
                 params = _params(columns, converters, rows[start : start + batch])
                 cursor.executemany(sql, params)
             return
         # PostgreSQL: COPY, three times as fast as statements of many rows (psycopg adapts the
-        # values as it would for an INSERT).
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        # values as it would for an INSERT); its errors raised as Django's, as a statement's are
+        # (an IntegrityError for a duplicate key: the group committer looks for whose it is).
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for start in range(0, len(rows), batch):
                 for values in _params(columns, converters, rows[start : start + batch]):
                     copy.write_row(values)
+
+
+def _prepared(columns: Columns, connection: Any) -> tuple[str, list[Callable[[object], object]]]:
+    """The statement of `insert_many` (an INSERT, or PostgreSQL's COPY) and the columns'
+    converters, built once per thread's connection (the converters keep the last datetime
+    converted) rather than at each call: the group committer inserts a few rows a batch."""
+    known = getattr(columns.prepared, "known", None)
+    if known is not None and known[0] is connection:
+        return known[1], known[2]
+    converters = [_converter(f, connection) for f in columns.fields]
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(f.column) for f in columns.fields)
+    table = qn(columns.model._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = f"COPY {table} ({names}) FROM STDIN"
+    else:
+        marks = ", ".join(["%s"] * len(columns.fields))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (names from the model)
+    columns.prepared.known = (connection, sql, converters)
+    return sql, converters
 
 
 def _params(

@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from laydown.access.permissions import Principal, actor_of
 from laydown.arms import records, selectors, services
 from laydown.arms.import_sites import site_verdicts
-from laydown.arms.models import Item
 from laydown.arms.normalise import mixed_scripts, normalise_serial
 from laydown.arms.services.common import ITEM_PREFIX
 from laydown.arms.vocab import Category, Condition
@@ -113,7 +112,7 @@ def items_check(
     seen: dict[tuple[str, str, str], list[int]] = {}  # normalised key -> rows of this file
     serials = [values["serial"] for _n, values in rows]
     normalised = [normalise_serial(s) for s in serials]
-    earlier = _registered_keys(set(normalised) - {""})
+    earlier = selectors.registered_keys(set(normalised) - {""})
     weapon_keys: dict[tuple[str, str], tuple[str, str]] = {}  # (make, model) -> same_weapon_key
     checked: list[tuple[int, Entry]] = []
     problems: list[Problem] = []
@@ -243,18 +242,6 @@ def _fields_fast(values: dict[str, str]) -> dict[str, Any] | None:
         "photos": [],
         "handed_in_by": handed_in_by,
     }
-
-
-def _registered_keys(serials: set[str]) -> dict[tuple[str, str, str], list[str]]:
-    found: dict[tuple[str, str, str], list[str]] = {}
-    wanted = sorted(serials)
-    for start in range(0, len(wanted), 500):
-        rows = Item.objects.filter(serial_normalised__in=wanted[start : start + 500])
-        for tag, serial, make, model in rows.values_list(
-            "tag", "serial_normalised", "make", "model"
-        ):
-            found.setdefault((serial, *selectors.same_weapon_key(make, model)), []).append(tag)
-    return found
 
 
 # ---- importing -----------------------------------------------------------------------------

@@ -268,10 +268,11 @@ def _apply_item_collected(record: Record) -> None:
     _event(record, item_id=d["tag"], site_id=d["site"], details={"condition": d["condition"]})
 
 
-def item_collected(record: Record) -> Item:
+def item_collected(record: Record, data: Data | None = None) -> Item:
     """The item an `arms.item_collected` record's apply wrote, as reading its row back gives
-    it (the registration's answer, without a query; tested equal to the row read back)."""
-    row = _item_collected_row(record, record.data)
+    it (the registration's answer, without a query; tested equal to the row read back).
+    `data`: the record's data as appended, if at hand (else its body is parsed again)."""
+    row = _item_collected_row(record, record.data if data is None else data)
     row["collected_at"] = row["collected_at"].astimezone(dt.UTC)  # as the database gives it
     return Item.from_db(DEFAULT_DB_ALIAS, _ITEM_ATTNAMES, [row[a] for a in _ITEM_ATTNAMES])
 

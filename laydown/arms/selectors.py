@@ -695,6 +695,43 @@ def duplicates_of(*, serial: str, make: str, model: str) -> list[str]:
     return sorted(tag for tag, mk, md in rows if same_weapon_key(mk, md) == key)
 
 
+def weapon_key(serial: str, make: str, model: str) -> tuple[str, str, str]:
+    """What the duplicate check compares: the normalised serial, make and model."""
+    return (normalise_serial(serial), *same_weapon_key(make, model))
+
+
+def registered_keys(serials: Iterable[str]) -> dict[tuple[str, str, str], list[str]]:
+    """The tags of the items with each of `serials` (normalised), by `weapon_key`, each list
+    in tag order: one query per 500 serials (one serial: a query compiled once)."""
+    found: dict[tuple[str, str, str], list[str]] = {}
+    wanted = sorted(set(serials))
+    if len(wanted) == 1:  # a registration alone: most often
+        for tag, make, model in sorted(_SAME_SERIAL.rows(wanted[0])):
+            found.setdefault((wanted[0], *same_weapon_key(make, model)), []).append(tag)
+        return found
+    for start in range(0, len(wanted), 500):
+        rows = Item.objects.filter(serial_normalised__in=wanted[start : start + 500])
+        for tag, serial, make, model in rows.values_list(
+            "tag", "serial_normalised", "make", "model"
+        ):
+            found.setdefault((serial, *same_weapon_key(make, model)), []).append(tag)
+    return found
+
+
+_SITE_STATUS: Compiled[Site] = Compiled(
+    lambda code: Site.objects.filter(code=code).order_by().values_list("code", "status"), "cp-1"
+)
+
+
+def site_statuses(codes: Iterable[str]) -> dict[str, str]:
+    """The status of each of the sites `codes` (an unknown code: absent), in one query (one
+    site: a query compiled once)."""
+    wanted = sorted(set(codes))
+    if len(wanted) == 1:
+        return dict(_SITE_STATUS.rows(wanted[0]))
+    return dict(Site.objects.filter(code__in=wanted).order_by().values_list("code", "status"))
+
+
 def stock_checks_query(
     *,
     principal: Principal | None = None,

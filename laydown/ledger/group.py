@@ -15,6 +15,13 @@ the service's and the append's atomic blocks share the call's savepoint (`servic
 - if the commit itself fails (or the process dies first), every caller of the batch gets the
   error (or nothing): no caller is told "saved" for a record that was not committed.
 
+A service with a writer of its own for many requests at once (`committed(writer, request)`:
+the registrations) does its checks in the caller's thread, before queuing, and queues only
+the checked request; the committer hands the batch's requests of one writer to it together,
+in one savepoint, so that their rows are written with a few statements for all (see
+`committed`). If that savepoint fails unexpectedly, each request is written alone in a
+savepoint of its own, so that only the guilty caller gets the error.
+
 Across processes (several web workers) nothing changes: each committer's transaction takes
 the log head lock, which stays the single source of order.
 """
@@ -24,10 +31,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any, ParamSpec, TypeVar
 
@@ -39,15 +47,30 @@ from laydown.ledger import services
 
 P = ParamSpec("P")
 R = TypeVar("R")
+Q = TypeVar("Q")
 
 MAX_BATCH = 200
+logger = logging.getLogger(__name__)
+
+# Writes many requests at once: one outcome per request, in order, a value or the exception
+# refusing it (a refused request wrote nothing). See `committed`.
+Writer = Callable[[Sequence[Q]], list[Any]]
 
 
 class _Call:
-    def __init__(self, run: Callable[[], Any], language: str | None) -> None:
-        self.run = run
+    def __init__(
+        self,
+        run: Callable[[], Any],
+        language: str | None,
+        writer: Writer[Any] | None = None,
+        request: object = None,
+    ) -> None:
+        self.run = run  # the call alone, in its own savepoint
         self.language = language
+        self.writer = writer  # with `request`: written together with the batch's others
+        self.request = request
         self.future: Future[Any] = Future()
+        self.outcome: tuple[bool, Any] = (False, None)  # (ok, value or exception), pre-commit
 
 
 _queue: queue.SimpleQueue[_Call] = queue.SimpleQueue()
@@ -70,6 +93,38 @@ def grouped(service: Callable[P, R]) -> Callable[P, R]:
         return result
 
     return wrapper
+
+
+def committed(writer: Writer[Q], request: Q) -> Any:
+    """`writer`'s outcome for `request` (a value; an exception is raised), written by the
+    committer together with the batch's other requests of `writer` when group commit is on and
+    the caller is not inside a transaction, else here, in the caller's transaction. The caller
+    checks everything that needs no lock before: `request` is what is left for the writer.
+
+    `writer(requests)` runs inside a transaction and `services.checkpoint_deferred`, and
+    returns one outcome per request: its value, or the exception refusing it, having written
+    nothing for a refused request. An exception it raises fails all its requests at once: the
+    committer then writes each alone (`writer([request])`) to find whose it was.
+    """
+    if not settings.LAYDOWN_GROUP_COMMIT or connection.in_atomic_block:
+        return _alone(writer, request)
+    call = bulk_call(writer, request, translation.get_language())
+    _ensure_committer()
+    _queue.put(call)
+    return call.future.result()
+
+
+def bulk_call(writer: Writer[Q], request: Q, language: str | None = None) -> _Call:
+    """The committer's call of `request` for `writer` (`committed` queues it)."""
+    return _Call(functools.partial(_alone, writer, request), language, writer, request)
+
+
+def _alone(writer: Writer[Q], request: Q) -> Any:
+    with services.atomic(), services.checkpoint_deferred():
+        (outcome,) = writer([request])
+        if isinstance(outcome, Exception):
+            raise outcome
+    return outcome
 
 
 def _ensure_committer() -> None:
@@ -118,21 +173,56 @@ def _commit_loop() -> None:
 def commit_batch(batch: list[_Call]) -> None:
     """Run the calls in one transaction, each in its own savepoint; answer after the commit."""
     close_old_connections()
-    outcomes: list[tuple[bool, Any]] = []
     try:
         with _writers_queue(), transaction.atomic(), services.checkpoint_deferred():
-            for call in batch:
-                outcomes.append(_run_one(call))
+            for calls in _runs(batch):
+                if len(calls) > 1:
+                    _run_together(calls)
+                else:
+                    calls[0].outcome = _run_one(calls[0])
     except BaseException as exc:  # the commit (or the batch's checkpoint) failed: nothing saved
         connection.close()
         for call in batch:
             call.future.set_exception(exc)
         return
-    for call, (ok, value) in zip(batch, outcomes, strict=True):
+    for call in batch:
+        ok, value = call.outcome
         if ok:
             call.future.set_result(value)
         else:
             call.future.set_exception(value)
+
+
+def _runs(batch: list[_Call]) -> list[list[_Call]]:
+    """The batch's calls of one writer together (where the first of them stands), each other
+    call alone, in the batch's order."""
+    runs: list[list[_Call]] = []
+    by_writer: dict[Any, list[_Call]] = {}
+    for call in batch:
+        if call.writer is None:
+            runs.append([call])
+        elif (run := by_writer.get(call.writer)) is not None:
+            run.append(call)
+        else:
+            runs.append(by_writer.setdefault(call.writer, [call]))
+    return runs
+
+
+def _run_together(calls: list[_Call]) -> None:
+    """The requests of one writer written together in one savepoint; if it fails, each alone."""
+    writer = calls[0].writer
+    if writer is None:
+        raise TypeError("calls run together need their writer")
+    try:
+        with services.call_savepoint():
+            outcomes = writer([call.request for call in calls])
+    except Exception:  # unexpected (each refusal is an outcome): find the guilty call
+        logger.warning("%d writes together failed; writing each alone.", len(calls), exc_info=True)
+        for call in calls:
+            call.outcome = _run_one(call)
+        return
+    for call, outcome in zip(calls, outcomes, strict=True):
+        call.outcome = (False, outcome) if isinstance(outcome, Exception) else (True, outcome)
 
 
 def _in_memory(name: str) -> bool:

@@ -41,8 +41,20 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
     invalid batch appends nothing and holds the lock for no time at all.
     """
     check_actor(actor)
+    return _append([(kind, data, actor) for kind, data in entries])
+
+
+def records_append(entries: Sequence[tuple[str, Mapping[str, object], str]]) -> list[Record]:
+    """`record_append_batch` of records each with its own actor (kind, data, actor): one
+    append of several callers' records (a batch of the group committer's)."""
+    for actor in {actor for _kind, _data, actor in entries}:
+        check_actor(actor)
+    return _append(entries)
+
+
+def _append(entries: Sequence[tuple[str, Mapping[str, object], str]]) -> list[Record]:
     registered = {}
-    for kind, data in entries:
+    for kind, data, _actor in entries:
         registered[kind] = check_kind(kind)
         check_data(data)
     if not entries:
@@ -50,7 +62,7 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
     signer = keys.log_signer()
     now = clock.now()
     at = rfc3339(now)
-    bodies = [canonical_record(kind=k, data=d, actor=actor, at=at) for k, d in entries]
+    bodies = [canonical_record(kind=k, data=d, actor=a, at=at) for k, d, a in entries]
     leaf_hashes = [tlog.leaf_hash(body) for body in bodies]
     with atomic():
         if _deferred.depth:
@@ -62,8 +74,8 @@ def record_append_batch(*, entries: Sequence[Entry], actor: str) -> list[Record]
             edge_tiles = _read_edge_tiles(start)
             edge = _checked_edge(head, edge_tiles, signer)
         records = [
-            Record(index=start + i, kind=k, at=now, actor=actor, body=body, leaf_hash=h)
-            for i, ((k, _), body, h) in enumerate(zip(entries, bodies, leaf_hashes, strict=True))
+            Record(index=start + i, kind=k, at=now, actor=a, body=body, leaf_hash=h)
+            for i, ((k, _, a), body, h) in enumerate(zip(entries, bodies, leaf_hashes, strict=True))
         ]
         _insert_records(records)
         changed = tlog.tiles_append(start, leaf_hashes, _reader(edge_tiles))
@@ -144,6 +156,21 @@ def _batch_state(signer: tlog.Signer) -> _Batch:
     return _Batch(head.size, _checked_edge(head, tiles, signer), tiles, {})
 
 
+def log_lock() -> None:
+    """Take the log head lock now, for the rest of the transaction, as an append would (inside
+    `checkpoint_deferred`: the block's first append reads the log once, here).
+
+    Every write appends, and takes this lock first: a service that must read what another
+    write may change (a site's status) and decide on it reads after this, and the change is
+    then either committed before or waits until this transaction ends."""
+    if not _deferred.depth:
+        _lock_head()
+    elif _batch_standing() is None:
+        state = _batch_state(keys.log_signer())
+        transaction.on_commit(state.marker)  # taken back with the savepoint it was read in
+        _deferred.appends.append(state)
+
+
 def _batch_standing() -> _Batch | None:
     """The newest append of the block not rolled back (None: none stands), after forgetting
     those rolled back: a savepoint's rollback takes back the appends made since it, the newest."""
@@ -215,8 +242,8 @@ def checkpoint_deferred() -> Iterator[None]:
     _deferred.depth += 1
     try:
         yield
-        if outer and (state := _batch_standing()) is not None:
-            _batch_write(state)
+        if outer and (state := _batch_standing()) is not None and state.changed:
+            _batch_write(state)  # (nothing changed: only `log_lock` read the log)
     finally:
         _deferred.depth -= 1
         if outer:

@@ -12,9 +12,9 @@ One module per part of the registry; this package re-exports their services so t
 write `services.item_collect(...)`.
 """
 
+from laydown.arms.services.collected import DuplicateSuspected
 from laydown.arms.services.collection import (
     MIN_YEAR,
-    DuplicateSuspected,
     item_collect,
     item_fields_check,
     lot_collect,

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from laydown.access.permissions import Principal, actor_of
 from laydown.arms import checks, records
 from laydown.arms.models import AmmoLot, Item, Materiel, Site
 from laydown.arms.photos import photo_arrive, photos_check
-from laydown.arms.selectors import duplicates_of, item_by_tag
+from laydown.arms.selectors import weapon_key
+from laydown.arms.services.collected import Collected, collected_write
 from laydown.arms.services.common import (
     ITEM_PREFIX,
     LOT_PREFIX,
     MATERIEL_PREFIX,
     MAX_MATERIEL_QUANTITY,
     MAX_QUANTITY,
-    allocate_tags,
-    append_record,
     authorize_at,
     open_site_check,
 )
@@ -34,22 +34,11 @@ from laydown.arms.vocab import (
 )
 from laydown.core import validators
 from laydown.core.errors import ValidationError
-from laydown.ledger import services as ledger
-from laydown.ledger.group import grouped
+from laydown.ledger import group
 
 MIN_YEAR = 1800
 _CATEGORIES = tuple(Category.values)  # Django builds the list again at each `.values`
 _CONDITIONS = tuple(Condition.values)
-
-
-class DuplicateSuspected(ValidationError):
-    """The serial, make and model match earlier items: confirm with a reason, or correct."""
-
-    code = "duplicate"
-
-    def __init__(self, message: str, *, tags: list[str]) -> None:
-        super().__init__(message, fields={"serial": _("possible duplicate")})
-        self.tags = tags
 
 
 def item_fields_check(
@@ -98,7 +87,6 @@ def item_fields_check(
     return clean, problems
 
 
-@grouped
 def item_collect(
     *,
     actor: Principal,
@@ -124,59 +112,56 @@ def item_collect(
     With `photos_announced` (the field app), `photos` may name photos still on the device,
     stored when they arrive (`tag_photo_arrive`).
     """
-    authorize_at(actor, "arms.item_register", site)
-    open_site_check(site)
-    clean, problems = item_fields_check(
-        category=category,
-        make=make,
-        model=model,
-        calibre=calibre,
-        serial=serial,
-        markings=markings,
-        country=country,
-        year=year,
-        condition=condition,
-        handed_in_by=handed_in_by,
-        photos=photos,
-        photos_announced=photos_announced,
+    item = group.committed(
+        collected_write,
+        item_checked(
+            actor=actor,
+            site=site,
+            category=category,
+            make=make,
+            model=model,
+            calibre=calibre,
+            serial=serial,
+            markings=markings,
+            country=country,
+            year=year,
+            condition=condition,
+            handed_in_by=handed_in_by,
+            photos=photos,
+            photos_announced=photos_announced,
+            confirm_duplicate_reason=confirm_duplicate_reason,
+        ),
     )
+    return cast(Item, item)  # the outcome of an item's registration
+
+
+def item_checked(
+    *, actor: Principal, site: Site, confirm_duplicate_reason: str | None = None, **fields: Any
+) -> Collected:
+    """`item_collect`'s checks, which need no lock (the caller's thread runs them before the
+    committer's): the registration left to write, or the ValidationError of its first field
+    (every bad field named)."""
+    authorize_at(actor, "arms.item_register", site)
+    open_site_check(site)  # as the caller saw it; checked again when written
+    clean, problems = item_fields_check(**fields)
     if problems:
         raise ValidationError(
             " ".join(e.message for e in problems.values()),
             fields={f: r for e in problems.values() for f, r in e.fields.items()},
         )
     reason = validators.text("confirm_duplicate_reason", confirm_duplicate_reason, max_length=500)
-    with ledger.atomic():
-        earlier = duplicates_of(serial=clean["serial"], make=clean["make"], model=clean["model"])
-        if earlier and not reason:
-            raise DuplicateSuspected(
-                _(
-                    "Serial %(serial)s of a %(make)s %(model)s was registered before as "
-                    "%(tags)s. Check the weapon; if it is another one, confirm with a reason."
-                )
-                % {
-                    "serial": clean["serial"],
-                    "make": clean["make"],
-                    "model": clean["model"],
-                    "tags": ", ".join(earlier),
-                },
-                tags=earlier,
-            )
-        (tag,) = allocate_tags(ITEM_PREFIX)
-        entries: list[ledger.Entry] = [
-            (records.ITEM_COLLECTED.name, {"tag": tag, "site": site.code, **clean})
-        ]
-        if earlier:
-            entries.append(
-                (
-                    records.DUPLICATE_CONFIRMED.name,
-                    {"item": tag, "duplicate_of": earlier, "reason": reason},
-                )
-            )
-        collected = ledger.record_append_batch(entries=entries, actor=actor_of(actor))[0]
-    if earlier:  # the confirmation's apply wrote its reason on the row: read it back
-        return item_by_tag(tag)
-    return records.item_collected(collected)
+    serial = clean["serial"]
+    key = weapon_key(serial, clean["make"], clean["model"]) if serial else None
+    return Collected(
+        kind=records.ITEM_COLLECTED.name,
+        prefix=ITEM_PREFIX,
+        actor=actor_of(actor),
+        site=site.code,
+        data=clean,
+        key=key if key and key[0] else None,  # no serial (obliterated): nothing to compare
+        reason=reason,
+        language=translation.get_language(),
+    )
 
 
 def _photos(photos: Sequence[str], announced: bool) -> dict[str, list[str]]:
@@ -228,16 +213,29 @@ def lot_fields_check(
     return data
 
 
-@grouped
 def lot_collect(*, actor: Principal, site: Site, **fields: Any) -> AmmoLot:
     """Register an ammunition lot handed in (fields as `lot_fields_check`). Mass is in grams."""
+    return cast(AmmoLot, group.committed(collected_write, lot_checked(actor, site, **fields)))
+
+
+def lot_checked(actor: Principal, site: Site, **fields: Any) -> Collected:
+    """`lot_collect`'s checks, which need no lock: the registration left to write."""
     authorize_at(actor, "arms.item_register", site)
-    open_site_check(site)
-    data = lot_fields_check(**fields)
-    with ledger.atomic():
-        (tag,) = allocate_tags(LOT_PREFIX)
-        append_record(records.LOT_COLLECTED.name, {"tag": tag, "site": site.code, **data}, actor)
-    return AmmoLot.objects.get(tag=tag)
+    open_site_check(site)  # as the caller saw it; checked again when written
+    return _checked(records.LOT_COLLECTED.name, LOT_PREFIX, actor, site, lot_fields_check(**fields))
+
+
+def _checked(
+    kind: str, prefix: str, actor: Principal, site: Site, data: dict[str, Any]
+) -> Collected:
+    return Collected(
+        kind=kind,
+        prefix=prefix,
+        actor=actor_of(actor),
+        site=site.code,
+        data=data,
+        language=translation.get_language(),
+    )
 
 
 def materiel_fields_check(
@@ -264,7 +262,6 @@ def materiel_fields_check(
     }
 
 
-@grouped
 def materiel_collect(
     *,
     actor: Principal,
@@ -277,9 +274,9 @@ def materiel_collect(
     photos: Sequence[str] = (),
     photos_announced: bool = False,
 ) -> Materiel:
-    authorize_at(actor, "arms.item_register", site)
-    open_site_check(site)
-    data = materiel_fields_check(
+    request = materiel_checked(
+        actor,
+        site,
         type=type,
         description=description,
         quantity=quantity,
@@ -288,12 +285,15 @@ def materiel_collect(
         photos=photos,
         photos_announced=photos_announced,
     )
-    with ledger.atomic():
-        (tag,) = allocate_tags(MATERIEL_PREFIX)
-        append_record(
-            records.MATERIEL_COLLECTED.name, {"tag": tag, "site": site.code, **data}, actor
-        )
-    return Materiel.objects.get(tag=tag)
+    return cast(Materiel, group.committed(collected_write, request))
+
+
+def materiel_checked(actor: Principal, site: Site, **fields: Any) -> Collected:
+    """`materiel_collect`'s checks, which need no lock: the registration left to write."""
+    authorize_at(actor, "arms.item_register", site)
+    open_site_check(site)  # as the caller saw it; checked again when written
+    data = materiel_fields_check(**fields)
+    return _checked(records.MATERIEL_COLLECTED.name, MATERIEL_PREFIX, actor, site, data)
 
 
 def tag_photo_arrive(*, actor: Principal, tag: str, sha: str, data: bytes) -> bool:

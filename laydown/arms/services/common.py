@@ -15,6 +15,7 @@ from laydown.arms.selectors import container_seal
 from laydown.arms.vocab import ContainerStatus, ItemStatus, SiteStatus
 from laydown.core import validators
 from laydown.core.compiled import Compiled
+from laydown.core.errors import ValidationError
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
 
@@ -61,11 +62,14 @@ def allocate_tags(prefix: str, count: int = 1) -> list[str]:
 
 def open_site_check(site: Site) -> None:
     if site.status != SiteStatus.OPEN:
-        raise validators.refuse(
-            "site",
-            _("not open"),
-            _("Site %(site)s is %(status)s.") % {"site": site.code, "status": site.status},
-        )
+        raise site_not_open(site.code, site.status)
+
+
+def site_not_open(code: str, status: str) -> ValidationError:
+    """The refusal of a registration at site `code`, which is `status`, not open."""
+    return validators.refuse(
+        "site", _("not open"), _("Site %(site)s is %(status)s.") % {"site": code, "status": status}
+    )
 
 
 def witnesses_check(value: Sequence[str], actor: Principal) -> list[str]:

@@ -19,8 +19,8 @@ from laydown.access.permissions import Principal
 from laydown.arms import records
 from laydown.arms.models import AmmoLot, Item, Materiel
 from laydown.arms.selectors import duplicates_of
+from laydown.arms.services.collected import DuplicateSuspected
 from laydown.arms.services.collection import (
-    DuplicateSuspected,
     item_fields_check,
     lot_fields_check,
     materiel_fields_check,

@@ -7,11 +7,12 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from laydown import tlog
 from laydown.core.errors import ValidationError
@@ -403,3 +404,46 @@ def test_on_sqlite_committers_queue_on_a_file_lock_held_for_exactly_the_batch(co
             call.future.result()
     assert seen == [True, True, True, True]
     assert not held()
+
+
+def samples_write(requests: Sequence[tuple[int, str]]) -> list[Record | Exception]:
+    """A writer of many requests at once (group.committed): "refuse" is refused (an outcome,
+    nothing written), "clash" breaks the write of all (a checkpoint row that exists)."""
+    kept = [n for n, what in requests if what != "refuse"]
+    appended = iter(
+        services.records_append([("test.sample", {"n": n}, f"clerk-{n}") for n in kept])
+    )
+    if any(what == "clash" for _n, what in requests):
+        Checkpoint.objects.create(size=1, root=b"\0" * 32, note="a second checkpoint of size 1")
+    return [
+        ValidationError(f"record {n} refused") if what == "refuse" else next(appended)
+        for n, what in requests
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writers_calls_are_written_together_and_alone_only_when_that_fails(committer) -> None:
+    services.record_append(kind="test.sample", data={"n": -1}, actor="clerk")
+    batch = [
+        group.bulk_call(samples_write, (0, "")),
+        *calls((1, False)),  # a call of its own between them
+        group.bulk_call(samples_write, (2, "refuse")),
+        group.bulk_call(samples_write, (3, "")),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        group.commit_batch(batch)
+    assert [c.future.result().index for c in batch if c is not batch[2]] == [1, 3, 2]
+    assert batch[0].future.result().actor == "clerk-0"
+    with pytest.raises(ValidationError, match="record 2 refused"):
+        batch[2].future.result()
+    savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 2  # the writer's three calls in one, the other call in its own
+    assert_as_appended_one_by_one()
+
+    clashing = [group.bulk_call(samples_write, (n, "clash" * (n == 11))) for n in (10, 11, 12)]
+    group.commit_batch(clashing)
+    with pytest.raises(IntegrityError):
+        clashing[1].future.result()
+    assert [clashing[0].future.result().index, clashing[2].future.result().index] == [4, 5]
+    assert [r.data["n"] for r in Record.objects.order_by("index")] == [-1, 0, 3, 1, 10, 12]
+    assert_as_appended_one_by_one()
