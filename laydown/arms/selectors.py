@@ -700,14 +700,22 @@ def weapon_key(serial: str, make: str, model: str) -> tuple[str, str, str]:
     return (normalise_serial(serial), *same_weapon_key(make, model))
 
 
+ONE_BY_ONE = 200  # serials looked up one query each on PostgreSQL (a committer's batch at most)
+
+
 def registered_keys(serials: Iterable[str]) -> dict[tuple[str, str, str], list[str]]:
     """The tags of the items with each of `serials` (normalised), by `weapon_key`, each list
     in tag order: one query per 500 serials (one serial: a query compiled once)."""
     found: dict[tuple[str, str, str], list[str]] = {}
     wanted = sorted(set(serials))
-    if len(wanted) == 1:  # a registration alone: most often
-        for tag, make, model in sorted(_SAME_SERIAL.rows(wanted[0])):
-            found.setdefault((wanted[0], *same_weapon_key(make, model)), []).append(tag)
+    if len(wanted) == 1 or (connection.vendor == "postgresql" and len(wanted) <= ONE_BY_ONE):
+        # A registration alone (most often), or a group commit's batch on PostgreSQL: there
+        # the planner takes the trigram index (arms_item_serial_trgm, GIN) for `IN (...)` of
+        # two or more serials, which reads every item sharing their trigrams (53-58 ms for 10
+        # serials among 2,767 items, analysed or not) where `=` takes the B-tree (0.06 ms).
+        for serial in wanted:
+            for tag, make, model in sorted(_SAME_SERIAL.rows(serial)):
+                found.setdefault((serial, *same_weapon_key(make, model)), []).append(tag)
         return found
     for start in range(0, len(wanted), 500):
         rows = Item.objects.filter(serial_normalised__in=wanted[start : start + 500])
