@@ -66,8 +66,9 @@ async function submit(url, payload) {
 
 async function post(url, data, record) {
   const response = await fetch(url, { method: 'POST', body: data, headers: OPENROSA, credentials: 'same-origin' });
-  record.post = response.status;
+  // the body first: the tests wait for `post` to be set and then read `body`
   record.body = await response.text();
+  record.post = response.status;
 }
 
 async function main() {
