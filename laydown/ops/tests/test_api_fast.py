@@ -18,7 +18,7 @@ from laydown.accounts import services as accounts
 from laydown.accounts.models import ApiToken
 from laydown.arms import services as arms
 from laydown.arms.api import LotOut, MaterielOut, _answer, rendered_body
-from laydown.arms.models import AmmoLot, Materiel, Site
+from laydown.arms.models import AmmoLot, Item, Materiel, Site
 from laydown.fixtures import ARMS_MANAGER, ITEM_FIELDS
 from laydown.ops.api_fast import RegistrationFront
 from laydown.ops.api_front import TokenApiFront
@@ -283,3 +283,35 @@ def test_a_lot_and_materiel_answer_as_their_schemas_render_them(
     row = Materiel.objects.get(tag=json.loads(fast[2])["tag"])
     validated = MaterielOut.model_validate(row).model_dump()
     assert rendered_body(_answer(MaterielOut, row), 201) == rendered_body(validated, 201)
+
+
+@pytest.mark.parametrize("key", ["f0e1d2c3-b4a5-4697-8877-665544332211", "tablet-7 outbox 42"])
+@pytest.mark.parametrize(
+    ("path", "body", "model"),
+    [
+        (ITEMS, ITEM, Item),
+        ("/api/v1/arms/lots", LOT, AmmoLot),
+        ("/api/v1/arms/materiel", MATERIEL, Materiel),
+    ],
+)
+def test_a_registration_sent_again_with_its_idempotency_key_gets_the_first_answer_either_way(
+    clerk: str, key: str, path: str, body: dict[str, Any], model: type[Any]
+) -> None:
+    """A tablet that lost the answer sends the same call again, to the front or straight to
+    Django's way: nothing more is written and the answer is the first one, byte for byte."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {clerk}", "HTTP_IDEMPOTENCY_KEY": key}
+    django = Django()
+    front = RegistrationFront(django)
+
+    def sent(app: Any) -> AnswerByName:
+        status, headers, content = call(app, "POST", path, body, **auth)
+        headers["Expires"] = "(the moment)" if "Expires" in headers else "none"
+        return status, headers, content
+
+    first = sent(front)
+    size = log_size()
+    assert first[0] == "201 Created"
+    assert sent(front) == first and sent(WSGIHandler()) == first
+    assert model.objects.count() == 1 and log_size() == size
+    assert json.loads(first[2])["tag"] == model.objects.get().tag
+    assert django.given == 2  # the front leaves an Idempotency-Key to Django's way
