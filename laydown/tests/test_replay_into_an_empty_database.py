@@ -24,12 +24,11 @@ from laydown.accounts import demo as accounts_demo
 from laydown.accounts import services as accounts
 from laydown.accounts.models import User
 from laydown.accounts.records import USER_CREATED
-from laydown.demo.load import demo_load
 from laydown.ledger import demo as ledger_demo
 from laydown.ledger import kinds, replay
 from laydown.ledger import services as ledger
 from laydown.ledger.models import Record
-from laydown.verification import demo as verification_demo
+from laydown.testing.demo_walk import demo_in_database
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -123,12 +122,12 @@ def users(fast_hashes) -> None:
 
 
 @pytest.fixture
-def programme(fast_hashes, monkeypatch, tmp_path) -> None:
-    """The whole demo programme, and more of what accounts records."""
-    # New witnesses: ones kept in the data directory have seen a longer log, and would refuse.
-    monkeypatch.setattr(verification_demo, "witness_dir", lambda name: tmp_path / name)
-    for _line in demo_load():
-        pass
+def programme(fast_hashes, tmp_path) -> None:
+    """The whole demo programme, and more of what accounts records. The demo's rows as
+    `demo_load` made them, copied back if an earlier test of the run loaded it (half a minute
+    of CPU, and as much again of PostgreSQL's, saved); its witnesses new, in `tmp_path` (ones
+    kept in the data directory have seen a longer log, and would refuse)."""
+    demo_in_database(tmp_path / "witnesses")
     more_accounts_records()
 
 
