@@ -16,7 +16,9 @@ off) and never past the token's own expiry. A change of who may do what drops ev
 grants or revokes a role (laydown.accounts.records), and a replay's reset.
 
 The programme's profile, which every request reads (its time zone and languages), is kept the
-same way (`programme_kept`): setting it, or creating an organisation, counts as a change.
+same way (`programme_kept`): setting it, or creating an organisation, counts as a change. So are
+other reads every request of a kind makes (`kept`): the site of each registration (arms.selectors
+.site_kept), for which any applied site record counts as a change.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,7 +39,15 @@ from django.utils import timezone
 
 from laydown.access.permissions import Principal
 
-__all__ = ["access_changed", "get", "looked_up_once", "programme_kept", "put", "stamp_read"]
+__all__ = [
+    "access_changed",
+    "get",
+    "kept",
+    "looked_up_once",
+    "programme_kept",
+    "put",
+    "stamp_read",
+]
 
 T = TypeVar("T")
 
@@ -46,7 +56,7 @@ MAX_ENTRIES = 10_000  # past this many live tokens the cache starts again from e
 _lock = threading.Lock()
 _entries: dict[str, tuple[float, dt.datetime, Principal]] = {}  # digest -> (kept at, expiry, who)
 _stamp: tuple[int, int] | None = None  # the stamp file's identity when the entries were kept
-_programme: tuple[float, Any] | None = None  # (kept at, the profile or None)
+_kept: dict[Hashable, tuple[float, Any]] = {}  # key -> (kept at, what its load gave)
 _looking: dict[str, tuple[threading.Lock, list[int]]] = {}  # digest -> (its lock, [waiters])
 
 
@@ -71,7 +81,7 @@ def _stamp_now() -> tuple[int, int]:
 def get(digest: str) -> Principal | None:
     """The principal a token with this digest gave less than the cache's time ago, if it still
     holds (no change of access since, not expired); None otherwise."""
-    global _stamp, _programme
+    global _stamp
     seconds = settings.LAYDOWN_TOKEN_CACHE_SECONDS
     if not seconds:
         return None
@@ -79,7 +89,7 @@ def get(digest: str) -> Principal | None:
     with _lock:
         if stamp != _stamp:
             _entries.clear()
-            _programme = None
+            _kept.clear()
             _stamp = stamp
             return None
         entry = _entries.get(digest)
@@ -129,20 +139,28 @@ def looked_up_once(digest: str) -> Iterator[None]:
 
 def stamp_read() -> tuple[int, int]:
     """The stamp file's identity now, to hand to `put` after looking a token up."""
-    global _stamp, _programme
+    global _stamp
     stamp = _stamp_now()
     with _lock:
         if stamp != _stamp:
             _entries.clear()
-            _programme = None
+            _kept.clear()
             _stamp = stamp
     return stamp
 
 
 def programme_kept(load: Callable[[], T]) -> T:
     """What `load()` (the programme's profile) gave less than the cache's time ago with no change
-    since; never kept inside a transaction (it may read what is not committed)."""
-    global _programme, _stamp
+    since (`kept`)."""
+    return kept("programme", load)
+
+
+def kept(key: Hashable, load: Callable[[], T]) -> T:
+    """What `load()` gave for `key` less than the cache's time ago with no change of access
+    since, in this process or (the stamp) another of the machine; never kept inside a
+    transaction (it may read what is not committed). What is kept is shared by the process's
+    threads: they must not change it."""
+    global _stamp
     seconds = settings.LAYDOWN_TOKEN_CACHE_SECONDS
     if not seconds or connection.in_atomic_block:
         return load()
@@ -150,17 +168,19 @@ def programme_kept(load: Callable[[], T]) -> T:
     with _lock:
         if stamp != _stamp:
             _entries.clear()
-            _programme = None
+            _kept.clear()
             _stamp = stamp
-        kept = _programme
-    if kept is not None and time.monotonic() - kept[0] < seconds:
-        found: T = kept[1]
-        return found
-    found = load()
+        found = _kept.get(key)
+    if found is not None and time.monotonic() - found[0] < seconds:
+        value: T = found[1]
+        return value
+    value = load()
     with _lock:
         if stamp == _stamp:
-            _programme = (time.monotonic(), found)
-    return found
+            if len(_kept) >= MAX_ENTRIES:
+                _kept.clear()
+            _kept[key] = (time.monotonic(), value)
+    return value
 
 
 def access_changed() -> None:
@@ -171,10 +191,10 @@ def access_changed() -> None:
 
 
 def _forget() -> None:
-    global _stamp, _programme
+    global _stamp
     with _lock:
         _entries.clear()
-        _programme = None
+        _kept.clear()
         _stamp = None  # nothing is kept until the stamp is read again
 
 

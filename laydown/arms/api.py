@@ -283,9 +283,11 @@ class SearchQuery(Input):
 # ---- lookups -------------------------------------------------------------------------------
 
 
-def _site(code: str) -> Site:
-    """Any site by code: acting there is then authorised by the service (403 if not covered)."""
-    site = selectors.site_get(code)
+def _site(code: str, *, kept: bool = False) -> Site:
+    """Any site by code: acting there is then authorised by the service (403 if not covered).
+    `kept`: as the process keeps it for a registration (`selectors.site_kept`), whose writer
+    reads its status again under the log head lock."""
+    site = selectors.site_kept(code) if kept else selectors.site_get(code)
     if site is None:
         raise Http404(_("No site %(code)s.") % {"code": code})
     return site
@@ -343,7 +345,7 @@ def item_registered(
     """The registration of `item_create`, its answer's body (ItemOut). Without a request (no
     Idempotency-Key then), laydown.ops.api_fast calls it for a token call."""
     fields = payload.dict(exclude={"site"})
-    site = _site(payload.site)
+    site = _site(payload.site, kept=True)
     try:
         once = None if request is None else idempotent(request, "arms.weapon", payload.dict())
         item = (
@@ -410,7 +412,7 @@ def lot_registered(
 ) -> dict[str, Any]:
     """The registration of `lot_create`, its answer's body (LotOut); as `item_registered`."""
     fields = payload.dict(exclude={"site"})
-    site = _site(payload.site)
+    site = _site(payload.site, kept=True)
     once = None if request is None else idempotent(request, "arms.lot", payload.dict())
     if once is not None:
         return _answer(LotOut, AmmoLot.objects.get(tag=once.result["tag"]))
@@ -430,7 +432,7 @@ def materiel_registered(
     """The registration of `materiel_create`, its answer's body (MaterielOut); as
     `item_registered`."""
     fields = payload.dict(exclude={"site"})
-    site = _site(payload.site)
+    site = _site(payload.site, kept=True)
     once = None if request is None else idempotent(request, "arms.materiel", payload.dict())
     if once is not None:
         return _answer(MaterielOut, Materiel.objects.get(tag=once.result["tag"]))

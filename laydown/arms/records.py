@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection
 
+from laydown.accounts import token_cache
 from laydown.arms.bulk import Columns, Row, insert_many, insert_one
 from laydown.arms.models import (
     AmmoLot,
@@ -191,6 +192,7 @@ def _apply_site_created(record: Record) -> None:
         status=d["status"],
         created_at=record.at,
     )
+    token_cache.access_changed()  # the sites kept for registrations (selectors.site_kept)
 
 
 def _apply_site_updated(record: Record) -> None:
@@ -198,16 +200,19 @@ def _apply_site_updated(record: Record) -> None:
     d = record.data
     fields = ("name", "kind", "region", "place", "lat_micro", "lon_micro")
     Site.objects.filter(code=d["code"]).update(**{f: d[f] for f in fields})
+    token_cache.access_changed()  # a site's region says who may register there
 
 
 def _apply_site_status_set(record: Record) -> None:
     _flush()
     Site.objects.filter(code=record.data["code"]).update(status=record.data["status"])
+    token_cache.access_changed()
 
 
 def _apply_site_deleted(record: Record) -> None:
     _flush()
     Site.objects.filter(code=record.data["code"]).delete()
+    token_cache.access_changed()
 
 
 def _apply_container_created(record: Record) -> None:

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from laydown.access.permissions import ACTIONS, Principal, grants_for
 from laydown.access.roles import PROGRAMME
+from laydown.accounts import token_cache
 from laydown.accounts.models import User
 from laydown.arms import extensions, search_index
 from laydown.arms.models import (
@@ -547,6 +548,20 @@ def site_get(code: str, *, principal: Principal | None = None) -> Site | None:
     if principal is None:  # every registration asks: the SQL compiled once (core.compiled)
         return next(iter(_SITE_BY_CODE.instances(Site, code)), None)
     return Site.objects.filter(site_filter(principal, "code"), code=code).first()
+
+
+def site_kept(code: str) -> Site | None:
+    """`site_get(code)` as this process read it less than LAYDOWN_TOKEN_CACHE_SECONDS ago, with
+    no site record applied since (accounts.token_cache.kept: every applied site record counts as
+    a change of access, in every process of the machine), for the registrations: each asks for
+    its site, a seventh of its request thread's CPU (issue 20). The instance is shared by the
+    process's threads: read it, never change it.
+
+    What may be stale is safe: the committer reads the site's status again under the log head
+    lock (a site closed or deleted meanwhile takes no registration), and who may act there is
+    the caller's principal, kept and dropped by the token cache, checked against the site's code
+    and region, which change only by a site record (kept no longer, on this machine)."""
+    return token_cache.kept(("arms.site", code), lambda: site_get(code))
 
 
 _ITEM_BY_TAG: Compiled[Item] = Compiled(

@@ -8,8 +8,11 @@ Nothing here runs in production.
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -117,3 +120,12 @@ def log_size() -> int:
 
 def kinds_logged() -> list[str]:
     return list(Record.objects.order_by("index").values_list("kind", flat=True))
+
+
+def another_process_changes_access() -> None:
+    """What another worker process does after committing a change of access (a token revoked,
+    a role, a site changed): replace the stamp file (accounts.token_cache)."""
+    path = Path(settings.DATA_DIR) / "access.stamp"
+    fresh = path.with_name("access.stamp.other")
+    fresh.write_bytes(os.urandom(8))
+    os.replace(fresh, path)

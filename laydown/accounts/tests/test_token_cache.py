@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,7 +16,13 @@ from laydown.access.roles import Role
 from laydown.access.web import principal_for_user
 from laydown.accounts import api_auth, programme, selectors, services, token_cache
 from laydown.accounts.models import ApiToken, User
-from laydown.testing import bearer, organisation, token_for, user_with_role
+from laydown.testing import (
+    another_process_changes_access,
+    bearer,
+    organisation,
+    token_for,
+    user_with_role,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -44,14 +47,6 @@ def cached_call(client: Client, secret: str) -> int:
         status = client.get(ME, headers=bearer(secret)).status_code
     assert not [q for q in queries if "accounts_apitoken" in q["sql"]], "the token was not kept"
     return status
-
-
-def another_process_changes_access() -> None:
-    """What another worker process does after committing a change: replace the stamp file."""
-    path = Path(settings.DATA_DIR) / "access.stamp"
-    fresh = path.with_name("access.stamp.other")
-    fresh.write_bytes(os.urandom(8))
-    os.replace(fresh, path)
 
 
 def test_a_kept_token_skips_the_token_and_grant_queries(client: Client, clerk: User) -> None:
