@@ -78,7 +78,7 @@ class Meter:
         self.gates: set[Any] = set()  # the calls that hold the committer: not measured
         inner = group.commit_batch
 
-        def measured(batch: list[Any]) -> None:
+        def measured(batch: list[Any], gather: Any = None) -> None:
             from django.db import connection
 
             if self.backend_pid is None and connection.vendor == "postgresql":
@@ -87,7 +87,7 @@ class Meter:
                     cursor.execute("SELECT pg_backend_pid()")
                     self.backend_pid = cursor.fetchone()[0]
             if any(call in self.gates for call in batch):
-                inner(batch)
+                inner(batch, gather)
                 return
             if self.counting:
                 counted = [0]
@@ -97,13 +97,13 @@ class Meter:
                     return execute(sql, params, many, context)
 
                 with connection.execute_wrapper(count):
-                    inner(batch)
+                    inner(batch, gather)
                 self.statements += counted[0]
                 return
             c0 = time.thread_time()
             if self.profiler is not None:
                 self.profiler.enable()
-            inner(batch)
+            inner(batch, gather)
             if self.profiler is not None:
                 self.profiler.disable()
             self.cpu += time.thread_time() - c0

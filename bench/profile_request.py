@@ -253,7 +253,7 @@ class Committer:
 
             commit_batch = group.commit_batch
 
-            def measured(batch: list[Any]) -> None:
+            def measured(batch: list[Any], gather: Any = None) -> None:
                 from django.db import connection
                 from django.test.utils import CaptureQueriesContext
 
@@ -263,10 +263,10 @@ class Committer:
                     profiler.enable()
                 if self.capture:
                     with CaptureQueriesContext(connection) as queries:
-                        commit_batch(batch)
+                        commit_batch(batch, gather)
                     self.queries = queries.captured_queries
                 else:
-                    commit_batch(batch)
+                    commit_batch(batch, gather)
                 if profiler is not None:
                     profiler.disable()
                 self.cpu += time.thread_time() - c0

@@ -4,7 +4,8 @@ one signed checkpoint.
 A service decorated with `@grouped` called outside any transaction, with
 LAYDOWN_GROUP_COMMIT on (`laydown serve` turns it on), is handed to this process's committer
 thread. The committer takes every call waiting (at most MAX_BATCH; none is held back for a
-timer: a batch is whatever queued while the previous commit ran), runs each in its own
+timer: a batch is whatever queued while the previous commit ran and while the committer waited
+for its turn at the log, behind the other processes' committers), runs each in its own
 savepoint of one transaction in which appends sign no checkpoint, signs one checkpoint for
 the batch, commits, and only then answers each caller with its own result or its own error.
 The log head and its tiles are read once and written once per batch (`checkpoint_deferred`);
@@ -151,30 +152,50 @@ def shutdown() -> None:
 
 
 def _commit_loop() -> None:
+    stop = False
+
+    def gather(batch: list[_Call]) -> None:
+        nonlocal stop
+        stop = _take_waiting(batch)
+
     try:
-        while True:
-            batch = [_queue.get()]
-            while len(batch) < MAX_BATCH and batch[-1] is not _STOP:
-                try:
-                    batch.append(_queue.get_nowait())
-                except queue.Empty:
-                    break
-            stop = batch[-1] is _STOP
-            if stop:
-                batch.pop()
-            if batch:
-                commit_batch(batch)
-            if stop:
+        while not stop:
+            first = _queue.get()
+            if first is _STOP:
                 return
+            commit_batch([first], gather)
     finally:
         connection.close()
 
 
-def commit_batch(batch: list[_Call]) -> None:
-    """Run the calls in one transaction, each in its own savepoint; answer after the commit."""
+def _take_waiting(batch: list[_Call]) -> bool:
+    """Add the calls waiting in the queue to `batch` (up to MAX_BATCH); True if `_STOP` was
+    among them (the calls queued after it are left for the next committer)."""
+    while len(batch) < MAX_BATCH:
+        try:
+            call = _queue.get_nowait()
+        except queue.Empty:
+            return False
+        if call is _STOP:
+            return True
+        batch.append(call)
+    return False
+
+
+def commit_batch(batch: list[_Call], gather: Callable[[list[_Call]], None] | None = None) -> None:
+    """Run the calls in one transaction, each in its own savepoint; answer after the commit.
+
+    `gather`, if given, adds to `batch` the calls queued meanwhile, once this process's turn
+    at the log has come (the writers' queue passed, the transaction begun, the log head lock
+    taken): the calls that came while another process's committer held the log join this
+    batch instead of waiting behind it for the next one (taken before that wait, a batch was
+    only what queued during this committer's own last commit)."""
     close_old_connections()
     try:
         with _writers_queue(), transaction.atomic(), services.checkpoint_deferred():
+            if gather is not None:
+                services.log_lock()
+                gather(batch)
             for calls in _runs(batch):
                 if len(calls) > 1:
                     _run_together(calls)
