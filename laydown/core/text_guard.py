@@ -60,8 +60,36 @@ def bad_text_in(data: Any, where: str = "") -> Iterator[tuple[str, str]]:
             yield from bad_text_in(value, f"{where}.{index}" if where else str(index))
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _plainly_text(data: Any) -> bool:
+    """Whether `data` is a flat object (an API body's usual shape: strings, numbers, lists of
+    strings) whose keys and strings are all acceptable text, found by one search over them
+    joined (the class matches single characters: none spans two strings) instead of a
+    generator and a search a string; False whenever unsure, and `bad_text_in` looks."""
+    if type(data) is not dict:
+        return False
+    strings: list[str] = []
+    for key, value in data.items():
+        if type(key) is not str:
+            return False
+        strings.append(key)
+        if type(value) is str:
+            strings.append(value)
+        elif type(value) is list:
+            if any(type(v) is not str for v in value):
+                return False
+            strings += value
+        elif type(value) not in _SCALARS:
+            return False
+    return NOT_TEXT.search("".join(strings)) is None
+
+
 def refuse_bad_text(data: Any, where: str = "") -> None:
     """Raise a ValidationError naming every field of `data` that holds no acceptable text."""
+    if _plainly_text(data):
+        return
     faults = dict(bad_text_in(data, where))
     if faults:
         raise ValidationError(
