@@ -80,6 +80,25 @@ def flush_by_delete_on_postgresql() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_browser_closed_at_the_end() -> Iterator[None]:
+    from laydown.testing import browser
+
+    yield
+    browser.SHARED.close()
+
+
+@pytest.fixture(autouse=True)
+def shared_browser_only_for_its_tests(request: pytest.FixtureRequest) -> None:
+    """The browser tests' Chromium (laydown.testing.browser.SHARED) is closed before a test
+    that does not take `page`: one that starts its own would fail to, and Django's
+    async-safety check is relaxed while it is open."""
+    if "page" not in request.fixturenames:
+        from laydown.testing import browser
+
+        browser.SHARED.close()
+
+
 @pytest.fixture(autouse=True)
 def fresh_tile_cache() -> Iterator[None]:
     """Each test builds its own log: full tiles kept in memory by an earlier one are not its."""

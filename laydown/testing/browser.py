@@ -35,21 +35,56 @@ FLAGS = [
 ]
 
 
+class _SharedBrowser:
+    """One Chromium for the browser tests of a run, a new context (cookies, storage, cache,
+    service workers of its own) for each test: launching Playwright's driver and Chromium cost
+    ~1 s of CPU a test. Closed before any test that does not ask for `page` (those that start
+    a browser of their own, and in a mixed run the others), and at the end of the run.
+
+    While Playwright runs, its event loop is marked running in this thread (between its calls
+    too): Django's async-safety check is relaxed (DJANGO_ALLOW_ASYNC_UNSAFE) for as long as
+    this browser is open, and only then; a test's own sync_playwright() would refuse to start."""
+
+    def __init__(self) -> None:
+        self._manager: Any = None
+        self._browser: Any = None
+
+    def browser(self) -> Any:
+        if self._browser is not None and not self._browser.is_connected():
+            self.close()  # a test crashed it: the next one gets a new one
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._manager = sync_playwright()
+            playwright = self._manager.start()
+            os.environ[_ASYNC_UNSAFE] = "true"
+            self._browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        return self._browser
+
+    def close(self) -> None:
+        if self._manager is None:
+            return
+        manager, self._manager, self._browser = self._manager, None, None
+        try:
+            manager.__exit__(None, None, None)  # closes the browser with the driver
+        finally:
+            os.environ.pop(_ASYNC_UNSAFE, None)
+
+
+_ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+SHARED = _SharedBrowser()
+
+
 @pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A fresh Chromium tab. Playwright's sync API keeps an event loop in this thread while
-    it runs, so Django's async-safety check is relaxed for this test only (and restored)."""
+def page() -> Iterator[Any]:
+    """A fresh Chromium tab, in a browser context of its own, of the run's browser (SHARED)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run .ci/install-browser (Debian package chromium)")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = chromium.new_context(**context_options(viewport={"width": 1100, "height": 900}))
-        yield context.new_page()
-        context.close()
-        chromium.close()
+    context = SHARED.browser().new_context(
+        **context_options(viewport={"width": 1100, "height": 900})
+    )
+    yield context.new_page()
+    context.close()
 
 
 def context_options(**options: Any) -> dict[str, Any]:
