@@ -44,9 +44,9 @@ from laydown.testing.shapes import PEOPLE, sample
 from laydown.testing.walk import (
     PARTICIPANT_PAGES,
     Endpoint,
+    SignedInAgain,
     collect,
     expected_allowed,
-    signed_in,
 )
 from laydown.verification.models import Accreditation, DestructionEvent, Inspection
 
@@ -300,11 +300,12 @@ def server_errors(
     """Request every URL the walker may see as `user`; each answer of 500 or more, and the
     number of requests made."""
     errors, requests = [], 0
+    sign_in = SignedInAgain(client, user)
     for endpoint, endpoint_urls in urls.items():
         if endpoint.action is None or not expected_allowed(endpoint.action, walker):
             continue
         for url in endpoint_urls:
-            signed_in(client, user)  # afresh each time: a sign-out page must not end the walk
+            sign_in()  # as afresh each time: a sign-out page must not end the walk
             requests += 1
             try:
                 status = _status(client, url)

@@ -7,10 +7,12 @@ Nothing here runs in production.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from typing import Any
 
 from django.conf import settings
@@ -409,6 +411,46 @@ def signed_in(client: Client, user: User | None, *, second_factor: bool = True) 
     return client
 
 
+class SignedInAgain:
+    """`signed_in(client, user)` before each request of a walk, done again only when the last
+    request changed what it left in the database: the session's row (data, expiry), or the
+    user's password, activity, grants or devices (which decide the session's validity and its
+    second factor). Cookies the request set or changed (the CSRF cookie of a form, a language
+    or a message cookie) are put back as the sign-in left them. Either way each request starts
+    from the state a fresh sign-in leaves, for 4 reads instead of a sign-out and a sign-in
+    (~10 queries and the session's signing, a fifth of a walk's CPU) when nothing changed."""
+
+    def __init__(self, client: Client, user: User | None, *, second_factor: bool = True) -> None:
+        self.client, self.user, self.second_factor = client, user, second_factor
+        self._cookies: SimpleCookie | None = None
+        self._rows: tuple[Any, ...] | None = None
+
+    def __call__(self) -> Client:
+        if self._cookies is None or self._database_rows() != self._rows:
+            signed_in(self.client, self.user, second_factor=self.second_factor)
+            self._cookies = copy.deepcopy(self.client.cookies)
+            self._rows = self._database_rows()
+        else:
+            self.client.cookies = copy.deepcopy(self._cookies)
+        return self.client
+
+    def _database_rows(self) -> tuple[Any, ...]:
+        from django.contrib.sessions.models import Session
+
+        if self.user is None:
+            return ()
+        key = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
+        session = Session.objects.filter(session_key=key.value if key else "")
+        user = User.objects.filter(pk=self.user.pk)
+        return (
+            key.value if key else None,
+            list(session.values_list("session_data", "expire_date")),
+            list(user.values_list("password", "is_active")),
+            sorted(self.user.grants.values_list("role", "scope")),
+            sorted(TOTPDevice.objects.filter(user=self.user).values_list("pk", "confirmed")),
+        )
+
+
 def url_of(endpoint: Endpoint, samples: Samples) -> str:
     kwargs = SAMPLE_KWARGS[endpoint.name](samples) if endpoint.parameters else {}
     return reverse(endpoint.name, kwargs=kwargs)
@@ -449,8 +491,9 @@ def walk(
     """Request every endpoint as `user`; return every disagreement with the matrix."""
     mismatches = []
     refused_as = "sign-in" if walker == ANONYMOUS else "403"
+    sign_in = SignedInAgain(client, user)
     for endpoint in endpoints:
-        signed_in(client, user)  # afresh each time: a sign-out page must not end the walk
+        sign_in()  # as afresh each time: a sign-out page must not end the walk
         before = Record.objects.count()
         try:
             response = request(client, endpoint, url_of(endpoint, samples), **headers)

@@ -28,7 +28,14 @@ from laydown.accounts.models import User
 from laydown.arms import services as arms
 from laydown.people import services as people
 from laydown.testing import YES
-from laydown.testing.walk import Endpoint, collect, make_user, request, signed_in
+from laydown.testing.walk import (
+    Endpoint,
+    SignedInAgain,
+    collect,
+    make_user,
+    request,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -136,8 +143,9 @@ def test_a_role_granted_for_one_region_lists_nothing_of_another(
     user: User = make_user(f"north-{role}", None)
     accounts.role_grant(actor=accounts.SYSTEM, user=user, role=role, scope="region:north")
     leaks, north_seen = [], set()
+    sign_in = SignedInAgain(client, user)
     for endpoint in _lists():
-        signed_in(client, user)
+        sign_in()
         response = request(client, dataclasses.replace(endpoint), _url(endpoint))
         if response.status_code != 200:
             continue
