@@ -266,6 +266,10 @@ def items_write(
     and applied with bulk inserts. The caller holds the transaction."""
     total = len(entries)
     duplicates = 0
+    # The log head before the tag counter, in the order of a registration (collected_write):
+    # the other order let a registration take the log head while this held the counter, each
+    # then waiting for the other (PostgreSQL: deadlock detected, one of them failed).
+    ledger.log_lock()
     tags = services.allocate_tags(ITEM_PREFIX, total)
     records_of: list[ledger.Entry] = []
     for tag, entry in zip(tags, entries, strict=True):

@@ -400,6 +400,7 @@ def register_write(
             % {"tags": ", ".join(taken[:10])},
             fields={"tag": _("registered meanwhile")},
         )
+    ledger.log_lock()  # before the counter, as a registration takes them (importer.items_write)
     (after,) = services.allocate_tags(register.prefix)  # locks the counter
     last = max([int(after.rsplit("-", 1)[1]) - 1] + [int(t.rsplit("-", 1)[1]) for t in given])
     new = iter(f"{register.prefix}-{n:06d}" for n in range(last + 1, last + len(entries) + 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -14,14 +15,15 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
 from laydown.accounts.models import User
 from laydown.arms import import_job, services
-from laydown.arms.models import Item, Site
-from laydown.arms.tests.base import CLERK, csv_bytes, good_rows
+from laydown.arms.models import AmmoLot, Item, Site
+from laydown.arms.tests.base import CLERK, LOT_FIELDS, csv_bytes, good_rows
 from laydown.core.imports import ImportRefused
 from laydown.fixtures import ITEM_FIELDS
 from laydown.jobs import kinds
@@ -277,3 +279,74 @@ def _upload(name: str, content: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+LOTS_FILE = (
+    ",".join(["site", *LOT_FIELDS])
+    + "\n"
+    + "\n".join(
+        ",".join(["cp-north", *map(str, (LOT_FIELDS | {"lot_number": f"IMP-{n}"}).values())])
+        for n in range(3)
+    )
+)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("what", ["items", "lots"])
+def test_an_import_and_a_registration_between_its_tags_and_its_records_both_land(
+    sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    """An import takes the log head before the tag counter, as a registration does: the other
+    order let a registration take the log head while the import held the counter, each then
+    waiting for the other (PostgreSQL: 'deadlock detected', one of them failed)."""
+    allocate = services.allocate_tags
+    import_holds_counter = threading.Event()
+    registration_backend: list[int] = []
+
+    def allocate_then_wait(prefix: str, count: int = 1) -> list[str]:
+        tags = allocate(prefix, count)
+        import_holds_counter.set()
+        deadline = time.monotonic() + 20
+        while not _waiting_for_a_lock(registration_backend):  # the registration is blocked
+            assert time.monotonic() < deadline, "the registration never waited for a lock"
+            time.sleep(0.01)
+        return tags
+
+    def imported() -> Any:
+        kind, content = (
+            (import_job.KIND, _serials("IMPC", 3))
+            if what == "items"
+            else (import_job.LOTS.name, LOTS_FILE.encode())
+        )
+        return jobs.job_run_here(
+            actor=CLERK, kind=kind, name="i.csv", content=content, progress=lambda *_: None
+        )
+
+    def registered() -> Any:
+        assert import_holds_counter.wait(20)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            registration_backend.append(cursor.fetchone()[0])
+        if what == "items":
+            return services.item_collect(
+                actor=CLERK, site=sites["cp-north"], serial="ONE-C", **ITEM_FIELDS
+            )
+        lot = LOT_FIELDS | {"lot_number": "REG-1"}
+        return services.lot_collect(actor=CLERK, site=sites["cp-north"], **lot)
+
+    monkeypatch.setattr(services, "allocate_tags", allocate_then_wait)
+    results = race(imported, registered)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert results[0]["count"] == 3  # type: ignore[index]
+    assert (Item if what == "items" else AmmoLot).objects.count() == 4
+    assert_log_is_whole(log_size())
+
+
+def _waiting_for_a_lock(backend: list[int]) -> bool:
+    if not backend:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", backend)
+        waiting: int = cursor.fetchone()[0]
+    return waiting > 0
