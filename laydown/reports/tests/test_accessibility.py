@@ -55,13 +55,16 @@ def test_every_page_passes_the_accessibility_check(page: Any, live_server: Any, 
     )
     failures = {}
     visited = 0
+    # One tab for the walk (each page a new document in it), a fresh one after a URL that was
+    # not a page: a tab opened and closed for each page cost a fifth of the walk's CPU.
+    tab = page.context.new_page()
     for path in [*pages, *detail_pages()]:
-        tab = page.context.new_page()  # a fresh tab: an error page must not disturb the next
         try:
             response = tab.goto(f"{live_server.url}{path}")
         except Exception as exc:  # noqa: BLE001
             # a download is not a page; POST-only URLs answer GET with an empty 405
             tab.close()
+            tab = page.context.new_page()
             if "Download is starting" in str(exc) or "ERR_HTTP_RESPONSE_CODE_FAILURE" in str(exc):
                 continue
             raise
@@ -71,6 +74,6 @@ def test_every_page_passes_the_accessibility_check(page: Any, live_server: Any, 
             if violations:
                 failures[path] = violations
                 screenshot(tab, "a11y-" + path.strip("/").replace("/", "-"))
-        tab.close()
+    tab.close()
     assert visited >= 30
     assert failures == {}, "\n".join(f"{p}: {v}" for p, v in failures.items())
