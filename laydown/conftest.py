@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import resource
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,24 @@ DATABASE_FIXTURES = frozenset(
     {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
     | {"live_server"}
 )
+
+
+_STARTED = time.monotonic()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The run's CPU beside its wall time, so that CI's log says where its minutes went (the
+    suites run at once on shared cores: a suite's wall time alone does not). Processes started
+    and waited for (`laydown` commands, servers, Chromium) count as children; PostgreSQL's
+    backends are not counted."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    terminalreporter.write_line(
+        f"CPU: {own.ru_utime + own.ru_stime:.0f} s in pytest "
+        f"({own.ru_utime:.0f} user, {own.ru_stime:.0f} sys), "
+        f"{children.ru_utime + children.ru_stime:.0f} s in its child processes; "
+        f"wall {time.monotonic() - _STARTED:.0f} s"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
