@@ -21,7 +21,10 @@ the registrations) does its checks in the caller's thread, before queuing, and q
 the checked request; the committer hands the batch's requests of one writer to it together,
 in one savepoint, so that their rows are written with a few statements for all (see
 `committed`). If that savepoint fails unexpectedly, each request is written alone in a
-savepoint of its own, so that only the guilty caller gets the error.
+savepoint of its own, so that only the guilty caller gets the error. A batch of one writer's
+requests alone (registrations under load) needs no savepoint: they are written in the
+transaction itself, and if that fails unexpectedly the transaction is rolled back and the
+batch written again as above.
 
 Across processes (several web workers) nothing changes: each committer's transaction takes
 the log head lock, which stays the single source of order.
@@ -189,18 +192,17 @@ def commit_batch(batch: list[_Call], gather: Callable[[list[_Call]], None] | Non
     at the log has come (the writers' queue passed, the transaction begun, the log head lock
     taken): the calls that came while another process's committer held the log join this
     batch instead of waiting behind it for the next one (taken before that wait, a batch was
-    only what queued during this committer's own last commit)."""
+    only what queued during this committer's own last commit).
+
+    A batch of one writer's requests alone (registrations) is written in the transaction
+    itself, without a savepoint; if that fails unexpectedly the transaction is rolled back
+    and the batch written again, each call in its own savepoint (`_WriteAgain`)."""
     close_old_connections()
     try:
-        with _writers_queue(), transaction.atomic(), services.checkpoint_deferred():
-            if gather is not None:
-                services.log_lock()
-                gather(batch)
-            for calls in _runs(batch):
-                if len(calls) > 1:
-                    _run_together(calls)
-                else:
-                    calls[0].outcome = _run_one(calls[0])
+        try:
+            _commit(batch, gather)
+        except _WriteAgain:
+            _commit(batch, None, each_alone=True)
     except BaseException as exc:  # the commit (or the batch's checkpoint) failed: nothing saved
         connection.close()
         for call in batch:
@@ -212,6 +214,32 @@ def commit_batch(batch: list[_Call], gather: Callable[[list[_Call]], None] | Non
             call.future.set_result(value)
         else:
             call.future.set_exception(value)
+
+
+class _WriteAgain(Exception):
+    """A batch written in its transaction without a savepoint failed: roll it back, write it
+    again, each call alone in its own savepoint."""
+
+
+def _commit(
+    batch: list[_Call],
+    gather: Callable[[list[_Call]], None] | None,
+    *,
+    each_alone: bool = False,
+) -> None:
+    with _writers_queue(), transaction.atomic(), services.checkpoint_deferred():
+        if gather is not None:
+            services.log_lock()
+            gather(batch)
+        runs = [[call] for call in batch] if each_alone else _runs(batch)
+        if len(runs) == 1 and runs[0][0].writer is not None and not each_alone:
+            _run_together(runs[0], savepoint=False)
+            return
+        for calls in runs:
+            if len(calls) > 1:
+                _run_together(calls)
+            else:
+                calls[0].outcome = _run_one(calls[0])
 
 
 def _runs(batch: list[_Call]) -> list[list[_Call]]:
@@ -229,16 +257,19 @@ def _runs(batch: list[_Call]) -> list[list[_Call]]:
     return runs
 
 
-def _run_together(calls: list[_Call]) -> None:
-    """The requests of one writer written together in one savepoint; if it fails, each alone."""
+def _run_together(calls: list[_Call], *, savepoint: bool = True) -> None:
+    """The requests of one writer written together in one savepoint (or, `savepoint=False`,
+    as the whole transaction); if it fails, each alone."""
     writer = calls[0].writer
     if writer is None:
         raise TypeError("calls run together need their writer")
     try:
-        with services.call_savepoint():
+        with services.call_savepoint(savepoint=savepoint):
             outcomes = writer([call.request for call in calls])
-    except Exception:  # unexpected (each refusal is an outcome): find the guilty call
+    except Exception as exc:  # unexpected (each refusal is an outcome): find the guilty call
         logger.warning("%d writes together failed; writing each alone.", len(calls), exc_info=True)
+        if not savepoint:  # the transaction is spoilt: all again, from a new one
+            raise _WriteAgain from exc
         for call in calls:
             call.outcome = _run_one(call)
         return

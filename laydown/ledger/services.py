@@ -206,12 +206,16 @@ def atomic() -> transaction.Atomic:
 
 
 @contextlib.contextmanager
-def call_savepoint() -> Iterator[None]:
+def call_savepoint(*, savepoint: bool = True) -> Iterator[None]:
     """One grouped call's own savepoint (the group committer runs each call in one): its
     changes are kept or rolled back together, and `atomic()` blocks directly inside share it.
     A call that caught the error of such a block (the transaction marked for rollback) is
-    rolled back and raises, never reported done."""
-    with transaction.atomic():
+    rolled back and raises, never reported done.
+
+    `savepoint=False`: the call is the whole transaction (the committer's batch of one
+    writer's requests), which takes its changes back; an error leaving it spoils the
+    transaction, which the caller must then roll back."""
+    with transaction.atomic(savepoint=savepoint):
         outer, _deferred.call = _deferred.call, len(connection.savepoint_ids)
         try:
             yield

@@ -477,10 +477,22 @@ def test_a_writers_calls_are_written_together_and_alone_only_when_that_fails(com
     assert len(savepoints) == 2  # the writer's three calls in one, the other call in its own
     assert_as_appended_one_by_one()
 
+    alone = [group.bulk_call(samples_write, (n, "refuse" * (n == 5))) for n in (4, 5, 6)]
+    with CaptureQueriesContext(connection) as queries:
+        group.commit_batch(alone)  # one writer's calls alone: the transaction is theirs
+    assert [alone[0].future.result().index, alone[2].future.result().index] == [4, 5]
+    with pytest.raises(ValidationError, match="record 5 refused"):
+        alone[1].future.result()
+    assert not [q for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+    assert_as_appended_one_by_one()
+
     clashing = [group.bulk_call(samples_write, (n, "clash" * (n == 11))) for n in (10, 11, 12)]
-    group.commit_batch(clashing)
+    with CaptureQueriesContext(connection) as queries:
+        group.commit_batch(clashing)  # rolled back, then each alone in its savepoint
     with pytest.raises(IntegrityError):
         clashing[1].future.result()
-    assert [clashing[0].future.result().index, clashing[2].future.result().index] == [4, 5]
-    assert [r.data["n"] for r in Record.objects.order_by("index")] == [-1, 0, 3, 1, 10, 12]
+    assert [clashing[0].future.result().index, clashing[2].future.result().index] == [6, 7]
+    savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 3
+    assert [r.data["n"] for r in Record.objects.order_by("index")] == [-1, 0, 3, 1, 4, 6, 10, 12]
     assert_as_appended_one_by_one()
