@@ -11,6 +11,11 @@ thread of the process), queries per request, and with --profile the cProfile top
 counted too (its share printed beside); the request thread's own CPU (time.thread_time of the
 thread that calls the application) is printed apart, and PROFILE_REQUEST_ONLY=1 leaves the
 committer's profile out of --profile's.
+
+`--log` keeps the log lines (written to /dev/null, as stderr would take them: formatted, the
+handler's lock, a `write`); `--pieces` (register only) prints the request thread's CPU per
+registration in each piece of the registration front (time.thread_time around each; a piece's
+figure includes the pieces it calls).
 """
 
 from __future__ import annotations
@@ -111,6 +116,8 @@ def main() -> None:
     parser.add_argument("--db", default="")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--setup", action="store_true")
+    parser.add_argument("--log", action="store_true", help="keep the log lines, to /dev/null")
+    parser.add_argument("--pieces", action="store_true", help="CPU by piece (register)")
     args, _ = parser.parse_known_args()
     if args.setup:
         setup_child()
@@ -125,12 +132,17 @@ def main() -> None:
         import django
 
         django.setup()
-        logging_off()
+        if not args.log:
+            logging_off()
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         import laydown
         from laydown.wsgi import application
+
+        if args.log:  # after the application's own django.setup(), which configures logging
+            logging_to_null()
+        pieces = Pieces() if args.pieces else None
 
         committer = Committer(args.profile)
         trips = RoundTrips(Path(data_dir))
@@ -197,6 +209,8 @@ def main() -> None:
             profiler.enable()
         committer.cpu = 0.0
         committer.profiling = True
+        if pieces is not None:
+            pieces.spent.clear()
         chunks = []
         own = []  # the request thread's CPU alone (this thread: WSGI, Django, ninja, the view)
         for start in range(0, args.n, 50):
@@ -221,6 +235,8 @@ def main() -> None:
         )
         if committer.on:
             print(f"of which the committer thread: {1000 * committer.cpu / args.n:.2f} ms")
+        if pieces is not None:
+            pieces.report(args.n)
         if profiler:
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
@@ -338,6 +354,70 @@ class RoundTrips:
         print(f"PostgreSQL round trips per request: {trips / requests:.2f} ({requests} requests)")
         for sql, n in sent.most_common(8):
             print(f"    {n / requests:5.2f}  {sql}")
+
+
+class Pieces:
+    """The request thread's CPU in each piece of a registration through the front: each
+    function below wrapped, its thread time added up under its name."""
+
+    def __init__(self) -> None:
+        import collections
+        import concurrent.futures
+        import functools
+
+        from django.core import signals
+
+        from laydown.arms import api as arms_api
+        from laydown.arms.services import collection
+        from laydown.ops import api_fast
+
+        self.spent: collections.defaultdict[str, float] = collections.defaultdict(float)
+
+        def wrap(owner: Any, name: str, label: str) -> None:
+            original = getattr(owner, name)
+
+            @functools.wraps(original)
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                started = time.thread_time()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    self.spent[label] += time.thread_time() - started
+
+            setattr(owner, name, timed)
+
+        front = api_fast.RegistrationFront
+        for owner, name, label in [
+            (front, "__call__", "the whole front"),
+            (front, "_which", "which registration (_which)"),
+            (api_fast, "_checked", "token, body, text guard, schema (_checked)"),
+            (api_fast, "token_principal", "  the token (token_principal)"),
+            (api_fast, "refuse_bad_text", "  the text guard"),
+            (api_fast, "_run", "the registration and its answer (_run)"),
+            (arms_api, "_site", "  the site (_site)"),
+            (collection, "item_checked", "  the checks (item_checked)"),
+            (concurrent.futures.Future, "result", "  the wait for the committer"),
+            (arms_api, "_item_answer", "  the answer's fields (_item_answer)"),
+            (api_fast, "rendered_body", "  the answer's JSON (rendered_body)"),
+            (api_fast, "request_logged", "the log line"),
+            (signals.request_started, "send", "request_started"),
+            (signals.request_finished, "send", "request_finished"),
+            (api_fast, "generate_guid", "the request id"),
+        ]:
+            wrap(owner, name, label)
+
+    def report(self, requests: int) -> None:
+        print("the request thread's CPU per registration by piece (us):")
+        for label, spent in self.spent.items():
+            print(f"    {1e6 * spent / requests:7.1f}  {label}")
+
+
+def logging_to_null() -> None:
+    import logging
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # for the process's whole life
 
 
 def logging_off() -> None:
