@@ -291,7 +291,10 @@ LOTS_FILE = (
 )
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="PostgreSQL's row locks (an import's and a registration's); SQLite has one writer",
+)
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("what", ["items", "lots"])
 def test_an_import_and_a_registration_between_its_tags_and_its_records_both_land(

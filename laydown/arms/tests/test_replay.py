@@ -20,7 +20,10 @@ from laydown.ledger.models import Record
 from laydown.testing import log_size
 
 pytestmark = pytest.mark.django_db
-postgresql_only = pytest.mark.skipif("connection.vendor != 'postgresql'")
+postgresql_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'",
+    reason="PostgreSQL's TRUNCATE, foreign keys and statistics in replay; this run uses SQLite",
+)
 
 SURROGATE = {"id"}  # auto ids of child rows are not in the records; everything else must match
 
@@ -278,7 +281,10 @@ def _sqlite_statistics(table: str) -> list[str]:
         return [stat for (stat,) in cursor.fetchall()]
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.skipif(
+    "connection.vendor != 'sqlite'",
+    reason="SQLite's sqlite_stat1; the PostgreSQL run checks pg_stats",
+)
 def test_on_sqlite_replay_renews_the_statistics_of_a_database_that_keeps_them(
     sites: dict[str, Site],
 ) -> None:

@@ -67,7 +67,10 @@ def sqlite_triggers() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.skipif(
+    "connection.vendor != 'sqlite'",
+    reason="SQLite's FTS5 serial index and its triggers; PostgreSQL's has none",
+)
 def test_replay_rebuilds_the_index_once_and_restores_the_triggers_as_they_were(
     sites: dict[str, Site],
 ) -> None:
@@ -84,7 +87,10 @@ def test_replay_rebuilds_the_index_once_and_restores_the_triggers_as_they_were(
         assert tags_found(query) == tags_scanned(query)
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.skipif(
+    "connection.vendor != 'sqlite'",
+    reason="SQLite's FTS5 serial index and its triggers; PostgreSQL's has none",
+)
 def test_a_replay_that_fails_leaves_the_triggers_and_the_index(
     sites: dict[str, Site], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,10 @@ from django.db import close_old_connections, connection
 from psycopg import pq
 
 pytestmark = [
-    pytest.mark.skipif("connection.vendor != 'postgresql'"),
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'",
+        reason="PostgreSQL's health checks; this run uses SQLite",
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -9,7 +9,10 @@ import pytest
 from django.db import connection
 
 pytestmark = [
-    pytest.mark.skipif("connection.vendor != 'postgresql'"),
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'",
+        reason="PostgreSQL's prepared statements; this run uses SQLite",
+    ),
     pytest.mark.django_db,
 ]
 
