@@ -257,12 +257,16 @@ def write_table(path: Path, results: list[tuple[str, str, str, str, str]]) -> No
     notes = path.with_name("benchmarks-notes.md")
     if notes.exists():
         lines.append(notes.read_text().strip())
-    # Keep the sections other benchmarks write between <!-- name:begin --> and <!-- name:end -->.
-    kept = [m.group(0) for m in _MARKED.finditer(path.read_text())] if path.exists() else []
-    path.write_text("\n".join([*lines, *("\n" + block for block in kept)]) + "\n")
+    # Keep everything from the first section another benchmark writes (between
+    # <!-- name:begin --> and <!-- name:end -->) to the end: those sections and the hand-written
+    # ones between them. This table and its notes are all that is written again.
+    old = path.read_text() if path.exists() else ""
+    first = _FIRST_MARK.search(old)
+    kept = old[first.start() :].rstrip("\n") if first else ""
+    path.write_text("\n".join(lines) + ("\n\n" + kept if kept else "") + "\n")
 
 
-_MARKED = re.compile(r"<!-- (\w+):begin -->.*?<!-- \1:end -->", re.S)
+_FIRST_MARK = re.compile(r"^<!-- \w+:begin -->", re.M)
 
 
 def _pymerkle_version() -> str:
