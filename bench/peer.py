@@ -112,7 +112,8 @@ def markdown(results: dict[str, Any], args: argparse.Namespace, version: str) ->
         f"- Date: {now}",
         f"- Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; load average at the end {os.getloadavg()[0]:.1f} "
-        "(shared: compare CPU time, which a busy machine inflates less than wall time)",
+        "(above ~1.5 the machine was shared: compare CPU time, which a busy machine inflates "
+        "less than wall time)",
         f"- Peer: pymerkle {version} (`InmemoryTree`, sha256); {args.leaves:,} leaves; "
         f"{args.runs} runs per cell, min / median / max in seconds",
         "",
