@@ -22,6 +22,17 @@ class OneLineClientErrors(logging.Filter):
         return True
 
 
+class ChosenThreads(logging.Filter):
+    """Leave out granian's warning that a worker's threads outnumber the CPUs ("seems quite
+    high ... consider `backpressure`"), written at every start: `laydown serve`'s shape (2
+    workers x 25 threads on 2 CPUs) was chosen by measurement (laydown.server, docs/
+    benchmarks.md), so to an operator the warning reads as a fault that is not one. Every other
+    line of granian's passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Configuration allows spawning up to")
+
+
 def lean_log_records() -> None:
     """Leave out of every log record what no line shows (the formats below, and the JSON
     formatter's reserved attributes): the caller's file, line and function (a walk up the
@@ -93,11 +104,18 @@ def granian_logging(log_format: str) -> dict[str, Any]:
     the dictConfig granian applies in its main process and in each worker before the
     application's. Its access log stays off: laydown.core.request_log writes one line per
     request, without the query string (which may hold names searched for)."""
+    config = _console(log_format)
+    config["filters"]["chosen_threads"] = {"()": "laydown.core.logs.ChosenThreads"}
     return {
-        **_console(log_format),
+        **config,
         "root": {"handlers": ["console"], "level": "WARNING"},
         "loggers": {
-            "_granian": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "_granian": {
+                "level": "INFO",
+                "handlers": ["console"],
+                "propagate": False,
+                "filters": ["chosen_threads"],
+            },
             "granian.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
         },
     }
