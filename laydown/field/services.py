@@ -5,8 +5,8 @@ Exactly once: a submission is named by the id its device made (a UUID). `submiss
 form's own service and appends `field.submission_received` in one transaction; that record's
 apply inserts the submission's row, whose primary key is the id. Two uploads of one submission
 may both start; the second cannot commit (the key is taken: IntegrityError rolls back its whole
-transaction, the form's records included) and answers with the first's result. No check-then-
-insert decides: the database's key does.
+transaction, or its savepoint in a group commit's batch, the form's records included) and
+answers with the first's result. No check-then-insert decides: the database's key does.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from laydown.core.errors import LaydownError, ValidationError
 from laydown.field import kinds, records
 from laydown.field.models import Decision, Device, Submission, SubmissionStatus
 from laydown.field.selectors import device_user_refusal
+from laydown.ledger import group
 from laydown.ledger import services as ledger
 from laydown.vault import crypto
 
@@ -198,13 +199,7 @@ def submission_run(
     if device is not None and (refusal := device_refusal(device)) is not None:
         return _hold(actor, kind, meta, payload, problem_of(refusal))
     try:
-        with transaction.atomic():
-            result = kind.run(actor, payload, None)
-            ledger.record_append(
-                kind=records.SUBMISSION_RECEIVED.name,
-                data={**meta, "result": result},
-                actor=actor_of(actor),
-            )
+        result = _received(actor, kind, payload, meta)
     except IntegrityError as exc:
         return _answer_of_the_first(sid, digest, exc)
     except (ValidationError, PermissionDenied) as exc:
@@ -216,6 +211,26 @@ def submission_run(
             raise
         return _hold(actor, kind, meta, payload, problem_of(exc))
     return Outcome(submission=sid, form=kind.name, status=SubmissionStatus.ACCEPTED, result=result)
+
+
+@group.grouped
+def _received(
+    actor: Principal, kind: kinds.FormKind, payload: dict[str, Any], meta: dict[str, Any]
+) -> kinds.Result:
+    """Run the form's service and append `field.submission_received`, in one transaction: with
+    group commit (laydown.ledger.group), in the committer's batch with the other uploads,
+    page and API writes of this process that came meanwhile (one fsync, one checkpoint), each
+    in its own savepoint; the caller is answered, or gets its error, once the batch is
+    committed, so a second upload of the same id in the same batch finds the first's row when
+    it asks who came first."""
+    with transaction.atomic():
+        result = kind.run(actor, payload, None)
+        ledger.record_append(
+            kind=records.SUBMISSION_RECEIVED.name,
+            data={**meta, "result": result},
+            actor=actor_of(actor),
+        )
+    return result
 
 
 def submissions_imported(
