@@ -31,7 +31,8 @@ from laydown.arms.vocab import (
     SiteStatus,
     Unit,
 )
-from laydown.core.forms import DatePicker
+from laydown.core.errors import ValidationError
+from laydown.core.forms import DatePicker, show_service_error
 
 MAX_IMPORT_BYTES = importer.LAYOUT.max_bytes  # about 500,000 rows of CSV
 MAX_PHOTO_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -141,6 +142,17 @@ class ItemForm(forms.Form):
             attrs={"autofocus": True, "autocomplete": "off"}
         )
         self.fields["category"].widget.attrs.pop("autofocus", None)
+
+    def duplicate_refused(self, exc: ValidationError, *, asked: bool) -> None:
+        """Show DuplicateSuspected and ask for the reason; `asked`: the reason field was already
+        on the page (the clerk confirmed without one), so say at it that one is needed."""
+        show_service_error(self, exc)
+        self.show_confirmation()
+        if asked and not self.cleaned_data.get("confirm_duplicate_reason"):
+            self.add_error(
+                "confirm_duplicate_reason",
+                _("Say why this is another weapon, or correct the serial."),
+            )
 
     def service_fields(self) -> dict[str, Any]:
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("photos", "photo_sha")}

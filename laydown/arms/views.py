@@ -264,8 +264,7 @@ def item_new(request: HttpRequest, code: str) -> HttpResponse:
             item = _collect(request, site, form)
         except services.DuplicateSuspected as exc:
             duplicate_of = exc.tags
-            show_service_error(form, exc)
-            form.show_confirmation()
+            form.duplicate_refused(exc, asked=request.POST.get("step") == "duplicate")
         except ValidationError as exc:
             show_service_error(form, exc)
         else:
@@ -687,8 +686,7 @@ def _correct_page(
             run(form.service_fields())
         except services.DuplicateSuspected as exc:
             duplicate_of = exc.tags
-            show_service_error(form, exc)
-            form.show_confirmation()
+            form.duplicate_refused(exc, asked=request.POST.get("step") == "duplicate")
         except ValidationError as exc:
             show_service_error(form, exc)
         else:

@@ -15,6 +15,7 @@ from laydown.arms.models import Container, Item, Shipment, Site
 from laydown.arms.tests.base import png_bytes
 from laydown.fixtures import ITEM_FIELDS
 from laydown.testing import log_size, signed_in, user_with_role
+from laydown.testing.forms import said_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -84,6 +85,34 @@ def test_a_suspected_duplicate_is_registered_only_with_a_reason(clerk: Client) -
     assert confirmed.status_code == 302
     second = Item.objects.exclude(tag=first.tag).get()
     assert second.duplicate_reason == "different receiver stamp"
+
+
+@pytest.mark.parametrize(
+    ("language", "needed"),
+    [
+        ("en", "Say why this is another weapon"),
+        ("ru", "Укажите, почему это другое оружие"),
+    ],
+)
+def test_confirming_a_duplicate_without_a_reason_says_so_at_the_reason_and_keeps_the_form(
+    clerk: Client, language: str, needed: str
+) -> None:
+    assert clerk.post("/arms/sites/cp-north/items/new/", FORM).status_code == 302
+    posted = FORM | {"serial": "kt 1975 OO1", "calibre": "7.62x39", "markings": "star on butt"}
+    asked = clerk.post("/arms/sites/cp-north/items/new/", posted, HTTP_ACCEPT_LANGUAGE=language)
+    assert "confirm_duplicate_reason" not in asked.context["form"].errors  # not asked yet
+    assert 'name="step" value="duplicate"' in asked.content.decode()
+
+    again = clerk.post(
+        "/arms/sites/cp-north/items/new/",
+        posted | {"step": "duplicate", "confirm_duplicate_reason": "  "},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert needed in said_at(again, "confirm_duplicate_reason")
+    html = again.content.decode()
+    assert 'value="kt 1975 OO1"' in html and 'value="star on butt"' in html
+    assert 'value="7.62x39"' in html and 'id="duplicate"' in html
+    assert Item.objects.count() == 1
 
 
 def test_a_clerk_of_one_site_is_refused_at_another_with_a_clear_403(clerk: Client) -> None:
