@@ -26,7 +26,7 @@ from laydown.assistance.vocab import (
 )
 from laydown.core.errors import ValidationError
 from laydown.core.forms import DatePicker
-from laydown.vault.services import LEGAL_BASES
+from laydown.vault.vocab import LegalBasis
 
 # One byte past the services' limit, so that they see a file is too big and say so.
 MAX_UPLOAD_READ = 10 * 1024 * 1024 + 1
@@ -142,9 +142,7 @@ class HouseholdForm(_PartnerAndPlace):
     members = forms.CharField(
         label=_("Members"), widget=forms.Textarea(attrs={"rows": 5}), help_text=MEMBERS_HELP
     )
-    legal_basis = forms.ChoiceField(
-        label=_("Legal basis"), choices=[(b, b.replace("_", " ")) for b in LEGAL_BASES]
-    )
+    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
     purpose = forms.CharField(label=_("Purpose of keeping the personal data"), max_length=200)
     retain_until = forms.DateField(label=_("Keep the personal data until"), widget=DatePicker())
     override_reason = forms.CharField(
@@ -173,7 +171,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV (UTF-8) or XLSX file"))
     legal_basis = forms.ChoiceField(
         label=_("Legal basis (households)"),
-        choices=[(b, b.replace("_", " ")) for b in LEGAL_BASES],
+        choices=LegalBasis.choices,
         required=False,
     )
     purpose = forms.CharField(label=_("Purpose (households)"), max_length=200, required=False)

@@ -21,15 +21,9 @@ from laydown.core.errors import LaydownError, ValidationError
 from laydown.ledger import services as ledger
 from laydown.vault import crypto, records, scrub
 from laydown.vault.models import BlindIndex, Entry, SubjectKey
+from laydown.vault.vocab import LegalBasis
 
-LEGAL_BASES = (
-    "consent",
-    "vital_interest",
-    "public_interest",
-    "legitimate_interest",
-    "legal_obligation",
-    "contract",
-)
+LEGAL_BASES = tuple(LegalBasis.values)
 MAX_ENTRY_BYTES = 256 * 1024
 
 

@@ -9,6 +9,7 @@ import hxl
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from laydown.assistance.models import Distribution
 from laydown.assistance.tests.base import DISTRIBUTION, today
@@ -150,3 +151,15 @@ def test_the_correction_page_opens_filled_in_with_the_distribution(icrc_client, 
     response = icrc_client.get(reverse("assistance:distribution_correct", args=[row.code]))
     assert response.status_code == 200
     assert f'value="{row.activity}"'.encode() in response.content
+
+
+@pytest.mark.parametrize("language", ["az", "hy", "ru"])
+def test_the_legal_bases_are_offered_in_the_pages_language(icrc_client, places, language) -> None:
+    icrc_client.cookies["django_language"] = language
+    for name in ("assistance:household_new", "assistance:import"):
+        page = icrc_client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert '<option value="vital_interest">' in page
+        assert ">vital interest<" not in page and ">Vital interest<" not in page
+        with translation.override(language):
+            assert f">{translation.gettext('Vital interest')}<" in page
+            assert f">{translation.gettext('Legal obligation')}<" in page
