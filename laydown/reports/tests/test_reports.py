@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import translation
 
 from laydown.arms import services as arms
 from laydown.reports.periods import period_from
@@ -52,6 +53,20 @@ def test_the_dashboard_counts_what_was_collected_and_compares_periods(manager_cl
     assert re.search(r'id="fig-weapons" href="[^"]*">10<', html)
     assert "previous period: 0" in html
     assert 'data-chart="chart-collected"' in html and "chart.umd.min.js" in html
+
+
+@pytest.mark.parametrize("language", ["az", "hy", "ru"])
+def test_the_dashboard_names_the_ammunition_units_in_the_pages_language(
+    manager_client, stock, language
+):
+    manager_client.cookies["django_language"] = language
+    html = manager_client.get("/reports/dashboard/", HTTP_ACCEPT_LANGUAGE=language)
+    html = html.content.decode()
+    with translation.override(language):
+        rounds = translation.gettext("rounds")
+    assert rounds != "rounds"
+    assert re.search(rf"<td>1\W200 {rounds}</td>", html)
+    assert " rounds</td>" not in html
 
 
 def test_a_bad_period_is_refused_with_its_reason(manager_client):
