@@ -101,3 +101,13 @@ def test_the_page_is_translated(jobs) -> None:
     client.cookies["django_language"] = "ru"
     ru = client.get(reverse("jobs:list"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Import items" in page and "Import items" not in ru
+
+
+def test_the_russian_page_says_state_of_a_job_and_counts_problems_in_russian(jobs) -> None:
+    jobs["refused"].problem_count = 6
+    jobs["refused"].save(update_fields=["problem_count"])
+    client = signed_in(User.objects.get(username="clerk"))
+    client.cookies["django_language"] = "ru"
+    ru = client.get(reverse("jobs:list"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Состояние<" in ru and "Состояние маркировки" not in ru  # not a weapon's marking
+    assert "6 проблем: ничего не записано" in ru and "problems" not in ru
