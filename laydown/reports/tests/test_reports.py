@@ -93,6 +93,28 @@ def test_the_sitrep_answers_the_five_day_claim_and_links_its_records(manager_cli
     assert "Computed at the log checkpoint of size" in page
 
 
+@pytest.mark.parametrize("language", ["az", "hy", "ru"])
+def test_the_sitrep_names_disposal_methods_and_days_in_the_pages_language(
+    manager_client, collect, sites, language
+):
+    arms.dispose(
+        actor=principal("u-manager", ("programme_manager", "programme")),
+        site=sites["depot-a"],
+        method="cutting",
+        items=[collect().tag],
+        witnesses=["u-observer", "u-unmas"],
+    )
+    manager_client.cookies["django_language"] = language
+    html = manager_client.get("/reports/sitrep/?days=5", HTTP_ACCEPT_LANGUAGE=language)
+    html = html.content.decode()
+    with translation.override(language):
+        cutting = translation.gettext("Cutting")
+        days = translation.ngettext("%(days)s day", "%(days)s days", 5) % {"days": 5}
+    assert cutting != "Cutting" and f'<th scope="row">{cutting}</th>' in html
+    assert ">cutting<" not in html
+    assert f"({days})" in html and "days)" not in html
+
+
 def test_the_public_page_suppresses_small_counts_and_names_no_site(stock):
     page = Client().get("/reports/transparency/")
     assert page.status_code == 200
