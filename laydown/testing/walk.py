@@ -12,8 +12,10 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -514,3 +516,51 @@ def walk(
         if not allowed and Record.objects.count() != before:
             mismatches.append(f"{walker}: {endpoint} was refused but wrote to the ledger")
     return mismatches
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """What a page offers to open: the URLs its links lead to and the targets of its forms
+    (`post` ones kept apart: following them would change data)."""
+
+    links: tuple[str, ...]
+    gets: tuple[str, ...]  # forms sent by GET: a search, a filter
+    posts: tuple[str, ...]
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.page = page
+        self.links: list[str] = []
+        self.gets: list[str] = []
+        self.posts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "a" and found.get("href"):
+            self.links.append(urljoin(self.page, found["href"] or ""))
+        elif tag == "form":
+            target = urljoin(self.page, found.get("action") or self.page)
+            post = (found.get("method") or "get").lower() == "post"
+            (self.posts if post else self.gets).append(target)
+
+
+def page_links(page: str, html: str) -> PageLinks:
+    """The links and form targets of `html` (the page at path `page`) that stay on this site:
+    paths, without their fragment; links to other sites, mail and telephone are left out."""
+    parser = _LinkParser(page)
+    parser.feed(html)
+
+    def own(urls: list[str]) -> tuple[str, ...]:
+        kept = []
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+                continue
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path not in kept:
+                kept.append(path)
+        return tuple(kept)
+
+    return PageLinks(own(parser.links), own(parser.gets), own(parser.posts))

@@ -8,12 +8,13 @@ from django.test import override_settings
 from django.urls import reverse
 from openpyxl import Workbook
 
-from laydown.access.web import principal_for_user
+from laydown.access.web import may_open, principal_for_user
 from laydown.ledger.models import Record
 from laydown.people import services
 from laydown.people.models import Participant, PaymentCycle, Refusal
 from laydown.people.tests.base import YES, png, register, unmasked
 from laydown.testing import FAST_HASHERS, signed_in, user_with_role
+from laydown.testing.walk import page_links
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_hashers")]
 
@@ -192,3 +193,50 @@ def test_the_account_nav_links_demobilization_for_those_who_may_read_participant
     assert link in signed_in(registrar).get(reverse("accounts:profile")).content.decode()
     partner = user_with_role("pat", "partner_staff", org="red-cross")
     assert link not in signed_in(partner).get(reverse("accounts:profile")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "hidden"),
+    [
+        ("registrar", {"duplicates", "refusals"}),
+        ("auditor", {"register", "import", "duplicates", "cycles"}),
+        ("field_supervisor", {"cycles", "duplicates", "import", "refusals"}),
+        ("programme_manager", {"register"}),
+    ],
+)
+def test_the_demobilization_menu_offers_only_the_pages_the_role_may_open(
+    role: str, hidden: set[str]
+) -> None:
+    """The roles of the demo walkthrough, which found these links leading to 403 pages."""
+    client = signed_in(user_with_role(f"menu-{role}", role))
+    page = client.get(reverse("people:list")).content.decode()
+    menu = page[page.index('class="people-nav"') :].split("</nav>")[0]
+    pages = ("list", "register", "import", "duplicates", "cycles", "rules", "aggregates")
+    for name in (*pages, "refusals"):
+        url = reverse(f"people:{name}")
+        if name in hidden:
+            assert f'href="{url}"' not in menu, name
+            assert client.get(url).status_code == 403, name  # the page still refuses
+        else:
+            assert f'href="{url}"' in menu, name
+            assert client.get(url).status_code == 200, name
+
+
+@pytest.mark.parametrize(
+    "role", ["registrar", "auditor", "field_supervisor", "programme_manager", "child_protection"]
+)
+def test_a_participants_page_offers_only_the_actions_the_role_may_take(role: str) -> None:
+    """Each button and link of the page leads to a page whose view lets the role in; an
+    auditor, who only reads, is offered none of the registrar's or the manager's actions."""
+    participant = register()
+    user = user_with_role(f"acts-{role}", role)
+    page = signed_in(user).get(reverse("people:person", args=[participant.pk])).content.decode()
+    offered = page_links(reverse("people:person", args=[participant.pk]), page)
+    principal = principal_for_user(user)
+    for target in (*offered.posts, *offered.links):
+        if target.startswith("/people/"):
+            assert may_open(principal, target), target
+    refer = reverse("people:refer", args=[participant.pk])
+    erase = reverse("people:erase", args=[participant.pk])
+    assert (refer in offered.posts) == (role in ("registrar", "child_protection"))
+    assert (erase in offered.posts) == (role == "programme_manager")
