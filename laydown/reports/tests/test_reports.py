@@ -11,7 +11,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
+from laydown.accounts import services as accounts
 from laydown.arms import services as arms
+from laydown.arms.models import Site
+from laydown.arms.services.shipments import Crate
 from laydown.reports.periods import period_from
 from laydown.reports.selectors import collected, public_figures
 from laydown.testing import principal, signed_in, user_with_role
@@ -113,6 +116,18 @@ def test_the_sitrep_names_disposal_methods_and_days_in_the_pages_language(
     assert cutting != "Cutting" and f'<th scope="row">{cutting}</th>' in html
     assert ">cutting<" not in html
     assert f"({days})" in html and "days)" not in html
+
+
+def test_the_sitrep_says_one_shipment_in_the_singular(manager_client, collect, containers):
+    item = collect(site=Site.objects.get(code="depot-a"))
+    arms.shipment_dispatch(
+        actor=accounts.SYSTEM,
+        from_site=item.site,
+        to_site=Site.objects.get(code="depot-b"),
+        crates=[Crate(code="CR-1", seal="S-1", items=(item.tag,))],
+    )
+    html = manager_client.get("/reports/sitrep/?days=5").content.decode()
+    assert "1 shipment dispatched (" in html and "1 shipments" not in html
 
 
 def test_the_public_page_suppresses_small_counts_and_names_no_site(stock):

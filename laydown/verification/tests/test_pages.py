@@ -73,3 +73,23 @@ def test_the_item_bundle_is_for_observers_and_auditors_only(
     assert client.get("/verification/items/LD-999999/bundle.json").status_code == 404
     manager_client = signed_in(User.objects.get(username="manager"))
     assert manager_client.get(f"/verification/items/{item.tag}/bundle.json").status_code == 403
+
+
+def test_an_inventory_of_one_item_says_item(manager, make_observer, collect, cosign) -> None:
+    collect()
+    observer = make_observer()
+    cosign()
+    inspection = services.inspection_plan(
+        actor=manager,
+        sites=["depot-a"],
+        planned_for=dt.date(2026, 11, 30),
+        team=[observer.principal.pseudonym],
+        sample_count=1,
+    )
+    client = signed_in(User.objects.get(pseudonym=observer.principal.pseudonym))
+    url = f"/verification/inspections/{inspection.code}/"
+    assert client.post(url, {"step": "open", "nonce": "observers-own-words"}).status_code == 302
+    inspection.refresh_from_db()
+    assert inspection.inventory_size == 1
+    page = client.get(url).content.decode()
+    assert "<dd>1 item, SHA-256" in page
