@@ -12,7 +12,18 @@ from laydown.core.errors import ValidationError
 
 
 def show_service_error(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names (else above the form)."""
+    """Put a service's ValidationError next to the field it names (else above the form). A
+    refusal of several fields (`messages`) puts each field's message next to it, and above the
+    form those of fields the form does not have."""
+    if exc.messages:
+        shown: list[str] = []
+        for field, message in exc.messages.items():
+            if field in form.fields:
+                form.add_error(field, message)
+            elif message not in shown:
+                form.add_error(None, message)
+            shown.append(message)
+        return
     named = [f for f in exc.fields if f in form.fields]
     form.add_error(named[0] if named else None, exc.message)
     for field in named[1:]:

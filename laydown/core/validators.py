@@ -1,7 +1,9 @@
 """Field validators shared by every app's services, importers and API.
 
 Each returns the clean value or raises a ValidationError whose `fields` maps the field to a
-short reason, with a message saying what is wrong and how to put it right. An app keeps in its
+short reason, with a message saying what is wrong and how to put it right. The message never
+names the field: a page shows it beside the field (under its translated label), an importer
+beside the column, the API with the field's code in `fields`. An app keeps in its
 own `checks.py` only what is its own (serials, P-code hierarchies, dates of birth...).
 """
 
@@ -40,18 +42,18 @@ def text(
     descriptions, reasons) may hold line breaks and tabs."""
     out = "" if value is None else str(value).strip()
     if required and not out:
-        raise refuse(field, _("required"), _("%(field)s is required.") % {"field": field})
+        raise refuse(field, _("required"), _("A value is required."))
     if len(out) > max_length:
         raise refuse(
             field,
             _("too long"),
-            _("%(field)s is longer than %(max)d characters.") % {"field": field, "max": max_length},
+            _("Longer than %(max)d characters: shorten it.") % {"max": max_length},
         )
     if (_CONTROL_BUT_LINES if multiline else _CONTROL).search(out):
         raise refuse(
             field,
             _("control characters"),
-            _("%(field)s contains control characters.") % {"field": field},
+            _("Contains control characters (invisible ones, often pasted): type it again."),
         )
     return out
 
@@ -63,8 +65,8 @@ def choice(field: str, value: object, choices: Iterable[str]) -> str:
         raise refuse(
             field,
             _("unknown value"),
-            _("%(field)s %(value)r is not one of: %(choices)s.")
-            % {"field": field, "value": value, "choices": ", ".join(allowed)},
+            _("%(value)r is not one of: %(choices)s.")
+            % {"value": value, "choices": ", ".join(allowed)},
         )
     return out
 
@@ -74,7 +76,7 @@ def choices(field: str, values: object, allowed: Iterable[str]) -> list[str]:
     if isinstance(values, str):
         values = [v for v in re.split(r"[,;\s]+", values) if v]
     if not isinstance(values, list | tuple):
-        raise refuse(field, _("not a list"), _("%(field)s must be a list.") % {"field": field})
+        raise refuse(field, _("not a list"), _("Give a list."))
     allowed = list(allowed)
     return sorted({choice(field, v, allowed) for v in values})
 
@@ -88,13 +90,21 @@ def integer(field: str, value: object, *, minimum: int = 0, maximum: int = MAX_C
     elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
         number = int(value)
     if number is None or not minimum <= number <= maximum:
+        bounds = {"min": minimum, "max": maximum}
         raise refuse(
             field,
             _("not a whole number in range"),
-            _("%(field)s must be a whole number from %(min)d to %(max)d, not %(value)r.")
-            % {"field": field, "min": minimum, "max": maximum, "value": value},
+            _("Give a whole number from %(min)d to %(max)d.") % bounds
+            if value is None or value == ""
+            else _("Give a whole number from %(min)d to %(max)d, not %(value)s.")
+            % {**bounds, "value": _shown(value)},
         )
     return number
+
+
+def _shown(value: object) -> str:
+    """A refused value as a message quotes it: a number as written, text in quotes."""
+    return str(value) if isinstance(value, int | float) else repr(str(value).strip()[:40])
 
 
 def optional_integer(field: str, value: object, *, minimum: int, maximum: int) -> int | None:
@@ -117,21 +127,21 @@ def date(field: str, value: object, *, not_future: bool = False) -> dt.date:
         raise refuse(
             field,
             _("not a date"),
-            _("%(field)s must be a date written YYYY-MM-DD.") % {"field": field},
+            _("Give a date written YYYY-MM-DD."),
         )
     if value < EARLIEST:
         raise refuse(
             field,
             _("too early"),
-            _("%(field)s %(date)s is before %(earliest)s: check the year.")
-            % {"field": field, "date": value.isoformat(), "earliest": EARLIEST.isoformat()},
+            _("%(date)s is before %(earliest)s: check the year.")
+            % {"date": value.isoformat(), "earliest": EARLIEST.isoformat()},
         )
     if not_future and value > today():
         raise refuse(
             field,
             _("in the future"),
-            _("%(field)s %(date)s is in the future: record what happened, on the day it did.")
-            % {"field": field, "date": value.isoformat()},
+            _("%(date)s is in the future: record what happened, on the day it did.")
+            % {"date": value.isoformat()},
         )
     return value
 
@@ -142,8 +152,7 @@ def sha256(field: str, value: object) -> str:
         raise refuse(
             field,
             _("not a SHA-256"),
-            _("%(field)s must be the SHA-256 of the file, 64 hexadecimal digits.")
-            % {"field": field},
+            _("Give the SHA-256 of the file, 64 hexadecimal digits."),
         )
     return out
 
@@ -152,14 +161,13 @@ def pseudonym(field: str, value: object, *, required: bool = False) -> str | Non
     """A person's pseudonymous id (never a name), or None when not given."""
     if value is None or value == "":
         if required:
-            raise refuse(field, _("required"), _("%(field)s is required.") % {"field": field})
+            raise refuse(field, _("required"), _("A value is required."))
         return None
     if not isinstance(value, str) or not PSEUDONYM.match(value):
         raise refuse(
             field,
             _("not a pseudonym"),
-            _("%(field)s must be a pseudonymous id (letters, digits, . _ : -), not a name.")
-            % {"field": field},
+            _("Give a pseudonymous id (letters, digits, . _ : -), never a name."),
         )
     return value
 

@@ -63,8 +63,7 @@ def _text(field: str, value: object, max_length: int, *, multiline: bool = False
         raise validators.refuse(
             field,
             _("direction control character"),
-            _("%(field)s contains the direction control %(char)s; retype the text.")
-            % {"field": field, "char": found},
+            _("Contains the direction control %(char)s; retype the text.") % {"char": found},
         )
     return text
 

@@ -33,7 +33,7 @@ from laydown.arms.vocab import (
     Unit,
 )
 from laydown.core import validators
-from laydown.core.errors import ValidationError
+from laydown.core.errors import ValidationError, refusal_of
 from laydown.ledger import group
 
 MIN_YEAR = 1800
@@ -145,10 +145,7 @@ def item_checked(
     open_site_check(site)  # as the caller saw it; checked again when written
     clean, problems = item_fields_check(**fields)
     if problems:
-        raise ValidationError(
-            " ".join(e.message for e in problems.values()),
-            fields={f: r for e in problems.values() for f, r in e.fields.items()},
-        )
+        raise refusal_of(problems.values())
     reason = validators.text("confirm_duplicate_reason", confirm_duplicate_reason, max_length=500)
     serial = clean["serial"]
     key = weapon_key(serial, clean["make"], clean["model"]) if serial else None

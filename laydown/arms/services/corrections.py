@@ -27,7 +27,7 @@ from laydown.arms.services.collection import (
 )
 from laydown.arms.services.common import append_record, authorize_at, locked_item
 from laydown.core import validators
-from laydown.core.errors import ValidationError
+from laydown.core.errors import refusal_of
 
 ACTION = "arms.correct"
 ITEM_FIELDS = (
@@ -92,10 +92,7 @@ def _changes(
 def _item_check(values: dict[str, Any]) -> dict[str, Any]:
     clean, problems = item_fields_check(**values)
     if problems:
-        raise ValidationError(
-            " ".join(e.message for e in problems.values()),
-            fields={f: r for e in problems.values() for f, r in e.fields.items()},
-        )
+        raise refusal_of(problems.values())
     return clean
 
 

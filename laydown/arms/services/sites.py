@@ -45,8 +45,8 @@ def _code(field: str, value: str) -> str:
         raise validators.refuse(
             field,
             _("invalid"),
-            _("%(field)s %(value)r: use lower-case letters, digits and dashes (at most 40).")
-            % {"field": field, "value": value},
+            _("%(value)r: use lower-case letters, digits and dashes (at most 40).")
+            % {"value": value},
         )
     return value
 

@@ -115,6 +115,24 @@ def test_confirming_a_duplicate_without_a_reason_says_so_at_the_reason_and_keeps
     assert Item.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Give a whole number from 1800 to 2100, not 19."),
+        ("hy", "Գրեք ամբողջ թիվ 1800-ից 2100, ոչ թե 19։"),
+    ],
+)
+def test_a_year_out_of_range_is_refused_at_the_year_in_words_without_its_code(
+    clerk: Client, language: str, said: str
+) -> None:
+    posted = FORM | {"year": "19", "country": "R1"}
+    response = clerk.post("/arms/sites/cp-north/items/new/", posted, HTTP_ACCEPT_LANGUAGE=language)
+    message = said_at(response, "year")
+    assert message == said and "year" not in message  # its own message, not the country's too
+    assert "r1" in said_at(response, "country").lower()
+    assert Item.objects.count() == 0
+
+
 def test_a_clerk_of_one_site_is_refused_at_another_with_a_clear_403(clerk: Client) -> None:
     before = log_size()
     page = clerk.get("/arms/sites/depot-a/items/new/")

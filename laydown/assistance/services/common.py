@@ -59,7 +59,6 @@ def known_place(field: str, value: object) -> Place:
         raise validators.refuse(
             field,
             _("unknown place"),
-            _("%(field)s: there is no place with P-code %(pcode)r.")
-            % {"field": field, "pcode": pcode},
+            _("There is no place with P-code %(p)r.") % {"p": pcode},
         )
     return place

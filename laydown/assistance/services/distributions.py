@@ -49,14 +49,10 @@ def distribution_check(fields: Mapping[str, Any]) -> Data:
             "over_delivery_reason",
             _("required when delivered exceeds planned"),
             _(
-                "%(delivered)d %(unit)s delivered is more than the %(planned)d planned: say why "
-                "in over_delivery_reason, or correct the quantities."
+                "%(delivered)d delivered is more than the %(planned)d planned: say why, or "
+                "correct the quantities."
             )
-            % {
-                "delivered": data["quantity_delivered"],
-                "planned": data["quantity_planned"],
-                "unit": data["unit"],
-            },
+            % {"delivered": data["quantity_delivered"], "planned": data["quantity_planned"]},
         )
     data["over_delivery_reason"] = reason
     for name in REACHED_FIELDS:

@@ -22,7 +22,7 @@ def test_it_refuses_delivering_more_than_planned_without_a_reason(distribute) ->
     with pytest.raises(ValidationError) as refused:
         distribute(quantity_planned=100, quantity_delivered=120)
     assert "over_delivery_reason" in refused.value.fields
-    assert "120 kg delivered is more than the 100 planned" in refused.value.message
+    assert "120 delivered is more than the 100 planned" in refused.value.message
     assert log_size() == before and not Distribution.objects.exists()
 
 

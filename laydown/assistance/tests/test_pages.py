@@ -14,6 +14,7 @@ from django.utils import translation
 from laydown.assistance.models import Distribution
 from laydown.assistance.tests.base import DISTRIBUTION, today
 from laydown.testing import log_size, signed_in, user_with_role
+from laydown.testing.forms import said_at
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,27 @@ def test_the_form_names_the_field_when_reached_does_not_add_up(icrc_client, plac
     assert response.status_code == 400
     assert b"People reached (5) must equal" in response.content
     assert log_size() == before
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "120 delivered is more than the 100 planned: say why, or correct the quantities."),
+        ("az", "Çatdırılan 120 planlaşdırılan 100-dən çoxdur: səbəbini yazın"),
+    ],
+)
+def test_delivering_more_than_planned_asks_for_the_reason_at_its_field_without_codes(
+    icrc_client, places, language, said
+) -> None:
+    over = form_data(quantity_planned=100, quantity_delivered=120)
+    response = icrc_client.post(
+        reverse("assistance:distribution_new"), over, HTTP_ACCEPT_LANGUAGE=language
+    )
+    message = said_at(response, "over_delivery_reason")
+    assert said in message
+    everything_said = " ".join(" ".join(e) for e in response.context["form"].errors.values())
+    assert "over_delivery_reason" not in everything_said and "kg" not in everything_said
+    assert not Distribution.objects.exists()
 
 
 def test_partner_staff_may_not_choose_another_partner(icrc_client, places) -> None:

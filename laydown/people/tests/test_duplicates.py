@@ -60,8 +60,9 @@ def test_a_suspected_duplicate_waits_for_a_manager_and_the_decision_is_recorded(
         )
     with pytest.raises(PermissionDenied):
         services.duplicate_decide(actor=REGISTRAR, flag=flag, decision="distinct", reason="x")
-    with pytest.raises(ValidationError, match="reason is required"):
+    with pytest.raises(ValidationError, match="A value is required") as refused:
         services.duplicate_decide(actor=MANAGER, flag=flag, decision="same", reason="")
+    assert refused.value.fields == {"reason": "required"}
     services.duplicate_decide(
         actor=MANAGER, flag=flag, decision="same", reason="same person, photos compared"
     )
