@@ -520,8 +520,10 @@ def item_receipt(request: HttpRequest, tag: str) -> HttpResponse:
     if receipt is None:
         raise Http404(_("No item %(tag)s that you may see.") % {"tag": tag})
     link = selectors.item_receipt_link(receipt.tag, request.build_absolute_uri("/log"))
+    site = Site.objects.only("region").get(pk=receipt.site_code)
     context = {
         "receipt": receipt,
+        "can": _can(request, receipt.site_code, site.region),
         "qr": qr_svg(receipt.tag),
         "proof_qr": qr_svg(link) if link else "",
         "proof_link": link,

@@ -54,6 +54,19 @@ def test_a_clerk_registers_an_item_and_gets_the_receipt(clerk: Client) -> None:
     assert "http://testserver/log/receipt#o=" in receipt and "&amp;i=" in receipt
 
 
+def test_the_receipt_offers_the_next_registration_only_to_who_may_register_there(
+    clerk: Client,
+) -> None:
+    """The clerk who took the weapon in registers the next one; an auditor reading the same
+    receipt is not offered a form that would answer 403 (the form still refuses)."""
+    location = clerk.post("/arms/sites/cp-north/items/new/", FORM)["Location"]
+    new = 'href="/arms/sites/cp-north/items/new/"'
+    assert new in clerk.get(location).content.decode()
+    auditor = client_for("auditor-receipt", "auditor")
+    assert new not in auditor.get(location).content.decode()
+    assert auditor.get("/arms/sites/cp-north/items/new/").status_code == 403
+
+
 def test_an_error_is_shown_next_to_the_field_it_names(clerk: Client) -> None:
     before = log_size()
     response = clerk.post("/arms/sites/cp-north/items/new/", FORM | {"country": "Russia"})
