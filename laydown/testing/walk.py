@@ -520,8 +520,8 @@ def walk(
 
 @dataclass(frozen=True)
 class PageLinks:
-    """What a page offers to open: the URLs its links lead to and the targets of its forms
-    (`post` ones kept apart: following them would change data)."""
+    """What a page offers to open: the URLs its links lead to and the targets of its forms that
+    have a button to send them (`post` ones kept apart: following them would change data)."""
 
     links: tuple[str, ...]
     gets: tuple[str, ...]  # forms sent by GET: a search, a filter
@@ -535,15 +535,29 @@ class _LinkParser(HTMLParser):
         self.links: list[str] = []
         self.gets: list[str] = []
         self.posts: list[str] = []
+        self._form: tuple[str, bool] | None = None  # the open form: its target, whether POST
+        self._sends = False  # the open form has a button that sends it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
+        kind = (found.get("type") or "").lower()
         if tag == "a" and found.get("href"):
             self.links.append(urljoin(self.page, found["href"] or ""))
         elif tag == "form":
             target = urljoin(self.page, found.get("action") or self.page)
-            post = (found.get("method") or "get").lower() == "post"
-            (self.posts if post else self.gets).append(target)
+            self._form = (target, (found.get("method") or "get").lower() == "post")
+            self._sends = False
+        elif tag == "button" and kind not in ("button", "reset"):
+            self._sends = True
+        elif tag == "input" and kind in ("submit", "image"):
+            self._sends = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._form is not None:
+            target, post = self._form
+            if self._sends:  # a form without a button (a table shown read-only) offers nothing
+                (self.posts if post else self.gets).append(target)
+            self._form = None
 
 
 def page_links(page: str, html: str) -> PageLinks:
