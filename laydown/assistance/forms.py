@@ -38,15 +38,30 @@ FIELD_ALIASES = {"organisation": "partner"}
 def show_service_error(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's ValidationError next to the field it names, else above the form.
 
-    A field named `participants.2.side` belongs to the form's `participants` field.
+    A field named `participants.2.side` belongs to the form's `participants` field. A refusal
+    of several fields (`messages`) puts each field's message next to it.
     """
+    if exc.messages:
+        shown: list[tuple[str | None, str]] = []
+        for field, message in exc.messages.items():
+            at = _form_field(form, field)
+            if (at, message) not in shown:
+                form.add_error(at, message)
+                shown.append((at, message))
+        return
     named = []
     for field in exc.fields:
-        for candidate in (field, field.partition(".")[0], FIELD_ALIASES.get(field, "")):
-            if candidate in form.fields and candidate not in named:
-                named.append(candidate)
-                break
+        at = _form_field(form, field)
+        if at is not None and at not in named:
+            named.append(at)
     form.add_error(named[0] if named else None, exc.message)
+
+
+def _form_field(form: forms.Form, field: str) -> str | None:
+    for candidate in (field, field.partition(".")[0], FIELD_ALIASES.get(field, "")):
+        if candidate in form.fields:
+            return candidate
+    return None
 
 
 def read_upload(upload: UploadedFile | None, *, field: str = "photo") -> bytes | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -23,65 +24,105 @@ from laydown.assistance.services.common import (
 )
 from laydown.assistance.vocab import REACHED_FIELDS, Commodity, Sector, Unit
 from laydown.core import validators
+from laydown.core.errors import ValidationError, refusal_of
 from laydown.ledger import services as ledger
 
 
 def distribution_check(fields: Mapping[str, Any]) -> Data:
-    """Clean the 5W fields of a distribution (all but organisation and code)."""
-    data: Data = {
-        "sector": validators.choice("sector", fields.get("sector"), Sector.values),
-        "activity": validators.text(
-            "activity", fields.get("activity"), max_length=200, required=True
-        ),
-        "commodity": validators.choice("commodity", fields.get("commodity"), Commodity.values),
-        "item": validators.text("item", fields.get("item"), max_length=120, required=True),
-        "unit": validators.choice("unit", fields.get("unit"), Unit.values),
-        "place": known_place("place", fields.get("place")).pcode,
-        "date": validators.date("date", fields.get("date"), not_future=True).isoformat(),
-    }
+    """Clean the 5W fields of a distribution (all but organisation and code). Every problem is
+    reported at once (`refusal_of`), a check that needs other fields only when they are good."""
+    data: Data = {}
+    problems: list[ValidationError] = []
+
+    def check(name: str, clean: Callable[[], Any]) -> None:
+        try:
+            data[name] = clean()
+        except ValidationError as exc:
+            problems.append(exc)
+
+    def refuse(name: str, reason: str, message: str) -> None:
+        problems.append(validators.refuse(name, reason, message))
+
+    check("sector", lambda: validators.choice("sector", fields.get("sector"), Sector.values))
+    check(
+        "activity",
+        lambda: validators.text("activity", fields.get("activity"), max_length=200, required=True),
+    )
+    check(
+        "commodity",
+        lambda: validators.choice("commodity", fields.get("commodity"), Commodity.values),
+    )
+    check(
+        "item", lambda: validators.text("item", fields.get("item"), max_length=120, required=True)
+    )
+    check("unit", lambda: validators.choice("unit", fields.get("unit"), Unit.values))
+    check("place", lambda: known_place("place", fields.get("place")).pcode)
+    check(
+        "date",
+        lambda: validators.date("date", fields.get("date"), not_future=True).isoformat(),
+    )
     for name in ("quantity_planned", "quantity_delivered"):
-        data[name] = validators.integer(name, fields.get(name), maximum=MAX_QUANTITY)
-    reason = validators.text(
-        "over_delivery_reason", fields.get("over_delivery_reason"), max_length=500, multiline=True
-    )
-    if data["quantity_delivered"] > data["quantity_planned"] and not reason:
-        raise validators.refuse(
+        check(name, partial(validators.integer, name, fields.get(name), maximum=MAX_QUANTITY))
+    check(
+        "over_delivery_reason",
+        lambda: validators.text(
             "over_delivery_reason",
-            _("required when delivered exceeds planned"),
-            _(
-                "%(delivered)d delivered is more than the %(planned)d planned: say why, or "
-                "correct the quantities."
+            fields.get("over_delivery_reason"),
+            max_length=500,
+            multiline=True,
+        ),
+    )
+    quantities = ("quantity_planned", "quantity_delivered", "over_delivery_reason")
+    if all(name in data for name in quantities):
+        if data["quantity_delivered"] > data["quantity_planned"] and not data[quantities[2]]:
+            refuse(
+                "over_delivery_reason",
+                _("required when delivered exceeds planned"),
+                _(
+                    "%(delivered)d delivered is more than the %(planned)d planned: say why, or "
+                    "correct the quantities."
+                )
+                % {"delivered": data["quantity_delivered"], "planned": data["quantity_planned"]},
             )
-            % {"delivered": data["quantity_delivered"], "planned": data["quantity_planned"]},
-        )
-    data["over_delivery_reason"] = reason
     for name in REACHED_FIELDS:
-        data[name] = validators.integer(name, fields.get(name) or 0)
-    added = sum(data[name] for name in REACHED_FIELDS)
+        check(name, partial(validators.integer, name, fields.get(name) or 0))
     total = fields.get("reached_total")
-    data["reached_total"] = (
-        added if total in (None, "") else validators.integer("reached_total", total)
+    if total not in (None, ""):
+        check("reached_total", lambda: validators.integer("reached_total", total))
+    check(
+        "reached_disabled",
+        lambda: validators.integer("reached_disabled", fields.get("reached_disabled") or 0),
     )
-    if data["reached_total"] != added:
-        raise validators.refuse(
-            "reached_total",
-            _("does not add up"),
-            _(
-                "People reached (%(total)d) must equal girls + boys + women + men + older women "
-                "+ older men (%(sum)d): correct the total or the disaggregation."
+    if all(name in data for name in REACHED_FIELDS):
+        added = sum(data[name] for name in REACHED_FIELDS)
+        data.setdefault("reached_total", added if total in (None, "") else None)
+        stated = data["reached_total"]
+        if stated is not None and stated != added:
+            refuse(
+                "reached_total",
+                _("does not add up"),
+                _(
+                    "People reached (%(total)d) must equal girls + boys + women + men + older "
+                    "women + older men (%(sum)d): correct the total or the disaggregation."
+                )
+                % {"total": stated, "sum": added},
             )
-            % {"total": data["reached_total"], "sum": added},
-        )
-    data["reached_disabled"] = validators.integer(
-        "reached_disabled", fields.get("reached_disabled") or 0
-    )
-    if data["reached_disabled"] > data["reached_total"]:
-        raise validators.refuse(
-            "reached_disabled",
-            _("more than reached"),
-            _("People with disabilities reached (%(d)d) cannot exceed all people reached (%(t)d).")
-            % {"d": data["reached_disabled"], "t": data["reached_total"]},
-        )
+        # more than the total and the sum both (whichever is right) is wrong either way
+        most = max(added, stated or 0)
+        if "reached_disabled" in data and data["reached_disabled"] > most:
+            refuse(
+                "reached_disabled",
+                _("more than reached"),
+                _(
+                    "People with disabilities reached (%(d)d) cannot exceed all people reached "
+                    "(%(t)d)."
+                )
+                % {"d": data["reached_disabled"], "t": most},
+            )
+    if "reached_disabled" in data:  # the record's fields in their usual order
+        data["reached_disabled"] = data.pop("reached_disabled")
+    if problems:
+        raise problems[0] if len(problems) == 1 else refusal_of(problems)
     return data
 
 

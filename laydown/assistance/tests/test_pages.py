@@ -78,6 +78,28 @@ def test_delivering_more_than_planned_asks_for_the_reason_at_its_field_without_c
     assert not Distribution.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", ("say why", "People reached (300) must equal", "cannot exceed all people reached")),
+        ("ru", ("укажите причину", "Охвачено людей (300)", "не может быть больше")),
+    ],
+)
+def test_the_distribution_form_reports_every_independent_problem_at_once(
+    icrc_client, places, language, said
+) -> None:
+    wrong = form_data(
+        quantity_planned=100, quantity_delivered=120, reached_total=300, reached_disabled=400
+    )
+    response = icrc_client.post(
+        reverse("assistance:distribution_new"), wrong, HTTP_ACCEPT_LANGUAGE=language
+    )
+    fields = ("over_delivery_reason", "reached_total", "reached_disabled")
+    for field, words in zip(fields, said, strict=True):
+        assert words in said_at(response, field), field
+    assert not Distribution.objects.exists()
+
+
 def test_partner_staff_may_not_choose_another_partner(icrc_client, places) -> None:
     response = icrc_client.post(reverse("assistance:distribution_new"), form_data(partner="relief"))
     assert response.status_code == 400 and not Distribution.objects.exists()

@@ -107,7 +107,7 @@ def problems_of(
     """The problems a service's ValidationError names for one row, one per field it names
     (a field `members.2` is the column `members`). `reasons="fields"` takes each field's own
     reason (services that say why per field), `"message"` the error's message (services whose
-    fields carry only a short tag)."""
+    fields carry only a short tag), or the field's own when it has one (`refusal_of`)."""
     if not exc.fields:
         return [Problem(row, "", "", exc.message)]
     found = []
@@ -115,7 +115,10 @@ def problems_of(
         column = name.split(".")[0]
         found.append(
             Problem(
-                row, column, values.get(column, ""), reason if reasons == "fields" else exc.message
+                row,
+                column,
+                values.get(column, ""),
+                reason if reasons == "fields" else exc.messages.get(name, exc.message),
             )
         )
     return found
