@@ -97,11 +97,11 @@ def bidi_controls_refuse(value: object, path: str) -> None:
             field = path.removeprefix("data.").split(".")[0].split("[")[0]
             raise ValidationError(
                 _(
-                    "%(field)s contains the direction control %(char)s, which makes text show "
-                    "in another order than it is stored; remove it (retype the text, or paste "
-                    "it as plain text)."
+                    "Contains the direction control %(char)s, which makes text show in another "
+                    "order than it is stored; remove it (retype the text, or paste it as plain "
+                    "text)."
                 )
-                % {"field": field, "char": found},
+                % {"char": found},
                 fields={field: _("direction control character")},
             )
     elif isinstance(value, Mapping):

@@ -63,6 +63,9 @@ def test_free_text_with_a_bidi_control_is_refused_naming_the_field(control: str)
         bidi_controls_refuse({"lines": [{"note": f"ok {control}evil"}]}, "data")
     assert refused.value.fields == {"lines": "direction control character"}
     assert f"U+{ord(control):04X}" in refused.value.message
+    # the field is named by its key; the message, shown beside the field, never by its code
+    assert refused.value.message.startswith("Contains the direction control")
+    assert "lines" not in refused.value.message
 
 
 def test_free_text_in_any_script_with_direction_marks_is_accepted() -> None:
