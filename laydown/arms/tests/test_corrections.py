@@ -17,6 +17,7 @@ from laydown.arms.tests.base import CLERK, CLERK_NORTH, CUSTODIAN, LOT_FIELDS, M
 from laydown.core.errors import ValidationError
 from laydown.ledger.models import Record
 from laydown.testing import bearer, log_size, signed_in, token_for, user_with_role
+from laydown.testing.forms import said_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -142,6 +143,31 @@ def test_the_page_corrects_and_the_history_shows_old_and_new(
     assert done.status_code == 302 and done["Location"] == f"/arms/items/{item.tag}/"
     html = manager.get(done["Location"]).content.decode()
     assert "<del>AK-900</del>" in html and "<ins>AK-9000</ins>" in html and "Read again." in html
+
+
+def test_the_page_says_at_the_reason_field_when_a_duplicate_is_confirmed_without_one(
+    collect: Callable[..., Item],
+) -> None:
+    other = collect(serial="AK-901")
+    item = collect(serial="AK-902")
+    manager = signed_in(user_with_role("mgr", "programme_manager"))
+    fields = {
+        "category": item.category,
+        "make": item.make,
+        "model": item.model,
+        "serial": other.serial,
+        "condition": item.condition,
+        "reason": "Serial read again on the weapon.",
+    }
+    url = f"/arms/items/{item.tag}/correct/"
+    asked = manager.post(url, fields, HTTP_ACCEPT_LANGUAGE="az")
+    assert asked.status_code == 400 and 'name="step" value="duplicate"' in asked.content.decode()
+    assert "confirm_duplicate_reason" not in asked.context["form"].errors
+    again = manager.post(url, fields | {"step": "duplicate"}, HTTP_ACCEPT_LANGUAGE="az")
+    said = said_at(again, "confirm_duplicate_reason")
+    assert said == "Bunun niyə başqa silah olduğunu yazın və ya seriya nömrəsini düzəldin."
+    assert "Serial read again on the weapon." in again.content.decode()  # kept as typed
+    assert Item.objects.get(tag=item.tag).serial == "AK-902"
 
 
 def test_a_custodian_sees_no_correction_link_and_gets_403(collect: Callable[..., Item]) -> None:
