@@ -32,7 +32,6 @@ from laydown.testing.browser import LANGUAGE, shows, words
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.worker]
 
 CHROMIUM = "/usr/bin/chromium"
-PORTS = range(8130, 8140)  # this test's own ports
 ADMIN_PASSWORD = "Harbour-Kestrel-Lantern-2026"
 CLERK_PASSWORD = "Orchard-Meadow-Copper-2026"
 PROGRAMME = "Northern Peace Programme"
@@ -42,17 +41,18 @@ PNG = base64.b64decode(
 
 
 def _free_ports(n: int) -> list[int]:
-    free = []
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        free.append(port)
-        if len(free) == n:
-            return free
-    pytest.fail(f"fewer than {n} free ports in {PORTS}")
+    """`n` distinct ports the kernel gives out as free, held open until all are chosen. Not a
+    fixed range: `laydown serve` (granian) listens with SO_REUSEPORT, so two runs of this test at
+    once (the English and Armenian browser suites run side by side) that chose the same port
+    would both listen on it and the kernel would share each one's requests between them."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class Operator:
