@@ -21,12 +21,13 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja.operation import PathView
 
 from laydown.access.permissions import ACTIONS, ANYONE, SIGNED_IN
 from laydown.access.roles import SECOND_FACTOR_ROLES, Role
+from laydown.access.web import may_open, principal_for_user
 from laydown.accounts import services
 from laydown.accounts.models import User
 from laydown.ledger.models import Record
@@ -578,3 +579,67 @@ def page_links(page: str, html: str) -> PageLinks:
         return tuple(kept)
 
     return PageLinks(own(parser.links), own(parser.gets), own(parser.posts))
+
+
+MOST_PAGES = 600  # a walk of links follows at most this many URLs (they are deduplicated)
+# Of one path's links with different queries (a list's sort columns, pages, filters) a few are
+# followed: the view, so the permission, is the path's; the rest would only cost time.
+QUERIES_A_PATH = 2
+# A path's segments that hold a digit (a tag, a code, a pseudonym): one shape of URL, one page.
+OBJECT_SEGMENT = re.compile(r"/[^/?]*\d[^/?]*(?=/)")
+
+
+def _name_of(path: str) -> str | None:
+    try:
+        match = resolve(path.split("?")[0])
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+def dead_ends(
+    client: Client, user: User, walker: str, starts: list[str], *, per_shape: int | None = None
+) -> list[str]:
+    """Every link, search form and posting form of the pages `user` reaches from `starts` that
+    it may not open, as 'walker: page -> target ...'. Links are followed (GET) and a 403 is a
+    dead end; forms that post are not sent (that would change data) but checked against the
+    action their target's view declares (`web.may_open`). `per_shape`: follow at most so many
+    URLs of one shape (OBJECT_SEGMENT), for a programme with thousands of objects."""
+    principal = principal_for_user(user)
+    signed_in(client, user)
+    queue = list(starts)
+    seen = set(queue)
+    counted: dict[str, int] = {}
+    found: list[str] = []
+    while queue and len(seen) < MOST_PAGES:
+        page = queue.pop(0)
+        response = client.get(page)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        offered = page_links(page, response.content.decode())
+        for target in offered.posts:
+            name = _name_of(target)
+            if name is None or name in PUBLIC_THIRD_PARTY:
+                continue
+            if not may_open(principal, target):
+                found.append(f"{walker}: {page} -> a form posting to {target} ({name})")
+        for target in (*offered.links, *offered.gets):
+            name = _name_of(target)
+            if target in seen or name is None or name in PUBLIC_THIRD_PARTY:
+                continue
+            seen.add(target)
+            path, _query, query = target.partition("?")
+            shape = OBJECT_SEGMENT.sub("/*", path)
+            counted[shape] = counted.get(shape, 0) + 1
+            if query:
+                counted[path + "?"] = counted.get(path + "?", 0) + 1
+                if counted[path + "?"] > QUERIES_A_PATH:
+                    continue
+            if per_shape is not None and counted[shape] > per_shape:
+                continue
+            answer = client.get(target)
+            if answer.status_code == 403:
+                found.append(f"{walker}: {page} -> {target} ({name}): 403")
+            elif answer.status_code == 200:
+                queue.append(target)
+    return found

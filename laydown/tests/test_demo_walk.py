@@ -1,6 +1,7 @@
 """The demo programme, walked: every page and API read for a sample of every kind of the demo's
 objects (laydown.testing.demo_walk says how they are sampled), as every demo user allowed to
-see it and as an anonymous visitor, answers without a server error."""
+see it and as an anonymous visitor, answers without a server error; and no demo user following
+the links of the pages it reaches meets a 403 (laydown.testing.walk.dead_ends)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from laydown.people.models import DuplicateFlag
 from laydown.testing import languages
 from laydown.testing.demo_walk import DEMO_KWARGS, demo_loaded_once, server_errors, urls_of, walked
 from laydown.testing.shapes import PARTICIPANT_SHAPES, PEOPLE, participants
-from laydown.testing.walk import ANONYMOUS, collect
+from laydown.testing.walk import ANONYMOUS, collect, dead_ends
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -87,3 +88,16 @@ def test_every_page_of_every_kind_of_demo_object_answers_every_allowed_user(demo
         requests += made
     print(f"demo walk: {requests} requests in {time.monotonic() - started:.0f} s")
     assert errors == [], "\n".join(errors)
+
+
+def test_no_demo_user_meets_a_link_or_a_button_it_may_not_open(demo_output) -> None:
+    """Each demo user, from the home page, follows the links of every page it reaches (the
+    header, each app's sub-menu, the action links of a sample of each kind of object's pages)
+    and none answers 403; no form on them posts to a page the user may not open."""
+    client = Client()
+    found = []
+    for username, _org, _role, _scope in accounts_demo.USERS:
+        found += dead_ends(
+            client, User.objects.get(username=username), username, ["/"], per_shape=3
+        )
+    assert found == [], "\n".join(found)

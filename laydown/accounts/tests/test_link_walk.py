@@ -10,20 +10,18 @@ from __future__ import annotations
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
-from django.urls import Resolver404, include, path, resolve, reverse
+from django.urls import include, path, reverse
 
 from laydown.access.roles import OrgKind, Role
-from laydown.access.web import may_open, principal_for_user, requires
+from laydown.access.web import requires
 from laydown.accounts import services
 from laydown.accounts.models import User
 from laydown.testing.walk import (
     NO_ROLE,
-    PUBLIC_THIRD_PARTY,
     collect,
+    dead_ends,
     expected_allowed,
     make_user,
-    page_links,
-    signed_in,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -31,57 +29,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hash
 ENDPOINTS, _PROBLEMS = collect()
 # Pages one opens without parameters: where a walk starts (the others are reached by links).
 STARTS = [e for e in ENDPOINTS if not e.is_api and not e.parameters]
-MOST_PAGES = 600  # a role's walk follows at most this many URLs (they are deduplicated)
-# Of one path's links with different queries (a list's sort columns, pages, filters) a few are
-# followed: the view, so the permission, is the path's; the rest would only cost time.
-QUERIES_A_PATH = 2
-
-
-def _name_of(path: str) -> str | None:
-    try:
-        match = resolve(path.split("?")[0])
-    except Resolver404:
-        return None
-    return match.view_name
-
-
-def dead_ends(client: Client, user: User, walker: str, starts: list[str]) -> list[str]:
-    """Every link, search form and posting form of the pages `user` reaches from `starts`
-    that it may not open, as 'page -> target: what it answered'."""
-    principal = principal_for_user(user)
-    signed_in(client, user)
-    queue = list(starts)
-    seen = set(queue)
-    queried: dict[str, int] = {}
-    found: list[str] = []
-    while queue and len(seen) < MOST_PAGES:
-        page = queue.pop(0)
-        response = client.get(page)
-        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-            continue
-        offered = page_links(page, response.content.decode())
-        for target in offered.posts:
-            name = _name_of(target)
-            if name is None or name in PUBLIC_THIRD_PARTY:
-                continue
-            if not may_open(principal, target):
-                found.append(f"{walker}: {page} -> a form posting to {target} ({name})")
-        for target in (*offered.links, *offered.gets):
-            name = _name_of(target)
-            if target in seen or name is None or name in PUBLIC_THIRD_PARTY:
-                continue
-            seen.add(target)
-            path, _query, query = target.partition("?")
-            if query:
-                queried[path] = queried.get(path, 0) + 1
-                if queried[path] > QUERIES_A_PATH:
-                    continue
-            answer = client.get(target)
-            if answer.status_code == 403:
-                found.append(f"{walker}: {page} -> {target} ({name}): 403")
-            elif answer.status_code == 200:
-                queue.append(target)
-    return found
 
 
 @pytest.fixture
