@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+
+from django.db import connection, transaction
+
 from laydown import tlog
 from laydown.ledger import selectors as ledger_selectors
+from laydown.ledger import services as ledger_services
 from laydown.ledger.models import Record, Tile
 
 
@@ -37,3 +44,29 @@ def record_forge(index: int) -> tuple[list[bytes], dict[tuple[int, int], bytes]]
     tiles = tlog.tiles_append(0, leaves, nothing)
     Tile.objects.bulk_create(Tile(level=lv, index=n, hashes=h) for (lv, n), h in tiles.items())
     return leaves, tiles
+
+
+@contextlib.contextmanager
+def log_held_by_another_writer(seconds: float = 60) -> Iterator[None]:
+    """Inside the block another writer (a thread with its own connection, as another worker's
+    committer) holds the log head lock (on SQLite, the write lock too); it lets go at the
+    block's end."""
+    holding, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        try:
+            with transaction.atomic():
+                ledger_services.log_lock()
+                holding.set()
+                release.wait(timeout=seconds)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_writer)
+    holder.start()
+    try:
+        assert holding.wait(timeout=seconds), "the other writer did not get the log"
+        yield
+    finally:
+        release.set()
+        holder.join(timeout=seconds)

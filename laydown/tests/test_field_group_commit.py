@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 
 from laydown.access.web import principal_for_user
@@ -19,11 +19,10 @@ from laydown.core.errors import ValidationError
 from laydown.field import services
 from laydown.field.models import Submission
 from laydown.ledger import group
-from laydown.ledger import services as ledger
 from laydown.ledger.models import Checkpoint
 from laydown.testing import log_size
 from laydown.testing.field import WEAPON, Enrolled, enrolled_clerk
-from laydown.testing.ledger import assert_log_is_whole
+from laydown.testing.ledger import assert_log_is_whole, log_held_by_another_writer
 
 
 @pytest.fixture
@@ -48,17 +47,7 @@ def in_threads(*calls: tuple[uuid.UUID, str], enrolled: Enrolled) -> list[object
     """Upload each (id, serial) from its own thread, all queued to the committer while another
     writer holds the log, then released: one batch. An empty serial sends a weapon without
     its make (refused)."""
-    holding, release = threading.Event(), threading.Event()
     results: list[object] = [None] * len(calls)
-
-    def other_writer() -> None:
-        try:
-            with transaction.atomic():
-                ledger.log_lock()
-                holding.set()
-                release.wait(timeout=60)
-        finally:
-            connection.close()
 
     def run(n: int) -> None:
         try:
@@ -68,19 +57,15 @@ def in_threads(*calls: tuple[uuid.UUID, str], enrolled: Enrolled) -> list[object
         finally:
             connection.close()
 
-    holder = threading.Thread(target=other_writer)
-    holder.start()
-    assert holding.wait(timeout=60)
     threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for _ in range(6000):  # the committer holds the first and waits for the log; the rest queue
-        if group._queue.qsize() == len(calls) - 1:
-            break
-        threading.Event().wait(0.01)
-    assert group._queue.qsize() == len(calls) - 1
-    release.set()
-    holder.join(timeout=60)
+    with log_held_by_another_writer():
+        for thread in threads:
+            thread.start()
+        for _ in range(6000):  # the committer holds the first, waits for the log; the rest queue
+            if group._queue.qsize() == len(calls) - 1:
+                break
+            threading.Event().wait(0.01)
+        assert group._queue.qsize() == len(calls) - 1
     for thread in threads:
         thread.join(timeout=120)
     return results

@@ -18,7 +18,7 @@ from laydown import tlog
 from laydown.core.errors import ValidationError
 from laydown.ledger import group, keys, replay, selectors, services
 from laydown.ledger.models import Checkpoint, LogHead, Record, Tile
-from laydown.testing.ledger import assert_log_is_whole
+from laydown.testing.ledger import assert_log_is_whole, log_held_by_another_writer
 
 
 @group.grouped
@@ -212,31 +212,16 @@ def test_calls_queued_while_another_writer_holds_the_log_join_the_waiting_batch(
     """The committer takes its batch once its turn at the log has come: calls queued while it
     waited for another writer (another worker's committer) go into that batch, not the next."""
     services.record_append(kind="test.sample", data={"n": -1}, actor="clerk")
-    holding, release = threading.Event(), threading.Event()
-
-    def other_writer() -> None:  # holds the log head lock (on SQLite, the write lock too)
-        try:
-            with transaction.atomic():
-                services.log_lock()
-                holding.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=other_writer)
-    holder.start()
-    assert holding.wait(timeout=30)
     first, *later = calls((0, False), (1, False), (2, False))
-    group._queue.put(first)
-    group._ensure_committer()
-    for _ in range(3000):  # until the committer has taken it (and waits for the lock)
-        if group._queue.empty():
-            break
-        threading.Event().wait(0.01)
-    for call in later:
-        group._queue.put(call)
-    release.set()
-    holder.join(timeout=60)
+    with log_held_by_another_writer():
+        group._queue.put(first)
+        group._ensure_committer()
+        for _ in range(3000):  # until the committer has taken it (and waits for the lock)
+            if group._queue.empty():
+                break
+            threading.Event().wait(0.01)
+        for call in later:
+            group._queue.put(call)
     assert [call.future.result(timeout=60).index for call in (first, *later)] == [1, 2, 3]
     assert list(Checkpoint.objects.order_by("size").values_list("size", flat=True)) == [1, 4]
     assert_log_is_whole(4)

@@ -15,6 +15,20 @@ from laydown.verification.models import InspectionStatus
 pytestmark = pytest.mark.django_db
 
 
+def planned(manager, observer, *, sample_count: int):
+    """An inspection of depot-a planned by the manager with `observer` on the team, the
+    observer signed in, and the inspection's page."""
+    inspection = services.inspection_plan(
+        actor=manager,
+        sites=["depot-a"],
+        planned_for=dt.date(2026, 11, 30),
+        team=[observer.principal.pseudonym],
+        sample_count=sample_count,
+    )
+    client = signed_in(User.objects.get(pseudonym=observer.principal.pseudonym))
+    return inspection, client, f"/verification/inspections/{inspection.code}/"
+
+
 def test_an_observer_inspects_and_signs_through_the_pages(
     manager, make_observer, collect, cosign
 ) -> None:
@@ -22,15 +36,7 @@ def test_an_observer_inspects_and_signs_through_the_pages(
         collect()
     observer = make_observer()
     cosign()
-    inspection = services.inspection_plan(
-        actor=manager,
-        sites=["depot-a"],
-        planned_for=dt.date(2026, 11, 30),
-        team=[observer.principal.pseudonym],
-        sample_count=3,
-    )
-    client = signed_in(User.objects.get(pseudonym=observer.principal.pseudonym))
-    url = f"/verification/inspections/{inspection.code}/"
+    inspection, client, url = planned(manager, observer, sample_count=3)
     page = client.get(url)
     assert page.status_code == 200 and b"Open and draw the sample" in page.content
 
@@ -79,15 +85,7 @@ def test_an_inventory_of_one_item_says_item(manager, make_observer, collect, cos
     collect()
     observer = make_observer()
     cosign()
-    inspection = services.inspection_plan(
-        actor=manager,
-        sites=["depot-a"],
-        planned_for=dt.date(2026, 11, 30),
-        team=[observer.principal.pseudonym],
-        sample_count=1,
-    )
-    client = signed_in(User.objects.get(pseudonym=observer.principal.pseudonym))
-    url = f"/verification/inspections/{inspection.code}/"
+    inspection, client, url = planned(manager, observer, sample_count=1)
     assert client.post(url, {"step": "open", "nonce": "observers-own-words"}).status_code == 302
     inspection.refresh_from_db()
     assert inspection.inventory_size == 1
